@@ -1,0 +1,7 @@
+"""`python -m planner` entry point."""
+
+import sys
+
+from planner.cli import main
+
+sys.exit(main())

@@ -1,0 +1,105 @@
+"""Speed and memory of full recomputations on synthetic fleets (`python -m planner bench`).
+
+A recomputation is what an edit triggers: compile the project into arrays and run the
+engine (every monthly series, KPIs, breakevens, site and fleet IRR). Row IRRs are
+computed on demand and timed as their own figure.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+import tracemalloc
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.domain.project import FleetRow, Project
+from planner.engine import compile_inputs, compute
+from planner.io.project_file import load_project
+from planner.io.resources import sample_project_path
+
+DEFAULT_CASES = ((1_000, 120), (10_000, 240))
+
+
+def synthetic_project(rows: int, months: int, seed: int = 7) -> Project:
+    """The sample project's sites, contracts and catalog with `rows` random fleet batches."""
+    base = load_project(sample_project_path())
+    rng = np.random.default_rng(seed)
+    models = [m.name for m in base.catalog]
+    sites = [s.name for s in base.sites]
+    start = base.scenario().start_month
+    fleet = []
+    for i in range(rows):
+        offset = int(rng.integers(-48, months))
+        year, month = divmod(start.year * 12 + start.month - 1 + offset, 12)
+        purchase = f"{year:04d}-{month + 1:02d}"
+        fleet.append(
+            FleetRow(
+                name=f"Batch {i + 1}",
+                model=models[int(rng.integers(len(models)))],
+                site=sites[int(rng.integers(len(sites)))],
+                count=int(rng.integers(50, 2_000)),
+                unit_price_usd=float(rng.integers(1_000, 9_000)),
+                purchase_month=purchase,
+                resale_usd_per_unit=float(rng.integers(0, 300)),
+                degradation_per_year=float(rng.choice([0.0, 0.02, 0.025, 0.03, 0.05])),
+            )
+        )
+    finance = base.finance.model_copy(update={"horizon_months": months})
+    return base.model_copy(update={"fleet": fleet, "finance": finance})
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    rows: int
+    months: int
+    median_ms: float
+    min_ms: float
+    peak_mb: float
+    row_irr_ms: float
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "rows": self.rows,
+            "months": self.months,
+            "median_ms": round(self.median_ms, 2),
+            "min_ms": round(self.min_ms, 2),
+            "peak_mb": round(self.peak_mb, 1),
+            "row_irr_ms": round(self.row_irr_ms, 1),
+        }
+
+
+def run_case(rows: int, months: int, repeats: int = 15) -> CaseResult:
+    project = synthetic_project(rows, months)
+    compute(compile_inputs(project))  # warm-up
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        results = compute(compile_inputs(project))
+        times.append((time.perf_counter() - start) * 1000.0)
+    start = time.perf_counter()
+    _ = results.row_irr_annual
+    irr_ms = (time.perf_counter() - start) * 1000.0
+    del results
+    gc.collect()
+    tracemalloc.start()
+    compute(compile_inputs(project))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return CaseResult(
+        rows=rows,
+        months=months,
+        median_ms=statistics.median(times),
+        min_ms=min(times),
+        peak_mb=peak / 2**20,
+        row_irr_ms=irr_ms,
+    )
+
+
+def run_benchmarks(
+    cases: tuple[tuple[int, int], ...] = DEFAULT_CASES, repeats: int = 15
+) -> list[CaseResult]:
+    return [run_case(rows, months, repeats) for rows, months in cases]

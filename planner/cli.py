@@ -1,0 +1,162 @@
+"""Command line: `python -m planner [PROJECT]`, `report`, `schema`, `bench`.
+
+Every user error (missing file, bad JSON, invalid values, unknown scenario, bad flag)
+prints one message on stderr that names the place, and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from planner import __version__
+
+EXIT_USAGE = 2
+COMMANDS = ("report", "schema", "bench")
+
+
+class UserError(Exception):
+    """An error caused by the user's input; shown without a traceback."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _months(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of months from 1 to 600, got {text!r}"
+        ) from None
+    if not 1 <= value <= 600:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 600 months, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="planner",
+        description="Mining planner: fleet, power contracts and halving-aware cash flow.",
+    )
+    parser.add_argument("--version", action="version", version=f"planner {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    report = sub.add_parser("report", help="print the report of a project")
+    report.add_argument("project", type=Path, help="project file (.json)")
+    report.add_argument("--json", action="store_true", help="machine-readable JSON")
+    report.add_argument("--scenario", help="scenario name (default: the active one)")
+    report.add_argument("--months", type=_months, help="horizon in months (overrides the file)")
+
+    sub.add_parser("schema", help="print the JSON Schema of project files")
+
+    bench = sub.add_parser("bench", help="time full recomputations of synthetic fleets")
+    bench.add_argument("--json", action="store_true", help="machine-readable JSON")
+    bench.add_argument("--repeats", type=int, default=15, help="timed runs per case")
+    bench.add_argument(
+        "--case",
+        action="append",
+        metavar="ROWSxMONTHS",
+        help="a case such as 1000x120 (repeatable; default 1000x120 and 10000x240)",
+    )
+    return parser
+
+
+def _load(path: Path):
+    from planner.io.project_file import ProjectFileError, load_project
+
+    try:
+        return load_project(path)
+    except ProjectFileError as error:
+        raise UserError(str(error)) from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from planner.engine import run
+    from planner.io.report import build_report, render_text, report_json
+
+    project = _load(args.project)
+    try:
+        project.scenario(args.scenario)
+    except KeyError as error:
+        raise UserError(f"--scenario: {error.args[0]}") from None
+    results = run(project, args.scenario, args.months)
+    report = build_report(project, results)
+    sys.stdout.write(report_json(report) if args.json else render_text(report))
+    return 0
+
+
+def cmd_schema(_: argparse.Namespace) -> int:
+    from planner.domain.project import Project
+
+    schema = Project.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Mining planner project"
+    sys.stdout.write(json.dumps(schema, indent=2) + "\n")
+    return 0
+
+
+def _case(text: str) -> tuple[int, int]:
+    try:
+        rows, months = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"--case: expected ROWSxMONTHS such as 1000x120, got {text!r}") from None
+    if rows < 1 or not 1 <= months <= 600:
+        raise UserError(f"--case: rows must be >= 1 and months 1-600, got {text!r}")
+    return rows, months
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from planner.benchmark import DEFAULT_CASES, run_benchmarks
+
+    cases = tuple(_case(c) for c in args.case) if args.case else DEFAULT_CASES
+    if args.repeats < 1:
+        raise UserError(f"--repeats: must be at least 1, got {args.repeats}")
+    results = run_benchmarks(cases, args.repeats)
+    if args.json:
+        sys.stdout.write(json.dumps({"cases": [r.as_dict() for r in results]}, indent=2) + "\n")
+    else:
+        for r in results:
+            sys.stdout.write(
+                f"{r.rows:>7,} rows x {r.months:>3} months: median {r.median_ms:8.2f} ms, "
+                f"peak {r.peak_mb:7.1f} MB, row IRRs {r.row_irr_ms:8.1f} ms\n"
+            )
+    return 0
+
+
+def cmd_open(argv: Sequence[str]) -> int:
+    """No command: open a project (the bundled sample when none is named).
+
+    Until the desktop window lands, this prints the project's report.
+    """
+    parser = _Parser(prog="planner", description="Open a project (default: the bundled sample).")
+    parser.add_argument("project", nargs="?", type=Path)
+    args = parser.parse_args(argv)
+    from planner.io.resources import sample_project_path
+
+    path = args.project or sample_project_path()
+    return cmd_report(argparse.Namespace(project=path, json=False, scenario=None, months=None))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+            return cmd_open(argv)
+        args = _parser().parse_args(argv)
+        handlers = {"report": cmd_report, "schema": cmd_schema, "bench": cmd_bench}
+        if args.command is None:
+            _parser().print_help()
+            return 0
+        return handlers[args.command](args)
+    except UserError as error:
+        sys.stderr.write(f"planner: error: {error}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,188 @@
+"""The entities of the planning model and the project that holds them.
+
+Field names carry their unit. Percentages are fractions (0.97 means 97 %); in a project
+file a string such as "97%" or "$3,500" is read too. See docs/project-format.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+
+from planner.domain.months import format_month, parse_month
+from planner.domain.units import QuantityKind, parse_quantity
+
+SCHEMA_VERSION = 2
+
+
+def _lenient(kind: QuantityKind) -> BeforeValidator:
+    """Accept strings as typed by people ("3,500", "17.5%") as well as numbers."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            return parse_quantity(value, kind)
+        return value
+
+    return BeforeValidator(convert)
+
+
+Month = Annotated[
+    date,
+    BeforeValidator(parse_month),
+    PlainSerializer(format_month, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "description": "YYYY-MM"}
+    ),
+]
+Usd = Annotated[float, _lenient("usd")]
+Fraction = Annotated[float, _lenient("fraction"), Field(ge=0, le=1)]
+Rate = Annotated[float, _lenient("fraction"), Field(ge=-0.99, le=10)]
+Name = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class _Entity(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=True)
+
+
+Cooling = Literal["air", "hydro", "immersion"]
+
+
+class RigModel(_Entity):
+    """A rig model of the catalog."""
+
+    name: Name
+    maker: str = ""
+    hashrate_th: Annotated[float, _lenient("hashrate_th"), Field(gt=0)]
+    power_w: Annotated[float, _lenient("power_w"), Field(gt=0)]
+    cooling: Cooling = "air"
+    release_year: Annotated[int, Field(ge=2009, le=2100)] | None = None
+    reference_price_usd: Annotated[Usd, Field(ge=0)] | None = None
+    source: str = ""
+
+    @property
+    def efficiency_j_per_th(self) -> float:
+        return self.power_w / self.hashrate_th
+
+
+ContractType = Literal["fixed", "hosting", "index"]
+
+
+class PowerContract(_Entity):
+    """How a site pays for power.
+
+    fixed: `price_usd_per_kwh` stepped up by `escalator_per_year` on each anniversary of
+    the scenario start. hosting: an all-in rate that already includes cooling overhead
+    (the site's overhead multiplier is taken as 1). index: the monthly
+    `index_path_usd_per_kwh` (the last value held after it ends; if empty, the flat
+    `price_usd_per_kwh` with the escalator) plus `adder_usd_per_kwh`.
+    """
+
+    name: Name
+    type: ContractType = "fixed"
+    price_usd_per_kwh: Annotated[Usd, Field(ge=0, le=10)] = 0.0
+    escalator_per_year: Rate = 0.0
+    index_path_usd_per_kwh: list[Annotated[Usd, Field(ge=-10, le=10)]] = Field(default_factory=list)
+    adder_usd_per_kwh: Annotated[Usd, Field(ge=-10, le=10)] = 0.0
+    demand_charge_usd_per_kw_month: Annotated[Usd, Field(ge=0)] = 0.0
+    curtailment_share: Annotated[Fraction, Field(lt=1)] = 0.0
+    curtailment_credit_usd_per_mwh: Annotated[Usd, Field(ge=0)] = 0.0
+    notes: str = ""
+
+
+class Site(_Entity):
+    """A mining site: its capacity, power contract, cooling overhead and running costs."""
+
+    name: Name
+    contract: Name
+    capacity_mw: Annotated[float, _lenient("number"), Field(ge=0)]
+    overhead: Annotated[float, _lenient("number"), Field(ge=1, le=3)] = 1.0
+    uptime: Fraction = 1.0
+    fixed_opex_usd_per_month: Annotated[Usd, Field(ge=0)] = 0.0
+    maintenance_usd_per_rig_month: Annotated[Usd, Field(ge=0)] = 0.0
+    infrastructure_capex_usd: Annotated[Usd, Field(ge=0)] = 0.0
+    infrastructure_capex_month: Month | None = None
+    notes: str = ""
+
+
+class FleetRow(_Entity):
+    """A batch of identical rigs at one site."""
+
+    name: Name
+    model: Name
+    site: Name
+    count: Annotated[int, Field(ge=0)]
+    unit_price_usd: Annotated[Usd, Field(ge=0)] = 0.0
+    purchase_month: Month
+    online_month: Month | None = None
+    retire_month: Month | None = None
+    resale_usd_per_unit: Annotated[Usd, Field(ge=0)] = 0.0
+    terminal_value_usd_per_unit: Annotated[Usd, Field(ge=0)] = 0.0
+    degradation_per_year: Annotated[Fraction, Field(lt=1)] = 0.0
+    notes: str = ""
+
+    @property
+    def effective_online_month(self) -> date:
+        return self.online_month or self.purchase_month
+
+
+class Scenario(_Entity):
+    """A named market scenario: where the network and the price start and how they move."""
+
+    name: Name
+    start_month: Month
+    start_block_height: Annotated[int, Field(ge=0)]
+    block_time_s: Annotated[float, _lenient("number"), Field(gt=0, le=36000)] = 600.0
+    network_hashrate_ehs: Annotated[float, _lenient("number"), Field(gt=0)]
+    network_hashrate_growth_per_year: Rate = 0.0
+    network_hashrate_path_ehs: list[Annotated[float, _lenient("number"), Field(gt=0)]] = Field(
+        default_factory=list
+    )
+    btc_price_usd: Annotated[Usd, Field(gt=0)]
+    btc_price_growth_per_year: Rate = 0.0
+    btc_price_path_usd: list[Annotated[Usd, Field(gt=0)]] = Field(default_factory=list)
+    fees_btc_per_block: Annotated[float, _lenient("number"), Field(ge=0, le=100)] = 0.0
+    pool_fee: Annotated[Fraction, Field(lt=1)] = 0.0
+    notes: str = ""
+
+
+class FinanceSettings(_Entity):
+    """Horizon, discounting, tax and the shutdown rule."""
+
+    horizon_months: Annotated[int, Field(ge=1, le=600)] = 60
+    discount_rate_per_year: Rate = 0.10
+    tax_rate: Annotated[Fraction, Field(lt=1)] = 0.0
+    depreciation_years: Annotated[float, _lenient("number"), Field(gt=0, le=50)] = 3.0
+    auto_shutdown: bool = True
+
+
+class Project(_Entity):
+    """Everything one planning file holds."""
+
+    schema_version: Literal[2] = SCHEMA_VERSION
+    name: Name = "Untitled plan"
+    notes: str = ""
+    finance: FinanceSettings = Field(default_factory=FinanceSettings)
+    scenarios: list[Scenario] = Field(min_length=1)
+    active_scenario: Name
+    contracts: list[PowerContract] = Field(default_factory=list)
+    sites: list[Site] = Field(default_factory=list)
+    catalog: list[RigModel] = Field(default_factory=list)
+    fleet: list[FleetRow] = Field(default_factory=list)
+
+    def scenario(self, name: str | None = None) -> Scenario:
+        """The scenario called `name`, or the active one; KeyError when there is none."""
+        wanted = self.active_scenario if name is None else name
+        for scenario in self.scenarios:
+            if scenario.name == wanted:
+                return scenario
+        known = ", ".join(s.name for s in self.scenarios)
+        raise KeyError(f"unknown scenario {wanted!r} (the project has: {known})")

@@ -1,0 +1,72 @@
+"""Reading numbers the way finance people type them: "3,500", "$3,500", "17.5%", "3.5 kW".
+
+Every parser returns a value in the engine's base unit (USD, fraction, W, TH/s) or raises
+ValueError with a message that says what could not be read. Nothing is silently zero.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Literal
+
+QuantityKind = Literal["number", "usd", "fraction", "power_w", "hashrate_th"]
+
+_UNIT_SCALES: dict[str, dict[str, float]] = {
+    "number": {"": 1.0},
+    "usd": {"": 1.0, "usd": 1.0, "$": 1.0},
+    "fraction": {"": 1.0, "%": 0.01},
+    "power_w": {"": 1.0, "w": 1.0, "kw": 1e3, "mw": 1e6},
+    "hashrate_th": {"": 1.0, "th": 1.0, "th/s": 1.0, "ph": 1e3, "ph/s": 1e3, "gh": 1e-3, "gh/s": 1e-3},
+}
+
+_NUMBER_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
+
+
+def _read_plain_number(text: str, original: str) -> float:
+    if not text or not _NUMBER_RE.match(text) or text in {"+", "-", "."}:
+        raise ValueError(f"cannot read {original!r} as a number")
+    value = float(text.replace(",", ""))
+    if not math.isfinite(value):
+        raise ValueError(f"cannot read {original!r} as a number")
+    return value
+
+
+def parse_quantity(value: object, kind: QuantityKind = "number") -> float:
+    """Parse a number typed by a user into the base unit of `kind`.
+
+    Accepts ints and floats as they are, and strings with thousands separators, a leading
+    "$", a trailing "%" (fractions), accounting negatives "(1,200)" and a unit suffix
+    where one is natural (W/kW/MW, TH/s/PH/s).
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, got {value!r}")
+    if isinstance(value, int | float):
+        if not math.isfinite(float(value)):
+            raise ValueError(f"must be a finite number, got {value!r}")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"must be a number, got {value!r}")
+    original = value
+    text = value.strip().replace("\u00a0", " ").replace("_", "")
+    if not text:
+        raise ValueError("is empty; a number is needed")
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1].strip()
+    if text.startswith("-"):
+        negative, text = not negative, text[1:].strip()
+    if text.startswith("$"):
+        if kind not in ("usd", "number"):
+            raise ValueError(f"cannot read {original!r}: a dollar amount is not expected here")
+        text = text[1:].strip()
+    scales = _UNIT_SCALES[kind]
+    match = re.match(r"^([0-9.,eE+\-]+)\s*([a-zA-Z%$/]*)$", text)
+    if not match:
+        raise ValueError(f"cannot read {original!r} as a number")
+    number_text, unit_text = match.group(1), match.group(2).lower()
+    if unit_text not in scales:
+        known = ", ".join(u for u in scales if u) or "none"
+        raise ValueError(f"cannot read {original!r}: unknown unit {unit_text!r} (expected {known})")
+    number = _read_plain_number(number_text, original) * scales[unit_text]
+    return -number if negative else number

@@ -1,0 +1,89 @@
+"""Calendar months, blocks, block heights and the subsidy split exactly at halving heights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from planner.domain.months import add_months, days_in_month
+
+HALVING_INTERVAL_BLOCKS = 210_000
+INITIAL_SUBSIDY_SAT = 5_000_000_000
+SAT_PER_BTC = 100_000_000
+SECONDS_PER_DAY = 86_400
+
+
+def subsidy_btc_at_height(height: int) -> float:
+    """Block subsidy in BTC of the block at `height` (50 BTC halved every 210,000 blocks)."""
+    era = int(height) // HALVING_INTERVAL_BLOCKS
+    if era >= 64:
+        return 0.0
+    return (INITIAL_SUBSIDY_SAT >> era) / SAT_PER_BTC
+
+
+def next_halving_height(height: float) -> int:
+    """The first halving height strictly above `height`."""
+    return (int(height) // HALVING_INTERVAL_BLOCKS + 1) * HALVING_INTERVAL_BLOCKS
+
+
+def estimate_height_date(
+    reference: datetime, reference_height: float, target_height: float, block_time_s: float
+) -> datetime:
+    """When `target_height` is expected, at `block_time_s` seconds per block from a known point."""
+    return reference + timedelta(seconds=(target_height - reference_height) * block_time_s)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Month-by-month calendar and block schedule of a scenario's horizon."""
+
+    month_starts: tuple[date, ...]
+    days: np.ndarray  # days in each month
+    blocks: np.ndarray  # expected blocks mined in each month (fractional)
+    height_start: np.ndarray  # block height at the first second of each month
+    subsidy_btc: np.ndarray  # subsidy issued in each month, split at halving heights
+
+    @property
+    def months(self) -> int:
+        return len(self.month_starts)
+
+
+def subsidy_issued(height_start: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """Subsidy paid for the blocks [h, h + blocks) of each period.
+
+    Each period's blocks are split at every halving height inside it, and each part is
+    paid the subsidy of its own era, so a halving never rounds to a month boundary.
+    """
+    height_end = height_start + blocks
+    total = np.zeros_like(height_start, dtype=float)
+    if height_start.size == 0:
+        return total
+    first_era = int(np.floor(height_start.min() / HALVING_INTERVAL_BLOCKS))
+    last_era = int(np.floor(height_end.max() / HALVING_INTERVAL_BLOCKS))
+    for era in range(first_era, last_era + 1):
+        era_start = era * HALVING_INTERVAL_BLOCKS
+        era_end = era_start + HALVING_INTERVAL_BLOCKS
+        overlap = np.clip(
+            np.minimum(height_end, era_end) - np.maximum(height_start, era_start), 0.0, None
+        )
+        total += overlap * subsidy_btc_at_height(era_start)
+    return total
+
+
+def build_timeline(
+    start_month: date, months: int, start_height: float, block_time_s: float
+) -> Timeline:
+    """The calendar of `months` months from `start_month` and the blocks expected in each."""
+    month_starts = tuple(add_months(start_month, t) for t in range(months))
+    days = np.array([days_in_month(m) for m in month_starts], dtype=float)
+    blocks = days * SECONDS_PER_DAY / block_time_s
+    height_start = start_height + np.cumsum(np.concatenate(([0.0], blocks[:-1])))[:months]
+    return Timeline(
+        month_starts=month_starts,
+        days=days,
+        blocks=blocks,
+        height_start=height_start,
+        subsidy_btc=subsidy_issued(height_start, blocks),
+    )

@@ -1,0 +1,1 @@
+"""Project files, reports, workbook export and table import. No Qt."""

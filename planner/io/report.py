@@ -1,0 +1,316 @@
+"""The headless report: engine results as JSON for machines and as text for people."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from planner.domain.months import format_month
+from planner.domain.project import Project
+from planner.engine import Results
+from planner.engine import metrics as m
+from planner.engine.model import Kpis
+from planner.engine.timeline import estimate_height_date
+
+_STATUS = {m.PAID_BACK: "paid_back", m.NEVER: "never", m.NOTHING_TO_RECOVER: "nothing_to_recover"}
+
+
+def _num(value: Any) -> float | None:
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _date_at(results: Results, at_month: float) -> str | None:
+    """The calendar date `at_month` months (fractional) after the start of the horizon."""
+    if not math.isfinite(at_month):
+        return None
+    starts = results.inputs.timeline.month_starts
+    days = results.inputs.timeline.days
+    whole = min(int(math.floor(at_month)), len(starts) - 1)
+    fraction = at_month - whole
+    moment = datetime.combine(starts[whole], datetime.min.time()) + timedelta(
+        days=float(days[whole]) * fraction
+    )
+    return moment.date().isoformat()
+
+
+def next_halving(results: Results) -> tuple[int, date]:
+    """Height and estimated date of the next halving after the scenario's start."""
+    inputs = results.inputs
+    height = results.next_halving_height
+    start = datetime.combine(inputs.start_month, datetime.min.time())
+    when = estimate_height_date(start, inputs.start_height, height, inputs.block_time_s)
+    return height, when.date()
+
+
+def kpi_dict(results: Results, kpis: Kpis, i: int, irr: float | None) -> dict[str, Any]:
+    return {
+        "npv_usd": _num(kpis.npv_usd[i]),
+        "irr_annual": None if irr is None else _num(irr),
+        "payback_months": _num(kpis.payback_months[i]),
+        "payback_status": _STATUS[int(kpis.payback_status[i])],
+        "payback_date": _date_at(results, float(kpis.payback_at_month[i]))
+        if int(kpis.payback_status[i]) == m.PAID_BACK
+        else None,
+        "discounted_payback_months": _num(kpis.discounted_payback_months[i]),
+        "discounted_payback_status": _STATUS[int(kpis.discounted_payback_status[i])],
+        "roi": _num(kpis.roi[i]),
+        "btc_mined": _num(kpis.btc_mined[i]),
+        "revenue_usd": _num(kpis.revenue_usd[i]),
+        "capex_usd": _num(kpis.capex_usd[i]),
+        "free_cash_flow_usd": _num(kpis.free_cash_flow_usd[i]),
+        "energy_mwh": _num(kpis.energy_mwh[i]),
+        "revenue_usd_per_mwh": _num(kpis.revenue_usd_per_mwh[i]),
+        "cost_per_btc_cash_usd": _num(kpis.cost_per_btc_cash_usd[i]),
+        "cost_per_btc_all_in_usd": _num(kpis.cost_per_btc_all_in_usd[i]),
+    }
+
+
+def _month_label(results: Results, index: int) -> str | None:
+    if index < 0:
+        return None
+    return format_month(results.inputs.timeline.month_starts[index])
+
+
+def warnings_of(results: Results) -> list[str]:
+    """Things a CFO should know that do not stop the model: sites over capacity."""
+    out = []
+    inputs = results.inputs
+    for s, name in enumerate(inputs.site_names):
+        load = results.site_load_mw[s]
+        capacity = inputs.site_capacity_mw[s]
+        if load.size and load.max() > capacity + 1e-9:
+            worst = int(load.argmax())
+            out.append(
+                f"site {name!r}: rigs draw {load[worst]:,.2f} MW with cooling overhead in "
+                f"{_month_label(results, worst)}, above its capacity of {capacity:,.2f} MW"
+            )
+    return out
+
+
+def build_report(project: Project, results: Results) -> dict[str, Any]:
+    """The machine-readable report (see README: `report --json`)."""
+    inputs = results.inputs
+    tl = inputs.timeline
+    height, when = next_halving(results)
+    fleet = kpi_dict(results, results.fleet_kpis, 0, results.fleet_irr_annual)
+    total_th = float((inputs.count * inputs.hashrate_th).sum())
+    bought = (inputs.purchase_idx >= 0) & (inputs.purchase_idx < inputs.months)
+    bought_th = float((inputs.count * inputs.hashrate_th)[bought].sum())
+    fleet.update(
+        {
+            "next_halving_height": height,
+            "next_halving_date": when.isoformat(),
+            "rigs": int(inputs.count.sum()),
+            "hashrate_ph": total_th / 1000.0,
+            "efficiency_j_per_th": float((inputs.count * inputs.power_w).sum()) / total_th
+            if total_th
+            else None,
+            "capex_usd_per_th": float(results.fleet_kpis.capex_usd[0]) / bought_th
+            if bought_th
+            else None,
+        }
+    )
+    sites = [
+        {"name": name, **kpi_dict(results, results.site_kpis, s, _num(results.site_irr_annual[s]))}
+        for s, name in enumerate(inputs.site_names)
+    ]
+    b = results.breakevens
+    row_irr = results.row_irr_annual
+    rows = []
+    for r, name in enumerate(inputs.row_names):
+        rows.append(
+            {
+                "name": name,
+                "site": inputs.row_sites[r],
+                "model": inputs.row_models[r],
+                "count": int(inputs.count[r]),
+                **kpi_dict(results, results.row_kpis, r, _num(row_irr[r])),
+                "efficiency_j_per_th": float(inputs.power_w[r] / inputs.hashrate_th[r]),
+                "first_online_month": _month_label(results, int(b.first_online_month[r])),
+                "breakeven_btc_price_usd": _num(b.btc_price_usd[r]),
+                "breakeven_hashprice_usd_per_ph_day": _num(b.hashprice_usd_per_ph_day[r]),
+                "breakeven_power_usd_per_kwh": _num(b.power_usd_per_kwh[r]),
+                "unprofitable_from_month": _month_label(results, int(b.unprofitable_from_month[r])),
+                "shutdown_months": int(b.shutdown_months[r]),
+            }
+        )
+    f = results.fleet
+    mk = results.market
+    cumulative = np.cumsum(f.free_cash_flow_usd[0])
+    monthly = []
+    for t, start in enumerate(tl.month_starts):
+        monthly.append(
+            {
+                "month": format_month(start),
+                "days": int(tl.days[t]),
+                "blocks": float(tl.blocks[t]),
+                "block_height_start": float(tl.height_start[t]),
+                "subsidy_btc": float(tl.subsidy_btc[t]),
+                "fees_btc": float(mk.fees_btc[t]),
+                "network_hashrate_ehs": float(mk.network_hashrate_ehs[t]),
+                "btc_price_usd": float(mk.btc_price_usd[t]),
+                "hashprice_usd_per_ph_day": float(mk.hashprice_usd_per_ph_day[t]),
+                "btc_mined": float(f.btc_mined[0, t]),
+                "revenue_usd": float(f.revenue_usd[0, t]),
+                "curtailment_credit_usd": float(f.curtailment_credit_usd[0, t]),
+                "power_cost_usd": float(f.power_cost_usd[0, t]),
+                "opex_usd": float(f.opex_usd[0, t]),
+                "ebitda_usd": float(f.ebitda_usd[0, t]),
+                "capex_usd": float(f.capex_usd[0, t]),
+                "depreciation_usd": float(f.depreciation_usd[0, t]),
+                "tax_usd": float(f.tax_usd[0, t]),
+                "resale_usd": float(f.resale_usd[0, t]),
+                "free_cash_flow_usd": float(f.free_cash_flow_usd[0, t]),
+                "cumulative_fcf_usd": float(cumulative[t]),
+            }
+        )
+    return {
+        "project": project.name,
+        "scenario": inputs.scenario_name,
+        "start_month": format_month(inputs.start_month),
+        "horizon_months": inputs.months,
+        "discount_rate_per_year": inputs.discount_rate_per_year,
+        "fleet": fleet,
+        "sites": sites,
+        "rows": rows,
+        "monthly": monthly,
+        "warnings": warnings_of(results),
+    }
+
+
+def report_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# ---------------------------------------------------------------- text report
+
+
+def money(value: float | None, compact: bool = True) -> str:
+    """$1.23M, -$450.1k, $87,512 (compact) or $1,234,567 (full)."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    sign = "-" if value < 0 else ""
+    size = abs(value)
+    if compact and size >= 1e9:
+        return f"{sign}${size / 1e9:,.2f}B"
+    if compact and size >= 1e6:
+        return f"{sign}${size / 1e6:,.2f}M"
+    if compact and size >= 1e5:
+        return f"{sign}${size / 1e3:,.1f}k"
+    return f"{sign}${size:,.0f}"
+
+
+def percent(value: float | None) -> str:
+    return "none" if value is None else f"{value * 100:,.1f}%"
+
+
+def payback_text(entry: dict[str, Any], horizon: int, key: str = "payback") -> str:
+    status = entry[f"{key}_status"]
+    if status == "never":
+        return f"never (not within {horizon} months)"
+    if status == "nothing_to_recover":
+        return "no outlay to recover"
+    months = entry[f"{key}_months"]
+    whole = int(months)
+    days = round((months - whole) * 30.44)
+    text = f"{months:,.1f} months ({whole} months {days} days)"
+    if key == "payback" and entry.get("payback_date"):
+        text += f", on {entry['payback_date']}"
+    return text
+
+
+def _short_payback(entry: dict[str, Any]) -> str:
+    if entry["payback_status"] == "never":
+        return "never"
+    if entry["payback_status"] == "nothing_to_recover":
+        return "-"
+    return f"{entry['payback_months']:.1f} mo"
+
+
+def _table(headers: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """A readable summary: fleet KPIs, then a table per site and per fleet row."""
+    f = report["fleet"]
+    horizon = report["horizon_months"]
+    out = [
+        f"{report['project']}",
+        f"Scenario {report['scenario']}: {report['start_month']}, {horizon} months, "
+        f"discounted at {percent(report['discount_rate_per_year'])}/yr",
+        f"Next halving: block {f['next_halving_height']:,}, about {f['next_halving_date']}",
+        "",
+        "Fleet",
+        f"  Rigs                   {f['rigs']:,} ({f['hashrate_ph']:,.1f} PH/s, "
+        f"{f['efficiency_j_per_th']:.1f} J/TH)",
+        f"  NPV                    {money(f['npv_usd'], compact=False)}",
+        f"  IRR                    {percent(f['irr_annual'])}",
+        f"  Payback                {payback_text(f, horizon)}",
+        f"  Discounted payback     {payback_text(f, horizon, 'discounted_payback')}",
+        f"  ROI                    {percent(f['roi']) if f['roi'] is not None else 'n/a (no capex)'}",
+        f"  Capex                  {money(f['capex_usd'], compact=False)}",
+        f"  Revenue                {money(f['revenue_usd'], compact=False)}",
+        f"  BTC mined              {f['btc_mined']:,.2f} BTC",
+        f"  Cost per BTC (cash)    {money(f['cost_per_btc_cash_usd'], compact=False)}",
+        f"  Cost per BTC (all-in)  {money(f['cost_per_btc_all_in_usd'], compact=False)}",
+        "",
+        "Sites",
+    ]
+    out += [
+        "  " + line
+        for line in _table(
+            ["Site", "NPV", "IRR", "Payback", "BTC mined", "Cash $/BTC", "All-in $/BTC"],
+            [
+                [
+                    s["name"],
+                    money(s["npv_usd"]),
+                    percent(s["irr_annual"]),
+                    _short_payback(s),
+                    f"{s['btc_mined']:,.1f}",
+                    money(s["cost_per_btc_cash_usd"], compact=False),
+                    money(s["cost_per_btc_all_in_usd"], compact=False),
+                ]
+                for s in report["sites"]
+            ],
+        )
+    ]
+    out += ["", "Fleet rows"]
+    out += [
+        "  " + line
+        for line in _table(
+            ["Row", "Site", "Rigs", "NPV", "Payback", "BTC mined", "Breakeven BTC",
+             "Breakeven $/PH/day", "Breakeven $/kWh", "Unprofitable from"],
+            [
+                [
+                    r["name"],
+                    r["site"],
+                    f"{r['count']:,}",
+                    money(r["npv_usd"]),
+                    _short_payback(r),
+                    f"{r['btc_mined']:,.1f}",
+                    money(r["breakeven_btc_price_usd"], compact=False),
+                    "n/a" if r["breakeven_hashprice_usd_per_ph_day"] is None
+                    else f"{r['breakeven_hashprice_usd_per_ph_day']:,.2f}",
+                    "n/a" if r["breakeven_power_usd_per_kwh"] is None
+                    else f"{r['breakeven_power_usd_per_kwh']:.4f}",
+                    r["unprofitable_from_month"] or "never",
+                ]
+                for r in report["rows"]
+            ],
+            left=2,
+        )
+    ]
+    if report["warnings"]:
+        out += ["", "Warnings", *(f"  - {w}" for w in report["warnings"])]
+    return "\n".join(out) + "\n"

@@ -145,6 +145,9 @@ def cmd_open(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from planner.runtime import tune_allocator
+
+    tune_allocator()
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):

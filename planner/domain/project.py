@@ -167,7 +167,7 @@ class FinanceSettings(_Entity):
 class Project(_Entity):
     """Everything one planning file holds."""
 
-    schema_version: Literal[2] = SCHEMA_VERSION
+    schema_version: Literal[2] = 2
     name: Name = "Untitled plan"
     notes: str = ""
     finance: FinanceSettings = Field(default_factory=FinanceSettings)

@@ -17,7 +17,15 @@ _UNIT_SCALES: dict[str, dict[str, float]] = {
     "usd": {"": 1.0, "usd": 1.0, "$": 1.0},
     "fraction": {"": 1.0, "%": 0.01},
     "power_w": {"": 1.0, "w": 1.0, "kw": 1e3, "mw": 1e6},
-    "hashrate_th": {"": 1.0, "th": 1.0, "th/s": 1.0, "ph": 1e3, "ph/s": 1e3, "gh": 1e-3, "gh/s": 1e-3},
+    "hashrate_th": {
+        "": 1.0,
+        "th": 1.0,
+        "th/s": 1.0,
+        "ph": 1e3,
+        "ph/s": 1e3,
+        "gh": 1e-3,
+        "gh/s": 1e-3,
+    },
 }
 
 _NUMBER_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")

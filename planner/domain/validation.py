@@ -79,9 +79,7 @@ def _message(error: dict[str, Any]) -> str:
 
 
 def problems_from_pydantic(error: ValidationError, prefix: Sequence[Any] = ()) -> list[Problem]:
-    return [
-        Problem(format_path([*prefix, *e["loc"]]), _message(dict(e))) for e in error.errors()
-    ]
+    return [Problem(format_path([*prefix, *e["loc"]]), _message(dict(e))) for e in error.errors()]
 
 
 def _duplicates(names: Sequence[str], field: str) -> Iterable[Problem]:

@@ -7,7 +7,9 @@ from planner.engine.inputs import EngineInputs, compile_inputs
 from planner.engine.model import Kpis, Results, Series, compute
 
 
-def run(project: Project, scenario: str | None = None, horizon_months: int | None = None) -> Results:
+def run(
+    project: Project, scenario: str | None = None, horizon_months: int | None = None
+) -> Results:
     """Compile a validated project and compute it under one scenario."""
     return compute(compile_inputs(project, scenario, horizon_months))
 

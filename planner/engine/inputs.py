@@ -19,7 +19,9 @@ from planner.engine.timeline import Timeline, build_timeline
 NOT_RETIRED = 1_000_000  # month index used for rows with no retire month
 
 
-def grown_path(start: float, growth_per_year: float, path: Sequence[float], months: int) -> np.ndarray:
+def grown_path(
+    start: float, growth_per_year: float, path: Sequence[float], months: int
+) -> np.ndarray:
     """A monthly path: the user's values where given, then growth from the last value.
 
     Without a path: start * (1 + growth) ** (t / 12).
@@ -145,8 +147,54 @@ def compile_inputs(
     )
 
     models = {m.name: m for m in project.catalog}
-    fleet = project.fleet
-    rig = [models[r.model] for r in fleet]
+    base = start.year * 12 + start.month
+    columns = (
+        list(
+            zip(
+                *(
+                    (
+                        r.name,
+                        r.model,
+                        r.site,
+                        r.count,
+                        r.unit_price_usd,
+                        r.purchase_month.year * 12 + r.purchase_month.month - base,
+                        (r.online_month or r.purchase_month).year * 12
+                        + (r.online_month or r.purchase_month).month
+                        - base,
+                        r.retire_month.year * 12 + r.retire_month.month - base
+                        if r.retire_month is not None
+                        else NOT_RETIRED,
+                        r.resale_usd_per_unit,
+                        r.terminal_value_usd_per_unit,
+                        r.degradation_per_year,
+                        site_pos[r.site],
+                        models[r.model].hashrate_th,
+                        models[r.model].power_w,
+                    )
+                    for r in project.fleet
+                ),
+                strict=True,
+            )
+        )
+        or [()] * 14
+    )
+    (
+        names,
+        model_names,
+        site_names,
+        counts,
+        unit_prices,
+        purchase,
+        online,
+        retire,
+        resale,
+        terminal,
+        degradation,
+        row_site,
+        hashrate,
+        power,
+    ) = columns
     return EngineInputs(
         scenario_name=sc.name,
         timeline=timeline,
@@ -167,30 +215,20 @@ def compile_inputs(
         tax_rate=project.finance.tax_rate,
         depreciation_months=project.finance.depreciation_years * 12.0,
         auto_shutdown=project.finance.auto_shutdown,
-        row_names=tuple(r.name for r in fleet),
-        row_models=tuple(r.model for r in fleet),
-        row_sites=tuple(r.site for r in fleet),
-        count=np.array([r.count for r in fleet], dtype=float),
-        hashrate_th=np.array([m.hashrate_th for m in rig], dtype=float),
-        power_w=np.array([m.power_w for m in rig], dtype=float),
-        unit_price_usd=np.array([r.unit_price_usd for r in fleet], dtype=float),
-        purchase_idx=np.array([months_between(start, r.purchase_month) for r in fleet], dtype=np.int64),
-        online_idx=np.array(
-            [months_between(start, r.effective_online_month) for r in fleet], dtype=np.int64
-        ),
-        retire_idx=np.array(
-            [
-                months_between(start, r.retire_month) if r.retire_month is not None else NOT_RETIRED
-                for r in fleet
-            ],
-            dtype=np.int64,
-        ),
-        resale_usd_per_unit=np.array([r.resale_usd_per_unit for r in fleet], dtype=float),
-        terminal_value_usd_per_unit=np.array(
-            [r.terminal_value_usd_per_unit for r in fleet], dtype=float
-        ),
-        degradation_per_year=np.array([r.degradation_per_year for r in fleet], dtype=float),
-        site_idx=np.array([site_pos[r.site] for r in fleet], dtype=np.int64),
+        row_names=tuple(names),
+        row_models=tuple(model_names),
+        row_sites=tuple(site_names),
+        count=np.array(counts, dtype=float),
+        hashrate_th=np.array(hashrate, dtype=float),
+        power_w=np.array(power, dtype=float),
+        unit_price_usd=np.array(unit_prices, dtype=float),
+        purchase_idx=np.array(purchase, dtype=np.int64),
+        online_idx=np.array(online, dtype=np.int64),
+        retire_idx=np.array(retire, dtype=np.int64),
+        resale_usd_per_unit=np.array(resale, dtype=float),
+        terminal_value_usd_per_unit=np.array(terminal, dtype=float),
+        degradation_per_year=np.array(degradation, dtype=float),
+        site_idx=np.array(row_site, dtype=np.int64),
         site_names=tuple(s.name for s in sites),
         site_capacity_mw=capacity_mw,
         site_overhead=np.where(hosting, 1.0, np.array([s.overhead for s in sites], dtype=float)),

@@ -7,10 +7,11 @@ fleet share one implementation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-import numpy_financial as npf
 import pyxirr
+from scipy.optimize import brentq
 
 PAID_BACK = 0
 NEVER = 1  # cumulative cash flow goes negative and does not return to zero in the horizon
@@ -43,21 +44,37 @@ class Payback:
     status: np.ndarray
 
 
+def cumulative_by_month(flows: np.ndarray) -> np.ndarray:
+    """Cumulative sums of each series along months, laid out months x series.
+
+    For many series a loop of whole-row additions over months is several times faster
+    than numpy's cumsum along the last axis; the sums are the same sequential sums.
+    """
+    series, months = flows.shape
+    if series < 64:
+        return np.cumsum(flows, axis=1).T
+    out = np.ascontiguousarray(flows.T)
+    for t in range(1, months):
+        np.add(out[t - 1], out[t], out=out[t])
+    return out
+
+
 def payback(flows: np.ndarray) -> Payback:
     """Interpolated payback of each series: flows accrue evenly through each month."""
     series, months = flows.shape
-    cumulative = np.cumsum(flows, axis=1)
+    cumulative = cumulative_by_month(flows)  # months x series
     negative = cumulative < 0
-    went_negative = negative.any(axis=1)
-    first_negative = negative.argmax(axis=1)
+    went_negative = negative.any(axis=0)
+    first_negative = negative.argmax(axis=0)
     t = np.arange(months)
-    recovered = ~negative & (t[None, :] > first_negative[:, None])
-    has_recovered = recovered.any(axis=1) & went_negative
-    first_back = recovered.argmax(axis=1)
+    recovered = ~negative
+    recovered &= t[:, None] > first_negative[None, :]
+    has_recovered = recovered.any(axis=0) & went_negative
+    first_back = recovered.argmax(axis=0)
 
-    rows = np.arange(series)
-    before = cumulative[rows, np.maximum(first_back - 1, 0)]
-    during = flows[rows, first_back]
+    columns = np.arange(series)
+    before = cumulative[np.maximum(first_back - 1, 0), columns]
+    during = flows[columns, first_back]
     with np.errstate(divide="ignore", invalid="ignore"):
         fraction = np.where(during > 0, -before / during, 0.0)
     at_month = np.where(has_recovered, first_back + fraction, np.nan)
@@ -79,27 +96,63 @@ def sign_changes(flows: np.ndarray) -> int:
     return int(np.count_nonzero(signs[1:] != signs[:-1]))
 
 
+# Monthly rates searched for the root nearest zero when flows change sign several times:
+# -30 % to +100 % a month, densest near zero.
+_GRID = np.unique(
+    np.concatenate(
+        (np.linspace(-0.30, -0.05, 26), np.linspace(-0.05, 0.10, 301), np.linspace(0.10, 1.0, 91))
+    )
+)
+
+
+@lru_cache(maxsize=16)
+def _grid_discount(months: int) -> np.ndarray:
+    t = np.arange(months, dtype=float)
+    with np.errstate(over="ignore"):
+        table = (1.0 + _GRID[:, None]) ** (-t[None, :])
+    table.setflags(write=False)
+    return table
+
+
+def _monthly_irr(values: np.ndarray) -> float | None:
+    changes = sign_changes(values)
+    if changes == 0:
+        return None
+    if changes == 1:
+        # One sign change: a unique rate above -100 %; pyxirr finds it.
+        try:
+            found = pyxirr.irr(values, silent=True)
+        except (pyxirr.InvalidPaymentsError, ValueError):
+            found = None
+        return None if found is None or not np.isfinite(found) else float(found)
+    # Several sign changes may give several rates: report the one nearest zero. Bracket it
+    # on a grid of NPVs, then solve inside the bracket with Brent's method.
+    t = np.arange(values.size, dtype=float)
+    npvs = _grid_discount(values.size) @ values
+    flips = np.flatnonzero(np.sign(npvs[1:]) * np.sign(npvs[:-1]) <= 0)
+    if flips.size == 0:
+        return None
+    nearest = flips[np.argmin(np.minimum(np.abs(_GRID[flips]), np.abs(_GRID[flips + 1])))]
+    low, high = float(_GRID[nearest]), float(_GRID[nearest + 1])
+
+    def present_value(rate: float) -> float:
+        return float(values @ (1.0 + rate) ** -t)
+
+    if present_value(low) == 0.0:
+        return low
+    return float(brentq(present_value, low, high, xtol=1e-14, rtol=1e-12))
+
+
 def irr_annual(flows: np.ndarray) -> float | None:
     """Annualized IRR, (1 + m) ** 12 - 1 of the monthly rate m that zeroes NPV.
 
     None when the flows never change sign or no rate can be found. With one sign change
-    the IRR is unique and pyxirr finds it; with several there may be several rates, and
-    numpy-financial's choice, the one closest to zero, is reported.
+    the rate is unique and pyxirr finds it. With several there may be several rates and
+    the one nearest zero is reported (numpy-financial's convention), found with scipy's
+    brentq inside a bracket located on a grid of rates.
     """
-    values = np.asarray(flows, dtype=float)
-    changes = sign_changes(values)
-    if changes == 0:
-        return None
-    monthly: float | None
-    if changes == 1:
-        try:
-            monthly = pyxirr.irr(values, silent=True)
-        except (pyxirr.InvalidPaymentsError, ValueError):
-            monthly = None
-    else:
-        found = float(npf.irr(values))
-        monthly = found if np.isfinite(found) else None
-    if monthly is None or not np.isfinite(monthly) or monthly <= -1.0:
+    monthly = _monthly_irr(np.asarray(flows, dtype=float))
+    if monthly is None or monthly <= -1.0:
         return None
     return float((1.0 + monthly) ** 12 - 1.0)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -72,18 +73,25 @@ def subsidy_issued(height_start: np.ndarray, blocks: np.ndarray) -> np.ndarray:
     return total
 
 
+@lru_cache(maxsize=64)
 def build_timeline(
     start_month: date, months: int, start_height: float, block_time_s: float
 ) -> Timeline:
-    """The calendar of `months` months from `start_month` and the blocks expected in each."""
+    """The calendar of `months` months from `start_month` and the blocks expected in each.
+
+    Cached: recomputations after an edit reuse it. Its arrays are read-only.
+    """
     month_starts = tuple(add_months(start_month, t) for t in range(months))
     days = np.array([days_in_month(m) for m in month_starts], dtype=float)
     blocks = days * SECONDS_PER_DAY / block_time_s
     height_start = start_height + np.cumsum(np.concatenate(([0.0], blocks[:-1])))[:months]
+    subsidy = subsidy_issued(height_start, blocks)
+    for array in (days, blocks, height_start, subsidy):
+        array.setflags(write=False)
     return Timeline(
         month_starts=month_starts,
         days=days,
         blocks=blocks,
         height_start=height_start,
-        subsidy_btc=subsidy_issued(height_start, blocks),
+        subsidy_btc=subsidy,
     )

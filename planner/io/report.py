@@ -30,7 +30,7 @@ def _date_at(results: Results, at_month: float) -> str | None:
         return None
     starts = results.inputs.timeline.month_starts
     days = results.inputs.timeline.days
-    whole = min(int(math.floor(at_month)), len(starts) - 1)
+    whole = min(math.floor(at_month), len(starts) - 1)
     fraction = at_month - whole
     moment = datetime.combine(starts[whole], datetime.min.time()) + timedelta(
         days=float(days[whole]) * fraction
@@ -233,11 +233,16 @@ def _short_payback(entry: dict[str, Any]) -> str:
 
 
 def _table(headers: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+
     def line(cells: list[str]) -> str:
         return "  ".join(
-            c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
+
     return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
 
 
@@ -245,6 +250,7 @@ def render_text(report: dict[str, Any]) -> str:
     """A readable summary: fleet KPIs, then a table per site and per fleet row."""
     f = report["fleet"]
     horizon = report["horizon_months"]
+    roi = percent(f["roi"]) if f["roi"] is not None else "n/a (no capex in the horizon)"
     out = [
         f"{report['project']}",
         f"Scenario {report['scenario']}: {report['start_month']}, {horizon} months, "
@@ -258,7 +264,7 @@ def render_text(report: dict[str, Any]) -> str:
         f"  IRR                    {percent(f['irr_annual'])}",
         f"  Payback                {payback_text(f, horizon)}",
         f"  Discounted payback     {payback_text(f, horizon, 'discounted_payback')}",
-        f"  ROI                    {percent(f['roi']) if f['roi'] is not None else 'n/a (no capex)'}",
+        f"  ROI                    {roi}",
         f"  Capex                  {money(f['capex_usd'], compact=False)}",
         f"  Revenue                {money(f['revenue_usd'], compact=False)}",
         f"  BTC mined              {f['btc_mined']:,.2f} BTC",
@@ -289,8 +295,18 @@ def render_text(report: dict[str, Any]) -> str:
     out += [
         "  " + line
         for line in _table(
-            ["Row", "Site", "Rigs", "NPV", "Payback", "BTC mined", "Breakeven BTC",
-             "Breakeven $/PH/day", "Breakeven $/kWh", "Unprofitable from"],
+            [
+                "Row",
+                "Site",
+                "Rigs",
+                "NPV",
+                "Payback",
+                "BTC mined",
+                "Breakeven BTC",
+                "Breakeven $/PH/day",
+                "Breakeven $/kWh",
+                "Unprofitable from",
+            ],
             [
                 [
                     r["name"],
@@ -300,9 +316,11 @@ def render_text(report: dict[str, Any]) -> str:
                     _short_payback(r),
                     f"{r['btc_mined']:,.1f}",
                     money(r["breakeven_btc_price_usd"], compact=False),
-                    "n/a" if r["breakeven_hashprice_usd_per_ph_day"] is None
+                    "n/a"
+                    if r["breakeven_hashprice_usd_per_ph_day"] is None
                     else f"{r['breakeven_hashprice_usd_per_ph_day']:,.2f}",
-                    "n/a" if r["breakeven_power_usd_per_kwh"] is None
+                    "n/a"
+                    if r["breakeven_power_usd_per_kwh"] is None
                     else f"{r['breakeven_power_usd_per_kwh']:.4f}",
                     r["unprofitable_from_month"] or "never",
                 ]

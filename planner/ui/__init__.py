@@ -1,0 +1,1 @@
+"""The desktop window (PySide6 and pyqtgraph). Qt is imported only inside this package."""

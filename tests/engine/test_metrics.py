@@ -1,0 +1,107 @@
+"""Payback, NPV and IRR against numpy-financial on the same cash flows."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+
+from planner.engine import metrics
+
+
+def monthly(rate_per_year: float) -> float:
+    return (1 + rate_per_year) ** (1 / 12) - 1
+
+
+FLOWS = [
+    np.array([-100_000.0, 12_000, 15_000, 18_000, 20_000, 22_000, 25_000, 10_000]),
+    np.r_[-3_000_000.0, -500_000.0, np.full(58, 95_000.0)],
+    np.r_[0.0, 0.0, -250_000.0, np.linspace(4_000, 9_000, 45)],
+]
+
+
+@pytest.mark.parametrize("flows", FLOWS)
+@pytest.mark.parametrize("rate", [0.0, 0.08, 0.12, 0.25])
+def test_npv_matches_numpy_financial(flows: np.ndarray, rate: float) -> None:
+    # Flows at month end: numpy-financial discounts its first value at t = 0, so it is
+    # given a leading zero.
+    expected = npf.npv(monthly(rate), np.r_[0.0, flows])
+    assert metrics.npv(flows[None, :], rate)[0] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("flows", FLOWS)
+def test_irr_matches_numpy_financial(flows: np.ndarray) -> None:
+    expected_monthly = npf.irr(flows)
+    got = metrics.irr_annual(flows)
+    assert got == pytest.approx((1 + expected_monthly) ** 12 - 1, rel=1e-9)
+    # And the NPV at that rate is zero.
+    assert metrics.npv(flows[None, :], got)[0] == pytest.approx(0.0, abs=1e-6 * abs(flows).sum())
+
+
+def test_irr_nearest_zero_when_flows_change_sign_twice() -> None:
+    # -100, +230, -132: roots at 10 % and 20 % a month; numpy-financial picks 10 %.
+    flows = np.array([-100.0, 230.0, -132.0])
+    assert npf.irr(flows) == pytest.approx(0.10)
+    assert metrics.irr_annual(flows) == pytest.approx(1.10**12 - 1, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "flows",
+    [np.full(12, 1_000.0), np.full(12, -1_000.0), np.zeros(12), np.r_[0.0, -5.0, 0.0]],
+)
+def test_no_irr_without_a_sign_change(flows: np.ndarray) -> None:
+    assert metrics.irr_annual(flows) is None
+    assert np.isnan(metrics.irr_annual_many(flows[None, :])[0])
+
+
+def test_payback_interpolated_within_the_month() -> None:
+    flows = np.array([[-100.0, 30.0, 30.0, 30.0, 30.0, 30.0]])
+    result = metrics.payback(flows)
+    # Cumulative -100, -70, -40, -10, +20: back to zero one third into month 4.
+    assert result.status[0] == metrics.PAID_BACK
+    assert result.months[0] == pytest.approx(4 + 10 / 30)
+    assert result.at_month[0] == pytest.approx(4 + 10 / 30)
+
+
+def test_payback_counts_from_the_investment_month() -> None:
+    flows = np.array([[0.0, 0.0, -90.0, 30.0, 30.0, 45.0, 10.0]])
+    result = metrics.payback(flows)
+    # Investment in month 2; cumulative -90, -60, -30, +15: 30 / 45 into month 5.
+    assert result.at_month[0] == pytest.approx(5 + 30 / 45)
+    assert result.months[0] == pytest.approx(3 + 30 / 45)
+
+
+def test_payback_never_and_nothing_to_recover() -> None:
+    flows = np.array([[-100.0, 10.0, 10.0, 10.0], [5.0, 5.0, 5.0, 5.0], [0.0, 0.0, 0.0, 0.0]])
+    result = metrics.payback(flows)
+    assert result.status.tolist() == [
+        metrics.NEVER,
+        metrics.NOTHING_TO_RECOVER,
+        metrics.NOTHING_TO_RECOVER,
+    ]
+    assert np.isnan(result.months[0]) and np.isnan(result.at_month[0])
+    assert result.months[1] == 0.0 and result.months[2] == 0.0
+
+
+def test_payback_of_many_series_equals_one_at_a_time() -> None:
+    rng = np.random.default_rng(3)
+    flows = rng.normal(5.0, 20.0, size=(300, 48))
+    flows[:, 0] -= rng.uniform(0, 400, size=300)
+    together = metrics.payback(flows)
+    for i in range(0, 300, 37):
+        alone = metrics.payback(flows[i : i + 1])
+        np.testing.assert_array_equal(alone.status, together.status[i : i + 1])
+        np.testing.assert_allclose(alone.months, together.months[i : i + 1], rtol=1e-12)
+
+
+def test_discounted_payback_is_later() -> None:
+    flows = np.r_[-1_000.0, np.full(40, 40.0)][None, :]
+    simple = metrics.payback(flows)
+    discounted = metrics.payback(metrics.discounted_flows(flows, 0.12))
+    # -1,000 then +40 a month: cumulative is back to zero at the end of month 25.
+    assert simple.months[0] == pytest.approx(26.0)
+    assert discounted.months[0] > simple.months[0]
+    cumulative = np.cumsum(metrics.discounted_flows(flows, 0.12)[0])
+    j = int(np.argmax(cumulative >= 0))
+    expected = j + (-cumulative[j - 1]) / (cumulative[j] - cumulative[j - 1])
+    assert discounted.months[0] == pytest.approx(expected, rel=1e-12)

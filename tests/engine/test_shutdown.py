@@ -1,0 +1,82 @@
+"""Automatic shutdown: old rigs switch off after the halving, and not before."""
+
+from __future__ import annotations
+
+import calendar
+
+import numpy as np
+import pytest
+
+from planner.engine import compile_inputs, compute
+
+# $0.05/kWh, no overhead: an S19j Pro (29.5 J/TH) costs $35.40 per PH/s per day and an
+# S21 XP (13.5 J/TH) $16.20. At 700 EH/s and $80,000 the hashprice is about $51.8
+# before the halving and $26.0 after: the S19j Pro covers its power only before it.
+SCENARIO = {
+    "start_month": "2027-10",
+    "start_block_height": 1_050_000 - 6 * 4_400,  # halving in month 6 (2028-04)
+    "network_hashrate_ehs": 700,
+    "btc_price_usd": 80_000,
+    "fees_btc_per_block": 0.02,
+    "pool_fee": 0.0,
+}
+
+
+def build(project_factory, auto_shutdown: bool):
+    project = project_factory(
+        fleet=[
+            {"model": "S19j Pro", "count": 1_000, "purchase_month": "2022-01"},
+            {"model": "S21 XP", "count": 1_000, "purchase_month": "2024-06"},
+        ],
+        contract={"price_usd_per_kwh": 0.05},
+        site={"overhead": 1.0, "uptime": 1.0},
+        scenario=SCENARIO,
+        finance={"auto_shutdown": auto_shutdown, "horizon_months": 18},
+    )
+    return compute(compile_inputs(project), keep_rows=True)
+
+
+def halving_month_covers_power() -> bool:
+    """Does the S19j Pro cover its power in the halving month itself? Worked by hand."""
+    height = SCENARIO["start_block_height"]
+    year, month = 2027, 10
+    for _ in range(6):
+        height += calendar.monthrange(year, month)[1] * 144
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    days = calendar.monthrange(year, month)[1]
+    before = 1_050_000 - height
+    issuance = before * 3.125 + (days * 144 - before) * 1.5625 + days * 144 * 0.02
+    revenue = 104 * 1e-6 / 700 * issuance * 80_000
+    power = 3_068 / 1000 * 24 * days * 0.05
+    return revenue >= power
+
+
+def test_old_rigs_stop_after_the_halving_and_not_before(project_factory) -> None:
+    res = build(project_factory, auto_shutdown=True)
+    halving = 6
+    assert res.inputs.timeline.height_start[halving] <= 1_050_000
+    assert res.inputs.timeline.height_start[halving + 1] > 1_050_000
+    old, new = res.rows.btc_mined
+    assert np.all(old[:halving] > 0), "the S19j Pro must run before the halving"
+    assert np.all(old[halving + 1 :] == 0), "and be off after it"
+    assert (old[halving] > 0) == halving_month_covers_power()
+    assert np.all(new > 0), "the S21 XP keeps running"
+    assert res.rows.power_cost_usd[0, halving + 1 :].sum() == 0
+    first_losing = halving if not halving_month_covers_power() else halving + 1
+    assert res.breakevens.unprofitable_from_month.tolist() == [first_losing, -1]
+    assert res.breakevens.shutdown_months.tolist() == [18 - first_losing, 0]
+
+
+def test_without_automatic_shutdown_old_rigs_run_at_a_loss(project_factory) -> None:
+    res = build(project_factory, auto_shutdown=False)
+    old_margin = res.rows.revenue_usd[0] - res.rows.power_cost_usd[0]
+    assert np.all(res.rows.btc_mined[0] > 0)
+    assert np.all(old_margin[7:] < 0)
+    assert res.breakevens.shutdown_months.tolist() == [0, 0]
+    with_shutdown = build(project_factory, auto_shutdown=True)
+    off = with_shutdown.rows.btc_mined[0] == 0
+    # No tax, no maintenance: switching off gains exactly the discounted losses avoided.
+    avoided = -(old_margin[off] / 1.10 ** ((np.flatnonzero(off) + 1) / 12)).sum()
+    assert avoided > 0
+    gained = with_shutdown.fleet_kpis.npv_usd[0] - res.fleet_kpis.npv_usd[0]
+    assert gained == pytest.approx(avoided, rel=1e-12)

@@ -25,7 +25,7 @@ class UserError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"planner: error: {message}\n")
 
 
 def _months(text: str) -> int:
@@ -93,12 +93,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(_: argparse.Namespace) -> int:
-    from planner.domain.project import Project
+    from planner.domain.project import project_json_schema
 
-    schema = Project.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "Mining planner project"
-    sys.stdout.write(json.dumps(schema, indent=2) + "\n")
+    sys.stdout.write(json.dumps(project_json_schema(), indent=2) + "\n")
     return 0
 
 

@@ -21,6 +21,8 @@ def parse_month(value: object) -> date:
     if not match:
         raise ValueError(f"must be a month written YYYY-MM, got {value!r}")
     year, month = int(match.group(1)), int(match.group(2))
+    if year < 1:
+        raise ValueError(f"must be a month written YYYY-MM, got {value!r}")
     if not 1 <= month <= 12:
         raise ValueError(f"month must be 01-12, got {value!r}")
     if match.group(3) is not None:

@@ -15,11 +15,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     WithJsonSchema,
 )
 
 from planner.domain.months import format_month, parse_month
-from planner.domain.units import QuantityKind, parse_quantity
+from planner.domain.units import QuantityKind, parse_quantity, parse_whole_number
 
 SCHEMA_VERSION = 2
 
@@ -44,6 +45,7 @@ Month = Annotated[
     ),
 ]
 Usd = Annotated[float, _lenient("usd")]
+Whole = Annotated[int, BeforeValidator(parse_whole_number)]
 Fraction = Annotated[float, _lenient("fraction"), Field(ge=0, le=1)]
 Rate = Annotated[float, _lenient("fraction"), Field(ge=-0.99, le=10)]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
@@ -64,7 +66,7 @@ class RigModel(_Entity):
     hashrate_th: Annotated[float, _lenient("hashrate_th"), Field(gt=0)]
     power_w: Annotated[float, _lenient("power_w"), Field(gt=0)]
     cooling: Cooling = "air"
-    release_year: Annotated[int, Field(ge=2009, le=2100)] | None = None
+    release_year: Annotated[Whole, Field(ge=2009, le=2100)] | None = None
     reference_price_usd: Annotated[Usd, Field(ge=0)] | None = None
     source: str = ""
 
@@ -119,7 +121,7 @@ class FleetRow(_Entity):
     name: Name
     model: Name
     site: Name
-    count: Annotated[int, Field(ge=0)]
+    count: Annotated[Whole, Field(ge=0)]
     unit_price_usd: Annotated[Usd, Field(ge=0)] = 0.0
     purchase_month: Month
     online_month: Month | None = None
@@ -139,7 +141,7 @@ class Scenario(_Entity):
 
     name: Name
     start_month: Month
-    start_block_height: Annotated[int, Field(ge=0)]
+    start_block_height: Annotated[Whole, Field(ge=0)]
     block_time_s: Annotated[float, _lenient("number"), Field(gt=0, le=36000)] = 600.0
     network_hashrate_ehs: Annotated[float, _lenient("number"), Field(gt=0)]
     network_hashrate_growth_per_year: Rate = 0.0
@@ -157,11 +159,11 @@ class Scenario(_Entity):
 class FinanceSettings(_Entity):
     """Horizon, discounting, tax and the shutdown rule."""
 
-    horizon_months: Annotated[int, Field(ge=1, le=600)] = 60
+    horizon_months: Annotated[Whole, Field(ge=1, le=600)] = 60
     discount_rate_per_year: Rate = 0.10
     tax_rate: Annotated[Fraction, Field(lt=1)] = 0.0
     depreciation_years: Annotated[float, _lenient("number"), Field(gt=0, le=50)] = 3.0
-    auto_shutdown: bool = True
+    auto_shutdown: Annotated[bool, Strict()] = True
 
 
 class Project(_Entity):
@@ -186,3 +188,29 @@ class Project(_Entity):
                 return scenario
         known = ", ".join(s.name for s in self.scenarios)
         raise KeyError(f"unknown scenario {wanted!r} (the project has: {known})")
+
+
+_BOUND_KEYWORDS = {
+    "ge": "minimum",
+    "le": "maximum",
+    "gt": "exclusiveMinimum",
+    "lt": "exclusiveMaximum",
+}
+
+
+def _standard_bounds(node: Any) -> Any:
+    """Pydantic writes bounds that follow a custom validator as ge/le/gt/lt; JSON Schema
+    validators read minimum/maximum/exclusiveMinimum/exclusiveMaximum."""
+    if isinstance(node, dict):
+        return {_BOUND_KEYWORDS.get(k, k): _standard_bounds(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_standard_bounds(v) for v in node]
+    return node
+
+
+def project_json_schema() -> dict[str, Any]:
+    """The JSON Schema (2020-12) of a project file at the current schema version."""
+    schema = _standard_bounds(Project.model_json_schema())
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Mining planner project"
+    return schema

@@ -14,7 +14,7 @@ QuantityKind = Literal["number", "usd", "fraction", "power_w", "hashrate_th"]
 
 _UNIT_SCALES: dict[str, dict[str, float]] = {
     "number": {"": 1.0},
-    "usd": {"": 1.0, "usd": 1.0, "$": 1.0},
+    "usd": {"": 1.0, "usd": 1.0},
     "fraction": {"": 1.0, "%": 0.01},
     "power_w": {"": 1.0, "w": 1.0, "kw": 1e3, "mw": 1e6},
     "hashrate_th": {
@@ -28,11 +28,11 @@ _UNIT_SCALES: dict[str, dict[str, float]] = {
     },
 }
 
-_NUMBER_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
+_NUMBER_RE = re.compile(r"^(?=\.?\d)(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?$")
 
 
 def _read_plain_number(text: str, original: str) -> float:
-    if not text or not _NUMBER_RE.match(text) or text in {"+", "-", "."}:
+    if not text or not _NUMBER_RE.match(text):
         raise ValueError(f"cannot read {original!r} as a number")
     value = float(text.replace(",", ""))
     if not math.isfinite(value):
@@ -62,12 +62,17 @@ def parse_quantity(value: object, kind: QuantityKind = "number") -> float:
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
-    if text.startswith("-"):
-        negative, text = not negative, text[1:].strip()
+        if text.startswith(("-", "+", "(")):
+            raise ValueError(f"cannot read {original!r} as a number")
+    signed = text.startswith(("-", "+"))
+    if signed:
+        negative, text = negative != text.startswith("-"), text[1:].strip()
     if text.startswith("$"):
-        if kind not in ("usd", "number"):
+        if kind != "usd":
             raise ValueError(f"cannot read {original!r}: a dollar amount is not expected here")
         text = text[1:].strip()
+        if not signed and text.startswith("-"):  # "$-5"
+            negative, text = not negative, text[1:].strip()
     scales = _UNIT_SCALES[kind]
     match = re.match(r"^([0-9.,eE+\-]+)\s*([a-zA-Z%$/]*)$", text)
     if not match:
@@ -78,3 +83,15 @@ def parse_quantity(value: object, kind: QuantityKind = "number") -> float:
         raise ValueError(f"cannot read {original!r}: unknown unit {unit_text!r} (expected {known})")
     number = _read_plain_number(number_text, original) * scales[unit_text]
     return -number if negative else number
+
+
+def parse_whole_number(value: object) -> int:
+    """A count or an index: 4000, 4000.0, "4,000"; not True, 4000.5 or "4k"."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a whole number, got {value!r}")
+    if isinstance(value, int):
+        return value
+    number = parse_quantity(value, "number")
+    if not number.is_integer():
+        raise ValueError(f"must be a whole number, got {value!r}")
+    return int(number)

@@ -7,14 +7,17 @@ span entities (references, dates in order, duplicate names) are here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 
 from planner.domain.errors import Problem, ProjectValidationError, format_path
 from planner.domain.migrate import migrate
+from planner.domain.months import parse_month
 from planner.domain.project import Project
+from planner.domain.units import parse_quantity
 
 
 def _show(value: Any) -> str:
@@ -43,7 +46,8 @@ _TYPE_NAMES = {
 }
 
 
-def _message(error: dict[str, Any]) -> str:
+def describe_error(error: Mapping[str, Any]) -> str:
+    """A pydantic error in the planner's words: `must be >= 0, got -5`."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     value = error.get("input")
@@ -64,10 +68,14 @@ def _message(error: dict[str, Any]) -> str:
         return f"must be {sign} {ctx.get(key)}, got {_show(value)}"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')}, got {_show(value)}"
+    if kind == "string_too_short":
+        return "must not be empty"
     if kind == "too_short":
         if isinstance(value, str):
             return "must not be empty"
         return f"needs at least {ctx.get('min_length')} item(s)"
+    if kind == "string_too_long":
+        return f"is too long (at most {ctx.get('max_length')} characters)"
     if kind == "too_long":
         return f"is too long (at most {ctx.get('max_length')})"
     if kind in ("value_error", "assertion_error"):
@@ -79,90 +87,139 @@ def _message(error: dict[str, Any]) -> str:
 
 
 def problems_from_pydantic(error: ValidationError, prefix: Sequence[Any] = ()) -> list[Problem]:
-    return [Problem(format_path([*prefix, *e["loc"]]), _message(dict(e))) for e in error.errors()]
+    return [Problem(format_path([*prefix, *e["loc"]]), describe_error(e)) for e in error.errors()]
 
 
-def _duplicates(names: Sequence[str], field: str) -> Iterable[Problem]:
+def _duplicates(names: Sequence[str | None], field: str) -> Iterable[Problem]:
     first_seen: dict[str, int] = {}
     for index, name in enumerate(names):
-        key = name.casefold()
+        if name is None:
+            continue
+        key = name.strip().casefold()
         if key in first_seen:
             yield Problem(
                 f"{field}[{index}].name",
-                f"duplicate name {name!r} (also {field}[{first_seen[key]}])",
+                f"duplicate name {name.strip()!r} (also {field}[{first_seen[key]}])",
             )
         else:
             first_seen[key] = index
 
 
-def cross_check(project: Project) -> list[Problem]:
-    """Problems between entities: unknown references, duplicates, months out of order."""
-    problems: list[Problem] = []
-    for field, items in (
-        ("scenarios", project.scenarios),
-        ("contracts", project.contracts),
-        ("sites", project.sites),
-        ("catalog", project.catalog),
-    ):
-        problems.extend(_duplicates([item.name for item in items], field))
+def _items(data: Mapping[str, Any], field: str) -> list[Mapping[str, Any]]:
+    value = data.get(field)
+    if not isinstance(value, list):
+        return []
+    return [item if isinstance(item, Mapping) else {} for item in value]
 
-    scenario_names = {s.name for s in project.scenarios}
-    if project.active_scenario not in scenario_names:
+
+def _text(item: Mapping[str, Any], key: str) -> str | None:
+    value = item.get(key)
+    return value.strip() if isinstance(value, str) else None
+
+
+def _month(item: Mapping[str, Any], key: str) -> date | None:
+    try:
+        return parse_month(item[key]) if item.get(key) is not None else None
+    except ValueError:
+        return None
+
+
+def cross_check(data: Mapping[str, Any] | Project) -> list[Problem]:
+    """Problems between entities: unknown references, duplicates, months out of order.
+
+    Works on raw project data too, skipping values that are themselves invalid, so that
+    these problems are reported together with field problems.
+    """
+    if isinstance(data, Project):
+        data = data.model_dump(mode="json")
+    problems: list[Problem] = []
+    names: dict[str, set[str]] = {}
+    for field in ("scenarios", "contracts", "sites", "catalog"):
+        listed = [_text(item, "name") for item in _items(data, field)]
+        problems.extend(_duplicates(listed, field))
+        names[field] = {n for n in listed if n}
+
+    active = data.get("active_scenario")
+    if isinstance(active, str) and names["scenarios"] and active.strip() not in names["scenarios"]:
         problems.append(
             Problem(
                 "active_scenario",
-                f"unknown scenario {project.active_scenario!r} "
-                f"(the project has: {', '.join(sorted(scenario_names))})",
+                f"unknown scenario {active.strip()!r} "
+                f"(the project has: {', '.join(sorted(names['scenarios']))})",
             )
         )
-    contract_names = {c.name for c in project.contracts}
-    for index, site in enumerate(project.sites):
-        if site.contract not in contract_names:
+    for index, site in enumerate(_items(data, "sites")):
+        contract = _text(site, "contract")
+        if contract and contract not in names["contracts"]:
             problems.append(
-                Problem(f"sites[{index}].contract", f"unknown power contract {site.contract!r}")
+                Problem(f"sites[{index}].contract", f"unknown power contract {contract!r}")
             )
-        if site.infrastructure_capex_usd > 0 and site.infrastructure_capex_month is None:
+        try:
+            infra = parse_quantity(site.get("infrastructure_capex_usd") or 0, "usd")
+        except ValueError:
+            infra = 0.0
+        if infra > 0 and site.get("infrastructure_capex_month") is None:
             problems.append(
                 Problem(
                     f"sites[{index}].infrastructure_capex_month",
                     "is required when infrastructure_capex_usd is set",
                 )
             )
-    site_names = {s.name for s in project.sites}
-    model_names = {m.name for m in project.catalog}
-    for index, row in enumerate(project.fleet):
+    for index, row in enumerate(_items(data, "fleet")):
         where = f"fleet[{index}]"
-        if row.model not in model_names:
-            problems.append(Problem(f"{where}.model", f"unknown rig model {row.model!r}"))
-        if row.site not in site_names:
-            problems.append(Problem(f"{where}.site", f"unknown site {row.site!r}"))
-        online = row.effective_online_month
-        if row.online_month is not None and row.online_month < row.purchase_month:
+        model = _text(row, "model")
+        if model and model not in names["catalog"]:
+            problems.append(Problem(f"{where}.model", f"unknown rig model {model!r}"))
+        site_name = _text(row, "site")
+        if site_name and site_name not in names["sites"]:
+            problems.append(Problem(f"{where}.site", f"unknown site {site_name!r}"))
+        purchase = _month(row, "purchase_month")
+        online = _month(row, "online_month")
+        retire = _month(row, "retire_month")
+        if purchase and online and online < purchase:
             problems.append(
                 Problem(
                     f"{where}.online_month",
-                    f"must not be before purchase_month {row.purchase_month:%Y-%m}, "
-                    f"got {row.online_month:%Y-%m}",
+                    f"must not be before purchase_month {purchase:%Y-%m}, got {online:%Y-%m}",
                 )
             )
-        if row.retire_month is not None and row.retire_month <= online:
+        first = online or purchase
+        if first and retire and retire <= first:
             problems.append(
                 Problem(
                     f"{where}.retire_month",
-                    f"must be after the online month {online:%Y-%m}, got {row.retire_month:%Y-%m}",
+                    f"must be after the online month {first:%Y-%m}, got {retire:%Y-%m}",
                 )
             )
     return problems
 
 
+def _as_written(problem: Problem, version: Any) -> Problem | None:
+    """Name a problem at its place in the file as the user wrote it (before migration)."""
+    if version == 1:
+        if problem.path == "active_scenario":
+            return None
+        if problem.path.startswith("scenarios[0]"):
+            return Problem("market" + problem.path.removeprefix("scenarios[0]"), problem.message)
+    return problem
+
+
 def validate_project(data: Any) -> Project:
     """Migrate, check and build a Project from parsed JSON; raise with every problem found."""
+    version = data.get("schema_version") if isinstance(data, Mapping) else None
     data = migrate(data)
+    problems: list[Problem] = []
+    project: Project | None = None
     try:
         project = Project.model_validate(data)
     except ValidationError as error:
-        raise ProjectValidationError(problems_from_pydantic(error)) from None
-    problems = cross_check(project)
-    if problems:
-        raise ProjectValidationError(problems)
+        problems.extend(problems_from_pydantic(error))
+    problems.extend(cross_check(data))
+    shown = []
+    for problem in problems:
+        written = _as_written(problem, version)
+        if written is not None and written not in shown:
+            shown.append(written)
+    if shown or project is None:
+        raise ProjectValidationError(shown)
     return project

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -73,26 +75,44 @@ def project_to_json(project: Project) -> str:
     return json.dumps(project.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
+def _new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomically(path: Path, data: bytes, keep_backup: bool = True) -> None:
     """Write `data` to `path` through a temporary file and a rename; never half-written.
 
-    With `keep_backup`, an existing file is kept as `path` + ".bak" before the replace.
+    The file keeps its permissions (a new one gets the usual ones). With `keep_backup`,
+    the previous file becomes `path` + ".bak", but only once the new one is in place.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    existed = path.exists()
+    mode = stat.S_IMODE(path.stat().st_mode) if existed else _new_file_mode()
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    backup_temporary: str | None = None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        if keep_backup and path.exists():
-            backup = path.with_name(path.name + ".bak")
-            with path.open("rb") as old, open(backup, "wb") as copy:
-                copy.write(old.read())
+        os.chmod(temporary, mode)
+        if keep_backup and existed:
+            fd, backup_temporary = tempfile.mkstemp(
+                prefix=f".{path.name}.bak.", suffix=".tmp", dir=folder
+            )
+            os.close(fd)
+            shutil.copy2(path, backup_temporary)
         os.replace(temporary, path)
+        if backup_temporary is not None:
+            os.replace(backup_temporary, path.with_name(path.name + ".bak"))
+            backup_temporary = None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
+        if backup_temporary is not None:
+            Path(backup_temporary).unlink(missing_ok=True)
         raise
 
 

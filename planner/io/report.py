@@ -251,6 +251,11 @@ def render_text(report: dict[str, Any]) -> str:
     f = report["fleet"]
     horizon = report["horizon_months"]
     roi = percent(f["roi"]) if f["roi"] is not None else "n/a (no capex in the horizon)"
+    efficiency = (
+        f"{f['efficiency_j_per_th']:.1f} J/TH"
+        if f["efficiency_j_per_th"] is not None
+        else "no rigs"
+    )
     out = [
         f"{report['project']}",
         f"Scenario {report['scenario']}: {report['start_month']}, {horizon} months, "
@@ -258,8 +263,7 @@ def render_text(report: dict[str, Any]) -> str:
         f"Next halving: block {f['next_halving_height']:,}, about {f['next_halving_date']}",
         "",
         "Fleet",
-        f"  Rigs                   {f['rigs']:,} ({f['hashrate_ph']:,.1f} PH/s, "
-        f"{f['efficiency_j_per_th']:.1f} J/TH)",
+        f"  Rigs                   {f['rigs']:,} ({f['hashrate_ph']:,.1f} PH/s, {efficiency})",
         f"  NPV                    {money(f['npv_usd'], compact=False)}",
         f"  IRR                    {percent(f['irr_annual'])}",
         f"  Payback                {payback_text(f, horizon)}",

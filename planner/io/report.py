@@ -92,6 +92,35 @@ def warnings_of(results: Results) -> list[str]:
     return out
 
 
+def monthly_columns(results: Results) -> dict[str, np.ndarray]:
+    """The fleet's monthly figures as named columns, in report order."""
+    tl = results.inputs.timeline
+    f = results.fleet
+    mk = results.market
+    return {
+        "days": tl.days.astype(int),
+        "blocks": tl.blocks,
+        "block_height_start": tl.height_start,
+        "subsidy_btc": tl.subsidy_btc,
+        "fees_btc": mk.fees_btc,
+        "network_hashrate_ehs": mk.network_hashrate_ehs,
+        "btc_price_usd": mk.btc_price_usd,
+        "hashprice_usd_per_ph_day": mk.hashprice_usd_per_ph_day,
+        "btc_mined": f.btc_mined[0],
+        "revenue_usd": f.revenue_usd[0],
+        "curtailment_credit_usd": f.curtailment_credit_usd[0],
+        "power_cost_usd": f.power_cost_usd[0],
+        "opex_usd": f.opex_usd[0],
+        "ebitda_usd": f.ebitda_usd[0],
+        "capex_usd": f.capex_usd[0],
+        "depreciation_usd": f.depreciation_usd[0],
+        "tax_usd": f.tax_usd[0],
+        "resale_usd": f.resale_usd[0],
+        "free_cash_flow_usd": f.free_cash_flow_usd[0],
+        "cumulative_fcf_usd": np.cumsum(f.free_cash_flow_usd[0]),
+    }
+
+
 def build_report(project: Project, results: Results) -> dict[str, Any]:
     """The machine-readable report (see README: `report --json`)."""
     inputs = results.inputs
@@ -139,36 +168,12 @@ def build_report(project: Project, results: Results) -> dict[str, Any]:
                 "shutdown_months": int(b.shutdown_months[r]),
             }
         )
-    f = results.fleet
-    mk = results.market
-    cumulative = np.cumsum(f.free_cash_flow_usd[0])
-    monthly = []
-    for t, start in enumerate(tl.month_starts):
-        monthly.append(
-            {
-                "month": format_month(start),
-                "days": int(tl.days[t]),
-                "blocks": float(tl.blocks[t]),
-                "block_height_start": float(tl.height_start[t]),
-                "subsidy_btc": float(tl.subsidy_btc[t]),
-                "fees_btc": float(mk.fees_btc[t]),
-                "network_hashrate_ehs": float(mk.network_hashrate_ehs[t]),
-                "btc_price_usd": float(mk.btc_price_usd[t]),
-                "hashprice_usd_per_ph_day": float(mk.hashprice_usd_per_ph_day[t]),
-                "btc_mined": float(f.btc_mined[0, t]),
-                "revenue_usd": float(f.revenue_usd[0, t]),
-                "curtailment_credit_usd": float(f.curtailment_credit_usd[0, t]),
-                "power_cost_usd": float(f.power_cost_usd[0, t]),
-                "opex_usd": float(f.opex_usd[0, t]),
-                "ebitda_usd": float(f.ebitda_usd[0, t]),
-                "capex_usd": float(f.capex_usd[0, t]),
-                "depreciation_usd": float(f.depreciation_usd[0, t]),
-                "tax_usd": float(f.tax_usd[0, t]),
-                "resale_usd": float(f.resale_usd[0, t]),
-                "free_cash_flow_usd": float(f.free_cash_flow_usd[0, t]),
-                "cumulative_fcf_usd": float(cumulative[t]),
-            }
-        )
+    columns = monthly_columns(results)
+    labels = [format_month(m) for m in tl.month_starts]
+    monthly = [
+        {"month": label, **{key: values[t].item() for key, values in columns.items()}}
+        for t, label in enumerate(labels)
+    ]
     return {
         "project": project.name,
         "scenario": inputs.scenario_name,

@@ -1,0 +1,76 @@
+"""The report: warnings, payback wording, money formatting, dates."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from planner.engine import run
+from planner.io.project_file import load_project
+from planner.io.report import build_report, money, payback_text, render_text, report_json
+from planner.io.resources import sample_project_path
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_project(sample_project_path())
+
+
+def test_site_over_capacity_is_a_warning(sample) -> None:
+    sites = [
+        s.model_copy(update={"capacity_mw": 10.0}) if s.name == "Pecos, TX" else s
+        for s in sample.sites
+    ]
+    report = build_report(sample, run(sample.model_copy(update={"sites": sites})))
+    assert len(report["warnings"]) == 1
+    warning = report["warnings"][0]
+    assert warning.startswith("site 'Pecos, TX': rigs draw ")
+    assert "above its capacity of 10.00 MW" in warning
+    # Once the S21 XP order is online, Pecos rigs draw 38,647,000 W x 1.10 overhead.
+    assert "42.51 MW" in warning and "in 2027-02" in warning
+    assert build_report(sample, run(sample))["warnings"] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "compact", "text"),
+    [
+        (-9_969_330.03, True, "-$9.97M"),
+        (-9_969_330.03, False, "-$9,969,330"),
+        (401_155.45, True, "$401.2k"),
+        (87_512.4, True, "$87,512"),
+        (2.5e9, True, "$2.50B"),
+        (None, True, "n/a"),
+        (float("nan"), True, "n/a"),
+    ],
+)
+def test_money(value, compact, text) -> None:
+    assert money(value, compact) == text
+
+
+def test_payback_wording() -> None:
+    assert payback_text({"payback_status": "never"}, 60) == "never (not within 60 months)"
+    assert payback_text({"payback_status": "nothing_to_recover"}, 60) == "no outlay to recover"
+    entry = {"payback_status": "paid_back", "payback_months": 13.5, "payback_date": "2028-01-16"}
+    assert payback_text(entry, 60) == "13.5 months (13 months 15 days), on 2028-01-16"
+
+
+def test_bull_case_pays_back_on_a_date_inside_its_month(sample) -> None:
+    results = run(sample, "Bull")
+    report = build_report(sample, results)
+    fleet = report["fleet"]
+    assert fleet["payback_status"] == "paid_back"
+    at = float(results.fleet_kpis.payback_at_month[0])
+    month = report["monthly"][int(at)]["month"]
+    assert fleet["payback_date"].startswith(month)
+    assert fleet["payback_date"] > report["monthly"][int(at) - 1]["month"]
+
+
+def test_json_has_no_nan_and_text_mentions_every_row(sample) -> None:
+    report = build_report(sample, run(sample, "Bear"))
+    text = report_json(report)
+    assert "NaN" not in text and json.loads(text)["scenario"] == "Bear"
+    rendered = render_text(report)
+    for row in sample.fleet:
+        assert row.name in rendered
+    assert "never" in rendered

@@ -47,7 +47,8 @@ Month = Annotated[
 Usd = Annotated[float, _lenient("usd")]
 Whole = Annotated[int, BeforeValidator(parse_whole_number)]
 Fraction = Annotated[float, _lenient("fraction"), Field(ge=0, le=1)]
-Rate = Annotated[float, _lenient("fraction"), Field(ge=-0.99, le=10)]
+Rate = Annotated[float, _lenient("fraction"), Field(ge=-0.99, le=3)]
+SmallRate = Annotated[float, _lenient("fraction"), Field(ge=-0.99, le=1)]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 
 
@@ -91,7 +92,7 @@ class PowerContract(_Entity):
     name: Name
     type: ContractType = "fixed"
     price_usd_per_kwh: Annotated[Usd, Field(ge=0, le=10)] = 0.0
-    escalator_per_year: Rate = 0.0
+    escalator_per_year: SmallRate = 0.0
     index_path_usd_per_kwh: list[Annotated[Usd, Field(ge=-10, le=10)]] = Field(default_factory=list)
     adder_usd_per_kwh: Annotated[Usd, Field(ge=-10, le=10)] = 0.0
     demand_charge_usd_per_kw_month: Annotated[Usd, Field(ge=0)] = 0.0
@@ -128,7 +129,7 @@ class FleetRow(_Entity):
     retire_month: Month | None = None
     resale_usd_per_unit: Annotated[Usd, Field(ge=0)] = 0.0
     terminal_value_usd_per_unit: Annotated[Usd, Field(ge=0)] = 0.0
-    degradation_per_year: Annotated[Fraction, Field(lt=1)] = 0.0
+    degradation_per_year: Annotated[Fraction, Field(le=0.5)] = 0.0
     notes: str = ""
 
     @property
@@ -160,7 +161,7 @@ class FinanceSettings(_Entity):
     """Horizon, discounting, tax and the shutdown rule."""
 
     horizon_months: Annotated[Whole, Field(ge=1, le=600)] = 60
-    discount_rate_per_year: Rate = 0.10
+    discount_rate_per_year: Annotated[SmallRate, Field(ge=0)] = 0.10
     tax_rate: Annotated[Fraction, Field(lt=1)] = 0.0
     depreciation_years: Annotated[float, _lenient("number"), Field(gt=0, le=50)] = 3.0
     auto_shutdown: Annotated[bool, Strict()] = True

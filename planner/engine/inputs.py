@@ -17,6 +17,7 @@ from planner.domain.project import PowerContract, Project
 from planner.engine.timeline import Timeline, build_timeline
 
 NOT_RETIRED = 1_000_000  # month index used for rows with no retire month
+NO_MONTH = -1_000_000  # month index of a site with no infrastructure capex
 
 
 def grown_path(
@@ -140,7 +141,7 @@ def compile_inputs(
         [
             months_between(start, s.infrastructure_capex_month)
             if s.infrastructure_capex_month is not None
-            else -1
+            else NO_MONTH
             for s in sites
         ],
         dtype=np.int64,

@@ -15,7 +15,7 @@ from scipy.optimize import brentq
 
 PAID_BACK = 0
 NEVER = 1  # cumulative cash flow goes negative and does not return to zero in the horizon
-NOTHING_TO_RECOVER = 2  # cumulative cash flow never goes negative
+NEVER_NEGATIVE = 2  # cumulative cash flow never goes negative: payback is immediate
 
 
 def discount_factors(rate_per_year: float, months: int) -> np.ndarray:
@@ -81,7 +81,7 @@ def payback(flows: np.ndarray) -> Payback:
     at_month = np.where(went_negative, at_month, 0.0)
     months_from_investment = np.where(went_negative, at_month - first_negative, 0.0)
     status = np.where(
-        ~went_negative, NOTHING_TO_RECOVER, np.where(has_recovered, PAID_BACK, NEVER)
+        ~went_negative, NEVER_NEGATIVE, np.where(has_recovered, PAID_BACK, NEVER)
     ).astype(np.int8)
     return Payback(months=months_from_investment, at_month=at_month, status=status)
 
@@ -96,22 +96,50 @@ def sign_changes(flows: np.ndarray) -> int:
     return int(np.count_nonzero(signs[1:] != signs[:-1]))
 
 
-# Monthly rates searched for the root nearest zero when flows change sign several times:
-# -30 % to +100 % a month, densest near zero.
+# Monthly rates searched for a root: -99.9999 % to +1,000 % a month, densest near zero.
 _GRID = np.unique(
     np.concatenate(
-        (np.linspace(-0.30, -0.05, 26), np.linspace(-0.05, 0.10, 301), np.linspace(0.10, 1.0, 91))
+        (
+            -1.0 + np.geomspace(1e-6, 0.7, 80),
+            np.linspace(-0.30, -0.05, 26),
+            np.linspace(-0.05, 0.10, 301),
+            np.linspace(0.10, 1.0, 91),
+            np.geomspace(1.0, 10.0, 40),
+        )
     )
 )
 
 
+def _scaled_npv(values: np.ndarray, rate: float) -> float:
+    """NPV at a monthly rate, scaled by a positive factor so that it never overflows:
+    Σ f_t (1+m)^-t for m >= 0 and Σ f_t (1+m)^(T-1-t) for m < 0. Same sign, same roots."""
+    t = np.arange(values.size, dtype=float)
+    exponent = -t if rate >= 0 else (values.size - 1) - t
+    return float(values @ (1.0 + rate) ** exponent)
+
+
 @lru_cache(maxsize=16)
-def _grid_discount(months: int) -> np.ndarray:
+def _grid_factors(months: int) -> np.ndarray:
     t = np.arange(months, dtype=float)
-    with np.errstate(over="ignore"):
-        table = (1.0 + _GRID[:, None]) ** (-t[None, :])
+    exponent = np.where(_GRID[:, None] >= 0, -t[None, :], (months - 1) - t[None, :])
+    table = (1.0 + _GRID[:, None]) ** exponent
     table.setflags(write=False)
     return table
+
+
+def _bracketed_root(values: np.ndarray) -> float | None:
+    """The rate nearest zero where NPV changes sign on the grid, solved by brentq."""
+    signs = np.sign(_grid_factors(values.size) @ values)
+    flips = np.flatnonzero(signs[1:] * signs[:-1] <= 0)
+    if flips.size == 0:
+        return None
+    nearest = flips[np.argmin(np.minimum(np.abs(_GRID[flips]), np.abs(_GRID[flips + 1])))]
+    low, high = float(_GRID[nearest]), float(_GRID[nearest + 1])
+    if _scaled_npv(values, low) == 0.0:
+        return low
+    if _scaled_npv(values, high) == 0.0:
+        return high
+    return float(brentq(lambda m: _scaled_npv(values, m), low, high, xtol=1e-15, rtol=1e-13))
 
 
 def _monthly_irr(values: np.ndarray) -> float | None:
@@ -119,28 +147,16 @@ def _monthly_irr(values: np.ndarray) -> float | None:
     if changes == 0:
         return None
     if changes == 1:
-        # One sign change: a unique rate above -100 %; pyxirr finds it.
+        # One sign change: a unique rate above -100 %; pyxirr finds it quickly.
         try:
             found = pyxirr.irr(values, silent=True)
         except (pyxirr.InvalidPaymentsError, ValueError):
             found = None
-        return None if found is None or not np.isfinite(found) else float(found)
-    # Several sign changes may give several rates: report the one nearest zero. Bracket it
-    # on a grid of NPVs, then solve inside the bracket with Brent's method.
-    t = np.arange(values.size, dtype=float)
-    npvs = _grid_discount(values.size) @ values
-    flips = np.flatnonzero(np.sign(npvs[1:]) * np.sign(npvs[:-1]) <= 0)
-    if flips.size == 0:
-        return None
-    nearest = flips[np.argmin(np.minimum(np.abs(_GRID[flips]), np.abs(_GRID[flips + 1])))]
-    low, high = float(_GRID[nearest]), float(_GRID[nearest + 1])
-
-    def present_value(rate: float) -> float:
-        return float(values @ (1.0 + rate) ** -t)
-
-    if present_value(low) == 0.0:
-        return low
-    return float(brentq(present_value, low, high, xtol=1e-14, rtol=1e-12))
+        if found is not None and np.isfinite(found) and found > -1.0:
+            return float(found)
+    # pyxirr gave up, or several sign changes may give several rates: report the one
+    # nearest zero, bracketed on a grid and solved by Brent's method.
+    return _bracketed_root(values)
 
 
 def irr_annual(flows: np.ndarray) -> float | None:
@@ -157,10 +173,12 @@ def irr_annual(flows: np.ndarray) -> float | None:
     return float((1.0 + monthly) ** 12 - 1.0)
 
 
-def irr_annual_many(flows: np.ndarray) -> np.ndarray:
-    """`irr_annual` of each series; NaN where there is none."""
+def irr_annual_many(flows: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
+    """`irr_annual` of each series (of those where `only` is true); NaN where there is none."""
     out = np.full(flows.shape[0], np.nan)
     for i, series in enumerate(flows):
+        if only is not None and not only[i]:
+            continue
         value = irr_annual(series)
         if value is not None:
             out[i] = value

@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from planner.engine import metrics
-from planner.engine.inputs import EngineInputs
+from planner.engine.inputs import NO_MONTH, EngineInputs
 from planner.engine.timeline import next_halving_height
 
 HOURS_PER_DAY = 24.0
@@ -73,7 +73,7 @@ class Kpis:
     npv_usd: np.ndarray
     payback_months: np.ndarray  # NaN: does not pay back within the horizon
     payback_at_month: np.ndarray
-    payback_status: np.ndarray  # metrics.PAID_BACK / NEVER / NOTHING_TO_RECOVER
+    payback_status: np.ndarray  # metrics.PAID_BACK / NEVER / NEVER_NEGATIVE
     discounted_payback_months: np.ndarray
     discounted_payback_at_month: np.ndarray
     discounted_payback_status: np.ndarray
@@ -217,11 +217,20 @@ class Results:
     @cached_property
     def row_irr_annual(self) -> np.ndarray:
         """IRR of each row (NaN for none); computed on first use, one solve per row."""
-        return metrics.irr_annual_many(self.row_free_cash_flow())
+        return metrics.irr_annual_many(
+            self.row_free_cash_flow(), invested(self.row_kpis.payback_status)
+        )
 
     @property
     def next_halving_height(self) -> int:
         return next_halving_height(self.inputs.start_height)
+
+
+def invested(payback_status: np.ndarray) -> np.ndarray:
+    """Where cumulative cash flow went negative: an IRR means something only there. A
+    stream that is positive first and negative later has a rate that zeroes its NPV,
+    but it is the cost of borrowing, not a return, and the planner reports none."""
+    return payback_status != metrics.NEVER_NEGATIVE
 
 
 def market_of(inputs: EngineInputs) -> Market:
@@ -324,7 +333,12 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
     degradation = inputs.degradation_per_year[order]
     rates, which = np.unique(degradation, return_inverse=True)
     table = (1.0 - rates)[:, None] ** (t[None, :] / 12.0)
-    row_scale = count * inputs.hashrate_th[order] * (1.0 - degradation) ** (-online_f / 12.0)
+    # Rows never online in the horizon get no hashrate (and no huge factor to overflow).
+    ever_online = (np.maximum(online_idx, 0) < np.minimum(retire_idx, months)) & (count > 0)
+    row_scale = np.zeros(rows)
+    row_scale[ever_online] = (
+        count * inputs.hashrate_th[order] * (1.0 - degradation) ** (-online_f / 12.0)
+    )[ever_online]
     energy_cost_per_kw = inputs.contract_price_usd_per_kwh * hours[None, :]  # (C, H)
     btc_per_th = market.btc_per_th_month
     price = market.btc_price_usd
@@ -431,7 +445,7 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
     np.add.at(acc["capex_usd"], (site[bought], purchase_idx[bought]), capex_per_row[bought])
     sold = (retire_idx >= 0) & (retire_idx < months) & (retire_idx > online_idx)
     resale_amount = count * inputs.resale_usd_per_unit[order]
-    at_horizon = (retire_idx >= months) & (online_idx <= months - 1)
+    at_horizon = (retire_idx >= months) & (purchase_idx <= months - 1)  # owned at the end
     terminal_amount = count * inputs.terminal_value_usd_per_unit[order]
     resale_rows, resale_months, resale_values = (
         np.concatenate((row_index[sold], row_index[at_horizon])),
@@ -447,14 +461,16 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
     # Site-level items: demand charges (power), fixed opex, infrastructure capex.
     site_demand = inputs.site_demand_charge_usd_per_month[:, None] * np.ones(months)[None, :]
     site_fixed = inputs.site_fixed_opex_usd_per_month[:, None] * np.ones(months)[None, :]
-    has_infra = (inputs.site_infra_capex_usd > 0) & (inputs.site_infra_capex_idx >= 0)
+    has_infra = (inputs.site_infra_capex_usd > 0) & (inputs.site_infra_capex_idx != NO_MONTH)
     infra_base = np.where(has_infra, inputs.site_infra_capex_usd, 0.0)
     infra_idx = inputs.site_infra_capex_idx.astype(float)
     site_depreciation = straight_line(
         infra_base, infra_idx, np.full(sites, np.inf), inputs.depreciation_months, t
     )
     site_capex = np.zeros((sites, months))
-    in_horizon = has_infra & (inputs.site_infra_capex_idx < months)
+    in_horizon = (
+        has_infra & (inputs.site_infra_capex_idx >= 0) & (inputs.site_infra_capex_idx < months)
+    )
     site_capex[np.flatnonzero(in_horizon), inputs.site_infra_capex_idx[in_horizon]] = (
         inputs.site_infra_capex_usd[in_horizon]
     )
@@ -557,6 +573,11 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
         if kept is not None
         else None
     )
+    site_kpis = kpis_of(site_series, rate)
+    fleet_kpis = kpis_of(fleet_series, rate)
+    fleet_irr = metrics.irr_annual_many(
+        fleet_series.free_cash_flow_usd, invested(fleet_kpis.payback_status)
+    )[0]
     return Results(
         inputs=inputs,
         market=market,
@@ -564,11 +585,13 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
         sites=site_series,
         fleet=fleet_series,
         row_kpis=row_kpis,
-        site_kpis=kpis_of(site_series, rate),
-        fleet_kpis=kpis_of(fleet_series, rate),
+        site_kpis=site_kpis,
+        fleet_kpis=fleet_kpis,
         breakevens=breakevens,
-        site_irr_annual=metrics.irr_annual_many(site_series.free_cash_flow_usd),
-        fleet_irr_annual=metrics.irr_annual(fleet_series.free_cash_flow_usd[0]),
+        site_irr_annual=metrics.irr_annual_many(
+            site_series.free_cash_flow_usd, invested(site_kpis.payback_status)
+        ),
+        fleet_irr_annual=None if np.isnan(fleet_irr) else float(fleet_irr),
         tax_loss_carried_usd=loss_carried,
         site_load_mw=load_mw / 1000.0,
         _row_pretax_fcf=pretax,

@@ -16,10 +16,13 @@ SAT_PER_BTC = 100_000_000
 SECONDS_PER_DAY = 86_400
 
 
+LAST_ERA = 64  # from here on the subsidy is zero
+
+
 def subsidy_btc_at_height(height: int) -> float:
     """Block subsidy in BTC of the block at `height` (50 BTC halved every 210,000 blocks)."""
     era = int(height) // HALVING_INTERVAL_BLOCKS
-    if era >= 64:
+    if era >= LAST_ERA:
         return 0.0
     return (INITIAL_SUBSIDY_SAT >> era) / SAT_PER_BTC
 
@@ -61,8 +64,8 @@ def subsidy_issued(height_start: np.ndarray, blocks: np.ndarray) -> np.ndarray:
     total = np.zeros_like(height_start, dtype=float)
     if height_start.size == 0:
         return total
-    first_era = int(np.floor(height_start.min() / HALVING_INTERVAL_BLOCKS))
-    last_era = int(np.floor(height_end.max() / HALVING_INTERVAL_BLOCKS))
+    first_era = min(int(np.floor(height_start.min() / HALVING_INTERVAL_BLOCKS)), LAST_ERA)
+    last_era = min(int(np.floor(height_end.max() / HALVING_INTERVAL_BLOCKS)), LAST_ERA)
     for era in range(first_era, last_era + 1):
         era_start = era * HALVING_INTERVAL_BLOCKS
         era_end = era_start + HALVING_INTERVAL_BLOCKS

@@ -16,7 +16,7 @@ from planner.engine import metrics as m
 from planner.engine.model import Kpis
 from planner.engine.timeline import estimate_height_date
 
-_STATUS = {m.PAID_BACK: "paid_back", m.NEVER: "never", m.NOTHING_TO_RECOVER: "nothing_to_recover"}
+_STATUS = {m.PAID_BACK: "paid_back", m.NEVER: "never", m.NEVER_NEGATIVE: "immediate"}
 
 
 def _num(value: Any) -> float | None:
@@ -130,6 +130,7 @@ def build_report(project: Project, results: Results) -> dict[str, Any]:
     total_th = float((inputs.count * inputs.hashrate_th).sum())
     bought = (inputs.purchase_idx >= 0) & (inputs.purchase_idx < inputs.months)
     bought_th = float((inputs.count * inputs.hashrate_th)[bought].sum())
+    rig_capex = float(results.row_kpis.capex_usd.sum())
     fleet.update(
         {
             "next_halving_height": height,
@@ -139,7 +140,7 @@ def build_report(project: Project, results: Results) -> dict[str, Any]:
             "efficiency_j_per_th": float((inputs.count * inputs.power_w).sum()) / total_th
             if total_th
             else None,
-            "capex_usd_per_th": float(results.fleet_kpis.capex_usd[0]) / bought_th
+            "capex_usd_per_th": rig_capex / bought_th
             if bought_th
             else None,
         }
@@ -218,11 +219,11 @@ def payback_text(entry: dict[str, Any], horizon: int, key: str = "payback") -> s
     status = entry[f"{key}_status"]
     if status == "never":
         return f"never (not within {horizon} months)"
-    if status == "nothing_to_recover":
-        return "no outlay to recover"
+    if status == "immediate":
+        return "immediate (cumulative cash flow never below zero)"
     months = entry[f"{key}_months"]
     whole = int(months)
-    days = round((months - whole) * 30.44)
+    days = int((months - whole) * 30)
     text = f"{months:,.1f} months ({whole} months {days} days)"
     if key == "payback" and entry.get("payback_date"):
         text += f", on {entry['payback_date']}"
@@ -232,7 +233,7 @@ def payback_text(entry: dict[str, Any], horizon: int, key: str = "payback") -> s
 def _short_payback(entry: dict[str, Any]) -> str:
     if entry["payback_status"] == "never":
         return "never"
-    if entry["payback_status"] == "nothing_to_recover":
+    if entry["payback_status"] == "immediate":
         return "-"
     return f"{entry['payback_months']:.1f} mo"
 
@@ -268,7 +269,8 @@ def render_text(report: dict[str, Any]) -> str:
         f"Next halving: block {f['next_halving_height']:,}, about {f['next_halving_date']}",
         "",
         "Fleet",
-        f"  Rigs                   {f['rigs']:,} ({f['hashrate_ph']:,.1f} PH/s, {efficiency})",
+        f"  Rigs in the plan       {f['rigs']:,} ({f['hashrate_ph']:,.1f} PH/s nameplate, "
+        f"{efficiency})",
         f"  NPV                    {money(f['npv_usd'], compact=False)}",
         f"  IRR                    {percent(f['irr_annual'])}",
         f"  Payback                {payback_text(f, horizon)}",

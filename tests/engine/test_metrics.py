@@ -71,13 +71,13 @@ def test_payback_counts_from_the_investment_month() -> None:
     assert result.months[0] == pytest.approx(3 + 30 / 45)
 
 
-def test_payback_never_and_nothing_to_recover() -> None:
+def test_payback_never_and_immediate() -> None:
     flows = np.array([[-100.0, 10.0, 10.0, 10.0], [5.0, 5.0, 5.0, 5.0], [0.0, 0.0, 0.0, 0.0]])
     result = metrics.payback(flows)
     assert result.status.tolist() == [
         metrics.NEVER,
-        metrics.NOTHING_TO_RECOVER,
-        metrics.NOTHING_TO_RECOVER,
+        metrics.NEVER_NEGATIVE,
+        metrics.NEVER_NEGATIVE,
     ]
     assert np.isnan(result.months[0]) and np.isnan(result.at_month[0])
     assert result.months[1] == 0.0 and result.months[2] == 0.0

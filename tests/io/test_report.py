@@ -50,7 +50,10 @@ def test_money(value, compact, text) -> None:
 
 def test_payback_wording() -> None:
     assert payback_text({"payback_status": "never"}, 60) == "never (not within 60 months)"
-    assert payback_text({"payback_status": "nothing_to_recover"}, 60) == "no outlay to recover"
+    assert (
+        payback_text({"payback_status": "immediate"}, 60)
+        == "immediate (cumulative cash flow never below zero)"
+    )
     entry = {"payback_status": "paid_back", "payback_months": 13.5, "payback_date": "2028-01-16"}
     assert payback_text(entry, 60) == "13.5 months (13 months 15 days), on 2028-01-16"
 

@@ -124,6 +124,59 @@ def _month(item: Mapping[str, Any], key: str) -> date | None:
         return None
 
 
+def reference_names(data: Mapping[str, Any]) -> dict[str, set[str]]:
+    """The names each list defines, for reference checks."""
+    return {
+        field: {n for n in (_text(item, "name") for item in _items(data, field)) if n}
+        for field in ("scenarios", "contracts", "sites", "catalog")
+    }
+
+
+def item_problems(
+    section: str, item: Mapping[str, Any], names: Mapping[str, set[str]]
+) -> list[tuple[str, str]]:
+    """(field, message) for one site or fleet row: unknown references, months out of order."""
+    found: list[tuple[str, str]] = []
+    if section == "sites":
+        contract = _text(item, "contract")
+        if contract and contract not in names["contracts"]:
+            found.append(("contract", f"unknown power contract {contract!r}"))
+        try:
+            infra = parse_quantity(item.get("infrastructure_capex_usd") or 0, "usd")
+        except ValueError:
+            infra = 0.0
+        if infra > 0 and item.get("infrastructure_capex_month") is None:
+            found.append(
+                ("infrastructure_capex_month", "is required when infrastructure_capex_usd is set")
+            )
+    elif section == "fleet":
+        model = _text(item, "model")
+        if model and model not in names["catalog"]:
+            found.append(("model", f"unknown rig model {model!r}"))
+        site_name = _text(item, "site")
+        if site_name and site_name not in names["sites"]:
+            found.append(("site", f"unknown site {site_name!r}"))
+        purchase = _month(item, "purchase_month")
+        online = _month(item, "online_month")
+        retire = _month(item, "retire_month")
+        if purchase and online and online < purchase:
+            found.append(
+                (
+                    "online_month",
+                    f"must not be before purchase_month {purchase:%Y-%m}, got {online:%Y-%m}",
+                )
+            )
+        first = online or purchase
+        if first and retire and retire <= first:
+            found.append(
+                (
+                    "retire_month",
+                    f"must be after the online month {first:%Y-%m}, got {retire:%Y-%m}",
+                )
+            )
+    return found
+
+
 def cross_check(data: Mapping[str, Any] | Project) -> list[Problem]:
     """Problems between entities: unknown references, duplicates, months out of order.
 
@@ -133,12 +186,10 @@ def cross_check(data: Mapping[str, Any] | Project) -> list[Problem]:
     if isinstance(data, Project):
         data = data.model_dump(mode="json")
     problems: list[Problem] = []
-    names: dict[str, set[str]] = {}
     for field in ("scenarios", "contracts", "sites", "catalog"):
         listed = [_text(item, "name") for item in _items(data, field)]
         problems.extend(_duplicates(listed, field))
-        names[field] = {n for n in listed if n}
-
+    names = reference_names(data)
     active = data.get("active_scenario")
     if isinstance(active, str) and names["scenarios"] and active.strip() not in names["scenarios"]:
         problems.append(
@@ -148,48 +199,11 @@ def cross_check(data: Mapping[str, Any] | Project) -> list[Problem]:
                 f"(the project has: {', '.join(sorted(names['scenarios']))})",
             )
         )
-    for index, site in enumerate(_items(data, "sites")):
-        contract = _text(site, "contract")
-        if contract and contract not in names["contracts"]:
-            problems.append(
-                Problem(f"sites[{index}].contract", f"unknown power contract {contract!r}")
-            )
-        try:
-            infra = parse_quantity(site.get("infrastructure_capex_usd") or 0, "usd")
-        except ValueError:
-            infra = 0.0
-        if infra > 0 and site.get("infrastructure_capex_month") is None:
-            problems.append(
-                Problem(
-                    f"sites[{index}].infrastructure_capex_month",
-                    "is required when infrastructure_capex_usd is set",
-                )
-            )
-    for index, row in enumerate(_items(data, "fleet")):
-        where = f"fleet[{index}]"
-        model = _text(row, "model")
-        if model and model not in names["catalog"]:
-            problems.append(Problem(f"{where}.model", f"unknown rig model {model!r}"))
-        site_name = _text(row, "site")
-        if site_name and site_name not in names["sites"]:
-            problems.append(Problem(f"{where}.site", f"unknown site {site_name!r}"))
-        purchase = _month(row, "purchase_month")
-        online = _month(row, "online_month")
-        retire = _month(row, "retire_month")
-        if purchase and online and online < purchase:
-            problems.append(
-                Problem(
-                    f"{where}.online_month",
-                    f"must not be before purchase_month {purchase:%Y-%m}, got {online:%Y-%m}",
-                )
-            )
-        first = online or purchase
-        if first and retire and retire <= first:
-            problems.append(
-                Problem(
-                    f"{where}.retire_month",
-                    f"must be after the online month {first:%Y-%m}, got {retire:%Y-%m}",
-                )
+    for section in ("sites", "fleet"):
+        for index, item in enumerate(_items(data, section)):
+            problems.extend(
+                Problem(f"{section}[{index}].{field}", message)
+                for field, message in item_problems(section, item, names)
             )
     return problems
 

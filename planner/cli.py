@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="machine-readable JSON")
     bench.add_argument("--repeats", type=int, default=15, help="timed runs per case")
     bench.add_argument(
+        "--gui",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also time an edit in the window, offscreen (default: on without --case)",
+    )
+    bench.add_argument(
         "--case",
         action="append",
         metavar="ROWSxMONTHS",
@@ -116,29 +122,54 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.repeats < 1:
         raise UserError(f"--repeats: must be at least 1, got {args.repeats}")
     results = run_benchmarks(cases, args.repeats)
+    gui = None
+    if args.gui or (args.gui is None and not args.case):
+        from planner.ui.bench import gui_edit_latency
+
+        gui = gui_edit_latency(repeats=args.repeats)
     if args.json:
-        sys.stdout.write(json.dumps({"cases": [r.as_dict() for r in results]}, indent=2) + "\n")
+        out: dict[str, object] = {"cases": [r.as_dict() for r in results]}
+        if gui is not None:
+            out["gui_edit_ms"] = gui
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         for r in results:
             sys.stdout.write(
                 f"{r.rows:>7,} rows x {r.months:>3} months: median {r.median_ms:8.2f} ms, "
                 f"peak {r.peak_mb:7.1f} MB, row IRRs {r.row_irr_ms:8.1f} ms\n"
             )
+        if gui is not None:
+            sys.stdout.write(
+                f"edit to updated chart, {gui['rows']:,} rows x {gui['months']} months: "
+                f"median {gui['median_ms']:.1f} ms, max {gui['max_ms']:.1f} ms\n"
+            )
     return 0
 
 
 def cmd_open(argv: Sequence[str]) -> int:
-    """No command: open a project (the bundled sample when none is named).
-
-    Until the desktop window lands, this prints the project's report.
-    """
+    """No command: open a project in the window (the bundled sample when none is named)."""
     parser = _Parser(prog="planner", description="Open a project (default: the bundled sample).")
     parser.add_argument("project", nargs="?", type=Path)
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="OUT.png",
+        help="render the main window with the project to a PNG and exit",
+    )
     args = parser.parse_args(argv)
     from planner.io.resources import sample_project_path
 
+    if args.screenshot is not None:
+        folder = args.screenshot.resolve().parent
+        if not folder.is_dir():
+            raise UserError(f"--screenshot: folder {folder} does not exist")
+        if args.screenshot.suffix.lower() != ".png":
+            raise UserError(f"--screenshot: must name a .png file, got {args.screenshot}")
     path = args.project or sample_project_path()
-    return cmd_report(argparse.Namespace(project=path, json=False, scenario=None, months=None))
+    project = _load(path)
+    from planner.ui.app import run_gui
+
+    return run_gui(project, args.project, args.screenshot)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tune_allocator()
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
+        if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
             return cmd_open(argv)
         args = _parser().parse_args(argv)
         handlers = {"report": cmd_report, "schema": cmd_schema, "bench": cmd_bench}

@@ -140,9 +140,7 @@ def build_report(project: Project, results: Results) -> dict[str, Any]:
             "efficiency_j_per_th": float((inputs.count * inputs.power_w).sum()) / total_th
             if total_th
             else None,
-            "capex_usd_per_th": rig_capex / bought_th
-            if bought_th
-            else None,
+            "capex_usd_per_th": rig_capex / bought_th if bought_th else None,
         }
     )
     sites = [

@@ -15,6 +15,7 @@ import pytest
 
 from planner import __version__
 from planner.cli import main
+from planner.io.project_file import load_project
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "sample_project.json"
@@ -200,14 +201,18 @@ def test_report_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Scenario Base: 2026-12, 60 months" in out
 
 
-def test_no_arguments_prints_the_sample_report(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys)
-    assert (code, err) == (0, "")
-    assert out.startswith("Sample: mid-size miner, 3 sites\n")
-    assert "Fleet rows" in out
-    code, named, _ = run(capsys, str(SAMPLE))
-    assert code == 0
-    assert named == out
+def test_no_arguments_opens_the_window_on_the_sample(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import planner.ui.app
+
+    opened: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(planner.ui.app, "run_gui", lambda *args: opened.append(args) or 0)
+    assert run(capsys) == (0, "", "")
+    project, path, screenshot = opened[-1]
+    assert project == load_project(SAMPLE) and path is None and screenshot is None
+    assert run(capsys, str(SAMPLE))[0] == 0
+    assert opened[-1][1] == SAMPLE
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,136 @@
+"""The open project: its data, undo stack, file name and latest results.
+
+Views observe a ProjectDocument; they never change the project themselves. Every change
+is a Project snapshot pushed as one QUndoCommand, so undo is "put the old snapshot back"
+(the snapshots share their untouched rows). After any change a short debounce runs the
+engine once and publishes the results.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from planner.domain.project import Project
+from planner.engine import Results, run
+
+RECOMPUTE_DEBOUNCE_MS = 15
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a command changed, so views update only that.
+
+    kind: "cells" (rows x keys of a section), "insert" / "remove" (rows of a section),
+    "reset" (anything else, e.g. a sort, a scenario switch, a new file).
+    """
+
+    kind: str
+    section: str = ""
+    rows: tuple[int, ...] = ()
+    keys: tuple[str, ...] = ()
+
+    def inverse(self) -> Change:
+        flips = {"insert": "remove", "remove": "insert"}
+        return Change(flips.get(self.kind, self.kind), self.section, self.rows, self.keys)
+
+
+class EditCommand(QUndoCommand):
+    """One user action: the project before and after, with what changed."""
+
+    def __init__(
+        self, document: ProjectDocument, before: Project, after: Project, change: Change, text: str
+    ):
+        super().__init__(text)
+        self._document = document
+        self._before = before
+        self._after = after
+        self._change = change
+
+    def redo(self) -> None:
+        self._document._swap(self._after, self._change)
+
+    def undo(self) -> None:
+        self._document._swap(self._before, self._change.inverse())
+
+
+class ProjectDocument(QObject):
+    """The project being edited, observed by the window's views."""
+
+    aboutToChange = Signal(object)  # Change, before the project is replaced
+    changed = Signal(object)  # Change, after
+    resultsChanged = Signal(object)  # Results
+    fileChanged = Signal()  # path or saved state
+    problem = Signal(str)  # a message for the status bar
+
+    def __init__(self, project: Project, path: Path | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._project = project
+        self.path = path
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
+        self.results: Results | None = None
+        self.last_compute_ms = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(RECOMPUTE_DEBOUNCE_MS)
+        self._timer.timeout.connect(self.recompute)
+
+    def _clean_changed(self, _clean: bool) -> None:
+        self.fileChanged.emit()
+
+    @property
+    def project(self) -> Project:
+        return self._project
+
+    @property
+    def modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def apply(self, after: Project, change: Change, text: str) -> None:
+        """Make `after` the project as one undoable step named `text`."""
+        if after is self._project:
+            return
+        self.undo_stack.push(EditCommand(self, self._project, after, change, text))
+
+    def replace(self, project: Project, path: Path | None) -> None:
+        """Load another project (New, Open): not undoable; clears the undo history."""
+        change = Change("reset")
+        self.aboutToChange.emit(change)
+        self._project = project
+        self.path = path
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self.changed.emit(change)
+        self.fileChanged.emit()
+        self.recompute()
+
+    def mark_saved(self, path: Path) -> None:
+        self.path = path
+        self.undo_stack.setClean()
+        self.fileChanged.emit()
+
+    def _swap(self, project: Project, change: Change) -> None:
+        self.aboutToChange.emit(change)
+        self._project = project
+        self.changed.emit(change)
+        self._timer.start()
+
+    def schedule_recompute(self) -> None:
+        self._timer.start()
+
+    def flush(self) -> None:
+        """Run a pending recompute now (tests and benchmarks)."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self.recompute()
+
+    def recompute(self) -> None:
+        start = time.perf_counter()
+        self.results = run(self._project)
+        self.last_compute_ms = (time.perf_counter() - start) * 1000.0
+        self.resultsChanged.emit(self.results)

@@ -1,0 +1,91 @@
+"""The strip of fleet answers always in view: NPV, IRR, payback, BTC, cost per BTC, halving."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from planner.engine import Results
+from planner.engine import metrics as m
+from planner.io.report import money, next_halving, percent
+
+KPI_KEYS = ("npv", "irr", "payback", "btc", "cash_cost", "all_in_cost", "halving")
+TITLES = {
+    "npv": "Fleet NPV",
+    "irr": "IRR",
+    "payback": "Payback",
+    "btc": "BTC mined",
+    "cash_cost": "Cash cost per BTC",
+    "all_in_cost": "All-in cost per BTC",
+    "halving": "Next halving",
+}
+
+
+class KpiStrip(QFrame):
+    """Fleet KPIs of the latest results; `values` holds the texts shown (for tests)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("KpiStrip")
+        self.setStyleSheet(
+            "#KpiStrip { background: #f6f8fb; border-bottom: 1px solid #d5dbe3; }"
+            "QLabel[role='title'] { color: #5b6675; font-size: 11px; }"
+            "QLabel[role='value'] { color: #1b2430; font-size: 17px; font-weight: 600; }"
+            "QLabel[role='note'] { color: #5b6675; font-size: 11px; }"
+        )
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.setSpacing(26)
+        self._value: dict[str, QLabel] = {}
+        self._note: dict[str, QLabel] = {}
+        for key in KPI_KEYS:
+            box = QVBoxLayout()
+            box.setSpacing(0)
+            title = QLabel(TITLES[key])
+            title.setProperty("role", "title")
+            value = QLabel("…")
+            value.setProperty("role", "value")
+            note = QLabel("")
+            note.setProperty("role", "note")
+            for label in (title, value, note):
+                box.addWidget(label)
+            layout.addLayout(box)
+            self._value[key] = value
+            self._note[key] = note
+        layout.addStretch(1)
+        self.values: dict[str, str] = {}
+
+    def show_results(self, results: Results, scenario: str) -> None:
+        k = results.fleet_kpis
+        status = int(k.payback_status[0])
+        if status == m.NEVER:
+            payback, payback_note = "never", f"not within {results.inputs.months} months"
+        elif status == m.NEVER_NEGATIVE:
+            payback, payback_note = "immediate", "cash never below zero"
+        else:
+            payback, payback_note = f"{k.payback_months[0]:,.1f} months", ""
+        height, when = next_halving(results)
+        btc = float(k.btc_mined[0])
+        self._set(
+            "npv",
+            money(float(k.npv_usd[0])),
+            f"at {percent(results.inputs.discount_rate_per_year)}/yr, {scenario}",
+        )
+        self._set("irr", percent(results.fleet_irr_annual), "per year")
+        self._set("payback", payback, payback_note)
+        self._set("btc", f"{btc:,.1f} BTC", f"over {results.inputs.months} months")
+        self._set("cash_cost", _money_or_na(float(k.cost_per_btc_cash_usd[0])), "power + opex")
+        self._set(
+            "all_in_cost", _money_or_na(float(k.cost_per_btc_all_in_usd[0])), "+ depreciation"
+        )
+        self._set("halving", f"{when:%d %b %Y}", f"block {height:,}")
+
+    def _set(self, key: str, value: str, note: str) -> None:
+        self._value[key].setText(value)
+        self._note[key].setText(note)
+        self.values[key] = value
+
+
+def _money_or_na(value: float) -> str:
+    return money(value, compact=False) if math.isfinite(value) else "n/a"

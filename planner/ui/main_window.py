@@ -1,0 +1,433 @@
+"""The main window: KPI strip, the project's tables, live charts, files and settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from planner.domain import editing as ed
+from planner.domain.project import Project
+from planner.engine import Results
+from planner.io import autosave
+from planner.io.project_file import ProjectFileError, load_project, save_project
+from planner.io.templates import new_project
+from planner.ui.charts import ChartsPanel
+from planner.ui.document import Change, ProjectDocument
+from planner.ui.kpi import KpiStrip
+from planner.ui.sheet import SheetView
+from planner.ui.table_model import FinanceModel, SectionModel
+
+AUTOSAVE_INTERVAL_MS = 60_000
+MAX_RECENT = 8
+TABS = (
+    ("fleet", "Fleet"),
+    ("sites", "Sites"),
+    ("contracts", "Power contracts"),
+    ("catalog", "Rig catalog"),
+    ("scenarios", "Scenarios"),
+    ("finance", "Finance"),
+)
+FILE_FILTER = "Planner projects (*.json);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """One window on one ProjectDocument."""
+
+    def __init__(self, project: Project, path: Path | None = None):
+        super().__init__()
+        self.document = ProjectDocument(project, path, self)
+        self.setMinimumSize(900, 600)
+        # Prompts go through these so that tests can answer them.
+        self.ask_yes_no: Callable[[str, str], bool] = self._ask_yes_no
+        self.ask_save_changes: Callable[[], str] = self._ask_save_changes
+        self.show_error: Callable[[str, str], None] = self._show_error
+
+        self.kpis = KpiStrip()
+        self.tabs = QTabWidget()
+        self.sheets: dict[str, SheetView] = {}
+        self.models: dict[str, SectionModel | FinanceModel] = {}
+        for key, title in TABS:
+            view = SheetView()
+            model: SectionModel | FinanceModel = (
+                FinanceModel(self.document)
+                if key == "finance"
+                else SectionModel(self.document, key)
+            )
+            view.setModel(model)
+            view.apply_widths()
+            self.sheets[key] = view
+            self.models[key] = model
+            self.tabs.addTab(view, title)
+        self.charts = ChartsPanel()
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.charts)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.kpis)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.compute_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.compute_label)
+
+        self._build_actions()
+        self.document.resultsChanged.connect(self._show_results)
+        self.document.changed.connect(self._document_changed)
+        self.document.fileChanged.connect(self._update_title)
+        self.document.problem.connect(self._show_problem)
+        self.document.undo_stack.indexChanged.connect(self._undo_index_changed)
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_INTERVAL_MS)
+        self.autosave_timer.timeout.connect(self.autosave_now)
+        self.autosave_timer.start()
+
+        self._refresh_scenarios()
+        self._update_title()
+        self.restore_settings()
+        self.document.recompute()
+
+    # ------------------------------------------------------------------ actions and menus
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | str | None = None,
+        tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+
+        def run(_checked: bool = False) -> None:
+            slot()
+
+        action.triggered.connect(run)
+        return action
+
+    def _build_actions(self) -> None:
+        stack = self.document.undo_stack
+        self.undo_action = stack.createUndoAction(self, "Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = stack.createRedoAction(self, "Redo")
+        self.redo_action.setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Y")])
+        self.new_action = self._action("New", self.new_file, QKeySequence.StandardKey.New)
+        self.open_action = self._action("Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.save_action = self._action("Save", self.save, QKeySequence.StandardKey.Save)
+        self.save_as_action = self._action(
+            "Save As…", self.save_as_dialog, QKeySequence("Ctrl+Shift+S")
+        )
+        self.export_chart_action = self._action("Export chart as PNG…", self.export_chart_dialog)
+        quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        files = self.menuBar().addMenu("&File")
+        for action in (self.new_action, self.open_action):
+            files.addAction(action)
+        self.recent_menu = files.addMenu("Open recent")
+        files.addSeparator()
+        files.addAction(self.save_action)
+        files.addAction(self.save_as_action)
+        files.addSeparator()
+        files.addAction(self.export_chart_action)
+        files.addSeparator()
+        files.addAction(quit_action)
+
+        edit = self.menuBar().addMenu("&Edit")
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        edit.addSeparator()
+        for name in ("copy", "paste", "fill_down", "clear", "insert", "duplicate", "delete"):
+            edit.addAction(self._sheet_action(name))
+
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("About", self._about))
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("MainToolbar")
+        toolbar.setMovable(False)
+        for action in (self.new_action, self.open_action, self.save_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.undo_action)
+        toolbar.addAction(self.redo_action)
+        toolbar.addSeparator()
+        toolbar.addWidget(QLabel(" Scenario: "))
+        self.scenario_combo = QComboBox()
+        self.scenario_combo.setMinimumWidth(140)
+        self.scenario_combo.activated.connect(self._scenario_chosen)
+        toolbar.addWidget(self.scenario_combo)
+        toolbar.addSeparator()
+        toolbar.addAction(self._sheet_action("insert"))
+        toolbar.addAction(self._sheet_action("delete"))
+        self._rebuild_recent_menu()
+
+    def _sheet_action(self, name: str) -> QAction:
+        """A window-level action that runs a sheet command on the current tab."""
+        sample = next(iter(self.sheets.values())).actions_by_name[name]
+        action = QAction(sample.text(), self)
+        action.setShortcut(sample.shortcut())
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(
+            lambda _c=False: self.current_sheet().actions_by_name[name].trigger()
+        )
+        return action
+
+    def current_sheet(self) -> SheetView:
+        widget = self.tabs.currentWidget()
+        assert isinstance(widget, SheetView)
+        return widget
+
+    # ------------------------------------------------------------------ reacting to the document
+    def _show_results(self, results: Results) -> None:
+        self.kpis.show_results(results, self.document.project.active_scenario)
+        self.charts.show_results(results)
+        self.compute_label.setText(
+            f"{len(results.inputs.row_names):,} rows x {results.inputs.months} months "
+            f"computed in {self.document.last_compute_ms:,.1f} ms"
+        )
+
+    def _document_changed(self, change: Change) -> None:
+        if change.kind == "reset" or change.section == "scenarios":
+            self._refresh_scenarios()
+
+    def _refresh_scenarios(self) -> None:
+        project = self.document.project
+        names = [s.name for s in project.scenarios]
+        self.scenario_combo.blockSignals(True)
+        self.scenario_combo.clear()
+        self.scenario_combo.addItems(names)
+        self.scenario_combo.setCurrentIndex(names.index(project.active_scenario))
+        self.scenario_combo.blockSignals(False)
+
+    def _scenario_chosen(self, index: int) -> None:
+        name = self.scenario_combo.itemText(index)
+        if name and name != self.document.project.active_scenario:
+            self.set_scenario(name)
+
+    def set_scenario(self, name: str) -> None:
+        after = ed.set_active_scenario(self.document.project, name)
+        self.document.apply(after, Change("reset", "scenario"), f"Switch to scenario {name}")
+
+    def _undo_index_changed(self, _index: int) -> None:
+        self.statusBar().clearMessage()
+
+    def _show_problem(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15_000)
+
+    def _update_title(self) -> None:
+        path = self.document.path
+        name = path.name if path else f"{self.document.project.name} (not saved)"
+        self.setWindowTitle(f"{name}[*] — Mining planner")
+        self.setWindowModified(self.document.modified)
+
+    # ------------------------------------------------------------------ files
+    def maybe_save(self) -> bool:
+        """Ask before losing changes; False means the user cancelled."""
+        if not self.document.modified:
+            return True
+        answer = self.ask_save_changes()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def new_file(self) -> None:
+        if self.maybe_save():
+            self._leave_current()
+            self.document.replace(new_project(), None)
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(self.document.path.parent) if self.document.path else ""
+        name, _ = QFileDialog.getOpenFileName(self, "Open project", start, FILE_FILTER)
+        if name:
+            self.open_path(Path(name), ask=False)
+
+    def open_path(self, path: Path, ask: bool = True) -> bool:
+        """Open a project file; on an error the current project stays as it is."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            project = load_project(path)
+        except ProjectFileError as error:
+            self.show_error("Cannot open project", str(error))
+            return False
+        self._leave_current()
+        self.document.replace(project, path)
+        self._add_recent(path)
+        self.offer_recovery()
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.document.path)
+
+    def save_as_dialog(self) -> bool:
+        start = str(self.document.path or Path.home() / "plan.json")
+        name, _ = QFileDialog.getSaveFileName(self, "Save project as", start, FILE_FILTER)
+        return self.save_to(Path(name)) if name else False
+
+    def save_to(self, path: Path) -> bool:
+        try:
+            save_project(self.document.project, path)
+        except ProjectFileError as error:
+            self.show_error("Cannot save project", str(error))
+            return False
+        old = self.document.path
+        autosave.discard_autosave(old)
+        self.document.mark_saved(path)
+        autosave.discard_autosave(path)
+        self._add_recent(path)
+        self.statusBar().showMessage(f"Saved {path}", 5_000)
+        return True
+
+    def export_chart_dialog(self) -> None:
+        start = str(
+            (self.document.path.parent if self.document.path else Path.home()) / "chart.png"
+        )
+        name, _ = QFileDialog.getSaveFileName(self, "Export chart", start, "PNG images (*.png)")
+        if name:
+            self.charts.export_png(Path(name))
+            self.statusBar().showMessage(f"Chart written to {name}", 5_000)
+
+    def autosave_now(self) -> Path | None:
+        if not self.document.modified:
+            return None
+        try:
+            return autosave.write_autosave(self.document.project, self.document.path)
+        except OSError as error:
+            self.statusBar().showMessage(f"Autosave failed: {error}", 10_000)
+            return None
+
+    def offer_recovery(self) -> bool:
+        """If an autosave copy is newer than the file, offer it; True if recovered."""
+        copy = autosave.recovery_for(self.document.path)
+        if copy is None:
+            return False
+        try:
+            recovered = load_project(copy)
+        except ProjectFileError:
+            autosave.discard_autosave(self.document.path)
+            return False
+        where = self.document.path.name if self.document.path else "an unsaved project"
+        if not self.ask_yes_no(
+            "Recover unsaved changes?",
+            f"An autosaved copy of {where} is newer than the file, so the planner probably "
+            "stopped with unsaved changes. Recover it?",
+        ):
+            autosave.discard_autosave(self.document.path)
+            return False
+        self.document.apply(recovered, Change("reset"), "Recover autosaved changes")
+        return True
+
+    def _leave_current(self) -> None:
+        autosave.discard_autosave(self.document.path)
+
+    def _add_recent(self, path: Path) -> None:
+        settings = QSettings()
+        recent = [str(path.resolve())] + [
+            p for p in self.recent_files() if p != str(path.resolve())
+        ]
+        settings.setValue("recent_files", recent[:MAX_RECENT])
+        self._rebuild_recent_menu()
+
+    def recent_files(self) -> list[str]:
+        value = QSettings().value("recent_files", [])
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value or []]
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for name in files:
+            self.recent_menu.addAction(self._action(name, lambda n=name: self.open_path(Path(n))))
+        self.recent_menu.setEnabled(bool(files))
+
+    # ------------------------------------------------------------------ settings and closing
+    def restore_settings(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1500, 950)
+        splitter = settings.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([520, 380])
+        for key, view in self.sheets.items():
+            state = settings.value(f"columns/{key}")
+            if isinstance(state, QByteArray):
+                view.horizontalHeader().restoreState(state)
+        tab = settings.value("window/tab", 0)
+        self.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() else 0)
+
+    def save_settings(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        settings.setValue("window/tab", self.tabs.currentIndex())
+        for key, view in self.sheets.items():
+            settings.setValue(f"columns/{key}", view.horizontalHeader().saveState())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.save_settings()
+        if not self.document.modified:
+            autosave.discard_autosave(self.document.path)
+        event.accept()
+
+    # ------------------------------------------------------------------ dialogs
+    def _ask_yes_no(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _ask_save_changes(self) -> str:
+        box = QMessageBox(self)
+        box.setWindowTitle("Unsaved changes")
+        box.setText("The project has unsaved changes. Save them?")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        answer = box.exec()
+        return {
+            QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard",
+        }.get(QMessageBox.StandardButton(answer), "cancel")
+
+    def _show_error(self, title: str, text: str) -> None:
+        QMessageBox.critical(self, title, text)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "Mining planner",
+            "Fleet, power contracts and halving-aware cash flow for Bitcoin miners.",
+        )

@@ -1,0 +1,325 @@
+"""Table models over the document's project: one per section, plus finance settings.
+
+Models read the project live and never change it themselves: an edit goes through the
+domain's editing functions and is pushed to the document as one undoable command. A
+refused edit changes nothing; its cells are marked and say why (tooltip, status bar).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from planner.domain import editing as ed
+from planner.domain.editing import CellErrors, Column
+from planner.domain.project import Project
+from planner.engine import Results
+from planner.engine import metrics as m
+from planner.io.report import money
+from planner.ui.document import Change, ProjectDocument
+
+ERROR_BRUSH = QBrush(QColor("#fbd5d2"))
+RESULT_BRUSH = QBrush(QColor("#f1f4f8"))
+NEGATIVE_BRUSH = QBrush(QColor("#a31515"))
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+SECTION_TITLES = {
+    "fleet": "fleet",
+    "sites": "sites",
+    "contracts": "power contracts",
+    "catalog": "rig catalog",
+    "scenarios": "scenarios",
+}
+
+
+def _payback_text(status: int, months: float) -> str:
+    if status == m.NEVER:
+        return "never"
+    if status == m.NEVER_NEGATIVE:
+        return "immediate"
+    return f"{months:,.1f} mo"
+
+
+class _EditableModel(QAbstractTableModel):
+    """Shared behaviour: marks for refused cells and the document's status messages."""
+
+    columns: tuple[Column, ...] = ()
+
+    def __init__(self, document: ProjectDocument):
+        super().__init__(document)
+        self.document = document
+        self.cell_errors: dict[tuple[int, str], str] = {}
+
+    def column_index(self, key: str) -> int:
+        return next(i for i, c in enumerate(self.columns) if c.key == key)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def _refuse(self, error: CellErrors, action: str, header: Callable[[str], str]) -> None:
+        self.cell_errors.update({(e.row, e.key): e.message for e in error.errors})
+        parts = [f"row {e.row + 1}, {header(e.key)}: {e.message}" for e in error.errors[:4]]
+        more = f" (and {len(error.errors) - 4} more)" if len(error.errors) > 4 else ""
+        self.document.problem.emit(f"{action} refused: {'; '.join(parts)}{more}")
+        rows = [e.row for e in error.errors if e.row < self.rowCount()]
+        if rows:
+            self.dataChanged.emit(
+                self.index(min(rows), 0), self.index(max(rows), self.columnCount() - 1)
+            )
+
+    def _clear_marks(self, rows: Sequence[int], keys: Sequence[str]) -> None:
+        for row in rows:
+            for key in keys:
+                self.cell_errors.pop((row, key), None)
+
+
+class SectionModel(_EditableModel):
+    """The rows of one project list (fleet, sites, contracts, catalog, scenarios)."""
+
+    def __init__(self, document: ProjectDocument, section: str):
+        super().__init__(document)
+        self.section = section
+        self.columns = ed.COLUMNS[section]
+        self._keys = [c.key for c in self.columns]
+        self._result_cols = [i for i, c in enumerate(self.columns) if c.kind == "result"]
+        document.aboutToChange.connect(self._about_to_change)
+        document.changed.connect(self._changed)
+        document.resultsChanged.connect(self._results_changed)
+        self._pending: Change | None = None
+
+    # ---- reading
+    def items(self) -> list[Any]:
+        return getattr(self.document.project, self.section)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.items())
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal:
+            column = self.columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return column.header
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return column.tip or column.header
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.isValid() and self.columns[index.column()].editable:
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), self.columns[index.column()]
+        error = self.cell_errors.get((row, column.key))
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            if column.kind == "result":
+                return self._result_text(row, column.key)
+            return ed.format_value(column, getattr(self.items()[row], column.key))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return RIGHT if column.numeric else LEFT
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if error:
+                return ERROR_BRUSH
+            return RESULT_BRUSH if column.kind == "result" else None
+        if role == Qt.ItemDataRole.ForegroundRole and column.kind == "result":
+            value = self._result_value(row, column.key)
+            return NEGATIVE_BRUSH if value is not None and value < 0 else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return error or column.tip or None
+        return None
+
+    # ---- computed columns
+    def _results(self) -> Results | None:
+        results = self.document.results
+        if results is None:
+            return None
+        size = {"fleet": len(results.inputs.row_names), "sites": len(results.inputs.site_names)}
+        return results if size.get(self.section, self.rowCount()) == self.rowCount() else None
+
+    def _result_value(self, row: int, key: str) -> float | None:
+        if key == "result:efficiency":
+            item = self.items()[row]
+            return item.power_w / item.hashrate_th
+        results = self._results()
+        if results is None:
+            return None
+        kpis = results.row_kpis if self.section == "fleet" else results.site_kpis
+        b = results.breakevens
+        values = {
+            "result:npv_usd": kpis.npv_usd,
+            "result:btc_mined": kpis.btc_mined,
+            "result:breakeven_btc_price_usd": b.btc_price_usd,
+            "result:breakeven_hashprice": b.hashprice_usd_per_ph_day,
+            "result:breakeven_power": b.power_usd_per_kwh,
+        }
+        array = values.get(key)
+        if array is None:
+            return None
+        value = float(array[row])
+        return value if math.isfinite(value) else None
+
+    def _result_text(self, row: int, key: str) -> str:
+        results = self._results()
+        if key == "result:efficiency":
+            return f"{self._result_value(row, key):,.1f}"
+        if results is None:
+            return "…"
+        if key == "result:payback":
+            kpis = results.row_kpis if self.section == "fleet" else results.site_kpis
+            return _payback_text(int(kpis.payback_status[row]), float(kpis.payback_months[row]))
+        if key == "result:unprofitable_from":
+            month = int(results.breakevens.unprofitable_from_month[row])
+            return "never" if month < 0 else f"{results.inputs.timeline.month_starts[month]:%Y-%m}"
+        value = self._result_value(row, key)
+        if value is None:
+            return "n/a"
+        if key == "result:breakeven_hashprice":
+            return f"{value:,.2f}"
+        if key == "result:breakeven_power":
+            return f"${value:,.4f}"
+        if key == "result:btc_mined":
+            return f"{value:,.2f}"
+        if key == "result:breakeven_btc_price_usd":
+            return money(value, compact=False)
+        return money(value)
+
+    # ---- editing
+    def header_of(self, key: str) -> str:
+        return ed.column(self.section, key).header
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
+            return False
+        key = self.columns[index.column()].key
+        return self.attempt(
+            lambda p: ed.set_cells(p, self.section, [(index.row(), key, str(value))]),
+            Change("cells", self.section, (index.row(),), (key,)),
+            f"Edit {self.header_of(key)}",
+        )
+
+    def attempt(self, edit: Callable[[Project], Project], change: Change, text: str) -> bool:
+        """Run an edit on the project; push it, or mark the refused cells. True if applied."""
+        try:
+            after = edit(self.document.project)
+        except CellErrors as error:
+            self._refuse(error, text, self.header_of)
+            return False
+        if change.kind == "cells":
+            self._clear_marks(change.rows, change.keys)
+        else:
+            self.cell_errors.clear()
+        self.document.apply(after, change, text)
+        return True
+
+    # ---- following the document
+    def _about_to_change(self, change: Change) -> None:
+        self._pending = change
+        if change.section != self.section and change.kind != "reset":
+            return
+        if change.kind == "insert" and change.rows:
+            self.beginInsertRows(QModelIndex(), min(change.rows), max(change.rows))
+        elif change.kind == "remove" and change.rows:
+            self.beginRemoveRows(QModelIndex(), min(change.rows), max(change.rows))
+        elif change.kind in ("reset", "insert", "remove"):
+            self.beginResetModel()
+
+    def _changed(self, change: Change) -> None:
+        if change.section != self.section and change.kind != "reset":
+            if change.kind == "cells" and self.rowCount():
+                # A rename elsewhere may have renamed references shown here.
+                self.dataChanged.emit(
+                    self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1)
+                )
+            return
+        if change.kind == "insert" and change.rows:
+            self.endInsertRows()
+        elif change.kind == "remove" and change.rows:
+            self.endRemoveRows()
+        elif change.kind in ("reset", "insert", "remove"):
+            self.cell_errors.clear()
+            self.endResetModel()
+        elif change.kind == "cells" and change.rows and self.rowCount():
+            cols = [self._keys.index(k) for k in change.keys if k in self._keys] or [0]
+            last = min(max(change.rows), self.rowCount() - 1)
+            self.dataChanged.emit(
+                self.index(min(change.rows), min(cols)), self.index(last, max(cols))
+            )
+
+    def _results_changed(self, _results: Results) -> None:
+        if self._result_cols and self.rowCount():
+            self.dataChanged.emit(
+                self.index(0, min(self._result_cols)),
+                self.index(self.rowCount() - 1, max(self._result_cols)),
+            )
+
+
+class FinanceModel(_EditableModel):
+    """Finance settings as a two-column property table: setting, value."""
+
+    def __init__(self, document: ProjectDocument):
+        super().__init__(document)
+        self.settings = ed.FINANCE_COLUMNS
+        self.columns = (Column("value", "Value", "text"),)
+        document.changed.connect(self._changed)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.settings)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return "Value"
+        return self.settings[section].header
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        setting = self.settings[index.row()]
+        error = self.cell_errors.get((index.row(), setting.key))
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return ed.format_value(setting, getattr(self.document.project.finance, setting.key))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return RIGHT if setting.numeric else LEFT
+        if role == Qt.ItemDataRole.BackgroundRole and error:
+            return ERROR_BRUSH
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return error
+        return None
+
+    def setting(self, index: AnyIndex) -> Column:
+        return self.settings[index.row()]
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
+            return False
+        key = self.settings[index.row()].key
+        header = self.settings[index.row()].header
+        try:
+            after = ed.set_finance(self.document.project, key, str(value))
+        except CellErrors as error:
+            self._refuse(error, f"Edit {header}", lambda _k: header)
+            return False
+        self._clear_marks([index.row()], [key])
+        self.document.apply(
+            after, Change("cells", "finance", (index.row(),), (key,)), f"Edit {header}"
+        )
+        return True
+
+    def _changed(self, change: Change) -> None:
+        self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0))

@@ -1,0 +1,155 @@
+"""Files: save and reopen, failed saves, autosave recovery, settings, screenshot mode."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from planner.io import autosave
+from planner.io.project_file import load_project, project_to_json, save_project
+
+
+def test_save_reopen_compare_equal(window, tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    window.models["fleet"].setData(window.models["fleet"].index(0, 3), "3,900")
+    assert window.save_to(path)
+    assert not window.isWindowModified()
+    assert "plan.json[*]" in window.windowTitle()
+    assert load_project(path) == window.document.project
+    window.document.replace(load_project(path), path)
+    assert window.document.project.fleet[0].count == 3_900
+    assert window.recent_files()[0] == str(path.resolve())
+
+
+def test_a_failed_save_leaves_the_previous_file(window, tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    path = folder / "plan.json"
+    assert window.save_to(path)
+    previous = path.read_bytes()
+    window.models["fleet"].setData(window.models["fleet"].index(0, 3), "10")
+
+    def refuse(*_args) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    assert not window.save_to(path)
+    assert path.read_bytes() == previous
+    assert window.errors and "No space left on device" in window.errors[-1][1]
+    assert window.isWindowModified()  # the change is still unsaved
+    assert sorted(p.name for p in folder.iterdir()) == ["plan.json"]  # no temporary left
+
+
+def test_opening_a_bad_file_keeps_the_current_project(window, tmp_path: Path, sample) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema_version": 2, "fleet": [{"count": -5}]}', encoding="utf-8")
+    assert not window.open_path(bad, ask=False)
+    assert window.document.project == sample
+    title, text = window.errors[-1]
+    assert title == "Cannot open project"
+    assert "fleet[0].count: must be >= 0, got -5" in text
+
+
+def test_unsaved_changes_prompt_before_open(window, tmp_path: Path) -> None:
+    other = tmp_path / "other.json"
+    save_project(window.document.project.model_copy(update={"name": "Other"}), other)
+    window.models["fleet"].setData(window.models["fleet"].index(0, 3), "10")
+    window.ask_save_changes = lambda: "cancel"
+    assert not window.open_path(other)
+    assert window.document.project.fleet[0].count == 10
+    window.ask_save_changes = lambda: "discard"
+    assert window.open_path(other)
+    assert window.document.project.name == "Other"
+
+
+def test_autosave_recovery_offers_the_newer_copy(window, tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    assert window.save_to(path)
+    window.models["fleet"].setData(window.models["fleet"].index(0, 3), "1,234")
+    copy = window.autosave_now()
+    assert copy is not None and copy.parent == Path(os.environ["PLANNER_DATA_DIR"]) / "autosave"
+    os.utime(copy, (path.stat().st_mtime + 60, path.stat().st_mtime + 60))
+    assert autosave.recovery_for(path) == copy
+
+    # As after a crash: the file is opened afresh, and the newer copy is offered.
+    asked = []
+    window.ask_yes_no = lambda title, text: asked.append(text) or True
+    window.document.replace(load_project(path), path)
+    assert window.document.project.fleet[0].count == 4_000
+    assert window.offer_recovery()
+    assert asked and "newer than the file" in asked[0]
+    assert window.document.project.fleet[0].count == 1_234
+    assert window.isWindowModified()
+    window.document.undo_stack.undo()  # recovery is one undoable step
+    assert window.document.project.fleet[0].count == 4_000
+
+
+def test_declined_recovery_is_discarded(window, tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    save_project(window.document.project, path)
+    copy = autosave.write_autosave(window.document.project, path)
+    os.utime(copy, (path.stat().st_mtime + 60, path.stat().st_mtime + 60))
+    window.document.replace(load_project(path), path)
+    window.ask_yes_no = lambda _t, _x: False
+    assert not window.offer_recovery()
+    assert not copy.exists()
+
+
+def test_settings_persist_between_windows(window, qtbot, sample) -> None:
+    from planner.ui.main_window import MainWindow
+
+    window.tabs.setCurrentIndex(2)
+    window.sheets["fleet"].setColumnWidth(0, 333)
+    window.splitter.setSizes([600, 200])
+    sizes = window.splitter.sizes()
+    window.close()
+    assert QSettings().value("window/tab") in (2, "2")
+    again = MainWindow(sample, None)
+    qtbot.addWidget(again)
+    again.resize(window.size())
+    again.show()
+    assert again.tabs.currentIndex() == 2
+    assert again.sheets["fleet"].columnWidth(0) == 333
+    assert abs(again.splitter.sizes()[0] - sizes[0]) <= 2
+
+
+def test_screenshot_command_writes_a_png(tmp_path: Path) -> None:
+    out = tmp_path / "window.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLANNER_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "planner", "--screenshot", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+    assert "1600 x 1000 PNG" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--screenshot", "/nowhere/x.png"], "--screenshot: folder /nowhere does not exist"),
+        (["--screenshot", "out.txt"], "--screenshot: must name a .png file, got out.txt"),
+        (["missing.json", "--screenshot", "x.png"], "missing.json: no such file"),
+    ],
+)
+def test_screenshot_errors(args, message, capsys, tmp_path, monkeypatch) -> None:
+    from planner.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    assert capsys.readouterr().err == f"planner: error: {message}\n"
+
+
+def test_project_to_json_round_trip_of_the_window(window) -> None:
+    text = project_to_json(window.document.project)
+    assert text.startswith('{\n  "schema_version": 2')

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from planner.engine import run
@@ -74,3 +75,48 @@ def test_export_png_of_every_chart(panel, sample, tmp_path: Path) -> None:
         panel.export_png(out, tab)
         data = out.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1_000
+
+
+def test_hover_reads_the_month_under_the_mouse(panel, sample, qtbot) -> None:
+    results = run(sample)
+    panel.show_results(results)
+    qtbot.wait(20)  # let the plot lay itself out before mapping view to scene
+    plot = panel.plots["cash_flow"]
+    view = plot.getPlotItem().getViewBox()
+    scene_point = view.mapViewToScene(pg.Point(16.5, 0.0))  # the halving month, 2028-04
+    plot.scene().sigMouseMoved.emit(scene_point)
+    text = panel.readout.text()
+    assert "2028-04" in text
+    assert format_money(float(results.fleet.revenue_usd[0, 16])) in text
+
+
+def test_typed_editors(window) -> None:
+    from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QStyleOptionViewItem
+
+    view = window.sheets["fleet"]
+    model = window.models["fleet"]
+    delegate = view.itemDelegate()
+
+    def editor(key: str):
+        return delegate.createEditor(
+            view.viewport(), QStyleOptionViewItem(), model.index(0, model.column_index(key))
+        )
+
+    site = editor("site")
+    assert isinstance(site, QComboBox)
+    assert [site.itemText(i) for i in range(site.count())] == [
+        "Pecos, TX",
+        "Hosted - Ohio",
+        "Williston, ND",
+    ]
+    month = editor("purchase_month")
+    assert isinstance(month, QDateEdit) and month.displayFormat() == "yyyy-MM"
+    delegate.setEditorData(month, model.index(0, model.column_index("purchase_month")))
+    assert month.date().toString("yyyy-MM") == "2021-09"
+    count = editor("count")
+    assert isinstance(count, QLineEdit)
+    delegate.setEditorData(count, model.index(0, model.column_index("count")))
+    assert count.text() == "4,000"
+    count.setText("4,100")
+    delegate.setModelData(count, model, model.index(0, model.column_index("count")))
+    assert window.document.project.fleet[0].count == 4_100

@@ -16,7 +16,7 @@ from typing import NoReturn
 from planner import __version__
 
 EXIT_USAGE = 2
-COMMANDS = ("report", "schema", "bench")
+COMMANDS = ("report", "schema", "bench", "import")
 
 
 class UserError(Exception):
@@ -55,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--months", type=_months, help="horizon in months (overrides the file)")
 
     sub.add_parser("schema", help="print the JSON Schema of project files")
+
+    imp = sub.add_parser("import", help="import a fleet table (xlsx or CSV) into a project")
+    imp.add_argument("sheet", type=Path, help="workbook (.xlsx) or CSV file")
+    imp.add_argument("--into", type=Path, required=True, help="project file to add the rows to")
+    imp.add_argument("--sheet", dest="sheet_name", help="sheet name (default: the first)")
+    imp.add_argument("--site", help="site for rows without one (default: the first site)")
+    imp.add_argument("--replace", action="store_true", help="replace the fleet instead of adding")
+    imp.add_argument("--dry-run", action="store_true", help="show the preview only")
 
     bench = sub.add_parser("bench", help="time full recomputations of synthetic fleets")
     bench.add_argument("--json", action="store_true", help="machine-readable JSON")
@@ -102,6 +110,47 @@ def cmd_schema(_: argparse.Namespace) -> int:
     from planner.domain.project import project_json_schema
 
     sys.stdout.write(json.dumps(project_json_schema(), indent=2) + "\n")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from planner.io.fleet_import import FleetImportError, import_fleet
+    from planner.io.project_file import ProjectFileError, save_project
+
+    project = _load(args.into)
+    if args.site is not None and args.site not in {s.name for s in project.sites}:
+        known = ", ".join(s.name for s in project.sites)
+        raise UserError(f"--site: unknown site {args.site!r} (the project has: {known})")
+    try:
+        plan = import_fleet(args.sheet, project, sheet=args.sheet_name, default_site=args.site)
+    except FleetImportError as error:
+        raise UserError(str(error)) from None
+    out = sys.stdout
+    out.write(f"{args.sheet} sheet {plan.sheet!r}, header on row {plan.header_row}\n")
+    for fieldname, header in plan.mapping.items():
+        out.write(f"  {header!r} -> {fieldname}\n")
+    out.write(f"{len(plan.rows)} row(s) to import, {sum(r.count for r in plan.rows):,} rigs\n")
+    for model in plan.new_models:
+        out.write(
+            f"  new catalog entry {model.name!r}: {model.hashrate_th:g} TH/s, {model.power_w:g} W\n"
+        )
+    for skipped in plan.skipped:
+        out.write(f"  skipped {skipped}\n")
+    for note in plan.notes:
+        out.write(f"  note: {note}\n")
+    if plan.problems:
+        for problem in plan.problems:
+            sys.stderr.write(f"planner: error: {args.sheet}: {problem}\n")
+        sys.stderr.write(f"planner: error: nothing imported: {len(plan.problems)} problem(s)\n")
+        return EXIT_USAGE
+    if args.dry_run:
+        out.write("dry run: the project was not changed\n")
+        return 0
+    try:
+        save_project(plan.apply(project, replace=args.replace), args.into)
+    except ProjectFileError as error:
+        raise UserError(str(error)) from None
+    out.write(f"imported into {args.into} (previous version kept as {args.into.name}.bak)\n")
     return 0
 
 
@@ -181,7 +230,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
             return cmd_open(argv)
         args = _parser().parse_args(argv)
-        handlers = {"report": cmd_report, "schema": cmd_schema, "bench": cmd_bench}
+        handlers = {
+            "report": cmd_report,
+            "schema": cmd_schema,
+            "bench": cmd_bench,
+            "import": cmd_import,
+        }
         if args.command is None:
             _parser().print_help()
             return 0

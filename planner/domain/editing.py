@@ -247,6 +247,23 @@ def format_value(column: Column, value: Any) -> str:
     return str(value)
 
 
+def edit_text(column: Column, value: Any) -> str:
+    """A cell's value as text that reads back to the same value (for editors, copy and
+    fill): 12 significant digits, percent for fractions, no currency symbols."""
+    if value is None:
+        return ""
+    kind = column.kind
+    if kind in ("usd", "price", "number", "power_w", "hashrate_th"):
+        return f"{float(value):.12g}"
+    if kind in ("fraction", "rate"):
+        return f"{float(value) * 100:.12g}%"
+    if kind == "list":
+        return "; ".join(f"{float(v):.12g}" for v in value)
+    if kind == "int":
+        return str(int(value))
+    return format_value(column, value)
+
+
 _TRUE = {"yes", "y", "true", "1", "on"}
 _FALSE = {"no", "n", "false", "0", "off"}
 
@@ -509,9 +526,9 @@ def clear_cells(project: Project, section: str, cells: Iterable[tuple[int, str]]
 
 
 def cell_text(project: Project, section: str, row: int, key: str) -> str:
-    """The text of a cell as the user would type it back (used by copy and fill)."""
+    """The text of a cell that reads back to the same value (used by fill down)."""
     value = getattr(_items(project, section)[row], key)
-    return format_value(column(section, key), value)
+    return edit_text(column(section, key), value)
 
 
 def fill_down(project: Project, section: str, rows: Sequence[int], keys: Sequence[str]) -> Project:
@@ -635,15 +652,27 @@ def set_active_scenario(project: Project, name: str) -> Project:
 
 def set_finance(project: Project, key: str, text: str) -> Project:
     """Set one finance setting from typed text; CellErrors (row = setting index) if refused."""
-    index = next(i for i, c in enumerate(FINANCE_COLUMNS) if c.key == key)
-    col = FINANCE_COLUMNS[index]
+    return set_finance_many(project, [(key, text)])
+
+
+def set_finance_many(project: Project, edits: Sequence[tuple[str, str]]) -> Project:
+    """Set several finance settings at once (a paste); all or nothing."""
     data = project.finance.model_dump()
-    try:
-        data[key] = _value_for(FinanceSettings, col, text)
-        finance = FinanceSettings.model_validate(data)
-    except ValueError as error:
-        message = (
-            describe_error(error.errors()[0]) if isinstance(error, ValidationError) else str(error)
-        )
-        raise CellErrors([CellError(index, key, message)]) from None
+    errors = []
+    rows = {c.key: i for i, c in enumerate(FINANCE_COLUMNS)}
+    for key, text in edits:
+        try:
+            data[key] = _value_for(FinanceSettings, FINANCE_COLUMNS[rows[key]], text)
+        except ValueError as error:
+            errors.append(CellError(rows[key], key, str(error)))
+    if not errors:
+        try:
+            finance = FinanceSettings.model_validate(data)
+        except ValidationError as error:
+            errors = [
+                CellError(rows[str(d["loc"][0])], str(d["loc"][0]), describe_error(d))
+                for d in error.errors()
+            ]
+    if errors:
+        raise CellErrors(errors)
     return project.model_copy(update={"finance": finance})

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -28,7 +28,6 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -53,13 +52,15 @@ VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
 SKY = "#56B4E9"
 INK = "#222222"
-PALETTE = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, INK)
-# After the palette runs out, curves repeat its colours with another dash pattern.
-DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine)
+PALETTE = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY)
+# Curves of a set beyond the palette repeat its colours with the next dash pattern.
+SOLID_FIRST = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine)
+DASHED_FIRST = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
 
 FOREGROUND = "#333333"
 GRID_ALPHA = 0.15
 HALF = 0.5
+MAX_LISTED_BREAKEVENS = 8  # the readout lists more models by the nearest two only
 HINT = "Hover over a chart to read a month's values."
 
 
@@ -69,11 +70,10 @@ def _pen(colour: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.Solid
     return pen
 
 
-def _cycled_pen(i: int, style: Qt.PenStyle | None = None) -> QPen:
-    """The i-th pen of a series of curves: palette colour, then another dash pattern."""
+def _cycled_pen(i: int, dashes: Sequence[Qt.PenStyle]) -> QPen:
+    """The i-th pen of a set of curves: palette colour, then the next dash pattern."""
     colour = PALETTE[i % len(PALETTE)]
-    dash = DASHES[(i // len(PALETTE)) % len(DASHES)] if style is None else style
-    return _pen(colour, 2.0, dash)
+    return _pen(colour, 2.0, dashes[(i // len(PALETTE)) % len(dashes)])
 
 
 def _scaled(size: float) -> tuple[float, str]:
@@ -112,7 +112,7 @@ def format_money_tick(value: float, spacing: float) -> str:
     decimals = 0
     while decimals < 2:
         shifted = step * 10**decimals
-        if abs(shifted - round(shifted)) <= 1e-6 * max(1.0, shifted):
+        if round(shifted) >= 1 and abs(shifted - round(shifted)) <= 1e-6 * shifted:
             break
         decimals += 1
     sign = "-" if value < 0 else ""
@@ -130,7 +130,7 @@ def _usd_per_btc(value: float) -> str:
 class MonthAxis(pg.AxisItem):
     """X axis in month indices, labelled YYYY-MM at month starts, aligned to the calendar."""
 
-    STEPS = (1, 2, 3, 6, 12, 24, 60, 120, 240, 600)
+    STEPS = (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200)
     MIN_LABEL_PX = 64.0
 
     def __init__(self, orientation: str = "bottom", **kwargs: object) -> None:
@@ -152,7 +152,9 @@ class MonthAxis(pg.AxisItem):
             return []
         minVal, maxVal = sorted((minVal, maxVal))
         per_month = size / (maxVal - minVal)
-        major = next((s for s in self.STEPS if s * per_month >= self.MIN_LABEL_PX), 1200)
+        major = next((s for s in self.STEPS if s * per_month >= self.MIN_LABEL_PX), 0)
+        if not major:  # zoomed out beyond centuries: no month ticks
+            return []
         minor = next((s for s in (12, 6, 3, 1) if major % s == 0 and s < major), 0)
         if minor and minor * per_month < 6:
             minor = 0
@@ -169,7 +171,13 @@ class MonthAxis(pg.AxisItem):
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         if self._start is None or spacing != self._major:
             return ["" for _ in values]
-        return [format_month(add_months(self._start, round(v))) for v in values]
+        labels = []
+        for v in values:
+            try:
+                labels.append(format_month(add_months(self._start, round(v))))
+            except ValueError:  # panned before year 1 or after 9999
+                labels.append("")
+        return labels
 
 
 class MoneyAxis(pg.AxisItem):
@@ -187,16 +195,19 @@ class MoneyAxis(pg.AxisItem):
 class _Readout:
     """What the hover readout shows for one chart: (label, values by month, formatter)."""
 
-    entries: list[tuple[str, np.ndarray | float, Callable[[float], str]]]
+    entries: list[tuple[str, np.ndarray, Callable[[float], str]]]
+    breakevens: list[tuple[str, float]] = field(default_factory=list)  # hashprice chart
 
 
 class _CurveSet:
     """A variable number of curves on one plot: created on demand, reused, surplus hidden."""
 
-    def __init__(self, plot: pg.PlotItem, legend: pg.LegendItem, style: Qt.PenStyle | None):
+    def __init__(
+        self, plot: pg.PlotItem, legend: pg.LegendItem, dashes: Sequence[Qt.PenStyle]
+    ) -> None:
         self.plot = plot
         self.legend = legend
-        self.style = style
+        self.dashes = dashes
         self.curves: list[pg.PlotDataItem] = []
         self.names: list[str] = []
         self.active = 0
@@ -209,7 +220,7 @@ class _CurveSet:
                 curve = pg.PlotDataItem(
                     x,
                     y,
-                    pen=_cycled_pen(i, self.style),
+                    pen=_cycled_pen(i, self.dashes),
                     name=name,
                     antialias=True,
                     connect="finite",
@@ -246,6 +257,26 @@ class _CurveSet:
         return {self.names[i]: _data(self.curves[i]) for i in range(self.active)}
 
 
+class _Legend(pg.LegendItem):
+    """A legend laid out by its PlotItem's grid (below the chart) instead of floating on it."""
+
+    def updateSize(self) -> None:
+        width = height = 0.0
+        for row in range(self.layout.rowCount()):
+            row_width = row_height = 0.0
+            for col in range(self.layout.columnCount()):
+                item = self.layout.itemAt(row, col)
+                if item:
+                    row_width += item.width() + 3
+                    row_height = max(row_height, item.height())
+            width = max(width, row_width)
+            height += row_height
+        height += 4
+        self.setMinimumSize(width, height)
+        self.setMaximumSize(width, height)
+        self.updateGeometry()
+
+
 def _data(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
     # The dataset as given, not getData(): that one is clipped to the view for drawing.
     x, y = curve.getOriginalDataset()
@@ -254,8 +285,9 @@ def _data(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(x), np.asarray(y)
 
 
-def _relayout_legend(legend: pg.LegendItem, columns: int) -> None:
-    """Set the legend's columns and pack its entries (removals leave holes otherwise)."""
+def _relayout_legend(legend: pg.LegendItem) -> None:
+    """Lay the legend's entries out in one row, or three columns when there are many."""
+    columns = max(1, len(legend.items)) if len(legend.items) <= 5 else 3
     legend.columnCount = columns
     legend.rowCount = max(1, math.ceil(len(legend.items) / columns))
     for i in range(legend.layout.count() - 1, -1, -1):
@@ -279,6 +311,22 @@ def halving_position(
     return None
 
 
+def _breakeven_text(price: float, breakevens: list[tuple[str, float]]) -> str:
+    """Which model breakevens a hashprice covers: all of them when few, else the nearest."""
+    ranked = sorted(breakevens, key=lambda pair: pair[1])
+    covered = [pair for pair in ranked if pair[1] <= price]
+    head = f"above {len(covered)} of {len(ranked)} model breakevens (USD/PH/day)"
+    if len(ranked) <= MAX_LISTED_BREAKEVENS:
+        return f"{head}: " + ", ".join(f"{model} ${value:,.2f}" for model, value in ranked)
+    nearest = []
+    if covered:
+        nearest.append(f"highest covered {covered[-1][0]} ${covered[-1][1]:,.2f}")
+    if len(covered) < len(ranked):
+        model, value = ranked[len(covered)]
+        nearest.append(f"lowest not covered {model} ${value:,.2f}")
+    return f"{head}; " + ", ".join(nearest)
+
+
 class ChartsPanel(QWidget):
     """Five charts of a result (cash flow, cumulative FCF, hashprice, BTC price, by site)."""
 
@@ -300,7 +348,8 @@ class ChartsPanel(QWidget):
         self.readout.setWordWrap(True)
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.readout.setFixedHeight(self.readout.fontMetrics().lineSpacing() * 3 + 6)
+        self.readout.setFixedHeight(self.readout.fontMetrics().lineSpacing() * 3 + 10)
+        self.readout.setContentsMargins(6, 2, 6, 2)
         self.readout.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.export_button = QPushButton("Export PNG…")
         self.export_button.setToolTip("Save the chart on screen as a PNG image")
@@ -309,13 +358,11 @@ class ChartsPanel(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.currentChanged.connect(self._tab_changed)
 
-        top = QHBoxLayout()
-        top.setContentsMargins(4, 0, 4, 0)
-        top.addWidget(self.readout, 1)
-        top.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.tabs.setCornerWidget(self.export_button, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
+        layout.setSpacing(2)
+        layout.addWidget(self.readout)
         layout.addWidget(self.tabs, 1)
 
         labels = {
@@ -350,15 +397,13 @@ class ChartsPanel(QWidget):
         cumulative = self.plots["cumulative"].getPlotItem()
         self._zero_line(cumulative)
         self._cumulative = self._line(cumulative, "Cumulative FCF", _pen(BLUE, 2.5))
-        self._cumulative.setFillLevel(0.0)
-        self._cumulative.setFillBrush(pg.mkBrush(0, 114, 178, 35))
         self._payback = pg.ScatterPlotItem(
             size=12, symbol="o", pen=pg.mkPen("w", width=1.5), brush=pg.mkBrush(GREEN)
         )
         self._payback.setZValue(20)
         self._payback.setVisible(False)
         cumulative.addItem(self._payback, ignoreBounds=True)
-        self._payback_text = pg.TextItem(color=GREEN, anchor=(0.5, 1.4))
+        self._payback_text = pg.TextItem(color=GREEN, anchor=(-0.08, -0.15))
         self._payback_text.setZValue(20)
         self._payback_text.setVisible(False)
         cumulative.addItem(self._payback_text, ignoreBounds=True)
@@ -366,7 +411,7 @@ class ChartsPanel(QWidget):
         # Hashprice with a breakeven line per rig model.
         hashprice = self.plots["hashprice"].getPlotItem()
         self._hashprice = self._line(hashprice, "Hashprice", _pen(INK, 2.5))
-        self._breakevens = _CurveSet(hashprice, self._legends["hashprice"], Qt.PenStyle.DashLine)
+        self._breakevens = _CurveSet(hashprice, self._legends["hashprice"], DASHED_FIRST)
 
         # BTC price and cost per BTC.
         btc = self.plots["btc_price"].getPlotItem()
@@ -379,7 +424,9 @@ class ChartsPanel(QWidget):
         # EBITDA by site.
         by_site = self.plots["by_site"].getPlotItem()
         self._zero_line(by_site)
-        self._sites = _CurveSet(by_site, self._legends["by_site"], None)
+        self._sites = _CurveSet(by_site, self._legends["by_site"], SOLID_FIRST)
+        for legend in self._legends.values():
+            _relayout_legend(legend)
 
     # -- construction ---------------------------------------------------------------
 
@@ -394,14 +441,10 @@ class ChartsPanel(QWidget):
         item.setLabel("bottom", "Month", **style)
         item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
         item.getViewBox().setDefaultPadding(0.04)
-        legend = item.addLegend(
-            offset=(8, 8),
-            labelTextColor=FOREGROUND,
-            labelTextSize="9pt",
-            brush=pg.mkBrush(255, 255, 255, 215),
-            pen=pg.mkPen(200, 200, 200),
-            verSpacing=-4,
-        )
+        legend = _Legend(labelTextColor=FOREGROUND, labelTextSize="9pt", frame=False, verSpacing=-6)
+        item.legend = legend  # PlotItem.addItem puts named items in it
+        item.layout.addItem(legend, 4, 1)
+        item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
         halving = pg.InfiniteLine(
             angle=90,
             movable=False,
@@ -439,7 +482,7 @@ class ChartsPanel(QWidget):
     def _zero_line(plot: pg.PlotItem) -> None:
         zero = pg.InfiniteLine(pos=0.0, angle=0, movable=False, pen=_pen("#777777", 1.0))
         zero.setZValue(-8)
-        plot.addItem(zero, ignoreBounds=True)
+        plot.addItem(zero)  # auto-range keeps zero in view
 
     # -- update -----------------------------------------------------------------------
 
@@ -502,10 +545,7 @@ class ChartsPanel(QWidget):
         if self._breakevens.update(
             [span] * len(values), [np.array([v, v]) for v in values], labels
         ):
-            count = 1 + len(labels)
-            _relayout_legend(
-                self._legends["hashprice"], 1 if count <= 5 else 2 if count <= 12 else 3
-            )
+            _relayout_legend(self._legends["hashprice"])
 
         # BTC price and cost per BTC.
         btc = fleet.btc_mined[0]
@@ -522,8 +562,7 @@ class ChartsPanel(QWidget):
         names = list(inputs.site_names)
         ebitda = results.sites.ebitda_usd
         if self._sites.update([mid] * len(names), list(ebitda), names):
-            count = len(names)
-            _relayout_legend(self._legends["by_site"], 1 if count <= 5 else 2 if count <= 12 else 3)
+            _relayout_legend(self._legends["by_site"])
 
         # Hover readouts.
         usd = format_money
@@ -534,9 +573,8 @@ class ChartsPanel(QWidget):
             ("Free cash flow", fcf, usd),
         ]
         self._readouts["cumulative"].entries = [("Cumulative FCF at month end", cumulative, usd)]
-        self._readouts["hashprice"].entries = [("Hashprice", hashprice, _usd_per_ph_day)] + [
-            (label, value, _usd_per_ph_day) for label, value in zip(labels, values, strict=True)
-        ]
+        self._readouts["hashprice"].entries = [("Hashprice", hashprice, _usd_per_ph_day)]
+        self._readouts["hashprice"].breakevens = list(zip(models, values, strict=True))
         self._readouts["btc_price"].entries = [
             ("BTC price", market.btc_price_usd, _usd_per_btc),
             ("Cash cost", cost_cash, _usd_per_btc),
@@ -625,8 +663,11 @@ class ChartsPanel(QWidget):
             return
         parts = [format_month(self._month_starts[t])]
         for label, values, fmt in self._readouts[key].entries:
-            value = float(values[t]) if isinstance(values, np.ndarray) else float(values)
-            parts.append(f"{label} {fmt(value)}")
+            parts.append(f"{label} {fmt(float(values[t]))}")
+        breakevens = self._readouts[key].breakevens
+        if breakevens:
+            price = float(self._readouts[key].entries[0][1][t])
+            parts.append(_breakeven_text(price, breakevens))
         if self.halving_x is not None and int(self.halving_x) == t and self._halving_date:
             parts.append(f"halving about {self._halving_date.isoformat()}")
         if key == "cumulative" and self.payback_point and int(self.payback_point[0]) == t:
@@ -640,11 +681,15 @@ class ChartsPanel(QWidget):
         index = self.tabs.currentIndex() if tab is None else tab
         if not 0 <= index < len(CHART_KEYS):
             raise IndexError(f"no chart tab {index}")
-        item = self.plots[CHART_KEYS[index]].getPlotItem()
+        widget = self.plots[CHART_KEYS[index]]
+        item = widget.getPlotItem()
         saved = None
-        if item.width() < 400 or item.height() < 250:  # never laid out (hidden tab)
+        if not widget.isVisible():  # a hidden tab, or never shown: lay it out to export it
+            shown = self.tabs.currentWidget()
+            width, height = (shown.width(), shown.height()) if self.isVisible() else (0, 0)
             saved = item.geometry()
-            item.setGeometry(QRectF(0, 0, 1000, 600))
+            item.setGeometry(QRectF(0, 0, max(width, 1000), max(height, 600)))
+            item.layout.activate()
         try:
             exporter = pyqtgraph.exporters.ImageExporter(item)
             exporter.parameters()["background"] = QColor("white")

@@ -74,6 +74,7 @@ class ProjectDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.results: Results | None = None
+        self.replacing = False
         self.last_compute_ms = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -93,8 +94,8 @@ class ProjectDocument(QObject):
 
     def apply(self, after: Project, change: Change, text: str) -> None:
         """Make `after` the project as one undoable step named `text`."""
-        if after is self._project:
-            return
+        if after is self._project or after == self._project:
+            return  # nothing changed: no undo step, no unsaved mark
         self.undo_stack.push(EditCommand(self, self._project, after, change, text))
 
     def replace(self, project: Project, path: Path | None) -> None:
@@ -103,8 +104,12 @@ class ProjectDocument(QObject):
         self.aboutToChange.emit(change)
         self._project = project
         self.path = path
-        self.undo_stack.clear()
-        self.undo_stack.setClean()
+        self.replacing = True
+        try:
+            self.undo_stack.clear()
+            self.undo_stack.setClean()
+        finally:
+            self.replacing = False
         self.changed.emit(change)
         self.fileChanged.emit()
         self.recompute()

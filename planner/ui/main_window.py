@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.document.resultsChanged.connect(self._show_results)
         self.document.changed.connect(self._document_changed)
         self.document.fileChanged.connect(self._update_title)
+        self.document.undo_stack.cleanChanged.connect(self._clean_changed)
         self.document.problem.connect(self._show_problem)
         self.document.undo_stack.indexChanged.connect(self._undo_index_changed)
 
@@ -233,6 +234,11 @@ class MainWindow(QMainWindow):
 
     def _show_problem(self, message: str) -> None:
         self.statusBar().showMessage(message, 15_000)
+
+    def _clean_changed(self, clean: bool) -> None:
+        if clean and not self.document.replacing:
+            # Back at the saved state (saved, or undone to it): an older copy is obsolete.
+            autosave.discard_autosave(self.document.path)
 
     def _update_title(self) -> None:
         path = self.document.path
@@ -380,8 +386,12 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes([520, 380])
         for key, view in self.sheets.items():
             state = settings.value(f"columns/{key}")
-            if isinstance(state, QByteArray):
+            count = settings.value(f"columns/{key}/count")
+            columns = view.model().columnCount()
+            if isinstance(state, QByteArray) and str(count) == str(columns):
                 view.horizontalHeader().restoreState(state)
+                if view.horizontalHeader().count() != columns:
+                    view.apply_widths()
         tab = settings.value("window/tab", 0)
         self.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() else 0)
 
@@ -392,14 +402,15 @@ class MainWindow(QMainWindow):
         settings.setValue("window/tab", self.tabs.currentIndex())
         for key, view in self.sheets.items():
             settings.setValue(f"columns/{key}", view.horizontalHeader().saveState())
+            settings.setValue(f"columns/{key}/count", view.model().columnCount())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():
             event.ignore()
             return
         self.save_settings()
-        if not self.document.modified:
-            autosave.discard_autosave(self.document.path)
+        # Saved or discarded: either way nothing is left to recover.
+        autosave.discard_autosave(self.document.path)
         event.accept()
 
     # ------------------------------------------------------------------ dialogs

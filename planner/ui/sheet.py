@@ -29,6 +29,7 @@ from planner.ui.document import Change
 from planner.ui.table_model import FinanceModel, SectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+NO_MONTH = QDate(1900, 1, 1)
 
 
 def cell_data(index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -69,6 +70,9 @@ class CellDelegate(QStyledItemDelegate):
             editor = QDateEdit(parent)
             editor.setDisplayFormat("yyyy-MM")
             editor.setCalendarPopup(True)
+            # The minimum date stands for "no month": an empty cell stays empty.
+            editor.setMinimumDate(NO_MONTH)
+            editor.setSpecialValueText("(none)")
             return editor
         line = QLineEdit(parent)
         if column.tip:
@@ -82,7 +86,7 @@ class CellDelegate(QStyledItemDelegate):
             editor.setCurrentIndex(max(found, 0))
         elif isinstance(editor, QDateEdit):
             date = QDate.fromString(text, "yyyy-MM")
-            editor.setDate(date if date.isValid() else QDate.currentDate())
+            editor.setDate(date if date.isValid() else NO_MONTH)
         elif isinstance(editor, QLineEdit):
             editor.setText(text)
             editor.selectAll()
@@ -91,7 +95,7 @@ class CellDelegate(QStyledItemDelegate):
         if isinstance(editor, QComboBox):
             text = editor.currentText()
         elif isinstance(editor, QDateEdit):
-            text = editor.date().toString("yyyy-MM")
+            text = "" if editor.date() == NO_MONTH else editor.date().toString("yyyy-MM")
         elif isinstance(editor, QLineEdit):
             text = editor.text()
         else:
@@ -213,10 +217,11 @@ class SheetView(QTableView):
             return
         rows = sorted({r for r, _ in cells})
         cols = sorted({c for _, c in cells})
+        chosen = set(cells)
         block = [
             [
-                str(cell_data(model.index(r, c), Qt.ItemDataRole.DisplayRole) or "")
-                if (r, c) in set(cells)
+                str(cell_data(model.index(r, c), Qt.ItemDataRole.EditRole) or "")
+                if (r, c) in chosen
                 else ""
                 for c in range(cols[0], cols[-1] + 1)
             ]
@@ -228,12 +233,11 @@ class SheetView(QTableView):
         model = self.model()
         text = QGuiApplication.clipboard().text()
         block = from_tsv(text)
-        cells = self.selected_cells()
-        if not block or not cells or model is None:
+        cells = self.selected_cells() or [(0, 0)]
+        if not block or model is None:
             return
         if isinstance(model, FinanceModel):
-            row = cells[0][0]
-            model.setData(model.index(row, 0), block[0][0])
+            model.paste_column(cells[0][0], [row[0] if row else "" for row in block])
             return
         assert isinstance(model, SectionModel)
         top = min(r for r, _ in cells)
@@ -333,7 +337,11 @@ class SheetView(QTableView):
             Change("insert", model.section, tuple(range(at, at + count))),
             f"Insert {count} row(s)",
         ):
-            self.setCurrentIndex(model.index(at, 0))
+            self.selectionModel().setCurrentIndex(
+                model.index(at, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
 
     def duplicate_rows(self) -> None:
         model = self.section_model()

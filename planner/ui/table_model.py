@@ -102,6 +102,8 @@ class SectionModel(_EditableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if orientation == Qt.Orientation.Horizontal:
+            if not 0 <= section < len(self.columns):
+                return None
             column = self.columns[section]
             if role == Qt.ItemDataRole.DisplayRole:
                 return column.header
@@ -113,8 +115,10 @@ class SectionModel(_EditableModel):
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.isValid() and self.columns[index.column()].editable:
+        if self.columns[index.column()].editable:
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
@@ -126,7 +130,10 @@ class SectionModel(_EditableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if column.kind == "result":
                 return self._result_text(row, column.key)
-            return ed.format_value(column, getattr(self.items()[row], column.key))
+            value = getattr(self.items()[row], column.key)
+            if role == Qt.ItemDataRole.EditRole:
+                return ed.edit_text(column, value)
+            return ed.format_value(column, value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if column.numeric else LEFT
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -224,9 +231,13 @@ class SectionModel(_EditableModel):
         return True
 
     # ---- following the document
+    def _mine(self, change: Change) -> bool:
+        """Whether a change alters this table's rows (a reset without a section is global)."""
+        return change.section == self.section or (change.kind == "reset" and not change.section)
+
     def _about_to_change(self, change: Change) -> None:
         self._pending = change
-        if change.section != self.section and change.kind != "reset":
+        if not self._mine(change):
             return
         if change.kind == "insert" and change.rows:
             self.beginInsertRows(QModelIndex(), min(change.rows), max(change.rows))
@@ -236,19 +247,20 @@ class SectionModel(_EditableModel):
             self.beginResetModel()
 
     def _changed(self, change: Change) -> None:
-        if change.section != self.section and change.kind != "reset":
+        if not self._mine(change):
             if change.kind == "cells" and self.rowCount():
                 # A rename elsewhere may have renamed references shown here.
                 self.dataChanged.emit(
                     self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1)
                 )
             return
+        if change.kind in ("reset", "insert", "remove"):
+            self.cell_errors.clear()  # rows moved: marks would point at the wrong rows
         if change.kind == "insert" and change.rows:
             self.endInsertRows()
         elif change.kind == "remove" and change.rows:
             self.endRemoveRows()
         elif change.kind in ("reset", "insert", "remove"):
-            self.cell_errors.clear()
             self.endResetModel()
         elif change.kind == "cells" and change.rows and self.rowCount():
             cols = [self._keys.index(k) for k in change.keys if k in self._keys] or [0]
@@ -285,6 +297,8 @@ class FinanceModel(_EditableModel):
         return self.settings[section].header
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -293,7 +307,10 @@ class FinanceModel(_EditableModel):
         setting = self.settings[index.row()]
         error = self.cell_errors.get((index.row(), setting.key))
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return ed.format_value(setting, getattr(self.document.project.finance, setting.key))
+            value = getattr(self.document.project.finance, setting.key)
+            if role == Qt.ItemDataRole.EditRole:
+                return ed.edit_text(setting, value)
+            return ed.format_value(setting, value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if setting.numeric else LEFT
         if role == Qt.ItemDataRole.BackgroundRole and error:
@@ -321,5 +338,22 @@ class FinanceModel(_EditableModel):
         )
         return True
 
+    def paste_column(self, top: int, texts: Sequence[str]) -> bool:
+        """Paste values down the settings from row `top` as one undoable step."""
+        keys = [c.key for c in self.settings[top : top + len(texts)]]
+        edits = list(zip(keys, texts, strict=False))
+        try:
+            after = ed.set_finance_many(self.document.project, edits)
+        except CellErrors as error:
+            headers = {c.key: c.header for c in self.settings}
+            self._refuse(error, "Paste", lambda key: headers[key])
+            return False
+        self._clear_marks(range(top, top + len(edits)), keys)
+        rows = tuple(range(top, top + len(edits)))
+        self.document.apply(after, Change("cells", "finance", rows, tuple(keys)), "Paste")
+        return True
+
     def _changed(self, change: Change) -> None:
+        if change.kind == "reset" and not change.section:
+            self.cell_errors.clear()
         self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0))

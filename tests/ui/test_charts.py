@@ -1,122 +1,324 @@
-"""The charts panel on its own: markers, money ticks, in-place updates, PNG export."""
+"""The charts panel plots the engine's numbers, updates its items in place, and exports PNGs."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import math
+from datetime import date
 
 import numpy as np
-import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import QPointF
 
-from planner.engine import run
-from planner.ui.charts import CHART_KEYS, ChartsPanel, format_money, format_money_tick
+from planner.engine import Results, run
+from planner.engine import metrics as m
+from planner.io.project_file import load_project
+from planner.io.resources import sample_project_path
+from planner.ui.charts import (
+    CHART_KEYS,
+    ChartsPanel,
+    MoneyAxis,
+    MonthAxis,
+    format_money,
+    format_money_tick,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def project():
+    return load_project(sample_project_path())
+
+
+@pytest.fixture(scope="module")
+def base(project) -> Results:
+    return run(project)
+
+
+@pytest.fixture(scope="module")
+def bull(project) -> Results:
+    return run(project, "Bull")
 
 
 @pytest.fixture
-def panel(qtbot):
+def panel(qtbot) -> ChartsPanel:
     widget = ChartsPanel()
     qtbot.addWidget(widget)
-    widget.resize(1000, 600)
-    widget.show()
     return widget
 
 
-def test_halving_and_payback_markers(panel, sample) -> None:
-    panel.show_results(run(sample))
-    # Block 1,050,000 about 2028-04-10: month 16 of a horizon starting 2026-12.
-    assert panel.halving_x == pytest.approx(16 + 9 / 30, abs=0.05)
-    assert panel.payback_point is None  # the base case never pays back
-    bull = run(sample, "Bull")
+def mid(results: Results) -> np.ndarray:
+    return np.arange(results.inputs.months) + 0.5
+
+
+def model_breakevens(results: Results) -> dict[str, float]:
+    """Count-weighted mean of each model's finite row breakevens, computed here by hand."""
+    inputs = results.inputs
+    out: dict[str, float] = {}
+    for model in dict.fromkeys(inputs.row_models):
+        rows = np.array([name == model for name in inputs.row_models])
+        values = results.breakevens.hashprice_usd_per_ph_day[rows]
+        weights = inputs.count[rows]
+        finite = np.isfinite(values) & (weights > 0)
+        if finite.any():
+            out[f"{model} breakeven"] = float(np.average(values[finite], weights=weights[finite]))
+    return out
+
+
+def item_ids(panel: ChartsPanel) -> dict[str, list[int]]:
+    return {
+        key: [id(item) for item in panel.plots[key].getPlotItem().listDataItems()]
+        for key in CHART_KEYS
+    }
+
+
+def test_plotted_arrays_are_the_engines(panel, base):
+    panel.show_results(base)
+    fleet = base.fleet
+    x = mid(base)
+
+    cash = panel.series("cash_flow")
+    assert list(cash) == ["Revenue", "Power cost", "Opex", "Free cash flow"]
+    for label, field in [
+        ("Revenue", "revenue_usd"),
+        ("Power cost", "power_cost_usd"),
+        ("Opex", "opex_usd"),
+        ("Free cash flow", "free_cash_flow_usd"),
+    ]:
+        np.testing.assert_allclose(cash[label][0], x)
+        np.testing.assert_allclose(cash[label][1], getattr(fleet, field)[0])
+
+    cx, cy = panel.series("cumulative")["Cumulative FCF"]
+    np.testing.assert_allclose(cx, x + 0.5)  # balances at month ends
+    np.testing.assert_allclose(cy, np.cumsum(fleet.free_cash_flow_usd[0]))
+
+    hashprice = panel.series("hashprice")
+    np.testing.assert_allclose(hashprice["Hashprice"][0], x)
+    np.testing.assert_allclose(hashprice["Hashprice"][1], base.market.hashprice_usd_per_ph_day)
+    expected = model_breakevens(base)
+    assert set(hashprice) == {"Hashprice", *expected}
+    assert len(expected) == len(set(base.inputs.row_models))
+    for label, value in expected.items():
+        bx, by = hashprice[label]
+        np.testing.assert_allclose(bx, [0.0, base.inputs.months])
+        np.testing.assert_allclose(by, [value, value])
+
+    btc = panel.series("btc_price")
+    np.testing.assert_allclose(btc["BTC price"][1], base.market.btc_price_usd)
+    mined = fleet.btc_mined[0]
+    cash_cost = fleet.power_cost_usd[0] + fleet.opex_usd[0]
+    np.testing.assert_allclose(btc["Cash cost per BTC"][1], cash_cost / mined)
+    np.testing.assert_allclose(
+        btc["All-in cost per BTC"][1], (cash_cost + fleet.depreciation_usd[0]) / mined
+    )
+
+    sites = panel.series("by_site")
+    assert list(sites) == list(base.inputs.site_names)
+    for s, name in enumerate(base.inputs.site_names):
+        np.testing.assert_allclose(sites[name][0], x)
+        np.testing.assert_allclose(sites[name][1], base.sites.ebitda_usd[s])
+
+
+def test_cost_per_btc_is_nan_in_months_without_btc(panel, project):
+    june = date(2027, 6, 1)
+    later = [
+        row.model_copy(update={"purchase_month": june, "online_month": june})
+        for row in project.fleet
+    ]
+    results = run(project.model_copy(update={"fleet": later}))
+    panel.show_results(results)
+    mined = results.fleet.btc_mined[0]
+    assert not mined[:6].any() and mined[6:].all()
+    btc = panel.series("btc_price")
+    cash = results.fleet.power_cost_usd[0] + results.fleet.opex_usd[0]
+    all_in = cash + results.fleet.depreciation_usd[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected_cash = np.where(mined > 0, cash / mined, np.nan)
+        expected_all_in = np.where(mined > 0, all_in / mined, np.nan)
+    assert np.isnan(btc["Cash cost per BTC"][1][:6]).all()
+    np.testing.assert_allclose(btc["Cash cost per BTC"][1], expected_cash)
+    np.testing.assert_allclose(btc["All-in cost per BTC"][1], expected_all_in)
+    assert panel._cash_cost.opts["connect"] == "finite"
+
+
+def test_halving_marker_sits_at_its_fractional_month(panel, base, project):
+    panel.show_results(base)
+    assert base.inputs.timeline.month_starts[16] == date(2028, 4, 1)
+    # 2028-04-10: month 16 plus 9 of its 30 days.
+    assert panel.halving_x == pytest.approx(16 + 9 / 30)
+    for key in CHART_KEYS:
+        line = panel._halving_lines[key]
+        assert line.isVisibleTo(panel.plots[key].getPlotItem())
+        assert line.value() == pytest.approx(panel.halving_x)
+
+    panel.show_results(run(project, None, 12))  # the halving is after the horizon
+    assert panel.halving_x is None
+    assert not any(line.isVisible() for line in panel._halving_lines.values())
+
+
+def test_payback_marker(panel, base, bull):
+    assert int(base.fleet_kpis.payback_status[0]) == m.NEVER
+    panel.show_results(base)
+    assert panel.payback_point is None
+    assert not panel._payback.isVisible()
+
+    assert int(bull.fleet_kpis.payback_status[0]) == m.PAID_BACK
     panel.show_results(bull)
     at = float(bull.fleet_kpis.payback_at_month[0])
-    assert panel.payback_point == (pytest.approx(at), 0.0)
+    assert panel.payback_point == pytest.approx((at, 0.0))
+    assert panel._payback.isVisible()
+    px, py = panel._payback.getData()
+    np.testing.assert_allclose(px, [at])
+    np.testing.assert_allclose(py, [0.0])
+    # The cumulative line, drawn at month ends, crosses zero at the payback point.
+    cx, cy = panel.series("cumulative")["Cumulative FCF"]
+    assert np.interp(0.0, cy[5:], cx[5:]) == pytest.approx(at)
+
+    panel.show_results(base)
+    assert panel.payback_point is None
+    assert not panel._payback.isVisible()
 
 
-def test_updates_reuse_the_same_items(panel, sample) -> None:
-    panel.show_results(run(sample))
-    curve = panel.plots["cash_flow"].getPlotItem().listDataItems()
-    ids = [id(item) for item in curve]
-    short = run(sample, None, 24)
-    panel.show_results(short)
-    assert [id(item) for item in panel.plots["cash_flow"].getPlotItem().listDataItems()] == ids
+@pytest.mark.parametrize("second", ["Bull", "24 months"])
+def test_a_second_result_updates_the_same_items(panel, base, project, second):
+    panel.show_results(base)
+    before = item_ids(panel)
+    bars = id(panel._fcf_bars)
+    other = run(project, "Bull") if second == "Bull" else run(project, None, 24)
+    panel.show_results(other)
+    assert item_ids(panel) == before
+    assert id(panel._fcf_bars) == bars
+
+    months = other.inputs.months
+    x = mid(other)
     revenue = panel.series("cash_flow")["Revenue"]
-    assert revenue[1].shape == (24,)
-    np.testing.assert_allclose(revenue[1], short.fleet.revenue_usd[0], rtol=1e-12)
-    btc = panel.series("btc_price")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cash = (short.fleet.power_cost_usd[0] + short.fleet.opex_usd[0]) / short.fleet.btc_mined[0]
-    np.testing.assert_allclose(btc["Cash cost per BTC"][1], cash, rtol=1e-12)
+    np.testing.assert_allclose(revenue[0], x)
+    np.testing.assert_allclose(revenue[1], other.fleet.revenue_usd[0])
+    fcf = panel.series("cash_flow")["Free cash flow"]
+    assert fcf[1].shape == (months,)
+    np.testing.assert_allclose(fcf[1], other.fleet.free_cash_flow_usd[0])
+    np.testing.assert_allclose(
+        panel.series("cumulative")["Cumulative FCF"][1],
+        np.cumsum(other.fleet.free_cash_flow_usd[0]),
+    )
+    np.testing.assert_allclose(
+        panel.series("btc_price")["BTC price"][1], other.market.btc_price_usd
+    )
+    for label, value in model_breakevens(other).items():
+        np.testing.assert_allclose(panel.series("hashprice")[label], [[0, months], [value, value]])
+    if second == "Bull":
+        assert not np.allclose(other.market.btc_price_usd, base.market.btc_price_usd)
+    else:
+        assert months == 24
+        assert panel._month_axes["cash_flow"].tickStrings([23.0], 1.0, 12.0) == ["2028-11"]
 
 
-def test_model_breakeven_lines(panel, sample) -> None:
-    results = run(sample)
-    panel.show_results(results)
-    lines = panel.series("hashprice")
-    s21 = [i for i, m in enumerate(results.inputs.row_models) if m == "Antminer S21"]
-    expected = results.breakevens.hashprice_usd_per_ph_day[s21[0]]
-    (label,) = [
-        k
-        for k in lines
-        if k.startswith("Antminer S21 ") and "XP" not in k and "Hyd" not in k and "Pro" not in k
+def test_site_and_model_curves_follow_the_project(panel, project, base):
+    panel.show_results(base)
+    curves = list(panel._sites.curves)
+    legend = panel._legends["by_site"]
+    assert len(legend.items) == 3
+
+    gone = "Hosted - Ohio"
+    smaller = project.model_copy(
+        update={
+            "sites": [s for s in project.sites if s.name != gone],
+            "fleet": [r for r in project.fleet if r.site != gone],
+        }
+    )
+    fewer = run(smaller)
+    panel.show_results(fewer)
+    sites = panel.series("by_site")
+    assert list(sites) == list(fewer.inputs.site_names)
+    for s, name in enumerate(fewer.inputs.site_names):
+        np.testing.assert_allclose(sites[name][1], fewer.sites.ebitda_usd[s])
+    assert len(legend.items) == 2
+    assert [item.item for item, _ in legend.items] == curves[:2]
+    assert not curves[2].isVisible()
+    assert set(panel.series("hashprice")) == {"Hashprice", *model_breakevens(fewer)}
+
+    panel.show_results(base)  # back to three sites: the same three curves
+    assert panel._sites.curves == curves
+    assert all(curve.isVisible() for curve in curves)
+    assert [label.text for _, label in legend.items] == list(base.inputs.site_names)
+    assert list(panel.series("by_site")) == list(base.inputs.site_names)
+    hashprice_legend = panel._legends["hashprice"]
+    assert len(hashprice_legend.items) == 1 + len(model_breakevens(base))
+
+
+def test_money_formats():
+    axis = MoneyAxis()
+    assert axis.tickStrings([-1_234_567.0, 950.0], 1.0, 1.0) == ["-$1.23M", "$950"]
+    assert axis.tickStrings([-5e5, 0.0, 5e5, 1e6, 1.5e6], 1.0, 5e5) == [
+        "-$500k",
+        "$0",
+        "$500k",
+        "$1.0M",
+        "$1.5M",
     ]
-    assert np.allclose(lines[label][1], expected)
-
-
-def test_money_formats() -> None:
+    assert format_money_tick(-350_000, 50_000) == "-$350k"
+    assert format_money_tick(900, 100) == "$900"
+    assert format_money_tick(1_200_000, 200_000) == "$1.2M"
     assert format_money(-1_234_567) == "-$1.23M"
     assert format_money(950) == "$950"
-    assert format_money_tick(5_000_000, 5_000_000) == "$5M"
+    assert format_money(-350_000) == "-$350k"
+    assert format_money(999_999) == "$1.00M"
+    assert format_money(math.nan) == "n/a"
 
 
-def test_export_png_of_every_chart(panel, sample, tmp_path: Path) -> None:
-    panel.show_results(run(sample))
-    for tab, key in enumerate(CHART_KEYS):
-        out = tmp_path / f"{key}.png"
-        panel.export_png(out, tab)
-        data = out.read_bytes()
-        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1_000
+def test_month_axis_labels(panel, base):
+    panel.show_results(base)
+    axis = panel._month_axes["cumulative"]
+    assert isinstance(axis, MonthAxis)
+    levels = axis.tickValues(0.0, 60.0, 900.0)
+    spacing, values = levels[0]
+    assert axis.tickStrings(values, 1.0, spacing)[:2] == ["2027-01", "2027-07"]
+    assert axis.tickStrings([0.0, 16.0], 1.0, spacing) == ["2026-12", "2028-04"]
 
 
-def test_hover_reads_the_month_under_the_mouse(panel, sample, qtbot) -> None:
-    results = run(sample)
-    panel.show_results(results)
-    qtbot.wait(20)  # let the plot lay itself out before mapping view to scene
+def test_hover_readout_shows_the_month_under_the_mouse(panel, base, qtbot):
+    panel.show_results(base)
     plot = panel.plots["cash_flow"]
+    plot.getPlotItem().setGeometry(0, 0, 1000, 500)
+    plot.getPlotItem().layout.activate()
     view = plot.getPlotItem().getViewBox()
-    scene_point = view.mapViewToScene(pg.Point(16.5, 0.0))  # the halving month, 2028-04
-    plot.scene().sigMouseMoved.emit(scene_point)
+    view.setRange(xRange=(0, 60), yRange=(-2e7, 6e6), padding=0)
+    plot.scene().sigMouseMoved.emit(view.mapViewToScene(QPointF(16.4, 0.0)))
     text = panel.readout.text()
-    assert "2028-04" in text
-    assert format_money(float(results.fleet.revenue_usd[0, 16])) in text
+    assert text.startswith("2028-04")
+    assert f"Revenue {format_money(base.fleet.revenue_usd[0][16])}" in text
+    assert "halving about 2028-04-10" in text
+
+    panel.tabs.setCurrentIndex(CHART_KEYS.index("btc_price"))
+    assert "BTC price $" in panel.readout.text() and "/BTC" in panel.readout.text()
+
+    panel.tabs.setCurrentIndex(CHART_KEYS.index("hashprice"))
+    price = base.market.hashprice_usd_per_ph_day[16]
+    covered = sum(value <= price for value in model_breakevens(base).values())
+    text = panel.readout.text()
+    assert f"Hashprice ${price:,.2f}/PH/day" in text
+    assert f"above {covered} of {len(model_breakevens(base))} model breakevens" in text
 
 
-def test_typed_editors(window) -> None:
-    from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QStyleOptionViewItem
+@pytest.mark.parametrize("tab", range(len(CHART_KEYS)))
+def test_export_png_writes_each_chart(panel, bull, tmp_path, tab):
+    panel.show_results(bull)
+    path = tmp_path / f"{CHART_KEYS[tab]}.png"
+    panel.export_png(path, tab)
+    data = path.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    assert len(data) > 1024
 
-    view = window.sheets["fleet"]
-    model = window.models["fleet"]
-    delegate = view.itemDelegate()
 
-    def editor(key: str):
-        return delegate.createEditor(
-            view.viewport(), QStyleOptionViewItem(), model.index(0, model.column_index(key))
-        )
+def test_export_png_defaults_to_the_current_tab(panel, base, tmp_path):
+    panel.show_results(base)
+    panel.tabs.setCurrentIndex(2)
+    panel.export_png(str(tmp_path / "current.png"))
+    assert (tmp_path / "current.png").read_bytes().startswith(PNG_SIGNATURE)
+    with pytest.raises(IndexError):
+        panel.export_png(tmp_path / "none.png", 9)
 
-    site = editor("site")
-    assert isinstance(site, QComboBox)
-    assert [site.itemText(i) for i in range(site.count())] == [
-        "Pecos, TX",
-        "Hosted - Ohio",
-        "Williston, ND",
-    ]
-    month = editor("purchase_month")
-    assert isinstance(month, QDateEdit) and month.displayFormat() == "yyyy-MM"
-    delegate.setEditorData(month, model.index(0, model.column_index("purchase_month")))
-    assert month.date().toString("yyyy-MM") == "2021-09"
-    count = editor("count")
-    assert isinstance(count, QLineEdit)
-    delegate.setEditorData(count, model.index(0, model.column_index("count")))
-    assert count.text() == "4,000"
-    count.setText("4,100")
-    delegate.setModelData(count, model, model.index(0, model.column_index("count")))
-    assert window.document.project.fleet[0].count == 4_100
+
+def test_unknown_chart_name(panel):
+    with pytest.raises(KeyError):
+        panel.series("pie")

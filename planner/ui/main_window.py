@@ -9,6 +9,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self.ask_yes_no: Callable[[str, str], bool] = self._ask_yes_no
         self.ask_save_changes: Callable[[], str] = self._ask_save_changes
         self.show_error: Callable[[str, str], None] = self._show_error
+        self.confirm_import: Callable[[QDialog], bool] = self._confirm_import
 
         self.kpis = KpiStrip()
         self.tabs = QTabWidget()
@@ -139,6 +141,7 @@ class MainWindow(QMainWindow):
             "Save As…", self.save_as_dialog, QKeySequence("Ctrl+Shift+S")
         )
         self.export_chart_action = self._action("Export chart as PNG…", self.export_chart_dialog)
+        self.import_action = self._action("Import fleet…", self.import_dialog)
         quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
 
         files = self.menuBar().addMenu("&File")
@@ -149,6 +152,7 @@ class MainWindow(QMainWindow):
         files.addAction(self.save_action)
         files.addAction(self.save_as_action)
         files.addSeparator()
+        files.addAction(self.import_action)
         files.addAction(self.export_chart_action)
         files.addSeparator()
         files.addAction(quit_action)
@@ -307,6 +311,35 @@ class MainWindow(QMainWindow):
         self._add_recent(path)
         self.statusBar().showMessage(f"Saved {path}", 5_000)
         return True
+
+    def import_dialog(self) -> None:
+        start = str(self.document.path.parent) if self.document.path else ""
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import fleet", start, "Fleet tables (*.xlsx *.xlsm *.csv *.txt);;All files (*)"
+        )
+        if name:
+            self.import_fleet(Path(name))
+
+    def import_fleet(self, path: Path) -> bool:
+        """Preview a fleet table and, if the user confirms, import it as one undo step."""
+        from planner.io.fleet_import import FleetImportError, import_fleet
+        from planner.ui.import_dialog import ImportDialog
+
+        try:
+            plan = import_fleet(path, self.document.project)
+        except FleetImportError as error:
+            self.show_error("Cannot import fleet", str(error))
+            return False
+        dialog = ImportDialog(plan, self)
+        if not self.confirm_import(dialog):
+            return False
+        after = dialog.result_project(self.document.project)
+        self.document.apply(after, Change("reset"), f"Import {len(plan.rows)} fleet row(s)")
+        self.tabs.setCurrentWidget(self.sheets["fleet"])
+        return True
+
+    def _confirm_import(self, dialog: QDialog) -> bool:
+        return dialog.exec() == QDialog.DialogCode.Accepted
 
     def export_chart_dialog(self) -> None:
         start = str(

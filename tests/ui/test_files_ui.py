@@ -153,3 +153,38 @@ def test_screenshot_errors(args, message, capsys, tmp_path, monkeypatch) -> None
 def test_project_to_json_round_trip_of_the_window(window) -> None:
     text = project_to_json(window.document.project)
     assert text.startswith('{\n  "schema_version": 2')
+
+
+def test_import_fleet_previews_then_imports_as_one_undo_step(window, sample) -> None:
+    from planner.io.resources import app_root
+    from planner.ui.import_dialog import ImportDialog
+
+    seen: list[ImportDialog] = []
+
+    def confirm(dialog) -> bool:
+        seen.append(dialog)
+        return True
+
+    window.confirm_import = confirm
+    assert window.import_fleet(app_root() / "samples" / "fleet-inventory.xlsx")
+    dialog = seen[0]
+    assert dialog.import_button.isEnabled()
+    assert dialog.table.rowCount() == 10
+    assert "17,720 rigs" in dialog.summary.text()
+    assert len(window.document.project.fleet) == 11 + 10
+    assert window.document.undo_stack.count() == 1
+    window.document.undo_stack.undo()
+    assert window.document.project == sample
+
+
+def test_import_with_problems_cannot_be_confirmed(window, tmp_path: Path, sample) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Model,Qty\nAntminer S21,-3\n", encoding="utf-8")
+    seen = []
+    window.confirm_import = lambda dialog: seen.append(dialog) or False
+    assert not window.import_fleet(bad)
+    assert not seen[0].import_button.isEnabled()
+    assert "must be >= 0, got -3" in seen[0].issues.item(0).text()
+    assert window.document.project == sample
+    assert not window.import_fleet(tmp_path / "missing.xlsx")
+    assert "no such file" in window.errors[-1][1]

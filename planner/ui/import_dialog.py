@@ -1,0 +1,97 @@
+"""File > Import fleet…: preview what a sheet would add, then import it as one undo step."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from planner.domain import editing as ed
+from planner.domain.project import Project
+from planner.io.fleet_import import ImportPlan
+
+PREVIEW_ROWS = 500
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+PREVIEW_COLUMNS = (
+    "name",
+    "model",
+    "site",
+    "count",
+    "unit_price_usd",
+    "purchase_month",
+    "online_month",
+)
+
+
+class ImportDialog(QDialog):
+    """A read-only preview of an import plan. Import is enabled only without problems."""
+
+    def __init__(self, plan: ImportPlan, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.plan = plan
+        self.setWindowTitle(f"Import fleet from {plan.source}")
+        self.resize(980, 620)
+        layout = QVBoxLayout(self)
+        mapped = ", ".join(f"{header} → {field}" for field, header in plan.mapping.items())
+        rigs = sum(r.count for r in plan.rows)
+        summary = (
+            f"Sheet “{plan.sheet}”, header on row {plan.header_row}. {len(plan.rows)} row(s), "
+            f"{rigs:,} rigs to import; {len(plan.new_models)} new catalog model(s); "
+            f"{len(plan.skipped)} row(s) skipped; {len(plan.problems)} problem(s)."
+        )
+        self.summary = QLabel(summary)
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        columns = QLabel(f"Columns: {mapped}")
+        columns.setWordWrap(True)
+        layout.addWidget(columns)
+
+        fleet_columns = [ed.column("fleet", key) for key in PREVIEW_COLUMNS]
+        self.table = QTableWidget(min(len(plan.rows), PREVIEW_ROWS), len(fleet_columns))
+        self.table.setHorizontalHeaderLabels([c.header for c in fleet_columns])
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for r, row in enumerate(plan.rows[:PREVIEW_ROWS]):
+            for c, column in enumerate(fleet_columns):
+                item = QTableWidgetItem(ed.format_value(column, getattr(row, column.key)))
+                if column.numeric:
+                    item.setTextAlignment(RIGHT)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        layout.addWidget(self.table, 3)
+
+        self.issues = QListWidget()
+        for problem in plan.problems:
+            self.issues.addItem(f"Problem: {problem}")
+        for model in plan.new_models:
+            self.issues.addItem(
+                f"New catalog model {model.name}: {model.hashrate_th:g} TH/s, {model.power_w:g} W"
+            )
+        for skipped in plan.skipped:
+            self.issues.addItem(f"Skipped: {skipped}")
+        for note in plan.notes:
+            self.issues.addItem(f"Note: {note}")
+        layout.addWidget(self.issues, 2)
+
+        self.replace_box = QCheckBox("Replace the current fleet (otherwise the rows are added)")
+        layout.addWidget(self.replace_box)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.import_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.import_button.setText("Import")
+        self.import_button.setEnabled(plan.ok and bool(plan.rows))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def result_project(self, project: Project) -> Project:
+        return self.plan.apply(project, replace=self.replace_box.isChecked())

@@ -1,0 +1,35 @@
+"""The cell editors a column kind gets: lists for references, a month picker, text."""
+
+from __future__ import annotations
+
+
+def test_typed_editors(window) -> None:
+    from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QStyleOptionViewItem
+
+    view = window.sheets["fleet"]
+    model = window.models["fleet"]
+    delegate = view.itemDelegate()
+
+    def editor(key: str):
+        return delegate.createEditor(
+            view.viewport(), QStyleOptionViewItem(), model.index(0, model.column_index(key))
+        )
+
+    site = editor("site")
+    assert isinstance(site, QComboBox)
+    assert [site.itemText(i) for i in range(site.count())] == [
+        "Pecos, TX",
+        "Hosted - Ohio",
+        "Williston, ND",
+    ]
+    month = editor("purchase_month")
+    assert isinstance(month, QDateEdit) and month.displayFormat() == "yyyy-MM"
+    delegate.setEditorData(month, model.index(0, model.column_index("purchase_month")))
+    assert month.date().toString("yyyy-MM") == "2021-09"
+    count = editor("count")
+    assert isinstance(count, QLineEdit)
+    delegate.setEditorData(count, model.index(0, model.column_index("count")))
+    assert count.text() == "4000"  # editors get the exact value, not the display format
+    count.setText("4,100")
+    delegate.setModelData(count, model, model.index(0, model.column_index("count")))
+    assert window.document.project.fleet[0].count == 4_100

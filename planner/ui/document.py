@@ -125,9 +125,6 @@ class ProjectDocument(QObject):
         self.changed.emit(change)
         self._timer.start()
 
-    def schedule_recompute(self) -> None:
-        self._timer.start()
-
     def flush(self) -> None:
         """Run a pending recompute now (tests and benchmarks)."""
         if self._timer.isActive():

@@ -29,13 +29,6 @@ RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 AnyIndex = QModelIndex | QPersistentModelIndex
 
-SECTION_TITLES = {
-    "fleet": "fleet",
-    "sites": "sites",
-    "contracts": "power contracts",
-    "catalog": "rig catalog",
-    "scenarios": "scenarios",
-}
 
 
 def _payback_text(status: int, months: float) -> str:
@@ -91,7 +84,6 @@ class SectionModel(_EditableModel):
         document.aboutToChange.connect(self._about_to_change)
         document.changed.connect(self._changed)
         document.resultsChanged.connect(self._results_changed)
-        self._pending: Change | None = None
 
     # ---- reading
     def items(self) -> list[Any]:
@@ -236,7 +228,6 @@ class SectionModel(_EditableModel):
         return change.section == self.section or (change.kind == "reset" and not change.section)
 
     def _about_to_change(self, change: Change) -> None:
-        self._pending = change
         if not self._mine(change):
             return
         if change.kind == "insert" and change.rows:

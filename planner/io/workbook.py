@@ -1,0 +1,1458 @@
+"""Excel export: a workbook of live formulas that finance can audit.
+
+Every figure on the Summary, Monthly, Monthly by site and Rows sheets is an Excel formula
+that traces back to the input cells (Inputs, Fleet, Sites, Contracts, Models and the
+monthly paths), so that changing an assumption in Excel moves the answers. The formulas
+follow the engine's conventions (docs/model-notes.md) step by step; a test recalculates
+the workbook in LibreOffice and compares every figure with the engine.
+
+Layout:
+- Inputs: scenario and finance assumptions, each a named cell; the optional monthly paths.
+- Fleet, Sites, Contracts, Models: the project's tables as typed inputs (blue), with
+  derived columns (black) where formulas need them.
+- Monthly: one row per month, fleet totals; the halving month is highlighted.
+- Monthly by site: one row per site and month.
+- Rows: per fleet row totals, NPV, IRR, payback and breakevens.
+- PowerPrices, CalcRows, CalcRunning, CalcTaxable, CalcFCF, CalcCumFCF: helper sheets
+  of per-row and per-month calculations (months across), each cell a short formula.
+
+Written with openpyxl's write-only mode to a temporary file that then replaces the
+target, so a failed export never leaves a half-written workbook behind.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from planner.domain.project import Project
+from planner.engine.timeline import HALVING_INTERVAL_BLOCKS, build_timeline
+from planner.io.project_file import write_atomically
+
+Progress = Callable[[float], None]
+
+MONTHLY_HEADER = (
+    "Month",
+    "Days",
+    "Blocks",
+    "Block height",
+    "Subsidy (BTC)",
+    "Fees (BTC)",
+    "Network hashrate (EH/s)",
+    "BTC price (USD)",
+    "Hashprice (USD/PH/day)",
+    "BTC mined",
+    "Revenue (USD)",
+    "Curtailment credit (USD)",
+    "Power cost (USD)",
+    "Opex (USD)",
+    "EBITDA (USD)",
+    "Capex (USD)",
+    "Depreciation (USD)",
+    "Tax (USD)",
+    "Free cash flow (USD)",
+    "Cumulative FCF (USD)",
+)
+
+SITE_MONTHLY_HEADER = (
+    "Site",
+    "Site #",
+    "Month",
+    "Month #",
+    "BTC mined",
+    "Revenue (USD)",
+    "Curtailment credit (USD)",
+    "Power cost (USD)",
+    "Opex (USD)",
+    "EBITDA (USD)",
+    "Capex (USD)",
+    "Depreciation (USD)",
+    "Tax (USD)",
+    "Resale (USD)",
+    "Free cash flow (USD)",
+    "Cumulative FCF (USD)",
+)
+
+KPI_HEADER = (
+    "NPV (USD)",
+    "IRR (annual)",
+    "Payback (months)",
+    "Payback status",
+    "ROI",
+    "BTC mined",
+    "Revenue (USD)",
+    "Capex (USD)",
+    "Free cash flow (USD)",
+    "Cash cost per BTC (USD)",
+    "All-in cost per BTC (USD)",
+)
+
+ROWS_HEADER = (
+    "Fleet row",
+    "Model",
+    "Site",
+    "Count",
+    "Capex in horizon (USD)",
+    "BTC mined",
+    "Revenue (USD)",
+    "Power cost (USD)",
+    "Opex (USD)",
+    "Depreciation (USD)",
+    "Cash cost per BTC (USD)",
+    "All-in cost per BTC (USD)",
+    "Free cash flow (USD)",
+    "NPV (USD)",
+    "IRR (annual)",
+    "Payback (months)",
+    "Payback status",
+    "First online month #",
+    "Breakeven BTC price (USD)",
+    "Breakeven hashprice (USD/PH/day)",
+    "Breakeven power price (USD/kWh)",
+    "Shutdown months",
+    "calc: first negative month #",
+    "calc: first month back #",
+    "calc: payback at month",
+)
+
+FLEET_HEADER = (
+    "Name",
+    "Model",
+    "Site",
+    "Count",
+    "Unit price (USD)",
+    "Purchase month",
+    "Online month",
+    "Retire month",
+    "Resale value (USD/unit)",
+    "Terminal value (USD/unit)",
+    "Degradation (per year)",
+    "Notes",
+)
+
+# Excel's limit on the text of one cell.
+MAX_CELL_TEXT = 32_767
+
+# Number formats.
+USD = "#,##0;[Red]-#,##0"
+USD_CENTS = "#,##0.00;[Red]-#,##0.00"
+BTC = "#,##0.0000"
+BTC_FINE = "0.000000000"
+PERCENT = "0.00%"
+KWH = "0.0000"
+COUNT = "#,##0"
+DECIMAL = "#,##0.00"
+MONTH = "mmm yyyy"
+BLOCKS = "#,##0.00"
+
+INPUT_FONT = Font(color="1F4E9E")
+BOLD = Font(bold=True)
+TITLE_FONT = Font(bold=True, size=14)
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+CALC_FILL = PatternFill("solid", fgColor="F2F2F2")
+HALVING_FILL = PatternFill("solid", fgColor="FFE699")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+# First month column on the sheets that run months across (A: label, B: detail).
+FIRST_MONTH_COLUMN = 3
+GRID_FIRST_ROW = 13  # first fleet row on the Calc* grid sheets
+TABLE_FIRST_ROW = 4  # first data row on Fleet, Sites, Contracts, Models, CalcRows, Rows
+NO_RETIRE = 1_000_000
+NO_MONTH = -1_000_000
+
+
+class ExportError(Exception):
+    """The project cannot be written as a workbook; the message says why."""
+
+
+@dataclass(frozen=True)
+class _Shape:
+    months: int
+    rows: int
+    sites: int
+    contracts: int
+    models: int
+
+    def month_col(self, t: int) -> str:
+        return get_column_letter(FIRST_MONTH_COLUMN + t)
+
+    @property
+    def last_month_col(self) -> str:
+        return self.month_col(self.months - 1)
+
+    def table_last(self, count: int) -> int:
+        return TABLE_FIRST_ROW + max(count, 1) - 1
+
+    @property
+    def grid_last(self) -> int:
+        return GRID_FIRST_ROW + self.rows - 1
+
+
+def _text(ws: WriteOnlyWorksheet, value: str, **style: Any) -> WriteOnlyCell:
+    """A cell that holds `value` as text, never as a formula, whatever it starts with."""
+    value = value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    if value[:1] in ("=", "+", "-", "@"):
+        cell.quotePrefix = True
+    for key, item in style.items():
+        setattr(cell, key, item)
+    return cell
+
+
+def _cell(
+    ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None, **style: Any
+) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    if fmt:
+        cell.number_format = fmt
+    for key, item in style.items():
+        setattr(cell, key, item)
+    return cell
+
+
+def _input(ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None) -> WriteOnlyCell:
+    if isinstance(value, str):
+        return _text(ws, value, font=INPUT_FONT)
+    return _cell(ws, value, fmt, font=INPUT_FONT)
+
+
+def _header(ws: WriteOnlyWorksheet, labels: Sequence[str]) -> list[WriteOnlyCell]:
+    return [
+        _cell(ws, label, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP) for label in labels
+    ]
+
+
+def _title(ws: WriteOnlyWorksheet, text: str) -> list[WriteOnlyCell]:
+    return [_text(ws, text, font=TITLE_FONT)]
+
+
+def _widths(ws: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def _month_index(cell: str) -> str:
+    """Months from the scenario start to the month in `cell` (a date)."""
+    return f"(YEAR({cell})-YEAR(StartMonth))*12+MONTH({cell})-MONTH(StartMonth)"
+
+
+def _straight_line(per_month: str, start: str, end: str, t: str) -> str:
+    """Depreciation of month t: `per_month` for each whole month in [start, end), the
+    fraction of the month before `end` when the life ends mid-month."""
+    return f"{per_month}*({t}>={start})*(({end}>={t}+1)+({end}>{t})*({end}<{t}+1)*({end}-{t}))"
+
+
+def _subsidy(height: str) -> str:
+    era = f"INT({height}/{HALVING_INTERVAL_BLOCKS})"
+    return f"IF({era}>=64,0,INT(5000000000/2^{era})/100000000)"
+
+
+def _grown(t: int, start: str, growth: str, path: str, length: str) -> str:
+    return (
+        f"IF({length}=0,{start}*(1+{growth})^({t}/12),IF({t}<{length},INDEX({path},{t + 1}),"
+        f"INDEX({path},{length})*(1+{growth})^(({t}-{length}+1)/12)))"
+    )
+
+
+def _payback_cells(
+    key_range: str,
+    cum_range: str,
+    fcf_range: str,
+    cells: tuple[str, str, str],
+    dates: bool = False,
+) -> tuple[str, str, str, str, str]:
+    """Formulas of the interpolated payback (docs/model-notes.md), as the engine does it:
+    the first month with negative cumulative FCF, the first later month where it is back
+    at zero or above, the point inside that month, the months from the first, the status.
+
+    `key_range` holds the month numbers (or, with `dates`, the months as dates) of the
+    flows; `cells` are the helper cells that hold the first three results.
+    """
+    neg, back, at = cells
+
+    def to_t(expr: str) -> str:
+        return f"({_month_index(expr)})" if dates else expr
+
+    def key(t_cell: str) -> str:
+        return f"EDATE(StartMonth,{t_cell})" if dates else t_cell
+
+    minifs_neg = f'_xlfn.MINIFS({key_range},{cum_range},"<0")'
+    later = f'{key_range},">"&{key(neg)}'
+    first_neg = f'=IF(COUNTIF({cum_range},"<0")=0,-1,{to_t(minifs_neg)})'
+    minifs_back = f'_xlfn.MINIFS({key_range},{cum_range},">=0",{later})'
+    first_back = f'=IF({neg}<0,-1,IF(COUNTIFS({cum_range},">=0",{later})=0,-1,{to_t(minifs_back)}))'
+    payback_at = (
+        f'=IF({back}<0,"",{back}+IF(INDEX({fcf_range},{back}+1)>0,'
+        f"-INDEX({cum_range},{back})/INDEX({fcf_range},{back}+1),0))"
+    )
+    months = f'=IF({neg}<0,0,IF({back}<0,"",{at}-{neg}))'
+    status = f'=IF({neg}<0,"immediate",IF({back}<0,"never","paid back"))'
+    return first_neg, first_back, payback_at, months, status
+
+
+def _irr(flows: str, status_cell: str) -> str:
+    return f'=IF({status_cell}="immediate","",IFERROR((1+IRR({flows},0.01))^12-1,""))'
+
+
+def _npv(flows: str) -> str:
+    return f"=NPV((1+DiscountRate)^(1/12)-1,{flows})"
+
+
+class _Writer:
+    def __init__(self, project: Project, scenario: str | None, horizon: int | None) -> None:
+        self.project = project
+        self.scenario = project.scenario(scenario)
+        self.months = horizon if horizon is not None else project.finance.horizon_months
+        if not 1 <= self.months <= 600:
+            raise ExportError(f"horizon must be 1 to 600 months, got {self.months}")
+        timeline = build_timeline(
+            self.scenario.start_month,
+            self.months,
+            self.scenario.start_block_height,
+            self.scenario.block_time_s,
+        )
+        ends = timeline.height_start + timeline.blocks
+        eras = (ends // HALVING_INTERVAL_BLOCKS) - (
+            timeline.height_start // HALVING_INTERVAL_BLOCKS
+        )
+        if (eras > 1).any():
+            raise ExportError(
+                f"scenario {self.scenario.name!r}: with a block time of "
+                f"{self.scenario.block_time_s:g} s a month spans more than one halving; "
+                "the workbook's subsidy formula splits a month at one halving at most"
+            )
+        self.shape = _Shape(
+            months=self.months,
+            rows=len(project.fleet),
+            sites=len(project.sites),
+            contracts=len(project.contracts),
+            models=len(project.catalog),
+        )
+        self.wb = Workbook(write_only=True)
+        self.wb.calculation.fullCalcOnLoad = True
+
+    # ---------------------------------------------------------------- helpers
+
+    def name(self, name: str, sheet: str, ref: str) -> None:
+        self.wb.defined_names[name] = DefinedName(name, attr_text=f"{sheet}!{ref}")
+
+    def sheet(self, title: str, *, calc: bool = False) -> WriteOnlyWorksheet:
+        ws = self.wb.create_sheet(title)
+        if calc:
+            ws.sheet_properties.tabColor = "A6A6A6"
+        return ws
+
+    def month_rows(self, ws: WriteOnlyWorksheet, title: str, note: str) -> None:
+        """Rows 1-3 of a months-across sheet: title, month dates, month numbers."""
+        shape = self.shape
+        ws.append([*_title(ws, title), _text(ws, note)])
+        ws.append(
+            [_cell(ws, "Month", font=BOLD), None]
+            + [_cell(ws, f"=Monthly!A{t + 2}", MONTH, font=BOLD) for t in range(shape.months)]
+        )
+        ws.append([_cell(ws, "Month #", font=BOLD), None, *range(shape.months)])
+
+    # ---------------------------------------------------------------- sheets
+
+    def write(self, progress: Progress | None) -> Workbook:
+        step = progress or (lambda _fraction: None)
+        self.summary = self.sheet("Summary")
+        self.inputs()
+        self.fleet()
+        self.sites()
+        self.contracts()
+        self.models()
+        step(0.05)
+        self.monthly()
+        self.monthly_by_site()
+        self.rows_sheet()
+        self.power_prices()
+        self.calc_rows()
+        step(0.1)
+        self.grids(step)
+        self.write_summary()
+        step(1.0)
+        return self.wb
+
+    def inputs(self) -> None:
+        ws = self.sheet("Inputs")
+        _widths(ws, (44, 18, 16, 26))
+        ws.freeze_panes = "A4"
+        sc, fin = self.scenario, self.project.finance
+        ws.append(_title(ws, "Inputs: scenario and finance assumptions"))
+        ws.append(
+            [
+                _text(
+                    ws,
+                    "Blue cells are inputs: change them and the workbook recalculates. "
+                    "The number of months is fixed at export.",
+                )
+            ]
+        )
+        ws.append(_header(ws, ("Assumption", "Value", "Unit", "Name")))
+        items: list[tuple[str, Any, str, str, str | None]] = [
+            ("Project", self.project.name, "", "ProjectName", None),
+            ("Scenario", sc.name, "", "ScenarioName", None),
+            ("Start month", sc.start_month, "month", "StartMonth", MONTH),
+            ("Start block height", sc.start_block_height, "blocks", "StartHeight", COUNT),
+            ("Block time", sc.block_time_s, "seconds", "BlockTime_s", DECIMAL),
+            (
+                "Network hashrate at start",
+                sc.network_hashrate_ehs,
+                "EH/s",
+                "NetworkHashrate_EHs",
+                DECIMAL,
+            ),
+            (
+                "Network hashrate growth",
+                sc.network_hashrate_growth_per_year,
+                "per year",
+                "NetworkGrowth",
+                PERCENT,
+            ),
+            ("BTC price at start", sc.btc_price_usd, "USD", "BtcPrice_USD", USD_CENTS),
+            (
+                "BTC price growth",
+                sc.btc_price_growth_per_year,
+                "per year",
+                "BtcPriceGrowth",
+                PERCENT,
+            ),
+            ("Fees per block", sc.fees_btc_per_block, "BTC", "Fees_BTC_per_block", BTC_FINE),
+            ("Pool fee", sc.pool_fee, "of BTC mined", "PoolFee", PERCENT),
+            ("Horizon", self.months, "months (fixed)", "HorizonMonths", COUNT),
+            ("Discount rate", fin.discount_rate_per_year, "per year", "DiscountRate", PERCENT),
+            ("Tax rate", fin.tax_rate, "of taxable income", "TaxRate", PERCENT),
+            ("Depreciation life", fin.depreciation_years, "years", "DepreciationYears", DECIMAL),
+        ]
+        row = 4
+        for label, value, unit, name, fmt in items:
+            ws.append([_text(ws, label), _input(ws, value, fmt), _text(ws, unit), _text(ws, name)])
+            self.name(name, "Inputs", f"$B${row}")
+            row += 1
+        derived = [
+            (
+                "Depreciation life in months",
+                "=DepreciationYears*12",
+                "months",
+                "DepreciationMonths",
+                DECIMAL,
+            ),
+        ]
+        ws.append(
+            [
+                _text(ws, "Automatic shutdown when a row's revenue is below its power cost"),
+                _input(ws, bool(fin.auto_shutdown)),
+                _text(ws, "TRUE/FALSE"),
+                _text(ws, "AutoShutdown"),
+            ]
+        )
+        self.name("AutoShutdown", "Inputs", f"$B${row}")
+        row += 1
+        derived += [
+            (
+                "Next halving height",
+                f"=(INT(StartHeight/{HALVING_INTERVAL_BLOCKS})+1)*{HALVING_INTERVAL_BLOCKS}",
+                "blocks",
+                "NextHalvingHeight",
+                COUNT,
+            ),
+            (
+                "Next halving date (estimated)",
+                "=StartMonth+(NextHalvingHeight-StartHeight)*BlockTime_s/86400",
+                "date",
+                "NextHalvingDate",
+                "yyyy-mm-dd",
+            ),
+        ]
+        for label, formula, unit, name, fmt in derived:
+            ws.append([_text(ws, label), _cell(ws, formula, fmt), _text(ws, unit), _text(ws, name)])
+            self.name(name, "Inputs", f"$B${row}")
+            row += 1
+        ws.append([])
+        row += 1
+        price_len = len(sc.btc_price_path_usd)
+        network_len = len(sc.network_hashrate_path_ehs)
+        ws.append(
+            [
+                _text(
+                    ws,
+                    "Monthly paths: where a value is given it replaces the growth rate; after the last one, growth continues from it.",
+                    font=BOLD,
+                ),
+            ]
+        )
+        row += 1
+        first = row + 2
+        last = first + self.months - 1
+        ws.append(
+            [
+                _text(ws, "Path lengths (months given)"),
+                _cell(ws, f"=COUNT(B{first}:B{last})", COUNT),
+                _cell(ws, f"=COUNT(C{first}:C{last})", COUNT),
+            ]
+        )
+        self.name("BtcPricePathLen", "Inputs", f"$B${row}")
+        self.name("NetworkPathLen", "Inputs", f"$C${row}")
+        row += 1
+        ws.append(_header(ws, ("Month", "BTC price path (USD)", "Network hashrate path (EH/s)")))
+        for t in range(self.months):
+            price = sc.btc_price_path_usd[t] if t < price_len else None
+            network = sc.network_hashrate_path_ehs[t] if t < network_len else None
+            ws.append(
+                [
+                    _cell(ws, f"=EDATE(StartMonth,{t})", MONTH),
+                    _input(ws, price, USD_CENTS),
+                    _input(ws, network, DECIMAL),
+                ]
+            )
+        self.name("BtcPricePath", "Inputs", f"$B${first}:$B${last}")
+        self.name("NetworkPath", "Inputs", f"$C${first}:$C${last}")
+
+    def fleet(self) -> None:
+        ws = self.sheet("Fleet")
+        _widths(ws, (28, 22, 18, 10, 14, 13, 13, 13, 14, 14, 12, 30))
+        ws.freeze_panes = "B4"
+        ws.append(_title(ws, "Fleet: rigs by model and batch"))
+        ws.append([_text(ws, "Blue cells are inputs. Months are the first day of the month.")])
+        ws.append(_header(ws, FLEET_HEADER))
+        for r in self.project.fleet:
+            ws.append(
+                [
+                    _input(ws, r.name),
+                    _input(ws, r.model),
+                    _input(ws, r.site),
+                    _input(ws, r.count, COUNT),
+                    _input(ws, r.unit_price_usd, USD_CENTS),
+                    _input(ws, r.purchase_month, MONTH),
+                    _input(ws, r.online_month, MONTH),
+                    _input(ws, r.retire_month, MONTH),
+                    _input(ws, r.resale_usd_per_unit, USD_CENTS),
+                    _input(ws, r.terminal_value_usd_per_unit, USD_CENTS),
+                    _input(ws, r.degradation_per_year, PERCENT),
+                    _input(ws, r.notes),
+                ]
+            )
+
+    def sites(self) -> None:
+        ws = self.sheet("Sites")
+        shape = self.shape
+        _widths(ws, (22, 20, 12, 10, 10, 14, 14, 16, 14, 24, 10, 10, 10, 11, 12, 14, 12, 14, 12))
+        ws.freeze_panes = "B4"
+        ws.append(_title(ws, "Sites"))
+        ws.append([_text(ws, "Blue cells are inputs; grey columns are derived.")])
+        ws.append(
+            _header(
+                ws,
+                (
+                    "Name",
+                    "Contract",
+                    "Capacity (MW)",
+                    "Cooling overhead",
+                    "Uptime",
+                    "Fixed opex (USD/month)",
+                    "Maintenance (USD/rig-month)",
+                    "Infrastructure capex (USD)",
+                    "Infrastructure capex month",
+                    "Notes",
+                    "calc: contract #",
+                    "calc: contract type",
+                    "calc: effective overhead",
+                    "calc: curtailment share",
+                    "calc: curtailment credit (USD/MWh)",
+                    "calc: demand charge (USD/month)",
+                    "calc: infrastructure capex month #",
+                    "calc: infrastructure depreciation (USD/month)",
+                    "calc: infrastructure depreciation ends (month #)",
+                ),
+            )
+        )
+        clast = shape.table_last(shape.contracts)
+        contracts = f"Contracts!$A${TABLE_FIRST_ROW}:$A${clast}"
+        for i, s in enumerate(self.project.sites):
+            row = TABLE_FIRST_ROW + i
+
+            def lookup(column: str, row: int = row) -> str:
+                return f"INDEX(Contracts!${column}${TABLE_FIRST_ROW}:${column}${clast},K{row})"
+
+            ws.append(
+                [
+                    _input(ws, s.name),
+                    _input(ws, s.contract),
+                    _input(ws, s.capacity_mw, DECIMAL),
+                    _input(ws, s.overhead, "0.000"),
+                    _input(ws, s.uptime, PERCENT),
+                    _input(ws, s.fixed_opex_usd_per_month, USD),
+                    _input(ws, s.maintenance_usd_per_rig_month, USD_CENTS),
+                    _input(ws, s.infrastructure_capex_usd, USD),
+                    _input(ws, s.infrastructure_capex_month, MONTH),
+                    _input(ws, s.notes),
+                    _cell(ws, f"=MATCH(B{row},{contracts},0)", fill=CALC_FILL),
+                    _cell(ws, f"={lookup('B')}", fill=CALC_FILL),
+                    _cell(ws, f'=IF(L{row}="hosting",1,D{row})', "0.000", fill=CALC_FILL),
+                    _cell(ws, f"={lookup('G')}", PERCENT, fill=CALC_FILL),
+                    _cell(ws, f"={lookup('H')}", USD_CENTS, fill=CALC_FILL),
+                    _cell(ws, f"=C{row}*1000*{lookup('F')}", USD, fill=CALC_FILL),
+                    _cell(
+                        ws, f'=IF(I{row}="",{NO_MONTH},{_month_index(f"I{row}")})', fill=CALC_FILL
+                    ),
+                    _cell(
+                        ws,
+                        f'=IF(AND(H{row}>0,I{row}<>""),H{row}/DepreciationMonths,0)',
+                        USD,
+                        fill=CALC_FILL,
+                    ),
+                    _cell(ws, f"=Q{row}+DepreciationMonths", DECIMAL, fill=CALC_FILL),
+                ]
+            )
+
+    def contracts(self) -> None:
+        ws = self.sheet("Contracts")
+        _widths(ws, (24, 10, 12, 12, 12, 14, 12, 14, 30))
+        ws.freeze_panes = "B4"
+        ws.append(_title(ws, "Power contracts"))
+        ws.append(
+            [
+                _text(
+                    ws,
+                    "fixed and hosting: the price steps up by the escalator on each anniversary "
+                    "of the start. index: the monthly path on PowerPrices plus the adder. "
+                    "hosting is all-in: the site's cooling overhead counts as 1.",
+                )
+            ]
+        )
+        ws.append(
+            _header(
+                ws,
+                (
+                    "Name",
+                    "Type",
+                    "Price (USD/kWh)",
+                    "Escalator (per year)",
+                    "Adder (USD/kWh)",
+                    "Demand charge (USD/kW-month)",
+                    "Curtailment share",
+                    "Curtailment credit (USD/MWh)",
+                    "Notes",
+                ),
+            )
+        )
+        for c in self.project.contracts:
+            ws.append(
+                [
+                    _input(ws, c.name),
+                    _input(ws, c.type),
+                    _input(ws, c.price_usd_per_kwh, KWH),
+                    _input(ws, c.escalator_per_year, PERCENT),
+                    _input(ws, c.adder_usd_per_kwh, KWH),
+                    _input(ws, c.demand_charge_usd_per_kw_month, USD_CENTS),
+                    _input(ws, c.curtailment_share, PERCENT),
+                    _input(ws, c.curtailment_credit_usd_per_mwh, USD_CENTS),
+                    _input(ws, c.notes),
+                ]
+            )
+
+    def models(self) -> None:
+        ws = self.sheet("Models")
+        _widths(ws, (26, 14, 12, 12, 12, 10, 40))
+        ws.freeze_panes = "B4"
+        ws.append(_title(ws, "Rig models"))
+        ws.append([_text(ws, "The project's catalog.")])
+        ws.append(
+            _header(
+                ws,
+                (
+                    "Name",
+                    "Maker",
+                    "Hashrate (TH/s)",
+                    "Power (W)",
+                    "Efficiency (J/TH)",
+                    "Cooling",
+                    "Source",
+                ),
+            )
+        )
+        for i, m in enumerate(self.project.catalog):
+            row = TABLE_FIRST_ROW + i
+            ws.append(
+                [
+                    _input(ws, m.name),
+                    _input(ws, m.maker),
+                    _input(ws, m.hashrate_th, DECIMAL),
+                    _input(ws, m.power_w, COUNT),
+                    _cell(ws, f"=D{row}/C{row}", DECIMAL),
+                    _input(ws, m.cooling),
+                    _input(ws, m.source),
+                ]
+            )
+
+    # ---------------------------------------------------------------- results
+
+    def monthly(self) -> None:
+        ws = self.sheet("Monthly")
+        shape = self.shape
+        _widths(ws, (11, 6, 10, 13, 12, 10, 12, 12, 12, 12, 15, 14, 15, 14, 15, 15, 14, 14, 15, 16))
+        ws.freeze_panes = "B2"
+        ws.append(_header(ws, MONTHLY_HEADER))
+        site_last = 2 + shape.sites * shape.months
+        interval = HALVING_INTERVAL_BLOCKS
+        formats = (BTC, USD, USD, USD, USD, USD, USD, USD, USD, USD)
+        source = "EFGHIJKLMO"
+        for t in range(shape.months):
+            i = t + 2
+            end = f"(D{i}+C{i})"
+            halving = f"INT({end}/{interval})*{interval}"
+            subsidy = (
+                f"=IF(INT({end}/{interval})=INT(D{i}/{interval}),C{i}*{_subsidy(f'D{i}')},"
+                f"({halving}-D{i})*{_subsidy(f'D{i}')}+({end}-{halving})*{_subsidy(end)})"
+            )
+            cells = [
+                _cell(ws, f"=EDATE(StartMonth,{t})", MONTH),
+                _cell(ws, f"=DAY(EOMONTH(A{i},0))"),
+                _cell(ws, f"=B{i}*86400/BlockTime_s", BLOCKS),
+                _cell(ws, "=StartHeight" if t == 0 else f"=D{i - 1}+C{i - 1}", BLOCKS),
+                _cell(ws, subsidy, BTC),
+                _cell(ws, f"=C{i}*Fees_BTC_per_block", BTC),
+                _cell(
+                    ws,
+                    "="
+                    + _grown(
+                        t, "NetworkHashrate_EHs", "NetworkGrowth", "NetworkPath", "NetworkPathLen"
+                    ),
+                    DECIMAL,
+                ),
+                _cell(
+                    ws,
+                    "="
+                    + _grown(
+                        t, "BtcPrice_USD", "BtcPriceGrowth", "BtcPricePath", "BtcPricePathLen"
+                    ),
+                    USD_CENTS,
+                ),
+                _cell(ws, f"=(E{i}+F{i})/B{i}*H{i}/(G{i}*1000)", USD_CENTS),
+            ]
+            for letter, fmt in zip(source, formats, strict=True):
+                if shape.sites:
+                    formula = (
+                        f"=SUMIF('Monthly by site'!$D$3:$D${site_last},{t},"
+                        f"'Monthly by site'!{letter}$3:{letter}${site_last})"
+                    )
+                else:
+                    formula = "=0"
+                cells.append(_cell(ws, formula, fmt))
+            cells.append(_cell(ws, f"=S{i}" if t == 0 else f"=T{i - 1}+S{i}", USD))
+            ws.append(cells)
+        last = shape.months + 1
+        ws.conditional_formatting.add(
+            f"A2:T{last}",
+            FormulaRule(
+                formula=[f"INT(($D2+$C2)/{interval})>INT($D2/{interval})"], fill=HALVING_FILL
+            ),
+        )
+
+    def monthly_by_site(self) -> None:
+        ws = self.sheet("Monthly by site")
+        shape = self.shape
+        _widths(ws, (20, 7, 11, 8, 12, 15, 14, 15, 14, 15, 15, 14, 14, 14, 15, 16))
+        ws.freeze_panes = "E3"
+        ws.append(
+            [
+                *_title(ws, "Monthly by site"),
+                _text(ws, "Tax is the fleet's tax shared by the rows' positive taxable income."),
+            ]
+        )
+        ws.append(_header(ws, SITE_MONTHLY_HEADER))
+        rows_last = shape.table_last(shape.rows)
+        grid_last = shape.grid_last
+        m0 = get_column_letter(FIRST_MONTH_COLUMN)
+        mL = shape.last_month_col
+
+        def rng(column: str) -> str:
+            return f"CalcRows!${column}${TABLE_FIRST_ROW}:${column}${rows_last}"
+
+        def grid(sheet: str) -> str:
+            return f"INDEX({sheet}!${m0}${GRID_FIRST_ROW}:${mL}${grid_last},0,$D{{i}}+1)"
+
+        def across(sheet: str, row: int) -> str:
+            return f"INDEX({sheet}!${m0}${row}:${mL}${row},$D{{i}}+1)"
+
+        running = grid("CalcRunning")
+        taxable = grid("CalcTaxable")
+        price_row0 = self.site_price_row(0)
+        for s in range(shape.sites):
+            srow = TABLE_FIRST_ROW + s
+            for t in range(shape.months):
+                i = 3 + s * shape.months + t
+                mask = f"({rng('C')}=$B{i})"
+                on = f"({rng('M')}<=$D{i})*({rng('N')}>$D{i})"
+                hours = across("CalcRunning", 5).format(i=i)
+                if shape.rows:
+                    btc = (
+                        f"=SUMPRODUCT({mask}*{running.format(i=i)}*{rng('H')}*{rng('J')}"
+                        f"*(1-{rng('K')})^(($D{i}-{rng('M')})/12))*{across('CalcRunning', 6).format(i=i)}"
+                    )
+                    credit = f"={hours}*SUMPRODUCT({mask}*{on}*{rng('S')})"
+                    power = (
+                        f"={hours}*{across('PowerPrices', price_row0 + s).format(i=i)}"
+                        f"*SUMPRODUCT({mask}*{running.format(i=i)}*{rng('H')}*{rng('I')})"
+                        f"+Sites!$P${srow}"
+                    )
+                    opex = f"=SUMPRODUCT({mask}*{on}*{rng('T')})+Sites!$F${srow}"
+                    capex = (
+                        f"=SUMPRODUCT({mask}*({rng('O')}=$D{i})*{rng('P')})"
+                        f"+IF(Sites!$Q${srow}=$D{i},Sites!$H${srow},0)"
+                    )
+                    depreciation = (
+                        f"=SUMPRODUCT({mask}*"
+                        f"{_straight_line(rng('Q'), rng('M'), rng('R'), f'$D{i}')})+"
+                        f"{_straight_line(f'Sites!$R${srow}', f'Sites!$Q${srow}', f'Sites!$S${srow}', f'$D{i}')}"
+                    )
+                    tax = (
+                        f"={across('CalcTaxable', 11).format(i=i)}*SUMIFS({taxable.format(i=i)},"
+                        f'{rng("C")},$B{i},{taxable.format(i=i)},">0")'
+                    )
+                    resale = f"=SUMPRODUCT({mask}*({rng('U')}=$D{i})*{rng('V')})"
+                else:
+                    btc = credit = resale = tax = "=0"
+                    power = f"=Sites!$P${srow}"
+                    opex = f"=Sites!$F${srow}"
+                    capex = f"=IF(Sites!$Q${srow}=$D{i},Sites!$H${srow},0)"
+                    depreciation = "=" + _straight_line(
+                        f"Sites!$R${srow}", f"Sites!$Q${srow}", f"Sites!$S${srow}", f"$D{i}"
+                    )
+                ws.append(
+                    [
+                        _cell(ws, f"=Sites!$A${srow}"),
+                        s + 1,
+                        _cell(ws, f"=EDATE(StartMonth,D{i})", MONTH),
+                        t,
+                        _cell(ws, btc, BTC),
+                        _cell(ws, f"=E{i}*INDEX(Monthly!$H$2:$H${shape.months + 1},$D{i}+1)", USD),
+                        _cell(ws, credit, USD),
+                        _cell(ws, power, USD),
+                        _cell(ws, opex, USD),
+                        _cell(ws, f"=F{i}+G{i}-H{i}-I{i}", USD),
+                        _cell(ws, capex, USD),
+                        _cell(ws, depreciation, USD),
+                        _cell(ws, tax, USD),
+                        _cell(ws, resale, USD),
+                        _cell(ws, f"=J{i}-M{i}-K{i}+N{i}", USD),
+                        _cell(ws, f"=O{i}" if t == 0 else f"=P{i - 1}+O{i}", USD),
+                    ]
+                )
+
+    def rows_sheet(self) -> None:
+        ws = self.sheet("Rows")
+        shape = self.shape
+        _widths(
+            ws,
+            (
+                28,
+                20,
+                18,
+                9,
+                15,
+                12,
+                15,
+                15,
+                13,
+                14,
+                13,
+                13,
+                15,
+                15,
+                10,
+                10,
+                11,
+                10,
+                13,
+                13,
+                13,
+                10,
+                10,
+                10,
+                10,
+            ),
+        )
+        ws.freeze_panes = "B4"
+        ws.append(
+            [
+                *_title(ws, "Fleet rows: totals, NPV, IRR, payback and breakevens"),
+                _text(ws, "Breakevens are in the row's first online month, at full availability."),
+            ]
+        )
+        ws.append([])
+        ws.append(_header(ws, ROWS_HEADER))
+        m0 = get_column_letter(FIRST_MONTH_COLUMN)
+        mL = shape.last_month_col
+        t_row = f"CalcRunning!${m0}$3:${mL}$3"
+        hours_row = f"CalcRunning!${m0}$5:${mL}$5"
+        days_row = f"CalcRunning!${m0}$4:${mL}$4"
+        btc_th_row = f"CalcRunning!${m0}$6:${mL}$6"
+        price_row = f"CalcRunning!${m0}$7:${mL}$7"
+        p0 = self.site_price_row(0)
+        site_prices = f"PowerPrices!${m0}${p0}:${mL}${p0 + max(shape.sites, 1) - 1}"
+        for r in range(shape.rows):
+            w = TABLE_FIRST_ROW + r
+            f = TABLE_FIRST_ROW + r
+            k = GRID_FIRST_ROW + r
+
+            def c(column: str, f: int = f) -> str:
+                return f"CalcRows!${column}${f}"
+
+            run = f"CalcRunning!{m0}{k}:{mL}{k}"
+            fcf = f"CalcFCF!{m0}{k}:{mL}{k}"
+            cum = f"CalcCumFCF!{m0}{k}:{mL}{k}"
+            decay = f"(1-{c('K')})^(({t_row}-{c('M')})/12)"
+            online = f"({t_row}>={c('M')})*({t_row}<{c('N')})"
+            first = f"MAX({c('M')},0)"
+            at_first = f"R{w}"
+            hash_first = f"{c('J')}*(1-{c('K')})^((R{w}-{c('M')})/12)"
+            power_per_day = (
+                f"{c('I')}*(INDEX({site_prices},{c('C')},R{w}+1)*INDEX({hours_row},R{w}+1))"
+                f"/INDEX({days_row},R{w}+1)"
+            )
+            btc_per_day = f"{hash_first}*INDEX({btc_th_row},R{w}+1)/INDEX({days_row},R{w}+1)"
+            neg, back, at, months, status = _payback_cells(
+                t_row, cum, fcf, (f"W{w}", f"X{w}", f"Y{w}")
+            )
+            ws.append(
+                [
+                    _cell(ws, f"=Fleet!A{f}"),
+                    _cell(ws, f"=Fleet!B{f}"),
+                    _cell(ws, f"=Fleet!C{f}"),
+                    _cell(ws, f"=Fleet!D{f}", COUNT),
+                    _cell(ws, f"=IF({c('O')}>=0,{c('P')},0)", USD),
+                    _cell(ws, f"={c('J')}*SUMPRODUCT({run},{btc_th_row},{decay})*{c('H')}", BTC),
+                    _cell(
+                        ws,
+                        f"={c('J')}*{c('H')}*SUMPRODUCT({run},{btc_th_row},{price_row},{decay})",
+                        USD,
+                    ),
+                    _cell(
+                        ws,
+                        f"={c('I')}*{c('H')}*SUMPRODUCT({run},{hours_row},INDEX({site_prices},{c('C')},0))",
+                        USD,
+                    ),
+                    _cell(ws, f"={c('T')}*SUMPRODUCT({online})", USD),
+                    _cell(ws, f"=SUMPRODUCT({_straight_line(c('Q'), c('M'), c('R'), t_row)})", USD),
+                    _cell(ws, f'=IF(F{w}>0,(H{w}+I{w})/F{w},"")', USD_CENTS),
+                    _cell(ws, f'=IF(F{w}>0,(H{w}+I{w}+J{w})/F{w},"")', USD_CENTS),
+                    _cell(ws, f"=SUM({fcf})", USD),
+                    _cell(ws, _npv(fcf), USD),
+                    _cell(ws, _irr(fcf, f"Q{w}"), PERCENT),
+                    _cell(ws, months, DECIMAL),
+                    _cell(ws, status),
+                    _cell(ws, f'=IF({first}<MIN({c("N")},HorizonMonths),{first},"")'),
+                    _cell(
+                        ws,
+                        f'=IF({at_first}="","",IF({btc_per_day}>0,{power_per_day}/({btc_per_day}),""))',
+                        USD_CENTS,
+                    ),
+                    _cell(
+                        ws,
+                        f'=IF({at_first}="","",IF({hash_first}>0,{power_per_day}/({hash_first}/1000*(1-PoolFee)),""))',
+                        USD_CENTS,
+                    ),
+                    _cell(
+                        ws,
+                        f'=IF({at_first}="","",IF({c("I")}>0,{btc_per_day}*INDEX({price_row},R{w}+1)/({c("I")}*24),""))',
+                        KWH,
+                    ),
+                    _cell(ws, f"=SUMPRODUCT({online})-SUM({run})"),
+                    _cell(ws, neg, fill=CALC_FILL),
+                    _cell(ws, back, fill=CALC_FILL),
+                    _cell(ws, at, DECIMAL, fill=CALC_FILL),
+                ]
+            )
+
+    def site_price_row(self, s: int) -> int:
+        """Row of site `s`'s power price on the PowerPrices sheet."""
+        c = max(self.shape.contracts, 1)
+        return 6 + c + 2 + c + 2 + s
+
+    def power_prices(self) -> None:
+        ws = self.sheet("PowerPrices", calc=True)
+        shape = self.shape
+        _widths(ws, (24, 10))
+        ws.freeze_panes = "C4"
+        self.month_rows(
+            ws, "Power prices (USD/kWh)", "Blue: index paths (inputs). Black: the price paid."
+        )
+        ws.append([])
+        ws.append([_text(ws, "Index path (USD/kWh, input)", font=BOLD)])
+        path0 = 6
+        c_count = max(shape.contracts, 1)
+        for i, contract in enumerate(self.project.contracts):
+            path = contract.index_path_usd_per_kwh if contract.type == "index" else []
+            ws.append(
+                [
+                    _cell(ws, f"=Contracts!A{TABLE_FIRST_ROW + i}"),
+                    _cell(ws, f"=Contracts!B{TABLE_FIRST_ROW + i}"),
+                ]
+                + [_input(ws, path[t] if t < len(path) else None, KWH) for t in range(shape.months)]
+            )
+        if not shape.contracts:
+            ws.append([])
+        ws.append([])
+        ws.append([_text(ws, "Price paid before cooling overhead (USD/kWh)", font=BOLD)])
+        price0 = path0 + c_count + 2
+        m0 = get_column_letter(FIRST_MONTH_COLUMN)
+        mL = shape.last_month_col
+        for i in range(shape.contracts):
+            crow = TABLE_FIRST_ROW + i
+            prow = path0 + i
+            length = f"COUNT(${m0}{prow}:${mL}{prow})"
+            cells: list[Any] = [_cell(ws, f"=Contracts!A{crow}"), _cell(ws, f"=Contracts!B{crow}")]
+            for t in range(shape.months):
+                col = shape.month_col(t)
+                stepped = f"Contracts!$C${crow}*(1+Contracts!$D${crow})^INT({col}$3/12)"
+                formula = (
+                    f'=IF(Contracts!$B${crow}="index",IF({length}=0,{stepped},'
+                    f"IF({col}$3<{length},{col}{prow},INDEX(${m0}{prow}:${mL}{prow},{length})))"
+                    f"+Contracts!$E${crow},{stepped})"
+                )
+                cells.append(_cell(ws, formula, KWH))
+            ws.append(cells)
+        if not shape.contracts:
+            ws.append([])
+        ws.append([])
+        ws.append(
+            [_text(ws, "Site power price (USD/kWh): the price of the site's contract", font=BOLD)]
+        )
+        for s in range(shape.sites):
+            srow = TABLE_FIRST_ROW + s
+            ws.append(
+                [_cell(ws, f"=Sites!A{srow}"), _cell(ws, f"=Sites!B{srow}")]
+                + [
+                    _cell(
+                        ws,
+                        f"=INDEX({shape.month_col(t)}${price0}:{shape.month_col(t)}${price0 + c_count - 1},Sites!$K${srow})",
+                        KWH,
+                    )
+                    for t in range(shape.months)
+                ]
+            )
+        assert self.site_price_row(0) == price0 + c_count + 2
+
+    def calc_rows(self) -> None:
+        ws = self.sheet("CalcRows", calc=True)
+        shape = self.shape
+        ws.freeze_panes = "B4"
+        headers = (
+            "Fleet row",
+            "Site",
+            "Site #",
+            "Hashrate (TH/s per rig)",
+            "Power (W per rig)",
+            "Count",
+            "Cooling overhead",
+            "Availability (uptime x (1 - curtailment))",
+            "Load with overhead (kW)",
+            "Hashrate when online (TH/s)",
+            "Degradation (per year)",
+            "Purchase month #",
+            "Online month #",
+            "Retire month #",
+            "Capex month # (-1: outside the horizon)",
+            "Capex (USD)",
+            "Depreciation (USD/month)",
+            "Depreciation ends (month #)",
+            "Curtailment credit (USD/hour)",
+            "Maintenance (USD/month)",
+            "Resale month # (-1: none)",
+            "Resale or terminal value (USD)",
+        )
+        _widths(ws, [26, 18] + [13] * (len(headers) - 2))
+        ws.append(
+            [
+                *_title(ws, "Fleet rows: derived inputs"),
+                _text(ws, f"Month # counts from the start month (0). Retire {NO_RETIRE:,}: never."),
+            ]
+        )
+        ws.append([])
+        ws.append(_header(ws, headers))
+        slast = shape.table_last(shape.sites)
+        mlast = shape.table_last(shape.models)
+
+        def site(column: str, f: int) -> str:
+            return f"INDEX(Sites!${column}${TABLE_FIRST_ROW}:${column}${slast},C{f})"
+
+        def model(column: str, f: int) -> str:
+            return (
+                f"INDEX(Models!${column}${TABLE_FIRST_ROW}:${column}${mlast},"
+                f"MATCH(Fleet!B{f},Models!$A${TABLE_FIRST_ROW}:$A${mlast},0))"
+            )
+
+        for r in range(shape.rows):
+            f = TABLE_FIRST_ROW + r
+            ws.append(
+                [
+                    _cell(ws, f"=Fleet!A{f}"),
+                    _cell(ws, f"=Fleet!C{f}"),
+                    _cell(ws, f"=MATCH(Fleet!C{f},Sites!$A${TABLE_FIRST_ROW}:$A${slast},0)"),
+                    _cell(ws, f"={model('C', f)}", DECIMAL),
+                    _cell(ws, f"={model('D', f)}", COUNT),
+                    _cell(ws, f"=Fleet!D{f}", COUNT),
+                    _cell(ws, f"={site('M', f)}", "0.000"),
+                    _cell(ws, f"={site('E', f)}*(1-{site('N', f)})", "0.0000%"),
+                    _cell(ws, f"=F{f}*E{f}/1000*G{f}", DECIMAL),
+                    _cell(ws, f"=F{f}*D{f}", DECIMAL),
+                    _cell(ws, f"=Fleet!K{f}", PERCENT),
+                    _cell(ws, f"={_month_index(f'Fleet!F{f}')}"),
+                    _cell(ws, f'=IF(Fleet!G{f}="",L{f},{_month_index(f"Fleet!G{f}")})'),
+                    _cell(ws, f'=IF(Fleet!H{f}="",{NO_RETIRE},{_month_index(f"Fleet!H{f}")})'),
+                    _cell(ws, f"=IF(AND(L{f}>=0,L{f}<HorizonMonths),L{f},-1)"),
+                    _cell(ws, f"=F{f}*Fleet!E{f}", USD),
+                    _cell(ws, f"=P{f}/DepreciationMonths", USD_CENTS),
+                    _cell(ws, f"=MIN(M{f}+DepreciationMonths,N{f})", DECIMAL),
+                    _cell(
+                        ws, f"=I{f}*{site('E', f)}*{site('N', f)}*{site('O', f)}/1000", USD_CENTS
+                    ),
+                    _cell(ws, f"=F{f}*{site('G', f)}", USD_CENTS),
+                    _cell(
+                        ws,
+                        f"=IF(AND(N{f}>=0,N{f}<HorizonMonths,N{f}>M{f}),N{f},"
+                        f"IF(AND(N{f}>=HorizonMonths,L{f}<=HorizonMonths-1),HorizonMonths-1,-1))",
+                    ),
+                    _cell(ws, f"=IF(N{f}<HorizonMonths,F{f}*Fleet!I{f},F{f}*Fleet!J{f})", USD),
+                ]
+            )
+
+    def grids(self, step: Progress) -> None:
+        """The per-row-per-month sheets: running flag, taxable income, FCF, cumulative FCF."""
+        shape = self.shape
+        cols = [shape.month_col(t) for t in range(shape.months)]
+        running = self.sheet("CalcRunning", calc=True)
+        taxable = self.sheet("CalcTaxable", calc=True)
+        fcf = self.sheet("CalcFCF", calc=True)
+        cum = self.sheet("CalcCumFCF", calc=True)
+        for ws in (running, taxable, fcf, cum):
+            ws.freeze_panes = f"C{GRID_FIRST_ROW}"
+            _widths(ws, (26, 18))
+        self.month_rows(
+            running,
+            "Running: 1 when the row is online and (with automatic shutdown) its revenue covers its power cost",
+            "Rows 4-7: the month's market figures.",
+        )
+        market = (
+            ("Days", lambda t, col: f"=Monthly!B{t + 2}", None),
+            ("Hours", lambda t, col: f"={col}4*24", None),
+            (
+                "BTC per TH/s in the month, after pool fee",
+                lambda t, col: (
+                    f"=(Monthly!E{t + 2}+Monthly!F{t + 2})/(Monthly!G{t + 2}*1000000)*(1-PoolFee)"
+                ),
+                "0.000000E+00",
+            ),
+            ("BTC price (USD)", lambda t, col: f"=Monthly!H{t + 2}", USD_CENTS),
+        )
+        for label, build, fmt in market:
+            running.append(
+                [_text(running, label, font=BOLD), None]
+                + [_cell(running, build(t, col), fmt) for t, col in enumerate(cols)]
+            )
+        self.month_rows(
+            taxable,
+            "Taxable income of each row (EBITDA - depreciation) and the fleet's tax",
+            "Losses carry forward without limit; the tax is shared by the rows' positive income.",
+        )
+        slast = shape.table_last(shape.sites)
+        sites = (
+            (
+                lambda col: (
+                    f"=SUM(Sites!$P${TABLE_FIRST_ROW}:$P${slast})+SUM(Sites!$F${TABLE_FIRST_ROW}:$F${slast})"
+                    f"+SUMPRODUCT({_straight_line(f'Sites!$R${TABLE_FIRST_ROW}:$R${slast}', f'Sites!$Q${TABLE_FIRST_ROW}:$Q${slast}', f'Sites!$S${TABLE_FIRST_ROW}:$S${slast}', f'{col}$3')})"
+                )
+            )
+            if shape.sites
+            else (lambda col: "=0")
+        )
+        last = shape.grid_last
+        rows_sum = (
+            (lambda col: f"=SUM({col}{GRID_FIRST_ROW}:{col}{last})")
+            if shape.rows
+            else (lambda col: "=0")
+        )
+        positive = (
+            (lambda col: f'=SUMIF({col}{GRID_FIRST_ROW}:{col}{last},">0")')
+            if shape.rows
+            else (lambda col: "=0")
+        )
+        tax_rows = (
+            ("Rows' taxable income (USD)", rows_sum),
+            ("Site costs: demand charges, fixed opex, infrastructure depreciation (USD)", sites),
+            ("Fleet taxable income (USD)", lambda col: f"={col}4-{col}5"),
+            ("Loss brought forward (USD)", None),
+            ("Tax (USD)", lambda col: f"=IF({col}6-{col}7>0,TaxRate*({col}6-{col}7),0)"),
+            ("Loss carried forward (USD)", lambda col: f"=IF({col}6-{col}7>0,0,{col}7-{col}6)"),
+            ("Rows' positive taxable income (USD)", positive),
+            (
+                "Tax per USD of positive taxable income",
+                lambda col: f"=IF({col}10>0,{col}8/{col}10,0)",
+            ),
+        )
+        for label, build in tax_rows:
+            cells: list[Any] = [_text(taxable, label, font=BOLD), None]
+            for t, col in enumerate(cols):
+                if build is None:
+                    formula = "=0" if t == 0 else f"={cols[t - 1]}9"
+                else:
+                    formula = build(col)
+                cells.append(
+                    _cell(taxable, formula, "0.000000000" if label.startswith("Tax per") else USD)
+                )
+            taxable.append(cells)
+        self.month_rows(
+            fcf,
+            "Free cash flow of each row: EBITDA - capex + resale - its share of the tax",
+            "Row NPV, IRR and payback on the Rows sheet come from here.",
+        )
+        self.month_rows(cum, "Cumulative free cash flow of each row", "")
+        # Pad each sheet to the grid's header row (taxable has its eight tax rows).
+        for ws, used in ((running, 7), (fcf, 3), (cum, 3)):
+            for _ in range(GRID_FIRST_ROW - 2 - used):
+                ws.append([])
+        for ws, label in (
+            (running, "Running (1/0)"),
+            (taxable, "Taxable income (USD)"),
+            (fcf, "FCF (USD)"),
+            (cum, "Cumulative FCF (USD)"),
+        ):
+            ws.append(
+                [
+                    _text(ws, "Fleet row", font=BOLD),
+                    _text(ws, "Site", font=BOLD),
+                    _text(ws, label, font=BOLD),
+                ]
+            )
+
+        p0 = self.site_price_row(0)
+        p1 = p0 + max(shape.sites, 1) - 1
+        for r in range(shape.rows):
+            f = TABLE_FIRST_ROW + r
+            k = GRID_FIRST_ROW + r
+            M, N, R_ = f"CalcRows!$M{f}", f"CalcRows!$N{f}", f"CalcRows!$R{f}"
+            J, K, I_, H_ = (
+                f"CalcRows!$J{f}",
+                f"CalcRows!$K{f}",
+                f"CalcRows!$I{f}",
+                f"CalcRows!$H{f}",
+            )
+            site_no = f"CalcRows!$C{f}"
+            labels = [f"=Fleet!A{f}", f"=Fleet!C{f}"]
+            run_cells: list[Any] = list(labels)
+            tax_cells: list[Any] = list(labels)
+            fcf_cells: list[Any] = list(labels)
+            cum_cells: list[Any] = list(labels)
+            for t, col in enumerate(cols):
+                tt = f"{col}$3"
+                revenue = f"{J}*(1-{K})^(({tt}-{M})/12)*CalcRunning!{col}$6*CalcRunning!{col}$7"
+                power = (
+                    f"{I_}*CalcRunning!{col}$5*INDEX(PowerPrices!{col}${p0}:{col}${p1},{site_no})"
+                )
+                online = f"({tt}>={M})*({tt}<{N})"
+                depreciation = _straight_line(f"CalcRows!$Q{f}", M, R_, tt)
+                run_cells.append(
+                    f"=IF(AND({tt}>={M},{tt}<{N}),IF(AutoShutdown,IF({revenue}>={power},1,0),1),0)"
+                )
+                tax_cells.append(
+                    f"=CalcRunning!{col}{k}*{H_}*({revenue}-{power})"
+                    f"+{online}*(CalcRows!$S{f}*CalcRunning!{col}$5-CalcRows!$T{f})-{depreciation}"
+                )
+                fcf_cells.append(
+                    f"=CalcTaxable!{col}{k}+{depreciation}-({tt}=CalcRows!$O{f})*CalcRows!$P{f}"
+                    f"+({tt}=CalcRows!$U{f})*CalcRows!$V{f}-MAX(CalcTaxable!{col}{k},0)*CalcTaxable!{col}$11"
+                )
+                cum_cells.append(
+                    f"=CalcFCF!{col}{k}" if t == 0 else f"={cols[t - 1]}{k}+CalcFCF!{col}{k}"
+                )
+            running.append(run_cells)
+            taxable.append(tax_cells)
+            fcf.append(fcf_cells)
+            cum.append(cum_cells)
+            if r % 200 == 0:
+                step(0.1 + 0.85 * r / shape.rows)
+
+    def write_summary(self) -> None:
+        ws = self.summary
+        shape = self.shape
+        _widths(ws, (26, 16, 11, 11, 11, 9, 13, 16, 16, 16, 14, 14, 10, 10, 10))
+        ws.freeze_panes = "B7"
+        ws.append(_title(ws, "Plan summary"))
+        ws.append(
+            [
+                _text(ws, "Project"),
+                _cell(ws, "=ProjectName"),
+                None,
+                _text(ws, "Scenario"),
+                _cell(ws, "=ScenarioName"),
+            ]
+        )
+        ws.append(
+            [
+                _text(ws, "Horizon"),
+                _cell(ws, "=StartMonth", MONTH),
+                _cell(ws, f"=EDATE(StartMonth,{shape.months - 1})", MONTH),
+                _text(ws, "Months"),
+                _cell(ws, "=HorizonMonths"),
+            ]
+        )
+        ws.append(
+            [
+                _text(ws, "Next halving"),
+                _cell(ws, "=NextHalvingHeight", COUNT),
+                _cell(ws, "=NextHalvingDate", "yyyy-mm-dd"),
+                _text(ws, "Discount rate"),
+                _cell(ws, "=DiscountRate", PERCENT),
+            ]
+        )
+        ws.append([])
+        ws.append(
+            _header(
+                ws,
+                (
+                    "",
+                    *KPI_HEADER,
+                    "calc: first negative month #",
+                    "calc: first month back #",
+                    "calc: payback at month",
+                ),
+            )
+        )
+        last = shape.months + 1
+        monthly = {
+            "fcf": f"Monthly!$S$2:$S${last}",
+            "cum": f"Monthly!$T$2:$T${last}",
+            "dates": f"Monthly!$A$2:$A${last}",
+        }
+
+        rows: list[tuple[str, dict[str, str], dict[str, str], bool, str]] = [
+            ("Fleet", monthly, self.fleet_sums(), True, monthly["dates"])
+        ]
+        for s in range(shape.sites):
+            a = 3 + s * shape.months
+            b = a + shape.months - 1
+            ranges = {
+                "fcf": f"'Monthly by site'!$O${a}:$O${b}",
+                "cum": f"'Monthly by site'!$P${a}:$P${b}",
+                "t": f"'Monthly by site'!$D${a}:$D${b}",
+            }
+            sums = {
+                "btc": f"SUM('Monthly by site'!$E${a}:$E${b})",
+                "revenue": f"SUM('Monthly by site'!$F${a}:$F${b})",
+                "power": f"SUM('Monthly by site'!$H${a}:$H${b})",
+                "opex": f"SUM('Monthly by site'!$I${a}:$I${b})",
+                "capex": f"SUM('Monthly by site'!$K${a}:$K${b})",
+                "depreciation": f"SUM('Monthly by site'!$L${a}:$L${b})",
+            }
+            rows.append((f"=Sites!A{TABLE_FIRST_ROW + s}", ranges, sums, False, ranges["t"]))
+        for n, (label, ranges, sums, dates, key) in enumerate(rows):
+            row = 7 + n
+            neg, back, at, months, status = _payback_cells(
+                key, ranges["cum"], ranges["fcf"], (f"M{row}", f"N{row}", f"O{row}"), dates
+            )
+            ws.append(
+                [
+                    _cell(ws, label, font=BOLD),
+                    _cell(ws, _npv(ranges["fcf"]), USD),
+                    _cell(ws, _irr(ranges["fcf"], f"E{row}"), PERCENT),
+                    _cell(ws, months, DECIMAL),
+                    _cell(ws, status),
+                    _cell(ws, f'=IF(I{row}>0,J{row}/I{row},"")', PERCENT),
+                    _cell(ws, f"={sums['btc']}", BTC),
+                    _cell(ws, f"={sums['revenue']}", USD),
+                    _cell(ws, f"={sums['capex']}", USD),
+                    _cell(ws, f"=SUM({ranges['fcf']})", USD),
+                    _cell(
+                        ws, f'=IF(G{row}>0,({sums["power"]}+{sums["opex"]})/G{row},"")', USD_CENTS
+                    ),
+                    _cell(
+                        ws,
+                        f'=IF(G{row}>0,({sums["power"]}+{sums["opex"]}+{sums["depreciation"]})/G{row},"")',
+                        USD_CENTS,
+                    ),
+                    _cell(ws, neg, fill=CALC_FILL),
+                    _cell(ws, back, fill=CALC_FILL),
+                    _cell(ws, at, DECIMAL, fill=CALC_FILL),
+                ]
+            )
+        anchor = 7 + len(rows) + 2
+        monthly_ws = self.wb["Monthly"]
+        categories = Reference(monthly_ws, min_col=1, min_row=2, max_row=last)
+        bars = BarChart()
+        bars.title = "Monthly free cash flow (USD)"
+        bars.y_axis.title = "USD"
+        bars.y_axis.numFmt = "#,##0"
+        bars.add_data(
+            Reference(monthly_ws, min_col=19, min_row=1, max_row=last), titles_from_data=True
+        )
+        bars.set_categories(categories)
+        bars.legend = None
+        bars.height, bars.width = 8, 24
+        ws.add_chart(bars, f"A{anchor}")
+        line = LineChart()
+        line.title = "Cumulative free cash flow (USD)"
+        line.y_axis.title = "USD"
+        line.y_axis.numFmt = "#,##0"
+        line.add_data(
+            Reference(monthly_ws, min_col=20, min_row=1, max_row=last), titles_from_data=True
+        )
+        line.set_categories(categories)
+        line.legend = None
+        line.height, line.width = 8, 24
+        ws.add_chart(line, f"A{anchor + 17}")
+
+    def fleet_sums(self) -> dict[str, str]:
+        last = self.shape.months + 1
+        return {
+            "btc": f"SUM(Monthly!$J$2:$J${last})",
+            "revenue": f"SUM(Monthly!$K$2:$K${last})",
+            "power": f"SUM(Monthly!$M$2:$M${last})",
+            "opex": f"SUM(Monthly!$N$2:$N${last})",
+            "capex": f"SUM(Monthly!$P$2:$P${last})",
+            "depreciation": f"SUM(Monthly!$Q$2:$Q${last})",
+        }
+
+
+def build_workbook(
+    project: Project,
+    scenario: str | None = None,
+    horizon_months: int | None = None,
+    progress: Progress | None = None,
+) -> bytes:
+    """The workbook of `project` under a scenario, as the bytes of an .xlsx file."""
+    writer = _Writer(project, scenario, horizon_months)
+    workbook = writer.write(progress)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_workbook(
+    project: Project,
+    path: Path,
+    scenario: str | None = None,
+    horizon_months: int | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write the workbook to `path` through a temporary file: all of it or nothing."""
+    data = build_workbook(project, scenario, horizon_months, progress)
+    try:
+        write_atomically(Path(path), data, keep_backup=False)
+    except OSError as error:
+        raise ExportError(f"{path}: cannot write the workbook: {error.strerror or error}") from None

@@ -119,6 +119,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "online_month": (
         "online",
+        "online month",
         "online date",
         "energized",
         "energization",
@@ -129,6 +130,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "retire_month": (
         "retire",
+        "retire month",
         "retired",
         "retirement",
         "retire date",
@@ -136,6 +138,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "decommissioned",
     ),
     "resale_usd_per_unit": ("resale", "resale value", "salvage", "salvage value"),
+    "terminal_value_usd_per_unit": ("terminal value", "terminal", "residual value", "end value"),
     "degradation_per_year": ("degradation", "degradation/yr", "annual degradation"),
     "notes": ("notes", "note", "comment", "comments", "remarks"),
 }
@@ -292,7 +295,9 @@ def _read_xlsx(path: Path, sheet: str | None, progress: Progress | None) -> Tabl
     try:
         names = list(book.sheetnames)
         if sheet is None:
-            chosen = names[0]
+            # A planner workbook (or any book with a sheet called Fleet): that sheet.
+            fleet = [n for n in names if n.strip().casefold() == "fleet"]
+            chosen = fleet[0] if fleet else names[0]
         elif sheet in names:
             chosen = sheet
         else:
@@ -509,6 +514,7 @@ def plan_import(
         power = number_of("power_w", "power_w")
         price = number_of("unit_price_usd", "usd")
         resale = number_of("resale_usd_per_unit", "usd")
+        terminal = number_of("terminal_value_usd_per_unit", "usd")
         degradation = number_of("degradation_per_year", "fraction")
         if degradation is not None and degradation > 1:
             degradation /= 100.0
@@ -565,6 +571,7 @@ def plan_import(
                 online_month=months["online_month"],
                 retire_month=months["retire_month"],
                 resale_usd_per_unit=resale or 0.0,
+                terminal_value_usd_per_unit=terminal or 0.0,
                 degradation_per_year=degradation or 0.0,
                 notes=_text(cell("notes")),
             )

@@ -23,6 +23,7 @@ target, so a failed export never leaves a half-written workbook behind.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from planner.domain.project import Project
-from planner.engine.timeline import HALVING_INTERVAL_BLOCKS, build_timeline
+from planner.engine import run
+from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
 from planner.io.project_file import write_atomically
 
 Progress = Callable[[float], None]
@@ -125,6 +127,7 @@ ROWS_HEADER = (
     "calc: first negative month #",
     "calc: first month back #",
     "calc: payback at month",
+    "calc: monthly IRR",
 )
 
 FLEET_HEADER = (
@@ -304,8 +307,21 @@ def _payback_cells(
     return first_neg, first_back, payback_at, months, status
 
 
-def _irr(flows: str, status_cell: str) -> str:
-    return f'=IF({status_cell}="immediate","",IFERROR((1+IRR({flows},0.01))^12-1,""))'
+def _monthly_irr(flows: str, annual_guess: float) -> str:
+    """Excel's IRR of monthly flows. Excel solves by Newton's method from a guess (10 %
+    by default, which fails for deeply negative monthly returns); the guess here is the
+    planner's own rate at export, so Excel converges to the root the planner reports."""
+    guess = (1.0 + annual_guess) ** (1.0 / 12.0) - 1.0 if math.isfinite(annual_guess) else 0.01
+    return f'=IFERROR(IRR({flows},{guess:.17g}),"")'
+
+
+def _annual_irr(monthly: str, status_cell: str) -> str:
+    """The annual IRR from the monthly one; none where nothing was put at risk, and none
+    outside the rates the planner searches (above -100 %, at most 1,000 % a month)."""
+    return (
+        f'=IF(OR({status_cell}="immediate",{monthly}=""),"",'
+        f'IF(OR({monthly}<=-1,{monthly}>10),"",(1+{monthly})^12-1))'
+    )
 
 
 def _npv(flows: str) -> str:
@@ -319,12 +335,8 @@ class _Writer:
         self.months = horizon if horizon is not None else project.finance.horizon_months
         if not 1 <= self.months <= 600:
             raise ExportError(f"horizon must be 1 to 600 months, got {self.months}")
-        timeline = build_timeline(
-            self.scenario.start_month,
-            self.months,
-            self.scenario.start_block_height,
-            self.scenario.block_time_s,
-        )
+        self.results = run(project, self.scenario.name, self.months)
+        timeline = self.results.inputs.timeline
         ends = timeline.height_start + timeline.blocks
         eras = (ends // HALVING_INTERVAL_BLOCKS) - (
             timeline.height_start // HALVING_INTERVAL_BLOCKS
@@ -346,6 +358,14 @@ class _Writer:
         self.wb.calculation.fullCalcOnLoad = True
 
     # ---------------------------------------------------------------- helpers
+
+    def discard(self) -> None:
+        """Close the half-written sheets' temporary files after a failure."""
+        for ws in self.wb.worksheets:
+            try:
+                ws.close()
+            except Exception:  # noqa: BLE001 - a sheet broken mid-row cannot close cleanly
+                pass
 
     def name(self, name: str, sheet: str, ref: str) -> None:
         self.wb.defined_names[name] = DefinedName(name, attr_text=f"{sheet}!{ref}")
@@ -904,6 +924,7 @@ class _Writer:
         days_row = f"CalcRunning!${m0}$4:${mL}$4"
         btc_th_row = f"CalcRunning!${m0}$6:${mL}$6"
         price_row = f"CalcRunning!${m0}$7:${mL}$7"
+        row_irr = self.results.row_irr_annual
         p0 = self.site_price_row(0)
         site_prices = f"PowerPrices!${m0}${p0}:${mL}${p0 + max(shape.sites, 1) - 1}"
         for r in range(shape.rows):
@@ -954,7 +975,7 @@ class _Writer:
                     _cell(ws, f'=IF(F{w}>0,(H{w}+I{w}+J{w})/F{w},"")', USD_CENTS),
                     _cell(ws, f"=SUM({fcf})", USD),
                     _cell(ws, _npv(fcf), USD),
-                    _cell(ws, _irr(fcf, f"Q{w}"), PERCENT),
+                    _cell(ws, _annual_irr(f"Z{w}", f"Q{w}"), PERCENT),
                     _cell(ws, months, DECIMAL),
                     _cell(ws, status),
                     _cell(ws, f'=IF({first}<MIN({c("N")},HorizonMonths),{first},"")'),
@@ -977,6 +998,7 @@ class _Writer:
                     _cell(ws, neg, fill=CALC_FILL),
                     _cell(ws, back, fill=CALC_FILL),
                     _cell(ws, at, DECIMAL, fill=CALC_FILL),
+                    _cell(ws, _monthly_irr(fcf, float(row_irr[r])), "0.0000%", fill=CALC_FILL),
                 ]
             )
 
@@ -1331,6 +1353,7 @@ class _Writer:
                     "calc: first negative month #",
                     "calc: first month back #",
                     "calc: payback at month",
+                    "calc: monthly IRR",
                 ),
             )
         )
@@ -1341,8 +1364,16 @@ class _Writer:
             "dates": f"Monthly!$A$2:$A${last}",
         }
 
-        rows: list[tuple[str, dict[str, str], dict[str, str], bool, str]] = [
-            ("Fleet", monthly, self.fleet_sums(), True, monthly["dates"])
+        fleet_irr = self.results.fleet_irr_annual
+        rows: list[tuple[str, dict[str, str], dict[str, str], bool, str, float]] = [
+            (
+                "Fleet",
+                monthly,
+                self.fleet_sums(),
+                True,
+                monthly["dates"],
+                math.nan if fleet_irr is None else fleet_irr,
+            )
         ]
         for s in range(shape.sites):
             a = 3 + s * shape.months
@@ -1360,8 +1391,17 @@ class _Writer:
                 "capex": f"SUM('Monthly by site'!$K${a}:$K${b})",
                 "depreciation": f"SUM('Monthly by site'!$L${a}:$L${b})",
             }
-            rows.append((f"=Sites!A{TABLE_FIRST_ROW + s}", ranges, sums, False, ranges["t"]))
-        for n, (label, ranges, sums, dates, key) in enumerate(rows):
+            rows.append(
+                (
+                    f"=Sites!A{TABLE_FIRST_ROW + s}",
+                    ranges,
+                    sums,
+                    False,
+                    ranges["t"],
+                    float(self.results.site_irr_annual[s]),
+                )
+            )
+        for n, (label, ranges, sums, dates, key, irr) in enumerate(rows):
             row = 7 + n
             neg, back, at, months, status = _payback_cells(
                 key, ranges["cum"], ranges["fcf"], (f"M{row}", f"N{row}", f"O{row}"), dates
@@ -1370,7 +1410,7 @@ class _Writer:
                 [
                     _cell(ws, label, font=BOLD),
                     _cell(ws, _npv(ranges["fcf"]), USD),
-                    _cell(ws, _irr(ranges["fcf"], f"E{row}"), PERCENT),
+                    _cell(ws, _annual_irr(f"P{row}", f"E{row}"), PERCENT),
                     _cell(ws, months, DECIMAL),
                     _cell(ws, status),
                     _cell(ws, f'=IF(I{row}>0,J{row}/I{row},"")', PERCENT),
@@ -1389,6 +1429,7 @@ class _Writer:
                     _cell(ws, neg, fill=CALC_FILL),
                     _cell(ws, back, fill=CALC_FILL),
                     _cell(ws, at, DECIMAL, fill=CALC_FILL),
+                    _cell(ws, _monthly_irr(ranges["fcf"], irr), "0.0000%", fill=CALC_FILL),
                 ]
             )
         anchor = 7 + len(rows) + 2
@@ -1437,7 +1478,11 @@ def build_workbook(
 ) -> bytes:
     """The workbook of `project` under a scenario, as the bytes of an .xlsx file."""
     writer = _Writer(project, scenario, horizon_months)
-    workbook = writer.write(progress)
+    try:
+        workbook = writer.write(progress)
+    except BaseException:
+        writer.discard()
+        raise
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,0 +1,233 @@
+"""Excel export: structure, safety, atomic writes, and the round trip through fleet import.
+
+The recalculation check (LibreOffice against the engine) is in test_workbook_recalc.py.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from planner.domain.project import Project
+from planner.io import workbook as wbmod
+from planner.io.fleet_import import import_fleet
+from planner.io import project_file
+from planner.io.project_file import load_project
+from planner.io.resources import sample_project_path
+from planner.io.workbook import MONTHLY_HEADER, ExportError, build_workbook, export_workbook
+
+
+@pytest.fixture(scope="module")
+def sample() -> Project:
+    return load_project(sample_project_path())
+
+
+@pytest.fixture(scope="module")
+def sample_book(sample: Project, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("book") / "sample.xlsx"
+    export_workbook(sample, path)
+    return path
+
+
+def test_sheets_and_monthly_header(sample_book: Path, sample: Project) -> None:
+    book = load_workbook(sample_book)
+    assert book.sheetnames[:9] == [
+        "Summary",
+        "Inputs",
+        "Fleet",
+        "Sites",
+        "Contracts",
+        "Models",
+        "Monthly",
+        "Monthly by site",
+        "Rows",
+    ]
+    monthly = book["Monthly"]
+    header = [c.value for c in next(monthly.iter_rows(min_row=1, max_row=1))]
+    assert tuple(header) == MONTHLY_HEADER
+    months = sample.finance.horizon_months
+    assert monthly.max_row == months + 1
+    # Month cells are real dates (formulas from the named start month), formatted as dates.
+    assert monthly["A2"].value == "=EDATE(StartMonth,0)"
+    assert monthly["A2"].number_format == "mmm yyyy"
+    assert monthly.freeze_panes == "B2"
+    # Every figure is a formula.
+    for row in monthly.iter_rows(min_row=2, max_row=months + 1):
+        assert all(isinstance(c.value, str) and c.value.startswith("=") for c in row)
+
+
+def test_inputs_are_named_cells(sample_book: Path, sample: Project) -> None:
+    book = load_workbook(sample_book)
+    names = book.defined_names
+    for name in (
+        "StartMonth",
+        "StartHeight",
+        "BlockTime_s",
+        "NetworkHashrate_EHs",
+        "NetworkGrowth",
+        "BtcPrice_USD",
+        "BtcPriceGrowth",
+        "Fees_BTC_per_block",
+        "PoolFee",
+        "DiscountRate",
+        "TaxRate",
+        "DepreciationYears",
+        "AutoShutdown",
+        "HorizonMonths",
+    ):
+        assert name in names, name
+    sheet, ref = next(names["BtcPriceGrowth"].destinations)
+    assert sheet == "Inputs"
+    scenario = sample.scenario()
+    assert book[sheet][ref.replace("$", "")].value == scenario.btc_price_growth_per_year
+    sheet, ref = next(names["StartMonth"].destinations)
+    assert book[sheet][ref.replace("$", "")].value == datetime(2026, 12, 1)
+
+
+def test_summary_has_native_charts_and_kpis_are_formulas(sample_book: Path) -> None:
+    with zipfile.ZipFile(sample_book) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 2
+        xml = "".join(archive.read(n).decode() for n in charts)
+    assert "<f>'Monthly'!$S$2:$S$61</f>" in xml and "<f>'Monthly'!$T$2:$T$61</f>" in xml
+    book = load_workbook(sample_book)
+    summary = book["Summary"]
+    assert summary["A7"].value == "Fleet"
+    assert summary["B7"].value.startswith("=NPV(")
+    assert summary["C7"].value.startswith("=IF(")
+
+
+def test_halving_month_is_highlighted(sample_book: Path) -> None:
+    book = load_workbook(sample_book)
+    rules = book["Monthly"].conditional_formatting
+    formulas = [rule.formula[0] for cf in rules for rule in cf.rules]
+    assert formulas == ["INT(($D2+$C2)/210000)>INT($D2/210000)"]
+
+
+def test_user_text_starting_like_a_formula_is_written_as_text(
+    sample: Project, tmp_path: Path
+) -> None:
+    tricky = ['=HYPERLINK("http://x","y")', "+1+2", "-3", "@SUM(A1)", "=1+1"]
+    fleet = [
+        row.model_copy(update={"name": f"{text} {i}", "notes": text})
+        for i, (row, text) in enumerate(zip(sample.fleet, tricky, strict=False))
+    ]
+    site = sample.sites[0].model_copy(update={"notes": "=cmd|' /C calc'!A0"})
+    project = sample.model_copy(
+        update={
+            "fleet": fleet + list(sample.fleet[len(tricky) :]),
+            "name": "=2*3",
+            "sites": [site, *sample.sites[1:]],
+        }
+    )
+    path = tmp_path / "tricky.xlsx"
+    export_workbook(project, path)
+    book = load_workbook(path)
+    sheet = book["Fleet"]
+    for i, text in enumerate(tricky):
+        name, notes = sheet.cell(4 + i, 1), sheet.cell(4 + i, 12)
+        assert name.data_type == "s" and name.value == f"{text} {i}"
+        assert notes.data_type == "s" and notes.value == text
+        assert notes.quotePrefix
+    assert book["Inputs"]["B4"].data_type == "s" and book["Inputs"]["B4"].value == "=2*3"
+    assert book["Sites"]["J4"].value == "=cmd|' /C calc'!A0"
+    assert book["Sites"]["J4"].data_type == "s"
+    # In the file itself these are inline strings, never <f> formula elements.
+    with zipfile.ZipFile(path) as archive:
+        fleet_xml = archive.read("xl/worksheets/sheet3.xml").decode()
+    assert '<c r="L4" s="3" t="inlineStr"><is><t>=HYPERLINK(' in fleet_xml
+    assert "<f>" not in fleet_xml
+
+
+def test_failed_export_leaves_the_existing_file_untouched(
+    sample: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(b"previous workbook")
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(project_file.os, "fsync", broken)
+    with pytest.raises(ExportError, match="plan.xlsx: cannot write the workbook: No space left"):
+        export_workbook(sample, path)
+    assert path.read_bytes() == b"previous workbook"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsx"]
+
+
+def test_failure_while_building_writes_nothing(
+    sample: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "plan.xlsx"
+
+    def crash(self: object, step: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(wbmod._Writer, "grids", crash)
+    with pytest.raises(RuntimeError):
+        export_workbook(sample, path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_round_trip_export_then_import_gives_the_same_fleet(
+    sample: Project, sample_book: Path
+) -> None:
+    empty = sample.model_copy(update={"fleet": []})
+    plan = import_fleet(sample_book, empty)  # the Fleet sheet is found by name
+    assert plan.problems == []
+    assert plan.new_models == []
+    assert plan.rows == list(sample.fleet)
+
+
+def test_round_trip_keeps_every_field(tmp_path: Path, sample: Project) -> None:
+    row = sample.fleet[0].model_copy(
+        update={
+            "name": "Batch -7",
+            "online_month": datetime(2027, 3, 1).date(),
+            "retire_month": datetime(2029, 1, 1).date(),
+            "resale_usd_per_unit": 1234.56,
+            "terminal_value_usd_per_unit": 99.5,
+            "degradation_per_year": 0.035,
+            "notes": "@ridge =A1",
+        }
+    )
+    project = sample.model_copy(update={"fleet": [row]})
+    path = tmp_path / "one.xlsx"
+    export_workbook(project, path)
+    plan = import_fleet(path, project.model_copy(update={"fleet": []}), sheet="Fleet")
+    assert plan.problems == []
+    assert plan.rows == [row]
+
+
+def test_progress_is_reported_up_to_one(sample: Project) -> None:
+    seen: list[float] = []
+    data = build_workbook(sample, progress=seen.append)
+    assert data[:2] == b"PK"
+    assert seen[-1] == 1.0
+    assert seen == sorted(seen)
+
+
+def test_scenario_and_horizon(sample: Project, tmp_path: Path) -> None:
+    path = tmp_path / "bull.xlsx"
+    export_workbook(sample, path, scenario="Bull", horizon_months=24)
+    book = load_workbook(path)
+    assert book["Inputs"]["B5"].value == "Bull"
+    assert book["Monthly"].max_row == 25
+
+
+def test_project_without_fleet_or_sites_exports(tmp_path: Path, sample: Project) -> None:
+    for update in ({"fleet": []}, {"fleet": [], "sites": [], "contracts": []}):
+        path = tmp_path / "empty.xlsx"
+        export_workbook(sample.model_copy(update=update), path)
+        assert load_workbook(path)["Monthly"].max_row == sample.finance.horizon_months + 1
+
+
+def test_month_spanning_two_halvings_is_refused(sample: Project) -> None:
+    scenario = sample.scenario().model_copy(update={"block_time_s": 5.0})
+    project = sample.model_copy(update={"scenarios": [scenario]})
+    with pytest.raises(ExportError, match="more than one halving"):
+        build_workbook(project)

@@ -22,6 +22,7 @@ target, so a failed export never leaves a half-written workbook behind.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 from collections.abc import Callable, Sequence
@@ -362,10 +363,8 @@ class _Writer:
     def discard(self) -> None:
         """Close the half-written sheets' temporary files after a failure."""
         for ws in self.wb.worksheets:
-            try:
+            with contextlib.suppress(Exception):
                 ws.close()
-            except Exception:  # noqa: BLE001 - a sheet broken mid-row cannot close cleanly
-                pass
 
     def name(self, name: str, sheet: str, ref: str) -> None:
         self.wb.defined_names[name] = DefinedName(name, attr_text=f"{sheet}!{ref}")
@@ -511,7 +510,8 @@ class _Writer:
             [
                 _text(
                     ws,
-                    "Monthly paths: where a value is given it replaces the growth rate; after the last one, growth continues from it.",
+                    "Monthly paths: where a value is given it replaces the growth rate; "
+                    "after the last one, growth continues from it.",
                     font=BOLD,
                 ),
             ]
@@ -818,12 +818,16 @@ class _Writer:
             for t in range(shape.months):
                 i = 3 + s * shape.months + t
                 mask = f"({rng('C')}=$B{i})"
+                site_depreciation = _straight_line(
+                    f"Sites!$R${srow}", f"Sites!$Q${srow}", f"Sites!$S${srow}", f"$D{i}"
+                )
                 on = f"({rng('M')}<=$D{i})*({rng('N')}>$D{i})"
                 hours = across("CalcRunning", 5).format(i=i)
                 if shape.rows:
                     btc = (
                         f"=SUMPRODUCT({mask}*{running.format(i=i)}*{rng('H')}*{rng('J')}"
-                        f"*(1-{rng('K')})^(($D{i}-{rng('M')})/12))*{across('CalcRunning', 6).format(i=i)}"
+                        f"*(1-{rng('K')})^(($D{i}-{rng('M')})/12))"
+                        f"*{across('CalcRunning', 6).format(i=i)}"
                     )
                     credit = f"={hours}*SUMPRODUCT({mask}*{on}*{rng('S')})"
                     power = (
@@ -839,7 +843,7 @@ class _Writer:
                     depreciation = (
                         f"=SUMPRODUCT({mask}*"
                         f"{_straight_line(rng('Q'), rng('M'), rng('R'), f'$D{i}')})+"
-                        f"{_straight_line(f'Sites!$R${srow}', f'Sites!$Q${srow}', f'Sites!$S${srow}', f'$D{i}')}"
+                        f"{site_depreciation}"
                     )
                     tax = (
                         f"={across('CalcTaxable', 11).format(i=i)}*SUMIFS({taxable.format(i=i)},"
@@ -851,9 +855,7 @@ class _Writer:
                     power = f"=Sites!$P${srow}"
                     opex = f"=Sites!$F${srow}"
                     capex = f"=IF(Sites!$Q${srow}=$D{i},Sites!$H${srow},0)"
-                    depreciation = "=" + _straight_line(
-                        f"Sites!$R${srow}", f"Sites!$Q${srow}", f"Sites!$S${srow}", f"$D{i}"
-                    )
+                    depreciation = "=" + site_depreciation
                 ws.append(
                     [
                         _cell(ws, f"=Sites!$A${srow}"),
@@ -1063,10 +1065,10 @@ class _Writer:
                 + [
                     _cell(
                         ws,
-                        f"=INDEX({shape.month_col(t)}${price0}:{shape.month_col(t)}${price0 + c_count - 1},Sites!$K${srow})",
+                        f"=INDEX({col}${price0}:{col}${price0 + c_count - 1},Sites!$K${srow})",
                         KWH,
                     )
-                    for t in range(shape.months)
+                    for col in (shape.month_col(t) for t in range(shape.months))
                 ]
             )
         assert self.site_price_row(0) == price0 + c_count + 2
@@ -1168,7 +1170,8 @@ class _Writer:
             _widths(ws, (26, 18))
         self.month_rows(
             running,
-            "Running: 1 when the row is online and (with automatic shutdown) its revenue covers its power cost",
+            "Running: 1 when the row is online and (with automatic shutdown) its revenue "
+            "covers its power cost",
             "Rows 4-7: the month's market figures.",
         )
         market = (
@@ -1194,51 +1197,50 @@ class _Writer:
             "Losses carry forward without limit; the tax is shared by the rows' positive income.",
         )
         slast = shape.table_last(shape.sites)
-        sites = (
-            (
-                lambda col: (
-                    f"=SUM(Sites!$P${TABLE_FIRST_ROW}:$P${slast})+SUM(Sites!$F${TABLE_FIRST_ROW}:$F${slast})"
-                    f"+SUMPRODUCT({_straight_line(f'Sites!$R${TABLE_FIRST_ROW}:$R${slast}', f'Sites!$Q${TABLE_FIRST_ROW}:$Q${slast}', f'Sites!$S${TABLE_FIRST_ROW}:$S${slast}', f'{col}$3')})"
-                )
-            )
-            if shape.sites
-            else (lambda col: "=0")
-        )
         last = shape.grid_last
-        rows_sum = (
-            (lambda col: f"=SUM({col}{GRID_FIRST_ROW}:{col}{last})")
-            if shape.rows
-            else (lambda col: "=0")
-        )
-        positive = (
-            (lambda col: f'=SUMIF({col}{GRID_FIRST_ROW}:{col}{last},">0")')
-            if shape.rows
-            else (lambda col: "=0")
-        )
-        tax_rows = (
-            ("Rows' taxable income (USD)", rows_sum),
-            ("Site costs: demand charges, fixed opex, infrastructure depreciation (USD)", sites),
-            ("Fleet taxable income (USD)", lambda col: f"={col}4-{col}5"),
-            ("Loss brought forward (USD)", None),
-            ("Tax (USD)", lambda col: f"=IF({col}6-{col}7>0,TaxRate*({col}6-{col}7),0)"),
-            ("Loss carried forward (USD)", lambda col: f"=IF({col}6-{col}7>0,0,{col}7-{col}6)"),
-            ("Rows' positive taxable income (USD)", positive),
-            (
-                "Tax per USD of positive taxable income",
-                lambda col: f"=IF({col}10>0,{col}8/{col}10,0)",
-            ),
-        )
-        for label, build in tax_rows:
-            cells: list[Any] = [_text(taxable, label, font=BOLD), None]
-            for t, col in enumerate(cols):
-                if build is None:
-                    formula = "=0" if t == 0 else f"={cols[t - 1]}9"
-                else:
-                    formula = build(col)
-                cells.append(
-                    _cell(taxable, formula, "0.000000000" if label.startswith("Tax per") else USD)
+
+        def site_range(column: str) -> str:
+            return f"Sites!${column}${TABLE_FIRST_ROW}:${column}${slast}"
+
+        def tax_formula(line: int, t: int, col: str) -> str:
+            """Row `line` (4-11) of the tax block in month column `col`."""
+            if line == 4:
+                return f"=SUM({col}{GRID_FIRST_ROW}:{col}{last})" if shape.rows else "=0"
+            if line == 5:
+                if not shape.sites:
+                    return "=0"
+                depreciation = _straight_line(
+                    site_range("R"), site_range("Q"), site_range("S"), f"{col}$3"
                 )
-            taxable.append(cells)
+                return f"=SUM({site_range('P')})+SUM({site_range('F')})+SUMPRODUCT({depreciation})"
+            if line == 6:
+                return f"={col}4-{col}5"
+            if line == 7:
+                return "=0" if t == 0 else f"={cols[t - 1]}9"
+            if line == 8:
+                return f"=IF({col}6-{col}7>0,TaxRate*({col}6-{col}7),0)"
+            if line == 9:
+                return f"=IF({col}6-{col}7>0,0,{col}7-{col}6)"
+            if line == 10:
+                return f'=SUMIF({col}{GRID_FIRST_ROW}:{col}{last},">0")' if shape.rows else "=0"
+            return f"=IF({col}10>0,{col}8/{col}10,0)"
+
+        tax_labels = (
+            "Rows' taxable income (USD)",
+            "Site costs: demand charges, fixed opex, infrastructure depreciation (USD)",
+            "Fleet taxable income (USD)",
+            "Loss brought forward (USD)",
+            "Tax (USD)",
+            "Loss carried forward (USD)",
+            "Rows' positive taxable income (USD)",
+            "Tax per USD of positive taxable income",
+        )
+        for line, label in enumerate(tax_labels, start=4):
+            fmt = "0.000000000" if line == 11 else USD
+            taxable.append(
+                [_text(taxable, label, font=BOLD), None]
+                + [_cell(taxable, tax_formula(line, t, col), fmt) for t, col in enumerate(cols)]
+            )
         self.month_rows(
             fcf,
             "Free cash flow of each row: EBITDA - capex + resale - its share of the tax",

@@ -30,7 +30,6 @@ LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
-
 def _payback_text(status: int, months: float) -> str:
     if status == m.NEVER:
         return "never"

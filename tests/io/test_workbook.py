@@ -13,9 +13,9 @@ import pytest
 from openpyxl import load_workbook
 
 from planner.domain.project import Project
+from planner.io import project_file
 from planner.io import workbook as wbmod
 from planner.io.fleet_import import import_fleet
-from planner.io import project_file
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
 from planner.io.workbook import MONTHLY_HEADER, ExportError, build_workbook, export_workbook
@@ -153,7 +153,7 @@ def test_failed_export_leaves_the_existing_file_untouched(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(project_file.os, "fsync", broken)
-    with pytest.raises(ExportError, match="plan.xlsx: cannot write the workbook: No space left"):
+    with pytest.raises(ExportError, match=r"plan\.xlsx: cannot write the workbook: No space left"):
         export_workbook(sample, path)
     assert path.read_bytes() == b"previous workbook"
     assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsx"]

@@ -103,3 +103,32 @@ def run_benchmarks(
     cases: tuple[tuple[int, int], ...] = DEFAULT_CASES, repeats: int = 15
 ) -> list[CaseResult]:
     return [run_case(rows, months, repeats) for rows, months in cases]
+
+
+def excel_case(rows: int, months: int) -> dict[str, float | int]:
+    """Seconds to export a synthetic fleet to Excel, and to import the fleet back from it."""
+    import tempfile
+    from pathlib import Path
+
+    from planner.io.fleet_import import import_fleet
+    from planner.io.workbook import export_workbook
+
+    project = synthetic_project(rows, months)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.xlsx"
+        start = time.perf_counter()
+        export_workbook(project, path)
+        export_s = time.perf_counter() - start
+        size_mb = path.stat().st_size / 2**20
+        start = time.perf_counter()
+        plan = import_fleet(path, project.model_copy(update={"fleet": []}))
+        import_s = time.perf_counter() - start
+    if len(plan.rows) != rows or plan.problems:
+        raise RuntimeError(f"the exported fleet did not import back: {plan.problems[:3]}")
+    return {
+        "rows": rows,
+        "months": months,
+        "export_s": round(export_s, 2),
+        "size_mb": round(size_mb, 1),
+        "import_s": round(import_s, 2),
+    }

@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="machine-readable JSON")
     report.add_argument("--scenario", help="scenario name (default: the active one)")
     report.add_argument("--months", type=_months, help="horizon in months (overrides the file)")
+    report.add_argument(
+        "--xlsx",
+        type=Path,
+        metavar="OUT.xlsx",
+        help="also write the plan as an Excel workbook of live formulas",
+    )
 
     sub.add_parser("schema", help="print the JSON Schema of project files")
 
@@ -72,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="also time an edit in the window, offscreen (default: on without --case)",
+    )
+    bench.add_argument(
+        "--excel",
+        action="append",
+        metavar="ROWSxMONTHS",
+        help="time the Excel export (and the import of its fleet) of a synthetic fleet, "
+        "such as 1000x120 (repeatable)",
     )
     bench.add_argument(
         "--case",
@@ -100,10 +113,31 @@ def cmd_report(args: argparse.Namespace) -> int:
         project.scenario(args.scenario)
     except KeyError as error:
         raise UserError(f"--scenario: {error.args[0]}") from None
+    if args.xlsx is not None:
+        _check_output(args.xlsx, "--xlsx", ".xlsx")
     results = run(project, args.scenario, args.months)
     report = build_report(project, results)
+    if args.xlsx is not None:
+        from planner.io.workbook import ExportError, export_workbook
+
+        try:
+            export_workbook(project, args.xlsx, args.scenario, args.months)
+        except ExportError as error:
+            raise UserError(f"--xlsx: {error}") from None
+        sys.stderr.write(f"planner: wrote {args.xlsx}\n")
     sys.stdout.write(report_json(report) if args.json else render_text(report))
     return 0
+
+
+def _check_output(path: Path, flag: str, suffix: str) -> None:
+    """A file the command will write: the right extension, in a folder that exists."""
+    if path.suffix.lower() != suffix:
+        raise UserError(f"{flag}: must name a {suffix} file, got {path}")
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise UserError(f"{flag}: folder {folder} does not exist")
+    if path.is_dir():
+        raise UserError(f"{flag}: {path} is a folder")
 
 
 def cmd_schema(_: argparse.Namespace) -> int:
@@ -165,14 +199,16 @@ def _case(text: str) -> tuple[int, int]:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from planner.benchmark import DEFAULT_CASES, run_benchmarks
+    from planner.benchmark import DEFAULT_CASES, excel_case, run_benchmarks
 
     cases = tuple(_case(c) for c in args.case) if args.case else DEFAULT_CASES
+    excel_cases = tuple(_case(c) for c in args.excel or ())
     if args.repeats < 1:
         raise UserError(f"--repeats: must be at least 1, got {args.repeats}")
-    results = run_benchmarks(cases, args.repeats)
+    results = [] if excel_cases and not args.case else run_benchmarks(cases, args.repeats)
+    excel = [excel_case(rows, months) for rows, months in excel_cases]
     gui = None
-    if args.gui or (args.gui is None and not args.case):
+    if args.gui or (args.gui is None and not args.case and not excel_cases):
         from planner.ui.bench import gui_edit_latency
 
         gui = gui_edit_latency(repeats=args.repeats)
@@ -180,6 +216,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         out: dict[str, object] = {"cases": [r.as_dict() for r in results]}
         if gui is not None:
             out["gui_edit_ms"] = gui
+        if excel:
+            out["excel"] = excel
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         for r in results:
@@ -191,6 +229,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
             sys.stdout.write(
                 f"edit to updated chart, {gui['rows']:,} rows x {gui['months']} months: "
                 f"median {gui['median_ms']:.1f} ms, max {gui['max_ms']:.1f} ms\n"
+            )
+        for e in excel:
+            sys.stdout.write(
+                f"Excel export, {e['rows']:,} rows x {e['months']} months: "
+                f"{e['export_s']:.2f} s, {e['size_mb']:.1f} MB; "
+                f"import of its fleet: {e['import_s']:.2f} s\n"
             )
     return 0
 
@@ -209,11 +253,7 @@ def cmd_open(argv: Sequence[str]) -> int:
     from planner.io.resources import sample_project_path
 
     if args.screenshot is not None:
-        folder = args.screenshot.resolve().parent
-        if not folder.is_dir():
-            raise UserError(f"--screenshot: folder {folder} does not exist")
-        if args.screenshot.suffix.lower() != ".png":
-            raise UserError(f"--screenshot: must name a .png file, got {args.screenshot}")
+        _check_output(args.screenshot, "--screenshot", ".png")
     path = args.project or sample_project_path()
     project = _load(path)
     from planner.ui.app import run_gui

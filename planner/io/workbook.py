@@ -369,8 +369,18 @@ class _Writer:
     def name(self, name: str, sheet: str, ref: str) -> None:
         self.wb.defined_names[name] = DefinedName(name, attr_text=f"{sheet}!{ref}")
 
-    def sheet(self, title: str, *, calc: bool = False) -> WriteOnlyWorksheet:
+    def sheet(
+        self, title: str, rows: int, columns: int, *, calc: bool = False
+    ) -> WriteOnlyWorksheet:
+        """A new sheet that will hold `rows` x `columns` cells.
+
+        The size goes into the sheet's <dimension> element: without it, readers such as
+        openpyxl's read-only mode scan every sheet of the book to size it when the book is
+        opened (seconds for the big helper sheets).
+        """
         ws = self.wb.create_sheet(title)
+        used = f"A1:{get_column_letter(max(columns, 1))}{max(rows, 1)}"
+        ws.calculate_dimension = lambda: used
         if calc:
             ws.sheet_properties.tabColor = "A6A6A6"
         return ws
@@ -389,7 +399,7 @@ class _Writer:
 
     def write(self, progress: Progress | None) -> Workbook:
         step = progress or (lambda _fraction: None)
-        self.summary = self.sheet("Summary")
+        self.summary = self.sheet("Summary", 7 + self.shape.sites, 16)
         self.inputs()
         self.fleet()
         self.sites()
@@ -408,7 +418,7 @@ class _Writer:
         return self.wb
 
     def inputs(self) -> None:
-        ws = self.sheet("Inputs")
+        ws = self.sheet("Inputs", 26 + self.months, 4)
         _widths(ws, (44, 18, 16, 26))
         ws.freeze_panes = "A4"
         sc, fin = self.scenario, self.project.finance
@@ -544,7 +554,7 @@ class _Writer:
         self.name("NetworkPath", "Inputs", f"$C${first}:$C${last}")
 
     def fleet(self) -> None:
-        ws = self.sheet("Fleet")
+        ws = self.sheet("Fleet", 3 + self.shape.rows, len(FLEET_HEADER))
         _widths(ws, (28, 22, 18, 10, 14, 13, 13, 13, 14, 14, 12, 30))
         ws.freeze_panes = "B4"
         ws.append(_title(ws, "Fleet: rigs by model and batch"))
@@ -569,7 +579,7 @@ class _Writer:
             )
 
     def sites(self) -> None:
-        ws = self.sheet("Sites")
+        ws = self.sheet("Sites", 3 + self.shape.sites, 19)
         shape = self.shape
         _widths(ws, (22, 20, 12, 10, 10, 14, 14, 16, 14, 24, 10, 10, 10, 11, 12, 14, 12, 14, 12))
         ws.freeze_panes = "B4"
@@ -641,7 +651,7 @@ class _Writer:
             )
 
     def contracts(self) -> None:
-        ws = self.sheet("Contracts")
+        ws = self.sheet("Contracts", 3 + self.shape.contracts, 9)
         _widths(ws, (24, 10, 12, 12, 12, 14, 12, 14, 30))
         ws.freeze_panes = "B4"
         ws.append(_title(ws, "Power contracts"))
@@ -687,7 +697,7 @@ class _Writer:
             )
 
     def models(self) -> None:
-        ws = self.sheet("Models")
+        ws = self.sheet("Models", 3 + self.shape.models, 7)
         _widths(ws, (26, 14, 12, 12, 12, 10, 40))
         ws.freeze_panes = "B4"
         ws.append(_title(ws, "Rig models"))
@@ -723,7 +733,7 @@ class _Writer:
     # ---------------------------------------------------------------- results
 
     def monthly(self) -> None:
-        ws = self.sheet("Monthly")
+        ws = self.sheet("Monthly", 1 + self.months, len(MONTHLY_HEADER))
         shape = self.shape
         _widths(ws, (11, 6, 10, 13, 12, 10, 12, 12, 12, 12, 15, 14, 15, 14, 15, 15, 14, 14, 15, 16))
         ws.freeze_panes = "B2"
@@ -785,7 +795,9 @@ class _Writer:
         )
 
     def monthly_by_site(self) -> None:
-        ws = self.sheet("Monthly by site")
+        ws = self.sheet(
+            "Monthly by site", 2 + self.shape.sites * self.months, len(SITE_MONTHLY_HEADER)
+        )
         shape = self.shape
         _widths(ws, (20, 7, 11, 8, 12, 15, 14, 15, 14, 15, 15, 14, 14, 14, 15, 16))
         ws.freeze_panes = "E3"
@@ -878,7 +890,7 @@ class _Writer:
                 )
 
     def rows_sheet(self) -> None:
-        ws = self.sheet("Rows")
+        ws = self.sheet("Rows", 3 + self.shape.rows, len(ROWS_HEADER))
         shape = self.shape
         _widths(
             ws,
@@ -1010,7 +1022,12 @@ class _Writer:
         return 6 + c + 2 + c + 2 + s
 
     def power_prices(self) -> None:
-        ws = self.sheet("PowerPrices", calc=True)
+        ws = self.sheet(
+            "PowerPrices",
+            self.site_price_row(self.shape.sites) - 1,
+            FIRST_MONTH_COLUMN + self.months - 1,
+            calc=True,
+        )
         shape = self.shape
         _widths(ws, (24, 10))
         ws.freeze_panes = "C4"
@@ -1074,7 +1091,7 @@ class _Writer:
         assert self.site_price_row(0) == price0 + c_count + 2
 
     def calc_rows(self) -> None:
-        ws = self.sheet("CalcRows", calc=True)
+        ws = self.sheet("CalcRows", 3 + self.shape.rows, 22, calc=True)
         shape = self.shape
         ws.freeze_panes = "B4"
         headers = (
@@ -1161,10 +1178,11 @@ class _Writer:
         """The per-row-per-month sheets: running flag, taxable income, FCF, cumulative FCF."""
         shape = self.shape
         cols = [shape.month_col(t) for t in range(shape.months)]
-        running = self.sheet("CalcRunning", calc=True)
-        taxable = self.sheet("CalcTaxable", calc=True)
-        fcf = self.sheet("CalcFCF", calc=True)
-        cum = self.sheet("CalcCumFCF", calc=True)
+        size = (GRID_FIRST_ROW + shape.rows - 1, FIRST_MONTH_COLUMN + shape.months - 1)
+        running = self.sheet("CalcRunning", *size, calc=True)
+        taxable = self.sheet("CalcTaxable", *size, calc=True)
+        fcf = self.sheet("CalcFCF", *size, calc=True)
+        cum = self.sheet("CalcCumFCF", *size, calc=True)
         for ws in (running, taxable, fcf, cum):
             ws.freeze_panes = f"C{GRID_FIRST_ROW}"
             _widths(ws, (26, 18))
@@ -1478,15 +1496,21 @@ def build_workbook(
     horizon_months: int | None = None,
     progress: Progress | None = None,
 ) -> bytes:
-    """The workbook of `project` under a scenario, as the bytes of an .xlsx file."""
+    """The workbook of `project` under a scenario, as the bytes of an .xlsx file.
+
+    `progress(fraction)` is called as the work advances, last with 1.0 once the bytes are
+    ready; it may raise to stop the export (the GUI's Cancel does).
+    """
+    step = progress or (lambda _fraction: None)
     writer = _Writer(project, scenario, horizon_months)
     try:
-        workbook = writer.write(progress)
+        workbook = writer.write(lambda fraction: step(0.9 * fraction))
     except BaseException:
         writer.discard()
         raise
     buffer = io.BytesIO()
     workbook.save(buffer)
+    step(1.0)
     return buffer.getvalue()
 
 
@@ -1497,7 +1521,10 @@ def export_workbook(
     horizon_months: int | None = None,
     progress: Progress | None = None,
 ) -> None:
-    """Write the workbook to `path` through a temporary file: all of it or nothing."""
+    """Write the workbook to `path` through a temporary file: all of it or nothing.
+
+    A `progress` that raises (Cancel) stops the export before anything is written.
+    """
     data = build_workbook(project, scenario, horizon_months, progress)
     try:
         write_atomically(Path(path), data, keep_backup=False)

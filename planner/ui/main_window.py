@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -31,6 +32,10 @@ from planner.ui.document import Change, ProjectDocument
 from planner.ui.kpi import KpiStrip
 from planner.ui.sheet import SheetView
 from planner.ui.table_model import FinanceModel, SectionModel
+from planner.ui.tasks import BackgroundTask
+
+if TYPE_CHECKING:
+    from planner.io.fleet_import import ImportPlan
 
 AUTOSAVE_INTERVAL_MS = 60_000
 MAX_RECENT = 8
@@ -57,6 +62,9 @@ class MainWindow(QMainWindow):
         self.ask_save_changes: Callable[[], str] = self._ask_save_changes
         self.show_error: Callable[[str, str], None] = self._show_error
         self.confirm_import: Callable[[QDialog], bool] = self._confirm_import
+        self.ask_export_path: Callable[[], Path | None] = self._ask_export_path
+        self.task: BackgroundTask | None = None  # the running export or import, if any
+        self.last_import_applied = False
 
         self.kpis = KpiStrip()
         self.tabs = QTabWidget()
@@ -142,6 +150,12 @@ class MainWindow(QMainWindow):
         )
         self.export_chart_action = self._action("Export chart as PNG…", self.export_chart_dialog)
         self.import_action = self._action("Import fleet…", self.import_dialog)
+        self.export_excel_action = self._action(
+            "Export to Excel…",
+            self.export_excel_dialog,
+            QKeySequence("Ctrl+E"),
+            "Write the plan as a workbook of live formulas that finance can audit",
+        )
         quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
 
         files = self.menuBar().addMenu("&File")
@@ -153,6 +167,7 @@ class MainWindow(QMainWindow):
         files.addAction(self.save_as_action)
         files.addSeparator()
         files.addAction(self.import_action)
+        files.addAction(self.export_excel_action)
         files.addAction(self.export_chart_action)
         files.addSeparator()
         files.addAction(quit_action)
@@ -320,23 +335,91 @@ class MainWindow(QMainWindow):
         if name:
             self.import_fleet(Path(name))
 
-    def import_fleet(self, path: Path) -> bool:
-        """Preview a fleet table and, if the user confirms, import it as one undo step."""
+    def _busy(self) -> bool:
+        if self.task is not None and not self.task.finished:
+            self.statusBar().showMessage("Wait for the running export or import to finish", 5_000)
+            return True
+        return False
+
+    def import_fleet(self, path: Path) -> BackgroundTask | None:
+        """Read a fleet table off the GUI thread, then preview it; if the user confirms,
+        import it as one undo step (`last_import_applied` says whether it was)."""
         from planner.io.fleet_import import FleetImportError, import_fleet
+
+        if self._busy():
+            return None
+        self.last_import_applied = False
+        project = self.document.project
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, FleetImportError):
+                self.show_error("Cannot import fleet", str(error))
+            else:
+                self.show_error("Cannot import fleet", f"{path}: {type(error).__name__}: {error}")
+
+        self.task = BackgroundTask(
+            self,
+            f"Reading {path.name}…",
+            lambda progress: import_fleet(path, project, progress=progress),
+            lambda plan: self._preview_import(plan),
+            failed,
+        )
+        return self.task
+
+    def _preview_import(self, plan: ImportPlan) -> None:
         from planner.ui.import_dialog import ImportDialog
 
-        try:
-            plan = import_fleet(path, self.document.project)
-        except FleetImportError as error:
-            self.show_error("Cannot import fleet", str(error))
-            return False
         dialog = ImportDialog(plan, self)
         if not self.confirm_import(dialog):
-            return False
+            return
         after = dialog.result_project(self.document.project)
         self.document.apply(after, Change("reset"), f"Import {len(plan.rows)} fleet row(s)")
         self.tabs.setCurrentWidget(self.sheets["fleet"])
-        return True
+        self.last_import_applied = True
+
+    def export_excel_dialog(self) -> None:
+        path = self.ask_export_path()
+        if path is not None:
+            self.export_excel(path)
+
+    def _ask_export_path(self) -> Path | None:
+        folder = self.document.path.parent if self.document.path else Path.home()
+        stem = self.document.path.stem if self.document.path else "plan"
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export to Excel", str(folder / f"{stem}.xlsx"), "Excel workbooks (*.xlsx)"
+        )
+        if not name:
+            return None
+        path = Path(name)
+        return path if path.suffix.lower() == ".xlsx" else path.with_name(path.name + ".xlsx")
+
+    def export_excel(self, path: Path) -> BackgroundTask | None:
+        """Write the workbook of the current project and scenario off the GUI thread."""
+        from planner.io.workbook import ExportError, export_workbook
+
+        if self._busy():
+            return None
+        project = self.document.project
+
+        def succeeded(_result: object) -> None:
+            seconds = self.task.seconds if self.task is not None else 0.0
+            self.statusBar().showMessage(f"Exported {path} in {seconds:.1f} s", 10_000)
+
+        def failed(error: BaseException) -> None:
+            text = (
+                str(error) if isinstance(error, ExportError) else f"{type(error).__name__}: {error}"
+            )
+            self.show_error("Cannot export to Excel", text)
+
+        self.task = BackgroundTask(
+            self,
+            f"Exporting to {path.name}…",
+            lambda progress: export_workbook(project, path, progress=progress),
+            succeeded,
+            failed,
+            lambda: self.statusBar().showMessage("Export cancelled: nothing was written", 10_000),
+        )
+        return self.task
 
     def _confirm_import(self, dialog: QDialog) -> bool:
         return dialog.exec() == QDialog.DialogCode.Accepted
@@ -441,6 +524,9 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
+        if self.task is not None and not self.task.finished:
+            self.task.cancel()
+            self.task.wait()
         self.save_settings()
         # Saved or discarded: either way nothing is left to recover.
         autosave.discard_autosave(self.document.path)

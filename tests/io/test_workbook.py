@@ -231,3 +231,18 @@ def test_month_spanning_two_halvings_is_refused(sample: Project) -> None:
     project = sample.model_copy(update={"scenarios": [scenario]})
     with pytest.raises(ExportError, match="more than one halving"):
         build_workbook(project)
+
+
+@pytest.mark.parametrize("fleet", ["sample", "no fleet"])
+def test_every_sheet_declares_its_exact_size(sample: Project, tmp_path: Path, fleet: str) -> None:
+    """Readers size sheets from <dimension> instead of scanning them; it must be exact."""
+    project = sample if fleet == "sample" else sample.model_copy(update={"fleet": []})
+    path = tmp_path / "dims.xlsx"
+    export_workbook(project, path)
+    full = load_workbook(path)
+    lazy = load_workbook(path, read_only=True)
+    for name in full.sheetnames:
+        ws = full[name]
+        expected = f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
+        assert lazy[name].calculate_dimension() == expected, name
+    lazy.close()

@@ -155,7 +155,13 @@ def test_project_to_json_round_trip_of_the_window(window) -> None:
     assert text.startswith('{\n  "schema_version": 2')
 
 
-def test_import_fleet_previews_then_imports_as_one_undo_step(window, sample) -> None:
+def _run(qtbot, task) -> None:
+    """Wait for a background task of the window to finish."""
+    assert task is not None
+    qtbot.waitUntil(lambda: task.finished, timeout=60_000)
+
+
+def test_import_fleet_previews_then_imports_as_one_undo_step(qtbot, window, sample) -> None:
     from planner.io.resources import app_root
     from planner.ui.import_dialog import ImportDialog
 
@@ -166,7 +172,8 @@ def test_import_fleet_previews_then_imports_as_one_undo_step(window, sample) -> 
         return True
 
     window.confirm_import = confirm
-    assert window.import_fleet(app_root() / "samples" / "fleet-inventory.xlsx")
+    _run(qtbot, window.import_fleet(app_root() / "samples" / "fleet-inventory.xlsx"))
+    assert window.last_import_applied
     dialog = seen[0]
     assert dialog.import_button.isEnabled()
     assert dialog.table.rowCount() == 10
@@ -177,14 +184,16 @@ def test_import_fleet_previews_then_imports_as_one_undo_step(window, sample) -> 
     assert window.document.project == sample
 
 
-def test_import_with_problems_cannot_be_confirmed(window, tmp_path: Path, sample) -> None:
+def test_import_with_problems_cannot_be_confirmed(qtbot, window, tmp_path: Path, sample) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("Model,Qty\nAntminer S21,-3\n", encoding="utf-8")
     seen = []
     window.confirm_import = lambda dialog: seen.append(dialog) or False
-    assert not window.import_fleet(bad)
+    _run(qtbot, window.import_fleet(bad))
+    assert not window.last_import_applied
     assert not seen[0].import_button.isEnabled()
     assert "must be >= 0, got -3" in seen[0].issues.item(0).text()
     assert window.document.project == sample
-    assert not window.import_fleet(tmp_path / "missing.xlsx")
+    _run(qtbot, window.import_fleet(tmp_path / "missing.xlsx"))
+    assert not window.last_import_applied
     assert "no such file" in window.errors[-1][1]

@@ -1,0 +1,122 @@
+"""Long jobs (Excel export, reading a big fleet sheet) off the GUI thread, with progress.
+
+A job is a plain function `job(progress) -> result`; `progress(fraction)` reports how far
+it is and raises `Cancelled` once the user pressed Cancel. The result (or the error) comes
+back on the GUI thread through the callbacks. The window stays responsive meanwhile.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+PROGRESS_STEPS = 1000
+
+
+class Cancelled(Exception):
+    """The user cancelled the job."""
+
+
+class _Worker(QObject):
+    progressed = Signal(float)
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, job: Callable[[Callable[[float], None]], Any]) -> None:
+        super().__init__()
+        self.job = job
+        self.cancel_requested = False
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.job(self.report)
+        except BaseException as error:
+            self.failed.emit(error)
+        else:
+            self.succeeded.emit(result)
+
+    def report(self, fraction: float) -> None:
+        if self.cancel_requested:
+            raise Cancelled
+        self.progressed.emit(float(fraction))
+
+
+class BackgroundTask(QObject):
+    """Runs one job in a worker thread, with a modal progress dialog and Cancel."""
+
+    done = Signal()
+
+    def __init__(
+        self,
+        parent: QWidget,
+        label: str,
+        job: Callable[[Callable[[float], None]], Any],
+        on_success: Callable[[Any], None],
+        on_failure: Callable[[BaseException], None],
+        on_cancel: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.on_success = on_success
+        self.on_failure = on_failure
+        self.on_cancel = on_cancel
+        self.started_at = time.perf_counter()
+        self.seconds = 0.0
+        self.finished = False
+        self.dialog = QProgressDialog(label, "Cancel", 0, PROGRESS_STEPS, parent)
+        self.dialog.setWindowTitle("Working")
+        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.dialog.setMinimumDuration(400)
+        self.dialog.setAutoClose(False)
+        self.dialog.setAutoReset(False)
+        self.dialog.setValue(0)
+        self.dialog.canceled.connect(self.cancel)
+        self.thread = QThread(self)
+        self.worker = _Worker(job)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.progressed.connect(self._progressed)
+        self.worker.succeeded.connect(self._succeeded)
+        self.worker.failed.connect(self._failed)
+        self.thread.start()
+
+    def cancel(self) -> None:
+        self.worker.cancel_requested = True
+        self.dialog.setLabelText("Cancelling…")
+
+    def wait(self) -> None:
+        """Block until the worker thread has ended (used when the window closes)."""
+        self.thread.quit()
+        self.thread.wait()
+
+    def _progressed(self, fraction: float) -> None:
+        if not self.finished:
+            self.dialog.setValue(int(max(0.0, min(fraction, 1.0)) * (PROGRESS_STEPS - 1)))
+
+    def _finish(self) -> None:
+        self.finished = True
+        self.seconds = time.perf_counter() - self.started_at
+        self.thread.quit()
+        self.thread.wait()
+        self.dialog.canceled.disconnect(self.cancel)
+        self.dialog.close()
+        self.dialog.deleteLater()
+
+    def _succeeded(self, result: object) -> None:
+        self._finish()
+        self.on_success(result)
+        self.done.emit()
+
+    def _failed(self, error: object) -> None:
+        self._finish()
+        if isinstance(error, Cancelled):
+            if self.on_cancel is not None:
+                self.on_cancel()
+        else:
+            assert isinstance(error, BaseException)
+            self.on_failure(error)
+        self.done.emit()

@@ -161,10 +161,10 @@ DECIMAL = "#,##0.00"
 MONTH = "mmm yyyy"
 BLOCKS = "#,##0.00"
 
-INPUT_FONT = Font(color="1F4E9E")
-BOLD = Font(bold=True)
-TITLE_FONT = Font(bold=True, size=14)
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+INPUT_FONT = Font(name="Calibri", size=11, color="1F4E9E")
+BOLD = Font(name="Calibri", size=11, bold=True)
+TITLE_FONT = Font(name="Calibri", bold=True, size=14)
+HEADER_FONT = Font(name="Calibri", size=11, bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 CALC_FILL = PatternFill("solid", fgColor="F2F2F2")
 HALVING_FILL = PatternFill("solid", fgColor="FFE699")
@@ -1463,6 +1463,10 @@ class _Writer:
             Reference(monthly_ws, min_col=19, min_row=1, max_row=last), titles_from_data=True
         )
         bars.set_categories(categories)
+        bars.x_axis.number_format = "mmm yyyy"
+        bars.x_axis.tickLblPos = "low"  # month labels below the plot, not across the bars
+        bars.x_axis.delete = False
+        bars.y_axis.delete = False
         bars.legend = None
         bars.height, bars.width = 8, 24
         ws.add_chart(bars, f"A{anchor}")
@@ -1474,6 +1478,10 @@ class _Writer:
             Reference(monthly_ws, min_col=20, min_row=1, max_row=last), titles_from_data=True
         )
         line.set_categories(categories)
+        line.x_axis.number_format = "mmm yyyy"
+        line.x_axis.tickLblPos = "low"  # month labels below the plot, not across the bars
+        line.x_axis.delete = False
+        line.y_axis.delete = False
         line.legend = None
         line.height, line.width = 8, 24
         ws.add_chart(line, f"A{anchor + 17}")

@@ -422,3 +422,43 @@ def test_python_dash_m_planner_report_json() -> None:
     assert [s["name"] for s in report["sites"]] == SITE_NAMES
     assert len(report["rows"]) == 11
     assert len(report["monthly"]) == 60
+
+
+def test_report_xlsx_writes_the_workbook(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "plan.xlsx"
+    code = main(["report", str(SAMPLE), "--xlsx", str(out), "--scenario", "Bear", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert json.loads(captured.out)["scenario"] == "Bear"
+    assert f"planner: wrote {out}" in captured.err
+    book = load_workbook(out)
+    assert book["Inputs"]["B5"].value == "Bear"
+    assert book["Monthly"].max_row == 61
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("plan.csv", "--xlsx: must name a .xlsx file, got"),
+        ("missing/plan.xlsx", "--xlsx: folder"),
+    ],
+)
+def test_report_xlsx_bad_target(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, message: str
+) -> None:
+    code = main(["report", str(SAMPLE), "--xlsx", str(tmp_path / name)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("planner: error: ") and message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bench_excel(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--excel", "20x12", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)["excel"][0]
+    assert figures["rows"] == 20 and figures["months"] == 12
+    assert figures["export_s"] > 0 and figures["import_s"] > 0 and figures["size_mb"] > 0

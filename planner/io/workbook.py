@@ -131,24 +131,6 @@ ROWS_HEADER = (
     "calc: monthly IRR",
 )
 
-FLEET_HEADER = (
-    "Name",
-    "Model",
-    "Site",
-    "Count",
-    "Unit price (USD)",
-    "Purchase month",
-    "Online month",
-    "Retire month",
-    "Resale value (USD/unit)",
-    "Terminal value (USD/unit)",
-    "Degradation (per year)",
-    "Notes",
-)
-
-# Excel's limit on the text of one cell.
-MAX_CELL_TEXT = 32_767
-
 # Number formats.
 USD = "#,##0;[Red]-#,##0"
 USD_CENTS = "#,##0.00;[Red]-#,##0.00"
@@ -160,6 +142,59 @@ COUNT = "#,##0"
 DECIMAL = "#,##0.00"
 MONTH = "mmm yyyy"
 BLOCKS = "#,##0.00"
+
+
+# The input tables: (header, field, number format).
+Column = tuple[str, str, str | None]
+FLEET_COLUMNS: tuple[Column, ...] = (
+    ("Name", "name", None),
+    ("Model", "model", None),
+    ("Site", "site", None),
+    ("Count", "count", COUNT),
+    ("Unit price (USD)", "unit_price_usd", USD_CENTS),
+    ("Purchase month", "purchase_month", MONTH),
+    ("Online month", "online_month", MONTH),
+    ("Retire month", "retire_month", MONTH),
+    ("Resale value (USD/unit)", "resale_usd_per_unit", USD_CENTS),
+    ("Terminal value (USD/unit)", "terminal_value_usd_per_unit", USD_CENTS),
+    ("Degradation (per year)", "degradation_per_year", PERCENT),
+    ("Notes", "notes", None),
+)
+FLEET_HEADER = tuple(header for header, _field, _fmt in FLEET_COLUMNS)
+SITE_COLUMNS: tuple[Column, ...] = (
+    ("Name", "name", None),
+    ("Contract", "contract", None),
+    ("Capacity (MW)", "capacity_mw", DECIMAL),
+    ("Cooling overhead", "overhead", "0.000"),
+    ("Uptime", "uptime", PERCENT),
+    ("Fixed opex (USD/month)", "fixed_opex_usd_per_month", USD),
+    ("Maintenance (USD/rig-month)", "maintenance_usd_per_rig_month", USD_CENTS),
+    ("Infrastructure capex (USD)", "infrastructure_capex_usd", USD),
+    ("Infrastructure capex month", "infrastructure_capex_month", MONTH),
+    ("Notes", "notes", None),
+)
+CONTRACT_COLUMNS: tuple[Column, ...] = (
+    ("Name", "name", None),
+    ("Type", "type", None),
+    ("Price (USD/kWh)", "price_usd_per_kwh", KWH),
+    ("Escalator (per year)", "escalator_per_year", PERCENT),
+    ("Adder (USD/kWh)", "adder_usd_per_kwh", KWH),
+    ("Demand charge (USD/kW-month)", "demand_charge_usd_per_kw_month", USD_CENTS),
+    ("Curtailment share", "curtailment_share", PERCENT),
+    ("Curtailment credit (USD/MWh)", "curtailment_credit_usd_per_mwh", USD_CENTS),
+    ("Notes", "notes", None),
+)
+MODEL_COLUMNS: tuple[Column, ...] = (
+    ("Name", "name", None),
+    ("Maker", "maker", None),
+    ("Hashrate (TH/s)", "hashrate_th", DECIMAL),
+    ("Power (W)", "power_w", COUNT),
+    ("Cooling", "cooling", None),
+    ("Source", "source", None),
+)
+
+# Excel's limit on the text of one cell.
+MAX_CELL_TEXT = 32_767
 
 INPUT_FONT = Font(name="Calibri", size=11, color="1F4E9E")
 BOLD = Font(name="Calibri", size=11, bold=True)
@@ -232,6 +267,11 @@ def _input(ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None) -> WriteO
     if isinstance(value, str):
         return _text(ws, value, font=INPUT_FONT)
     return _cell(ws, value, fmt, font=INPUT_FONT)
+
+
+def _inputs(ws: WriteOnlyWorksheet, item: Any, columns: Sequence[Column]) -> list[WriteOnlyCell]:
+    """The input cells of one table row: each field of `item` in its number format."""
+    return [_input(ws, getattr(item, field), fmt) for _header, field, fmt in columns]
 
 
 def _header(ws: WriteOnlyWorksheet, labels: Sequence[str]) -> list[WriteOnlyCell]:
@@ -561,22 +601,7 @@ class _Writer:
         ws.append([_text(ws, "Blue cells are inputs. Months are the first day of the month.")])
         ws.append(_header(ws, FLEET_HEADER))
         for r in self.project.fleet:
-            ws.append(
-                [
-                    _input(ws, r.name),
-                    _input(ws, r.model),
-                    _input(ws, r.site),
-                    _input(ws, r.count, COUNT),
-                    _input(ws, r.unit_price_usd, USD_CENTS),
-                    _input(ws, r.purchase_month, MONTH),
-                    _input(ws, r.online_month, MONTH),
-                    _input(ws, r.retire_month, MONTH),
-                    _input(ws, r.resale_usd_per_unit, USD_CENTS),
-                    _input(ws, r.terminal_value_usd_per_unit, USD_CENTS),
-                    _input(ws, r.degradation_per_year, PERCENT),
-                    _input(ws, r.notes),
-                ]
-            )
+            ws.append(_inputs(ws, r, FLEET_COLUMNS))
 
     def sites(self) -> None:
         ws = self.sheet("Sites", 3 + self.shape.sites, 19)
@@ -589,16 +614,7 @@ class _Writer:
             _header(
                 ws,
                 (
-                    "Name",
-                    "Contract",
-                    "Capacity (MW)",
-                    "Cooling overhead",
-                    "Uptime",
-                    "Fixed opex (USD/month)",
-                    "Maintenance (USD/rig-month)",
-                    "Infrastructure capex (USD)",
-                    "Infrastructure capex month",
-                    "Notes",
+                    *(header for header, _field, _fmt in SITE_COLUMNS),
                     "calc: contract #",
                     "calc: contract type",
                     "calc: effective overhead",
@@ -621,16 +637,7 @@ class _Writer:
 
             ws.append(
                 [
-                    _input(ws, s.name),
-                    _input(ws, s.contract),
-                    _input(ws, s.capacity_mw, DECIMAL),
-                    _input(ws, s.overhead, "0.000"),
-                    _input(ws, s.uptime, PERCENT),
-                    _input(ws, s.fixed_opex_usd_per_month, USD),
-                    _input(ws, s.maintenance_usd_per_rig_month, USD_CENTS),
-                    _input(ws, s.infrastructure_capex_usd, USD),
-                    _input(ws, s.infrastructure_capex_month, MONTH),
-                    _input(ws, s.notes),
+                    *_inputs(ws, s, SITE_COLUMNS),
                     _cell(ws, f"=MATCH(B{row},{contracts},0)", fill=CALC_FILL),
                     _cell(ws, f"={lookup('B')}", fill=CALC_FILL),
                     _cell(ws, f'=IF(L{row}="hosting",1,D{row})', "0.000", fill=CALC_FILL),
@@ -665,70 +672,22 @@ class _Writer:
                 )
             ]
         )
-        ws.append(
-            _header(
-                ws,
-                (
-                    "Name",
-                    "Type",
-                    "Price (USD/kWh)",
-                    "Escalator (per year)",
-                    "Adder (USD/kWh)",
-                    "Demand charge (USD/kW-month)",
-                    "Curtailment share",
-                    "Curtailment credit (USD/MWh)",
-                    "Notes",
-                ),
-            )
-        )
+        ws.append(_header(ws, [header for header, _field, _fmt in CONTRACT_COLUMNS]))
         for c in self.project.contracts:
-            ws.append(
-                [
-                    _input(ws, c.name),
-                    _input(ws, c.type),
-                    _input(ws, c.price_usd_per_kwh, KWH),
-                    _input(ws, c.escalator_per_year, PERCENT),
-                    _input(ws, c.adder_usd_per_kwh, KWH),
-                    _input(ws, c.demand_charge_usd_per_kw_month, USD_CENTS),
-                    _input(ws, c.curtailment_share, PERCENT),
-                    _input(ws, c.curtailment_credit_usd_per_mwh, USD_CENTS),
-                    _input(ws, c.notes),
-                ]
-            )
+            ws.append(_inputs(ws, c, CONTRACT_COLUMNS))
 
     def models(self) -> None:
         ws = self.sheet("Models", 3 + self.shape.models, 7)
-        _widths(ws, (26, 14, 12, 12, 12, 10, 40))
+        _widths(ws, (26, 14, 12, 12, 10, 40, 12))
         ws.freeze_panes = "B4"
         ws.append(_title(ws, "Rig models"))
         ws.append([_text(ws, "The project's catalog.")])
         ws.append(
-            _header(
-                ws,
-                (
-                    "Name",
-                    "Maker",
-                    "Hashrate (TH/s)",
-                    "Power (W)",
-                    "Efficiency (J/TH)",
-                    "Cooling",
-                    "Source",
-                ),
-            )
+            _header(ws, [*(header for header, _field, _fmt in MODEL_COLUMNS), "Efficiency (J/TH)"])
         )
         for i, m in enumerate(self.project.catalog):
             row = TABLE_FIRST_ROW + i
-            ws.append(
-                [
-                    _input(ws, m.name),
-                    _input(ws, m.maker),
-                    _input(ws, m.hashrate_th, DECIMAL),
-                    _input(ws, m.power_w, COUNT),
-                    _cell(ws, f"=D{row}/C{row}", DECIMAL),
-                    _input(ws, m.cooling),
-                    _input(ws, m.source),
-                ]
-            )
+            ws.append([*_inputs(ws, m, MODEL_COLUMNS), _cell(ws, f"=D{row}/C{row}", DECIMAL)])
 
     # ---------------------------------------------------------------- results
 
@@ -1455,36 +1414,34 @@ class _Writer:
         anchor = 7 + len(rows) + 2
         monthly_ws = self.wb["Monthly"]
         categories = Reference(monthly_ws, min_col=1, min_row=2, max_row=last)
-        bars = BarChart()
-        bars.title = "Monthly free cash flow (USD)"
-        bars.y_axis.title = "USD"
-        bars.y_axis.numFmt = "#,##0"
-        bars.add_data(
-            Reference(monthly_ws, min_col=19, min_row=1, max_row=last), titles_from_data=True
+        charts = (
+            (
+                BarChart(),
+                "Monthly free cash flow (USD)",
+                MONTHLY_HEADER.index("Free cash flow (USD)"),
+            ),
+            (
+                LineChart(),
+                "Cumulative free cash flow (USD)",
+                MONTHLY_HEADER.index("Cumulative FCF (USD)"),
+            ),
         )
-        bars.set_categories(categories)
-        bars.x_axis.number_format = "mmm yyyy"
-        bars.x_axis.tickLblPos = "low"  # month labels below the plot, not across the bars
-        bars.x_axis.delete = False
-        bars.y_axis.delete = False
-        bars.legend = None
-        bars.height, bars.width = 8, 24
-        ws.add_chart(bars, f"A{anchor}")
-        line = LineChart()
-        line.title = "Cumulative free cash flow (USD)"
-        line.y_axis.title = "USD"
-        line.y_axis.numFmt = "#,##0"
-        line.add_data(
-            Reference(monthly_ws, min_col=20, min_row=1, max_row=last), titles_from_data=True
-        )
-        line.set_categories(categories)
-        line.x_axis.number_format = "mmm yyyy"
-        line.x_axis.tickLblPos = "low"  # month labels below the plot, not across the bars
-        line.x_axis.delete = False
-        line.y_axis.delete = False
-        line.legend = None
-        line.height, line.width = 8, 24
-        ws.add_chart(line, f"A{anchor + 17}")
+        for n, (chart, title, column) in enumerate(charts):
+            chart.title = title
+            chart.y_axis.title = "USD"
+            chart.y_axis.numFmt = "#,##0"
+            chart.add_data(
+                Reference(monthly_ws, min_col=column + 1, min_row=1, max_row=last),
+                titles_from_data=True,
+            )
+            chart.set_categories(categories)
+            chart.x_axis.number_format = "mmm yyyy"
+            chart.x_axis.tickLblPos = "low"  # month labels below the plot, not across it
+            chart.x_axis.delete = False
+            chart.y_axis.delete = False
+            chart.legend = None
+            chart.height, chart.width = 8, 24
+            ws.add_chart(chart, f"A{anchor + 17 * n}")
 
     def fleet_sums(self) -> dict[str, str]:
         last = self.shape.months + 1

@@ -37,7 +37,7 @@ from planner.domain.project import (
 )
 from planner.engine import Results, run
 from planner.engine import metrics as m
-from planner.engine.model import compute
+from planner.engine.model import SERIES_FIELDS, compute
 from planner.io.project_file import load_project
 from planner.io.report import monthly_columns
 from planner.io.resources import sample_project_path
@@ -52,6 +52,28 @@ if SOFFICE is None:
             "apt-get install libreoffice-calc-nogui"
         )
     pytest.skip("LibreOffice (soffice) is not installed", allow_module_level=True)
+
+
+def recalculate(paths: list[Path], out: Path, profile: Path) -> None:
+    """Open each workbook in LibreOffice (which computes every formula) and save it to
+    `out` with the computed values, as Excel would."""
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            *map(str, paths),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+
 
 REL = 1e-9
 ABS = 1e-6
@@ -291,28 +313,12 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[An
     folder = tmp_path_factory.mktemp("recalc")
     out = folder / "out"
     cases = _cases()
-    paths = []
+    paths: list[Path] = []
     for key, (project, scenario) in cases.items():
         path = folder / f"{key}.xlsx"
         export_workbook(project, path, scenario=scenario)
-        paths.append(str(path))
-    profile = (folder / "profile").as_uri()
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            *paths,
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+        paths.append(path)
+    recalculate(paths, out, folder / "profile")
     books = {}
     for key, (project, scenario) in cases.items():
         book = load_workbook(out / f"{key}.xlsx", data_only=True)
@@ -382,19 +388,7 @@ def test_monthly_by_site_equals_engine(recalculated: dict[str, Any], case: str) 
     book, results = recalculated[case]
     sheet = book["Monthly by site"]
     months = results.inputs.months
-    fields = [
-        "btc_mined",
-        "revenue_usd",
-        "curtailment_credit_usd",
-        "power_cost_usd",
-        "opex_usd",
-        "ebitda_usd",
-        "capex_usd",
-        "depreciation_usd",
-        "tax_usd",
-        "resale_usd",
-        "free_cash_flow_usd",
-    ]
+    fields = [f for f in SERIES_FIELDS if f != "energy_kwh"]  # sheet order: E to O
     check = Checker()
     for s, name in enumerate(results.inputs.site_names):
         cumulative = np.cumsum(results.sites.free_cash_flow_usd[s])
@@ -512,23 +506,7 @@ def test_changing_an_input_in_excel_moves_the_answers(
     sheet, ref = next(book.defined_names["BtcPriceGrowth"].destinations)
     book[sheet][ref.replace("$", "")].value = 0.8
     book.save(path)
-    profile = (tmp_path / "profile").as_uri()
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(tmp_path / "out"),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    recalculate([path], tmp_path / "out", tmp_path / "profile")
     values = load_workbook(tmp_path / "out" / "edited.xlsx", data_only=True)["Summary"]
     scenario = sample.scenario().model_copy(update={"btc_price_growth_per_year": 0.8})
     edited = sample.model_copy(

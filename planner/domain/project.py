@@ -167,6 +167,42 @@ class FinanceSettings(_Entity):
     auto_shutdown: Annotated[bool, Strict()] = True
 
 
+class ConversionPlan(_Entity):
+    """Converting a site, or a share of its MW, from mining to an AI/HPC lease.
+
+    Mining runs until `start_month`; the rigs of the converted share are sold then; the
+    build capex (USD per MW of critical IT) is spread over the construction months; rent
+    (USD per kW of IT a month, escalating each lease year, ramping up over `ramp_months`)
+    runs from the end of construction for the lease term. NOI is rent x `noi_margin`, or
+    rent - `opex_usd_per_month` when that is set. Without power pass-through the landlord
+    pays IT kW x PUE at the site's contract price. Defaults follow the public deals in
+    resources/hpc_deals.md. See docs/model-notes.md for every convention.
+    """
+
+    site: Name
+    enabled: Annotated[bool, Strict()] = True
+    share: Fraction = 1.0
+    start_month: Month
+    construction_months: Annotated[Whole, Field(ge=0, le=120)] = 12
+    ai_pue: Annotated[float, _lenient("number"), Field(ge=1, le=3)] = 1.3
+    it_mw: Annotated[float, _lenient("number"), Field(gt=0)] | None = None
+    capex_usd_per_mw_it: Annotated[Usd, Field(ge=0)] = 9_000_000.0
+    rent_usd_per_kw_month: Annotated[Usd, Field(ge=0)] = 150.0
+    rent_escalator_per_year: SmallRate = 0.03
+    lease_term_years: Annotated[float, _lenient("number"), Field(gt=0, le=50)] = 15.0
+    ramp_months: Annotated[Whole, Field(ge=0, le=120)] = 0
+    noi_margin: Fraction = 0.85
+    opex_usd_per_month: Annotated[Usd, Field(ge=0)] | None = None
+    power_pass_through: Annotated[bool, Strict()] = True
+    rig_resale_usd_per_th: Annotated[Usd, Field(ge=0)] | None = None
+    mining_site_value_usd_per_mw: Annotated[Usd, Field(ge=0)] = 400_000.0
+    cap_rate: Annotated[float, _lenient("fraction"), Field(gt=0, le=1)] = 0.075
+    loan_to_cost: Annotated[Fraction, Field(le=0.95)] = 0.0
+    loan_rate_per_year: Annotated[SmallRate, Field(ge=0)] = 0.08
+    loan_term_years: Annotated[float, _lenient("number"), Field(gt=0, le=50)] = 10.0
+    notes: str = ""
+
+
 class Project(_Entity):
     """Everything one planning file holds."""
 
@@ -180,6 +216,7 @@ class Project(_Entity):
     sites: list[Site] = Field(default_factory=list)
     catalog: list[RigModel] = Field(default_factory=list)
     fleet: list[FleetRow] = Field(default_factory=list)
+    conversions: list[ConversionPlan] = Field(default_factory=list)
 
     def scenario(self, name: str | None = None) -> Scenario:
         """The scenario called `name`, or the active one; KeyError when there is none."""

@@ -90,16 +90,19 @@ def problems_from_pydantic(error: ValidationError, prefix: Sequence[Any] = ()) -
     return [Problem(format_path([*prefix, *e["loc"]]), describe_error(e)) for e in error.errors()]
 
 
-def _duplicates(names: Sequence[str | None], field: str) -> Iterable[Problem]:
+def _duplicates(
+    names: Sequence[str | None], field: str, key_field: str = "name"
+) -> Iterable[Problem]:
     first_seen: dict[str, int] = {}
+    what = "name" if key_field == "name" else f"plan for {key_field}"
     for index, name in enumerate(names):
-        if name is None:
+        if not name:
             continue
         key = name.strip().casefold()
         if key in first_seen:
             yield Problem(
-                f"{field}[{index}].name",
-                f"duplicate name {name.strip()!r} (also {field}[{first_seen[key]}])",
+                f"{field}[{index}].{key_field}",
+                f"duplicate {what} {name.strip()!r} (also {field}[{first_seen[key]}])",
             )
         else:
             first_seen[key] = index
@@ -205,7 +208,55 @@ def cross_check(data: Mapping[str, Any] | Project) -> list[Problem]:
                 Problem(f"{section}[{index}].{field}", message)
                 for field, message in item_problems(section, item, names)
             )
+    plans = _items(data, "conversions")
+    problems.extend(_duplicates([_text(i, "site") for i in plans], "conversions", "site"))
+    horizon = _horizon(data)
+    for index, item in enumerate(plans):
+        problems.extend(
+            Problem(f"conversions[{index}].{field}", message)
+            for field, message in conversion_problems(item, names, horizon)
+        )
     return problems
+
+
+def _horizon(data: Mapping[str, Any]) -> tuple[date, date] | None:
+    """First and last month of the active scenario's horizon, when both can be read."""
+    active = data.get("active_scenario")
+    scenario = next(
+        (s for s in _items(data, "scenarios") if _text(s, "name") == str(active).strip()), None
+    )
+    finance = data.get("finance") if isinstance(data.get("finance"), Mapping) else {}
+    start = _month(scenario, "start_month") if scenario is not None else None
+    try:
+        months = int(finance.get("horizon_months", 60))  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        return None
+    if start is None or months < 1:
+        return None
+    end_index = start.year * 12 + start.month - 1 + months - 1
+    return start, date(end_index // 12, end_index % 12 + 1, 1)
+
+
+def conversion_problems(
+    item: Mapping[str, Any], names: Mapping[str, set[str]], horizon: tuple[date, date] | None
+) -> list[tuple[str, str]]:
+    """(field, message) for one AI/HPC conversion plan: its site, its start month."""
+    found: list[tuple[str, str]] = []
+    site_name = _text(item, "site")
+    if site_name and site_name not in names["sites"]:
+        found.append(("site", f"unknown site {site_name!r}"))
+    start = _month(item, "start_month")
+    if start is not None and horizon is not None:
+        first, last = horizon
+        if start > last:
+            found.append(
+                (
+                    "start_month",
+                    f"must be inside the horizon ({first:%Y-%m} to {last:%Y-%m}), "
+                    f"got {start:%Y-%m}",
+                )
+            )
+    return found
 
 
 def _as_written(problem: Problem, version: Any) -> Problem | None:

@@ -1,0 +1,450 @@
+"""AI/HPC conversion of a site: keep mining, convert, or convert a share.
+
+For each site with an enabled ConversionPlan, three monthly cash-flow streams over the
+same horizon, before tax (the fleet's tax depends on every site, so the options are
+compared on the site's cash flows before it, as project finance compares them):
+
+- keep mining: the site's EBITDA - capex + resale from the engine, plus the site's value
+  as a powered mining site (USD per MW of capacity) at the end of the horizon;
+- convert (the whole site): the same until the conversion start month; then the rigs
+  are sold, the build capex is spent evenly over the construction months, rent runs
+  from the end of construction for the lease term (ramping up linearly, escalating each
+  lease year), NOI is kept, the landlord pays power and demand charges unless power is
+  passed through, an optional loan is drawn with the capex (interest only during
+  construction, then level monthly payments; the balance is repaid at the horizon), and
+  the last month adds the data centre's value: a year of stabilized NOI over the cap
+  rate, less any build capex still to spend;
+- partial: (1 - share) x keep mining + share x convert.
+
+docs/model-notes.md records each convention.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import numpy as np
+from scipy.optimize import brentq
+
+from planner.domain.months import months_between
+from planner.domain.project import ConversionPlan, Project
+from planner.engine import metrics
+from planner.engine.inputs import EngineInputs
+from planner.engine.model import HOURS_PER_DAY, Results, compute
+
+RENT_SEARCH_MAX = 100_000.0  # USD per kW-month: the breakeven rent is searched below this
+MULTIPLE_MIN, MULTIPLE_MAX = 1.0 / 1024.0, 1024.0
+
+
+@dataclass(frozen=True)
+class ConvertParts:
+    """The convert case's monthly components in USD, for the whole site converted."""
+
+    mining: np.ndarray  # the site's mining cash flow, before the start month only
+    rig_sale: np.ndarray
+    capex: np.ndarray
+    loan_draw: np.ndarray
+    rent: np.ndarray
+    noi: np.ndarray  # rent less the operating costs (before the landlord's power)
+    power: np.ndarray  # the landlord's power and demand charges (0 with pass-through)
+    interest: np.ndarray
+    principal: np.ndarray
+    terminal: np.ndarray
+
+    def total(self) -> np.ndarray:
+        """Cash flow of each month: the sum of the parts with their signs."""
+        return (
+            self.mining
+            + self.rig_sale
+            - self.capex
+            + self.loan_draw
+            + self.noi
+            - self.power
+            - self.interest
+            - self.principal
+            + self.terminal
+        )
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """What a conversion plan is computed against: the site under one scenario."""
+
+    months: int
+    start_index: int
+    hours: np.ndarray  # hours in each month
+    price_usd_per_kwh: np.ndarray  # the site's contract price in each month
+    demand_usd_per_month: float
+    capacity_mw: float
+    mining: np.ndarray  # the site's mining cash flow before tax (no site value added)
+    rig_sale_usd: float  # the rigs owned at the start month, sold then
+    discount_rate_per_year: float
+
+
+def it_mw_of(plan: ConversionPlan, capacity_mw: float) -> float:
+    """Critical IT MW when the whole site converts: the plan's figure or gross MW / PUE."""
+    return plan.it_mw if plan.it_mw is not None else capacity_mw / plan.ai_pue
+
+
+def keep_flows(plan: ConversionPlan, ctx: SiteContext) -> np.ndarray:
+    """Keep mining: the site's mining cash flow plus its value as a mining site at the end."""
+    flows = ctx.mining.copy()
+    flows[-1] += plan.mining_site_value_usd_per_mw * ctx.capacity_mw
+    return flows
+
+
+def convert_parts(
+    plan: ConversionPlan, ctx: SiteContext, rent_usd_per_kw_month: float | None = None
+) -> ConvertParts:
+    """The convert case (whole site) month by month; `rent` overrides the plan's rent."""
+    h = ctx.months
+    start = ctx.start_index
+    t = np.arange(h)
+    rent_rate = (
+        plan.rent_usd_per_kw_month if rent_usd_per_kw_month is None else rent_usd_per_kw_month
+    )
+    it_kw = it_mw_of(plan, ctx.capacity_mw) * 1000.0
+
+    mining = np.where(t < start, ctx.mining, 0.0)
+    rig_sale = np.zeros(h)
+    rig_sale[start] = ctx.rig_sale_usd
+
+    build = plan.construction_months
+    capex_total = it_kw / 1000.0 * plan.capex_usd_per_mw_it
+    capex = np.zeros(h)
+    if build == 0:
+        capex[start] = capex_total
+        beyond = 0.0
+    else:
+        spending = (t >= start) & (t < start + build)
+        capex[spending] = capex_total / build
+        beyond = capex_total / build * max(0, start + build - h)
+
+    lease_start = start + build
+    lease_months = round(plan.lease_term_years * 12)
+    k = t - lease_start
+    leased = (k >= 0) & (k < lease_months)
+    ramp = plan.ramp_months
+    occupancy = np.where(leased, np.minimum(1.0, (k + 1) / ramp) if ramp > 0 else 1.0, 0.0)
+    level = (1.0 + plan.rent_escalator_per_year) ** np.floor(np.maximum(k, 0) / 12.0)
+    full_rent = it_kw * rent_rate * level  # a month's rent at full occupancy
+    rent = full_rent * occupancy
+    if plan.opex_usd_per_month is None:
+        noi = rent * plan.noi_margin
+        full_noi = full_rent * plan.noi_margin
+    else:
+        noi = np.where(leased, rent - plan.opex_usd_per_month, 0.0)
+        full_noi = full_rent - plan.opex_usd_per_month
+    power = np.zeros(h)
+    full_power = np.zeros(h)
+    if not plan.power_pass_through:
+        energy_usd_per_kw = ctx.hours * ctx.price_usd_per_kwh * plan.ai_pue
+        power = it_kw * occupancy * energy_usd_per_kw + np.where(
+            t >= start, ctx.demand_usd_per_month, 0.0
+        )
+        full_power = it_kw * energy_usd_per_kw + ctx.demand_usd_per_month
+
+    # The data centre's value at the end of the horizon, if its lease runs on from there.
+    terminal = np.zeros(h)
+    last = h - 1
+    if lease_start + lease_months > last:
+        stabilized = 12.0 * (full_noi[last] - full_power[last])
+        terminal[last] = stabilized / plan.cap_rate - beyond
+
+    loan_draw = capex * plan.loan_to_cost
+    interest = np.zeros(h)
+    principal = np.zeros(h)
+    if plan.loan_to_cost > 0 and capex_total > 0:
+        monthly = (1.0 + plan.loan_rate_per_year) ** (1.0 / 12.0) - 1.0
+        term = max(1, round(plan.loan_term_years * 12))
+        balance = 0.0
+        payment = 0.0
+        for month in range(start, h):
+            interest[month] = balance * monthly
+            if month >= lease_start and balance > 0:
+                if payment == 0.0:
+                    payment = (
+                        balance * monthly / (1.0 - (1.0 + monthly) ** -term)
+                        if monthly > 0
+                        else balance / term
+                    )
+                principal[month] = min(balance, payment - interest[month])
+            balance += loan_draw[month] - principal[month]
+        principal[last] += balance  # repaid at the end of the horizon
+    return ConvertParts(
+        mining=mining,
+        rig_sale=rig_sale,
+        capex=capex,
+        loan_draw=loan_draw,
+        rent=rent,
+        noi=noi,
+        power=power,
+        interest=interest,
+        principal=principal,
+        terminal=terminal,
+    )
+
+
+def npv_gap(plan: ConversionPlan, ctx: SiteContext, rent: float | None = None) -> float:
+    """Convert NPV - keep-mining NPV for the whole site."""
+    flows = np.vstack((convert_parts(plan, ctx, rent).total(), keep_flows(plan, ctx)))
+    npv = metrics.npv(flows, ctx.discount_rate_per_year)
+    return float(npv[0] - npv[1])
+
+
+@dataclass(frozen=True)
+class SiteConversion:
+    """One site's options side by side, and the answers about them."""
+
+    site: str
+    site_index: int
+    plan: ConversionPlan
+    context: SiteContext
+    keep: np.ndarray
+    parts: ConvertParts
+    breakeven_btc_price_multiple: float = math.nan  # NaN: not solved or none in range
+
+    @property
+    def start_index(self) -> int:
+        return self.context.start_index
+
+    @property
+    def lease_start_index(self) -> int:
+        return self.context.start_index + self.plan.construction_months
+
+    @property
+    def it_mw(self) -> float:
+        return it_mw_of(self.plan, self.context.capacity_mw)
+
+    @cached_property
+    def convert(self) -> np.ndarray:
+        return self.parts.total()
+
+    @cached_property
+    def partial(self) -> np.ndarray:
+        share = self.plan.share
+        return (1.0 - share) * self.keep + share * self.convert
+
+    @cached_property
+    def flows(self) -> np.ndarray:
+        """Keep, convert and partial as a 3 x H array."""
+        return np.vstack((self.keep, self.convert, self.partial))
+
+    @cached_property
+    def npv_usd(self) -> np.ndarray:
+        return metrics.npv(self.flows, self.context.discount_rate_per_year)
+
+    @cached_property
+    def payback(self) -> metrics.Payback:
+        return metrics.payback(self.flows)
+
+    @cached_property
+    def irr_annual(self) -> np.ndarray:
+        return metrics.irr_annual_many(self.flows, self.payback.status != metrics.NEVER_NEGATIVE)
+
+    @property
+    def keep_npv_usd(self) -> float:
+        return float(self.npv_usd[0])
+
+    @property
+    def convert_npv_usd(self) -> float:
+        return float(self.npv_usd[1])
+
+    @property
+    def partial_npv_usd(self) -> float:
+        return float(self.npv_usd[2])
+
+    @property
+    def npv_gain_usd(self) -> float:
+        """What converting the whole site adds to its NPV (negative: converting loses)."""
+        return self.convert_npv_usd - self.keep_npv_usd
+
+    @cached_property
+    def peak_funding_usd(self) -> float:
+        """The convert case's most negative cumulative cash, as a positive amount."""
+        return float(max(0.0, -float(np.cumsum(self.convert).min())))
+
+    @cached_property
+    def crossover_month(self) -> int:
+        """First month, from the start month on, in which the convert case's cumulative
+        cash is back at or above keep mining's after falling below it; -1: never."""
+        gap = np.cumsum(self.convert) - np.cumsum(self.keep)
+        below = np.flatnonzero(gap[self.start_index :] < 0)
+        if below.size == 0:
+            return -1
+        first_below = self.start_index + int(below[0])
+        back = np.flatnonzero(gap[first_below:] >= 0)
+        return first_below + int(back[0]) if back.size else -1
+
+    @cached_property
+    def breakeven_rent_usd_per_kw_month(self) -> float:
+        """The rent at which converting the whole site matches keep mining's NPV; NaN when
+        no rent from 0 to 100,000 USD per kW-month does. Solved by brentq to 1e-7."""
+        low = npv_gap(self.plan, self.context, 0.0)
+        high = npv_gap(self.plan, self.context, RENT_SEARCH_MAX)
+        if low == 0.0:
+            return 0.0
+        if low > 0 or high < 0:
+            return math.nan
+        return float(
+            brentq(
+                lambda rent: npv_gap(self.plan, self.context, rent),
+                0.0,
+                RENT_SEARCH_MAX,
+                xtol=1e-9,
+                rtol=1e-14,
+                maxiter=200,
+            )
+        )
+
+    def npv_gap_at_rents(self, rents: np.ndarray) -> np.ndarray:
+        """Convert - keep NPV at each rent (USD per kW-month)."""
+        return np.array([npv_gap(self.plan, self.context, float(r)) for r in rents])
+
+
+# ------------------------------------------------------------------ building the analysis
+
+
+def site_mining_flows(inputs: EngineInputs, site_index: int, multiple: float = 1.0) -> np.ndarray:
+    """The site's mining cash flow before tax (EBITDA - capex + resale), with the BTC
+    price path scaled by `multiple`; computed on the site's rows only."""
+    mask = inputs.site_idx == site_index
+    rows: dict[str, object] = {
+        name: getattr(inputs, name)[mask]
+        for name in (
+            "count",
+            "hashrate_th",
+            "power_w",
+            "unit_price_usd",
+            "purchase_idx",
+            "online_idx",
+            "retire_idx",
+            "resale_usd_per_unit",
+            "terminal_value_usd_per_unit",
+            "degradation_per_year",
+            "site_idx",
+        )
+    }
+    for name in ("row_names", "row_models", "row_sites"):
+        rows[name] = tuple(v for v, keep in zip(getattr(inputs, name), mask, strict=True) if keep)
+    subset = replace(inputs, btc_price_usd=inputs.btc_price_usd * multiple, **rows)  # type: ignore[arg-type]
+    sites = compute(subset).sites
+    return sites.ebitda_usd[site_index] - sites.capex_usd[site_index] + sites.resale_usd[site_index]
+
+
+def _rig_sale_usd(inputs: EngineInputs, site_index: int, plan: ConversionPlan, start: int) -> float:
+    owned = (
+        (inputs.site_idx == site_index)
+        & (inputs.purchase_idx < start)
+        & (inputs.retire_idx >= start)
+    )
+    if plan.rig_resale_usd_per_th is not None:
+        per_rig = plan.rig_resale_usd_per_th * inputs.hashrate_th
+    else:
+        per_rig = inputs.resale_usd_per_unit
+    return float((inputs.count * per_rig)[owned].sum())
+
+
+@dataclass(frozen=True)
+class ConversionAnalysis:
+    """Every enabled plan's site, ranked by the NPV that converting adds."""
+
+    sites: tuple[SiteConversion, ...]
+    skipped: tuple[str, ...]  # plans not analysed, and why
+
+    def ranked(self) -> list[SiteConversion]:
+        return sorted(self.sites, key=lambda s: s.npv_gain_usd, reverse=True)
+
+
+def analyse_conversions(
+    project: Project, results: Results, solve_btc_multiple: bool = True
+) -> ConversionAnalysis:
+    """The conversion analysis of every enabled plan under the results' scenario."""
+    inputs = results.inputs
+    months = inputs.months
+    hours = HOURS_PER_DAY * inputs.timeline.days
+    site_pos = {name: i for i, name in enumerate(inputs.site_names)}
+    found: list[SiteConversion] = []
+    skipped: list[str] = []
+    for plan in project.conversions:
+        if not plan.enabled:
+            continue
+        s = site_pos.get(plan.site)
+        if s is None:
+            skipped.append(f"{plan.site}: unknown site")
+            continue
+        start = months_between(inputs.start_month, plan.start_month)
+        if start >= months:
+            skipped.append(
+                f"{plan.site}: the conversion starts {plan.start_month:%Y-%m}, after the horizon"
+            )
+            continue
+        start = max(start, 0)
+        mining = (
+            results.sites.ebitda_usd[s] - results.sites.capex_usd[s] + results.sites.resale_usd[s]
+        )
+        contract = int(inputs.site_contract_idx[s])
+        ctx = SiteContext(
+            months=months,
+            start_index=start,
+            hours=hours,
+            price_usd_per_kwh=inputs.contract_price_usd_per_kwh[contract],
+            demand_usd_per_month=float(inputs.site_demand_charge_usd_per_month[s]),
+            capacity_mw=float(inputs.site_capacity_mw[s]),
+            mining=mining,
+            rig_sale_usd=_rig_sale_usd(inputs, s, plan, start),
+            discount_rate_per_year=inputs.discount_rate_per_year,
+        )
+        multiple = (
+            breakeven_btc_price_multiple(plan, ctx, inputs, s) if solve_btc_multiple else math.nan
+        )
+        found.append(
+            SiteConversion(
+                site=plan.site,
+                site_index=s,
+                plan=plan,
+                context=ctx,
+                keep=keep_flows(plan, ctx),
+                parts=convert_parts(plan, ctx),
+                breakeven_btc_price_multiple=multiple,
+            )
+        )
+    return ConversionAnalysis(sites=tuple(found), skipped=tuple(skipped))
+
+
+def npv_gap_at_multiple(
+    plan: ConversionPlan, ctx: SiteContext, inputs: EngineInputs, site_index: int, multiple: float
+) -> float:
+    """Keep-mining NPV - convert NPV with the BTC price path scaled by `multiple`."""
+    mining = site_mining_flows(inputs, site_index, multiple)
+    return -npv_gap(plan, replace(ctx, mining=mining))
+
+
+def breakeven_btc_price_multiple(
+    plan: ConversionPlan, ctx: SiteContext, inputs: EngineInputs, site_index: int
+) -> float:
+    """The factor on the scenario's BTC price path at which keep mining's NPV equals the
+    whole site converted; NaN when none lies between 1/1024 and 1024."""
+
+    def gap(multiple: float) -> float:
+        return npv_gap_at_multiple(plan, ctx, inputs, site_index, multiple)
+
+    at_one = gap(1.0)
+    if at_one == 0.0:
+        return 1.0
+    # Keep mining gains on converting as the price rises: look down when it already wins.
+    step = 0.5 if at_one > 0 else 2.0
+    low, high = 1.0, 1.0
+    value = at_one
+    while (value > 0) == (at_one > 0):
+        nxt = (low if step < 1 else high) * step
+        if not MULTIPLE_MIN <= nxt <= MULTIPLE_MAX:
+            return math.nan
+        value = gap(nxt)
+        if step < 1:
+            high, low = low, nxt
+        else:
+            low, high = high, nxt
+    return float(brentq(gap, low, high, xtol=1e-12, rtol=1e-10, maxiter=200))

@@ -1,0 +1,263 @@
+"""AI/HPC conversion: a 100 MW site worked by hand, breakevens, partial shares, errors."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pytest
+
+from planner.domain.errors import ProjectValidationError
+from planner.domain.project import ConversionPlan, FleetRow, Project
+from planner.domain.validation import validate_project
+from planner.engine import run
+from planner.engine.hpc import analyse_conversions, site_mining_flows
+from tests.engine.conftest import make_project
+
+GROSS_MW = 100.0
+PUE = 1.3
+IT_MW = GROSS_MW / PUE
+CAPEX_PER_MW_IT = 9_000_000.0
+RENT = 150.0
+NOI = 0.85
+START = 2  # the conversion starts in month 2 (2027-08): two months of mining first
+RIGS = 27_000
+RESALE = 500.0
+SITE_VALUE_PER_MW = 400_000.0
+CAP_RATE = 0.075
+
+
+def hand_project(**plan_fields: object) -> Project:
+    """One 100 MW site mining with 27,000 S21 bought before the horizon, and its plan."""
+    project = make_project(
+        fleet=[
+            {
+                "model": "S21",
+                "count": RIGS,
+                "unit_price_usd": 3_000,
+                "purchase_month": "2026-01",
+                "resale_usd_per_unit": RESALE,
+                "terminal_value_usd_per_unit": 800,
+            }
+        ],
+        site={"capacity_mw": GROSS_MW, "fixed_opex_usd_per_month": 50_000},
+        finance={"horizon_months": 60, "discount_rate_per_year": 0.10},
+    )
+    fields: dict[str, object] = {
+        "site": "Site",
+        "start_month": date(2027, 8, 1),
+        "construction_months": 12,
+        "ai_pue": PUE,
+        "capex_usd_per_mw_it": CAPEX_PER_MW_IT,
+        "rent_usd_per_kw_month": RENT,
+        "rent_escalator_per_year": 0.03,
+        "lease_term_years": 15,
+        "noi_margin": NOI,
+        "mining_site_value_usd_per_mw": SITE_VALUE_PER_MW,
+        "cap_rate": CAP_RATE,
+        **plan_fields,
+    }
+    return project.model_copy(update={"conversions": [ConversionPlan(**fields)]})
+
+
+def discounted(flows: list[float], rate: float) -> float:
+    return sum(f / (1 + rate) ** ((t + 1) / 12) for t, f in enumerate(flows))
+
+
+def test_a_100_mw_site_by_hand() -> None:
+    project = hand_project()
+    results = run(project)
+    (site,) = analyse_conversions(project, results).sites
+    sites = results.sites
+    mining = [
+        float(sites.ebitda_usd[0, t] - sites.capex_usd[0, t] + sites.resale_usd[0, t])
+        for t in range(60)
+    ]
+    it_kw = IT_MW * 1000  # 76,923.08 kW of critical IT
+    capex_month = IT_MW * CAPEX_PER_MW_IT / 12  # $57,692,307.69 a month for 12 months
+    rent_year_1 = it_kw * RENT  # $11,538,461.54 a month from month 14
+    assert capex_month == pytest.approx(57_692_307.69, abs=0.01)
+    assert rent_year_1 == pytest.approx(11_538_461.54, abs=0.01)
+    expected: list[float] = []
+    for t in range(24):
+        flow = 0.0
+        if t < START:
+            flow += mining[t]  # mining as before
+        if t == START:
+            flow += RIGS * RESALE  # the rigs are sold: $13,500,000
+        if START <= t < START + 12:
+            flow -= capex_month
+        if t >= START + 12:
+            flow += NOI * rent_year_1  # $9,807,692.31 of NOI a month
+        expected.append(flow)
+    assert site.convert[:24] == pytest.approx(expected, rel=1e-12)
+    assert site.parts.rig_sale[START] == 13_500_000
+    assert site.parts.capex[START : START + 12] == pytest.approx([capex_month] * 12, rel=1e-12)
+    assert site.parts.rent[14] == pytest.approx(rent_year_1, rel=1e-12)
+    assert site.parts.noi[14] == pytest.approx(9_807_692.31, abs=0.01)
+    # Lease year 2 (months 26-37) pays 3 % more; year 3 (38-49) 6.09 % more.
+    assert site.parts.rent[26] == pytest.approx(rent_year_1 * 1.03, rel=1e-12)
+    assert site.parts.rent[38] == pytest.approx(rent_year_1 * 1.03**2, rel=1e-12)
+    assert site.parts.mining[START:].sum() == 0  # no mining after the start month
+    # The last month: NOI plus the data centre's value, a year of NOI over the cap rate.
+    rent_year_4 = rent_year_1 * 1.03**3  # months 50-61
+    last = NOI * rent_year_4 + 12 * NOI * rent_year_4 / CAP_RATE
+    assert site.convert[59] == pytest.approx(last, rel=1e-12)
+    full = expected + [NOI * rent_year_1 * 1.03 ** ((t - 14) // 12) for t in range(24, 59)] + [last]
+    assert site.convert == pytest.approx(full, rel=1e-12)
+    # Keep mining: the site's mining cash flow and its value as a mining site at the end.
+    keep = mining[:59] + [mining[59] + SITE_VALUE_PER_MW * GROSS_MW]
+    assert site.keep == pytest.approx(keep, rel=1e-12)
+    assert site.keep_npv_usd == pytest.approx(discounted(keep, 0.10), rel=1e-12)
+    assert site.convert_npv_usd == pytest.approx(discounted(full, 0.10), rel=1e-12)
+    assert site.partial_npv_usd == pytest.approx(site.convert_npv_usd, rel=1e-12)  # share 100 %
+    # Funding: the cumulative low is at the end of construction.
+    assert site.peak_funding_usd == pytest.approx(-min(np.cumsum(full)), rel=1e-12)
+    assert np.argmin(np.cumsum(full)) == START + 11
+
+
+def test_breakeven_rent_matches_the_npvs_within_a_dollar() -> None:
+    project = hand_project()
+    (site,) = analyse_conversions(project, run(project)).sites
+    rent = site.breakeven_rent_usd_per_kw_month
+    assert 0 < rent < RENT  # converting wins at $150: the breakeven is lower
+
+    def npvs(at: float) -> tuple[float, float]:
+        plan = project.conversions[0].model_copy(update={"rent_usd_per_kw_month": at})
+        changed = project.model_copy(update={"conversions": [plan]})
+        (other,) = analyse_conversions(changed, run(changed), solve_btc_multiple=False).sites
+        return other.keep_npv_usd, other.convert_npv_usd
+
+    keep, convert = npvs(rent)
+    assert abs(convert - keep) < 1.0
+    keep, convert = npvs(rent - 0.01)
+    assert keep > convert  # below the breakeven rent mining wins
+    keep, convert = npvs(rent + 0.01)
+    assert convert > keep  # above it converting wins
+
+
+def test_breakeven_btc_price_multiple_matches_the_npvs() -> None:
+    project = hand_project()
+    (site,) = analyse_conversions(project, run(project)).sites
+    multiple = site.breakeven_btc_price_multiple
+    assert multiple > 1  # at today's prices converting wins; mining needs a higher price
+    scenario = project.scenario()
+    scaled = project.model_copy(
+        update={
+            "scenarios": [
+                scenario.model_copy(update={"btc_price_usd": scenario.btc_price_usd * multiple})
+            ]
+        }
+    )
+    (other,) = analyse_conversions(scaled, run(scaled), solve_btc_multiple=False).sites
+    assert other.keep_npv_usd == pytest.approx(other.convert_npv_usd, abs=1.0)
+
+
+def test_partial_share_blends_keep_and_convert() -> None:
+    for share, which in ((0.0, "keep"), (1.0, "convert")):
+        project = hand_project(share=share)
+        (site,) = analyse_conversions(project, run(project), solve_btc_multiple=False).sites
+        assert site.partial == pytest.approx(getattr(site, which), rel=1e-12, abs=1e-6)
+        assert site.partial_npv_usd == pytest.approx(getattr(site, f"{which}_npv_usd"), rel=1e-12)
+    project = hand_project(share=0.4)
+    (site,) = analyse_conversions(project, run(project), solve_btc_multiple=False).sites
+    assert site.partial_npv_usd == pytest.approx(
+        0.6 * site.keep_npv_usd + 0.4 * site.convert_npv_usd, rel=1e-12
+    )
+
+
+def test_site_mining_flows_on_its_rows_alone_equal_the_fleet_run() -> None:
+    project = hand_project()
+    extra = FleetRow(
+        name="Elsewhere",
+        model="S19j Pro",
+        site="Other",
+        count=500,
+        purchase_month=date(2026, 5, 1),
+    )
+    other_site = project.sites[0].model_copy(update={"name": "Other", "capacity_mw": 5})
+    project = project.model_copy(
+        update={"sites": [*project.sites, other_site], "fleet": [*project.fleet, extra]}
+    )
+    results = run(project)
+    sites = results.sites
+    whole = sites.ebitda_usd[0] - sites.capex_usd[0] + sites.resale_usd[0]
+    assert site_mining_flows(results.inputs, 0) == pytest.approx(whole, rel=1e-12)
+
+
+def test_financing_draws_with_capex_and_repays_at_the_horizon() -> None:
+    project = hand_project(loan_to_cost=0.8, loan_rate_per_year=0.09, loan_term_years=10)
+    (site,) = analyse_conversions(project, run(project), solve_btc_multiple=False).sites
+    parts = site.parts
+    assert parts.loan_draw.sum() == pytest.approx(0.8 * parts.capex.sum(), rel=1e-12)
+    monthly = 1.09 ** (1 / 12) - 1
+    assert parts.interest[START] == 0  # nothing drawn before the first month's draw
+    assert parts.interest[START + 1] == pytest.approx(parts.loan_draw[START] * monthly)
+    # Level payments from the end of construction; the balance is repaid in the last month.
+    payments = parts.interest[14:59] + parts.principal[14:59]
+    assert payments == pytest.approx([payments[0]] * 45, rel=1e-12)
+    assert parts.principal.sum() == pytest.approx(parts.loan_draw.sum(), rel=1e-9)
+    assert (
+        site.peak_funding_usd
+        < analyse_conversions(hand_project(), run(hand_project()), solve_btc_multiple=False)
+        .sites[0]
+        .peak_funding_usd
+    )
+
+
+def test_power_not_passed_through_is_paid_by_the_landlord() -> None:
+    project = hand_project(power_pass_through=False)
+    results = run(project)
+    (site,) = analyse_conversions(project, results, solve_btc_multiple=False).sites
+    hours = results.inputs.timeline.days[20] * 24
+    price = results.inputs.contract_price_usd_per_kwh[0, 20]
+    assert site.parts.power[20] == pytest.approx(IT_MW * 1000 * PUE * hours * price, rel=1e-12)
+    assert site.parts.power[1] == 0  # before the start month the site still mines
+
+
+def test_disabled_and_late_plans() -> None:
+    project = hand_project(enabled=False)
+    assert analyse_conversions(project, run(project)).sites == ()
+    project = hand_project()
+    analysis = analyse_conversions(project, run(project, horizon_months=2))
+    assert analysis.sites == ()
+    assert "after the horizon" in analysis.skipped[0]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "path", "message"),
+    [
+        ("start_month", "2032-07", "conversions[0].start_month", "must be inside the horizon"),
+        ("rent_usd_per_kw_month", -5, "conversions[0].rent_usd_per_kw_month", "must be >= 0"),
+        ("share", 1.2, "conversions[0].share", "must be <= 1"),
+        ("share", "120%", "conversions[0].share", "must be <= 1"),
+        ("site", "Nowhere", "conversions[0].site", "unknown site 'Nowhere'"),
+        ("ai_pue", 0.9, "conversions[0].ai_pue", "must be >= 1"),
+    ],
+)
+def test_invalid_plans_are_refused_with_field_names(
+    field: str, value: object, path: str, message: str
+) -> None:
+    data = hand_project().model_dump(mode="json")
+    data["conversions"][0][field] = value
+    with pytest.raises(ProjectValidationError) as caught:
+        validate_project(data)
+    shown = [str(p) for p in caught.value.problems]
+    assert any(p.startswith(path) and message in p for p in shown), shown
+
+
+def test_two_plans_for_one_site_are_refused() -> None:
+    data = hand_project().model_dump(mode="json")
+    data["conversions"].append(dict(data["conversions"][0]))
+    with pytest.raises(ProjectValidationError) as caught:
+        validate_project(data)
+    assert any("duplicate plan for site 'Site'" in str(p) for p in caught.value.problems)
+
+
+def test_no_rent_breakeven_when_converting_loses_at_any_rent_and_nan_multiple() -> None:
+    project = hand_project(capex_usd_per_mw_it=1e12)
+    (site,) = analyse_conversions(project, run(project)).sites
+    assert (
+        math.isnan(site.breakeven_rent_usd_per_kw_month) or site.breakeven_rent_usd_per_kw_month > 0
+    )

@@ -13,6 +13,7 @@ from planner.domain.months import format_month
 from planner.domain.project import Project
 from planner.engine import Results
 from planner.engine import metrics as m
+from planner.engine.hpc import ConversionAnalysis, analyse_conversions
 from planner.engine.model import Kpis
 from planner.engine.timeline import estimate_height_date
 
@@ -121,8 +122,41 @@ def monthly_columns(results: Results) -> dict[str, np.ndarray]:
     }
 
 
-def build_report(project: Project, results: Results) -> dict[str, Any]:
+def hpc_entries(analysis: ConversionAnalysis, results: Results) -> list[dict[str, Any]]:
+    """Per site with an AI/HPC plan, ranked by the NPV converting adds."""
+    out = []
+    for site in analysis.ranked():
+        irr = site.irr_annual
+        out.append(
+            {
+                "site": site.site,
+                "share": site.plan.share,
+                "start_month": format_month(site.plan.start_month),
+                "it_mw": site.it_mw,
+                "keep_npv_usd": _num(site.keep_npv_usd),
+                "convert_npv_usd": _num(site.convert_npv_usd),
+                "partial_npv_usd": _num(site.partial_npv_usd),
+                "npv_gain_usd": _num(site.npv_gain_usd),
+                "keep_irr_annual": _num(irr[0]),
+                "convert_irr_annual": _num(irr[1]),
+                "partial_irr_annual": _num(irr[2]),
+                "convert_payback_months": _num(site.payback.months[1]),
+                "convert_payback_status": _STATUS[int(site.payback.status[1])],
+                "crossover_month": _month_label(results, site.crossover_month),
+                "breakeven_rent_usd_per_kw_month": _num(site.breakeven_rent_usd_per_kw_month),
+                "breakeven_btc_price_multiple": _num(site.breakeven_btc_price_multiple),
+                "peak_funding_usd": _num(site.peak_funding_usd),
+            }
+        )
+    return out
+
+
+def build_report(
+    project: Project, results: Results, analysis: ConversionAnalysis | None = None
+) -> dict[str, Any]:
     """The machine-readable report (see README: `report --json`)."""
+    if analysis is None:
+        analysis = analyse_conversions(project, results)
     inputs = results.inputs
     tl = inputs.timeline
     height, when = next_halving(results)
@@ -183,7 +217,8 @@ def build_report(project: Project, results: Results) -> dict[str, Any]:
         "sites": sites,
         "rows": rows,
         "monthly": monthly,
-        "warnings": warnings_of(results),
+        "hpc": hpc_entries(analysis, results),
+        "warnings": warnings_of(results) + [f"AI/HPC plan {w}" for w in analysis.skipped],
     }
 
 
@@ -338,6 +373,42 @@ def render_text(report: dict[str, Any]) -> str:
             left=2,
         )
     ]
+    if report["hpc"]:
+        out += ["", "AI/HPC conversion (site cash flows before tax; ranked by NPV gained)"]
+        out += [
+            "  " + line
+            for line in _table(
+                [
+                    "Site",
+                    "Keep NPV",
+                    "Convert NPV",
+                    "Partial NPV",
+                    "Convert IRR",
+                    "Crossover",
+                    "Breakeven rent",
+                    "BTC x",
+                    "Peak funding",
+                ],
+                [
+                    [
+                        h["site"],
+                        money(h["keep_npv_usd"]),
+                        money(h["convert_npv_usd"]),
+                        f"{money(h['partial_npv_usd'])} ({h['share']:.0%})",
+                        percent(h["convert_irr_annual"]),
+                        h["crossover_month"] or "never",
+                        "none"
+                        if h["breakeven_rent_usd_per_kw_month"] is None
+                        else f"${h['breakeven_rent_usd_per_kw_month']:,.2f}/kW-mo",
+                        "none"
+                        if h["breakeven_btc_price_multiple"] is None
+                        else f"{h['breakeven_btc_price_multiple']:.2f}x",
+                        money(h["peak_funding_usd"]),
+                    ]
+                    for h in report["hpc"]
+                ],
+            )
+        ]
     if report["warnings"]:
         out += ["", "Warnings", *(f"  - {w}" for w in report["warnings"])]
     return "\n".join(out) + "\n"

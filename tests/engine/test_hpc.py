@@ -107,7 +107,7 @@ def test_a_100_mw_site_by_hand() -> None:
     full = expected + [NOI * rent_year_1 * 1.03 ** ((t - 14) // 12) for t in range(24, 59)] + [last]
     assert site.convert == pytest.approx(full, rel=1e-12)
     # Keep mining: the site's mining cash flow and its value as a mining site at the end.
-    keep = mining[:59] + [mining[59] + SITE_VALUE_PER_MW * GROSS_MW]
+    keep = [*mining[:59], mining[59] + SITE_VALUE_PER_MW * GROSS_MW]
     assert site.keep == pytest.approx(keep, rel=1e-12)
     assert site.keep_npv_usd == pytest.approx(discounted(keep, 0.10), rel=1e-12)
     assert site.convert_npv_usd == pytest.approx(discounted(full, 0.10), rel=1e-12)

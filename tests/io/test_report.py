@@ -77,3 +77,36 @@ def test_json_has_no_nan_and_text_mentions_every_row(sample) -> None:
     for row in sample.fleet:
         assert row.name in rendered
     assert "never" in rendered
+
+
+def test_report_hpc_section_for_the_sample(sample) -> None:
+    from planner.engine.hpc import analyse_conversions
+
+    results = run(sample)
+    report = build_report(sample, results)
+    keys = {
+        "site",
+        "keep_npv_usd",
+        "convert_npv_usd",
+        "partial_npv_usd",
+        "keep_irr_annual",
+        "convert_irr_annual",
+        "convert_payback_months",
+        "crossover_month",
+        "breakeven_rent_usd_per_kw_month",
+        "breakeven_btc_price_multiple",
+        "peak_funding_usd",
+    }
+    assert [h["site"] for h in report["hpc"]] == ["Pecos, TX", "Williston, ND"]
+    gains = [h["npv_gain_usd"] for h in report["hpc"]]
+    assert gains == sorted(gains, reverse=True)  # ranked by the NPV converting adds
+    analysis = {s.site: s for s in analyse_conversions(sample, results).sites}
+    for entry in report["hpc"]:
+        assert keys <= entry.keys()
+        site = analysis[entry["site"]]
+        assert entry["keep_npv_usd"] == site.keep_npv_usd
+        assert entry["partial_npv_usd"] == pytest.approx(
+            (1 - site.plan.share) * site.keep_npv_usd + site.plan.share * site.convert_npv_usd
+        )
+    text = render_text(report)
+    assert "AI/HPC conversion" in text and "Pecos, TX" in text.split("AI/HPC")[1]

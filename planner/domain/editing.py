@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from planner.domain.months import format_month, parse_month
 from planner.domain.project import (
+    ConversionPlan,
     FinanceSettings,
     FleetRow,
     PowerContract,
@@ -26,9 +27,15 @@ from planner.domain.project import (
     Site,
 )
 from planner.domain.units import parse_quantity, parse_whole_number
-from planner.domain.validation import describe_error, item_problems, reference_names
+from planner.domain.validation import (
+    conversion_problems,
+    describe_error,
+    horizon_of,
+    item_problems,
+    reference_names,
+)
 
-Section = Literal["fleet", "sites", "contracts", "catalog", "scenarios"]
+Section = Literal["fleet", "sites", "contracts", "catalog", "scenarios", "conversions"]
 ColumnKind = Literal[
     "text",
     "ref",
@@ -53,18 +60,22 @@ ENTITIES: dict[str, type[BaseModel]] = {
     "contracts": PowerContract,
     "catalog": RigModel,
     "scenarios": Scenario,
+    "conversions": ConversionPlan,
 }
 # Which section's names a reference column points at, and who points at each section.
 REFERENCES = {
     ("fleet", "model"): "catalog",
     ("fleet", "site"): "sites",
     ("sites", "contract"): "contracts",
+    ("conversions", "site"): "sites",
 }
-REFERRED_BY = {
-    "catalog": ("fleet", "model"),
-    "sites": ("fleet", "site"),
-    "contracts": ("sites", "contract"),
+REFERRED_BY: dict[str, tuple[tuple[str, str], ...]] = {
+    "catalog": (("fleet", "model"),),
+    "sites": (("fleet", "site"), ("conversions", "site")),
+    "contracts": (("sites", "contract"),),
 }
+# The field that names a row of each section (unique, case-insensitive).
+KEY_FIELD = {"conversions": "site"}
 
 
 @dataclass(frozen=True)
@@ -191,6 +202,56 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         C("btc_price_path_usd", "Price path (USD by month)", "list", width=150),
         C("fees_btc_per_block", "Fees (BTC/block)", "number", decimals=4, width=100),
         C("pool_fee", "Pool fee (%)", "fraction", decimals=2, width=80),
+        C("notes", "Notes", "text", width=240),
+    ),
+    "conversions": (
+        C("site", "Site", "ref", width=130),
+        C("enabled", "On", "bool", width=40, tip="Include this plan in the analysis"),
+        C("share", "Share converted (%)", "fraction", decimals=0, width=110),
+        C("start_month", "Conversion start", "month", width=100),
+        C("construction_months", "Build (months)", "int", width=90),
+        C("ai_pue", "AI PUE (x)", "number", decimals=2, width=75),
+        C(
+            "it_mw",
+            "Critical IT (MW)",
+            "number",
+            decimals=1,
+            width=100,
+            tip="Empty: gross MW / PUE",
+        ),
+        C("capex_usd_per_mw_it", "Build capex (USD/MW IT)", "usd", width=140),
+        C("rent_usd_per_kw_month", "Rent (USD/kW-month)", "usd", decimals=2, width=120),
+        C("rent_escalator_per_year", "Rent escalator (%/yr)", "rate", decimals=1, width=120),
+        C("lease_term_years", "Lease (years)", "number", decimals=1, width=80),
+        C("ramp_months", "Ramp (months)", "int", width=85),
+        C("noi_margin", "NOI margin (%)", "fraction", decimals=1, width=95),
+        C(
+            "opex_usd_per_month",
+            "Opex (USD/month)",
+            "usd",
+            width=110,
+            tip="Empty: NOI is rent x the NOI margin; set: NOI is rent - this opex",
+        ),
+        C(
+            "power_pass_through",
+            "Tenant pays power",
+            "bool",
+            width=105,
+            tip="No: the landlord pays IT kW x PUE at the site's contract price",
+        ),
+        C(
+            "rig_resale_usd_per_th",
+            "Rig resale (USD/TH)",
+            "usd",
+            decimals=2,
+            width=115,
+            tip="Empty: each fleet row's resale value per rig",
+        ),
+        C("mining_site_value_usd_per_mw", "Mining site value (USD/MW)", "usd", width=150),
+        C("cap_rate", "AI cap rate (%)", "fraction", decimals=2, width=95),
+        C("loan_to_cost", "Loan to cost (%)", "fraction", decimals=0, width=100),
+        C("loan_rate_per_year", "Loan rate (%/yr)", "rate", decimals=2, width=100),
+        C("loan_term_years", "Loan term (years)", "number", decimals=1, width=105),
         C("notes", "Notes", "text", width=240),
     ),
 }
@@ -384,11 +445,22 @@ def template(project: Project, section: str, taken: Iterable[str]) -> BaseModel:
         return project.scenario().model_copy(
             update={"name": unique_name(f"Scenario {len(taken) + 1}", taken)}
         )
+    if section == "conversions":
+        planned = {name.casefold() for name in taken}
+        free = [s.name for s in project.sites if s.name.casefold() not in planned]
+        if not free:
+            raise ValueError("every site has a conversion plan already (one plan per site)")
+        start = project.scenario().start_month
+        return ConversionPlan(
+            site=free[0], start_month=date(start.year + 1, start.month, 1), enabled=False
+        )
     raise KeyError(section)
 
 
 def _name(item: Any) -> str:
-    return str(item.name)
+    """What names a row: its name, or the site of a conversion plan."""
+    name = getattr(item, "name", None)
+    return str(name if name is not None else item.site)
 
 
 def _items(project: Project, section: str) -> list[Any]:
@@ -411,7 +483,7 @@ def set_cells(project: Project, section: str, edits: Iterable[tuple[int, str, st
         by_row.setdefault(row, {})[key] = text
     errors: list[CellError] = []
     new_items = list(items)
-    names = [getattr(item, "name", "") for item in items]
+    names = [_name(item) for item in items]
     renames: dict[str, str] = {}
     for row in sorted(by_row):
         if row < len(new_items):
@@ -419,7 +491,7 @@ def set_cells(project: Project, section: str, edits: Iterable[tuple[int, str, st
         else:
             while len(new_items) < row:
                 new_items.append(template(project, section, names))
-                names.append(new_items[-1].name)
+                names.append(_name(new_items[-1]))
             base = template(project, section, names)
         data = base.model_dump()
         for key, text in by_row[row].items():
@@ -449,21 +521,28 @@ def set_cells(project: Project, section: str, edits: Iterable[tuple[int, str, st
             names.append(_name(entity))
     if errors:
         raise CellErrors(errors)
-    errors.extend(_duplicate_names(new_items, by_row))
+    errors.extend(_duplicate_names(new_items, by_row, KEY_FIELD.get(section, "name")))
     if errors:
         raise CellErrors(errors)
     updated = _with_renames(project, section, new_items, renames)
     errors.extend(_reference_errors(updated, section, by_row))
+    if section == "scenarios" and not errors:
+        active = next(
+            (r for r, item in enumerate(new_items) if item.name == updated.active_scenario), 0
+        )
+        errors.extend(CellError(active, "start_month", p) for p in plans_outside_horizon(updated))
     if errors:
         raise CellErrors(errors)
     return updated
 
 
-def _duplicate_names(items: Sequence[Any], by_row: dict[int, dict[str, str]]) -> list[CellError]:
+def _duplicate_names(
+    items: Sequence[Any], by_row: dict[int, dict[str, str]], field: str = "name"
+) -> list[CellError]:
     """A renamed or new row may not take a name another row has (case-insensitive)."""
     errors = []
     for row, keys in by_row.items():
-        if "name" not in keys or row >= len(items):
+        if field not in keys or row >= len(items):
             continue
         key = _name(items[row]).casefold()
         other = next(
@@ -471,9 +550,10 @@ def _duplicate_names(items: Sequence[Any], by_row: dict[int, dict[str, str]]) ->
             None,
         )
         if other is not None:
+            what = "name" if field == "name" else f"plan for {field}"
             errors.append(
                 CellError(
-                    row, "name", f"duplicate name {_name(items[row])!r} (also row {other + 1})"
+                    row, field, f"duplicate {what} {_name(items[row])!r} (also row {other + 1})"
                 )
             )
     return errors
@@ -483,8 +563,7 @@ def _with_renames(
     project: Project, section: str, items: list[Any], renames: dict[str, str]
 ) -> Project:
     update: dict[str, Any] = {section: items}
-    if renames and section in REFERRED_BY:
-        child, key = REFERRED_BY[section]
+    for child, key in REFERRED_BY.get(section, ()) if renames else ():
         update[child] = [
             item.model_copy(update={key: renames[getattr(item, key)]})
             if getattr(item, key) in renames
@@ -497,7 +576,7 @@ def _with_renames(
 
 
 def _reference_errors(project: Project, section: str, rows: Iterable[int]) -> list[CellError]:
-    if section not in ("fleet", "sites"):
+    if section not in ("fleet", "sites", "conversions"):
         return []
     names = reference_names(
         {
@@ -510,9 +589,12 @@ def _reference_errors(project: Project, section: str, rows: Iterable[int]) -> li
     for row in rows:
         if row < len(items):
             data = items[row].model_dump(mode="json")
-            errors.extend(
-                CellError(row, key, msg) for key, msg in item_problems(section, data, names)
+            found = (
+                conversion_problems(data, names, horizon_of(project))
+                if section == "conversions"
+                else item_problems(section, data, names)
             )
+            errors.extend(CellError(row, key, msg) for key, msg in found)
     return errors
 
 
@@ -572,7 +654,7 @@ def paste_block(
 def insert_rows(project: Project, section: str, at: int, count: int = 1) -> Project:
     """Insert `count` new valid rows before row `at`."""
     items = _items(project, section)
-    names = [item.name for item in items]
+    names = [_name(item) for item in items]
     new = []
     for _ in range(count):
         try:
@@ -589,8 +671,19 @@ def duplicate_rows(project: Project, section: str, rows: Sequence[int]) -> Proje
     """Copies of the rows, with free names, inserted after the last of them."""
     items = _items(project, section)
     rows = sorted(set(rows))
-    names = [item.name for item in items]
-    copies = []
+    names = [_name(item) for item in items]
+    copies: list[Any] = []
+    if section == "conversions":
+        # One plan per site: a copy goes to the next site without a plan.
+        for row in rows:
+            try:
+                planned = [_name(item) for item in items + copies]
+                site = _name(template(project, section, planned))
+            except ValueError as error:
+                raise CellErrors([CellError(row, "site", str(error))]) from None
+            copies.append(items[row].model_copy(update={"site": site}))
+        at = rows[-1] + 1
+        return project.model_copy(update={section: items[:at] + copies + items[at:]})
     for row in rows:
         name = unique_name(f"{items[row].name} (2)", names)
         copies.append(items[row].model_copy(update={"name": name}))
@@ -604,15 +697,16 @@ def delete_rows(project: Project, section: str, rows: Sequence[int]) -> Project:
     items = _items(project, section)
     doomed = set(rows)
     errors = []
-    if section in REFERRED_BY:
-        child, key = REFERRED_BY[section]
+    for child, key in REFERRED_BY.get(section, ()):
         users = getattr(project, child)
         for row in sorted(doomed):
             name = items[row].name
             using = [i + 1 for i, item in enumerate(users) if getattr(item, key) == name]
             if using:
                 shown = ", ".join(str(n) for n in using[:8]) + (" ..." if len(using) > 8 else "")
-                what = {"fleet": "fleet rows", "sites": "sites"}[child]
+                what = {"fleet": "fleet rows", "sites": "sites", "conversions": "AI/HPC plans"}[
+                    child
+                ]
                 errors.append(CellError(row, "name", f"{name!r} is used by {what} {shown}"))
     kept = [item for i, item in enumerate(items) if i not in doomed]
     if section == "scenarios" and not kept:
@@ -645,9 +739,25 @@ def sort_rows(project: Project, section: str, key: str, descending: bool = False
     return project.model_copy(update={section: present + empty})
 
 
+def plans_outside_horizon(project: Project) -> list[str]:
+    """Conversion plans that would start after the horizon: an edit must not cause it."""
+    horizon = horizon_of(project)
+    return [
+        f"the AI/HPC plan for {plan.site!r} would start after the horizon "
+        f"({plan.start_month:%Y-%m}, horizon {horizon[0]:%Y-%m} to {horizon[1]:%Y-%m})"
+        for plan in project.conversions
+        if horizon is not None and plan.start_month > horizon[1]
+    ]
+
+
 def set_active_scenario(project: Project, name: str) -> Project:
+    """Switch scenario; ValueError when a conversion plan would fall after its horizon."""
     project.scenario(name)  # KeyError for an unknown name
-    return project.model_copy(update={"active_scenario": name})
+    after = project.model_copy(update={"active_scenario": name})
+    problems = plans_outside_horizon(after)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return after
 
 
 def set_finance(project: Project, key: str, text: str) -> Project:
@@ -675,4 +785,8 @@ def set_finance_many(project: Project, edits: Sequence[tuple[str, str]]) -> Proj
             ]
     if errors:
         raise CellErrors(errors)
-    return project.model_copy(update={"finance": finance})
+    after = project.model_copy(update={"finance": finance})
+    problems = plans_outside_horizon(after)
+    if problems:
+        raise CellErrors([CellError(rows["horizon_months"], "horizon_months", p) for p in problems])
+    return after

@@ -81,7 +81,10 @@ def parse_quantity(value: object, kind: QuantityKind = "number") -> float:
     if unit_text not in scales:
         known = ", ".join(u for u in scales if u) or "none"
         raise ValueError(f"cannot read {original!r}: unknown unit {unit_text!r} (expected {known})")
-    number = _read_plain_number(number_text, original) * scales[unit_text]
+    scale = scales[unit_text]
+    number = _read_plain_number(number_text, original)
+    # Divide for the sub-unit scales (0.01 for %): 35 / 100 is 0.35 exactly, 35 * 0.01 is not.
+    number = number / round(1.0 / scale) if scale < 1 else number * scale
     return -number if negative else number
 
 

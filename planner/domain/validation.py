@@ -219,6 +219,13 @@ def cross_check(data: Mapping[str, Any] | Project) -> list[Problem]:
     return problems
 
 
+def horizon_of(project: Project) -> tuple[date, date] | None:
+    """First and last month of the project's horizon under its active scenario."""
+    start = project.scenario().start_month
+    end_index = start.year * 12 + start.month - 1 + project.finance.horizon_months - 1
+    return start, date(end_index // 12, end_index % 12 + 1, 1)
+
+
 def _horizon(data: Mapping[str, Any]) -> tuple[date, date] | None:
     """First and last month of the active scenario's horizon, when both can be read."""
     active = data.get("active_scenario")

@@ -245,7 +245,12 @@ class MainWindow(QMainWindow):
             self.set_scenario(name)
 
     def set_scenario(self, name: str) -> None:
-        after = ed.set_active_scenario(self.document.project, name)
+        try:
+            after = ed.set_active_scenario(self.document.project, name)
+        except ValueError as error:
+            self.show_error("Cannot switch scenario", str(error))
+            self._refresh_scenarios()
+            return
         self.document.apply(after, Change("reset", "scenario"), f"Switch to scenario {name}")
 
     def _undo_index_changed(self, _index: int) -> None:

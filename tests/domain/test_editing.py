@@ -123,7 +123,10 @@ def test_insert_duplicate_delete_and_sort(sample) -> None:
 
 def test_what_is_used_cannot_be_deleted(sample) -> None:
     errors = errors_of(lambda: ed.delete_rows(sample, "sites", [0]))
-    assert errors == [CellError(0, "name", "'Pecos, TX' is used by fleet rows 2, 4, 5, 6, 11")]
+    assert errors == [
+        CellError(0, "name", "'Pecos, TX' is used by fleet rows 2, 4, 5, 6, 11"),
+        CellError(0, "name", "'Pecos, TX' is used by AI/HPC plans 1"),
+    ]
     errors = errors_of(lambda: ed.delete_rows(sample, "contracts", [2]))
     assert errors == [CellError(2, "name", "'North Dakota wind PPA' is used by sites 3")]
     errors = errors_of(lambda: ed.delete_rows(sample, "scenarios", [0, 1, 2]))

@@ -17,6 +17,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from planner.domain.project import Project
 from planner.engine import Results, run
+from planner.engine.hpc import ConversionAnalysis, analyse_conversions
 
 RECOMPUTE_DEBOUNCE_MS = 15
 
@@ -74,6 +75,7 @@ class ProjectDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.results: Results | None = None
+        self.analysis: ConversionAnalysis | None = None  # AI/HPC plans, when there are any
         self.replacing = False
         self.last_compute_ms = 0.0
         self._timer = QTimer(self)
@@ -134,5 +136,8 @@ class ProjectDocument(QObject):
     def recompute(self) -> None:
         start = time.perf_counter()
         self.results = run(self._project)
+        self.analysis = (
+            analyse_conversions(self._project, self.results) if self._project.conversions else None
+        )
         self.last_compute_ms = (time.perf_counter() - start) * 1000.0
         self.resultsChanged.emit(self.results)

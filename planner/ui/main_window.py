@@ -29,6 +29,7 @@ from planner.io.project_file import ProjectFileError, load_project, save_project
 from planner.io.templates import new_project
 from planner.ui.charts import ChartsPanel
 from planner.ui.document import Change, ProjectDocument
+from planner.ui.hpc_panel import HpcPanel
 from planner.ui.kpi import KpiStrip
 from planner.ui.sheet import SheetView
 from planner.ui.table_model import FinanceModel, SectionModel
@@ -82,6 +83,14 @@ class MainWindow(QMainWindow):
             self.sheets[key] = view
             self.models[key] = model
             self.tabs.addTab(view, title)
+        self.hpc = HpcPanel(self.document)
+        self.sheets["conversions"] = self.hpc.sheet
+        self.models["conversions"] = self.hpc.model
+        self.tabs.addTab(self.hpc, "AI/HPC")
+        # The AI/HPC tab has charts of its own: the fleet's charts make room for them.
+        self.tabs.currentChanged.connect(
+            lambda _i: self.charts.setVisible(self.tabs.currentWidget() is not self.hpc)
+        )
         self.charts = ChartsPanel()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.tabs)
@@ -214,6 +223,8 @@ class MainWindow(QMainWindow):
 
     def current_sheet(self) -> SheetView:
         widget = self.tabs.currentWidget()
+        if isinstance(widget, HpcPanel):
+            return widget.sheet
         assert isinstance(widget, SheetView)
         return widget
 

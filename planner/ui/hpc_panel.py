@@ -1,0 +1,296 @@
+"""The AI/HPC tab: conversion plans per site, the options side by side, and their charts.
+
+Top: the plans, edited like every other table. Middle: keep mining, convert and partial
+for each site, ranked by the NPV converting adds. Bottom, for the site selected in the
+middle table: cumulative cash of each option (construction shaded, crossover marked), and
+the NPV that converting adds against the rent and against a multiple of the BTC price.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from planner.domain.months import format_month
+from planner.engine.hpc import ConversionAnalysis, SiteConversion, npv_gap_at_multiple
+from planner.ui.charts import (
+    BLUE,
+    GREEN,
+    INK,
+    ORANGE,
+    VERMILLION,
+    MoneyAxis,
+    MonthAxis,
+    _pen,
+    format_money,
+)
+from planner.ui.document import ProjectDocument
+from planner.ui.sheet import SheetView
+from planner.ui.table_model import SectionModel
+
+RESULT_HEADERS = (
+    "Site",
+    "Share",
+    "Keep mining NPV",
+    "Convert NPV",
+    "Partial NPV",
+    "NPV gained by converting",
+    "Keep IRR",
+    "Convert IRR",
+    "Convert payback",
+    "Crossover",
+    "Breakeven rent (USD/kW-month)",
+    "Breakeven BTC price (x path)",
+    "Peak funding",
+)
+RENT_POINTS = 41
+MULTIPLE_POINTS = 17
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def _percent(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{value * 100:,.1f}%"
+
+
+class HpcPanel(QWidget):
+    """Plans, results and charts of the AI/HPC conversion analysis."""
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.analysis: ConversionAnalysis | None = None
+        self.selected_site: str | None = None
+        self.sheet = SheetView()
+        self.model = SectionModel(document, "conversions")
+        self.sheet.setModel(self.model)
+        self.sheet.apply_widths()
+
+        self.table = QTableWidget(0, len(RESULT_HEADERS))
+        self.table.setHorizontalHeaderLabels(list(RESULT_HEADERS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.note = QLabel(
+            "Site cash flows before tax. Convert: the whole site; partial: the plan's share. "
+            "Select a site for its charts."
+        )
+        self.note.setWordWrap(True)
+
+        self.cumulative = pg.PlotWidget(
+            axisItems={"bottom": MonthAxis(), "left": MoneyAxis()}, background="w"
+        )
+        self.cumulative.setTitle("Cumulative cash flow of each option")
+        self.cumulative.addLegend(offset=(10, 10))
+        self.cumulative.showGrid(x=True, y=True, alpha=0.15)
+        self.curves = {
+            "keep": self.cumulative.plot([], [], pen=_pen(BLUE), name="Keep mining"),
+            "convert": self.cumulative.plot([], [], pen=_pen(ORANGE), name="Convert"),
+            "partial": self.cumulative.plot(
+                [], [], pen=_pen(GREEN, style=Qt.PenStyle.DashLine), name="Partial"
+            ),
+        }
+        self.construction = pg.LinearRegionItem(
+            values=(0, 0), movable=False, brush=pg.mkBrush(QColor(230, 159, 0, 40))
+        )
+        self.cumulative.addItem(self.construction)
+        self.crossover = pg.InfiniteLine(
+            angle=90,
+            pen=_pen(VERMILLION, 1.5, Qt.PenStyle.DashLine),
+            label="crossover",
+            labelOpts={"position": 0.9, "color": VERMILLION},
+        )
+        self.cumulative.addItem(self.crossover)
+
+        self.by_rent = pg.PlotWidget(axisItems={"left": MoneyAxis()}, background="w")
+        self.by_rent.setTitle("NPV gained by converting, by rent")
+        self.by_rent.setLabel("bottom", "Rent (USD per kW of IT a month)")
+        self.by_rent.showGrid(x=True, y=True, alpha=0.15)
+        self.rent_curve = self.by_rent.plot([], [], pen=_pen(ORANGE))
+        self.rent_mark = pg.InfiniteLine(
+            angle=90,
+            pen=_pen(INK, 1, Qt.PenStyle.DotLine),
+            label="breakeven",
+            labelOpts={"position": 0.9},
+        )
+        self.by_rent.addItem(self.rent_mark)
+        self.by_rent.addItem(pg.InfiniteLine(angle=0, pen=_pen(INK, 1)))
+
+        self.by_price = pg.PlotWidget(axisItems={"left": MoneyAxis()}, background="w")
+        self.by_price.setTitle("NPV gained by converting, by BTC price")
+        self.by_price.setLabel("bottom", "Multiple of the scenario's BTC price path")
+        self.by_price.setLogMode(x=True, y=False)
+        self.by_price.showGrid(x=True, y=True, alpha=0.15)
+        self.price_curve = self.by_price.plot([], [], pen=_pen(BLUE), symbol="o", symbolSize=4)
+        self.price_mark = pg.InfiniteLine(
+            angle=90,
+            pen=_pen(INK, 1, Qt.PenStyle.DotLine),
+            label="breakeven",
+            labelOpts={"position": 0.9},
+        )
+        self.by_price.addItem(self.price_mark)
+        self.by_price.addItem(pg.InfiniteLine(angle=0, pen=_pen(INK, 1)))
+
+        self.charts = QTabWidget()
+        self.charts.addTab(self.cumulative, "Cumulative cash")
+        self.charts.addTab(self.by_rent, "Sensitivity to rent")
+        self.charts.addTab(self.by_price, "Sensitivity to BTC price")
+
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.addWidget(self.note)
+        middle_layout.addWidget(self.table)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.sheet)
+        self.splitter.addWidget(middle)
+        self.splitter.addWidget(self.charts)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(2, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        document.resultsChanged.connect(lambda _results: self.show_analysis(document.analysis))
+        if document.analysis is not None:
+            self.show_analysis(document.analysis)
+
+    # ------------------------------------------------------------------ results
+    def show_analysis(self, analysis: ConversionAnalysis | None) -> None:
+        self.analysis = analysis
+        ranked = analysis.ranked() if analysis is not None else []
+        results = self.document.results
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(ranked))
+        for row, site in enumerate(ranked):
+            payback = (
+                f"{site.payback.months[1]:,.1f} mo"
+                if math.isfinite(site.payback.months[1])
+                else "never"
+            )
+            crossover = (
+                format_month(results.inputs.timeline.month_starts[site.crossover_month])
+                if results is not None and site.crossover_month >= 0
+                else "never"
+            )
+            rent = site.breakeven_rent_usd_per_kw_month
+            multiple = site.breakeven_btc_price_multiple
+            cells = (
+                site.site,
+                f"{site.plan.share * 100:.0f}%",
+                format_money(site.keep_npv_usd),
+                format_money(site.convert_npv_usd),
+                format_money(site.partial_npv_usd),
+                format_money(site.npv_gain_usd),
+                _percent(float(site.irr_annual[0])),
+                _percent(float(site.irr_annual[1])),
+                payback,
+                crossover,
+                "none" if not math.isfinite(rent) else f"${rent:,.2f}",
+                "none" if not math.isfinite(multiple) else f"{multiple:,.2f}x",
+                format_money(site.peak_funding_usd),
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column:
+                    item.setTextAlignment(RIGHT)
+                self.table.setItem(row, column, item)
+        self.table.blockSignals(False)
+        names = [s.site for s in ranked]
+        if names:
+            wanted = self.selected_site if self.selected_site in names else names[0]
+            self.table.selectRow(names.index(wanted))
+            self.select_site(wanted)
+        else:
+            self.select_site(None)
+
+    def _selection_changed(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            item = self.table.item(rows[0].row(), 0)
+            if item is not None:
+                self.select_site(item.text())
+
+    def site(self, name: str | None) -> SiteConversion | None:
+        if self.analysis is None or name is None:
+            return None
+        return next((s for s in self.analysis.sites if s.site == name), None)
+
+    def select_site(self, name: str | None) -> None:
+        """Draw the charts of one site's options (empty when there is none)."""
+        self.selected_site = name
+        site = self.site(name)
+        results = self.document.results
+        if site is None or results is None:
+            for curve in (*self.curves.values(), self.rent_curve, self.price_curve):
+                curve.setData([], [])
+            self.crossover.hide()
+            self.construction.hide()
+            self.rent_mark.hide()
+            self.price_mark.hide()
+            return
+        axis = self.cumulative.getAxis("bottom")
+        assert isinstance(axis, MonthAxis)
+        axis.set_start(results.inputs.start_month)
+        months = site.keep.size
+        x = np.arange(1, months + 1, dtype=float)  # balances at each month's end
+        for key, flows in (
+            ("keep", site.keep),
+            ("convert", site.convert),
+            ("partial", site.partial),
+        ):
+            self.curves[key].setData(x, np.cumsum(flows))
+        self.construction.setRegion((site.start_index, site.lease_start_index))
+        self.construction.show()
+        if site.crossover_month >= 0:
+            self.crossover.setValue(site.crossover_month + 1)
+            self.crossover.show()
+        else:
+            self.crossover.hide()
+        base = site.plan.rent_usd_per_kw_month
+        rents = np.linspace(0.0, max(2.0 * base, 50.0), RENT_POINTS)
+        self.rent_curve.setData(rents, site.npv_gap_at_rents(rents))
+        rent = site.breakeven_rent_usd_per_kw_month
+        self.rent_mark.setVisible(math.isfinite(rent))
+        if math.isfinite(rent):
+            self.rent_mark.setValue(rent)
+        multiple = site.breakeven_btc_price_multiple
+        # From a quarter to four times the path, widened to show the breakeven.
+        low, high = 0.25, 4.0
+        if math.isfinite(multiple):
+            low, high = min(low, multiple / 1.5), max(high, multiple * 1.5)
+        multiples = np.geomspace(low, high, MULTIPLE_POINTS)
+        gains = np.array(
+            [
+                -npv_gap_at_multiple(site.plan, site.context, results.inputs, site.site_index, m)
+                for m in multiples
+            ]
+        )
+        self.price_curve.setData(multiples, gains)
+        self.price_mark.setVisible(math.isfinite(multiple))
+        if math.isfinite(multiple):
+            self.price_mark.setValue(math.log10(multiple))
+
+    def by_price_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The BTC-price sensitivity curve: (multiples, NPV gained by converting)."""
+        x, y = self.price_curve.getOriginalDataset()
+        if x is None or y is None:
+            return np.zeros(0), np.zeros(0)
+        return np.asarray(x), np.asarray(y)

@@ -1,0 +1,94 @@
+"""The AI/HPC tab: plans edited live, options side by side, charts of the selected site."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from planner.engine.hpc import analyse_conversions, npv_gap_at_multiple
+from planner.ui.sheet import cell_data
+
+
+def _results_row(window, site: str) -> dict[str, str]:
+    table = window.hpc.table
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    for row in range(table.rowCount()):
+        if table.item(row, 0).text() == site:
+            return {h: table.item(row, c).text() for c, h in enumerate(headers)}
+    raise AssertionError(f"no row for {site}")
+
+
+def test_the_tab_shows_each_site_ranked_and_the_fleet_charts_make_room(window) -> None:
+    window.tabs.setCurrentWidget(window.hpc)
+    assert not window.charts.isVisible()
+    table = window.hpc.table
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == [
+        "Pecos, TX",
+        "Williston, ND",
+    ]
+    pecos = _results_row(window, "Pecos, TX")
+    assert pecos["Share"] == "50%"
+    assert pecos["Breakeven rent (USD/kW-month)"] == "$77.94"
+    assert pecos["Crossover"] == "2031-11"
+    window.tabs.setCurrentIndex(0)
+    assert window.charts.isVisible()
+
+
+def test_editing_a_plan_recomputes_the_comparison_live(window) -> None:
+    doc = window.document
+    model = window.hpc.model
+    rent = model.index(0, [c.key for c in model.columns].index("rent_usd_per_kw_month"))
+    before = doc.analysis.sites[0].convert_npv_usd
+    assert model.setData(rent, "$100")
+    doc.flush()
+    assert cell_data(rent) == "$100.00"
+    site = next(s for s in doc.analysis.sites if s.site == "Pecos, TX")
+    assert site.plan.rent_usd_per_kw_month == 100
+    assert site.convert_npv_usd < before
+    assert _results_row(window, "Pecos, TX")["Convert NPV"] != ""
+    # The whole edit is one undo step, and undo brings the old comparison back.
+    doc.undo_stack.undo()
+    doc.flush()
+    assert doc.analysis.sites[0].convert_npv_usd == pytest.approx(before)
+
+
+def test_a_refused_plan_cell_says_why(window) -> None:
+    model = window.hpc.model
+    share = model.index(0, [c.key for c in model.columns].index("share"))
+    assert not model.setData(share, "150%")
+    assert "must be <= 1" in model.cell_errors[(0, "share")]
+    assert window.document.project.conversions[0].share == 0.5
+
+
+def test_charts_of_the_selected_site(window) -> None:
+    panel = window.hpc
+    doc = window.document
+    panel.table.selectRow(1)
+    assert panel.selected_site == "Williston, ND"
+    site = next(s for s in doc.analysis.sites if s.site == "Williston, ND")
+    x, y = panel.curves["convert"].getOriginalDataset()
+    assert y == pytest.approx(np.cumsum(site.convert))
+    assert x[0] == 1.0  # balances at the end of each month
+    assert panel.construction.getRegion() == (site.start_index, site.lease_start_index)
+    rents, gains = panel.rent_curve.getOriginalDataset()
+    assert gains == pytest.approx(site.npv_gap_at_rents(rents))
+    assert panel.rent_mark.value() == pytest.approx(site.breakeven_rent_usd_per_kw_month)
+    multiples, gains = panel.by_price_data()
+    expected = [
+        -npv_gap_at_multiple(site.plan, site.context, doc.results.inputs, site.site_index, m)
+        for m in multiples
+    ]
+    assert gains == pytest.approx(expected)
+    # At the breakeven multiple the curve crosses zero.
+    assert min(gains) < 0 < max(gains)
+
+
+def test_no_plans_means_an_empty_table(window, sample) -> None:
+    from planner.ui.document import Change
+
+    window.document.apply(sample.model_copy(update={"conversions": []}), Change("reset"), "none")
+    window.document.flush()
+    assert window.hpc.table.rowCount() == 0
+    x, _y = window.hpc.curves["keep"].getOriginalDataset()
+    assert x is None or len(x) == 0
+    assert analyse_conversions(sample, window.document.results).sites  # the sample has plans

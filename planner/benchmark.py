@@ -132,3 +132,51 @@ def excel_case(rows: int, months: int) -> dict[str, float | int]:
         "size_mb": round(size_mb, 1),
         "import_s": round(import_s, 2),
     }
+
+
+def with_conversion_plans(project: Project) -> Project:
+    """`project` with an AI/HPC conversion plan on every site (half of each converted)."""
+    from datetime import date
+
+    from planner.domain.project import ConversionPlan
+
+    start = project.scenario().start_month
+    plans = [
+        ConversionPlan(
+            site=site.name,
+            share=0.5,
+            start_month=date(start.year + 1, start.month, 1),
+            loan_to_cost=0.6 if i % 2 == 0 else 0.0,
+            power_pass_through=i % 2 == 0,
+        )
+        for i, site in enumerate(project.sites)
+    ]
+    return project.model_copy(update={"conversions": plans})
+
+
+def hpc_case(rows: int, months: int, repeats: int = 7) -> dict[str, float | int]:
+    """Milliseconds of a full recompute with conversion plans on every site: the engine,
+    then each site's options with the breakeven rent and BTC price multiple solved."""
+    from planner.engine.hpc import analyse_conversions
+
+    project = with_conversion_plans(synthetic_project(rows, months))
+    times = []
+    engine_times = []
+    for _ in range(repeats + 1):
+        gc.collect()
+        start = time.perf_counter()
+        results = compute(compile_inputs(project))
+        middle = time.perf_counter()
+        analysis = analyse_conversions(project, results)
+        for site in analysis.sites:
+            _ = site.breakeven_rent_usd_per_kw_month, site.irr_annual, site.crossover_month
+        end = time.perf_counter()
+        times.append((end - start) * 1000.0)
+        engine_times.append((middle - start) * 1000.0)
+    return {
+        "rows": rows,
+        "months": months,
+        "sites": len(project.sites),
+        "median_ms": round(statistics.median(times[1:]), 1),
+        "engine_median_ms": round(statistics.median(engine_times[1:]), 1),
+    }

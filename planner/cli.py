@@ -87,6 +87,13 @@ def _parser() -> argparse.ArgumentParser:
         "such as 1000x120 (repeatable)",
     )
     bench.add_argument(
+        "--hpc",
+        action="append",
+        metavar="ROWSxMONTHS",
+        help="time a full recompute with an AI/HPC conversion plan on every site, such as "
+        "1000x120 (repeatable)",
+    )
+    bench.add_argument(
         "--case",
         action="append",
         metavar="ROWSxMONTHS",
@@ -199,16 +206,19 @@ def _case(text: str) -> tuple[int, int]:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from planner.benchmark import DEFAULT_CASES, excel_case, run_benchmarks
+    from planner.benchmark import DEFAULT_CASES, excel_case, hpc_case, run_benchmarks
 
     cases = tuple(_case(c) for c in args.case) if args.case else DEFAULT_CASES
     excel_cases = tuple(_case(c) for c in args.excel or ())
+    hpc_cases = tuple(_case(c) for c in args.hpc or ())
+    extra_only = bool(excel_cases or hpc_cases) and not args.case
     if args.repeats < 1:
         raise UserError(f"--repeats: must be at least 1, got {args.repeats}")
-    results = [] if excel_cases and not args.case else run_benchmarks(cases, args.repeats)
+    results = [] if extra_only else run_benchmarks(cases, args.repeats)
     excel = [excel_case(rows, months) for rows, months in excel_cases]
+    hpc = [hpc_case(rows, months, args.repeats) for rows, months in hpc_cases]
     gui = None
-    if args.gui or (args.gui is None and not args.case and not excel_cases):
+    if args.gui or (args.gui is None and not args.case and not extra_only):
         from planner.ui.bench import gui_edit_latency
 
         gui = gui_edit_latency(repeats=args.repeats)
@@ -218,6 +228,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             out["gui_edit_ms"] = gui
         if excel:
             out["excel"] = excel
+        if hpc:
+            out["hpc"] = hpc
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         for r in results:
@@ -229,6 +241,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
             sys.stdout.write(
                 f"edit to updated chart, {gui['rows']:,} rows x {gui['months']} months: "
                 f"median {gui['median_ms']:.1f} ms, max {gui['max_ms']:.1f} ms\n"
+            )
+        for h in hpc:
+            sys.stdout.write(
+                f"recompute with conversion plans on {h['sites']} sites, {h['rows']:,} rows x "
+                f"{h['months']} months: median {h['median_ms']:.1f} ms "
+                f"(engine {h['engine_median_ms']:.1f} ms)\n"
             )
         for e in excel:
             sys.stdout.write(

@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from planner.domain.months import format_month
 from planner.engine.hpc import ConversionAnalysis, SiteConversion, npv_gap_at_multiple
+from planner.io.resources import resource_path
 from planner.ui.charts import (
     BLUE,
     GREEN,
@@ -61,6 +63,20 @@ RESULT_HEADERS = (
 RENT_POINTS = 41
 MULTIPLE_POINTS = 17
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def _deals_text() -> str:
+    """The public AI/HPC deals the defaults come from (resources/hpc_deals.md)."""
+    path = resource_path("hpc_deals.md")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        return f"The reference table could not be read: {path}: {error.strerror or error}"
+    return (
+        text + "\n\nPlan defaults: PUE 1.3, $9M per MW of IT over 12 months, $150 per kW-month "
+        "with a 3 % escalator, 15-year lease, 85 % NOI margin, mining site $400k per MW, "
+        "cap rate 7.5 % (an assumption: no deal above states one; overwrite it)."
+    )
 
 
 def _percent(value: float) -> str:
@@ -152,6 +168,10 @@ class HpcPanel(QWidget):
         self.charts.addTab(self.cumulative, "Cumulative cash")
         self.charts.addTab(self.by_rent, "Sensitivity to rent")
         self.charts.addTab(self.by_price, "Sensitivity to BTC price")
+        self.deals = QTextBrowser()
+        self.deals.setOpenExternalLinks(False)
+        self.deals.setMarkdown(_deals_text())
+        self.charts.addTab(self.deals, "Reference deals")
 
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)

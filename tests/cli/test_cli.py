@@ -462,3 +462,10 @@ def test_bench_excel(capsys: pytest.CaptureFixture[str]) -> None:
     figures = json.loads(capsys.readouterr().out)["excel"][0]
     assert figures["rows"] == 20 and figures["months"] == 12
     assert figures["export_s"] > 0 and figures["import_s"] > 0 and figures["size_mb"] > 0
+
+
+def test_bench_hpc(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--hpc", "30x24", "--repeats", "2", "--json"]) == 0
+    (figures,) = json.loads(capsys.readouterr().out)["hpc"]
+    assert (figures["rows"], figures["months"], figures["sites"]) == (30, 24, 3)
+    assert figures["median_ms"] >= figures["engine_median_ms"] > 0

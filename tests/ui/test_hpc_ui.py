@@ -92,3 +92,9 @@ def test_no_plans_means_an_empty_table(window, sample) -> None:
     x, _y = window.hpc.curves["keep"].getOriginalDataset()
     assert x is None or len(x) == 0
     assert analyse_conversions(sample, window.document.results).sites  # the sample has plans
+
+
+def test_reference_deals_are_in_the_tab(window) -> None:
+    text = window.hpc.deals.toPlainText()
+    assert "Cipher - Fluidstack" in text and "company press release 2024-10-22" in text
+    assert "cap rate 7.5 %" in text

@@ -41,8 +41,10 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from planner.domain.project import Project
 from planner.engine import run
+from planner.engine.hpc import analyse_conversions
 from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
 from planner.io.project_file import write_atomically
+from planner.io.workbook_hpc import PLAN_WIDTH, sheet_size, write_hpc_sheet
 
 Progress = Callable[[float], None]
 
@@ -377,6 +379,7 @@ class _Writer:
         if not 1 <= self.months <= 600:
             raise ExportError(f"horizon must be 1 to 600 months, got {self.months}")
         self.results = run(project, self.scenario.name, self.months)
+        self.analysis = analyse_conversions(project, self.results)
         timeline = self.results.inputs.timeline
         ends = timeline.height_start + timeline.blocks
         eras = (ends // HALVING_INTERVAL_BLOCKS) - (
@@ -449,6 +452,7 @@ class _Writer:
         self.monthly()
         self.monthly_by_site()
         self.rows_sheet()
+        self.hpc_sheet()
         self.power_prices()
         self.calc_rows()
         step(0.1)
@@ -974,6 +978,46 @@ class _Writer:
                     _cell(ws, _monthly_irr(fcf, float(row_irr[r])), "0.0000%", fill=CALC_FILL),
                 ]
             )
+
+    def hpc_sheet(self) -> None:
+        shape = self.shape
+        ws = self.sheet("HPC", *sheet_size(self.analysis, self.months))
+        ws.freeze_panes = "B5"
+        _widths(ws, [22, 12, 12] + [14] * (PLAN_WIDTH - 3))
+        m0, mL = get_column_letter(FIRST_MONTH_COLUMN), shape.last_month_col
+        p0 = self.site_price_row(0)
+        site_last = 2 + shape.sites * shape.months
+        grid = {
+            "mbs_ebitda": f"'Monthly by site'!$J$3:$J${site_last}",
+            "mbs_capex": f"'Monthly by site'!$K$3:$K${site_last}",
+            "mbs_resale": f"'Monthly by site'!$N$3:$N${site_last}",
+            "hours": f"CalcRunning!${m0}$5:${mL}$5",
+            "site_prices": f"PowerPrices!${m0}${p0}:${mL}${p0 + max(shape.sites, 1) - 1}",
+        }
+        write_hpc_sheet(
+            ws,
+            self.analysis,
+            months=self.months,
+            rows=shape.rows,
+            sites_last=shape.table_last(shape.sites),
+            grid=grid,
+            cell=_cell,
+            text=_text,
+            input_cell=_input,
+            header=_header,
+            title=_title,
+            formats={
+                "usd": USD,
+                "usd_cents": USD_CENTS,
+                "percent": PERCENT,
+                "month": MONTH,
+                "decimal": DECIMAL,
+            },
+            npv=_npv,
+            monthly_irr=_monthly_irr,
+            payback_cells=_payback_cells,
+            month_index=_month_index,
+        )
 
     def site_price_row(self, s: int) -> int:
         """Row of site `s`'s power price on the PowerPrices sheet."""

@@ -27,6 +27,7 @@ import pytest
 from openpyxl import load_workbook
 
 from planner.domain.project import (
+    ConversionPlan,
     FinanceSettings,
     FleetRow,
     PowerContract,
@@ -233,6 +234,28 @@ def contracts_project() -> Project:
         fees_btc_per_block=0.03,
         pool_fee=0.02,
     )
+    plans = [
+        ConversionPlan(
+            site="Texas",
+            start_month=date(2028, 1, 1),
+            construction_months=0,
+            opex_usd_per_month=350_000,
+            power_pass_through=False,
+            rig_resale_usd_per_th=3.5,
+            ramp_months=4,
+            rent_usd_per_kw_month=128.5,
+        ),
+        ConversionPlan(
+            site="Plant",
+            share=0.3,
+            start_month=date(2029, 12, 1),  # construction runs past the horizon
+            construction_months=18,
+            loan_to_cost=0.5,
+            loan_rate_per_year=0.1,
+            it_mw=15,
+        ),
+        ConversionPlan(site="Hosted", enabled=False, start_month=date(2028, 1, 1)),
+    ]
     return Project(
         name="-Contracts",
         finance=FinanceSettings(
@@ -248,6 +271,7 @@ def contracts_project() -> Project:
         sites=sites,
         catalog=[S21, S19J, S21XP, M30],
         fleet=fleet,
+        conversions=plans,
     )
 
 
@@ -520,3 +544,56 @@ def test_changing_an_input_in_excel_moves_the_answers(
     check.number("payback", values["D7"].value, float(results.fleet_kpis.payback_months[0]))
     check.equal("status", values["E7"].value, "paid back")
     assert check.problems == []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_hpc_sheet_equals_engine(recalculated: dict[str, Any], case: str) -> None:
+    from openpyxl.utils import column_index_from_string
+
+    from planner.engine.hpc import analyse_conversions
+    from planner.io.workbook_hpc import FIRST_PLAN_ROW, MONTH, PLAN, header_row
+
+    book, results = recalculated[case]
+    project, scenario = _cases()[case]
+    analysis = analyse_conversions(project, results)
+    sheet = book["HPC"]
+    months = results.inputs.months
+    head = header_row(len(analysis.sites))
+    check = Checker()
+
+    def at(row: int, key: str, table: dict[str, str]) -> Any:
+        return sheet.cell(row, column_index_from_string(table[key])).value
+
+    for p, site in enumerate(analysis.sites):
+        q = FIRST_PLAN_ROW + p
+        check.equal(f"HPC A{q}", at(q, "site", PLAN), site.site)
+        for key, expected in (
+            ("keep_npv", site.keep_npv_usd),
+            ("convert_npv", site.convert_npv_usd),
+            ("partial_npv", site.partial_npv_usd),
+            ("payback", float(site.payback.months[1])),
+            ("crossover", float(site.crossover_month)),
+            ("breakeven_rent", site.breakeven_rent_usd_per_kw_month),
+            ("peak_funding", site.peak_funding_usd),
+            ("breakeven_multiple", site.breakeven_btc_price_multiple),
+        ):
+            check.number(f"{site.site} {key}", at(q, key, PLAN), float(expected))
+        for key, expected in zip(
+            ("keep_irr", "convert_irr", "partial_irr"), site.irr_annual, strict=True
+        ):
+            _irr(check, f"{site.site} {key}", at(q, key, PLAN), float(expected))
+        check.equal(
+            f"{site.site} status", at(q, "status", PLAN), STATUS[int(site.payback.status[1])]
+        )
+        for t in range(months):
+            r = head + 1 + p * months + t
+            for key, flows in (
+                ("keep", site.keep),
+                ("convert", site.convert),
+                ("partial", site.partial),
+            ):
+                check.number(f"{site.site} {key} month {t}", at(r, key, MONTH), float(flows[t]))
+    assert check.problems == []
+    assert check.compared == len(analysis.sites) * (13 + 3 * months)
+    if case in ("sample", "contracts"):
+        assert len(analysis.sites) == 2

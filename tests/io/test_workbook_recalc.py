@@ -554,7 +554,7 @@ def test_hpc_sheet_equals_engine(recalculated: dict[str, Any], case: str) -> Non
     from planner.io.workbook_hpc import FIRST_PLAN_ROW, MONTH, PLAN, header_row
 
     book, results = recalculated[case]
-    project, scenario = _cases()[case]
+    project, _scenario = _cases()[case]
     analysis = analyse_conversions(project, results)
     sheet = book["HPC"]
     months = results.inputs.months

@@ -7,6 +7,7 @@ back on the GUI thread through the callbacks. The window stays responsive meanwh
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from typing import Any
@@ -75,6 +76,14 @@ class BackgroundTask(QObject):
         self.dialog.setAutoReset(False)
         self.dialog.setValue(0)
         self.dialog.canceled.connect(self.cancel)
+        # Python's cyclic garbage collector runs in whichever thread allocates when it is
+        # due; if that is the worker and the garbage holds Qt widgets, Qt destroys them
+        # off the GUI thread and the two threads deadlock (the worker holds a Qt lock and
+        # waits for the GIL, the GUI thread the reverse). So: collect here, in the GUI
+        # thread, and leave automatic collection off until the job is over.
+        gc.collect()
+        self._gc_was_enabled = gc.isenabled()
+        gc.disable()
         self.thread = QThread(self)
         self.worker = _Worker(job)
         self.worker.moveToThread(self.thread)
@@ -92,6 +101,8 @@ class BackgroundTask(QObject):
         """Block until the worker thread has ended (used when the window closes)."""
         self.thread.quit()
         self.thread.wait()
+        if self._gc_was_enabled:
+            gc.enable()
 
     def _progressed(self, fraction: float) -> None:
         if not self.finished:
@@ -102,6 +113,8 @@ class BackgroundTask(QObject):
         self.seconds = time.perf_counter() - self.started_at
         self.thread.quit()
         self.thread.wait()
+        if self._gc_was_enabled:
+            gc.enable()
         self.dialog.canceled.disconnect(self.cancel)
         self.dialog.close()
         self.dialog.deleteLater()

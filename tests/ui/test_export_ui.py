@@ -73,3 +73,15 @@ def test_window_closes_while_an_export_runs(qtbot, window, tmp_path: Path) -> No
     window.close()
     QApplication.processEvents()
     assert not task.thread.isRunning()
+
+
+def test_garbage_is_not_collected_in_the_worker_thread(qtbot, window, tmp_path: Path) -> None:
+    """Collecting Qt garbage off the GUI thread deadlocks: the task keeps it in the GUI."""
+    import gc
+
+    assert gc.isenabled()
+    task = window.export_excel(tmp_path / "gc.xlsx")
+    assert task is not None
+    assert not gc.isenabled()  # while the worker runs
+    _run(qtbot, task)
+    assert gc.isenabled()

@@ -26,13 +26,13 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
-from scipy.optimize import brentq
 
 from planner.domain.months import months_between
 from planner.domain.project import ConversionPlan, Project
 from planner.engine import metrics
 from planner.engine.inputs import EngineInputs
 from planner.engine.model import HOURS_PER_DAY, Results, compute
+from planner.engine.roots import brentq
 
 RENT_SEARCH_MAX = 100_000.0  # USD per kW-month: the breakeven rent is searched below this
 MULTIPLE_MIN, MULTIPLE_MAX = 1.0 / 1024.0, 1024.0

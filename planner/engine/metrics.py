@@ -11,7 +11,8 @@ from functools import lru_cache
 
 import numpy as np
 import pyxirr
-from scipy.optimize import brentq
+
+from planner.engine.roots import brentq
 
 PAID_BACK = 0
 NEVER = 1  # cumulative cash flow goes negative and does not return to zero in the horizon
@@ -164,8 +165,8 @@ def irr_annual(flows: np.ndarray) -> float | None:
 
     None when the flows never change sign or no rate can be found. With one sign change
     the rate is unique and pyxirr finds it. With several there may be several rates and
-    the one nearest zero is reported (numpy-financial's convention), found with scipy's
-    brentq inside a bracket located on a grid of rates.
+    the one nearest zero is reported (numpy-financial's convention), found with Brent's
+    method (planner/engine/roots.py) inside a bracket located on a grid of rates.
     """
     monthly = _monthly_irr(np.asarray(flows, dtype=float))
     if monthly is None or monthly <= -1.0:

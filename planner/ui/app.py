@@ -14,14 +14,37 @@ APPLICATION = "Mining planner"
 
 
 def _application():
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
+
+    from planner.io.resources import resource_path
 
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])
         app.setOrganizationName(ORGANIZATION)
         app.setApplicationName(APPLICATION)
+        icon = resource_path("icon.png")
+        if icon.is_file():
+            app.setWindowIcon(QIcon(str(icon)))
     return app
+
+
+def _open_files_from_the_desktop(app, window) -> None:
+    """macOS opens a double-clicked project file with a FileOpen event, not argv."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Opener(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.FileOpen:
+                path = event.file()  # type: ignore[attr-defined]
+                if path:
+                    window.open_path(Path(path))
+                return True
+            return False
+
+    opener = Opener(app)
+    app.installEventFilter(opener)
 
 
 def run_gui(project: Project, path: Path | None, screenshot: Path | None = None) -> int:
@@ -51,6 +74,7 @@ def run_gui(project: Project, path: Path | None, screenshot: Path | None = None)
         window.document.undo_stack.setClean()
         window.close()
         return 0
+    _open_files_from_the_desktop(app, window)
     window.show()
     window.offer_recovery()
     return int(app.exec())

@@ -48,7 +48,7 @@ TABS = (
     ("scenarios", "Scenarios"),
     ("finance", "Finance"),
 )
-FILE_FILTER = "Planner projects (*.json);;All files (*)"
+FILE_FILTER = "Planner projects (*.mplan *.json);;All files (*)"
 
 
 class MainWindow(QMainWindow):
@@ -325,9 +325,13 @@ class MainWindow(QMainWindow):
         return self.save_to(self.document.path)
 
     def save_as_dialog(self) -> bool:
-        start = str(self.document.path or Path.home() / "plan.json")
+        start = str(self.document.path or Path.home() / "plan.mplan")
         name, _ = QFileDialog.getSaveFileName(self, "Save project as", start, FILE_FILTER)
-        return self.save_to(Path(name)) if name else False
+        if not name:
+            return False
+        path = Path(name)
+        # A name without an extension gets the planner's own (JSON inside).
+        return self.save_to(path if path.suffix else path.with_name(path.name + ".mplan"))
 
     def save_to(self, path: Path) -> bool:
         try:

@@ -469,3 +469,11 @@ def test_bench_hpc(capsys: pytest.CaptureFixture[str]) -> None:
     (figures,) = json.loads(capsys.readouterr().out)["hpc"]
     assert (figures["rows"], figures["months"], figures["sites"]) == (30, 24, 3)
     assert figures["median_ms"] >= figures["engine_median_ms"] > 0
+
+
+def test_a_project_saved_as_mplan_opens(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The installers register .mplan (JSON inside) as the planner's project file."""
+    path = tmp_path / "plan.mplan"
+    path.write_bytes(SAMPLE.read_bytes())
+    assert main(["report", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["fleet"]["rigs"] == 20_600

@@ -203,6 +203,39 @@ class ConversionPlan(_Entity):
     notes: str = ""
 
 
+class ResaleTier(_Entity):
+    """Used-rig value by efficiency class: rigs at or below `max_j_per_th` (and above the
+    tier before) resell at `usd_per_th` of nameplate hashrate."""
+
+    max_j_per_th: Annotated[float, _lenient("number"), Field(gt=0)]
+    usd_per_th: Annotated[Usd, Field(ge=0)]
+
+
+# Planner defaults, tiered as public ASIC price indexes tier used rigs (under 19 J/TH,
+# 19-25, 25-38, above 38); the levels are assumptions near late-2025 quotes, to be
+# overwritten with a current broker quote (docs/model-notes.md).
+DEFAULT_RESALE_CURVE = (
+    ResaleTier(max_j_per_th=19, usd_per_th=12.0),
+    ResaleTier(max_j_per_th=25, usd_per_th=6.0),
+    ResaleTier(max_j_per_th=38, usd_per_th=2.5),
+    ResaleTier(max_j_per_th=1000, usd_per_th=0.5),
+)
+
+
+class SwapCandidate(_Entity):
+    """Replace fleet row `row` with rigs of `model` at `month`: the old rigs are sold at the
+    resale curve's value, enough new rigs to fill the same MW are bought (or `count`),
+    and they come online after `downtime_months`."""
+
+    row: Name
+    model: Name
+    month: Month
+    unit_price_usd: Annotated[Usd, Field(ge=0)]
+    count: Annotated[Whole, Field(ge=0)] | None = None
+    downtime_months: Annotated[Whole, Field(ge=0, le=24)] = 0
+    notes: str = ""
+
+
 class Project(_Entity):
     """Everything one planning file holds."""
 
@@ -217,6 +250,8 @@ class Project(_Entity):
     catalog: list[RigModel] = Field(default_factory=list)
     fleet: list[FleetRow] = Field(default_factory=list)
     conversions: list[ConversionPlan] = Field(default_factory=list)
+    swaps: list[SwapCandidate] = Field(default_factory=list)
+    resale_curve: list[ResaleTier] = Field(default_factory=lambda: list(DEFAULT_RESALE_CURVE))
 
     def scenario(self, name: str | None = None) -> Scenario:
         """The scenario called `name`, or the active one; KeyError when there is none."""

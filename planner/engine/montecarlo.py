@@ -1,0 +1,243 @@
+"""Monte Carlo: how wrong can we be about the price, the network and fees.
+
+Paths (monthly, seeded, reproducible):
+- BTC price: P_t = P_det_t x exp(sigma W_t), W a Brownian motion in years. The scenario's
+  deterministic path is the median of every month (the drift convention: mu = g - sigma^2
+  / 2 in log terms, so that the planner's path stays the central case).
+- Network hashrate: N_t = N_det_t x (P_{t-lag} / P_det_{t-lag})^elasticity x
+  exp(sigma_n V_t): miners follow the price with a lag, plus the network's own noise V.
+- Fees: the scenario's BTC per block x exp(sigma_f Z_t - sigma_f^2 / 2), independent each
+  month (mean kept).
+
+Fleet cash flow on each path uses the engine's own rows: in month t a row runs when the
+month's BTC per TH x price, X_t, reaches its breakeven k_rt (its power cost over its TH),
+so the rows' EBITDA is X_t x (TH of the rows running) - (their power cost). Rows sorted by
+k_rt make each month a binary search per path. Capex, resale, depreciation and site costs
+do not depend on the path; the fleet's tax (losses carried forward) is run per path.
+With zero volatility and noise the paths reproduce the engine.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.engine import metrics
+from planner.engine.inputs import EngineInputs
+from planner.engine.model import HOURS_PER_DAY, TH_PER_EH, Results
+from planner.engine.swaps import halving_month_index
+
+# Defaults derived from resources/network_points.csv by `derived_defaults` (four price
+# points, November 2025 to February 2026, a sell-off: a high volatility) and kept here so
+# that a run does not read a file; a test holds them to the derivation. The lag, the
+# network's own noise and the fee noise are assumptions: overwrite them.
+DEFAULT_PRICE_VOLATILITY = 0.78
+DEFAULT_NETWORK_ELASTICITY = 0.22
+DEFAULT_NETWORK_LAG_MONTHS = 3
+DEFAULT_NETWORK_NOISE = 0.10
+DEFAULT_FEE_NOISE = 0.30
+PERCENTILES = (5, 25, 50, 75, 95)
+
+
+@dataclass(frozen=True)
+class MonteCarloSettings:
+    paths: int = 10_000
+    seed: int = 2028
+    price_volatility: float = DEFAULT_PRICE_VOLATILITY  # annual, of log price
+    network_elasticity: float = DEFAULT_NETWORK_ELASTICITY
+    network_lag_months: int = DEFAULT_NETWORK_LAG_MONTHS
+    network_noise: float = DEFAULT_NETWORK_NOISE  # annual, of log hashrate
+    fee_noise: float = DEFAULT_FEE_NOISE  # monthly, of log fees
+
+    def __post_init__(self) -> None:
+        if self.paths < 1:
+            raise ValueError(f"paths must be at least 1, got {self.paths}")
+        for name in ("price_volatility", "network_noise", "fee_noise"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.network_lag_months < 0:
+            raise ValueError(f"network_lag_months must be >= 0, got {self.network_lag_months}")
+
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    settings: MonteCarloSettings
+    fleet_fcf_usd: np.ndarray  # (paths, H)
+    npv_usd: np.ndarray  # (paths,)
+    cumulative_percentiles_usd: np.ndarray  # (5, H): P5, P25, P50, P75, P95 of cumulative FCF
+    npv_percentiles_usd: np.ndarray  # (5,)
+    p_payback_before_halving: float
+    p_payback_within_horizon: float
+    halving_month: float
+    btc_price_percentiles_usd: np.ndarray  # (5, H)
+
+
+Progress = Callable[[float], None]
+
+
+def _discount(rate: float, months: int) -> np.ndarray:
+    return (1.0 + rate) ** (-np.arange(1, months + 1) / 12.0)
+
+
+@dataclass(frozen=True)
+class _RowTable:
+    """Per month, the rows sorted by breakeven: cumulative TH and power cost (x availability)."""
+
+    thresholds: list[np.ndarray]
+    cum_th: list[np.ndarray]
+    cum_power: list[np.ndarray]
+    always_th: np.ndarray  # rows that run whatever the price (no shutdown)
+    always_power: np.ndarray
+
+
+def _row_table(inputs: EngineInputs) -> _RowTable:
+    months = inputs.months
+    t = np.arange(months)
+    hours = HOURS_PER_DAY * inputs.timeline.days
+    online = (t[None, :] >= inputs.online_idx[:, None]) & (t[None, :] < inputs.retire_idx[:, None])
+    online &= inputs.count[:, None] > 0
+    contract = inputs.site_contract_idx[inputs.site_idx]
+    site = inputs.site_idx
+    availability = inputs.site_uptime[site] * (1.0 - inputs.contract_curtailment_share[contract])
+    load_kw = inputs.count * inputs.power_w / 1000.0 * inputs.site_overhead[site]
+    decay = (1.0 - inputs.degradation_per_year)[:, None] ** (
+        (t[None, :] - inputs.online_idx[:, None]) / 12.0
+    )
+    th = np.where(online, inputs.count[:, None] * inputs.hashrate_th[:, None] * decay, 0.0)
+    power = np.where(
+        online, load_kw[:, None] * inputs.contract_price_usd_per_kwh[contract] * hours[None, :], 0.0
+    )
+    th_a = th * availability[:, None]
+    power_a = power * availability[:, None]
+    thresholds, cum_th, cum_power = [], [], []
+    if inputs.auto_shutdown:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.where(th > 0, power / th, np.where(power <= 0, -np.inf, np.inf))
+        for m in range(months):
+            order = np.argsort(k[:, m], kind="stable")
+            thresholds.append(k[order, m])
+            cum_th.append(np.concatenate(([0.0], np.cumsum(th_a[order, m]))))
+            cum_power.append(np.concatenate(([0.0], np.cumsum(power_a[order, m]))))
+        return _RowTable(thresholds, cum_th, cum_power, np.zeros(months), np.zeros(months))
+    return _RowTable([], [], [], th_a.sum(axis=0), power_a.sum(axis=0))
+
+
+def _variable_ebitda(table: _RowTable, x: np.ndarray, auto_shutdown: bool) -> np.ndarray:
+    """Rows' revenue - power cost at USD per TH-month x (paths x months)."""
+    if not auto_shutdown:
+        return x * table.always_th[None, :] - table.always_power[None, :]
+    out = np.empty_like(x)
+    for m in range(x.shape[1]):
+        idx = np.searchsorted(table.thresholds[m], x[:, m], side="right")
+        out[:, m] = x[:, m] * table.cum_th[m][idx] - table.cum_power[m][idx]
+    return out
+
+
+def simulate_markets(
+    inputs: EngineInputs, settings: MonteCarloSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Price (USD), network (EH/s) and fees (BTC per block) per path and month."""
+    rng = np.random.default_rng(settings.seed)
+    n, months = settings.paths, inputs.months
+    dt = 1.0 / 12.0
+    shocks = rng.standard_normal((n, months))
+    noise = rng.standard_normal((n, months))
+    fee_shocks = rng.standard_normal((n, months))
+    log_price = settings.price_volatility * math.sqrt(dt) * np.cumsum(shocks, axis=1)
+    price = inputs.btc_price_usd[None, :] * np.exp(log_price)
+    lag = settings.network_lag_months
+    lagged = np.zeros_like(log_price)
+    if lag < months:
+        lagged[:, lag:] = log_price[:, : months - lag]
+    own = settings.network_noise * math.sqrt(dt) * np.cumsum(noise, axis=1)
+    network = inputs.network_hashrate_ehs[None, :] * np.exp(
+        settings.network_elasticity * lagged + own
+    )
+    sigma_f = settings.fee_noise
+    fees = inputs.fees_btc_per_block * np.exp(sigma_f * fee_shocks - sigma_f**2 / 2)
+    return price, network, fees
+
+
+def run_monte_carlo(
+    results: Results, settings: MonteCarloSettings, progress: Progress | None = None
+) -> MonteCarloResult:
+    """Fleet cash flow on every path, from the deterministic results' rows and costs."""
+    step = progress or (lambda _f: None)
+    inputs = results.inputs
+    months = inputs.months
+    tl = inputs.timeline
+    table = _row_table(inputs)
+    step(0.1)
+    price, network, fees = simulate_markets(inputs, settings)
+    step(0.3)
+    issuance = tl.subsidy_btc[None, :] + tl.blocks[None, :] * fees
+    x = issuance / (network * TH_PER_EH) * (1.0 - inputs.pool_fee) * price
+    det = results.market
+    x_det = (det.btc_per_th_month * det.btc_price_usd)[None, :]
+    variable = _variable_ebitda(table, x, inputs.auto_shutdown)
+    variable_det = _variable_ebitda(table, x_det, inputs.auto_shutdown)
+    step(0.6)
+    fleet = results.fleet
+    ebitda = fleet.ebitda_usd[0][None, :] + (variable - variable_det)
+    taxable = ebitda - fleet.depreciation_usd[0][None, :]
+    tax = np.zeros_like(taxable)
+    loss = np.zeros(settings.paths)
+    for m in range(months):
+        taxed = taxable[:, m] - loss
+        positive = taxed > 0
+        tax[:, m] = np.where(positive, inputs.tax_rate * taxed, 0.0)
+        loss = np.where(positive, 0.0, -taxed)
+    fcf = ebitda - fleet.capex_usd[0][None, :] + fleet.resale_usd[0][None, :] - tax
+    step(0.85)
+    npv = fcf @ _discount(inputs.discount_rate_per_year, months)
+    cumulative = np.cumsum(fcf, axis=1)
+    payback = metrics.payback(fcf)
+    halving = halving_month_index(results)
+    paid = payback.status == metrics.PAID_BACK
+    immediate = payback.status == metrics.NEVER_NEGATIVE
+    within = paid | immediate
+    before = immediate | (paid & (payback.at_month <= halving))
+    step(1.0)
+    return MonteCarloResult(
+        settings=settings,
+        fleet_fcf_usd=fcf,
+        npv_usd=npv,
+        cumulative_percentiles_usd=np.percentile(cumulative, PERCENTILES, axis=0),
+        npv_percentiles_usd=np.percentile(npv, PERCENTILES),
+        p_payback_before_halving=float(before.mean()),
+        p_payback_within_horizon=float(within.mean()),
+        halving_month=halving,
+        btc_price_percentiles_usd=np.percentile(price, PERCENTILES, axis=0),
+    )
+
+
+def derived_defaults(points: list[dict[str, str]]) -> dict[str, float]:
+    """The defaults from dated network points (resources/network_points.csv): annualized
+    volatility of log price changes and the network's elasticity to the price (log change
+    of hashrate over log change of price between points with both)."""
+    from datetime import date
+
+    priced = [
+        (date.fromisoformat(p["date"]), float(p["btc_price_usd"]), p.get("hashrate_ehs") or "")
+        for p in points
+        if p.get("btc_price_usd")
+    ]
+    priced.sort()
+    variance, years, slopes = 0.0, 0.0, []
+    for (d0, p0, h0), (d1, p1, h1) in itertools.pairwise(priced):
+        span = (d1 - d0).days / 365.25
+        if span <= 0:
+            continue
+        change = math.log(p1 / p0)
+        variance += change**2
+        years += span
+        if h0 and h1 and change:
+            slopes.append(math.log(float(h1) / float(h0)) / change)
+    return {
+        "price_volatility": math.sqrt(variance / years) if years else math.nan,
+        "network_elasticity": float(np.median(slopes)) if slopes else math.nan,
+    }

@@ -1,0 +1,97 @@
+"""Monte Carlo: zero noise is the engine, a seed repeats, P50 is the deterministic path."""
+
+from __future__ import annotations
+
+import csv
+import time
+
+import numpy as np
+import pytest
+
+from planner.benchmark import synthetic_project
+from planner.engine import metrics, run
+from planner.engine.montecarlo import (
+    DEFAULT_NETWORK_ELASTICITY,
+    DEFAULT_PRICE_VOLATILITY,
+    MonteCarloSettings,
+    derived_defaults,
+    run_monte_carlo,
+)
+from planner.io.project_file import load_project
+from planner.io.resources import resource_path, sample_project_path
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_project(sample_project_path())
+
+
+QUIET = {"price_volatility": 0.0, "network_noise": 0.0, "fee_noise": 0.0}
+
+
+@pytest.mark.parametrize("shutdown", [True, False])
+def test_zero_volatility_reproduces_the_engine(sample, shutdown: bool) -> None:
+    project = sample.model_copy(
+        update={"finance": sample.finance.model_copy(update={"auto_shutdown": shutdown})}
+    )
+    results = run(project)
+    mc = run_monte_carlo(results, MonteCarloSettings(paths=3, **QUIET))
+    engine_fcf = results.fleet.free_cash_flow_usd[0]
+    for path in mc.fleet_fcf_usd:
+        assert path == pytest.approx(engine_fcf, rel=1e-9, abs=1e-4)
+    assert mc.npv_usd == pytest.approx([results.fleet_kpis.npv_usd[0]] * 3, rel=1e-9)
+    paid = int(results.fleet_kpis.payback_status[0]) != metrics.NEVER
+    assert mc.p_payback_within_horizon == (1.0 if paid else 0.0)
+
+
+def test_a_seed_repeats_and_another_differs(sample) -> None:
+    results = run(sample)
+    a = run_monte_carlo(results, MonteCarloSettings(paths=200, seed=7))
+    b = run_monte_carlo(results, MonteCarloSettings(paths=200, seed=7))
+    c = run_monte_carlo(results, MonteCarloSettings(paths=200, seed=8))
+    assert np.array_equal(a.fleet_fcf_usd, b.fleet_fcf_usd)
+    assert a.p_payback_before_halving == b.p_payback_before_halving
+    assert not np.array_equal(a.fleet_fcf_usd, c.fleet_fcf_usd)
+
+
+def test_p50_follows_the_deterministic_path(sample) -> None:
+    """Under the drift convention the scenario's path is every month's median: the median
+    price, and (a monotone function of it) the median monthly cash flow before tax."""
+    untaxed = sample.model_copy(
+        update={"finance": sample.finance.model_copy(update={"tax_rate": 0.0})}
+    )
+    results = run(untaxed)
+    settings = MonteCarloSettings(paths=20_000, seed=1, network_noise=0.0, fee_noise=0.0)
+    mc = run_monte_carlo(results, settings)
+    assert mc.btc_price_percentiles_usd[2] == pytest.approx(results.market.btc_price_usd, rel=0.03)
+    median_flow = np.percentile(mc.fleet_fcf_usd, 50, axis=0)
+    flow = results.fleet.free_cash_flow_usd[0]
+    scale = np.abs(flow).max()
+    assert np.abs(median_flow - flow).max() < 0.02 * scale
+    assert (np.diff(mc.cumulative_percentiles_usd, axis=0) >= 0).all()  # P5 <= ... <= P95
+    assert mc.npv_percentiles_usd[0] < results.fleet_kpis.npv_usd[0] < mc.npv_percentiles_usd[4]
+    assert 0.0 <= mc.p_payback_before_halving <= mc.p_payback_within_horizon <= 1.0
+
+
+def test_defaults_are_derived_from_the_network_points() -> None:
+    with resource_path("network_points.csv").open(encoding="utf-8") as stream:
+        derived = derived_defaults(list(csv.DictReader(stream)))
+    assert round(derived["price_volatility"], 2) == DEFAULT_PRICE_VOLATILITY
+    assert round(derived["network_elasticity"], 2) == DEFAULT_NETWORK_ELASTICITY
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="paths must be at least 1"):
+        MonteCarloSettings(paths=0)
+    with pytest.raises(ValueError, match="price_volatility must be >= 0"):
+        MonteCarloSettings(price_volatility=-0.1)
+
+
+def test_speed_figure_for_1000_rows() -> None:
+    results = run(synthetic_project(1_000, 120))
+    started = time.perf_counter()
+    mc = run_monte_carlo(results, MonteCarloSettings(paths=10_000))
+    print(
+        f"Monte Carlo 10,000 paths x 120 months, 1,000 rows: {time.perf_counter() - started:.2f} s"
+    )
+    assert mc.fleet_fcf_usd.shape == (10_000, 120)

@@ -40,6 +40,26 @@ def _months(text: str) -> int:
     return value
 
 
+def _paths(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if not 1 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 1,000,000, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="planner",
@@ -53,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="machine-readable JSON")
     report.add_argument("--scenario", help="scenario name (default: the active one)")
     report.add_argument("--months", type=_months, help="horizon in months (overrides the file)")
+    report.add_argument(
+        "--paths", type=_paths, default=10_000, help="Monte Carlo paths (default 10,000)"
+    )
+    report.add_argument("--seed", type=_seed, default=2028, help="Monte Carlo seed (default 2028)")
     report.add_argument(
         "--xlsx",
         type=Path,
@@ -123,7 +147,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.xlsx is not None:
         _check_output(args.xlsx, "--xlsx", ".xlsx")
     results = run(project, args.scenario, args.months)
-    report = build_report(project, results)
+    from planner.engine.montecarlo import MonteCarloSettings
+
+    settings = MonteCarloSettings(paths=args.paths, seed=args.seed)
+    report = build_report(project, results, settings=settings)
     if args.xlsx is not None:
         from planner.io.workbook import ExportError, export_workbook
 

@@ -70,7 +70,8 @@ REFERENCES = {
     ("conversions", "site"): "sites",
 }
 REFERRED_BY: dict[str, tuple[tuple[str, str], ...]] = {
-    "catalog": (("fleet", "model"),),
+    "fleet": (("swaps", "row"),),
+    "catalog": (("fleet", "model"), ("swaps", "model")),
     "sites": (("fleet", "site"), ("conversions", "site")),
     "contracts": (("sites", "contract"),),
 }
@@ -704,9 +705,12 @@ def delete_rows(project: Project, section: str, rows: Sequence[int]) -> Project:
             using = [i + 1 for i, item in enumerate(users) if getattr(item, key) == name]
             if using:
                 shown = ", ".join(str(n) for n in using[:8]) + (" ..." if len(using) > 8 else "")
-                what = {"fleet": "fleet rows", "sites": "sites", "conversions": "AI/HPC plans"}[
-                    child
-                ]
+                what = {
+                    "fleet": "fleet rows",
+                    "sites": "sites",
+                    "conversions": "AI/HPC plans",
+                    "swaps": "swap candidates",
+                }[child]
                 errors.append(CellError(row, "name", f"{name!r} is used by {what} {shown}"))
     kept = [item for i, item in enumerate(items) if i not in doomed]
     if section == "scenarios" and not kept:

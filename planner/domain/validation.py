@@ -216,6 +216,17 @@ def cross_check(data: Mapping[str, Any] | Project) -> list[Problem]:
             Problem(f"conversions[{index}].{field}", message)
             for field, message in conversion_problems(item, names, horizon)
         )
+    fleet = [_text(i, "name") for i in _items(data, "fleet")]
+    fleet_names = {n for n in fleet if n}
+    # With a broken fleet (or row) its names are unknown: check the swaps once it is fixed.
+    fleet_readable = isinstance(data.get("fleet", []), list) and all(fleet)
+    for index, item in enumerate(_items(data, "swaps")):
+        row = _text(item, "row")
+        if row and fleet_readable and row not in fleet_names:
+            problems.append(Problem(f"swaps[{index}].row", f"unknown fleet row {row!r}"))
+        model = _text(item, "model")
+        if model and model not in names["catalog"]:
+            problems.append(Problem(f"swaps[{index}].model", f"unknown rig model {model!r}"))
     return problems
 
 

@@ -138,8 +138,17 @@ def analyse_swap(project: Project, swap: SwapCandidate, base: Results | None = N
     )
 
 
-def analyse_swaps(project: Project) -> list[SwapResult]:
-    """Every candidate swap of the project, best NPV first."""
+def analyse_swaps(project: Project, skipped: list[str] | None = None) -> list[SwapResult]:
+    """Every candidate swap of the project, best NPV first. A swap that cannot be made
+    (its row gone, retired before the month, ...) is left out and named in `skipped`."""
+    if not project.swaps:
+        return []
     base = run(project)
-    results = [analyse_swap(project, swap, base) for swap in project.swaps]
+    results = []
+    for swap in project.swaps:
+        try:
+            results.append(analyse_swap(project, swap, base))
+        except ValueError as error:
+            if skipped is not None:
+                skipped.append(str(error))
     return sorted(results, key=lambda r: r.npv_usd, reverse=True)

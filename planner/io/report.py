@@ -15,6 +15,9 @@ from planner.engine import Results
 from planner.engine import metrics as m
 from planner.engine.hpc import ConversionAnalysis, analyse_conversions
 from planner.engine.model import Kpis
+from planner.engine.montecarlo import PERCENTILES, MonteCarloSettings, run_monte_carlo
+from planner.engine.sensitivity import compare_scenarios, tornado, two_way
+from planner.engine.swaps import analyse_swaps
 from planner.engine.timeline import estimate_height_date
 
 _STATUS = {m.PAID_BACK: "paid_back", m.NEVER: "never", m.NEVER_NEGATIVE: "immediate"}
@@ -151,8 +154,85 @@ def hpc_entries(analysis: ConversionAnalysis, results: Results) -> list[dict[str
     return out
 
 
+def uncertainty_sections(
+    project: Project, results: Results, settings: MonteCarloSettings | None = None
+) -> dict[str, Any]:
+    """Scenarios side by side, the tornado and two-way table, the swaps, Monte Carlo."""
+    scenarios = []
+    for name, other in compare_scenarios(project, results.inputs.months):
+        entry = {"name": name, **kpi_dict(other, other.fleet_kpis, 0, other.fleet_irr_annual)}
+        entry["cumulative_fcf_usd"] = np.cumsum(other.fleet.free_cash_flow_usd[0]).tolist()
+        scenarios.append(entry)
+    bars = tornado(project)
+    table = two_way(project)
+    swaps = []
+    skipped: list[str] = []
+    for swap in analyse_swaps(project, skipped):
+        swaps.append(
+            {
+                "row": swap.swap.row,
+                "model": swap.swap.model,
+                "month": format_month(swap.swap.month),
+                "new_count": swap.new_count,
+                "sale_usd": swap.sale_usd,
+                "capex_usd": swap.capex_usd,
+                "npv_usd": _num(swap.npv_usd),
+                "irr_annual": _num(swap.irr_annual),
+                "payback_months": _num(swap.payback_months),
+                "pays_back_before_halving": swap.pays_back_before_halving,
+            }
+        )
+    mc = run_monte_carlo(results, settings or MonteCarloSettings())
+    return {
+        "scenarios": scenarios,
+        "sensitivity": {
+            "base_npv_usd": _num(bars.base_npv_usd),
+            "tornado": [
+                {
+                    "driver": b.key,
+                    "label": b.label,
+                    "step": b.step,
+                    "npv_low_usd": _num(b.npv_low_usd),
+                    "npv_high_usd": _num(b.npv_high_usd),
+                    "payback_low_months": _num(b.payback_low_months),
+                    "payback_high_months": _num(b.payback_high_months),
+                }
+                for b in bars.bars
+            ],
+            "two_way": {
+                "btc_price_factors": table.btc_price_factors.tolist(),
+                "power_price_factors": table.power_price_factors.tolist(),
+                "npv_usd": table.npv_usd.tolist(),
+                "payback_months": [[_num(v) for v in row] for row in table.payback_months],
+            },
+        },
+        "monte_carlo": {
+            "paths": mc.settings.paths,
+            "seed": mc.settings.seed,
+            "price_volatility": mc.settings.price_volatility,
+            "network_elasticity": mc.settings.network_elasticity,
+            "network_lag_months": mc.settings.network_lag_months,
+            "p_payback_before_halving": mc.p_payback_before_halving,
+            "p_payback_within_horizon": mc.p_payback_within_horizon,
+            "npv_percentiles_usd": dict(
+                zip((f"p{q}" for q in PERCENTILES), mc.npv_percentiles_usd.tolist(), strict=True)
+            ),
+            "cumulative_fcf_percentiles_usd": {
+                f"p{q}": values.tolist()
+                for q, values in zip(PERCENTILES, mc.cumulative_percentiles_usd, strict=True)
+            },
+        },
+        "swaps": swaps,
+        "swap_warnings": skipped,
+    }
+
+
 def build_report(
-    project: Project, results: Results, analysis: ConversionAnalysis | None = None
+    project: Project,
+    results: Results,
+    analysis: ConversionAnalysis | None = None,
+    uncertainty: bool = True,
+    settings: MonteCarloSettings | None = None,
 ) -> dict[str, Any]:
     """The machine-readable report (see README: `report --json`)."""
     if analysis is None:
@@ -207,7 +287,7 @@ def build_report(
         {"month": label, **{key: values[t].item() for key, values in columns.items()}}
         for t, label in enumerate(labels)
     ]
-    return {
+    report: dict[str, Any] = {
         "project": project.name,
         "scenario": inputs.scenario_name,
         "start_month": format_month(inputs.start_month),
@@ -218,8 +298,12 @@ def build_report(
         "rows": rows,
         "monthly": monthly,
         "hpc": hpc_entries(analysis, results),
+        **(uncertainty_sections(project, results, settings) if uncertainty else {}),
         "warnings": warnings_of(results) + [f"AI/HPC plan {w}" for w in analysis.skipped],
     }
+    if "swap_warnings" in report:
+        report["warnings"] += [f"swap: {w}" for w in report.pop("swap_warnings")]
+    return report
 
 
 def report_json(report: dict[str, Any]) -> str:

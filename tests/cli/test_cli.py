@@ -396,6 +396,7 @@ def test_text_report_of_a_project_without_rigs(
 ) -> None:
     data = json.loads(SAMPLE.read_text(encoding="utf-8"))
     data["fleet"] = []
+    data["swaps"] = []  # they name fleet rows
     path = tmp_path / "no_rigs.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     code, out, err = run(capsys, "report", str(path), "--months", "3")
@@ -477,3 +478,12 @@ def test_a_project_saved_as_mplan_opens(capsys: pytest.CaptureFixture[str], tmp_
     path.write_bytes(SAMPLE.read_bytes())
     assert main(["report", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["fleet"]["rigs"] == 20_600
+
+
+def test_report_monte_carlo_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(SAMPLE), "--json", "--paths", "300", "--seed", "9"]) == 0
+    mc = json.loads(capsys.readouterr().out)["monte_carlo"]
+    assert (mc["paths"], mc["seed"]) == (300, 9)
+    code, _out, err = run(capsys, "report", str(SAMPLE), "--paths", "0")
+    assert code == 2
+    assert "--paths: must be from 1 to 1,000,000, got 0" in err

@@ -114,8 +114,11 @@ def test_insert_duplicate_delete_and_sort(sample) -> None:
     assert inserted.fleet[2].count == 0 and inserted.fleet[2].name != inserted.fleet[3].name
     duplicated = ed.duplicate_rows(sample, "fleet", [0, 1])
     assert [r.name for r in duplicated.fleet[2:4]] == ["S19j Pro 2021 (2)", "M50S 2022 (2)"]
-    deleted = ed.delete_rows(sample, "fleet", [0, 5])
-    assert len(deleted.fleet) == n - 2 and deleted.fleet[0] is sample.fleet[1]
+    deleted = ed.delete_rows(sample, "fleet", [2, 5])
+    assert len(deleted.fleet) == n - 2 and deleted.fleet[2] is sample.fleet[3]
+    # A batch named by a swap candidate stays until the candidate goes.
+    errors = errors_of(lambda: ed.delete_rows(sample, "fleet", [0]))
+    assert errors == [CellError(0, "name", "'S19j Pro 2021' is used by swap candidates 1, 2")]
     ordered = ed.sort_rows(sample, "fleet", "count", descending=True)
     counts = [r.count for r in ordered.fleet]
     assert counts == sorted(counts, reverse=True)

@@ -464,6 +464,7 @@ def test_empty_name_message(sample: dict[str, Any], name: str) -> None:
 def test_too_long_name_message(sample: dict[str, Any]) -> None:
     sample["sites"][0]["notes"] = "x" * 5000  # notes have no limit
     sample["fleet"][0]["name"] = "x" * 121
+    sample["swaps"] = []  # they name fleet[0]
     assert problems_of(sample) == ["fleet[0].name: is too long (at most 120 characters)"]
 
 

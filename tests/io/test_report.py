@@ -110,3 +110,27 @@ def test_report_hpc_section_for_the_sample(sample) -> None:
         )
     text = render_text(report)
     assert "AI/HPC conversion" in text and "Pecos, TX" in text.split("AI/HPC")[1]
+
+
+def test_report_scenarios_sensitivity_monte_carlo_and_swaps(sample) -> None:
+    from planner.engine.montecarlo import MonteCarloSettings
+
+    report = build_report(sample, run(sample), settings=MonteCarloSettings(paths=500, seed=3))
+    assert [s["name"] for s in report["scenarios"]] == ["Base", "Bear", "Bull"]
+    assert report["scenarios"][0]["npv_usd"] == report["fleet"]["npv_usd"]
+    assert len(report["scenarios"][2]["cumulative_fcf_usd"]) == 60
+    tornado = report["sensitivity"]["tornado"]
+    assert len(tornado) == 8 and tornado[0]["driver"] == "btc_price"
+    assert report["sensitivity"]["two_way"]["npv_usd"][2][2] == pytest.approx(
+        report["fleet"]["npv_usd"], rel=1e-12
+    )
+    mc = report["monte_carlo"]
+    assert (mc["paths"], mc["seed"]) == (500, 3)
+    assert 0 <= mc["p_payback_before_halving"] <= mc["p_payback_within_horizon"] <= 1
+    p = mc["npv_percentiles_usd"]
+    assert p["p5"] <= p["p25"] <= p["p50"] <= p["p75"] <= p["p95"]
+    again = build_report(sample, run(sample), settings=MonteCarloSettings(paths=500, seed=3))
+    assert again["monte_carlo"] == mc  # seeded: the same report twice
+    swaps = report["swaps"]
+    assert len(swaps) == 3 and swaps[0]["npv_usd"] >= swaps[-1]["npv_usd"]
+    json.loads(report_json(report))

@@ -25,6 +25,7 @@ from planner.domain.project import (
     RigModel,
     Scenario,
     Site,
+    SwapCandidate,
 )
 from planner.domain.units import parse_quantity, parse_whole_number
 from planner.domain.validation import (
@@ -35,7 +36,7 @@ from planner.domain.validation import (
     reference_names,
 )
 
-Section = Literal["fleet", "sites", "contracts", "catalog", "scenarios", "conversions"]
+Section = Literal["fleet", "sites", "contracts", "catalog", "scenarios", "conversions", "swaps"]
 ColumnKind = Literal[
     "text",
     "ref",
@@ -61,6 +62,7 @@ ENTITIES: dict[str, type[BaseModel]] = {
     "catalog": RigModel,
     "scenarios": Scenario,
     "conversions": ConversionPlan,
+    "swaps": SwapCandidate,
 }
 # Which section's names a reference column points at, and who points at each section.
 REFERENCES = {
@@ -68,6 +70,8 @@ REFERENCES = {
     ("fleet", "site"): "sites",
     ("sites", "contract"): "contracts",
     ("conversions", "site"): "sites",
+    ("swaps", "row"): "fleet",
+    ("swaps", "model"): "catalog",
 }
 REFERRED_BY: dict[str, tuple[tuple[str, str], ...]] = {
     "fleet": (("swaps", "row"),),
@@ -76,7 +80,7 @@ REFERRED_BY: dict[str, tuple[tuple[str, str], ...]] = {
     "contracts": (("sites", "contract"),),
 }
 # The field that names a row of each section (unique, case-insensitive).
-KEY_FIELD = {"conversions": "site"}
+KEY_FIELD = {"conversions": "site", "swaps": ""}  # swaps: no unique key
 
 
 @dataclass(frozen=True)
@@ -254,6 +258,15 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         C("loan_rate_per_year", "Loan rate (%/yr)", "rate", decimals=2, width=100),
         C("loan_term_years", "Loan term (years)", "number", decimals=1, width=105),
         C("notes", "Notes", "text", width=240),
+    ),
+    "swaps": (
+        C("row", "Replace batch", "ref", width=170),
+        C("model", "With model", "ref", width=160),
+        C("month", "At month", "month", width=80),
+        C("unit_price_usd", "Unit price (USD)", "usd", width=100),
+        C("count", "Rigs", "int", width=70, tip="Empty: enough for the same MW"),
+        C("downtime_months", "Downtime (months)", "int", width=110),
+        C("notes", "Notes", "text", width=220),
     ),
 }
 FINANCE_COLUMNS: tuple[Column, ...] = (
@@ -446,6 +459,17 @@ def template(project: Project, section: str, taken: Iterable[str]) -> BaseModel:
         return project.scenario().model_copy(
             update={"name": unique_name(f"Scenario {len(taken) + 1}", taken)}
         )
+    if section == "swaps":
+        if not project.fleet or not project.catalog:
+            raise ValueError("add fleet rows and rig models before swap candidates")
+        start = project.scenario().start_month
+        best = max(project.catalog, key=lambda m: -m.efficiency_j_per_th)
+        return SwapCandidate(
+            row=project.fleet[0].name,
+            model=best.name,
+            month=date(start.year, start.month, 1),
+            unit_price_usd=best.reference_price_usd or 0.0,
+        )
     if section == "conversions":
         planned = {name.casefold() for name in taken}
         free = [s.name for s in project.sites if s.name.casefold() not in planned]
@@ -459,9 +483,13 @@ def template(project: Project, section: str, taken: Iterable[str]) -> BaseModel:
 
 
 def _name(item: Any) -> str:
-    """What names a row: its name, or the site of a conversion plan."""
+    """What names a row: its name, the site of a conversion plan, a swap's description."""
     name = getattr(item, "name", None)
-    return str(name if name is not None else item.site)
+    if name is not None:
+        return str(name)
+    if isinstance(item, SwapCandidate):
+        return f"{item.row} -> {item.model} {item.month:%Y-%m}"
+    return str(item.site)
 
 
 def _items(project: Project, section: str) -> list[Any]:
@@ -522,7 +550,9 @@ def set_cells(project: Project, section: str, edits: Iterable[tuple[int, str, st
             names.append(_name(entity))
     if errors:
         raise CellErrors(errors)
-    errors.extend(_duplicate_names(new_items, by_row, KEY_FIELD.get(section, "name")))
+    key_field = KEY_FIELD.get(section, "name")
+    if key_field:
+        errors.extend(_duplicate_names(new_items, by_row, key_field))
     if errors:
         raise CellErrors(errors)
     updated = _with_renames(project, section, new_items, renames)
@@ -577,6 +607,18 @@ def _with_renames(
 
 
 def _reference_errors(project: Project, section: str, rows: Iterable[int]) -> list[CellError]:
+    if section == "swaps":
+        fleet = {r.name for r in project.fleet}
+        models = {m.name for m in project.catalog}
+        refused: list[CellError] = []
+        for row in rows:
+            if row < len(project.swaps):
+                swap = project.swaps[row]
+                if swap.row not in fleet:
+                    refused.append(CellError(row, "row", f"unknown fleet row {swap.row!r}"))
+                if swap.model not in models:
+                    refused.append(CellError(row, "model", f"unknown rig model {swap.model!r}"))
+        return refused
     if section not in ("fleet", "sites", "conversions"):
         return []
     names = reference_names(
@@ -674,6 +716,10 @@ def duplicate_rows(project: Project, section: str, rows: Sequence[int]) -> Proje
     rows = sorted(set(rows))
     names = [_name(item) for item in items]
     copies: list[Any] = []
+    if section == "swaps":  # copies as they are (a variant to edit)
+        at = rows[-1] + 1
+        copies = [items[row] for row in rows]
+        return project.model_copy(update={section: items[:at] + copies + items[at:]})
     if section == "conversions":
         # One plan per site: a copy goes to the next site without a plan.
         for row in rows:

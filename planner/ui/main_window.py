@@ -28,6 +28,7 @@ from planner.io import autosave
 from planner.io.project_file import ProjectFileError, load_project, save_project
 from planner.io.templates import new_project
 from planner.ui.charts import ChartsPanel
+from planner.ui.decisions_panel import DecisionsPanel
 from planner.ui.document import Change, ProjectDocument
 from planner.ui.hpc_panel import HpcPanel
 from planner.ui.kpi import KpiStrip
@@ -87,9 +88,15 @@ class MainWindow(QMainWindow):
         self.sheets["conversions"] = self.hpc.sheet
         self.models["conversions"] = self.hpc.model
         self.tabs.addTab(self.hpc, "AI/HPC")
+        self.decisions = DecisionsPanel(self.document)
+        self.sheets["swaps"] = self.decisions.swap_sheet
+        self.models["swaps"] = self.decisions.swap_model
+        self.tabs.addTab(self.decisions, "Decisions")
         # The AI/HPC tab has charts of its own: the fleet's charts make room for them.
         self.tabs.currentChanged.connect(
-            lambda _i: self.charts.setVisible(self.tabs.currentWidget() is not self.hpc)
+            lambda _i: self.charts.setVisible(
+                self.tabs.currentWidget() not in (self.hpc, self.decisions)
+            )
         )
         self.charts = ChartsPanel()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -225,6 +232,8 @@ class MainWindow(QMainWindow):
         widget = self.tabs.currentWidget()
         if isinstance(widget, HpcPanel):
             return widget.sheet
+        if isinstance(widget, DecisionsPanel):
+            return widget.swap_sheet
         assert isinstance(widget, SheetView)
         return widget
 

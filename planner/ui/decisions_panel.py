@@ -1,0 +1,597 @@
+"""The Decisions tab: scenarios side by side, sensitivity, swaps, best buy, Monte Carlo.
+
+Scenarios, the tornado, the two-way table and the swaps follow the project live (they are
+engine runs of a few milliseconds each, recomputed while their view is shown). The best
+buy solves when asked. Monte Carlo runs in a worker thread with a progress bar and Cancel.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from planner.engine.montecarlo import MonteCarloResult, MonteCarloSettings, run_monte_carlo
+from planner.engine.optimize import BuyAnswer, BuyCandidate, best_buy, build_problem
+from planner.engine.sensitivity import DRIVERS, Tornado, TwoWay, compare_scenarios, tornado, two_way
+from planner.engine.swaps import SwapResult, analyse_swaps
+from planner.ui.charts import PALETTE, MoneyAxis, MonthAxis, _pen, format_money
+from planner.ui.document import ProjectDocument
+from planner.ui.sheet import SheetView
+from planner.ui.table_model import SectionModel
+from planner.ui.tasks import BackgroundTask
+
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def _months(value: float) -> str:
+    return "never" if not math.isfinite(value) else f"{value:,.1f} mo"
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value * 100:,.1f}%"
+
+
+def _fill(table: QTableWidget, headers: list[str], rows: list[list[str]]) -> None:
+    table.clear()
+    table.setColumnCount(len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setRowCount(len(rows))
+    for r, cells in enumerate(rows):
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if c:
+                item.setTextAlignment(RIGHT)
+            table.setItem(r, c, item)
+
+
+def _at(problem: Any, model: str, site: str) -> tuple[int, int]:
+    return problem.models.index(model), problem.sites.index(site)
+
+
+def _table() -> QTableWidget:
+    table = QTableWidget()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return table
+
+
+class DecisionsPanel(QWidget):
+    """Upgrade decisions and uncertainty, on the document's project."""
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.tabs = QTabWidget()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+        self._build_scenarios()
+        self._build_sensitivity()
+        self._build_swaps()
+        self._build_best_buy()
+        self._build_monte_carlo()
+        self.tornado_result: Tornado | None = None
+        self.two_way_result: TwoWay | None = None
+        self.swap_results: list[SwapResult] = []
+        self.buy_answer: BuyAnswer | None = None
+        self.mc_result: MonteCarloResult | None = None
+        self.mc_task: BackgroundTask | None = None
+        self._stale = True
+        self.tabs.currentChanged.connect(lambda _i: self.refresh())
+        document.resultsChanged.connect(self._results_changed)
+
+    # ------------------------------------------------------------------ building
+    def _build_scenarios(self) -> None:
+        page = QWidget()
+        self.scenario_table = _table()
+        self.scenario_plot = pg.PlotWidget(
+            axisItems={"bottom": MonthAxis(), "left": MoneyAxis()}, background="w"
+        )
+        self.scenario_plot.setTitle("Cumulative free cash flow by scenario")
+        self.scenario_plot.addLegend(offset=(10, 10))
+        self.scenario_plot.showGrid(x=True, y=True, alpha=0.15)
+        self.scenario_curves: dict[str, pg.PlotDataItem] = {}
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.scenario_table)
+        split.addWidget(self.scenario_plot)
+        QVBoxLayout(page).addWidget(split)
+        self.tabs.addTab(page, "Scenarios")
+
+    def _build_sensitivity(self) -> None:
+        page = QWidget()
+        self.steps: dict[str, QDoubleSpinBox] = {}
+        form = QFormLayout()
+        for driver in DRIVERS:
+            box = QDoubleSpinBox()
+            box.setDecimals(1)
+            box.setRange(0.1, 200.0)
+            box.setSuffix(" %" if driver.relative else " pp")
+            box.setValue(driver.default_step * 100)
+            box.editingFinished.connect(self._steps_changed)
+            self.steps[driver.key] = box
+            form.addRow(f"{driver.label} ±", box)
+        steps = QWidget()
+        steps.setLayout(form)
+        self.tornado_plot = pg.PlotWidget(axisItems={"bottom": MoneyAxis("bottom")}, background="w")
+        self.tornado_plot.setTitle("Fleet NPV with each driver moved down and up")
+        self.tornado_bars = pg.BarGraphItem(x0=[], y=[], height=0.6, width=[], brushes=[])
+        self.tornado_plot.addItem(self.tornado_bars)
+        self.tornado_base = pg.InfiniteLine(angle=90, pen=_pen("#222222", 1))
+        self.tornado_plot.addItem(self.tornado_base)
+        self.tornado_labels = _table()
+        self.two_way_table = _table()
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.tornado_plot)
+        right.addWidget(self.tornado_labels)
+        right.addWidget(self.two_way_table)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(steps)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        QVBoxLayout(page).addWidget(split)
+        self.tabs.addTab(page, "Sensitivity")
+
+    def _build_swaps(self) -> None:
+        page = QWidget()
+        self.swap_sheet = SheetView()
+        self.swap_model = SectionModel(self.document, "swaps")
+        self.swap_sheet.setModel(self.swap_model)
+        self.swap_sheet.apply_widths()
+        self.swap_table = _table()
+        self.swap_note = QLabel(
+            "Each swap against doing nothing: the fleet's cash flow after tax with it, less "
+            "without it. The old rigs sell at the resale curve (USD per TH by efficiency)."
+        )
+        self.swap_note.setWordWrap(True)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.swap_sheet)
+        box = QWidget()
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(self.swap_note)
+        inner.addWidget(self.swap_table)
+        split.addWidget(box)
+        QVBoxLayout(page).addWidget(split)
+        self.tabs.addTab(page, "Swaps")
+
+    def _build_best_buy(self) -> None:
+        page = QWidget()
+        self.buy_models = QListWidget()
+        self.buy_budget = QDoubleSpinBox()
+        self.buy_budget.setRange(0, 1e10)
+        self.buy_budget.setDecimals(0)
+        self.buy_budget.setSingleStep(1_000_000)
+        self.buy_budget.setPrefix("$")
+        self.buy_budget.setValue(10_000_000)
+        self.buy_budget.setGroupSeparatorShown(True)
+        self.buy_button = QPushButton("Find the best buy")
+        self.buy_button.clicked.connect(self.solve_best_buy)
+        self.buy_table = _table()
+        self.buy_alternatives = _table()
+        self.buy_summary = QLabel(
+            "Tick candidate models (at their reference price), set the budget."
+        )
+        self.buy_summary.setWordWrap(True)
+        left = QWidget()
+        form = QVBoxLayout(left)
+        form.addWidget(QLabel("Candidate models"))
+        form.addWidget(self.buy_models)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Capex budget"))
+        row.addWidget(self.buy_budget)
+        form.addLayout(row)
+        form.addWidget(self.buy_button)
+        right = QWidget()
+        inner = QVBoxLayout(right)
+        inner.addWidget(self.buy_summary)
+        inner.addWidget(self.buy_table)
+        inner.addWidget(QLabel("Next best (one pair of the best mix left out)"))
+        inner.addWidget(self.buy_alternatives)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        QVBoxLayout(page).addWidget(split)
+        self.tabs.addTab(page, "Best buy")
+
+    def _build_monte_carlo(self) -> None:
+        page = QWidget()
+        defaults = MonteCarloSettings()
+        self.mc_paths = QSpinBox()
+        self.mc_paths.setRange(100, 200_000)
+        self.mc_paths.setSingleStep(1_000)
+        self.mc_paths.setValue(defaults.paths)
+        self.mc_seed = QSpinBox()
+        self.mc_seed.setRange(0, 2_000_000_000)
+        self.mc_seed.setValue(defaults.seed)
+        self.mc_fields: dict[str, QDoubleSpinBox] = {}
+        form = QFormLayout()
+        form.addRow("Paths", self.mc_paths)
+        form.addRow("Seed", self.mc_seed)
+        for key, label, value, suffix in (
+            (
+                "price_volatility",
+                "BTC price volatility (per year)",
+                defaults.price_volatility * 100,
+                " %",
+            ),
+            ("network_elasticity", "Network elasticity to price", defaults.network_elasticity, ""),
+            ("network_noise", "Network noise (per year)", defaults.network_noise * 100, " %"),
+            ("fee_noise", "Fee noise (per month)", defaults.fee_noise * 100, " %"),
+        ):
+            box = QDoubleSpinBox()
+            box.setRange(0, 500)
+            box.setDecimals(2)
+            box.setSuffix(suffix)
+            box.setValue(value)
+            self.mc_fields[key] = box
+            form.addRow(label, box)
+        self.mc_lag = QSpinBox()
+        self.mc_lag.setRange(0, 36)
+        self.mc_lag.setValue(defaults.network_lag_months)
+        form.addRow("Network lag (months)", self.mc_lag)
+        self.mc_button = QPushButton("Run Monte Carlo")
+        self.mc_button.clicked.connect(self.run_monte_carlo)
+        form.addRow(self.mc_button)
+        self.mc_summary = QLabel(
+            "Defaults: docs/model-notes.md. Seeded: the same run twice is the same."
+        )
+        self.mc_summary.setWordWrap(True)
+        form.addRow(self.mc_summary)
+        settings = QWidget()
+        settings.setLayout(form)
+        self.fan_plot = pg.PlotWidget(
+            axisItems={"bottom": MonthAxis(), "left": MoneyAxis()}, background="w"
+        )
+        self.fan_plot.setTitle("Cumulative free cash flow: P5, P25, P50, P75, P95")
+        self.fan_lines = [
+            self.fan_plot.plot([], [], pen=_pen(PALETTE[0], 2.5 if q == 2 else 1)) for q in range(5)
+        ]
+        self.fan_fills: list[pg.FillBetweenItem] = []
+        self.npv_plot = pg.PlotWidget(axisItems={"bottom": MoneyAxis("bottom")}, background="w")
+        self.npv_plot.setTitle("Distribution of fleet NPV")
+        self.npv_hist = pg.PlotDataItem(
+            [], [], stepMode="center", fillLevel=0, brush=(0, 114, 178, 90)
+        )
+        self.npv_plot.addItem(self.npv_hist)
+        charts = QSplitter(Qt.Orientation.Vertical)
+        charts.addWidget(self.fan_plot)
+        charts.addWidget(self.npv_plot)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(settings)
+        split.addWidget(charts)
+        split.setStretchFactor(1, 3)
+        QVBoxLayout(page).addWidget(split)
+        self.tabs.addTab(page, "Monte Carlo")
+
+    # ------------------------------------------------------------------ following the project
+    def _results_changed(self, _results: Any) -> None:
+        self._stale = True
+        self._fill_candidates()
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute what the shown view needs (live views only)."""
+        if self.document.results is None:
+            return
+        page = self.tabs.currentIndex()
+        if page == 0:
+            self.show_scenarios()
+        elif page == 1:
+            self.show_sensitivity()
+        elif page == 2:
+            self.show_swaps()
+
+    def show_scenarios(self) -> None:
+        project = self.document.project
+        compared = compare_scenarios(project)
+        rows = []
+        axis = self.scenario_plot.getAxis("bottom")
+        assert isinstance(axis, MonthAxis)
+        for i, (name, results) in enumerate(compared):
+            k = results.fleet_kpis
+            rows.append(
+                [
+                    name + (" (active)" if name == project.active_scenario else ""),
+                    format_money(float(k.npv_usd[0])),
+                    _percent(results.fleet_irr_annual),
+                    _months(float(k.payback_months[0])),
+                    f"{k.btc_mined[0]:,.1f}",
+                    format_money(float(k.revenue_usd[0])),
+                    format_money(float(k.free_cash_flow_usd[0])),
+                    format_money(float(k.cost_per_btc_cash_usd[0])),
+                    format_money(float(k.cost_per_btc_all_in_usd[0])),
+                ]
+            )
+            cumulative = np.cumsum(results.fleet.free_cash_flow_usd[0])
+            x = np.arange(1, cumulative.size + 1, dtype=float)
+            if name not in self.scenario_curves:
+                self.scenario_curves[name] = self.scenario_plot.plot(
+                    [], [], pen=_pen(PALETTE[i % len(PALETTE)]), name=name
+                )
+            self.scenario_curves[name].setData(x, cumulative)
+            axis.set_start(results.inputs.start_month)
+        for name in list(self.scenario_curves):
+            if name not in {n for n, _r in compared}:
+                self.scenario_plot.removeItem(self.scenario_curves.pop(name))
+        _fill(
+            self.scenario_table,
+            [
+                "Scenario",
+                "NPV",
+                "IRR",
+                "Payback",
+                "BTC mined",
+                "Revenue",
+                "FCF",
+                "Cash $/BTC",
+                "All-in $/BTC",
+            ],
+            rows,
+        )
+
+    def _steps_changed(self) -> None:
+        if self.tabs.currentIndex() == 1:
+            self.show_sensitivity()
+
+    def step_values(self) -> dict[str, float]:
+        return {key: box.value() / 100.0 for key, box in self.steps.items()}
+
+    def show_sensitivity(self) -> None:
+        project = self.document.project
+        result = tornado(project, self.step_values())
+        self.tornado_result = result
+        bars = list(reversed(result.bars))  # largest at the top
+        lows = np.array([b.npv_low_usd for b in bars])
+        highs = np.array([b.npv_high_usd for b in bars])
+        left = np.minimum(lows, highs)
+        self.tornado_bars.setOpts(
+            x0=left,
+            y=np.arange(len(bars)),
+            width=np.abs(highs - lows),
+            height=0.6,
+            brushes=[pg.mkBrush(PALETTE[0]) for _ in bars],
+        )
+        self.tornado_base.setValue(result.base_npv_usd)
+        axis = self.tornado_plot.getAxis("left")
+        axis.setTicks([[(i, b.label) for i, b in enumerate(bars)]])
+        _fill(
+            self.tornado_labels,
+            [
+                "Driver",
+                "Step",
+                "NPV at -step",
+                "NPV at +step",
+                "Payback at -step",
+                "Payback at +step",
+            ],
+            [
+                [
+                    b.label,
+                    next(d for d in DRIVERS if d.key == b.key).describe(b.step),
+                    format_money(b.npv_low_usd),
+                    format_money(b.npv_high_usd),
+                    _months(b.payback_low_months),
+                    _months(b.payback_high_months),
+                ]
+                for b in result.bars
+            ],
+        )
+        table = two_way(project)
+        self.two_way_result = table
+        _fill(
+            self.two_way_table,
+            ["NPV: BTC price x / power price x"] + [f"{p:.0%}" for p in table.power_price_factors],
+            [
+                [f"{price:.0%}"] + [format_money(v) for v in table.npv_usd[i]]
+                for i, price in enumerate(table.btc_price_factors)
+            ],
+        )
+
+    def show_swaps(self) -> None:
+        skipped: list[str] = []
+        self.swap_results = analyse_swaps(self.document.project, skipped)
+        _fill(
+            self.swap_table,
+            ["Swap", "New rigs", "Sale", "Capex", "NPV", "IRR", "Payback", "Before the halving"],
+            [
+                [
+                    f"{r.swap.row} -> {r.swap.model}, {r.swap.month:%Y-%m}",
+                    f"{r.new_count:,}",
+                    format_money(r.sale_usd),
+                    format_money(r.capex_usd),
+                    format_money(r.npv_usd),
+                    _percent(r.irr_annual),
+                    _months(r.payback_months),
+                    "yes" if r.pays_back_before_halving else "no",
+                ]
+                for r in self.swap_results
+            ],
+        )
+        note = (
+            "Each swap against doing nothing: the fleet's cash flow after tax with it, less "
+            "without it. The old rigs sell at the resale curve (USD per TH by efficiency)."
+        )
+        self.swap_note.setText(note + ("\nLeft out: " + "; ".join(skipped) if skipped else ""))
+
+    # ------------------------------------------------------------------ best buy
+    def _fill_candidates(self) -> None:
+        ticked = {
+            self.buy_models.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.buy_models.count())
+            if self.buy_models.item(i).checkState() == Qt.CheckState.Checked
+        }
+        self.buy_models.clear()
+        for model in sorted(self.document.project.catalog, key=lambda m: m.efficiency_j_per_th):
+            if not model.reference_price_usd:
+                continue
+            price = model.reference_price_usd
+            item = QListWidgetItem(
+                f"{model.name}: ${price:,.0f}, {model.efficiency_j_per_th:.1f} J/TH"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, model.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(
+                Qt.CheckState.Checked if model.name in ticked else Qt.CheckState.Unchecked
+            )
+            self.buy_models.addItem(item)
+
+    def solve_best_buy(self) -> BuyAnswer | None:
+        project = self.document.project
+        prices = {m.name: m.reference_price_usd for m in project.catalog}
+        chosen = [
+            self.buy_models.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.buy_models.count())
+            if self.buy_models.item(i).checkState() == Qt.CheckState.Checked
+        ]
+        if not chosen:
+            self.buy_summary.setText("Tick at least one candidate model.")
+            return None
+        candidates = [BuyCandidate(name, float(prices[name] or 0.0)) for name in chosen]
+        problem = build_problem(project, candidates, self.buy_budget.value())
+        answer = best_buy(problem)
+        self.buy_answer = answer
+        best = answer.best
+        self.buy_summary.setText(
+            f"Best mix: NPV added {format_money(best.npv_usd)}, "
+            f"capex {format_money(best.capex_usd)} "
+            f"of {format_money(problem.budget_usd)}, solved in {best.solve_seconds * 1000:.0f} ms. "
+            "Free MW per site: "
+            + ", ".join(
+                f"{s} {mw:,.2f}" for s, mw in zip(problem.sites, problem.free_mw, strict=True)
+            )
+        )
+        _fill(
+            self.buy_table,
+            ["Model", "Site", "Rigs", "NPV per rig", "MW"],
+            [
+                [
+                    model,
+                    site,
+                    f"{count:,}",
+                    format_money(float(problem.value_usd[_at(problem, model, site)])),
+                    f"{count * problem.load_mw[_at(problem, model, site)]:,.2f}",
+                ]
+                for model, site, count in best.mix(problem)
+            ],
+        )
+        _fill(
+            self.buy_alternatives,
+            ["Without", "NPV added", "Capex", "Mix"],
+            [
+                [
+                    f"{plan.excluded[0]} @ {plan.excluded[1]}" if plan.excluded else "",
+                    format_money(plan.npv_usd),
+                    format_money(plan.capex_usd),
+                    "; ".join(f"{c:,} {m} @ {s}" for m, s, c in plan.mix(problem)),
+                ]
+                for plan in answer.alternatives
+            ],
+        )
+        return answer
+
+    # ------------------------------------------------------------------ Monte Carlo
+    def mc_settings(self) -> MonteCarloSettings:
+        return MonteCarloSettings(
+            paths=self.mc_paths.value(),
+            seed=self.mc_seed.value(),
+            price_volatility=self.mc_fields["price_volatility"].value() / 100.0,
+            network_elasticity=self.mc_fields["network_elasticity"].value(),
+            network_lag_months=self.mc_lag.value(),
+            network_noise=self.mc_fields["network_noise"].value() / 100.0,
+            fee_noise=self.mc_fields["fee_noise"].value() / 100.0,
+        )
+
+    def run_monte_carlo(self) -> BackgroundTask | None:
+        results = self.document.results
+        if results is None or (self.mc_task is not None and not self.mc_task.finished):
+            return None
+        settings = self.mc_settings()
+        self.mc_button.setEnabled(False)
+
+        def done(result: MonteCarloResult) -> None:
+            self.mc_button.setEnabled(True)
+            self.show_monte_carlo(result)
+
+        def failed(error: BaseException) -> None:
+            self.mc_button.setEnabled(True)
+            self.mc_summary.setText(f"Monte Carlo failed: {error}")
+
+        def cancelled() -> None:
+            self.mc_button.setEnabled(True)
+            self.mc_summary.setText("Monte Carlo cancelled.")
+
+        self.mc_task = BackgroundTask(
+            self,
+            f"Monte Carlo: {settings.paths:,} paths…",
+            lambda progress: run_monte_carlo(results, settings, progress),
+            done,
+            failed,
+            cancelled,
+        )
+        return self.mc_task
+
+    def show_monte_carlo(self, result: MonteCarloResult) -> None:
+        self.mc_result = result
+        months = result.cumulative_percentiles_usd.shape[1]
+        x = np.arange(1, months + 1, dtype=float)
+        axis = self.fan_plot.getAxis("bottom")
+        assert isinstance(axis, MonthAxis)
+        if self.document.results is not None:
+            axis.set_start(self.document.results.inputs.start_month)
+        for line, values in zip(self.fan_lines, result.cumulative_percentiles_usd, strict=True):
+            line.setData(x, values)
+        # The bands P5-P95 and P25-P75, drawn between curves of their own.
+        for fill in self.fan_fills:
+            self.fan_plot.removeItem(fill)
+        bands = result.cumulative_percentiles_usd
+        self.fan_fills = [
+            pg.FillBetweenItem(
+                pg.PlotCurveItem(x, bands[low]),
+                pg.PlotCurveItem(x, bands[high]),
+                brush=pg.mkBrush(QColor(0, 114, 178, alpha)),
+            )
+            for low, high, alpha in ((0, 4, 35), (1, 3, 70))
+        ]
+        for fill in self.fan_fills:
+            self.fan_plot.addItem(fill)
+        # The histogram of the middle 98 % (the tail of a lognormal price runs far).
+        low, high = np.percentile(result.npv_usd, [1, 99])
+        counts, edges = np.histogram(result.npv_usd, bins=60, range=(low, high))
+        self.npv_hist.setData(edges, counts)
+        p = result.npv_percentiles_usd
+        self.mc_summary.setText(
+            f"{result.settings.paths:,} paths, seed {result.settings.seed}. "
+            f"Payback before the halving: {result.p_payback_before_halving:.1%}; "
+            f"within the horizon: {result.p_payback_within_horizon:.1%}. "
+            f"NPV P5 {format_money(p[0])}, P50 {format_money(p[2])}, P95 {format_money(p[4])}."
+        )

@@ -1,0 +1,109 @@
+"""The Decisions tab: scenarios, sensitivity, swaps, best buy and Monte Carlo in the app."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from planner.engine import run
+from planner.engine.montecarlo import run_monte_carlo
+from planner.engine.sensitivity import moved
+from planner.ui.document import Change
+
+
+def _texts(table) -> list[list[str]]:
+    return [
+        [table.item(r, c).text() for c in range(table.columnCount())]
+        for r in range(table.rowCount())
+    ]
+
+
+def test_scenarios_side_by_side(window) -> None:
+    window.tabs.setCurrentWidget(window.decisions)
+    panel = window.decisions
+    panel.tabs.setCurrentIndex(0)
+    rows = _texts(panel.scenario_table)
+    assert [r[0] for r in rows] == ["Base (active)", "Bear", "Bull"]
+    assert rows[0][1] == "-$9.97M"
+    _x, y = panel.scenario_curves["Bull"].getOriginalDataset()
+    bull = run(window.document.project, "Bull")
+    assert y == pytest.approx(np.cumsum(bull.fleet.free_cash_flow_usd[0]))
+    assert not window.charts.isVisible()
+
+
+def test_tornado_follows_edits_and_user_steps(window) -> None:
+    window.tabs.setCurrentWidget(window.decisions)
+    panel = window.decisions
+    panel.tabs.setCurrentIndex(1)
+    first = panel.tornado_result
+    assert first is not None and first.bars[0].key == "btc_price"
+    panel.steps["btc_price"].setValue(50.0)
+    panel.steps["btc_price"].editingFinished.emit()
+    bar = next(b for b in panel.tornado_result.bars if b.key == "btc_price")
+    expected = run(moved(window.document.project, "btc_price", 0.5)).fleet_kpis.npv_usd[0]
+    assert bar.npv_high_usd == pytest.approx(expected, rel=1e-12)
+    # An edit to the project recomputes the shown view.
+    doc = window.document
+    doc.apply(moved(doc.project, "power_price", 0.1), Change("reset"), "dearer power")
+    doc.flush()
+    assert panel.tornado_result.base_npv_usd == pytest.approx(
+        run(doc.project).fleet_kpis.npv_usd[0]
+    )
+    assert panel.two_way_table.rowCount() == 5
+
+
+def test_swaps_are_edited_and_compared(window) -> None:
+    window.tabs.setCurrentWidget(window.decisions)
+    panel = window.decisions
+    panel.tabs.setCurrentIndex(2)
+    assert panel.swap_table.rowCount() == 3
+
+    def first_swap():
+        return next(r for r in panel.swap_results if r.swap == window.document.project.swaps[0])
+
+    before = first_swap().npv_usd
+    model = panel.swap_model
+    price = model.index(0, [c.key for c in model.columns].index("unit_price_usd"))
+    assert model.setData(price, "$2,000")
+    window.document.flush()
+    after = first_swap()
+    assert after.swap.unit_price_usd == 2_000
+    assert after.npv_usd == pytest.approx(before + after.new_count * 1_900, rel=0.2)
+    assert after.npv_usd > before  # cheaper rigs, a better swap
+    shown = {row[0]: row[4] for row in _texts(panel.swap_table)}
+    assert len(shown) == 3
+
+
+def test_best_buy_solves_the_ticked_models(window) -> None:
+    panel = window.decisions
+    ticked = 0
+    for i in range(panel.buy_models.count()):
+        item = panel.buy_models.item(i)
+        if "S21 XP:" in item.text() or "S21 Pro:" in item.text():
+            item.setCheckState(Qt.CheckState.Checked)
+            ticked += 1
+    assert ticked == 2
+    panel.buy_budget.setValue(4_000_000)
+    answer = panel.solve_best_buy()
+    assert answer is not None
+    assert answer.best.capex_usd <= 4_000_000
+    assert set(answer.problem.models) == {"Antminer S21 XP", "Antminer S21 Pro"}
+    assert panel.buy_table.rowCount() == len(answer.best.mix(answer.problem))
+    assert "Best mix: NPV added" in panel.buy_summary.text()
+
+
+def test_monte_carlo_runs_off_the_gui_thread(qtbot, window) -> None:
+    panel = window.decisions
+    panel.mc_paths.setValue(2_000)
+    panel.mc_seed.setValue(11)
+    task = panel.run_monte_carlo()
+    assert task is not None and not panel.mc_button.isEnabled()
+    qtbot.waitUntil(lambda: task.finished, timeout=60_000)
+    result = panel.mc_result
+    expected = run_monte_carlo(window.document.results, panel.mc_settings())
+    assert np.array_equal(result.npv_usd, expected.npv_usd)  # seeded
+    _x, p50 = panel.fan_lines[2].getOriginalDataset()
+    assert p50 == pytest.approx(expected.cumulative_percentiles_usd[2])
+    assert "2,000 paths, seed 11" in panel.mc_summary.text()
+    assert panel.mc_button.isEnabled()

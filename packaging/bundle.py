@@ -133,6 +133,19 @@ QT_LIBRARY_EXCLUDES = (
 )
 
 
+# System libraries (by file name prefix) that only the left-out GTK theme plugin needs.
+SYSTEM_LIBRARY_EXCLUDES = (
+    "libgtk-3",
+    "libgdk-3",
+    "libgdk_pixbuf",
+    "libcairo",
+    "libpango",
+    "libatk",
+    "libatspi",
+    "libepoxy",
+)
+
+
 def missing_data() -> list[str]:
     """Data and icon files the bundle needs that are not in the repository."""
     wanted = [source for source, _folder in DATAS] + list(ICONS.values())

@@ -70,6 +70,16 @@ def strip_python_debug_info(folder: Path) -> None:
     _say(f"stripped Python's own libraries: {before / 2**20:.1f} MB -> {after / 2**20:.1f} MB")
 
 
+def link_command_line(folder: Path) -> None:
+    """Outside Windows the app's executable is the command line too: link its name."""
+    if sys.platform == "win32":
+        return
+    link = folder / bundle.CLI_NAME
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(bundle.APP_NAME)
+
+
 def frozen_cli(dist: Path) -> Path:
     suffix = ".exe" if sys.platform == "win32" else ""
     cli = dist / bundle.APP_NAME / f"{bundle.CLI_NAME}{suffix}"
@@ -172,6 +182,7 @@ def main() -> int:
             cwd=ROOT,
         )
         strip_python_debug_info(dist / bundle.APP_NAME)
+        link_command_line(dist / bundle.APP_NAME)
         build_s = time.perf_counter() - started
         _say(f"built in {build_s:.0f} s")
     folder = dist / bundle.APP_NAME

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -42,8 +43,12 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from planner.domain.project import Project
 from planner.engine import run
 from planner.engine.hpc import analyse_conversions
+from planner.engine.montecarlo import MonteCarloSettings, run_monte_carlo
+from planner.engine.sensitivity import DRIVER_BY_KEY, compare_scenarios, tornado, two_way
+from planner.engine.swaps import analyse_swaps
 from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
 from planner.io.project_file import write_atomically
+from planner.io.report import next_halving
 from planner.io.workbook_hpc import PLAN_WIDTH, sheet_size, write_hpc_sheet
 
 Progress = Callable[[float], None]
@@ -213,6 +218,12 @@ GRID_FIRST_ROW = 13  # first fleet row on the Calc* grid sheets
 TABLE_FIRST_ROW = 4  # first data row on Fleet, Sites, Contracts, Models, CalcRows, Rows
 NO_RETIRE = 1_000_000
 NO_MONTH = -1_000_000
+
+
+def _finite(value: float) -> float | str:
+    """A number, or an empty cell for none (NaN)."""
+    number = float(value)
+    return number if math.isfinite(number) else ""
 
 
 class ExportError(Exception):
@@ -453,6 +464,7 @@ class _Writer:
         self.monthly_by_site()
         self.rows_sheet()
         self.hpc_sheet()
+        self.decision_sheets()
         self.power_prices()
         self.calc_rows()
         step(0.1)
@@ -977,6 +989,185 @@ class _Writer:
                     _cell(ws, at, DECIMAL, fill=CALC_FILL),
                     _cell(ws, _monthly_irr(fcf, float(row_irr[r])), "0.0000%", fill=CALC_FILL),
                 ]
+            )
+
+    def decision_sheets(self) -> None:
+        """Scenarios, sensitivity, swaps and Monte Carlo as the planner computed them at
+        export (values: each figure needs the model rerun with other inputs)."""
+        project, months = self.project, self.months
+        note = "Values computed by the planner at export; each needs the model rerun."
+        compared = compare_scenarios(project, months)
+        ws = self.sheet("Scenarios", 4 + len(compared) + 2 + months, max(12, 1 + len(compared)))
+        ws.freeze_panes = "B5"
+        _widths(ws, (22, 14, 10, 12, 12, 12, 14, 14, 14, 14, 14, 14))
+        ws.append(_title(ws, "Scenarios side by side"))
+        ws.append([_text(ws, note)])
+        ws.append([])
+        ws.append(
+            _header(
+                ws,
+                (
+                    "Scenario",
+                    "NPV (USD)",
+                    "IRR",
+                    "Payback (months)",
+                    "Payback status",
+                    "BTC mined",
+                    "Revenue (USD)",
+                    "Capex (USD)",
+                    "FCF (USD)",
+                    "Cash cost per BTC (USD)",
+                    "All-in cost per BTC (USD)",
+                    "Next halving",
+                ),
+            )
+        )
+        status = {0: "paid back", 1: "never", 2: "immediate"}
+        for name, results in compared:
+            k = results.fleet_kpis
+            irr = results.fleet_irr_annual
+            ws.append(
+                [
+                    _text(ws, name),
+                    _cell(ws, float(k.npv_usd[0]), USD),
+                    _cell(ws, "" if irr is None else irr, PERCENT),
+                    _cell(ws, _finite(k.payback_months[0]), DECIMAL),
+                    _text(ws, status[int(k.payback_status[0])]),
+                    _cell(ws, float(k.btc_mined[0]), BTC),
+                    _cell(ws, float(k.revenue_usd[0]), USD),
+                    _cell(ws, float(k.capex_usd[0]), USD),
+                    _cell(ws, float(k.free_cash_flow_usd[0]), USD),
+                    _cell(ws, _finite(k.cost_per_btc_cash_usd[0]), USD_CENTS),
+                    _cell(ws, _finite(k.cost_per_btc_all_in_usd[0]), USD_CENTS),
+                    _cell(ws, next_halving(results)[1], "yyyy-mm-dd"),
+                ]
+            )
+        ws.append([])
+        ws.append(_header(ws, ["Cumulative FCF (USD)", *(name for name, _r in compared)]))
+        cumulative = [np.cumsum(r.fleet.free_cash_flow_usd[0]) for _n, r in compared]
+        starts = self.results.inputs.timeline.month_starts
+        for t in range(months):
+            ws.append(
+                [_cell(ws, starts[t], MONTH)] + [_cell(ws, float(c[t]), USD) for c in cumulative]
+            )
+
+        bars = tornado(project)
+        table = two_way(project)
+        rows = 4 + len(bars.bars) + 3 + table.btc_price_factors.size
+        cols = max(7, 1 + table.power_price_factors.size)
+        ws = self.sheet("Sensitivity", rows, cols)
+        _widths(ws, (26, 10, 16, 16, 16, 16, 14))
+        ws.append(_title(ws, "Sensitivity of the fleet's NPV and payback"))
+        ws.append([_text(ws, f"{note} Base NPV {bars.base_npv_usd:,.0f} USD.")])
+        ws.append([])
+        ws.append(
+            _header(
+                ws,
+                (
+                    "Driver",
+                    "Step",
+                    "NPV at -step (USD)",
+                    "NPV at +step (USD)",
+                    "Payback at -step (months)",
+                    "Payback at +step (months)",
+                    "Swing (USD)",
+                ),
+            )
+        )
+        for bar in bars.bars:
+            ws.append(
+                [
+                    _text(ws, bar.label),
+                    _text(ws, DRIVER_BY_KEY[bar.key].describe(bar.step)),
+                    _cell(ws, bar.npv_low_usd, USD),
+                    _cell(ws, bar.npv_high_usd, USD),
+                    _cell(ws, _finite(bar.payback_low_months), DECIMAL),
+                    _cell(ws, _finite(bar.payback_high_months), DECIMAL),
+                    _cell(ws, bar.swing_usd, USD),
+                ]
+            )
+        ws.append([])
+        ws.append([_text(ws, "Fleet NPV (USD): BTC price path x (rows), power prices x (columns)")])
+        ws.append(_header(ws, ["BTC price x", *(f"{p:.0%}" for p in table.power_price_factors)]))
+        for i, factor in enumerate(table.btc_price_factors):
+            ws.append(
+                [_cell(ws, float(factor), "0%")]
+                + [_cell(ws, float(v), USD) for v in table.npv_usd[i]]
+            )
+
+        skipped: list[str] = []
+        swaps = analyse_swaps(project, skipped)
+        ws = self.sheet("Swaps", 4 + len(swaps) + (1 if skipped else 0), 11)
+        _widths(ws, (22, 22, 11, 10, 14, 14, 14, 10, 12, 12, 30))
+        ws.append(_title(ws, "Candidate swaps against doing nothing (fleet cash flow after tax)"))
+        ws.append([_text(ws, note)])
+        ws.append([])
+        ws.append(
+            _header(
+                ws,
+                (
+                    "Replace batch",
+                    "With model",
+                    "At month",
+                    "New rigs",
+                    "Sale (USD)",
+                    "Capex (USD)",
+                    "NPV (USD)",
+                    "IRR",
+                    "Payback (months)",
+                    "Before the halving",
+                    "Notes",
+                ),
+            )
+        )
+        for r in swaps:
+            ws.append(
+                [
+                    _text(ws, r.swap.row),
+                    _text(ws, r.swap.model),
+                    _cell(ws, r.swap.month, MONTH),
+                    _cell(ws, r.new_count, COUNT),
+                    _cell(ws, r.sale_usd, USD),
+                    _cell(ws, r.capex_usd, USD),
+                    _cell(ws, r.npv_usd, USD),
+                    _cell(ws, _finite(r.irr_annual), PERCENT),
+                    _cell(ws, _finite(r.payback_months), DECIMAL),
+                    _text(ws, "yes" if r.pays_back_before_halving else "no"),
+                    _text(ws, r.swap.notes),
+                ]
+            )
+        if skipped:
+            ws.append([_text(ws, "Left out: " + "; ".join(skipped))])
+
+        mc = run_monte_carlo(self.results, MonteCarloSettings())
+        ws = self.sheet("Monte Carlo", 12 + 2 + months, 6)
+        ws.freeze_panes = "B15"
+        _widths(ws, (34, 16, 16, 16, 16, 16))
+        ws.append(_title(ws, "Monte Carlo of the fleet's cash flow"))
+        ws.append([_text(ws, note + " Seeded: the same settings give the same figures.")])
+        st = mc.settings
+        for label, value, fmt in (
+            ("Paths", st.paths, COUNT),
+            ("Seed", st.seed, None),
+            ("BTC price volatility (per year)", st.price_volatility, PERCENT),
+            ("Network elasticity to price", st.network_elasticity, DECIMAL),
+            ("Network lag (months)", st.network_lag_months, None),
+            ("Network noise (per year)", st.network_noise, PERCENT),
+            ("Fee noise (per month)", st.fee_noise, PERCENT),
+            ("P(payback before the halving)", mc.p_payback_before_halving, PERCENT),
+            ("P(payback within the horizon)", mc.p_payback_within_horizon, PERCENT),
+        ):
+            ws.append([_text(ws, label), _cell(ws, value, fmt)])
+        ws.append(
+            [_text(ws, "NPV percentiles (USD)")]
+            + [_cell(ws, float(v), USD) for v in mc.npv_percentiles_usd]
+        )
+        ws.append([])
+        ws.append(_header(ws, ["Cumulative FCF (USD)", "P5", "P25", "P50", "P75", "P95"]))
+        for t in range(months):
+            ws.append(
+                [_cell(ws, starts[t], MONTH)]
+                + [_cell(ws, float(v), USD) for v in mc.cumulative_percentiles_usd[:, t]]
             )
 
     def hpc_sheet(self) -> None:

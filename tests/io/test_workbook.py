@@ -246,3 +246,26 @@ def test_every_sheet_declares_its_exact_size(sample: Project, tmp_path: Path, fl
         expected = f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
         assert lazy[name].calculate_dimension() == expected, name
     lazy.close()
+
+
+def test_decision_sheets_hold_the_planners_figures(sample: Project, sample_book: Path) -> None:
+    from planner.engine import run
+    from planner.engine.montecarlo import MonteCarloSettings, run_monte_carlo
+    from planner.engine.sensitivity import tornado
+
+    book = load_workbook(sample_book)
+    scenarios = book["Scenarios"]
+    assert [scenarios.cell(r, 1).value for r in (5, 6, 7)] == ["Base", "Bear", "Bull"]
+    assert scenarios["B7"].value == pytest.approx(run(sample, "Bull").fleet_kpis.npv_usd[0])
+    bars = tornado(sample)
+    sensitivity = book["Sensitivity"]
+    assert sensitivity["A5"].value == bars.bars[0].label
+    assert sensitivity["D5"].value == pytest.approx(bars.bars[0].npv_high_usd)
+    swaps = book["Swaps"]
+    assert swaps.max_row == 4 + len(sample.swaps)
+    mc = run_monte_carlo(run(sample), MonteCarloSettings())
+    sheet = book["Monte Carlo"]
+    assert sheet["B3"].value == 10_000 and sheet["B4"].value == 2028
+    assert sheet["B10"].value == pytest.approx(mc.p_payback_before_halving)
+    assert sheet["D12"].value == pytest.approx(mc.npv_percentiles_usd[2])
+    assert sheet["D15"].value == pytest.approx(mc.cumulative_percentiles_usd[2, 0])

@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -241,3 +241,107 @@ def derived_defaults(points: list[dict[str, str]]) -> dict[str, float]:
         "price_volatility": math.sqrt(variance / years) if years else math.nan,
         "network_elasticity": float(np.median(slopes)) if slopes else math.nan,
     }
+
+
+ROW_PATHS = 500  # paths of the per-row probabilities (a run of its own, same seed)
+ROW_CHUNK = 64
+
+
+def _x_paths(inputs: EngineInputs, settings: MonteCarloSettings, count: int) -> np.ndarray:
+    price, network, fees = simulate_markets(inputs, settings)
+    tl = inputs.timeline
+    issuance = tl.subsidy_btc[None, :] + tl.blocks[None, :] * fees
+    return issuance / (network * TH_PER_EH) * (1.0 - inputs.pool_fee) * price
+
+
+def row_payback_probabilities(
+    results: Results, settings: MonteCarloSettings, paths: int = ROW_PATHS
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per fleet row (project order): P(payback before the next halving), P(payback within
+    the horizon), and the number of paths: a run of min(paths, settings.paths) with the
+    same seed and settings. Each row's cash flow on a path carries its share of that
+    path's fleet tax, shared as the engine shares it."""
+    from planner.engine.model import compute
+
+    inputs = results.inputs
+    months = inputs.months
+    count = min(paths, settings.paths)
+    rows = compute(inputs, keep_rows=True).rows
+    assert rows is not None
+    r_count = inputs.count.size
+    if r_count == 0:
+        return np.zeros(0), np.zeros(0), count
+    t = np.arange(months)
+    hours = HOURS_PER_DAY * inputs.timeline.days
+    online = (t[None, :] >= inputs.online_idx[:, None]) & (t[None, :] < inputs.retire_idx[:, None])
+    online &= inputs.count[:, None] > 0
+    contract = inputs.site_contract_idx[inputs.site_idx]
+    availability = inputs.site_uptime[inputs.site_idx] * (
+        1.0 - inputs.contract_curtailment_share[contract]
+    )
+    load_kw = inputs.count * inputs.power_w / 1000.0 * inputs.site_overhead[inputs.site_idx]
+    decay = (1.0 - inputs.degradation_per_year)[:, None] ** (
+        (t[None, :] - inputs.online_idx[:, None]) / 12.0
+    )
+    th = np.where(online, inputs.count[:, None] * inputs.hashrate_th[:, None] * decay, 0.0)
+    power = np.where(
+        online, load_kw[:, None] * inputs.contract_price_usd_per_kwh[contract] * hours[None, :], 0.0
+    )
+    small = replace(settings, paths=count)
+    x = _x_paths(inputs, small, count)  # (n, T)
+    det = results.market
+    x_det = det.btc_per_th_month * det.btc_price_usd  # (T,)
+
+    def variable(rows_slice: slice, xs: np.ndarray) -> np.ndarray:
+        """Rows' revenue - power at USD per TH-month xs (n, T) -> (rows, n, T)."""
+        h = th[rows_slice, None, :]
+        p = power[rows_slice, None, :]
+        value = h * xs[None, :, :] - p
+        if inputs.auto_shutdown:
+            value = np.where(value >= 0, value, 0.0)
+        return value * availability[rows_slice, None, None]
+
+    ebitda_det = rows.ebitda_usd
+    dep = rows.depreciation_usd
+    fixed = rows.resale_usd - rows.capex_usd
+    chunks = [slice(a, min(a + ROW_CHUNK, r_count)) for a in range(0, r_count, ROW_CHUNK)]
+    positive = np.zeros((count, months))
+    for c in chunks:
+        e = ebitda_det[c, None, :] + variable(c, x) - variable(c, x_det[None, :])
+        positive += np.maximum(e - dep[c, None, :], 0.0).sum(axis=0)
+    # The fleet's tax on each path (as in run_monte_carlo), shared by positive income.
+    taxable = _fleet_ebitda(results, x) - results.fleet.depreciation_usd[0][None, :]
+    tax = np.zeros_like(taxable)
+    loss = np.zeros(count)
+    for m in range(months):
+        taxed = taxable[:, m] - loss
+        pos = taxed > 0
+        tax[:, m] = np.where(pos, inputs.tax_rate * taxed, 0.0)
+        loss = np.where(pos, 0.0, -taxed)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(positive > 0, tax / positive, 0.0)
+    halving = halving_month_index(results)
+    before = np.empty(r_count)
+    within = np.empty(r_count)
+    for c in chunks:
+        e = ebitda_det[c, None, :] + variable(c, x) - variable(c, x_det[None, :])
+        flows = e + fixed[c, None, :] - np.maximum(e - dep[c, None, :], 0.0) * share[None, :, :]
+        payback = metrics.payback(flows.reshape(-1, months))
+        status = payback.status.reshape(flows.shape[0], count)
+        at = payback.at_month.reshape(flows.shape[0], count)
+        immediate = status == metrics.NEVER_NEGATIVE
+        paid = status == metrics.PAID_BACK
+        within[c] = (paid | immediate).mean(axis=1)
+        before[c] = (immediate | (paid & (at <= halving))).mean(axis=1)
+    return before, within, count
+
+
+def _fleet_ebitda(results: Results, x: np.ndarray) -> np.ndarray:
+    inputs = results.inputs
+    table = _row_table(inputs)
+    det = results.market
+    x_det = (det.btc_per_th_month * det.btc_price_usd)[None, :]
+    return results.fleet.ebitda_usd[0][None, :] + (
+        _variable_ebitda(table, x, inputs.auto_shutdown)
+        - _variable_ebitda(table, x_det, inputs.auto_shutdown)
+    )

@@ -15,7 +15,12 @@ from planner.engine import Results
 from planner.engine import metrics as m
 from planner.engine.hpc import ConversionAnalysis, analyse_conversions
 from planner.engine.model import Kpis
-from planner.engine.montecarlo import PERCENTILES, MonteCarloSettings, run_monte_carlo
+from planner.engine.montecarlo import (
+    PERCENTILES,
+    MonteCarloSettings,
+    row_payback_probabilities,
+    run_monte_carlo,
+)
 from planner.engine.sensitivity import compare_scenarios, tornado, two_way
 from planner.engine.swaps import analyse_swaps
 from planner.engine.timeline import estimate_height_date
@@ -183,6 +188,7 @@ def uncertainty_sections(
             }
         )
     mc = run_monte_carlo(results, settings or MonteCarloSettings())
+    before, within, row_paths = row_payback_probabilities(results, mc.settings)
     return {
         "scenarios": scenarios,
         "sensitivity": {
@@ -221,6 +227,15 @@ def uncertainty_sections(
                 f"p{q}": values.tolist()
                 for q, values in zip(PERCENTILES, mc.cumulative_percentiles_usd, strict=True)
             },
+            "row_paths": row_paths,
+            "rows": [
+                {
+                    "name": name,
+                    "p_payback_before_halving": float(before[r]),
+                    "p_payback_within_horizon": float(within[r]),
+                }
+                for r, name in enumerate(results.inputs.row_names)
+            ],
         },
         "swaps": swaps,
         "swap_warnings": skipped,

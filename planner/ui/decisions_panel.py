@@ -33,7 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.engine.montecarlo import MonteCarloResult, MonteCarloSettings, run_monte_carlo
+from planner.engine.montecarlo import (
+    MonteCarloResult,
+    MonteCarloSettings,
+    row_payback_probabilities,
+    run_monte_carlo,
+)
 from planner.engine.optimize import BuyAnswer, BuyCandidate, best_buy, build_problem
 from planner.engine.sensitivity import DRIVERS, Tornado, TwoWay, compare_scenarios, tornado, two_way
 from planner.engine.swaps import SwapResult, analyse_swaps
@@ -100,6 +105,7 @@ class DecisionsPanel(QWidget):
         self.buy_answer: BuyAnswer | None = None
         self.mc_result: MonteCarloResult | None = None
         self.mc_task: BackgroundTask | None = None
+        self.mc_row_figures: tuple[np.ndarray, np.ndarray, int] | None = None
         self._stale = True
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         document.resultsChanged.connect(self._results_changed)
@@ -278,9 +284,11 @@ class DecisionsPanel(QWidget):
             [], [], stepMode="center", fillLevel=0, brush=(0, 114, 178, 90)
         )
         self.npv_plot.addItem(self.npv_hist)
+        self.mc_rows = _table()
         charts = QSplitter(Qt.Orientation.Vertical)
         charts.addWidget(self.fan_plot)
         charts.addWidget(self.npv_plot)
+        charts.addWidget(self.mc_rows)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(settings)
         split.addWidget(charts)
@@ -538,9 +546,10 @@ class DecisionsPanel(QWidget):
         settings = self.mc_settings()
         self.mc_button.setEnabled(False)
 
-        def done(result: MonteCarloResult) -> None:
+        def done(both: tuple[MonteCarloResult, tuple[np.ndarray, np.ndarray, int]]) -> None:
             self.mc_button.setEnabled(True)
-            self.show_monte_carlo(result)
+            self.mc_row_figures = both[1]
+            self.show_monte_carlo(both[0])
 
         def failed(error: BaseException) -> None:
             self.mc_button.setEnabled(True)
@@ -550,13 +559,15 @@ class DecisionsPanel(QWidget):
             self.mc_button.setEnabled(True)
             self.mc_summary.setText("Monte Carlo cancelled.")
 
+        def job(progress: Any) -> tuple[MonteCarloResult, tuple[np.ndarray, np.ndarray, int]]:
+            fleet = run_monte_carlo(results, settings, lambda f: progress(0.6 * f))
+            progress(0.6)
+            rows = row_payback_probabilities(results, settings)
+            progress(1.0)
+            return fleet, rows
+
         self.mc_task = BackgroundTask(
-            self,
-            f"Monte Carlo: {settings.paths:,} paths…",
-            lambda progress: run_monte_carlo(results, settings, progress),
-            done,
-            failed,
-            cancelled,
+            self, f"Monte Carlo: {settings.paths:,} paths…", job, done, failed, cancelled
         )
         return self.mc_task
 
@@ -588,6 +599,21 @@ class DecisionsPanel(QWidget):
         low, high = np.percentile(result.npv_usd, [1, 99])
         counts, edges = np.histogram(result.npv_usd, bins=60, range=(low, high))
         self.npv_hist.setData(edges, counts)
+        results = self.document.results
+        if results is not None and self.mc_row_figures is not None:
+            before, within, count = self.mc_row_figures
+            _fill(
+                self.mc_rows,
+                [
+                    f"Fleet row ({count:,} paths)",
+                    "P(payback before the halving)",
+                    "P(payback in the horizon)",
+                ],
+                [
+                    [name, f"{before[r]:.1%}", f"{within[r]:.1%}"]
+                    for r, name in enumerate(results.inputs.row_names)
+                ],
+            )
         p = result.npv_percentiles_usd
         self.mc_summary.setText(
             f"{result.settings.paths:,} paths, seed {result.settings.seed}. "

@@ -95,3 +95,21 @@ def test_speed_figure_for_1000_rows() -> None:
         f"Monte Carlo 10,000 paths x 120 months, 1,000 rows: {time.perf_counter() - started:.2f} s"
     )
     assert mc.fleet_fcf_usd.shape == (10_000, 120)
+
+
+def test_row_probabilities(sample) -> None:
+    from planner.engine.montecarlo import row_payback_probabilities
+
+    results = run(sample)
+    quiet = MonteCarloSettings(paths=4, **QUIET)
+    before, within, count = row_payback_probabilities(results, quiet)
+    assert count == 4
+    k = results.row_kpis
+    paid = (k.payback_status == metrics.PAID_BACK) | (k.payback_status == metrics.NEVER_NEGATIVE)
+    assert within.tolist() == paid.astype(float).tolist()  # no noise: the engine's answer
+    noisy = MonteCarloSettings(paths=10_000, seed=5)
+    before, within, count = row_payback_probabilities(results, noisy)
+    assert count == 500
+    assert ((before >= 0) & (before <= within) & (within <= 1)).all()
+    again = row_payback_probabilities(results, noisy)
+    assert np.array_equal(before, again[0])

@@ -107,3 +107,15 @@ def test_monte_carlo_runs_off_the_gui_thread(qtbot, window) -> None:
     assert p50 == pytest.approx(expected.cumulative_percentiles_usd[2])
     assert "2,000 paths, seed 11" in panel.mc_summary.text()
     assert panel.mc_button.isEnabled()
+
+
+def test_monte_carlo_shows_each_rows_probabilities(qtbot, window) -> None:
+    panel = window.decisions
+    panel.mc_paths.setValue(300)
+    task = panel.run_monte_carlo()
+    qtbot.waitUntil(lambda: task.finished, timeout=60_000)
+    rows = _texts(panel.mc_rows)
+    assert len(rows) == len(window.document.project.fleet)
+    assert rows[0][0] == "S19j Pro 2021"
+    _before, within, count = panel.mc_row_figures
+    assert count == 300 and rows[0][2] == f"{within[0]:.1%}"

@@ -200,3 +200,45 @@ def best_buy(problem: BuyProblem, alternatives: int = 3) -> BuyAnswer:
     ]
     others.sort(key=lambda plan: plan.npv_usd, reverse=True)
     return BuyAnswer(problem, best, tuple(others[:alternatives]))
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """A purchase as the engine computes it: the fleet's cash flow after tax with the
+    rigs bought, less without them."""
+
+    incremental_usd: np.ndarray
+    npv_usd: float
+    payback_months: float  # NaN: does not pay back within the horizon
+    payback_status: int
+
+
+def evaluate_plan(
+    project: Project, problem: BuyProblem, plan: BuyPlan, purchase_month: date | None = None
+) -> PlanOutcome:
+    """Run the engine with the plan's rigs added: NPV and payback of the purchase."""
+    from planner.engine import metrics
+
+    month = purchase_month or project.scenario().start_month
+    prices = dict(zip(problem.models, problem.price_usd, strict=True))
+    rows = [
+        FleetRow(
+            name=f"buy {count} {model} @ {site}",
+            model=model,
+            site=site,
+            count=count,
+            unit_price_usd=float(prices[model]),
+            purchase_month=month,
+        )
+        for model, site, count in plan.mix(problem)
+    ]
+    base = run(project)
+    after = run(project.model_copy(update={"fleet": [*project.fleet, *rows]}))
+    flows = after.fleet.free_cash_flow_usd - base.fleet.free_cash_flow_usd
+    payback = metrics.payback(flows)
+    return PlanOutcome(
+        incremental_usd=flows[0],
+        npv_usd=float(metrics.npv(flows, base.inputs.discount_rate_per_year)[0]),
+        payback_months=float(payback.months[0]),
+        payback_status=int(payback.status[0]),
+    )

@@ -39,7 +39,13 @@ from planner.engine.montecarlo import (
     row_payback_probabilities,
     run_monte_carlo,
 )
-from planner.engine.optimize import BuyAnswer, BuyCandidate, best_buy, build_problem
+from planner.engine.optimize import (
+    BuyAnswer,
+    BuyCandidate,
+    best_buy,
+    build_problem,
+    evaluate_plan,
+)
 from planner.engine.sensitivity import DRIVERS, Tornado, TwoWay, compare_scenarios, tornado, two_way
 from planner.engine.swaps import SwapResult, analyse_swaps
 from planner.ui.charts import PALETTE, MoneyAxis, MonthAxis, _pen, format_money
@@ -489,8 +495,24 @@ class DecisionsPanel(QWidget):
         answer = best_buy(problem)
         self.buy_answer = answer
         best = answer.best
+        if not best.mix(problem):
+            self.buy_outcome = None
+            self.buy_summary.setText(
+                "No candidate adds value at its price at any site: the best buy is none. "
+                "Free MW per site: "
+                + ", ".join(
+                    f"{s} {mw:,.2f}" for s, mw in zip(problem.sites, problem.free_mw, strict=True)
+                )
+            )
+            _fill(self.buy_table, ["Model", "Site", "Rigs", "NPV per rig", "MW"], [])
+            _fill(self.buy_alternatives, ["Without", "NPV added", "Capex", "Mix"], [])
+            return answer
+        outcome = evaluate_plan(project, problem, best)
+        self.buy_outcome = outcome
         self.buy_summary.setText(
-            f"Best mix: NPV added {format_money(best.npv_usd)}, "
+            f"Engine run of the best mix: NPV {format_money(outcome.npv_usd)}, payback "
+            f"{_months(outcome.payback_months)} (after tax, against not buying). "
+            f"Optimized: NPV added {format_money(best.npv_usd)}, "
             f"capex {format_money(best.capex_usd)} "
             f"of {format_money(problem.budget_usd)}, solved in {best.solve_seconds * 1000:.0f} ms. "
             "Free MW per site: "

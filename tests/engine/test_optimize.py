@@ -8,7 +8,14 @@ import time
 import numpy as np
 import pytest
 
-from planner.engine.optimize import BuyCandidate, BuyProblem, best_buy, build_problem, solve
+from planner.engine.optimize import (
+    BuyCandidate,
+    BuyProblem,
+    best_buy,
+    build_problem,
+    evaluate_plan,
+    solve,
+)
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
 
@@ -69,6 +76,11 @@ def test_sample_best_buy_and_alternatives() -> None:
         s = problem.sites.index(plan.excluded[1])
         assert plan.counts[m, s] == 0
     assert (answer.best.counts[2].sum()) <= 500
+    outcome = evaluate_plan(sample, problem, answer.best)
+    # The engine's NPV of the whole purchase is near the sum of the per-rig values (the
+    # fleet's tax and its loss carry-forward make it not exactly additive).
+    assert outcome.npv_usd == pytest.approx(answer.best.npv_usd, rel=0.15)
+    assert outcome.incremental_usd[0] < 0  # the rigs are paid for in the first month
 
 
 def test_twenty_models_by_five_sites_solves_within_a_second() -> None:

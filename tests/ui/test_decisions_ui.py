@@ -77,6 +77,8 @@ def test_swaps_are_edited_and_compared(window) -> None:
 
 def test_best_buy_solves_the_ticked_models(window) -> None:
     panel = window.decisions
+    window.set_scenario("Bull")  # new rigs pay in the bull case
+    window.document.flush()
     ticked = 0
     for i in range(panel.buy_models.count()):
         item = panel.buy_models.item(i)
@@ -89,8 +91,22 @@ def test_best_buy_solves_the_ticked_models(window) -> None:
     assert answer is not None
     assert answer.best.capex_usd <= 4_000_000
     assert set(answer.problem.models) == {"Antminer S21 XP", "Antminer S21 Pro"}
+    assert answer.best.mix(answer.problem)
     assert panel.buy_table.rowCount() == len(answer.best.mix(answer.problem))
-    assert "Best mix: NPV added" in panel.buy_summary.text()
+    assert "Optimized: NPV added" in panel.buy_summary.text()
+    assert "payback" in panel.buy_summary.text()
+    assert panel.buy_outcome.npv_usd > 0
+
+
+def test_best_buy_of_nothing_is_said(window) -> None:
+    panel = window.decisions
+    for i in range(panel.buy_models.count()):
+        item = panel.buy_models.item(i)
+        if "S21 Pro:" in item.text():
+            item.setCheckState(Qt.CheckState.Checked)
+    answer = panel.solve_best_buy()  # Base: new rigs lose value at these prices
+    assert answer is not None and not answer.best.mix(answer.problem)
+    assert "the best buy is none" in panel.buy_summary.text()
 
 
 def test_monte_carlo_runs_off_the_gui_thread(qtbot, window) -> None:

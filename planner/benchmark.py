@@ -180,3 +180,30 @@ def hpc_case(rows: int, months: int, repeats: int = 7) -> dict[str, float | int]
         "median_ms": round(statistics.median(times[1:]), 1),
         "engine_median_ms": round(statistics.median(engine_times[1:]), 1),
     }
+
+
+def mc_case(rows: int, months: int, paths: int = 10_000) -> dict[str, float | int]:
+    """Seconds of a Monte Carlo run of the fleet, and of the per-row probabilities."""
+    from planner.engine.montecarlo import (
+        MonteCarloSettings,
+        row_payback_probabilities,
+        run_monte_carlo,
+    )
+
+    results = compute(compile_inputs(synthetic_project(rows, months)))
+    settings = MonteCarloSettings(paths=paths)
+    run_monte_carlo(results, MonteCarloSettings(paths=100))  # warm-up
+    start = time.perf_counter()
+    run_monte_carlo(results, settings)
+    fleet_s = time.perf_counter() - start
+    start = time.perf_counter()
+    _before, _within, row_paths = row_payback_probabilities(results, settings)
+    rows_s = time.perf_counter() - start
+    return {
+        "rows": rows,
+        "months": months,
+        "paths": paths,
+        "fleet_s": round(fleet_s, 3),
+        "row_paths": row_paths,
+        "rows_s": round(rows_s, 3),
+    }

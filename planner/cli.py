@@ -118,6 +118,12 @@ def _parser() -> argparse.ArgumentParser:
         "1000x120 (repeatable)",
     )
     bench.add_argument(
+        "--mc",
+        action="append",
+        metavar="ROWSxMONTHS",
+        help="time Monte Carlo (10,000 paths) and the per-row probabilities, e.g. 1000x120",
+    )
+    bench.add_argument(
         "--case",
         action="append",
         metavar="ROWSxMONTHS",
@@ -233,17 +239,19 @@ def _case(text: str) -> tuple[int, int]:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from planner.benchmark import DEFAULT_CASES, excel_case, hpc_case, run_benchmarks
+    from planner.benchmark import DEFAULT_CASES, excel_case, hpc_case, mc_case, run_benchmarks
 
     cases = tuple(_case(c) for c in args.case) if args.case else DEFAULT_CASES
     excel_cases = tuple(_case(c) for c in args.excel or ())
     hpc_cases = tuple(_case(c) for c in args.hpc or ())
-    extra_only = bool(excel_cases or hpc_cases) and not args.case
+    mc_cases = tuple(_case(c) for c in args.mc or ())
+    extra_only = bool(excel_cases or hpc_cases or mc_cases) and not args.case
     if args.repeats < 1:
         raise UserError(f"--repeats: must be at least 1, got {args.repeats}")
     results = [] if extra_only else run_benchmarks(cases, args.repeats)
     excel = [excel_case(rows, months) for rows, months in excel_cases]
     hpc = [hpc_case(rows, months, args.repeats) for rows, months in hpc_cases]
+    mc = [mc_case(rows, months) for rows, months in mc_cases]
     gui = None
     if args.gui or (args.gui is None and not args.case and not extra_only):
         from planner.ui.bench import gui_edit_latency
@@ -257,6 +265,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             out["excel"] = excel
         if hpc:
             out["hpc"] = hpc
+        if mc:
+            out["monte_carlo"] = mc
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         for r in results:
@@ -274,6 +284,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 f"recompute with conversion plans on {h['sites']} sites, {h['rows']:,} rows x "
                 f"{h['months']} months: median {h['median_ms']:.1f} ms "
                 f"(engine {h['engine_median_ms']:.1f} ms)\n"
+            )
+        for c in mc:
+            sys.stdout.write(
+                f"Monte Carlo {c['paths']:,} paths x {c['months']} months, {c['rows']:,} rows: "
+                f"{c['fleet_s']:.2f} s; per-row probabilities ({c['row_paths']:,} paths) "
+                f"{c['rows_s']:.2f} s\n"
             )
         for e in excel:
             sys.stdout.write(

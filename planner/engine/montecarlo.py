@@ -255,7 +255,10 @@ def _x_paths(inputs: EngineInputs, settings: MonteCarloSettings, count: int) -> 
 
 
 def row_payback_probabilities(
-    results: Results, settings: MonteCarloSettings, paths: int = ROW_PATHS
+    results: Results,
+    settings: MonteCarloSettings,
+    paths: int = ROW_PATHS,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Per fleet row (project order): P(payback before the next halving), P(payback within
     the horizon), and the number of paths: a run of min(paths, settings.paths) with the
@@ -323,7 +326,9 @@ def row_payback_probabilities(
     halving = halving_month_index(results)
     before = np.empty(r_count)
     within = np.empty(r_count)
-    for c in chunks:
+    step = progress or (lambda _f: None)
+    for done, c in enumerate(chunks):
+        step(done / len(chunks))
         e = ebitda_det[c, None, :] + variable(c, x) - variable(c, x_det[None, :])
         flows = e + fixed[c, None, :] - np.maximum(e - dep[c, None, :], 0.0) * share[None, :, :]
         payback = metrics.payback(flows.reshape(-1, months))

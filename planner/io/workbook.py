@@ -43,7 +43,11 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from planner.domain.project import Project
 from planner.engine import run
 from planner.engine.hpc import analyse_conversions
-from planner.engine.montecarlo import MonteCarloSettings, run_monte_carlo
+from planner.engine.montecarlo import (
+    MonteCarloSettings,
+    row_payback_probabilities,
+    run_monte_carlo,
+)
 from planner.engine.sensitivity import DRIVER_BY_KEY, compare_scenarios, tornado, two_way
 from planner.engine.swaps import analyse_swaps
 from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
@@ -1053,7 +1057,7 @@ class _Writer:
 
         bars = tornado(project)
         table = two_way(project)
-        rows = 4 + len(bars.bars) + 3 + table.btc_price_factors.size
+        rows = 4 + len(bars.bars) + 2 * (3 + table.btc_price_factors.size)
         cols = max(7, 1 + table.power_price_factors.size)
         ws = self.sheet("Sensitivity", rows, cols)
         _widths(ws, (26, 10, 16, 16, 16, 16, 14))
@@ -1093,6 +1097,14 @@ class _Writer:
             ws.append(
                 [_cell(ws, float(factor), "0%")]
                 + [_cell(ws, float(v), USD) for v in table.npv_usd[i]]
+            )
+        ws.append([])
+        ws.append([_text(ws, "Fleet payback (months; empty: not within the horizon)")])
+        ws.append(_header(ws, ["BTC price x", *(f"{p:.0%}" for p in table.power_price_factors)]))
+        for i, factor in enumerate(table.btc_price_factors):
+            ws.append(
+                [_cell(ws, float(factor), "0%")]
+                + [_cell(ws, _finite(v), DECIMAL) for v in table.payback_months[i]]
             )
 
         skipped: list[str] = []
@@ -1140,7 +1152,9 @@ class _Writer:
             ws.append([_text(ws, "Left out: " + "; ".join(skipped))])
 
         mc = run_monte_carlo(self.results, MonteCarloSettings())
-        ws = self.sheet("Monte Carlo", 12 + 2 + months, 6)
+        before, within, row_paths = row_payback_probabilities(self.results, mc.settings)
+        names = self.results.inputs.row_names
+        ws = self.sheet("Monte Carlo", 12 + 2 + months + 2 + len(names), 6)
         ws.freeze_panes = "B15"
         _widths(ws, (34, 16, 16, 16, 16, 16))
         ws.append(_title(ws, "Monte Carlo of the fleet's cash flow"))
@@ -1168,6 +1182,25 @@ class _Writer:
             ws.append(
                 [_cell(ws, starts[t], MONTH)]
                 + [_cell(ws, float(v), USD) for v in mc.cumulative_percentiles_usd[:, t]]
+            )
+        ws.append([])
+        ws.append(
+            _header(
+                ws,
+                (
+                    f"Fleet row ({row_paths:,} paths)",
+                    "P(payback before the halving)",
+                    "P(payback in the horizon)",
+                ),
+            )
+        )
+        for i, name in enumerate(names):
+            ws.append(
+                [
+                    _text(ws, name),
+                    _cell(ws, float(before[i]), PERCENT),
+                    _cell(ws, float(within[i]), PERCENT),
+                ]
             )
 
     def hpc_sheet(self) -> None:

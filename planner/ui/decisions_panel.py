@@ -156,10 +156,14 @@ class DecisionsPanel(QWidget):
         self.tornado_plot.addItem(self.tornado_base)
         self.tornado_labels = _table()
         self.two_way_table = _table()
+        self.two_way_payback = _table()
+        tables = QSplitter(Qt.Orientation.Horizontal)
+        tables.addWidget(self.two_way_table)
+        tables.addWidget(self.two_way_payback)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.tornado_plot)
         right.addWidget(self.tornado_labels)
-        right.addWidget(self.two_way_table)
+        right.addWidget(tables)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(steps)
         split.addWidget(right)
@@ -430,6 +434,15 @@ class DecisionsPanel(QWidget):
                 for i, price in enumerate(table.btc_price_factors)
             ],
         )
+        _fill(
+            self.two_way_payback,
+            ["Payback: BTC price x / power price x"]
+            + [f"{p:.0%}" for p in table.power_price_factors],
+            [
+                [f"{price:.0%}"] + [_months(v) for v in table.payback_months[i]]
+                for i, price in enumerate(table.btc_price_factors)
+            ],
+        )
 
     def show_swaps(self) -> None:
         skipped: list[str] = []
@@ -584,7 +597,9 @@ class DecisionsPanel(QWidget):
         def job(progress: Any) -> tuple[MonteCarloResult, tuple[np.ndarray, np.ndarray, int]]:
             fleet = run_monte_carlo(results, settings, lambda f: progress(0.6 * f))
             progress(0.6)
-            rows = row_payback_probabilities(results, settings)
+            rows = row_payback_probabilities(
+                results, settings, progress=lambda f: progress(0.6 + 0.4 * f)
+            )
             progress(1.0)
             return fleet, rows
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from pydantic import ValidationError
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -33,6 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from planner.domain.project import ResaleTier
+from planner.domain.units import parse_quantity
+from planner.domain.validation import describe_error
 from planner.engine.montecarlo import (
     MonteCarloResult,
     MonteCarloSettings,
@@ -49,7 +53,7 @@ from planner.engine.optimize import (
 from planner.engine.sensitivity import DRIVERS, Tornado, TwoWay, compare_scenarios, tornado, two_way
 from planner.engine.swaps import SwapResult, analyse_swaps
 from planner.ui.charts import PALETTE, MoneyAxis, MonthAxis, _pen, format_money
-from planner.ui.document import ProjectDocument
+from planner.ui.document import Change, ProjectDocument
 from planner.ui.sheet import SheetView
 from planner.ui.table_model import SectionModel
 from planner.ui.tasks import BackgroundTask
@@ -183,8 +187,23 @@ class DecisionsPanel(QWidget):
             "without it. The old rigs sell at the resale curve (USD per TH by efficiency)."
         )
         self.swap_note.setWordWrap(True)
+        self.curve = QTableWidget(0, 2)
+        self.curve.setHorizontalHeaderLabels(["Up to (J/TH)", "Resale (USD/TH)"])
+        self.curve.verticalHeader().setVisible(False)
+        self.curve.cellChanged.connect(self._curve_edited)
+        self.curve_note = QLabel("Resale curve: used rigs by efficiency class (edit a cell).")
+        self.curve_note.setWordWrap(True)
+        curve_box = QWidget()
+        curve_layout = QVBoxLayout(curve_box)
+        curve_layout.setContentsMargins(0, 0, 0, 0)
+        curve_layout.addWidget(self.curve_note)
+        curve_layout.addWidget(self.curve)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.swap_sheet)
+        top.addWidget(curve_box)
+        top.setStretchFactor(0, 4)
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.swap_sheet)
+        split.addWidget(top)
         box = QWidget()
         inner = QVBoxLayout(box)
         inner.setContentsMargins(0, 0, 0, 0)
@@ -444,7 +463,39 @@ class DecisionsPanel(QWidget):
             ],
         )
 
+    def _show_curve(self) -> None:
+        self.curve.blockSignals(True)
+        tiers = sorted(self.document.project.resale_curve, key=lambda t: t.max_j_per_th)
+        self.curve.setRowCount(len(tiers))
+        for r, tier in enumerate(tiers):
+            self.curve.setItem(r, 0, QTableWidgetItem(f"{tier.max_j_per_th:g}"))
+            self.curve.setItem(r, 1, QTableWidgetItem(f"{tier.usd_per_th:,.2f}"))
+        self.curve.blockSignals(False)
+
+    def _curve_edited(self, row: int, column: int) -> None:
+        """A typed tier value: one undo step, or a message naming the cell and why."""
+        tiers = sorted(self.document.project.resale_curve, key=lambda t: t.max_j_per_th)
+        item = self.curve.item(row, column)
+        text = item.text() if item is not None else ""
+        field = ("max_j_per_th", "usd_per_th")[column]
+        try:
+            value = parse_quantity(text, "number" if column == 0 else "usd")
+            tiers[row] = ResaleTier(**{**tiers[row].model_dump(), field: value})
+        except (ValueError, ValidationError) as error:
+            message = (
+                describe_error(error.errors()[0])
+                if isinstance(error, ValidationError)
+                else str(error)
+            )
+            self.curve_note.setText(f"Resale curve, row {row + 1}, {field}: {message}")
+            self._show_curve()
+            return
+        self.curve_note.setText("Resale curve: used rigs by efficiency class (edit a cell).")
+        project = self.document.project.model_copy(update={"resale_curve": tiers})
+        self.document.apply(project, Change("reset", "resale_curve"), "Edit the resale curve")
+
     def show_swaps(self) -> None:
+        self._show_curve()
         skipped: list[str] = []
         self.swap_results = analyse_swaps(self.document.project, skipped)
         _fill(

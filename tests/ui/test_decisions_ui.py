@@ -135,3 +135,22 @@ def test_monte_carlo_shows_each_rows_probabilities(qtbot, window) -> None:
     assert rows[0][0] == "S19j Pro 2021"
     _before, within, count = panel.mc_row_figures
     assert count == 300 and rows[0][2] == f"{within[0]:.1%}"
+
+
+def test_resale_curve_is_edited_in_the_swaps_view(window) -> None:
+    window.tabs.setCurrentWidget(window.decisions)
+    panel = window.decisions
+    panel.tabs.setCurrentIndex(2)
+    assert panel.curve.rowCount() == 4
+    doc = window.document
+    panel.curve.item(2, 1).setText("$4.00")  # the 25-38 J/TH class: S19j Pro
+    doc.flush()
+    assert doc.project.resale_curve[2].usd_per_th == 4.0
+    swap = next(r for r in panel.swap_results if r.swap.row == "S19j Pro 2021")
+    assert swap.sale_usd == pytest.approx(4_000 * 104 * 4.0)
+    panel.curve.item(1, 1).setText("-3")
+    assert "row 2, usd_per_th: must be >= 0" in panel.curve_note.text()
+    assert doc.project.resale_curve[1].usd_per_th == 6.0
+    doc.undo_stack.undo()
+    doc.flush()
+    assert doc.project.resale_curve[2].usd_per_th == 2.5

@@ -94,7 +94,9 @@ class _RowTable:
     always_power: np.ndarray
 
 
-def _row_table(inputs: EngineInputs) -> _RowTable:
+def _row_arrays(inputs: EngineInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row and month while online: TH/s at full availability (degraded) and the power
+    cost at full availability (USD); and each row's availability."""
     months = inputs.months
     t = np.arange(months)
     hours = HOURS_PER_DAY * inputs.timeline.days
@@ -111,6 +113,12 @@ def _row_table(inputs: EngineInputs) -> _RowTable:
     power = np.where(
         online, load_kw[:, None] * inputs.contract_price_usd_per_kwh[contract] * hours[None, :], 0.0
     )
+    return th, power, availability
+
+
+def _row_table(inputs: EngineInputs) -> _RowTable:
+    months = inputs.months
+    th, power, availability = _row_arrays(inputs)
     th_a = th * availability[:, None]
     power_a = power * availability[:, None]
     thresholds, cum_th, cum_power = [], [], []
@@ -274,22 +282,7 @@ def row_payback_probabilities(
     r_count = inputs.count.size
     if r_count == 0:
         return np.zeros(0), np.zeros(0), count
-    t = np.arange(months)
-    hours = HOURS_PER_DAY * inputs.timeline.days
-    online = (t[None, :] >= inputs.online_idx[:, None]) & (t[None, :] < inputs.retire_idx[:, None])
-    online &= inputs.count[:, None] > 0
-    contract = inputs.site_contract_idx[inputs.site_idx]
-    availability = inputs.site_uptime[inputs.site_idx] * (
-        1.0 - inputs.contract_curtailment_share[contract]
-    )
-    load_kw = inputs.count * inputs.power_w / 1000.0 * inputs.site_overhead[inputs.site_idx]
-    decay = (1.0 - inputs.degradation_per_year)[:, None] ** (
-        (t[None, :] - inputs.online_idx[:, None]) / 12.0
-    )
-    th = np.where(online, inputs.count[:, None] * inputs.hashrate_th[:, None] * decay, 0.0)
-    power = np.where(
-        online, load_kw[:, None] * inputs.contract_price_usd_per_kwh[contract] * hours[None, :], 0.0
-    )
+    th, power, availability = _row_arrays(inputs)
     small = replace(settings, paths=count)
     x = _x_paths(inputs, small, count)  # (n, T)
     det = results.market

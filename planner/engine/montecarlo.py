@@ -177,13 +177,11 @@ def run_monte_carlo(
     step = progress or (lambda _f: None)
     inputs = results.inputs
     months = inputs.months
-    tl = inputs.timeline
     table = _row_table(inputs)
     step(0.1)
     price, network, fees = simulate_markets(inputs, settings)
     step(0.3)
-    issuance = tl.subsidy_btc[None, :] + tl.blocks[None, :] * fees
-    x = issuance / (network * TH_PER_EH) * (1.0 - inputs.pool_fee) * price
+    x = _usd_per_th_month(inputs, price, network, fees)
     det = results.market
     x_det = (det.btc_per_th_month * det.btc_price_usd)[None, :]
     variable = _variable_ebitda(table, x, inputs.auto_shutdown)
@@ -255,8 +253,10 @@ ROW_PATHS = 500  # paths of the per-row probabilities (a run of its own, same se
 ROW_CHUNK = 64
 
 
-def _x_paths(inputs: EngineInputs, settings: MonteCarloSettings, count: int) -> np.ndarray:
-    price, network, fees = simulate_markets(inputs, settings)
+def _usd_per_th_month(
+    inputs: EngineInputs, price: np.ndarray, network: np.ndarray, fees: np.ndarray
+) -> np.ndarray:
+    """BTC per TH/s in each month (after pool fee) x the price: what a TH/s earns."""
     tl = inputs.timeline
     issuance = tl.subsidy_btc[None, :] + tl.blocks[None, :] * fees
     return issuance / (network * TH_PER_EH) * (1.0 - inputs.pool_fee) * price
@@ -284,7 +284,7 @@ def row_payback_probabilities(
         return np.zeros(0), np.zeros(0), count
     th, power, availability = _row_arrays(inputs)
     small = replace(settings, paths=count)
-    x = _x_paths(inputs, small, count)  # (n, T)
+    x = _usd_per_th_month(inputs, *simulate_markets(inputs, small))  # (n, T)
     det = results.market
     x_det = det.btc_per_th_month * det.btc_price_usd  # (T,)
 

@@ -253,9 +253,17 @@ class HpcPanel(QWidget):
             return None
         return next((s for s in self.analysis.sites if s.site == name), None)
 
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.select_site(self.selected_site)
+
     def select_site(self, name: str | None) -> None:
-        """Draw the charts of one site's options (empty when there is none)."""
+        """Draw the charts of one site's options (empty when there is none). Hidden, only
+        remember the site: the price sensitivity reruns the engine, so it waits until the
+        tab is shown."""
         self.selected_site = name
+        if not self.isVisible():
+            return
         site = self.site(name)
         results = self.document.results
         if site is None or results is None:

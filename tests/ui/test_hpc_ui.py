@@ -62,6 +62,7 @@ def test_a_refused_plan_cell_says_why(window) -> None:
 
 def test_charts_of_the_selected_site(window) -> None:
     panel = window.hpc
+    window.tabs.setCurrentWidget(panel)
     doc = window.document
     panel.table.selectRow(1)
     assert panel.selected_site == "Williston, ND"

@@ -3,6 +3,11 @@
 A job is a plain function `job(progress) -> result`; `progress(fraction)` reports how far
 it is and raises `Cancelled` once the user pressed Cancel. The result (or the error) comes
 back on the GUI thread through the callbacks. The window stays responsive meanwhile.
+
+Progress goes straight to the dialog's progress bar. QProgressDialog.setValue() would
+process events itself when the dialog is modal; the job's result could then arrive, close
+and delete the dialog in the middle of that call (a crash seen on a loaded CI machine).
+Writing to the bar never re-enters the event loop.
 """
 
 from __future__ import annotations
@@ -13,9 +18,14 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QProgressBar, QProgressDialog, QWidget
 
 PROGRESS_STEPS = 1000
+
+
+def progress_step(fraction: float) -> int:
+    """The bar position for a fraction done (clamped to 0..1)."""
+    return int(max(0.0, min(float(fraction), 1.0)) * (PROGRESS_STEPS - 1))
 
 
 class Cancelled(Exception):
@@ -31,6 +41,7 @@ class _Worker(QObject):
         super().__init__()
         self.job = job
         self.cancel_requested = False
+        self.last_step = -1
 
     @Slot()
     def run(self) -> None:
@@ -44,7 +55,10 @@ class _Worker(QObject):
     def report(self, fraction: float) -> None:
         if self.cancel_requested:
             raise Cancelled
-        self.progressed.emit(float(fraction))
+        step = progress_step(fraction)
+        if step != self.last_step:  # at most PROGRESS_STEPS signals, however often called
+            self.last_step = step
+            self.progressed.emit(float(step))
 
 
 class BackgroundTask(QObject):
@@ -69,12 +83,15 @@ class BackgroundTask(QObject):
         self.seconds = 0.0
         self.finished = False
         self.dialog = QProgressDialog(label, "Cancel", 0, PROGRESS_STEPS, parent)
+        self.bar = QProgressBar(self.dialog)
+        self.bar.setRange(0, PROGRESS_STEPS)
+        self.dialog.setBar(self.bar)  # the dialog owns it
         self.dialog.setWindowTitle("Working")
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.dialog.setMinimumDuration(400)
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
-        self.dialog.setValue(0)
+        self.dialog.setValue(0)  # starts the dialog's timer that shows it after 400 ms
         self.dialog.canceled.connect(self.cancel)
         # Python's cyclic garbage collector runs in whichever thread allocates when it is
         # due; if that is the worker and the garbage holds Qt widgets, Qt destroys them
@@ -104,9 +121,9 @@ class BackgroundTask(QObject):
         if self._gc_was_enabled:
             gc.enable()
 
-    def _progressed(self, fraction: float) -> None:
+    def _progressed(self, step: float) -> None:
         if not self.finished:
-            self.dialog.setValue(int(max(0.0, min(fraction, 1.0)) * (PROGRESS_STEPS - 1)))
+            self.bar.setValue(int(step))
 
     def _finish(self) -> None:
         self.finished = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 from PySide6.QtWidgets import QWidget
 
@@ -29,18 +29,25 @@ def test_the_dialog_shows_then_the_result_arrives_once(qtbot) -> None:
     results: list[object] = []
     failures: list[BaseException] = []
 
+    release = threading.Event()
+
     def job(progress) -> str:
-        started = time.perf_counter()
-        while (elapsed := time.perf_counter() - started) < 0.7:
-            progress(elapsed / 0.7)
-            time.sleep(0.0005)
-        progress(1.0)
+        # Reports progress as fast as it can until the test has seen the dialog, so the
+        # result arrives while the dialog is up and progress signals are still queued.
+        calls = 0
+        while not release.wait(0.0001):
+            calls += 1
+            progress(min(calls / 200_000, 0.9))
+        for i in range(1000):
+            progress(0.9 + i / 10_000)
         return "done"
 
     task = BackgroundTask(parent, "Working on it", job, results.append, failures.append)
-    qtbot.waitUntil(lambda: task.dialog.isVisible() or task.finished, timeout=10_000)
-    assert task.dialog.isVisible()  # shown after its 400 ms minimum duration
-    assert task.dialog.value() > 0
-    qtbot.waitUntil(lambda: task.finished, timeout=10_000)
+    try:
+        qtbot.waitUntil(lambda: task.dialog.isVisible(), timeout=20_000)  # after 400 ms
+        qtbot.waitUntil(lambda: task.dialog.value() > 0, timeout=20_000)
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: task.finished, timeout=20_000)
     assert results == ["done"] and failures == []
-    assert task.seconds >= 0.7
+    assert task.seconds >= 0.4

@@ -14,7 +14,8 @@ Layout:
 - Monthly by site: one row per site and month.
 - Rows: per fleet row totals, NPV, IRR, payback and breakevens.
 - PowerPrices, CalcRows, CalcRunning, CalcTaxable, CalcFCF, CalcCumFCF: helper sheets
-  of per-row and per-month calculations (months across), each cell a short formula.
+  of per-row and per-month calculations (months across), each cell a short formula;
+  CalcDiscounted: the fleet's and each site's discounted FCF (months down).
 
 Written with openpyxl's write-only mode to a temporary file that then replaces the
 target, so a failed export never leaves a half-written workbook behind.
@@ -99,6 +100,8 @@ SITE_MONTHLY_HEADER = (
     "Cumulative FCF (USD)",
 )
 
+DISCOUNTED_FIRST_ROW = 3  # CalcDiscounted: title, header, then one row a month
+
 KPI_HEADER = (
     "NPV (USD)",
     "IRR (annual)",
@@ -111,6 +114,8 @@ KPI_HEADER = (
     "Free cash flow (USD)",
     "Cash cost per BTC (USD)",
     "All-in cost per BTC (USD)",
+    "Discounted payback (months)",
+    "Discounted payback status",
 )
 
 ROWS_HEADER = (
@@ -457,7 +462,7 @@ class _Writer:
 
     def write(self, progress: Progress | None) -> Workbook:
         step = progress or (lambda _fraction: None)
-        self.summary = self.sheet("Summary", 7 + self.shape.sites, 16)
+        self.summary = self.sheet("Summary", 7 + self.shape.sites, 21)
         self.inputs()
         self.fleet()
         self.sites()
@@ -473,6 +478,7 @@ class _Writer:
         self.calc_rows()
         step(0.1)
         self.grids(step)
+        self.calc_discounted()
         self.write_summary()
         step(1.0)
         return self.wb
@@ -1560,7 +1566,7 @@ class _Writer:
     def write_summary(self) -> None:
         ws = self.summary
         shape = self.shape
-        _widths(ws, (26, 16, 11, 11, 11, 9, 13, 16, 16, 16, 14, 14, 10, 10, 10))
+        _widths(ws, (26, 16, 11, 11, 11, 9, 13, 16, 16, 16, 14, 14, 14, 12, 10, 10, 10, 10, 10))
         ws.freeze_panes = "B7"
         ws.append(_title(ws, "Plan summary"))
         ws.append(
@@ -1601,6 +1607,9 @@ class _Writer:
                     "calc: first month back #",
                     "calc: payback at month",
                     "calc: monthly IRR",
+                    "calc: discounted, first negative #",
+                    "calc: discounted, first back #",
+                    "calc: discounted payback at month",
                 ),
             )
         )
@@ -1610,6 +1619,17 @@ class _Writer:
             "cum": f"Monthly!$T$2:$T${last}",
             "dates": f"Monthly!$A$2:$A${last}",
         }
+        first, end = DISCOUNTED_FIRST_ROW, DISCOUNTED_FIRST_ROW + shape.months - 1
+
+        def discounted(column: int) -> dict[str, str]:
+            """CalcDiscounted's month numbers and the discounted FCF in `column` and
+            its running total in the next."""
+            fcf, cum = get_column_letter(column), get_column_letter(column + 1)
+            return {
+                "t": f"CalcDiscounted!$A${first}:$A${end}",
+                "fcf": f"CalcDiscounted!${fcf}${first}:${fcf}${end}",
+                "cum": f"CalcDiscounted!${cum}${first}:${cum}${end}",
+            }
 
         fleet_irr = self.results.fleet_irr_annual
         rows: list[tuple[str, dict[str, str], dict[str, str], bool, str, float]] = [
@@ -1651,13 +1671,17 @@ class _Writer:
         for n, (label, ranges, sums, dates, key, irr) in enumerate(rows):
             row = 7 + n
             neg, back, at, months, status = _payback_cells(
-                key, ranges["cum"], ranges["fcf"], (f"M{row}", f"N{row}", f"O{row}"), dates
+                key, ranges["cum"], ranges["fcf"], (f"O{row}", f"P{row}", f"Q{row}"), dates
+            )
+            d = discounted(4 + 2 * n)  # the fleet's pair first, then each site's
+            d_neg, d_back, d_at, d_months, d_status = _payback_cells(
+                d["t"], d["cum"], d["fcf"], (f"S{row}", f"T{row}", f"U{row}")
             )
             ws.append(
                 [
                     _cell(ws, label, font=BOLD),
                     _cell(ws, _npv(ranges["fcf"]), USD),
-                    _cell(ws, _annual_irr(f"P{row}", f"E{row}"), PERCENT),
+                    _cell(ws, _annual_irr(f"R{row}", f"E{row}"), PERCENT),
                     _cell(ws, months, DECIMAL),
                     _cell(ws, status),
                     _cell(ws, f'=IF(I{row}>0,J{row}/I{row},"")', PERCENT),
@@ -1673,10 +1697,15 @@ class _Writer:
                         f'=IF(G{row}>0,({sums["power"]}+{sums["opex"]}+{sums["depreciation"]})/G{row},"")',
                         USD_CENTS,
                     ),
+                    _cell(ws, d_months, DECIMAL),
+                    _cell(ws, d_status),
                     _cell(ws, neg, fill=CALC_FILL),
                     _cell(ws, back, fill=CALC_FILL),
                     _cell(ws, at, DECIMAL, fill=CALC_FILL),
                     _cell(ws, _monthly_irr(ranges["fcf"], irr), "0.0000%", fill=CALC_FILL),
+                    _cell(ws, d_neg, fill=CALC_FILL),
+                    _cell(ws, d_back, fill=CALC_FILL),
+                    _cell(ws, d_at, DECIMAL, fill=CALC_FILL),
                 ]
             )
         anchor = 7 + len(rows) + 2
@@ -1710,6 +1739,62 @@ class _Writer:
             chart.legend = None
             chart.height, chart.width = 8, 24
             ws.add_chart(chart, f"A{anchor + 17 * n}")
+
+    def calc_discounted(self) -> None:
+        """Each month's FCF discounted to the start, and its running total, for the fleet
+        and each site: the Summary's discounted payback reads them. Months run down."""
+        shape = self.shape
+        first = DISCOUNTED_FIRST_ROW
+        ws = self.sheet("CalcDiscounted", first + shape.months - 1, 5 + 2 * shape.sites, calc=True)
+        ws.freeze_panes = f"C{first}"
+        _widths(ws, (10, 11, 12, *(16,) * (2 + 2 * shape.sites)))
+        ws.append(
+            _title(
+                ws,
+                "Discounted free cash flow: a month's flow x 1/(1+DiscountRate)^((month #+1)/12), "
+                "as in NPV",
+            )
+        )
+        labels: list[WriteOnlyCell] = _header(
+            ws,
+            (
+                "Month #",
+                "Month",
+                "Discount factor",
+                "Fleet: discounted FCF (USD)",
+                "Fleet: cumulative (USD)",
+            ),
+        )
+        for s in range(shape.sites):
+            site = f"Sites!$A${TABLE_FIRST_ROW + s}"
+            for what in ("discounted FCF (USD)", "cumulative (USD)"):
+                labels.append(
+                    _cell(
+                        ws,
+                        f'={site}&": {what}"',
+                        font=HEADER_FONT,
+                        fill=HEADER_FILL,
+                        alignment=WRAP,
+                    )
+                )
+        ws.append(labels)
+        for t in range(shape.months):
+            r = first + t
+            cells = [
+                t,
+                _cell(ws, f"=Monthly!A{t + 2}", MONTH),
+                _cell(ws, f"=1/(1+DiscountRate)^((A{r}+1)/12)", "0.000000"),
+            ]
+            sources = [f"Monthly!S{t + 2}"] + [
+                f"'Monthly by site'!O{3 + s * shape.months + t}" for s in range(shape.sites)
+            ]
+            for n, source in enumerate(sources):
+                fcf = get_column_letter(4 + 2 * n)
+                cum = get_column_letter(5 + 2 * n)
+                cells.append(_cell(ws, f"={source}*$C{r}", USD))
+                running = f"={fcf}{r}" if t == 0 else f"={cum}{r - 1}+{fcf}{r}"
+                cells.append(_cell(ws, running, USD))
+            ws.append(cells)
 
     def fleet_sums(self) -> dict[str, str]:
         last = self.shape.months + 1

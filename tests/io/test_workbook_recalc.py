@@ -498,8 +498,18 @@ def test_summary_equals_engine(recalculated: dict[str, Any], case: str) -> None:
         check.number(
             f"{name} all-in cost", sheet.cell(row, 12).value, float(kpis.cost_per_btc_all_in_usd[i])
         )
+        check.number(
+            f"{name} discounted payback",
+            sheet.cell(row, 13).value,
+            float(kpis.discounted_payback_months[i]),
+        )
+        check.equal(
+            f"{name} discounted status",
+            sheet.cell(row, 14).value,
+            STATUS[int(kpis.discounted_payback_status[i])],
+        )
     assert check.problems == []
-    assert check.compared == 1 + len(entities) * 12
+    assert check.compared == 1 + len(entities) * 14
 
 
 def test_cases_exercise_what_they_claim(recalculated: dict[str, Any]) -> None:
@@ -516,6 +526,13 @@ def test_cases_exercise_what_they_claim(recalculated: dict[str, Any]) -> None:
     assert losses.fleet.ebitda_usd.min() < 0 and not losses.inputs.auto_shutdown
     assert taxed.fleet.tax_usd.sum() > 0 and taxed.tax_loss_carried_usd.max() > 0
     assert (contracts.fleet.tax_usd > 0).any()
+    # Discounted payback reaches all three outcomes, with real months where paid back.
+    _, bull = recalculated["sample-bull"]
+    statuses = {
+        int(s) for _, r in recalculated.values() for s in r.site_kpis.discounted_payback_status
+    }
+    assert statuses == {m.PAID_BACK, m.NEVER, m.NEVER_NEGATIVE}
+    assert 14 < bull.fleet_kpis.discounted_payback_months[0] < 15
 
 
 def test_changing_an_input_in_excel_moves_the_answers(

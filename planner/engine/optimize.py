@@ -21,6 +21,7 @@ import numpy as np
 
 from planner.domain.project import FleetRow, Project
 from planner.engine import run
+from planner.engine.model import Results
 
 KIND_INTEGER = highspy.HighsVarType.kInteger
 
@@ -69,9 +70,11 @@ class BuyAnswer:
     alternatives: tuple[BuyPlan, ...] = field(default_factory=tuple)  # next best, best first
 
 
-def free_mw(project: Project) -> dict[str, float]:
-    """Each site's capacity less its rigs' peak draw over the horizon (never below 0)."""
-    results = run(project)
+def free_mw(project: Project, results: Results | None = None) -> dict[str, float]:
+    """Each site's capacity less its rigs' peak draw over the horizon (never below 0).
+
+    `results`, when given, are the engine's results of `project` (saves a run)."""
+    results = results if results is not None else run(project)
     peak = results.site_load_mw.max(axis=1) if results.site_load_mw.size else np.zeros(0)
     return {
         s.name: max(0.0, s.capacity_mw - float(peak[i]) if peak.size else s.capacity_mw)

@@ -8,6 +8,7 @@ buy solves when asked. Monte Carlo runs in a worker thread with a progress bar a
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -19,11 +20,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -34,8 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from planner.domain.months import format_month, parse_month
 from planner.domain.project import ResaleTier
-from planner.domain.units import parse_quantity
+from planner.domain.units import parse_quantity, parse_whole_number
 from planner.domain.validation import describe_error
 from planner.engine.montecarlo import (
     MonteCarloResult,
@@ -49,6 +49,7 @@ from planner.engine.optimize import (
     best_buy,
     build_problem,
     evaluate_plan,
+    free_mw,
 )
 from planner.engine.sensitivity import DRIVERS, Tornado, TwoWay, compare_scenarios, tornado, two_way
 from planner.engine.swaps import SwapResult, analyse_swaps
@@ -59,6 +60,7 @@ from planner.ui.table_model import SectionModel
 from planner.ui.tasks import BackgroundTask
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+BUY_COLUMNS = ["Model", "J/TH", "Unit price (USD)", "Max rigs"]
 
 
 def _months(value: float) -> str:
@@ -215,7 +217,30 @@ class DecisionsPanel(QWidget):
 
     def _build_best_buy(self) -> None:
         page = QWidget()
-        self.buy_models = QListWidget()
+        self.buy_models = QTableWidget(0, len(BUY_COLUMNS))
+        self.buy_models.setHorizontalHeaderLabels(BUY_COLUMNS)
+        self.buy_models.verticalHeader().setVisible(False)
+        self.buy_models.horizontalHeader().setStretchLastSection(True)
+        self.buy_models.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.buy_models.setToolTip(
+            "Tick the models to consider. Unit price: the quote per rig (the catalog's "
+            "reference price until typed over). Max rigs: what the supplier can deliver, "
+            "blank for no limit."
+        )
+        self.buy_sites = QTableWidget(0, 2)
+        self.buy_sites.setHorizontalHeaderLabels(["Site", "Free MW"])
+        self.buy_sites.verticalHeader().setVisible(False)
+        self.buy_sites.horizontalHeader().setStretchLastSection(True)
+        self.buy_sites.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.buy_sites.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.buy_sites.setToolTip(
+            "Free MW: capacity less the most the site's rigs draw in any month (cooling "
+            "included). Untick a site to leave it out."
+        )
         self.buy_budget = QDoubleSpinBox()
         self.buy_budget.setRange(0, 1e10)
         self.buy_budget.setDecimals(0)
@@ -223,22 +248,28 @@ class DecisionsPanel(QWidget):
         self.buy_budget.setPrefix("$")
         self.buy_budget.setValue(10_000_000)
         self.buy_budget.setGroupSeparatorShown(True)
+        self.buy_month = QLineEdit()
+        self.buy_month.setPlaceholderText("start of the horizon")
+        self.buy_month.setToolTip("The month the rigs are bought (YYYY-MM).")
         self.buy_button = QPushButton("Find the best buy")
         self.buy_button.clicked.connect(self.solve_best_buy)
         self.buy_table = _table()
         self.buy_alternatives = _table()
         self.buy_summary = QLabel(
-            "Tick candidate models (at their reference price), set the budget."
+            "Tick candidate models, type their quoted prices, set the budget and the month."
         )
         self.buy_summary.setWordWrap(True)
+        self.buy_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         left = QWidget()
         form = QVBoxLayout(left)
         form.addWidget(QLabel("Candidate models"))
-        form.addWidget(self.buy_models)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Capex budget"))
-        row.addWidget(self.buy_budget)
-        form.addLayout(row)
+        form.addWidget(self.buy_models, 3)
+        form.addWidget(QLabel("Sites"))
+        form.addWidget(self.buy_sites, 1)
+        fields = QFormLayout()
+        fields.addRow("Capex budget", self.buy_budget)
+        fields.addRow("Purchase month", self.buy_month)
+        form.addLayout(fields)
         form.addWidget(self.buy_button)
         right = QWidget()
         inner = QVBoxLayout(right)
@@ -249,6 +280,7 @@ class DecisionsPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
+        split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         QVBoxLayout(page).addWidget(split)
         self.tabs.addTab(page, "Best buy")
@@ -523,55 +555,151 @@ class DecisionsPanel(QWidget):
 
     # ------------------------------------------------------------------ best buy
     def _fill_candidates(self) -> None:
-        ticked = {
-            self.buy_models.item(i).data(Qt.ItemDataRole.UserRole)
-            for i in range(self.buy_models.count())
-            if self.buy_models.item(i).checkState() == Qt.CheckState.Checked
+        """The candidate models and sites, keeping what the user ticked and typed."""
+        kept: dict[str, tuple[bool, str, str]] = {}
+        for r in range(self.buy_models.rowCount()):
+            name = self.buy_models.item(r, 0).data(Qt.ItemDataRole.UserRole)
+            kept[name] = (
+                self.buy_models.item(r, 0).checkState() == Qt.CheckState.Checked,
+                self.buy_models.item(r, 2).text(),
+                self.buy_models.item(r, 3).text(),
+            )
+        unticked_sites = {
+            self.buy_sites.item(r, 0).text()
+            for r in range(self.buy_sites.rowCount())
+            if self.buy_sites.item(r, 0).checkState() != Qt.CheckState.Checked
         }
-        self.buy_models.clear()
-        for model in sorted(self.document.project.catalog, key=lambda m: m.efficiency_j_per_th):
-            if not model.reference_price_usd:
+        project = self.document.project
+        models = sorted(project.catalog, key=lambda m: m.efficiency_j_per_th)
+        self.buy_models.setRowCount(len(models))
+        for r, model in enumerate(models):
+            reference = model.reference_price_usd
+            ticked, price, most = kept.get(
+                model.name, (False, f"{reference:,.0f}" if reference else "", "")
+            )
+            name = QTableWidgetItem(model.name)
+            name.setData(Qt.ItemDataRole.UserRole, model.name)
+            name.setFlags(
+                Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsUserCheckable
+            )
+            name.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+            efficiency = QTableWidgetItem(f"{model.efficiency_j_per_th:.1f}")
+            efficiency.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            efficiency.setTextAlignment(RIGHT)
+            self.buy_models.setItem(r, 0, name)
+            self.buy_models.setItem(r, 1, efficiency)
+            for c, text in ((2, price), (3, most)):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(RIGHT)
+                self.buy_models.setItem(r, c, item)
+        results = self.document.results
+        free = free_mw(project, results) if results is not None else free_mw(project)
+        self.buy_sites.setRowCount(len(project.sites))
+        for r, site in enumerate(project.sites):
+            name = QTableWidgetItem(site.name)
+            name.setFlags(
+                Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsUserCheckable
+            )
+            name.setCheckState(
+                Qt.CheckState.Unchecked if site.name in unticked_sites else Qt.CheckState.Checked
+            )
+            mw = QTableWidgetItem(f"{free[site.name]:,.2f}")
+            mw.setTextAlignment(RIGHT)
+            self.buy_sites.setItem(r, 0, name)
+            self.buy_sites.setItem(r, 1, mw)
+
+    def buy_inputs(self) -> tuple[list[BuyCandidate], list[str], date | None]:
+        """The ticked candidates with their typed prices and limits, the ticked sites and
+        the purchase month. Raises ValueError naming the cell and the problem."""
+        candidates: list[BuyCandidate] = []
+        for r in range(self.buy_models.rowCount()):
+            first = self.buy_models.item(r, 0)
+            if first.checkState() != Qt.CheckState.Checked:
                 continue
-            price = model.reference_price_usd
-            item = QListWidgetItem(
-                f"{model.name}: ${price:,.0f}, {model.efficiency_j_per_th:.1f} J/TH"
-            )
-            item.setData(Qt.ItemDataRole.UserRole, model.name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(
-                Qt.CheckState.Checked if model.name in ticked else Qt.CheckState.Unchecked
-            )
-            self.buy_models.addItem(item)
+            model = first.data(Qt.ItemDataRole.UserRole)
+            where = f"Candidate models, {model}"
+            price_text = self.buy_models.item(r, 2).text()
+            try:
+                price = parse_quantity(price_text, "usd")
+            except ValueError as error:
+                raise ValueError(f"{where}, {BUY_COLUMNS[2]}: {error}") from None
+            if price <= 0:
+                raise ValueError(
+                    f"{where}, {BUY_COLUMNS[2]}: must be above zero, got {price_text!r}"
+                )
+            most_text = self.buy_models.item(r, 3).text().strip()
+            most: int | None = None
+            if most_text:
+                try:
+                    most = parse_whole_number(most_text)
+                except ValueError as error:
+                    raise ValueError(f"{where}, {BUY_COLUMNS[3]}: {error}") from None
+                if most < 0:
+                    raise ValueError(
+                        f"{where}, {BUY_COLUMNS[3]}: cannot be negative, got {most_text!r}"
+                    )
+            candidates.append(BuyCandidate(model, price, most))
+        if not candidates:
+            raise ValueError("Candidate models: tick at least one model")
+        sites = [
+            self.buy_sites.item(r, 0).text()
+            for r in range(self.buy_sites.rowCount())
+            if self.buy_sites.item(r, 0).checkState() == Qt.CheckState.Checked
+        ]
+        if not sites:
+            raise ValueError("Sites: tick at least one site")
+        month_text = self.buy_month.text().strip()
+        month: date | None = None
+        if month_text:
+            try:
+                month = parse_month(month_text)
+            except ValueError as error:
+                raise ValueError(f"Purchase month: {error}") from None
+            results = self.document.results
+            if results is not None:
+                start = results.inputs.timeline.month_starts[0]
+                last = results.inputs.timeline.month_starts[-1]
+                if not start <= month <= last:
+                    raise ValueError(
+                        f"Purchase month: {format_month(month)} is outside the horizon "
+                        f"({format_month(start)} to {format_month(last)})"
+                    )
+        return candidates, sites, month
 
     def solve_best_buy(self) -> BuyAnswer | None:
         project = self.document.project
-        prices = {m.name: m.reference_price_usd for m in project.catalog}
-        chosen = [
-            self.buy_models.item(i).data(Qt.ItemDataRole.UserRole)
-            for i in range(self.buy_models.count())
-            if self.buy_models.item(i).checkState() == Qt.CheckState.Checked
-        ]
-        if not chosen:
-            self.buy_summary.setText("Tick at least one candidate model.")
+        try:
+            candidates, sites, month = self.buy_inputs()
+        except ValueError as error:
+            self.buy_answer = None
+            self.buy_outcome = None
+            self.buy_summary.setText(str(error))
+            self.buy_summary.setStyleSheet("color: #b00020;")
             return None
-        candidates = [BuyCandidate(name, float(prices[name] or 0.0)) for name in chosen]
-        problem = build_problem(project, candidates, self.buy_budget.value())
+        self.buy_summary.setStyleSheet("")
+        problem = build_problem(
+            project, candidates, self.buy_budget.value(), purchase_month=month, sites=sites
+        )
         answer = best_buy(problem)
         self.buy_answer = answer
         best = answer.best
+        free_text = "Free MW per site: " + ", ".join(
+            f"{s} {mw:,.2f}" for s, mw in zip(problem.sites, problem.free_mw, strict=True)
+        )
         if not best.mix(problem):
             self.buy_outcome = None
             self.buy_summary.setText(
                 "No candidate adds value at its price at any site: the best buy is none. "
-                "Free MW per site: "
-                + ", ".join(
-                    f"{s} {mw:,.2f}" for s, mw in zip(problem.sites, problem.free_mw, strict=True)
-                )
+                + free_text
             )
-            _fill(self.buy_table, ["Model", "Site", "Rigs", "NPV per rig", "MW"], [])
+            _fill(self.buy_table, ["Model", "Site", "Rigs", "NPV per rig", "Capex", "MW"], [])
             _fill(self.buy_alternatives, ["Without", "NPV added", "Capex", "Mix"], [])
             return answer
-        outcome = evaluate_plan(project, problem, best)
+        outcome = evaluate_plan(project, problem, best, purchase_month=month)
         self.buy_outcome = outcome
         self.buy_summary.setText(
             f"Engine run of the best mix: NPV {format_money(outcome.npv_usd)}, payback "
@@ -579,20 +707,18 @@ class DecisionsPanel(QWidget):
             f"Optimized: NPV added {format_money(best.npv_usd)}, "
             f"capex {format_money(best.capex_usd)} "
             f"of {format_money(problem.budget_usd)}, solved in {best.solve_seconds * 1000:.0f} ms. "
-            "Free MW per site: "
-            + ", ".join(
-                f"{s} {mw:,.2f}" for s, mw in zip(problem.sites, problem.free_mw, strict=True)
-            )
+            + free_text
         )
         _fill(
             self.buy_table,
-            ["Model", "Site", "Rigs", "NPV per rig", "MW"],
+            ["Model", "Site", "Rigs", "NPV per rig", "Capex", "MW"],
             [
                 [
                     model,
                     site,
                     f"{count:,}",
                     format_money(float(problem.value_usd[_at(problem, model, site)])),
+                    format_money(count * float(problem.price_usd[problem.models.index(model)])),
                     f"{count * problem.load_mw[_at(problem, model, site)]:,.2f}",
                 ]
                 for model, site, count in best.mix(problem)
@@ -606,7 +732,7 @@ class DecisionsPanel(QWidget):
                     f"{plan.excluded[0]} @ {plan.excluded[1]}" if plan.excluded else "",
                     format_money(plan.npv_usd),
                     format_money(plan.capex_usd),
-                    "; ".join(f"{c:,} {m} @ {s}" for m, s, c in plan.mix(problem)),
+                    "; ".join(f"{c:,} {m} @ {s}" for m, s, c in plan.mix(problem)) or "buy nothing",
                 ]
                 for plan in answer.alternatives
             ],

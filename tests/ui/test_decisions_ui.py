@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from planner.domain import editing as ed
 from planner.engine import run
 from planner.engine.montecarlo import run_monte_carlo
+from planner.engine.optimize import BuyCandidate, best_buy, build_problem
 from planner.engine.sensitivity import moved
 from planner.ui.document import Change
 
@@ -75,17 +79,32 @@ def test_swaps_are_edited_and_compared(window) -> None:
     assert len(shown) == 3
 
 
+def _candidate(panel, model: str) -> int:
+    for r in range(panel.buy_models.rowCount()):
+        if panel.buy_models.item(r, 0).text() == model:
+            return r
+    raise AssertionError(f"{model} is not a candidate")
+
+
+def _tick(panel, model: str, price: str | None = None, most: str | None = None) -> None:
+    r = _candidate(panel, model)
+    panel.buy_models.item(r, 0).setCheckState(Qt.CheckState.Checked)
+    if price is not None:
+        panel.buy_models.item(r, 2).setText(price)
+    if most is not None:
+        panel.buy_models.item(r, 3).setText(most)
+
+
 def test_best_buy_solves_the_ticked_models(window) -> None:
     panel = window.decisions
     window.set_scenario("Bull")  # new rigs pay in the bull case
     window.document.flush()
-    ticked = 0
-    for i in range(panel.buy_models.count()):
-        item = panel.buy_models.item(i)
-        if "S21 XP:" in item.text() or "S21 Pro:" in item.text():
-            item.setCheckState(Qt.CheckState.Checked)
-            ticked += 1
-    assert ticked == 2
+    # Candidates start at the catalog's reference price, sorted by efficiency.
+    r = _candidate(panel, "Antminer S21 XP")
+    assert panel.buy_models.item(r, 1).text() == "13.5"
+    assert panel.buy_models.item(r, 2).text() == "6,939"
+    _tick(panel, "Antminer S21 XP")
+    _tick(panel, "Antminer S21 Pro")
     panel.buy_budget.setValue(4_000_000)
     answer = panel.solve_best_buy()
     assert answer is not None
@@ -98,12 +117,91 @@ def test_best_buy_solves_the_ticked_models(window) -> None:
     assert panel.buy_outcome.npv_usd > 0
 
 
+def test_best_buy_uses_typed_prices_limits_sites_and_month(window) -> None:
+    panel = window.decisions
+    window.set_scenario("Bull")
+    window.document.flush()
+    project = window.document.project
+    _tick(panel, "Antminer S21 XP", price="$5,200", most="120")
+    for r in range(panel.buy_sites.rowCount()):
+        if panel.buy_sites.item(r, 0).text() != "Williston, ND":
+            panel.buy_sites.item(r, 0).setCheckState(Qt.CheckState.Unchecked)
+    panel.buy_month.setText("2027-06")
+    panel.buy_budget.setValue(50_000_000)
+    answer = panel.solve_best_buy()
+    assert answer is not None
+    assert answer.problem.sites == ("Williston, ND",)
+    assert answer.problem.price_usd.tolist() == [5_200.0]
+    assert answer.problem.max_count.tolist() == [120.0]
+    expected = best_buy(
+        build_problem(
+            project,
+            [BuyCandidate("Antminer S21 XP", 5_200.0, 120)],
+            50_000_000,
+            purchase_month=date(2027, 6, 1),
+            sites=["Williston, ND"],
+        )
+    )
+    assert np.array_equal(answer.best.counts, expected.best.counts)
+    assert answer.best.counts.sum() == 120  # the supplier's limit binds
+    assert answer.best.npv_usd == pytest.approx(expected.best.npv_usd, abs=0.01)
+    assert _texts(panel.buy_table)[0][:3] == ["Antminer S21 XP", "Williston, ND", "120"]
+    assert _texts(panel.buy_table)[0][4] == "$624k"  # 120 rigs x $5,200
+
+
+def test_typed_candidates_survive_an_edit_of_the_project(window) -> None:
+    panel = window.decisions
+    _tick(panel, "Antminer S21 XP", price="5,000", most="10")
+    panel.buy_sites.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
+    doc = window.document
+    after = ed.set_cells(doc.project, "fleet", [(0, "count", "3900")])
+    doc.apply(after, Change("cells", "fleet"), "Edit rigs")
+    doc.flush()
+    r = _candidate(panel, "Antminer S21 XP")
+    assert panel.buy_models.item(r, 0).checkState() == Qt.CheckState.Checked
+    assert panel.buy_models.item(r, 2).text() == "5,000"
+    assert panel.buy_models.item(r, 3).text() == "10"
+    assert panel.buy_sites.item(0, 0).checkState() == Qt.CheckState.Unchecked
+
+
+@pytest.mark.parametrize(
+    ("price", "most", "month", "message"),
+    [
+        (
+            "abc",
+            "",
+            "",
+            "Candidate models, Antminer S21 XP, Unit price (USD): cannot read 'abc' as a number",
+        ),
+        ("0", "", "", "Candidate models, Antminer S21 XP, Unit price (USD): must be above zero"),
+        ("6,939", "1.5", "", "Candidate models, Antminer S21 XP, Max rigs: must be a whole number"),
+        ("6,939", "-3", "", "Candidate models, Antminer S21 XP, Max rigs: cannot be negative"),
+        ("6,939", "", "June", "Purchase month:"),
+        ("6,939", "", "2040-01", "Purchase month: 2040-01 is outside the horizon (2026-12 to"),
+    ],
+)
+def test_bad_best_buy_inputs_are_named(window, price, most, month, message) -> None:
+    panel = window.decisions
+    _tick(panel, "Antminer S21 XP", price=price, most=most)
+    panel.buy_month.setText(month)
+    assert panel.solve_best_buy() is None
+    assert panel.buy_summary.text().startswith(message)
+
+
+def test_best_buy_needs_a_model_and_a_site(window) -> None:
+    panel = window.decisions
+    assert panel.solve_best_buy() is None
+    assert panel.buy_summary.text() == "Candidate models: tick at least one model"
+    _tick(panel, "Antminer S21 XP")
+    for r in range(panel.buy_sites.rowCount()):
+        panel.buy_sites.item(r, 0).setCheckState(Qt.CheckState.Unchecked)
+    assert panel.solve_best_buy() is None
+    assert panel.buy_summary.text() == "Sites: tick at least one site"
+
+
 def test_best_buy_of_nothing_is_said(window) -> None:
     panel = window.decisions
-    for i in range(panel.buy_models.count()):
-        item = panel.buy_models.item(i)
-        if "S21 Pro:" in item.text():
-            item.setCheckState(Qt.CheckState.Checked)
+    _tick(panel, "Antminer S21 Pro")
     answer = panel.solve_best_buy()  # Base: new rigs lose value at these prices
     assert answer is not None and not answer.best.mix(answer.problem)
     assert "the best buy is none" in panel.buy_summary.text()

@@ -96,6 +96,25 @@ def _table() -> QTableWidget:
     return table
 
 
+def _choice_table(headers: list[str]) -> QTableWidget:
+    """An input table: tick boxes in the first column, values typed in the others."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return table
+
+
+def _tick_box(text: str, ticked: bool) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(
+        Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable
+    )
+    item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+    return item
+
+
 class DecisionsPanel(QWidget):
     """Upgrade decisions and uncertainty, on the document's project."""
 
@@ -217,25 +236,13 @@ class DecisionsPanel(QWidget):
 
     def _build_best_buy(self) -> None:
         page = QWidget()
-        self.buy_models = QTableWidget(0, len(BUY_COLUMNS))
-        self.buy_models.setHorizontalHeaderLabels(BUY_COLUMNS)
-        self.buy_models.verticalHeader().setVisible(False)
-        self.buy_models.horizontalHeader().setStretchLastSection(True)
-        self.buy_models.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
+        self.buy_models = _choice_table(BUY_COLUMNS)
         self.buy_models.setToolTip(
             "Tick the models to consider. Unit price: the quote per rig (the catalog's "
             "reference price until typed over). Max rigs: what the supplier can deliver, "
             "blank for no limit."
         )
-        self.buy_sites = QTableWidget(0, 2)
-        self.buy_sites.setHorizontalHeaderLabels(["Site", "Free MW"])
-        self.buy_sites.verticalHeader().setVisible(False)
-        self.buy_sites.horizontalHeader().setStretchLastSection(True)
-        self.buy_sites.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
+        self.buy_sites = _choice_table(["Site", "Free MW"])
         self.buy_sites.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.buy_sites.setToolTip(
             "Free MW: capacity less the most the site's rigs draw in any month (cooling "
@@ -577,14 +584,8 @@ class DecisionsPanel(QWidget):
             ticked, price, most = kept.get(
                 model.name, (False, f"{reference:,.0f}" if reference else "", "")
             )
-            name = QTableWidgetItem(model.name)
+            name = _tick_box(model.name, ticked)
             name.setData(Qt.ItemDataRole.UserRole, model.name)
-            name.setFlags(
-                Qt.ItemFlag.ItemIsEnabled
-                | Qt.ItemFlag.ItemIsSelectable
-                | Qt.ItemFlag.ItemIsUserCheckable
-            )
-            name.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
             efficiency = QTableWidgetItem(f"{model.efficiency_j_per_th:.1f}")
             efficiency.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             efficiency.setTextAlignment(RIGHT)
@@ -598,15 +599,7 @@ class DecisionsPanel(QWidget):
         free = free_mw(project, results) if results is not None else free_mw(project)
         self.buy_sites.setRowCount(len(project.sites))
         for r, site in enumerate(project.sites):
-            name = QTableWidgetItem(site.name)
-            name.setFlags(
-                Qt.ItemFlag.ItemIsEnabled
-                | Qt.ItemFlag.ItemIsSelectable
-                | Qt.ItemFlag.ItemIsUserCheckable
-            )
-            name.setCheckState(
-                Qt.CheckState.Unchecked if site.name in unticked_sites else Qt.CheckState.Checked
-            )
+            name = _tick_box(site.name, site.name not in unticked_sites)
             mw = QTableWidgetItem(f"{free[site.name]:,.2f}")
             mw.setTextAlignment(RIGHT)
             self.buy_sites.setItem(r, 0, name)

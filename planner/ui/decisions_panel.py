@@ -115,6 +115,10 @@ def _tick_box(text: str, ticked: bool) -> QTableWidgetItem:
     return item
 
 
+def _ticked(item: QTableWidgetItem) -> bool:
+    return item.checkState() == Qt.CheckState.Checked
+
+
 class DecisionsPanel(QWidget):
     """Upgrade decisions and uncertainty, on the document's project."""
 
@@ -567,14 +571,14 @@ class DecisionsPanel(QWidget):
         for r in range(self.buy_models.rowCount()):
             name = self.buy_models.item(r, 0).data(Qt.ItemDataRole.UserRole)
             kept[name] = (
-                self.buy_models.item(r, 0).checkState() == Qt.CheckState.Checked,
+                _ticked(self.buy_models.item(r, 0)),
                 self.buy_models.item(r, 2).text(),
                 self.buy_models.item(r, 3).text(),
             )
         unticked_sites = {
             self.buy_sites.item(r, 0).text()
             for r in range(self.buy_sites.rowCount())
-            if self.buy_sites.item(r, 0).checkState() != Qt.CheckState.Checked
+            if not _ticked(self.buy_sites.item(r, 0))
         }
         project = self.document.project
         models = sorted(project.catalog, key=lambda m: m.efficiency_j_per_th)
@@ -595,8 +599,7 @@ class DecisionsPanel(QWidget):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(RIGHT)
                 self.buy_models.setItem(r, c, item)
-        results = self.document.results
-        free = free_mw(project, results) if results is not None else free_mw(project)
+        free = free_mw(project, self.document.results)
         self.buy_sites.setRowCount(len(project.sites))
         for r, site in enumerate(project.sites):
             name = _tick_box(site.name, site.name not in unticked_sites)
@@ -611,7 +614,7 @@ class DecisionsPanel(QWidget):
         candidates: list[BuyCandidate] = []
         for r in range(self.buy_models.rowCount()):
             first = self.buy_models.item(r, 0)
-            if first.checkState() != Qt.CheckState.Checked:
+            if not _ticked(first):
                 continue
             model = first.data(Qt.ItemDataRole.UserRole)
             where = f"Candidate models, {model}"
@@ -641,7 +644,7 @@ class DecisionsPanel(QWidget):
         sites = [
             self.buy_sites.item(r, 0).text()
             for r in range(self.buy_sites.rowCount())
-            if self.buy_sites.item(r, 0).checkState() == Qt.CheckState.Checked
+            if _ticked(self.buy_sites.item(r, 0))
         ]
         if not sites:
             raise ValueError("Sites: tick at least one site")

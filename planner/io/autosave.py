@@ -31,7 +31,11 @@ def autosave_path(project_path: Path | None) -> Path:
         return folder / "untitled.json"
     full = str(Path(project_path).resolve())
     digest = hashlib.sha256(full.encode("utf-8")).hexdigest()[:12]
-    return folder / f"{Path(project_path).stem}-{digest}.json"
+    stem = Path(project_path).stem
+    name = f"{stem}-{digest}.json"
+    if len(os.fsencode(name)) > 255:  # the hash tells files apart; the stem is for people
+        name = f"{stem[:50]}-{digest}.json"
+    return folder / name
 
 
 def write_autosave(project: Project, project_path: Path | None) -> Path:

@@ -10,7 +10,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from planner.domain.errors import Problem, ProjectValidationError
+from planner.domain.errors import Problem, ProjectValidationError, quote
 from planner.domain.project import SCHEMA_VERSION
 
 Step = Callable[[dict[str, Any]], dict[str, Any]]
@@ -42,7 +42,7 @@ def migrate(data: Any) -> Any:
         raise ProjectValidationError([Problem("schema_version", "is required")])
     if not isinstance(version, int) or isinstance(version, bool):
         raise ProjectValidationError(
-            [Problem("schema_version", f"must be a whole number, got {version!r}")]
+            [Problem("schema_version", f"must be a whole number, got {quote(version)}")]
         )
     if version > SCHEMA_VERSION:
         raise ProjectValidationError(

@@ -6,10 +6,12 @@ file a string such as "97%" or "$3,500" is read too. See docs/project-format.md.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -24,16 +26,72 @@ from planner.domain.units import QuantityKind, parse_quantity, parse_whole_numbe
 
 SCHEMA_VERSION = 2
 
+# Bounds that keep every figure the engine derives finite (docs/project-format.md). They
+# are far beyond any real plan: a trillion dollars, ten million rigs in a row, 100 GW.
+MAX_USD = 1e12
+MAX_BTC_PRICE_USD = 1e9
+MAX_COUNT = 10_000_000
+MAX_MW = 100_000.0
+MAX_HASHRATE_TH = 1e6  # one rig of 1 EH/s
+MIN_HASHRATE_TH = 1e-6  # 1 MH/s, a CPU of 2010
+MAX_POWER_W = 1e7
+MIN_POWER_W = 1.0
+MIN_NETWORK_EHS = 1e-6  # 1 TH/s, the network of 2010
+MAX_NETWORK_EHS = 1e9
+MIN_BLOCK_TIME_S = 0.001
+MAX_BLOCK_HEIGHT = 1_000_000_000
+MAX_HORIZON_MONTHS = 600
+MAX_TEXT = 32_767  # what one spreadsheet cell holds
+
+
+def _at_least(minimum: float) -> AfterValidator:
+    """A floor above a field's `> 0`: values this small only overflow what is divided by them."""
+
+    def check(value: float) -> float:
+        if value < minimum:
+            raise ValueError(f"must be >= {minimum:g}, got {value:g}")
+        return value
+
+    return AfterValidator(check)
+
 
 def _lenient(kind: QuantityKind) -> BeforeValidator:
-    """Accept strings as typed by people ("3,500", "17.5%") as well as numbers."""
+    """Accept strings as typed by people ("3,500", "17.5%") as well as numbers; refuse
+    true/false, NaN and infinity (pydantic would read true as 1)."""
 
     def convert(value: Any) -> Any:
-        if isinstance(value, str):
+        if isinstance(value, str | int | float):  # bool is an int
             return parse_quantity(value, kind)
         return value
 
     return BeforeValidator(convert)
+
+
+# C0 and C1 controls, DEL, and the bidirectional embeddings, overrides and isolates: they
+# move the terminal's cursor or reorder what a reader sees, and spreadsheets refuse them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_IN_NOTES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _refuse(found: re.Match[str] | None) -> None:
+    if found is not None:
+        raise ValueError(
+            f"must not contain control characters (U+{ord(found.group()):04X} "
+            f"at character {found.start() + 1})"
+        )
+
+
+def _plain_text(value: str) -> str:
+    _refuse(_CONTROL.search(value))
+    return value
+
+
+def _notes_text(value: str) -> str:
+    """Notes may run over several lines and hold tabs; line ends are kept as \\n."""
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    _refuse(_CONTROL_IN_NOTES.search(value))
+    return value
 
 
 Month = Annotated[
@@ -44,12 +102,22 @@ Month = Annotated[
         {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "description": "YYYY-MM"}
     ),
 ]
-Usd = Annotated[float, _lenient("usd")]
+Usd = Annotated[float, _lenient("usd"), Field(le=MAX_USD)]
 Whole = Annotated[int, BeforeValidator(parse_whole_number)]
 Fraction = Annotated[float, _lenient("fraction"), Field(ge=0, le=1)]
 Rate = Annotated[float, _lenient("fraction"), Field(ge=-0.99, le=3)]
 SmallRate = Annotated[float, _lenient("fraction"), Field(ge=-0.99, le=1)]
-Name = Annotated[str, Field(min_length=1, max_length=120)]
+Name = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_plain_text)]
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_plain_text)]
+Notes = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_notes_text)]
+Count = Annotated[Whole, Field(ge=0, le=MAX_COUNT)]
+Megawatts = Annotated[float, _lenient("number"), Field(ge=0, le=MAX_MW)]
+
+
+NetworkEhs = Annotated[
+    float, _lenient("number"), Field(gt=0, le=MAX_NETWORK_EHS), _at_least(MIN_NETWORK_EHS)
+]
+BtcPrice = Annotated[float, _lenient("usd"), Field(gt=0, le=MAX_BTC_PRICE_USD)]
 
 
 class _Entity(BaseModel):
@@ -63,13 +131,20 @@ class RigModel(_Entity):
     """A rig model of the catalog."""
 
     name: Name
-    maker: str = ""
-    hashrate_th: Annotated[float, _lenient("hashrate_th"), Field(gt=0)]
-    power_w: Annotated[float, _lenient("power_w"), Field(gt=0)]
+    maker: Text = ""
+    hashrate_th: Annotated[
+        float,
+        _lenient("hashrate_th"),
+        Field(gt=0, le=MAX_HASHRATE_TH),
+        _at_least(MIN_HASHRATE_TH),
+    ]
+    power_w: Annotated[
+        float, _lenient("power_w"), Field(gt=0, le=MAX_POWER_W), _at_least(MIN_POWER_W)
+    ]
     cooling: Cooling = "air"
     release_year: Annotated[Whole, Field(ge=2009, le=2100)] | None = None
     reference_price_usd: Annotated[Usd, Field(ge=0)] | None = None
-    source: str = ""
+    source: Text = ""
 
     @property
     def efficiency_j_per_th(self) -> float:
@@ -98,7 +173,7 @@ class PowerContract(_Entity):
     demand_charge_usd_per_kw_month: Annotated[Usd, Field(ge=0)] = 0.0
     curtailment_share: Annotated[Fraction, Field(lt=1)] = 0.0
     curtailment_credit_usd_per_mwh: Annotated[Usd, Field(ge=0)] = 0.0
-    notes: str = ""
+    notes: Notes = ""
 
 
 class Site(_Entity):
@@ -106,14 +181,14 @@ class Site(_Entity):
 
     name: Name
     contract: Name
-    capacity_mw: Annotated[float, _lenient("number"), Field(ge=0)]
+    capacity_mw: Megawatts
     overhead: Annotated[float, _lenient("number"), Field(ge=1, le=3)] = 1.0
     uptime: Fraction = 1.0
     fixed_opex_usd_per_month: Annotated[Usd, Field(ge=0)] = 0.0
     maintenance_usd_per_rig_month: Annotated[Usd, Field(ge=0)] = 0.0
     infrastructure_capex_usd: Annotated[Usd, Field(ge=0)] = 0.0
     infrastructure_capex_month: Month | None = None
-    notes: str = ""
+    notes: Notes = ""
 
 
 class FleetRow(_Entity):
@@ -122,7 +197,7 @@ class FleetRow(_Entity):
     name: Name
     model: Name
     site: Name
-    count: Annotated[Whole, Field(ge=0)]
+    count: Count
     unit_price_usd: Annotated[Usd, Field(ge=0)] = 0.0
     purchase_month: Month
     online_month: Month | None = None
@@ -130,7 +205,7 @@ class FleetRow(_Entity):
     resale_usd_per_unit: Annotated[Usd, Field(ge=0)] = 0.0
     terminal_value_usd_per_unit: Annotated[Usd, Field(ge=0)] = 0.0
     degradation_per_year: Annotated[Fraction, Field(le=0.5)] = 0.0
-    notes: str = ""
+    notes: Notes = ""
 
     @property
     def effective_online_month(self) -> date:
@@ -142,28 +217,31 @@ class Scenario(_Entity):
 
     name: Name
     start_month: Month
-    start_block_height: Annotated[Whole, Field(ge=0)]
-    block_time_s: Annotated[float, _lenient("number"), Field(gt=0, le=36000)] = 600.0
-    network_hashrate_ehs: Annotated[float, _lenient("number"), Field(gt=0)]
+    start_block_height: Annotated[Whole, Field(ge=0, le=MAX_BLOCK_HEIGHT)]
+    block_time_s: Annotated[
+        float, _lenient("number"), Field(gt=0, le=36000), _at_least(MIN_BLOCK_TIME_S)
+    ] = 600.0
+    network_hashrate_ehs: NetworkEhs
     network_hashrate_growth_per_year: Rate = 0.0
-    network_hashrate_path_ehs: list[Annotated[float, _lenient("number"), Field(gt=0)]] = Field(
-        default_factory=list
-    )
-    btc_price_usd: Annotated[Usd, Field(gt=0)]
+    network_hashrate_path_ehs: list[NetworkEhs] = Field(default_factory=list)
+    btc_price_usd: BtcPrice
     btc_price_growth_per_year: Rate = 0.0
-    btc_price_path_usd: list[Annotated[Usd, Field(gt=0)]] = Field(default_factory=list)
+    btc_price_path_usd: list[BtcPrice] = Field(default_factory=list)
     fees_btc_per_block: Annotated[float, _lenient("number"), Field(ge=0, le=100)] = 0.0
     pool_fee: Annotated[Fraction, Field(lt=1)] = 0.0
-    notes: str = ""
+    notes: Notes = ""
 
 
 class FinanceSettings(_Entity):
     """Horizon, discounting, tax and the shutdown rule."""
 
-    horizon_months: Annotated[Whole, Field(ge=1, le=600)] = 60
+    horizon_months: Annotated[Whole, Field(ge=1, le=MAX_HORIZON_MONTHS)] = 60
     discount_rate_per_year: Annotated[SmallRate, Field(ge=0)] = 0.10
     tax_rate: Annotated[Fraction, Field(lt=1)] = 0.0
-    depreciation_years: Annotated[float, _lenient("number"), Field(gt=0, le=50)] = 3.0
+    # At least one month: capex is spread over whole months of the life.
+    depreciation_years: Annotated[
+        float, _lenient("number"), Field(gt=0, le=50), _at_least(1 / 12)
+    ] = 3.0
     auto_shutdown: Annotated[bool, Strict()] = True
 
 
@@ -185,7 +263,7 @@ class ConversionPlan(_Entity):
     start_month: Month
     construction_months: Annotated[Whole, Field(ge=0, le=120)] = 12
     ai_pue: Annotated[float, _lenient("number"), Field(ge=1, le=3)] = 1.3
-    it_mw: Annotated[float, _lenient("number"), Field(gt=0)] | None = None
+    it_mw: Annotated[Megawatts, Field(gt=0)] | None = None
     capex_usd_per_mw_it: Annotated[Usd, Field(ge=0)] = 9_000_000.0
     rent_usd_per_kw_month: Annotated[Usd, Field(ge=0)] = 150.0
     rent_escalator_per_year: SmallRate = 0.03
@@ -196,18 +274,18 @@ class ConversionPlan(_Entity):
     power_pass_through: Annotated[bool, Strict()] = True
     rig_resale_usd_per_th: Annotated[Usd, Field(ge=0)] | None = None
     mining_site_value_usd_per_mw: Annotated[Usd, Field(ge=0)] = 400_000.0
-    cap_rate: Annotated[float, _lenient("fraction"), Field(gt=0, le=1)] = 0.075
+    cap_rate: Annotated[float, _lenient("fraction"), Field(gt=0, le=1), _at_least(0.001)] = 0.075
     loan_to_cost: Annotated[Fraction, Field(le=0.95)] = 0.0
     loan_rate_per_year: Annotated[SmallRate, Field(ge=0)] = 0.08
     loan_term_years: Annotated[float, _lenient("number"), Field(gt=0, le=50)] = 10.0
-    notes: str = ""
+    notes: Notes = ""
 
 
 class ResaleTier(_Entity):
     """Used-rig value by efficiency class: rigs at or below `max_j_per_th` (and above the
     tier before) resell at `usd_per_th` of nameplate hashrate."""
 
-    max_j_per_th: Annotated[float, _lenient("number"), Field(gt=0)]
+    max_j_per_th: Annotated[float, _lenient("number"), Field(gt=0, le=1e9)]
     usd_per_th: Annotated[Usd, Field(ge=0)]
 
 
@@ -231,9 +309,9 @@ class SwapCandidate(_Entity):
     model: Name
     month: Month
     unit_price_usd: Annotated[Usd, Field(ge=0)]
-    count: Annotated[Whole, Field(ge=0)] | None = None
+    count: Count | None = None
     downtime_months: Annotated[Whole, Field(ge=0, le=24)] = 0
-    notes: str = ""
+    notes: Notes = ""
 
 
 class Project(_Entity):
@@ -241,7 +319,7 @@ class Project(_Entity):
 
     schema_version: Literal[2] = 2
     name: Name = "Untitled plan"
-    notes: str = ""
+    notes: Notes = ""
     finance: FinanceSettings = Field(default_factory=FinanceSettings)
     scenarios: list[Scenario] = Field(min_length=1)
     active_scenario: Name

@@ -13,21 +13,33 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from planner.domain.errors import Problem, ProjectValidationError, format_path
+from planner.domain.errors import Problem, ProjectValidationError, format_path, quote, shorten
 from planner.domain.migrate import migrate
 from planner.domain.months import parse_month
-from planner.domain.project import Project
-from planner.domain.units import parse_quantity
+from planner.domain.project import MAX_HORIZON_MONTHS, Project
+from planner.domain.units import parse_quantity, parse_whole_number
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value)
     if isinstance(value, dict):
         return "an object"
     if isinstance(value, list):
         return "a list"
-    return str(value)
+    return quote(value, repr_=isinstance(value, str))
+
+
+def _show_bound(bound: Any) -> str:
+    """A field's bound as a person reads it: 1,000,000,000,000 rather than 1000000000000.0."""
+    if isinstance(bound, int | float) and float(bound).is_integer() and abs(bound) >= 10_000:
+        return f"{bound:,.0f}"
+    return f"{bound:g}" if isinstance(bound, float) else str(bound)
+
+
+def _listed(names: Iterable[str], most: int = 12) -> str:
+    ordered = sorted(names)
+    shown = [n if n.isprintable() and len(n) <= 40 else quote(shorten(n, 40)) for n in ordered]
+    more = len(ordered) - most
+    return ", ".join(shown[:most]) + (f" and {more} more" if more > 0 else "")
 
 
 _TYPE_NAMES = {
@@ -65,7 +77,7 @@ def describe_error(error: Mapping[str, Any]) -> str:
     }
     if kind in bounds:
         sign, key = bounds[kind]
-        return f"must be {sign} {ctx.get(key)}, got {_show(value)}"
+        return f"must be {sign} {_show_bound(ctx.get(key))}, got {_show(value)}"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')}, got {_show(value)}"
     if kind == "string_too_short":
@@ -102,7 +114,7 @@ def _duplicates(
         if key in first_seen:
             yield Problem(
                 f"{field}[{index}].{key_field}",
-                f"duplicate {what} {name.strip()!r} (also {field}[{first_seen[key]}])",
+                f"duplicate {what} {quote(name.strip())} (also {field}[{first_seen[key]}])",
             )
         else:
             first_seen[key] = index
@@ -143,7 +155,7 @@ def item_problems(
     if section == "sites":
         contract = _text(item, "contract")
         if contract and contract not in names["contracts"]:
-            found.append(("contract", f"unknown power contract {contract!r}"))
+            found.append(("contract", f"unknown power contract {quote(contract)}"))
         try:
             infra = parse_quantity(item.get("infrastructure_capex_usd") or 0, "usd")
         except ValueError:
@@ -155,10 +167,10 @@ def item_problems(
     elif section == "fleet":
         model = _text(item, "model")
         if model and model not in names["catalog"]:
-            found.append(("model", f"unknown rig model {model!r}"))
+            found.append(("model", f"unknown rig model {quote(model)}"))
         site_name = _text(item, "site")
         if site_name and site_name not in names["sites"]:
-            found.append(("site", f"unknown site {site_name!r}"))
+            found.append(("site", f"unknown site {quote(site_name)}"))
         purchase = _month(item, "purchase_month")
         online = _month(item, "online_month")
         retire = _month(item, "retire_month")
@@ -198,8 +210,8 @@ def cross_check(data: Mapping[str, Any] | Project) -> list[Problem]:
         problems.append(
             Problem(
                 "active_scenario",
-                f"unknown scenario {active.strip()!r} "
-                f"(the project has: {', '.join(sorted(names['scenarios']))})",
+                f"unknown scenario {quote(active.strip())} "
+                f"(the project has: {_listed(names['scenarios'])})",
             )
         )
     for section in ("sites", "fleet"):
@@ -223,10 +235,10 @@ def cross_check(data: Mapping[str, Any] | Project) -> list[Problem]:
     for index, item in enumerate(_items(data, "swaps")):
         row = _text(item, "row")
         if row and fleet_readable and row not in fleet_names:
-            problems.append(Problem(f"swaps[{index}].row", f"unknown fleet row {row!r}"))
+            problems.append(Problem(f"swaps[{index}].row", f"unknown fleet row {quote(row)}"))
         model = _text(item, "model")
         if model and model not in names["catalog"]:
-            problems.append(Problem(f"swaps[{index}].model", f"unknown rig model {model!r}"))
+            problems.append(Problem(f"swaps[{index}].model", f"unknown rig model {quote(model)}"))
     return problems
 
 
@@ -239,17 +251,17 @@ def horizon_of(project: Project) -> tuple[date, date] | None:
 
 def _horizon(data: Mapping[str, Any]) -> tuple[date, date] | None:
     """First and last month of the active scenario's horizon, when both can be read."""
-    active = data.get("active_scenario")
-    scenario = next(
-        (s for s in _items(data, "scenarios") if _text(s, "name") == str(active).strip()), None
-    )
+    active = _text(data, "active_scenario")
+    scenarios = _items(data, "scenarios") if active else []
+    scenario = next((s for s in scenarios if _text(s, "name") == active), None)
     finance = data.get("finance") if isinstance(data.get("finance"), Mapping) else {}
     start = _month(scenario, "start_month") if scenario is not None else None
     try:
-        months = int(finance.get("horizon_months", 60))  # type: ignore[union-attr]
-    except (TypeError, ValueError):
+        months = parse_whole_number(finance.get("horizon_months", 60))  # type: ignore[union-attr]
+    except ValueError:
         return None
-    if start is None or months < 1:
+    # Bounds before dates: a horizon of 1e7 months has no last month to name.
+    if start is None or not 1 <= months <= MAX_HORIZON_MONTHS:
         return None
     end_index = start.year * 12 + start.month - 1 + months - 1
     return start, date(end_index // 12, end_index % 12 + 1, 1)
@@ -262,7 +274,7 @@ def conversion_problems(
     found: list[tuple[str, str]] = []
     site_name = _text(item, "site")
     if site_name and site_name not in names["sites"]:
-        found.append(("site", f"unknown site {site_name!r}"))
+        found.append(("site", f"unknown site {quote(site_name)}"))
     start = _month(item, "start_month")
     if start is not None and horizon is not None:
         first, last = horizon

@@ -17,6 +17,9 @@ Layout:
   of per-row and per-month calculations (months across), each cell a short formula;
   CalcDiscounted: the fleet's and each site's discounted FCF (months down).
 
+Only a `Formula` is written as a formula; every other str, project text above all, is
+written as text (`_text`), whatever it starts with.
+
 Written with openpyxl's write-only mode to a temporary file that then replaces the
 target, so a failed export never leaves a half-written workbook behind.
 """
@@ -26,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,7 @@ from typing import Any
 import numpy as np
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -262,12 +266,32 @@ class _Shape:
         return GRID_FIRST_ROW + self.rows - 1
 
 
+class Formula(str):
+    """An Excel formula ("=..."), built here from cell references, names and constants.
+
+    Only a Formula is ever written as a formula: any other str, project text above all,
+    goes through `_text` and stays text whatever it starts with (`_cell`, `_Sheet`).
+    """
+
+    __slots__ = ()
+
+
+# Text that Excel or LibreOffice would read as a formula when the cell is edited or the
+# sheet is saved as CSV: written with a quote prefix, as a user typing '=1 would get.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
 def _text(ws: WriteOnlyWorksheet, value: str, **style: Any) -> WriteOnlyCell:
-    """A cell that holds `value` as text, never as a formula, whatever it starts with."""
+    """A cell that holds `value` as text, never as a formula, whatever it starts with.
+
+    Control characters that a workbook cannot hold (all below U+0020 but tab, line feed
+    and carriage return) are dropped rather than failing the export."""
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     value = value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
     cell = WriteOnlyCell(ws, value=value)
     cell.data_type = "s"
-    if value[:1] in ("=", "+", "-", "@"):
+    if value.startswith(FORMULA_STARTS):
         cell.quotePrefix = True
     for key, item in style.items():
         setattr(cell, key, item)
@@ -277,6 +301,11 @@ def _text(ws: WriteOnlyWorksheet, value: str, **style: Any) -> WriteOnlyCell:
 def _cell(
     ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None, **style: Any
 ) -> WriteOnlyCell:
+    """A cell: a Formula as a formula, any other str as text (`_text`), else the value."""
+    if isinstance(value, str) and not isinstance(value, Formula):
+        if fmt:
+            style["number_format"] = fmt
+        return _text(ws, value, **style)
     cell = WriteOnlyCell(ws, value=value)
     if fmt:
         cell.number_format = fmt
@@ -285,9 +314,23 @@ def _cell(
     return cell
 
 
+class _Sheet(WriteOnlyWorksheet):
+    """A write-only sheet on which a plain str appended as a value is text, never a
+    formula (openpyxl would read any str starting with "=" as one): only a Formula is."""
+
+    def append(self, row: Iterable[Any]) -> None:
+        super().append(
+            [
+                _text(self, value)
+                if isinstance(value, str) and not isinstance(value, Formula)
+                else value
+                for value in row
+            ]
+        )
+
+
 def _input(ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None) -> WriteOnlyCell:
-    if isinstance(value, str):
-        return _text(ws, value, font=INPUT_FONT)
+    """An input cell (blue); project text in it is text (`_cell`)."""
     return _cell(ws, value, fmt, font=INPUT_FONT)
 
 
@@ -340,7 +383,7 @@ def _payback_cells(
     fcf_range: str,
     cells: tuple[str, str, str],
     dates: bool = False,
-) -> tuple[str, str, str, str, str]:
+) -> tuple[Formula, Formula, Formula, Formula, Formula]:
     """Formulas of the interpolated payback (docs/model-notes.md), as the engine does it:
     the first month with negative cumulative FCF, the first later month where it is back
     at zero or above, the point inside that month, the months from the first, the status.
@@ -358,37 +401,39 @@ def _payback_cells(
 
     minifs_neg = f'_xlfn.MINIFS({key_range},{cum_range},"<0")'
     later = f'{key_range},">"&{key(neg)}'
-    first_neg = f'=IF(COUNTIF({cum_range},"<0")=0,-1,{to_t(minifs_neg)})'
+    first_neg = Formula(f'=IF(COUNTIF({cum_range},"<0")=0,-1,{to_t(minifs_neg)})')
     minifs_back = f'_xlfn.MINIFS({key_range},{cum_range},">=0",{later})'
-    first_back = f'=IF({neg}<0,-1,IF(COUNTIFS({cum_range},">=0",{later})=0,-1,{to_t(minifs_back)}))'
-    payback_at = (
+    first_back = Formula(
+        f'=IF({neg}<0,-1,IF(COUNTIFS({cum_range},">=0",{later})=0,-1,{to_t(minifs_back)}))'
+    )
+    payback_at = Formula(
         f'=IF({back}<0,"",{back}+IF(INDEX({fcf_range},{back}+1)>0,'
         f"-INDEX({cum_range},{back})/INDEX({fcf_range},{back}+1),0))"
     )
-    months = f'=IF({neg}<0,0,IF({back}<0,"",{at}-{neg}))'
-    status = f'=IF({neg}<0,"immediate",IF({back}<0,"never","paid back"))'
+    months = Formula(f'=IF({neg}<0,0,IF({back}<0,"",{at}-{neg}))')
+    status = Formula(f'=IF({neg}<0,"immediate",IF({back}<0,"never","paid back"))')
     return first_neg, first_back, payback_at, months, status
 
 
-def _monthly_irr(flows: str, annual_guess: float) -> str:
+def _monthly_irr(flows: str, annual_guess: float) -> Formula:
     """Excel's IRR of monthly flows. Excel solves by Newton's method from a guess (10 %
     by default, which fails for deeply negative monthly returns); the guess here is the
     planner's own rate at export, so Excel converges to the root the planner reports."""
     guess = (1.0 + annual_guess) ** (1.0 / 12.0) - 1.0 if math.isfinite(annual_guess) else 0.01
-    return f'=IFERROR(IRR({flows},{guess:.17g}),"")'
+    return Formula(f'=IFERROR(IRR({flows},{guess:.17g}),"")')
 
 
-def _annual_irr(monthly: str, status_cell: str) -> str:
+def _annual_irr(monthly: str, status_cell: str) -> Formula:
     """The annual IRR from the monthly one; none where nothing was put at risk, and none
     outside the rates the planner searches (above -100 %, at most 1,000 % a month)."""
-    return (
+    return Formula(
         f'=IF(OR({status_cell}="immediate",{monthly}=""),"",'
         f'IF(OR({monthly}<=-1,{monthly}>10),"",(1+{monthly})^12-1))'
     )
 
 
-def _npv(flows: str) -> str:
-    return f"=NPV((1+DiscountRate)^(1/12)-1,{flows})"
+def _npv(flows: str) -> Formula:
+    return Formula(f"=NPV((1+DiscountRate)^(1/12)-1,{flows})")
 
 
 class _Writer:
@@ -441,7 +486,8 @@ class _Writer:
         openpyxl's read-only mode scan every sheet of the book to size it when the book is
         opened (seconds for the big helper sheets).
         """
-        ws = self.wb.create_sheet(title)
+        ws = _Sheet(self.wb, title)
+        self.wb._add_sheet(ws)
         used = f"A1:{get_column_letter(max(columns, 1))}{max(rows, 1)}"
         ws.calculate_dimension = lambda: used
         if calc:
@@ -454,7 +500,10 @@ class _Writer:
         ws.append([*_title(ws, title), _text(ws, note)])
         ws.append(
             [_cell(ws, "Month", font=BOLD), None]
-            + [_cell(ws, f"=Monthly!A{t + 2}", MONTH, font=BOLD) for t in range(shape.months)]
+            + [
+                _cell(ws, Formula(f"=Monthly!A{t + 2}"), MONTH, font=BOLD)
+                for t in range(shape.months)
+            ]
         )
         ws.append([_cell(ws, "Month #", font=BOLD), None, *range(shape.months)])
 
@@ -542,7 +591,7 @@ class _Writer:
         derived = [
             (
                 "Depreciation life in months",
-                "=DepreciationYears*12",
+                Formula("=DepreciationYears*12"),
                 "months",
                 "DepreciationMonths",
                 DECIMAL,
@@ -561,14 +610,16 @@ class _Writer:
         derived += [
             (
                 "Next halving height",
-                f"=(INT(StartHeight/{HALVING_INTERVAL_BLOCKS})+1)*{HALVING_INTERVAL_BLOCKS}",
+                Formula(
+                    f"=(INT(StartHeight/{HALVING_INTERVAL_BLOCKS})+1)*{HALVING_INTERVAL_BLOCKS}"
+                ),
                 "blocks",
                 "NextHalvingHeight",
                 COUNT,
             ),
             (
                 "Next halving date (estimated)",
-                "=StartMonth+(NextHalvingHeight-StartHeight)*BlockTime_s/86400",
+                Formula("=StartMonth+(NextHalvingHeight-StartHeight)*BlockTime_s/86400"),
                 "date",
                 "NextHalvingDate",
                 "yyyy-mm-dd",
@@ -598,8 +649,8 @@ class _Writer:
         ws.append(
             [
                 _text(ws, "Path lengths (months given)"),
-                _cell(ws, f"=COUNT(B{first}:B{last})", COUNT),
-                _cell(ws, f"=COUNT(C{first}:C{last})", COUNT),
+                _cell(ws, Formula(f"=COUNT(B{first}:B{last})"), COUNT),
+                _cell(ws, Formula(f"=COUNT(C{first}:C{last})"), COUNT),
             ]
         )
         self.name("BtcPricePathLen", "Inputs", f"$B${row}")
@@ -611,7 +662,7 @@ class _Writer:
             network = sc.network_hashrate_path_ehs[t] if t < network_len else None
             ws.append(
                 [
-                    _cell(ws, f"=EDATE(StartMonth,{t})", MONTH),
+                    _cell(ws, Formula(f"=EDATE(StartMonth,{t})"), MONTH),
                     _input(ws, price, USD_CENTS),
                     _input(ws, network, DECIMAL),
                 ]
@@ -664,22 +715,24 @@ class _Writer:
             ws.append(
                 [
                     *_inputs(ws, s, SITE_COLUMNS),
-                    _cell(ws, f"=MATCH(B{row},{contracts},0)", fill=CALC_FILL),
-                    _cell(ws, f"={lookup('B')}", fill=CALC_FILL),
-                    _cell(ws, f'=IF(L{row}="hosting",1,D{row})', "0.000", fill=CALC_FILL),
-                    _cell(ws, f"={lookup('G')}", PERCENT, fill=CALC_FILL),
-                    _cell(ws, f"={lookup('H')}", USD_CENTS, fill=CALC_FILL),
-                    _cell(ws, f"=C{row}*1000*{lookup('F')}", USD, fill=CALC_FILL),
+                    _cell(ws, Formula(f"=MATCH(B{row},{contracts},0)"), fill=CALC_FILL),
+                    _cell(ws, Formula(f"={lookup('B')}"), fill=CALC_FILL),
+                    _cell(ws, Formula(f'=IF(L{row}="hosting",1,D{row})'), "0.000", fill=CALC_FILL),
+                    _cell(ws, Formula(f"={lookup('G')}"), PERCENT, fill=CALC_FILL),
+                    _cell(ws, Formula(f"={lookup('H')}"), USD_CENTS, fill=CALC_FILL),
+                    _cell(ws, Formula(f"=C{row}*1000*{lookup('F')}"), USD, fill=CALC_FILL),
                     _cell(
-                        ws, f'=IF(I{row}="",{NO_MONTH},{_month_index(f"I{row}")})', fill=CALC_FILL
+                        ws,
+                        Formula(f'=IF(I{row}="",{NO_MONTH},{_month_index(f"I{row}")})'),
+                        fill=CALC_FILL,
                     ),
                     _cell(
                         ws,
-                        f'=IF(AND(H{row}>0,I{row}<>""),H{row}/DepreciationMonths,0)',
+                        Formula(f'=IF(AND(H{row}>0,I{row}<>""),H{row}/DepreciationMonths,0)'),
                         USD,
                         fill=CALC_FILL,
                     ),
-                    _cell(ws, f"=Q{row}+DepreciationMonths", DECIMAL, fill=CALC_FILL),
+                    _cell(ws, Formula(f"=Q{row}+DepreciationMonths"), DECIMAL, fill=CALC_FILL),
                 ]
             )
 
@@ -713,7 +766,9 @@ class _Writer:
         )
         for i, m in enumerate(self.project.catalog):
             row = TABLE_FIRST_ROW + i
-            ws.append([*_inputs(ws, m, MODEL_COLUMNS), _cell(ws, f"=D{row}/C{row}", DECIMAL)])
+            ws.append(
+                [*_inputs(ws, m, MODEL_COLUMNS), _cell(ws, Formula(f"=D{row}/C{row}"), DECIMAL)]
+            )
 
     # ---------------------------------------------------------------- results
 
@@ -731,45 +786,59 @@ class _Writer:
             i = t + 2
             end = f"(D{i}+C{i})"
             halving = f"INT({end}/{interval})*{interval}"
-            subsidy = (
+            subsidy = Formula(
                 f"=IF(INT({end}/{interval})=INT(D{i}/{interval}),C{i}*{_subsidy(f'D{i}')},"
                 f"({halving}-D{i})*{_subsidy(f'D{i}')}+({end}-{halving})*{_subsidy(end)})"
             )
             cells = [
-                _cell(ws, f"=EDATE(StartMonth,{t})", MONTH),
-                _cell(ws, f"=DAY(EOMONTH(A{i},0))"),
-                _cell(ws, f"=B{i}*86400/BlockTime_s", BLOCKS),
-                _cell(ws, "=StartHeight" if t == 0 else f"=D{i - 1}+C{i - 1}", BLOCKS),
-                _cell(ws, subsidy, BTC),
-                _cell(ws, f"=C{i}*Fees_BTC_per_block", BTC),
+                _cell(ws, Formula(f"=EDATE(StartMonth,{t})"), MONTH),
+                _cell(ws, Formula(f"=DAY(EOMONTH(A{i},0))")),
+                _cell(ws, Formula(f"=B{i}*86400/BlockTime_s"), BLOCKS),
                 _cell(
                     ws,
-                    "="
-                    + _grown(
-                        t, "NetworkHashrate_EHs", "NetworkGrowth", "NetworkPath", "NetworkPathLen"
+                    Formula("=StartHeight") if t == 0 else Formula(f"=D{i - 1}+C{i - 1}"),
+                    BLOCKS,
+                ),
+                _cell(ws, subsidy, BTC),
+                _cell(ws, Formula(f"=C{i}*Fees_BTC_per_block"), BTC),
+                _cell(
+                    ws,
+                    Formula(
+                        "="
+                        + _grown(
+                            t,
+                            "NetworkHashrate_EHs",
+                            "NetworkGrowth",
+                            "NetworkPath",
+                            "NetworkPathLen",
+                        )
                     ),
                     DECIMAL,
                 ),
                 _cell(
                     ws,
-                    "="
-                    + _grown(
-                        t, "BtcPrice_USD", "BtcPriceGrowth", "BtcPricePath", "BtcPricePathLen"
+                    Formula(
+                        "="
+                        + _grown(
+                            t, "BtcPrice_USD", "BtcPriceGrowth", "BtcPricePath", "BtcPricePathLen"
+                        )
                     ),
                     USD_CENTS,
                 ),
-                _cell(ws, f"=(E{i}+F{i})/B{i}*H{i}/(G{i}*1000)", USD_CENTS),
+                _cell(ws, Formula(f"=(E{i}+F{i})/B{i}*H{i}/(G{i}*1000)"), USD_CENTS),
             ]
             for letter, fmt in zip(source, formats, strict=True):
                 if shape.sites:
-                    formula = (
+                    formula = Formula(
                         f"=SUMIF('Monthly by site'!$D$3:$D${site_last},{t},"
                         f"'Monthly by site'!{letter}$3:{letter}${site_last})"
                     )
                 else:
-                    formula = "=0"
+                    formula = Formula("=0")
                 cells.append(_cell(ws, formula, fmt))
-            cells.append(_cell(ws, f"=S{i}" if t == 0 else f"=T{i - 1}+S{i}", USD))
+            cells.append(
+                _cell(ws, Formula(f"=S{i}") if t == 0 else Formula(f"=T{i - 1}+S{i}"), USD)
+            )
             ws.append(cells)
         last = shape.months + 1
         ws.conditional_formatting.add(
@@ -821,56 +890,60 @@ class _Writer:
                 on = f"({rng('M')}<=$D{i})*({rng('N')}>$D{i})"
                 hours = across("CalcRunning", 5).format(i=i)
                 if shape.rows:
-                    btc = (
+                    btc = Formula(
                         f"=SUMPRODUCT({mask}*{running.format(i=i)}*{rng('H')}*{rng('J')}"
                         f"*(1-{rng('K')})^(($D{i}-{rng('M')})/12))"
                         f"*{across('CalcRunning', 6).format(i=i)}"
                     )
-                    credit = f"={hours}*SUMPRODUCT({mask}*{on}*{rng('S')})"
-                    power = (
+                    credit = Formula(f"={hours}*SUMPRODUCT({mask}*{on}*{rng('S')})")
+                    power = Formula(
                         f"={hours}*{across('PowerPrices', price_row0 + s).format(i=i)}"
                         f"*SUMPRODUCT({mask}*{running.format(i=i)}*{rng('H')}*{rng('I')})"
                         f"+Sites!$P${srow}"
                     )
-                    opex = f"=SUMPRODUCT({mask}*{on}*{rng('T')})+Sites!$F${srow}"
-                    capex = (
+                    opex = Formula(f"=SUMPRODUCT({mask}*{on}*{rng('T')})+Sites!$F${srow}")
+                    capex = Formula(
                         f"=SUMPRODUCT({mask}*({rng('O')}=$D{i})*{rng('P')})"
                         f"+IF(Sites!$Q${srow}=$D{i},Sites!$H${srow},0)"
                     )
-                    depreciation = (
+                    depreciation = Formula(
                         f"=SUMPRODUCT({mask}*"
                         f"{_straight_line(rng('Q'), rng('M'), rng('R'), f'$D{i}')})+"
                         f"{site_depreciation}"
                     )
-                    tax = (
+                    tax = Formula(
                         f"={across('CalcTaxable', 11).format(i=i)}*SUMIFS({taxable.format(i=i)},"
                         f'{rng("C")},$B{i},{taxable.format(i=i)},">0")'
                     )
-                    resale = f"=SUMPRODUCT({mask}*({rng('U')}=$D{i})*{rng('V')})"
+                    resale = Formula(f"=SUMPRODUCT({mask}*({rng('U')}=$D{i})*{rng('V')})")
                 else:
-                    btc = credit = resale = tax = "=0"
-                    power = f"=Sites!$P${srow}"
-                    opex = f"=Sites!$F${srow}"
-                    capex = f"=IF(Sites!$Q${srow}=$D{i},Sites!$H${srow},0)"
-                    depreciation = "=" + site_depreciation
+                    btc = credit = resale = tax = Formula("=0")
+                    power = Formula(f"=Sites!$P${srow}")
+                    opex = Formula(f"=Sites!$F${srow}")
+                    capex = Formula(f"=IF(Sites!$Q${srow}=$D{i},Sites!$H${srow},0)")
+                    depreciation = Formula("=" + site_depreciation)
                 ws.append(
                     [
-                        _cell(ws, f"=Sites!$A${srow}"),
+                        _cell(ws, Formula(f"=Sites!$A${srow}")),
                         s + 1,
-                        _cell(ws, f"=EDATE(StartMonth,D{i})", MONTH),
+                        _cell(ws, Formula(f"=EDATE(StartMonth,D{i})"), MONTH),
                         t,
                         _cell(ws, btc, BTC),
-                        _cell(ws, f"=E{i}*INDEX(Monthly!$H$2:$H${shape.months + 1},$D{i}+1)", USD),
+                        _cell(
+                            ws,
+                            Formula(f"=E{i}*INDEX(Monthly!$H$2:$H${shape.months + 1},$D{i}+1)"),
+                            USD,
+                        ),
                         _cell(ws, credit, USD),
                         _cell(ws, power, USD),
                         _cell(ws, opex, USD),
-                        _cell(ws, f"=F{i}+G{i}-H{i}-I{i}", USD),
+                        _cell(ws, Formula(f"=F{i}+G{i}-H{i}-I{i}"), USD),
                         _cell(ws, capex, USD),
                         _cell(ws, depreciation, USD),
                         _cell(ws, tax, USD),
                         _cell(ws, resale, USD),
-                        _cell(ws, f"=J{i}-M{i}-K{i}+N{i}", USD),
-                        _cell(ws, f"=O{i}" if t == 0 else f"=P{i - 1}+O{i}", USD),
+                        _cell(ws, Formula(f"=J{i}-M{i}-K{i}+N{i}"), USD),
+                        _cell(ws, Formula(f"=O{i}") if t == 0 else Formula(f"=P{i - 1}+O{i}"), USD),
                     ]
                 )
 
@@ -952,48 +1025,66 @@ class _Writer:
             )
             ws.append(
                 [
-                    _cell(ws, f"=Fleet!A{f}"),
-                    _cell(ws, f"=Fleet!B{f}"),
-                    _cell(ws, f"=Fleet!C{f}"),
-                    _cell(ws, f"=Fleet!D{f}", COUNT),
-                    _cell(ws, f"=IF({c('O')}>=0,{c('P')},0)", USD),
-                    _cell(ws, f"={c('J')}*SUMPRODUCT({run},{btc_th_row},{decay})*{c('H')}", BTC),
+                    _cell(ws, Formula(f"=Fleet!A{f}")),
+                    _cell(ws, Formula(f"=Fleet!B{f}")),
+                    _cell(ws, Formula(f"=Fleet!C{f}")),
+                    _cell(ws, Formula(f"=Fleet!D{f}"), COUNT),
+                    _cell(ws, Formula(f"=IF({c('O')}>=0,{c('P')},0)"), USD),
                     _cell(
                         ws,
-                        f"={c('J')}*{c('H')}*SUMPRODUCT({run},{btc_th_row},{price_row},{decay})",
+                        Formula(f"={c('J')}*SUMPRODUCT({run},{btc_th_row},{decay})*{c('H')}"),
+                        BTC,
+                    ),
+                    _cell(
+                        ws,
+                        Formula(
+                            f"={c('J')}*{c('H')}*SUMPRODUCT({run},{btc_th_row},{price_row},{decay})"
+                        ),
                         USD,
                     ),
                     _cell(
                         ws,
-                        f"={c('I')}*{c('H')}*SUMPRODUCT({run},{hours_row},INDEX({site_prices},{c('C')},0))",
+                        Formula(
+                            f"={c('I')}*{c('H')}*SUMPRODUCT({run},{hours_row},INDEX({site_prices},{c('C')},0))"
+                        ),
                         USD,
                     ),
-                    _cell(ws, f"={c('T')}*SUMPRODUCT({online})", USD),
-                    _cell(ws, f"=SUMPRODUCT({_straight_line(c('Q'), c('M'), c('R'), t_row)})", USD),
-                    _cell(ws, f'=IF(F{w}>0,(H{w}+I{w})/F{w},"")', USD_CENTS),
-                    _cell(ws, f'=IF(F{w}>0,(H{w}+I{w}+J{w})/F{w},"")', USD_CENTS),
-                    _cell(ws, f"=SUM({fcf})", USD),
+                    _cell(ws, Formula(f"={c('T')}*SUMPRODUCT({online})"), USD),
+                    _cell(
+                        ws,
+                        Formula(f"=SUMPRODUCT({_straight_line(c('Q'), c('M'), c('R'), t_row)})"),
+                        USD,
+                    ),
+                    _cell(ws, Formula(f'=IF(F{w}>0,(H{w}+I{w})/F{w},"")'), USD_CENTS),
+                    _cell(ws, Formula(f'=IF(F{w}>0,(H{w}+I{w}+J{w})/F{w},"")'), USD_CENTS),
+                    _cell(ws, Formula(f"=SUM({fcf})"), USD),
                     _cell(ws, _npv(fcf), USD),
                     _cell(ws, _annual_irr(f"Z{w}", f"Q{w}"), PERCENT),
                     _cell(ws, months, DECIMAL),
                     _cell(ws, status),
-                    _cell(ws, f'=IF({first}<MIN({c("N")},HorizonMonths),{first},"")'),
+                    _cell(ws, Formula(f'=IF({first}<MIN({c("N")},HorizonMonths),{first},"")')),
                     _cell(
                         ws,
-                        f'=IF({at_first}="","",IF({btc_per_day}>0,{power_per_day}/({btc_per_day}),""))',
+                        Formula(
+                            f'=IF({at_first}="","",IF({btc_per_day}>0,{power_per_day}/({btc_per_day}),""))'
+                        ),
                         USD_CENTS,
                     ),
                     _cell(
                         ws,
-                        f'=IF({at_first}="","",IF({hash_first}>0,{power_per_day}/({hash_first}/1000*(1-PoolFee)),""))',
+                        Formula(
+                            f'=IF({at_first}="","",IF({hash_first}>0,{power_per_day}/({hash_first}/1000*(1-PoolFee)),""))'
+                        ),
                         USD_CENTS,
                     ),
                     _cell(
                         ws,
-                        f'=IF({at_first}="","",IF({c("I")}>0,{btc_per_day}*INDEX({price_row},R{w}+1)/({c("I")}*24),""))',
+                        Formula(
+                            f'=IF({at_first}="","",IF({c("I")}>0,{btc_per_day}*INDEX({price_row},R{w}+1)/({c("I")}*24),""))'
+                        ),
                         KWH,
                     ),
-                    _cell(ws, f"=SUMPRODUCT({online})-SUM({run})"),
+                    _cell(ws, Formula(f"=SUMPRODUCT({online})-SUM({run})")),
                     _cell(ws, neg, fill=CALC_FILL),
                     _cell(ws, back, fill=CALC_FILL),
                     _cell(ws, at, DECIMAL, fill=CALC_FILL),
@@ -1236,6 +1327,7 @@ class _Writer:
             input_cell=_input,
             header=_header,
             title=_title,
+            formula=Formula,
             formats={
                 "usd": USD,
                 "usd_cents": USD_CENTS,
@@ -1275,8 +1367,8 @@ class _Writer:
             path = contract.index_path_usd_per_kwh if contract.type == "index" else []
             ws.append(
                 [
-                    _cell(ws, f"=Contracts!A{TABLE_FIRST_ROW + i}"),
-                    _cell(ws, f"=Contracts!B{TABLE_FIRST_ROW + i}"),
+                    _cell(ws, Formula(f"=Contracts!A{TABLE_FIRST_ROW + i}")),
+                    _cell(ws, Formula(f"=Contracts!B{TABLE_FIRST_ROW + i}")),
                 ]
                 + [_input(ws, path[t] if t < len(path) else None, KWH) for t in range(shape.months)]
             )
@@ -1291,11 +1383,14 @@ class _Writer:
             crow = TABLE_FIRST_ROW + i
             prow = path0 + i
             length = f"COUNT(${m0}{prow}:${mL}{prow})"
-            cells: list[Any] = [_cell(ws, f"=Contracts!A{crow}"), _cell(ws, f"=Contracts!B{crow}")]
+            cells: list[Any] = [
+                _cell(ws, Formula(f"=Contracts!A{crow}")),
+                _cell(ws, Formula(f"=Contracts!B{crow}")),
+            ]
             for t in range(shape.months):
                 col = shape.month_col(t)
                 stepped = f"Contracts!$C${crow}*(1+Contracts!$D${crow})^INT({col}$3/12)"
-                formula = (
+                formula = Formula(
                     f'=IF(Contracts!$B${crow}="index",IF({length}=0,{stepped},'
                     f"IF({col}$3<{length},{col}{prow},INDEX(${m0}{prow}:${mL}{prow},{length})))"
                     f"+Contracts!$E${crow},{stepped})"
@@ -1311,11 +1406,13 @@ class _Writer:
         for s in range(shape.sites):
             srow = TABLE_FIRST_ROW + s
             ws.append(
-                [_cell(ws, f"=Sites!A{srow}"), _cell(ws, f"=Sites!B{srow}")]
+                [_cell(ws, Formula(f"=Sites!A{srow}")), _cell(ws, Formula(f"=Sites!B{srow}"))]
                 + [
                     _cell(
                         ws,
-                        f"=INDEX({col}${price0}:{col}${price0 + c_count - 1},Sites!$K${srow})",
+                        Formula(
+                            f"=INDEX({col}${price0}:{col}${price0 + c_count - 1},Sites!$K${srow})"
+                        ),
                         KWH,
                     )
                     for col in (shape.month_col(t) for t in range(shape.months))
@@ -1376,34 +1473,44 @@ class _Writer:
             f = TABLE_FIRST_ROW + r
             ws.append(
                 [
-                    _cell(ws, f"=Fleet!A{f}"),
-                    _cell(ws, f"=Fleet!C{f}"),
-                    _cell(ws, f"=MATCH(Fleet!C{f},Sites!$A${TABLE_FIRST_ROW}:$A${slast},0)"),
-                    _cell(ws, f"={model('C', f)}", DECIMAL),
-                    _cell(ws, f"={model('D', f)}", COUNT),
-                    _cell(ws, f"=Fleet!D{f}", COUNT),
-                    _cell(ws, f"={site('M', f)}", "0.000"),
-                    _cell(ws, f"={site('E', f)}*(1-{site('N', f)})", "0.0000%"),
-                    _cell(ws, f"=F{f}*E{f}/1000*G{f}", DECIMAL),
-                    _cell(ws, f"=F{f}*D{f}", DECIMAL),
-                    _cell(ws, f"=Fleet!K{f}", PERCENT),
-                    _cell(ws, f"={_month_index(f'Fleet!F{f}')}"),
-                    _cell(ws, f'=IF(Fleet!G{f}="",L{f},{_month_index(f"Fleet!G{f}")})'),
-                    _cell(ws, f'=IF(Fleet!H{f}="",{NO_RETIRE},{_month_index(f"Fleet!H{f}")})'),
-                    _cell(ws, f"=IF(AND(L{f}>=0,L{f}<HorizonMonths),L{f},-1)"),
-                    _cell(ws, f"=F{f}*Fleet!E{f}", USD),
-                    _cell(ws, f"=P{f}/DepreciationMonths", USD_CENTS),
-                    _cell(ws, f"=MIN(M{f}+DepreciationMonths,N{f})", DECIMAL),
+                    _cell(ws, Formula(f"=Fleet!A{f}")),
+                    _cell(ws, Formula(f"=Fleet!C{f}")),
                     _cell(
-                        ws, f"=I{f}*{site('E', f)}*{site('N', f)}*{site('O', f)}/1000", USD_CENTS
+                        ws, Formula(f"=MATCH(Fleet!C{f},Sites!$A${TABLE_FIRST_ROW}:$A${slast},0)")
                     ),
-                    _cell(ws, f"=F{f}*{site('G', f)}", USD_CENTS),
+                    _cell(ws, Formula(f"={model('C', f)}"), DECIMAL),
+                    _cell(ws, Formula(f"={model('D', f)}"), COUNT),
+                    _cell(ws, Formula(f"=Fleet!D{f}"), COUNT),
+                    _cell(ws, Formula(f"={site('M', f)}"), "0.000"),
+                    _cell(ws, Formula(f"={site('E', f)}*(1-{site('N', f)})"), "0.0000%"),
+                    _cell(ws, Formula(f"=F{f}*E{f}/1000*G{f}"), DECIMAL),
+                    _cell(ws, Formula(f"=F{f}*D{f}"), DECIMAL),
+                    _cell(ws, Formula(f"=Fleet!K{f}"), PERCENT),
+                    _cell(ws, Formula(f"={_month_index(f'Fleet!F{f}')}")),
+                    _cell(ws, Formula(f'=IF(Fleet!G{f}="",L{f},{_month_index(f"Fleet!G{f}")})')),
+                    _cell(
+                        ws, Formula(f'=IF(Fleet!H{f}="",{NO_RETIRE},{_month_index(f"Fleet!H{f}")})')
+                    ),
+                    _cell(ws, Formula(f"=IF(AND(L{f}>=0,L{f}<HorizonMonths),L{f},-1)")),
+                    _cell(ws, Formula(f"=F{f}*Fleet!E{f}"), USD),
+                    _cell(ws, Formula(f"=P{f}/DepreciationMonths"), USD_CENTS),
+                    _cell(ws, Formula(f"=MIN(M{f}+DepreciationMonths,N{f})"), DECIMAL),
                     _cell(
                         ws,
-                        f"=IF(AND(N{f}>=0,N{f}<HorizonMonths,N{f}>M{f}),N{f},"
-                        f"IF(AND(N{f}>=HorizonMonths,L{f}<=HorizonMonths-1),HorizonMonths-1,-1))",
+                        Formula(f"=I{f}*{site('E', f)}*{site('N', f)}*{site('O', f)}/1000"),
+                        USD_CENTS,
                     ),
-                    _cell(ws, f"=IF(N{f}<HorizonMonths,F{f}*Fleet!I{f},F{f}*Fleet!J{f})", USD),
+                    _cell(ws, Formula(f"=F{f}*{site('G', f)}"), USD_CENTS),
+                    _cell(
+                        ws,
+                        Formula(
+                            f"=IF(AND(N{f}>=0,N{f}<HorizonMonths,N{f}>M{f}),N{f},"
+                            f"IF(AND(N{f}>=HorizonMonths,L{f}<=HorizonMonths-1),HorizonMonths-1,-1))"
+                        ),
+                    ),
+                    _cell(
+                        ws, Formula(f"=IF(N{f}<HorizonMonths,F{f}*Fleet!I{f},F{f}*Fleet!J{f})"), USD
+                    ),
                 ]
             )
 
@@ -1426,16 +1533,16 @@ class _Writer:
             "Rows 4-7: the month's market figures.",
         )
         market = (
-            ("Days", lambda t, col: f"=Monthly!B{t + 2}", None),
-            ("Hours", lambda t, col: f"={col}4*24", None),
+            ("Days", lambda t, col: Formula(f"=Monthly!B{t + 2}"), None),
+            ("Hours", lambda t, col: Formula(f"={col}4*24"), None),
             (
                 "BTC per TH/s in the month, after pool fee",
-                lambda t, col: (
+                lambda t, col: Formula(
                     f"=(Monthly!E{t + 2}+Monthly!F{t + 2})/(Monthly!G{t + 2}*1000000)*(1-PoolFee)"
                 ),
                 "0.000000E+00",
             ),
-            ("BTC price (USD)", lambda t, col: f"=Monthly!H{t + 2}", USD_CENTS),
+            ("BTC price (USD)", lambda t, col: Formula(f"=Monthly!H{t + 2}"), USD_CENTS),
         )
         for label, build, fmt in market:
             running.append(
@@ -1453,28 +1560,38 @@ class _Writer:
         def site_range(column: str) -> str:
             return f"Sites!${column}${TABLE_FIRST_ROW}:${column}${slast}"
 
-        def tax_formula(line: int, t: int, col: str) -> str:
+        def tax_formula(line: int, t: int, col: str) -> Formula:
             """Row `line` (4-11) of the tax block in month column `col`."""
             if line == 4:
-                return f"=SUM({col}{GRID_FIRST_ROW}:{col}{last})" if shape.rows else "=0"
+                return (
+                    Formula(f"=SUM({col}{GRID_FIRST_ROW}:{col}{last})")
+                    if shape.rows
+                    else Formula("=0")
+                )
             if line == 5:
                 if not shape.sites:
-                    return "=0"
+                    return Formula("=0")
                 depreciation = _straight_line(
                     site_range("R"), site_range("Q"), site_range("S"), f"{col}$3"
                 )
-                return f"=SUM({site_range('P')})+SUM({site_range('F')})+SUMPRODUCT({depreciation})"
+                return Formula(
+                    f"=SUM({site_range('P')})+SUM({site_range('F')})+SUMPRODUCT({depreciation})"
+                )
             if line == 6:
-                return f"={col}4-{col}5"
+                return Formula(f"={col}4-{col}5")
             if line == 7:
-                return "=0" if t == 0 else f"={cols[t - 1]}9"
+                return Formula("=0") if t == 0 else Formula(f"={cols[t - 1]}9")
             if line == 8:
-                return f"=IF({col}6-{col}7>0,TaxRate*({col}6-{col}7),0)"
+                return Formula(f"=IF({col}6-{col}7>0,TaxRate*({col}6-{col}7),0)")
             if line == 9:
-                return f"=IF({col}6-{col}7>0,0,{col}7-{col}6)"
+                return Formula(f"=IF({col}6-{col}7>0,0,{col}7-{col}6)")
             if line == 10:
-                return f'=SUMIF({col}{GRID_FIRST_ROW}:{col}{last},">0")' if shape.rows else "=0"
-            return f"=IF({col}10>0,{col}8/{col}10,0)"
+                return (
+                    Formula(f'=SUMIF({col}{GRID_FIRST_ROW}:{col}{last},">0")')
+                    if shape.rows
+                    else Formula("=0")
+                )
+            return Formula(f"=IF({col}10>0,{col}8/{col}10,0)")
 
         tax_labels = (
             "Rows' taxable income (USD)",
@@ -1529,7 +1646,7 @@ class _Writer:
                 f"CalcRows!$H{f}",
             )
             site_no = f"CalcRows!$C{f}"
-            labels = [f"=Fleet!A{f}", f"=Fleet!C{f}"]
+            labels = [Formula(f"=Fleet!A{f}"), Formula(f"=Fleet!C{f}")]
             run_cells: list[Any] = list(labels)
             tax_cells: list[Any] = list(labels)
             fcf_cells: list[Any] = list(labels)
@@ -1543,18 +1660,26 @@ class _Writer:
                 online = f"({tt}>={M})*({tt}<{N})"
                 depreciation = _straight_line(f"CalcRows!$Q{f}", M, R_, tt)
                 run_cells.append(
-                    f"=IF(AND({tt}>={M},{tt}<{N}),IF(AutoShutdown,IF({revenue}>={power},1,0),1),0)"
+                    Formula(
+                        f"=IF(AND({tt}>={M},{tt}<{N}),IF(AutoShutdown,IF({revenue}>={power},1,0),1),0)"
+                    )
                 )
                 tax_cells.append(
-                    f"=CalcRunning!{col}{k}*{H_}*({revenue}-{power})"
-                    f"+{online}*(CalcRows!$S{f}*CalcRunning!{col}$5-CalcRows!$T{f})-{depreciation}"
+                    Formula(
+                        f"=CalcRunning!{col}{k}*{H_}*({revenue}-{power})"
+                        f"+{online}*(CalcRows!$S{f}*CalcRunning!{col}$5-CalcRows!$T{f})-{depreciation}"
+                    )
                 )
                 fcf_cells.append(
-                    f"=CalcTaxable!{col}{k}+{depreciation}-({tt}=CalcRows!$O{f})*CalcRows!$P{f}"
-                    f"+({tt}=CalcRows!$U{f})*CalcRows!$V{f}-MAX(CalcTaxable!{col}{k},0)*CalcTaxable!{col}$11"
+                    Formula(
+                        f"=CalcTaxable!{col}{k}+{depreciation}-({tt}=CalcRows!$O{f})*CalcRows!$P{f}"
+                        f"+({tt}=CalcRows!$U{f})*CalcRows!$V{f}-MAX(CalcTaxable!{col}{k},0)*CalcTaxable!{col}$11"
+                    )
                 )
                 cum_cells.append(
-                    f"=CalcFCF!{col}{k}" if t == 0 else f"={cols[t - 1]}{k}+CalcFCF!{col}{k}"
+                    Formula(f"=CalcFCF!{col}{k}")
+                    if t == 0
+                    else Formula(f"={cols[t - 1]}{k}+CalcFCF!{col}{k}")
                 )
             running.append(run_cells)
             taxable.append(tax_cells)
@@ -1572,28 +1697,28 @@ class _Writer:
         ws.append(
             [
                 _text(ws, "Project"),
-                _cell(ws, "=ProjectName"),
+                _cell(ws, Formula("=ProjectName")),
                 None,
                 _text(ws, "Scenario"),
-                _cell(ws, "=ScenarioName"),
+                _cell(ws, Formula("=ScenarioName")),
             ]
         )
         ws.append(
             [
                 _text(ws, "Horizon"),
-                _cell(ws, "=StartMonth", MONTH),
-                _cell(ws, f"=EDATE(StartMonth,{shape.months - 1})", MONTH),
+                _cell(ws, Formula("=StartMonth"), MONTH),
+                _cell(ws, Formula(f"=EDATE(StartMonth,{shape.months - 1})"), MONTH),
                 _text(ws, "Months"),
-                _cell(ws, "=HorizonMonths"),
+                _cell(ws, Formula("=HorizonMonths")),
             ]
         )
         ws.append(
             [
                 _text(ws, "Next halving"),
-                _cell(ws, "=NextHalvingHeight", COUNT),
-                _cell(ws, "=NextHalvingDate", "yyyy-mm-dd"),
+                _cell(ws, Formula("=NextHalvingHeight"), COUNT),
+                _cell(ws, Formula("=NextHalvingDate"), "yyyy-mm-dd"),
                 _text(ws, "Discount rate"),
-                _cell(ws, "=DiscountRate", PERCENT),
+                _cell(ws, Formula("=DiscountRate"), PERCENT),
             ]
         )
         ws.append([])
@@ -1660,7 +1785,7 @@ class _Writer:
             }
             rows.append(
                 (
-                    f"=Sites!A{TABLE_FIRST_ROW + s}",
+                    Formula(f"=Sites!A{TABLE_FIRST_ROW + s}"),
                     ranges,
                     sums,
                     False,
@@ -1684,17 +1809,21 @@ class _Writer:
                     _cell(ws, _annual_irr(f"R{row}", f"E{row}"), PERCENT),
                     _cell(ws, months, DECIMAL),
                     _cell(ws, status),
-                    _cell(ws, f'=IF(I{row}>0,J{row}/I{row},"")', PERCENT),
-                    _cell(ws, f"={sums['btc']}", BTC),
-                    _cell(ws, f"={sums['revenue']}", USD),
-                    _cell(ws, f"={sums['capex']}", USD),
-                    _cell(ws, f"=SUM({ranges['fcf']})", USD),
+                    _cell(ws, Formula(f'=IF(I{row}>0,J{row}/I{row},"")'), PERCENT),
+                    _cell(ws, Formula(f"={sums['btc']}"), BTC),
+                    _cell(ws, Formula(f"={sums['revenue']}"), USD),
+                    _cell(ws, Formula(f"={sums['capex']}"), USD),
+                    _cell(ws, Formula(f"=SUM({ranges['fcf']})"), USD),
                     _cell(
-                        ws, f'=IF(G{row}>0,({sums["power"]}+{sums["opex"]})/G{row},"")', USD_CENTS
+                        ws,
+                        Formula(f'=IF(G{row}>0,({sums["power"]}+{sums["opex"]})/G{row},"")'),
+                        USD_CENTS,
                     ),
                     _cell(
                         ws,
-                        f'=IF(G{row}>0,({sums["power"]}+{sums["opex"]}+{sums["depreciation"]})/G{row},"")',
+                        Formula(
+                            f'=IF(G{row}>0,({sums["power"]}+{sums["opex"]}+{sums["depreciation"]})/G{row},"")'
+                        ),
                         USD_CENTS,
                     ),
                     _cell(ws, d_months, DECIMAL),
@@ -1771,7 +1900,7 @@ class _Writer:
                 labels.append(
                     _cell(
                         ws,
-                        f'={site}&": {what}"',
+                        Formula(f'={site}&": {what}"'),
                         font=HEADER_FONT,
                         fill=HEADER_FILL,
                         alignment=WRAP,
@@ -1782,8 +1911,8 @@ class _Writer:
             r = first + t
             cells = [
                 t,
-                _cell(ws, f"=Monthly!A{t + 2}", MONTH),
-                _cell(ws, f"=1/(1+DiscountRate)^((A{r}+1)/12)", "0.000000"),
+                _cell(ws, Formula(f"=Monthly!A{t + 2}"), MONTH),
+                _cell(ws, Formula(f"=1/(1+DiscountRate)^((A{r}+1)/12)"), "0.000000"),
             ]
             sources = [f"Monthly!S{t + 2}"] + [
                 f"'Monthly by site'!O{3 + s * shape.months + t}" for s in range(shape.sites)
@@ -1791,8 +1920,8 @@ class _Writer:
             for n, source in enumerate(sources):
                 fcf = get_column_letter(4 + 2 * n)
                 cum = get_column_letter(5 + 2 * n)
-                cells.append(_cell(ws, f"={source}*$C{r}", USD))
-                running = f"={fcf}{r}" if t == 0 else f"={cum}{r - 1}+{fcf}{r}"
+                cells.append(_cell(ws, Formula(f"={source}*$C{r}"), USD))
+                running = Formula(f"={fcf}{r}") if t == 0 else Formula(f"={cum}{r - 1}+{fcf}{r}")
                 cells.append(_cell(ws, running, USD))
             ws.append(cells)
 

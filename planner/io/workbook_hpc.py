@@ -141,6 +141,7 @@ def write_hpc_sheet(
     input_cell: Callable[..., Any],
     header: Callable[..., Any],
     title: Callable[..., Any],
+    formula: Callable[[str], str],
     formats: dict[str, str],
     npv: Callable[[str], str],
     monthly_irr: Callable[[str, float], str],
@@ -148,7 +149,8 @@ def write_hpc_sheet(
     month_index: Callable[[str], str],
 ) -> None:
     """Write the sheet. `grid` names the ranges of the other sheets it reads; the
-    callables are the workbook's cell and formula helpers."""
+    callables are the workbook's cell and formula helpers: `cell` writes a str as text
+    unless it was made by `formula`, so every formula here is wrapped in it."""
     plans = analysis.sites
     ws.append(title(ws, "AI/HPC conversion: keep mining, convert, or convert a share"))
     ws.append(
@@ -224,42 +226,46 @@ def write_hpc_sheet(
         )
         fleet_resale = f"Fleet!$I$4:$I${fleet_last}"
         rig_sale = (
-            f'=IF({c("rig_resale_usd_per_th")}="",SUMPRODUCT({mask}*{calc_rows("F")}*{fleet_resale}),'
-            f"{c('rig_resale_usd_per_th')}*SUMPRODUCT({mask}*{calc_rows('F')}*{calc_rows('D')}))"
+            formula(
+                f'=IF({c("rig_resale_usd_per_th")}="",SUMPRODUCT({mask}*{calc_rows("F")}*{fleet_resale}),'
+                f"{c('rig_resale_usd_per_th')}*SUMPRODUCT({mask}*{calc_rows('F')}*{calc_rows('D')}))"
+            )
             if rows
-            else "=0"
+            else formula("=0")
         )
         multiple = site.breakeven_btc_price_multiple
         irr = site.irr_annual
         calc: dict[str, tuple[str | float, str | None]] = {
-            "site_no": (f"=MATCH({c('site')},Sites!$A$4:$A${sites_last},0)", None),
-            "capacity": (f"=INDEX(Sites!$C$4:$C${sites_last},{c('site_no')})", dec),
-            "start": (f"=MAX(0,{month_index(c('start_month'))})", None),
+            "site_no": (formula(f"=MATCH({c('site')},Sites!$A$4:$A${sites_last},0)"), None),
+            "capacity": (formula(f"=INDEX(Sites!$C$4:$C${sites_last},{c('site_no')})"), dec),
+            "start": (formula(f"=MAX(0,{month_index(c('start_month'))})"), None),
             "it_kw": (
-                f'=IF({c("it_mw")}="",{c("capacity")}/{c("ai_pue")},{c("it_mw")})*1000',
+                formula(f'=IF({c("it_mw")}="",{c("capacity")}/{c("ai_pue")},{c("it_mw")})*1000'),
                 dec,
             ),
-            "capex_total": (f"={c('it_kw')}/1000*{c('capex_usd_per_mw_it')}", usd),
-            "lease_start": (f"={c('start')}+{c('construction_months')}", None),
-            "lease_months": (f"=ROUND({c('lease_term_years')}*12,0)", None),
+            "capex_total": (formula(f"={c('it_kw')}/1000*{c('capex_usd_per_mw_it')}"), usd),
+            "lease_start": (formula(f"={c('start')}+{c('construction_months')}"), None),
+            "lease_months": (formula(f"=ROUND({c('lease_term_years')}*12,0)"), None),
             "rig_sale": (rig_sale, usd),
-            "demand": (f"=INDEX(Sites!$P$4:$P${sites_last},{c('site_no')})", usd),
-            "loan_monthly": (f"=(1+{c('loan_rate_per_year')})^(1/12)-1", "0.0000%"),
-            "loan_months": (f"=MAX(1,ROUND({c('loan_term_years')}*12,0))", None),
+            "demand": (formula(f"=INDEX(Sites!$P$4:$P${sites_last},{c('site_no')})"), usd),
+            "loan_monthly": (formula(f"=(1+{c('loan_rate_per_year')})^(1/12)-1"), "0.0000%"),
+            "loan_months": (formula(f"=MAX(1,ROUND({c('loan_term_years')}*12,0))"), None),
             "payment": (
-                f"=IF(AND({c('loan_to_cost')}>0,{c('capex_total')}>0),"
-                f"IF({c('loan_monthly')}>0,SUM({rng('draw')})*{c('loan_monthly')}"
-                f"/(1-(1+{c('loan_monthly')})^-{c('loan_months')}),"
-                f"SUM({rng('draw')})/{c('loan_months')}),0)",
+                formula(
+                    f"=IF(AND({c('loan_to_cost')}>0,{c('capex_total')}>0),"
+                    f"IF({c('loan_monthly')}>0,SUM({rng('draw')})*{c('loan_monthly')}"
+                    f"/(1-(1+{c('loan_monthly')})^-{c('loan_months')}),"
+                    f"SUM({rng('draw')})/{c('loan_months')}),0)"
+                ),
                 usd,
             ),
             "keep_npv": (npv(rng("keep")), usd),
             "convert_npv": (npv(rng("convert")), usd),
             "partial_npv": (npv(rng("partial")), usd),
-            "gain": (f"={c('convert_npv')}-{c('keep_npv')}", usd),
-            "keep_irr": (_annual(c("keep_irr_m"), rng("cum_keep")), pct),
-            "convert_irr": (_annual(c("convert_irr_m"), rng("cum_convert")), pct),
-            "partial_irr": (_annual(c("partial_irr_m"), rng("cum_partial")), pct),
+            "gain": (formula(f"={c('convert_npv')}-{c('keep_npv')}"), usd),
+            "keep_irr": (formula(_annual(c("keep_irr_m"), rng("cum_keep"))), pct),
+            "convert_irr": (formula(_annual(c("convert_irr_m"), rng("cum_convert"))), pct),
+            "partial_irr": (formula(_annual(c("partial_irr_m"), rng("cum_partial"))), pct),
         }
         neg, back, at, payback_months, payback_status = payback_cells(
             rng("t"), rng("cum_convert"), rng("convert"), (c("neg"), c("back"), c("at"))
@@ -270,24 +276,28 @@ def write_hpc_sheet(
                 "payback": (payback_months, dec),
                 "status": (payback_status, None),
                 "crossover": (
-                    f'=IF({c("below")}<0,-1,IF(COUNTIFS({rng("gap")},">=0",{later})=0,-1,'
-                    f'_xlfn.MINIFS({rng("t")},{rng("gap")},">=0",{later})))',
+                    formula(
+                        f'=IF({c("below")}<0,-1,IF(COUNTIFS({rng("gap")},">=0",{later})=0,-1,'
+                        f'_xlfn.MINIFS({rng("t")},{rng("gap")},">=0",{later})))'
+                    ),
                     None,
                 ),
                 "crossover_date": (
-                    f'=IF({c("crossover")}<0,"never",EDATE(StartMonth,{c("crossover")}))',
+                    formula(f'=IF({c("crossover")}<0,"never",EDATE(StartMonth,{c("crossover")}))'),
                     month_fmt,
                 ),
                 "breakeven_rent": (
-                    f'=IF({c("slope")}<=0,"",IF(OR({c("rent_usd_per_kw_month")}+'
-                    f"({c('keep_npv')}-{c('convert_npv')})/{c('slope')}<0,"
-                    f"{c('rent_usd_per_kw_month')}+({c('keep_npv')}-{c('convert_npv')})/{c('slope')}"
-                    f'>100000),"",{c("rent_usd_per_kw_month")}+'
-                    f"({c('keep_npv')}-{c('convert_npv')})/{c('slope')}))",
+                    formula(
+                        f'=IF({c("slope")}<=0,"",IF(OR({c("rent_usd_per_kw_month")}+'
+                        f"({c('keep_npv')}-{c('convert_npv')})/{c('slope')}<0,"
+                        f"{c('rent_usd_per_kw_month')}+({c('keep_npv')}-{c('convert_npv')})/{c('slope')}"
+                        f'>100000),"",{c("rent_usd_per_kw_month")}+'
+                        f"({c('keep_npv')}-{c('convert_npv')})/{c('slope')}))"
+                    ),
                     usd_cents,
                 ),
                 "breakeven_multiple": (multiple if math.isfinite(multiple) else "", "0.000"),
-                "peak_funding": (f"=MAX(0,-MIN({rng('cum_convert')}))", usd),
+                "peak_funding": (formula(f"=MAX(0,-MIN({rng('cum_convert')}))"), usd),
                 "keep_irr_m": (monthly_irr(rng("keep"), float(irr[0])), "0.0000%"),
                 "convert_irr_m": (monthly_irr(rng("convert"), float(irr[1])), "0.0000%"),
                 "partial_irr_m": (monthly_irr(rng("partial"), float(irr[2])), "0.0000%"),
@@ -295,8 +305,10 @@ def write_hpc_sheet(
                 "back": (back, None),
                 "at": (at, dec),
                 "below": (
-                    f'=IF(COUNTIFS({rng("gap")},"<0",{rng("t")},">="&{c("start")})=0,-1,'
-                    f'_xlfn.MINIFS({rng("t")},{rng("gap")},"<0",{rng("t")},">="&{c("start")}))',
+                    formula(
+                        f'=IF(COUNTIFS({rng("gap")},"<0",{rng("t")},">="&{c("start")})=0,-1,'
+                        f'_xlfn.MINIFS({rng("t")},{rng("gap")},"<0",{rng("t")},">="&{c("start")}))'
+                    ),
                     None,
                 ),
                 "slope": (npv(rng("per_rent")), usd),
@@ -307,11 +319,12 @@ def write_hpc_sheet(
     ws.append([])
     ws.append(header(ws, [h for h, _k in MONTH_COLUMNS]))
     for p in range(len(plans)):
-        _write_months(ws, p, head, months, grid, cell, formats)
+        _write_months(ws, p, head, months, grid, cell, formula, formats)
 
 
 def _annual(monthly: str, cumulative: str) -> str:
-    """Annual IRR from the monthly one; none where the cumulative cash never went negative."""
+    """Annual IRR from the monthly one; none where the cumulative cash never went negative
+    (the formula's text: wrap it in the workbook's `formula`)."""
     return (
         f'=IF(OR(COUNTIF({cumulative},"<0")=0,{monthly}=""),"",'
         f'IF(OR({monthly}<=-1,{monthly}>10),"",(1+{monthly})^12-1))'
@@ -325,6 +338,7 @@ def _write_months(
     months: int,
     grid: dict[str, str],
     cell: Callable[..., Any],
+    formula: Callable[[str], str],
     formats: dict[str, str],
 ) -> None:
     """The monthly rows of plan `p`: every part of keep mining, convert and partial."""
@@ -359,72 +373,95 @@ def _write_months(
         first = t == 0
         previous = r - 1
         formulas: dict[str, tuple[Any, str | None]] = {
-            "site": (f"={c('site')}", None),
-            "month": (f"=EDATE(StartMonth,{tt})", formats["month"]),
+            "site": (formula(f"={c('site')}"), None),
+            "month": (formula(f"=EDATE(StartMonth,{tt})"), formats["month"]),
             "t": (t, None),
             "keep": (
-                f"=INDEX({grid['mbs_ebitda']},{at})-INDEX({grid['mbs_capex']},{at})"
-                f"+INDEX({grid['mbs_resale']},{at})"
-                f"+IF({tt}=HorizonMonths-1,{c('mining_site_value_usd_per_mw')}*{c('capacity')},0)",
+                formula(
+                    f"=INDEX({grid['mbs_ebitda']},{at})-INDEX({grid['mbs_capex']},{at})"
+                    f"+INDEX({grid['mbs_resale']},{at})"
+                    f"+IF({tt}=HorizonMonths-1,{c('mining_site_value_usd_per_mw')}*{c('capacity')},0)"
+                ),
                 usd,
             ),
-            "mining": (f"=IF({tt}<{c('start')},{m['keep']}{r},0)", usd),
-            "rig_sale": (f"=IF({tt}={c('start')},{c('rig_sale')},0)", usd),
+            "mining": (formula(f"=IF({tt}<{c('start')},{m['keep']}{r},0)"), usd),
+            "rig_sale": (formula(f"=IF({tt}={c('start')},{c('rig_sale')},0)"), usd),
             "capex": (
-                f"=IF({c('construction_months')}=0,IF({tt}={c('start')},{c('capex_total')},0),"
-                f"IF(AND({tt}>={c('start')},{tt}<{c('start')}+{c('construction_months')}),"
-                f"{c('capex_total')}/{c('construction_months')},0))",
+                formula(
+                    f"=IF({c('construction_months')}=0,IF({tt}={c('start')},{c('capex_total')},0),"
+                    f"IF(AND({tt}>={c('start')},{tt}<{c('start')}+{c('construction_months')}),"
+                    f"{c('capex_total')}/{c('construction_months')},0))"
+                ),
                 usd,
             ),
-            "draw": (f"={m['capex']}{r}*{c('loan_to_cost')}", usd),
+            "draw": (formula(f"={m['capex']}{r}*{c('loan_to_cost')}"), usd),
             "balance": (
-                "=0"
+                formula("=0")
                 if first
-                else f"={m['balance']}{previous}+{m['draw']}{previous}-{m['principal']}{previous}",
+                else formula(
+                    f"={m['balance']}{previous}+{m['draw']}{previous}-{m['principal']}{previous}"
+                ),
                 usd,
             ),
-            "interest": (f"=IF({tt}>={c('start')},{m['balance']}{r}*{c('loan_monthly')},0)", usd),
+            "interest": (
+                formula(f"=IF({tt}>={c('start')},{m['balance']}{r}*{c('loan_monthly')},0)"),
+                usd,
+            ),
             "principal": (
-                f"=IF({tt}=HorizonMonths-1,{m['balance']}{r}+{m['draw']}{r},"
-                f"IF(AND({tt}>={c('lease_start')},{m['balance']}{r}>0),"
-                f"MIN({m['balance']}{r},{c('payment')}-{m['interest']}{r}),0))",
+                formula(
+                    f"=IF({tt}=HorizonMonths-1,{m['balance']}{r}+{m['draw']}{r},"
+                    f"IF(AND({tt}>={c('lease_start')},{m['balance']}{r}>0),"
+                    f"MIN({m['balance']}{r},{c('payment')}-{m['interest']}{r}),0))"
+                ),
                 usd,
             ),
             "occupancy": (
-                f"=IF({leased},IF({c('ramp_months')}>0,MIN(1,({k}+1)/{c('ramp_months')}),1),0)",
+                formula(
+                    f"=IF({leased},IF({c('ramp_months')}>0,MIN(1,({k}+1)/{c('ramp_months')}),1),0)"
+                ),
                 "0.0%",
             ),
-            "rent": (f"={full_rent}*{m['occupancy']}{r}", usd),
+            "rent": (formula(f"={full_rent}*{m['occupancy']}{r}"), usd),
             "noi": (
-                f'=IF({c("opex_usd_per_month")}="",{m["rent"]}{r}*{c("noi_margin")},'
-                f"IF({leased},{m['rent']}{r}-{c('opex_usd_per_month')},0))",
+                formula(
+                    f'=IF({c("opex_usd_per_month")}="",{m["rent"]}{r}*{c("noi_margin")},'
+                    f"IF({leased},{m['rent']}{r}-{c('opex_usd_per_month')},0))"
+                ),
                 usd,
             ),
             "power": (
-                f"=IF({c('power_pass_through')},0,{c('it_kw')}*{m['occupancy']}{r}*{energy}"
-                f"+IF({tt}>={c('start')},{c('demand')},0))",
+                formula(
+                    f"=IF({c('power_pass_through')},0,{c('it_kw')}*{m['occupancy']}{r}*{energy}"
+                    f"+IF({tt}>={c('start')},{c('demand')},0))"
+                ),
                 usd,
             ),
             "terminal": (
-                f"=IF({tt}=HorizonMonths-1,IF({c('lease_start')}+{c('lease_months')}>{tt},"
-                f"12*({full_noi}-{full_power})/{c('cap_rate')}-{beyond},0),0)",
+                formula(
+                    f"=IF({tt}=HorizonMonths-1,IF({c('lease_start')}+{c('lease_months')}>{tt},"
+                    f"12*({full_noi}-{full_power})/{c('cap_rate')}-{beyond},0),0)"
+                ),
                 usd,
             ),
             "convert": (
-                f"={m['mining']}{r}+{m['rig_sale']}{r}-{m['capex']}{r}+{m['draw']}{r}"
-                f"+{m['noi']}{r}-{m['power']}{r}-{m['interest']}{r}-{m['principal']}{r}"
-                f"+{m['terminal']}{r}",
+                formula(
+                    f"={m['mining']}{r}+{m['rig_sale']}{r}-{m['capex']}{r}+{m['draw']}{r}"
+                    f"+{m['noi']}{r}-{m['power']}{r}-{m['interest']}{r}-{m['principal']}{r}"
+                    f"+{m['terminal']}{r}"
+                ),
                 usd,
             ),
             "partial": (
-                f"=(1-{c('share')})*{m['keep']}{r}+{c('share')}*{m['convert']}{r}",
+                formula(f"=(1-{c('share')})*{m['keep']}{r}+{c('share')}*{m['convert']}{r}"),
                 usd,
             ),
             "per_rent": (
-                f'={c("it_kw")}*{level}*{m["occupancy"]}{r}*IF({c("opex_usd_per_month")}="",'
-                f"{c('noi_margin')},1)+IF(AND({tt}=HorizonMonths-1,"
-                f"{c('lease_start')}+{c('lease_months')}>{tt}),12*{c('it_kw')}*{level}"
-                f'*IF({c("opex_usd_per_month")}="",{c("noi_margin")},1)/{c("cap_rate")},0)',
+                formula(
+                    f'={c("it_kw")}*{level}*{m["occupancy"]}{r}*IF({c("opex_usd_per_month")}="",'
+                    f"{c('noi_margin')},1)+IF(AND({tt}=HorizonMonths-1,"
+                    f"{c('lease_start')}+{c('lease_months')}>{tt}),12*{c('it_kw')}*{level}"
+                    f'*IF({c("opex_usd_per_month")}="",{c("noi_margin")},1)/{c("cap_rate")},0)'
+                ),
                 usd,
             ),
         }
@@ -434,8 +471,10 @@ def _write_months(
             ("cum_partial", "partial"),
         ):
             formulas[cum] = (
-                f"={m[flow]}{r}" if first else f"={m[cum]}{previous}+{m[flow]}{r}",
+                formula(f"={m[flow]}{r}")
+                if first
+                else formula(f"={m[cum]}{previous}+{m[flow]}{r}"),
                 usd,
             )
-        formulas["gap"] = (f"={m['cum_convert']}{r}-{m['cum_keep']}{r}", usd)
+        formulas["gap"] = (formula(f"={m['cum_convert']}{r}-{m['cum_keep']}{r}"), usd)
         ws.append([cell(ws, *formulas[key]) for _h, key in MONTH_COLUMNS])

@@ -5,12 +5,13 @@ The recalculation check (LibreOffice against the engine) is in test_workbook_rec
 
 from __future__ import annotations
 
+import io
 import zipfile
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from planner.domain.project import Project
 from planner.io import project_file
@@ -141,6 +142,46 @@ def test_user_text_starting_like_a_formula_is_written_as_text(
         fleet_xml = archive.read("xl/worksheets/sheet3.xml").decode()
     assert '<c r="L4" s="3" t="inlineStr"><is><t>=HYPERLINK(' in fleet_xml
     assert "<f>" not in fleet_xml
+
+
+def test_only_a_formula_is_written_as_a_formula() -> None:
+    """Every way a cell is written: a Formula is a formula; any other str is text, with
+    a quote prefix where it starts like a formula, and without the control characters a
+    workbook cannot hold."""
+    book = Workbook(write_only=True)
+    ws = wbmod._Sheet(book, "Cells")
+    book._add_sheet(ws)
+    ws.append(
+        [
+            wbmod._cell(ws, wbmod.Formula("=1+1")),
+            wbmod._cell(ws, "=1+1"),
+            wbmod._cell(ws, "+1+1", wbmod.USD),
+            wbmod._input(ws, "@SUM(A1)"),
+            *wbmod._header(ws, ["-2+3"]),
+            *wbmod._title(ws, "\t=1+1"),
+            wbmod._text(ws, "=HYPER\x01LINK(\x0b)"),
+            "=1+1",  # a plain str appended as it is
+            wbmod.Formula("=2+2"),
+            "plain",
+        ]
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    cells = next(load_workbook(buffer)["Cells"].iter_rows())
+    assert [c.data_type for c in cells] == ["f", "s", "s", "s", "s", "s", "s", "s", "f", "s"]
+    assert [c.value for c in cells] == [
+        "=1+1",
+        "=1+1",
+        "+1+1",
+        "@SUM(A1)",
+        "-2+3",
+        "\t=1+1",
+        "=HYPERLINK()",
+        "=1+1",
+        "=2+2",
+        "plain",
+    ]
+    assert [c.quotePrefix for c in cells] == [False] + [True] * 7 + [False, False]
 
 
 def test_failed_export_leaves_the_existing_file_untouched(

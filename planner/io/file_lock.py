@@ -159,6 +159,14 @@ def held_here(lock_path: Path) -> bool:
     return _key(lock_path) in _held
 
 
+def in_use(lock_path: Path) -> bool:
+    """Whether another live process may hold the lock (a stale lock is not in use)."""
+    if held_here(lock_path) or not lock_path.exists():
+        return False
+    stale, _ = _judge(lock_path)
+    return stale is None
+
+
 def _acquire(lock_path: Path, wait_s: float) -> FileLock:
     me = Holder(os.getpid(), this_host(), time.time(), secrets.token_hex(8))
     notes: list[str] = []

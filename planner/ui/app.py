@@ -30,6 +30,17 @@ def _application():
     return app
 
 
+def use_scratch_profile() -> Path:
+    """For a window opened by a tool, not a person (`--screenshot`, `bench --gui`): its
+    settings and autosaves go to a temporary folder of their own, so it neither reads
+    the user's window layout nor leaves its own (or deletes the user's recovery copies)."""
+    from planner.ui.window_settings import use_scratch_settings
+
+    folder = use_scratch_settings()
+    os.environ["PLANNER_DATA_DIR"] = str(folder / "data")
+    return folder
+
+
 def _open_files_from_the_desktop(app, window) -> None:
     """macOS opens a double-clicked project file with a FileOpen event, not argv."""
     from PySide6.QtCore import QEvent, QObject
@@ -52,6 +63,8 @@ def run_gui(project: Project, path: Path | None, screenshot: Path | None = None)
     if screenshot is not None and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     started = time.perf_counter()
+    if screenshot is not None:
+        use_scratch_profile()
     app = _application()
     from planner.ui.main_window import MainWindow
 

@@ -18,9 +18,10 @@ def gui_edit_latency(rows: int = 1_000, months: int = 120, repeats: int = 15) ->
     from PySide6.QtCore import QEventLoop
 
     from planner.benchmark import synthetic_project
-    from planner.ui.app import _application
+    from planner.ui.app import _application, use_scratch_profile
     from planner.ui.main_window import MainWindow
 
+    use_scratch_profile()
     app = _application()
     window = MainWindow(synthetic_project(rows, months), None)
     window.autosave_timer.stop()

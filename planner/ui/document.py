@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import EllipsisType
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -18,6 +19,8 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from planner.domain.project import Project
 from planner.engine import Results, run
 from planner.engine.hpc import ConversionAnalysis, analyse_conversions
+from planner.io.project_file import FileStamp
+from planner.ui.file_guard import stamp_now
 
 RECOMPUTE_DEBOUNCE_MS = 15
 
@@ -72,6 +75,8 @@ class ProjectDocument(QObject):
         super().__init__(parent)
         self._project = project
         self.path = path
+        # The file as it was when read or last saved, to notice another program's changes.
+        self.disk_stamp = stamp_now(path)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.results: Results | None = None
@@ -100,12 +105,17 @@ class ProjectDocument(QObject):
             return  # nothing changed: no undo step, no unsaved mark
         self.undo_stack.push(EditCommand(self, self._project, after, change, text))
 
-    def replace(self, project: Project, path: Path | None) -> None:
-        """Load another project (New, Open): not undoable; clears the undo history."""
+    def replace(
+        self, project: Project, path: Path | None, stamp: FileStamp | EllipsisType | None = ...
+    ) -> None:
+        """Load another project (New, Open): not undoable; clears the undo history.
+
+        `stamp` is the file's as it was read (taken now when not given)."""
         change = Change("reset")
         self.aboutToChange.emit(change)
         self._project = project
         self.path = path
+        self.disk_stamp = stamp_now(path) if stamp is ... else stamp
         self.replacing = True
         try:
             self.undo_stack.clear()
@@ -116,8 +126,9 @@ class ProjectDocument(QObject):
         self.fileChanged.emit()
         self.recompute()
 
-    def mark_saved(self, path: Path) -> None:
+    def mark_saved(self, path: Path, stamp: FileStamp | None) -> None:
         self.path = path
+        self.disk_stamp = stamp
         self.undo_stack.setClean()
         self.fileChanged.emit()
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,11 +26,13 @@ from planner.domain import editing as ed
 from planner.domain.project import Project
 from planner.engine import Results
 from planner.io import autosave
-from planner.io.project_file import ProjectFileError, load_project, save_project
+from planner.io.project_file import FileStamp, ProjectFileError, load_project
 from planner.io.templates import new_project
+from planner.ui import window_settings
 from planner.ui.charts import ChartsPanel
 from planner.ui.decisions_panel import DecisionsPanel
 from planner.ui.document import Change, ProjectDocument
+from planner.ui.file_guard import FileGuard, unexpected
 from planner.ui.hpc_panel import HpcPanel
 from planner.ui.kpi import KpiStrip
 from planner.ui.sheet import SheetView
@@ -40,7 +43,6 @@ if TYPE_CHECKING:
     from planner.io.fleet_import import ImportPlan
 
 AUTOSAVE_INTERVAL_MS = 60_000
-MAX_RECENT = 8
 TABS = (
     ("fleet", "Fleet"),
     ("sites", "Sites"),
@@ -50,6 +52,7 @@ TABS = (
     ("finance", "Finance"),
 )
 FILE_FILTER = "Planner projects (*.mplan *.json);;All files (*)"
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
@@ -62,11 +65,15 @@ class MainWindow(QMainWindow):
         # Prompts go through these so that tests can answer them.
         self.ask_yes_no: Callable[[str, str], bool] = self._ask_yes_no
         self.ask_save_changes: Callable[[], str] = self._ask_save_changes
+        # (title, text, ((key, button label), ...)) -> the key chosen, or "cancel"
+        self.ask_choice: Callable[[str, str, Sequence[tuple[str, str]]], str] = self._ask_choice
+        self.ask_save_path: Callable[[], Path | None] = self._ask_save_path
         self.show_error: Callable[[str, str], None] = self._show_error
         self.confirm_import: Callable[[QDialog], bool] = self._confirm_import
         self.ask_export_path: Callable[[], Path | None] = self._ask_export_path
         self.task: BackgroundTask | None = None  # the running export or import, if any
         self.last_import_applied = False
+        self.file_guard = FileGuard(self)
 
         self.kpis = KpiStrip()
         self.tabs = QTabWidget()
@@ -93,17 +100,18 @@ class MainWindow(QMainWindow):
         self.models["swaps"] = self.decisions.swap_model
         self.tabs.addTab(self.decisions, "Decisions")
         # The AI/HPC tab has charts of its own: the fleet's charts make room for them.
-        self.tabs.currentChanged.connect(
-            lambda _i: self.charts.setVisible(
-                self.tabs.currentWidget() not in (self.hpc, self.decisions)
-            )
-        )
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.charts = ChartsPanel()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.tabs)
         self.splitter.addWidget(self.charts)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        # Both panes stay usable whatever is dragged or restored. The tabs' own minimum
+        # would be their tallest page's (the Decisions panel, shown without the charts).
+        self.splitter.setChildrenCollapsible(False)
+        self.tabs.setMinimumHeight(window_settings.MIN_TABLES_PX)
+        self.charts.setMinimumHeight(window_settings.MIN_CHARTS_PX)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -237,6 +245,10 @@ class MainWindow(QMainWindow):
         assert isinstance(widget, SheetView)
         return widget
 
+    def _tab_changed(self, _index: int) -> None:
+        # The AI/HPC and Decisions tabs have charts of their own: the fleet's make room.
+        self.charts.setVisible(self.tabs.currentWidget() not in (self.hpc, self.decisions))
+
     # ------------------------------------------------------------------ reacting to the document
     def _show_results(self, results: Results) -> None:
         self.kpis.show_results(results, self.document.project.active_scenario)
@@ -302,8 +314,8 @@ class MainWindow(QMainWindow):
 
     def new_file(self) -> None:
         if self.maybe_save():
-            self._leave_current()
-            self.document.replace(new_project(), None)
+            self.leave_current()
+            self.document.replace(new_project(), None, None)
 
     def open_dialog(self) -> None:
         if not self.maybe_save():
@@ -317,13 +329,12 @@ class MainWindow(QMainWindow):
         """Open a project file; on an error the current project stays as it is."""
         if ask and not self.maybe_save():
             return False
-        try:
-            project = load_project(path)
-        except ProjectFileError as error:
-            self.show_error("Cannot open project", str(error))
+        loaded = self.file_guard.load(path)
+        if loaded is None:
             return False
-        self._leave_current()
-        self.document.replace(project, path)
+        project, stamp = loaded
+        self.leave_current()
+        self.document.replace(project, path, stamp)
         self._add_recent(path)
         self.offer_recovery()
         return True
@@ -334,27 +345,30 @@ class MainWindow(QMainWindow):
         return self.save_to(self.document.path)
 
     def save_as_dialog(self) -> bool:
+        path = self.ask_save_path()
+        return path is not None and self.save_to(path)
+
+    def _ask_save_path(self) -> Path | None:
         start = str(self.document.path or Path.home() / "plan.mplan")
         name, _ = QFileDialog.getSaveFileName(self, "Save project as", start, FILE_FILTER)
         if not name:
-            return False
+            return None
         path = Path(name)
         # A name without an extension gets the planner's own (JSON inside).
-        return self.save_to(path if path.suffix else path.with_name(path.name + ".mplan"))
+        return path if path.suffix else path.with_name(path.name + ".mplan")
 
     def save_to(self, path: Path) -> bool:
-        try:
-            save_project(self.document.project, path)
-        except ProjectFileError as error:
-            self.show_error("Cannot save project", str(error))
-            return False
-        old = self.document.path
-        autosave.discard_autosave(old)
-        self.document.mark_saved(path)
+        """Save, after checking the file on disk is the one this window knows (see
+        FileGuard); False if not saved (said, or cancelled)."""
+        return self.file_guard.save(path)
+
+    def saved(self, path: Path, stamp: FileStamp | None) -> None:
+        """Bookkeeping once the project is safely in `path`."""
+        autosave.discard_autosave(self.document.path)
+        self.document.mark_saved(path, stamp)
         autosave.discard_autosave(path)
         self._add_recent(path)
         self.statusBar().showMessage(f"Saved {path}", 5_000)
-        return True
 
     def import_dialog(self) -> None:
         start = str(self.document.path.parent) if self.document.path else ""
@@ -384,7 +398,8 @@ class MainWindow(QMainWindow):
             if isinstance(error, FleetImportError):
                 self.show_error("Cannot import fleet", str(error))
             else:
-                self.show_error("Cannot import fleet", f"{path}: {type(error).__name__}: {error}")
+                log.error("importing %s", path, exc_info=error)
+                self.show_error("Cannot import fleet", f"{path}: {unexpected(error)}")
 
         self.task = BackgroundTask(
             self,
@@ -398,10 +413,15 @@ class MainWindow(QMainWindow):
     def _preview_import(self, plan: ImportPlan) -> None:
         from planner.ui.import_dialog import ImportDialog
 
-        dialog = ImportDialog(plan, self)
-        if not self.confirm_import(dialog):
+        try:
+            dialog = ImportDialog(plan, self)
+            if not self.confirm_import(dialog):
+                return
+            after = dialog.result_project(self.document.project)
+        except Exception as error:  # the last line: a message, never a traceback
+            log.exception("importing %s", plan.source)
+            self.show_error("Cannot import fleet", f"{plan.source}: {unexpected(error)}")
             return
-        after = dialog.result_project(self.document.project)
         self.document.apply(after, Change("reset"), f"Import {len(plan.rows)} fleet row(s)")
         self.tabs.setCurrentWidget(self.sheets["fleet"])
         self.last_import_applied = True
@@ -435,10 +455,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Exported {path} in {seconds:.1f} s", 10_000)
 
         def failed(error: BaseException) -> None:
-            text = (
-                str(error) if isinstance(error, ExportError) else f"{type(error).__name__}: {error}"
-            )
-            self.show_error("Cannot export to Excel", text)
+            if isinstance(error, ExportError):
+                self.show_error("Cannot export to Excel", str(error))
+            else:
+                log.error("exporting %s", path, exc_info=error)
+                self.show_error("Cannot export to Excel", f"{path}: {unexpected(error)}")
 
         self.task = BackgroundTask(
             self,
@@ -481,6 +502,9 @@ class MainWindow(QMainWindow):
         except ProjectFileError:
             autosave.discard_autosave(self.document.path)
             return False
+        except Exception:  # kept for a later look; never a reason not to open
+            log.exception("reading the autosave copy %s", copy)
+            return False
         where = self.document.path.name if self.document.path else "an unsaved project"
         if not self.ask_yes_no(
             "Recover unsaved changes?",
@@ -492,22 +516,15 @@ class MainWindow(QMainWindow):
         self.document.apply(recovered, Change("reset"), "Recover autosaved changes")
         return True
 
-    def _leave_current(self) -> None:
+    def leave_current(self) -> None:
         autosave.discard_autosave(self.document.path)
 
     def _add_recent(self, path: Path) -> None:
-        settings = QSettings()
-        recent = [str(path.resolve())] + [
-            p for p in self.recent_files() if p != str(path.resolve())
-        ]
-        settings.setValue("recent_files", recent[:MAX_RECENT])
+        window_settings.add_recent_file(path)
         self._rebuild_recent_menu()
 
     def recent_files(self) -> list[str]:
-        value = QSettings().value("recent_files", [])
-        if isinstance(value, str):
-            return [value]
-        return [str(v) for v in value or []]
+        return window_settings.recent_files()
 
     def _rebuild_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -518,36 +535,10 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ settings and closing
     def restore_settings(self) -> None:
-        settings = QSettings()
-        geometry = settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1500, 950)
-        splitter = settings.value("window/splitter")
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
-        else:
-            self.splitter.setSizes([520, 380])
-        for key, view in self.sheets.items():
-            state = settings.value(f"columns/{key}")
-            count = settings.value(f"columns/{key}/count")
-            columns = view.model().columnCount()
-            if isinstance(state, QByteArray) and str(count) == str(columns):
-                view.horizontalHeader().restoreState(state)
-                if view.horizontalHeader().count() != columns:
-                    view.apply_widths()
-        tab = settings.value("window/tab", 0)
-        self.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() else 0)
+        window_settings.restore(self)
 
     def save_settings(self) -> None:
-        settings = QSettings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/splitter", self.splitter.saveState())
-        settings.setValue("window/tab", self.tabs.currentIndex())
-        for key, view in self.sheets.items():
-            settings.setValue(f"columns/{key}", view.horizontalHeader().saveState())
-            settings.setValue(f"columns/{key}/count", view.model().columnCount())
+        window_settings.save(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():
@@ -565,6 +556,20 @@ class MainWindow(QMainWindow):
     def _ask_yes_no(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(self, title, text)
         return answer == QMessageBox.StandardButton.Yes
+
+    def _ask_choice(self, title: str, text: str, choices: Sequence[tuple[str, str]]) -> str:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(title)
+        box.setText(text)
+        buttons = {
+            box.addButton(label, QMessageBox.ButtonRole.AcceptRole): key
+            for key, label in choices
+        }
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.exec()
+        return buttons.get(box.clickedButton(), "cancel")
 
     def _ask_save_changes(self) -> str:
         box = QMessageBox(self)

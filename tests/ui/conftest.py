@@ -5,19 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
+from planner.ui.window_settings import use_scratch_settings
 
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> None:
     monkeypatch.setenv("PLANNER_DATA_DIR", str(tmp_path / "data"))
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(
-        QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings")
-    )
+    use_scratch_settings(tmp_path / "settings")
     qapp.setOrganizationName("MiningPlannerTests")
     qapp.setApplicationName("tests")
 

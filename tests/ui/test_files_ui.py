@@ -105,7 +105,7 @@ def test_settings_persist_between_windows(window, qtbot, sample) -> None:
 
     window.tabs.setCurrentIndex(2)
     window.sheets["fleet"].setColumnWidth(0, 333)
-    window.splitter.setSizes([600, 200])
+    window.splitter.setSizes([480, 320])
     sizes = window.splitter.sizes()
     window.close()
     assert QSettings().value("window/tab") in (2, "2")
@@ -120,7 +120,17 @@ def test_settings_persist_between_windows(window, qtbot, sample) -> None:
 
 def test_screenshot_command_writes_a_png(tmp_path: Path) -> None:
     out = tmp_path / "window.png"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PLANNER_DATA_DIR": str(tmp_path)}
+    home = tmp_path / "home"  # stands in for the user's: the screenshot writes nothing there
+    home.mkdir()
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    env.pop("PLANNER_DATA_DIR", None)
     done = subprocess.run(
         [sys.executable, "-m", "planner", "--screenshot", str(out)],
         capture_output=True,
@@ -132,6 +142,7 @@ def test_screenshot_command_writes_a_png(tmp_path: Path) -> None:
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
     assert "1600 x 1000 PNG" in done.stdout
+    assert list(home.rglob("*")) == []
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -93,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--sheet", dest="sheet_name", help="sheet name (default: the first)")
     imp.add_argument("--site", help="site for rows without one (default: the first site)")
     imp.add_argument("--replace", action="store_true", help="replace the fleet instead of adding")
+    imp.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --replace, go ahead even though it drops what depends on the old fleet",
+    )
     imp.add_argument("--dry-run", action="store_true", help="show the preview only")
 
     bench = sub.add_parser("bench", help="time full recomputations of synthetic fleets")
@@ -152,7 +158,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except KeyError as error:
         raise UserError(f"--scenario: {error.args[0]}") from None
     if args.xlsx is not None:
-        _check_output(args.xlsx, "--xlsx", ".xlsx")
+        _check_output(args.xlsx, "--xlsx", ".xlsx", inputs=[args.project])
     results = run(project, args.scenario, args.months)
     from planner.engine.montecarlo import MonteCarloSettings
 
@@ -170,8 +176,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_output(path: Path, flag: str, suffix: str) -> None:
-    """A file the command will write: the right extension, in a folder that exists."""
+def _check_output(path: Path, flag: str, suffix: str, inputs: Sequence[Path] = ()) -> None:
+    """A file the command will write: the right extension, in a folder that exists, and
+    not one of the command's inputs (under any name: a symlink or a hard link)."""
     if path.suffix.lower() != suffix:
         raise UserError(f"{flag}: must name a {suffix} file, got {path}")
     folder = path.resolve().parent
@@ -179,6 +186,17 @@ def _check_output(path: Path, flag: str, suffix: str) -> None:
         raise UserError(f"{flag}: folder {folder} does not exist")
     if path.is_dir():
         raise UserError(f"{flag}: {path} is a folder")
+    for source in inputs:
+        if _same_file(path, source):
+            raise UserError(f"{flag}: {path} is the input file {source}; name another file")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: through symlinks, and hard links when both exist."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
 
 
 def cmd_schema(_: argparse.Namespace) -> int:
@@ -189,8 +207,31 @@ def cmd_schema(_: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """Load, plan and save under the project's lock, so two imports at once both land."""
+    from planner.io.project_file import ProjectFileError, project_lock
+
+    if _same_file(args.sheet, args.into):
+        raise UserError(f"--into: {args.into} is the sheet being imported; name the project")
+    if args.dry_run:
+        return _import(args)
+    try:
+        with project_lock(args.into) as lock:
+            for note in lock.notes:
+                sys.stderr.write(f"planner: note: {note}\n")
+            return _import(args)
+    except ProjectFileError as error:
+        raise UserError(str(error)) from None
+
+
+def _import(args: argparse.Namespace) -> int:
     from planner.io.fleet_import import FleetImportError, import_fleet
-    from planner.io.project_file import ProjectFileError, save_project
+    from planner.io.project_file import (
+        ProjectFileError,
+        backup_path,
+        parse_project,
+        project_to_json,
+        save_project,
+    )
 
     project = _load(args.into)
     if args.site is not None and args.site not in {s.name for s in project.sites}:
@@ -218,14 +259,39 @@ def cmd_import(args: argparse.Namespace) -> int:
             sys.stderr.write(f"planner: error: {args.sheet}: {problem}\n")
         sys.stderr.write(f"planner: error: nothing imported: {len(plan.problems)} problem(s)\n")
         return EXIT_USAGE
+    # What replacing the fleet would take with it (swaps naming the replaced rows). A plan
+    # without replace_drops (fleet_import before issue 11) is checked by the parse below.
+    drops: list[str] = []
+    if args.replace:
+        drops = list(getattr(plan, "replace_drops", lambda _: [])(project))
+        for drop in drops:
+            out.write(f"  --replace drops {drop}\n")
     if args.dry_run:
         out.write("dry run: the project was not changed\n")
         return 0
+    if drops and not args.yes:
+        sys.stderr.write(
+            f"planner: error: --replace would drop {len(drops)} item(s) listed above; "
+            "nothing imported (rerun with --yes to replace anyway)\n"
+        )
+        return EXIT_USAGE
     try:
-        save_project(plan.apply(project, replace=args.replace), args.into)
+        imported = plan.apply(project, replace=args.replace)
+    except FleetImportError as error:
+        raise UserError(f"nothing imported: {error}") from None
+    try:  # never write a project that would not open again
+        parse_project(project_to_json(imported), args.into)
+    except ProjectFileError as error:
+        raise UserError(
+            f"nothing imported: the project would not open afterwards: {error}"
+        ) from None
+    try:
+        save_project(imported, args.into)
     except ProjectFileError as error:
         raise UserError(str(error)) from None
-    out.write(f"imported into {args.into} (previous version kept as {args.into.name}.bak)\n")
+    backup = backup_path(args.into)
+    shown = backup.name if backup.parent == args.into.parent.resolve() else str(backup)
+    out.write(f"imported into {args.into} (previous version kept as {shown})\n")
     return 0
 
 
@@ -315,7 +381,8 @@ def cmd_open(argv: Sequence[str]) -> int:
     from planner.io.resources import sample_project_path
 
     if args.screenshot is not None:
-        _check_output(args.screenshot, "--screenshot", ".png")
+        inputs = [args.project] if args.project else []
+        _check_output(args.screenshot, "--screenshot", ".png", inputs)
     path = args.project or sample_project_path()
     project = _load(path)
     from planner.ui.app import run_gui

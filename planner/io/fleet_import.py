@@ -1,19 +1,22 @@
 """Importing a fleet from the spreadsheets miners already keep (xlsx or CSV).
 
-Finds the header row under any title rows, maps columns by their headers (Model / Miner /
-ASIC, Qty / Units / Count, TH/s, W / kW, Price / Unit cost, Site / Location, ...),
-converts units, matches rig models to the catalog by name (case and spacing
-insensitive) or adds a catalog entry from the sheet's hashrate and power, and lists
-every row-level problem. Nothing changes until the plan is applied.
+Reading the file is planner.io.table_reader's job (bounded, streaming, any encoding and
+delimiter). Here the table is planned: the header row is found under any title rows,
+columns are mapped by their headers (Model / Miner / ASIC, Qty / Units / Count, TH/s,
+W / kW, Price / Unit cost, Site / Location, ...), numbers written as text are read with
+the decimal separator their column shows (planner.io.number_format: `0,300` in a
+`;`-separated file is 0.3; a column that could be read either way is a problem, not a
+guess), units are converted, rig models are matched to the catalog by name (case and
+spacing insensitive) or added from the sheet's hashrate and power, and every row-level
+problem is listed by row and column. Nothing changes until the plan is applied, and an
+applied plan is a validated project.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
-from collections.abc import Callable, Iterable, Sequence
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -21,18 +24,26 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from planner.domain.errors import ProjectValidationError
 from planner.domain.months import parse_month
 from planner.domain.project import FleetRow, Project, RigModel
 from planner.domain.units import QuantityKind, parse_quantity, parse_whole_number
-from planner.domain.validation import describe_error
+from planner.domain.validation import describe_error, validate_project
+from planner.io import number_format
+from planner.io.table_reader import FleetImportError, Progress, Table, read_table
+
+__all__ = [
+    "FleetImportError",
+    "ImportApplyError",
+    "ImportPlan",
+    "ImportProblem",
+    "Table",
+    "import_fleet",
+    "plan_import",
+    "read_table",
+]
 
 HEADER_SCAN_ROWS = 40
-Progress = Callable[[float], None]
-
-
-class FleetImportError(Exception):
-    """A file that cannot be read as a table; the message names the file and the problem."""
-
 
 # Field -> header words that name it (after lower-casing and dropping units and punctuation).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -219,6 +230,14 @@ class ImportProblem:
         return f"{where}{shown}: {self.reason}"
 
 
+class ImportApplyError(FleetImportError):
+    """Applying a plan would make a project that does not validate; `problems` says why."""
+
+    def __init__(self, message: str, problems: Sequence[Any]):
+        super().__init__(message)
+        self.problems = list(problems)
+
+
 @dataclass
 class ImportPlan:
     """What an import would do: rows to add, catalog entries to create, and problems."""
@@ -237,136 +256,51 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.problems
 
+    def _dropped_swaps(self, project: Project) -> list[int]:
+        """Indexes of the swaps that name a fleet row a replace would remove."""
+        kept = {row.name for row in self.rows}
+        return [i for i, swap in enumerate(project.swaps) if swap.row not in kept]
+
+    def replace_drops(self, project: Project) -> list[str]:
+        """What replacing the fleet would drop with the old rows, one line each: every
+        swap candidate naming a replaced row (the only entity that names fleet rows)."""
+        return [
+            f"the swap of fleet row {swap.row!r} to {swap.model!r} in {swap.month:%Y-%m}"
+            for swap in (project.swaps[i] for i in self._dropped_swaps(project))
+        ]
+
     def apply(self, project: Project, replace: bool = False) -> Project:
-        """The project with the imported rows (appended, or replacing the fleet)."""
-        fleet = self.rows if replace else [*project.fleet, *self.rows]
-        return project.model_copy(
-            update={"fleet": fleet, "catalog": [*project.catalog, *self.new_models]}
-        )
+        """The project with the imported rows (appended, or replacing the fleet together
+        with what `replace_drops` lists), validated as a project file is.
 
-
-# ---------------------------------------------------------------------- reading files
-
-
-@dataclass
-class Table:
-    sheet: str
-    sheets: list[str]
-    rows: list[list[Any]]
-    uncached_formulas: set[tuple[int, int]] = field(default_factory=set)
-
-
-def read_table(path: Path, sheet: str | None = None, progress: Progress | None = None) -> Table:
-    """The cells of one sheet of a workbook (cached values of formulas), or of a CSV file."""
-    path = Path(path)
-    try:
-        with path.open("rb") as stream:
-            head = stream.read(8)
-    except FileNotFoundError:
-        raise FleetImportError(f"{path}: no such file") from None
-    except OSError as error:
-        raise FleetImportError(f"{path}: cannot read: {error.strerror or error}") from None
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FleetImportError(
-            f"{path}: an encrypted workbook or an old .xls file; save it as an unprotected .xlsx"
-        )
-    if head.startswith(b"PK"):
-        return _read_xlsx(path, sheet, progress)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raise FleetImportError(f"{path}: not a workbook (an .xlsx file is a zip archive)")
-    return _read_csv(path)
-
-
-def _read_xlsx(path: Path, sheet: str | None, progress: Progress | None) -> Table:
-    import openpyxl  # heavy: imported only when a workbook is read
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except zipfile.BadZipFile:
-        raise FleetImportError(
-            f"{path}: the workbook is damaged (not a complete zip archive)"
-        ) from None
-    except KeyError as error:
-        raise FleetImportError(f"{path}: not a workbook: missing part {error}") from None
-    except Exception as error:  # openpyxl raises many kinds on hostile or broken files
-        raise FleetImportError(
-            f"{path}: cannot read the workbook: {type(error).__name__}: {error}"
-        ) from None
-    try:
-        names = list(book.sheetnames)
-        if sheet is None:
-            # A planner workbook (or any book with a sheet called Fleet): that sheet.
-            fleet = [n for n in names if n.strip().casefold() == "fleet"]
-            chosen = fleet[0] if fleet else names[0]
-        elif sheet in names:
-            chosen = sheet
+        Raises ImportApplyError, naming every problem, when the result would not validate.
+        """
+        update: dict[str, Any] = {"catalog": [*project.catalog, *self.new_models]}
+        if replace:
+            dropped = set(self._dropped_swaps(project))
+            update["fleet"] = list(self.rows)
+            update["swaps"] = [s for i, s in enumerate(project.swaps) if i not in dropped]
         else:
-            raise FleetImportError(f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
-        ws = book[chosen]
-        total = ws.max_row or 0
-        rows: list[list[Any]] = []
-        for i, values in enumerate(ws.iter_rows(values_only=True)):
-            rows.append(list(values))
-            if progress and total and i % 5000 == 0:
-                progress(min(i / total, 1.0) * 0.8)
-    except FleetImportError:
-        raise
-    except Exception as error:
-        raise FleetImportError(
-            f"{path}: cannot read the workbook: {type(error).__name__}: {error}"
-        ) from None
-    finally:
-        book.close()
-    # Formulas without a cached value read as empty: find them to say so.
-    uncached: set[tuple[int, int]] = set()
-    width = max((len(r) for r in rows), default=0)
-    has_holes = any(
-        any(v is not None for v in row) and (len(row) < width or None in row) for row in rows
-    )
-    if has_holes:  # a second pass over the sheet, only when an empty cell may be a formula
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            update["fleet"] = [*project.fleet, *self.rows]
+        candidate = project.model_copy(update=update)
         try:
-            for r, values in enumerate(formulas[chosen].iter_rows(values_only=True)):
-                for c, value in enumerate(values):
-                    if (
-                        isinstance(value, str)
-                        and value.startswith("=")
-                        and r < len(rows)
-                        and c < len(rows[r])
-                        and rows[r][c] is None
-                    ):
-                        uncached.add((r, c))
-        finally:
-            formulas.close()
-    if progress:
-        progress(0.9)
-    return Table(chosen, names, rows, uncached)
+            return validate_project(candidate.model_dump(mode="json"))
+        except ProjectValidationError as error:
+            shown = "; ".join(str(p) for p in error.problems[:5])
+            more = len(error.problems) - 5
+            raise ImportApplyError(
+                f"{self.source or self.sheet}: the imported project would not be valid: {shown}"
+                + (f" (and {more} more)" if more > 0 else ""),
+                error.problems,
+            ) from None
 
 
-def _read_csv(path: Path) -> Table:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if "\x00" in text:
-        raise FleetImportError(f"{path}: not a text table (binary data)")
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:20_000], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
-    return Table(path.name, [path.name], rows)
-
-
-# ---------------------------------------------------------------------- planning
+# ---------------------------------------------------------------------- header
 
 
 def find_header(rows: Sequence[Sequence[Any]]) -> tuple[int, dict[str, tuple[int, float]]]:
-    """The header row (0-based) and its mapping: the row in the first rows that names the
-    most known columns, and at least a model and a quantity."""
+    """The header row (index into `rows`) and its mapping: the row in the first rows that
+    names the most known columns, and at least a model and a quantity."""
     best: tuple[int, dict[str, tuple[int, float]]] = (-1, {})
     best_score = 0
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
@@ -374,6 +308,29 @@ def find_header(rows: Sequence[Sequence[Any]]) -> tuple[int, dict[str, tuple[int
         if "model" in mapping and "count" in mapping and len(mapping) > best_score:
             best, best_score = (index, mapping), len(mapping)
     return best
+
+
+def _new_plan(table: Table, source: str) -> tuple[ImportPlan, int, dict[str, tuple[int, float]]]:
+    """The plan's frame (header row, mapping, reader's notes), or FleetImportError."""
+    header_index, mapping = find_header(table.rows)
+    if header_index < 0:
+        raise FleetImportError(
+            f"{source or table.sheet}: no header row found in the first {HEADER_SCAN_ROWS} rows "
+            "(need at least a model column such as Model/Miner/ASIC and a quantity column "
+            "such as Qty/Units/Count)"
+        )
+    header = table.rows[header_index]
+    plan = ImportPlan(
+        source=source,
+        sheet=table.sheet,
+        header_row=table.row_number(header_index),
+        mapping={f: _text(header[c]) for f, (c, _s) in mapping.items()},
+        notes=list(table.notes),
+    )
+    return plan, header_index, mapping
+
+
+# ---------------------------------------------------------------------- cells
 
 
 def _text(value: Any) -> str:
@@ -411,6 +368,276 @@ def _free_name(base: str, taken: set[str]) -> str:
     return f"{base} ({n})"
 
 
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def control_character(text: str) -> str:
+    """The first control character in `text` (C0/C1, DEL, or a bidi override), or ""."""
+    for char in text:
+        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
+            return char
+    return ""
+
+
+NUMBER_FIELDS: dict[str, QuantityKind] = {
+    "count": "number",
+    "hashrate_th": "hashrate_th",
+    "power_w": "power_w",
+    "unit_price_usd": "usd",
+    "resale_usd_per_unit": "usd",
+    "terminal_value_usd_per_unit": "usd",
+    "degradation_per_year": "fraction",
+}
+NAME_FIELDS = ("name", "model", "site")
+MONTH_FIELDS = ("purchase_month", "online_month", "retire_month")
+
+
+def _column_formats(
+    table: Table, header_index: int, mapping: dict[str, tuple[int, float]], plan: ImportPlan
+) -> dict[str, str | None]:
+    """Decimal separator of each number column (None where undecided: a plan problem)."""
+    body = table.rows[header_index + 1 :]
+    columns = {
+        name: [
+            row[column]
+            for row in body
+            if column < len(row) and isinstance(row[column], str) and row[column]
+        ]
+        for name, (column, _scale) in mapping.items()
+        if name in NUMBER_FIELDS
+    }
+    decided = number_format.decide_columns(columns, table.decimal_hint)
+    for name, found in decided.items():
+        if found.problem:
+            plan.problems.append(
+                ImportProblem(plan.header_row, plan.mapping[name], found.example, found.problem)
+            )
+    if note := number_format.describe({plan.mapping[n]: f for n, f in decided.items()}):
+        plan.notes.append(note)
+    return {name: found.decimal for name, found in decided.items()}
+
+
+# ---------------------------------------------------------------------- rows
+
+
+@dataclass
+class _Row:
+    """One body row being read: its cells and where its problems go."""
+
+    cells: Sequence[Any]
+    number: int
+    planner: _RowPlanner
+    problems: int = 0
+
+    def cell(self, fieldname: str) -> Any:
+        mapping = self.planner.mapping
+        if fieldname not in mapping:
+            return None
+        column, _scale = mapping[fieldname]
+        return self.cells[column] if column < len(self.cells) else None
+
+    def problem(self, fieldname: str, reason: str) -> None:
+        plan = self.planner.plan
+        column = plan.mapping.get(fieldname, fieldname)
+        plan.problems.append(
+            ImportProblem(self.number, column, _text(self.cell(fieldname)), reason)
+        )
+        self.problems += 1
+
+    def number_of(self, fieldname: str) -> float | None:
+        """The field's number in the base unit, None when empty (or a problem)."""
+        value = self.cell(fieldname)
+        if value is None or _text(value) == "":
+            return None
+        decimal = self.planner.decimals.get(fieldname, ".")
+        if decimal is None:
+            return None  # the column's convention is unknown: a problem of the plan already
+        try:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                number = float(value)
+            else:
+                number = parse_quantity(
+                    number_format.normalise(_text(value), decimal), NUMBER_FIELDS[fieldname]
+                )
+        except ValueError as error:
+            self.problem(fieldname, str(error))
+            return None
+        return number * self.planner.mapping[fieldname][1]
+
+    def count(self) -> int | None:
+        value = self.cell("count")
+        if not isinstance(value, int | float):
+            value = number_format.normalise(_text(value), self.planner.decimals.get("count", "."))
+        try:
+            return parse_whole_number(value)
+        except ValueError as error:
+            self.problem("count", str(error))
+            return None
+
+    def month(self, fieldname: str) -> date | None:
+        value = self.cell(fieldname)
+        if value is None or _text(value) == "":
+            return None
+        try:
+            return _month(value)
+        except ValueError:
+            self.problem(fieldname, "not a date or a month (YYYY-MM)")
+            return None
+
+    def check_names(self) -> None:
+        for fieldname in NAME_FIELDS:
+            char = control_character(_text(self.cell(fieldname)))
+            if char:
+                self.problem(
+                    fieldname, f"contains a control character (U+{ord(char):04X}); use plain text"
+                )
+
+
+class _RowPlanner:
+    """Turns body rows into fleet rows, catalog entries, skips and problems of one plan."""
+
+    def __init__(
+        self,
+        plan: ImportPlan,
+        mapping: dict[str, tuple[int, float]],
+        project: Project,
+        decimals: dict[str, str | None],
+        default_site: str | None,
+    ):
+        self.plan, self.mapping, self.decimals = plan, mapping, decimals
+        self.source = plan.source or plan.sheet
+        self.catalog = _catalog_index(project.catalog)
+        self.created: dict[str, RigModel] = {}
+        self.project_sites = [s.name for s in project.sites]
+        self.sites = {s.casefold(): s for s in self.project_sites}
+        self.site_fallback = default_site or (self.project_sites[0] if project.sites else None)
+        self.start_month = project.scenario().start_month
+        self.taken = {r.name.casefold() for r in project.fleet}
+        if "site" not in mapping:
+            plan.notes.append(f"no site column: every row goes to site {self.site_fallback!r}")
+
+    def skip(self, row: _Row) -> bool:
+        """Whether the row is blank or a subtotal (then listed as skipped)."""
+        if not any(_text(v) for v in row.cells):
+            self.plan.skipped.append(ImportProblem(row.number, "", "", "blank row"))
+            return True
+        model_text = _text(row.cell("model"))
+        first_text = " ".join(_text(v) for v in row.cells[:3]).casefold()
+        if not model_text and ("total" in first_text or _text(row.cell("count"))):
+            self.plan.skipped.append(
+                ImportProblem(row.number, "", first_text.strip(), "subtotal row")
+            )
+            return True
+        if "total" in model_text.casefold():
+            column = self.plan.mapping.get("model", "model")
+            self.plan.skipped.append(ImportProblem(row.number, column, model_text, "subtotal row"))
+            return True
+        return False
+
+    def model(self, row: _Row, hashrate: float | None, power: float | None) -> RigModel | None:
+        """The catalog's model for the row, or a new entry from its hashrate and power."""
+        text = _text(row.cell("model"))
+        key = normalise_model(text)
+        model = self.catalog.get(key) or self.created.get(key)
+        if model is not None or control_character(text):
+            return model  # a name with a control character is a problem already
+        if not (hashrate and power):
+            row.problem(
+                "model", "not in the catalog, and the sheet gives no hashrate and power to add it"
+            )
+            return None
+        try:
+            model = RigModel(
+                name=text,
+                hashrate_th=hashrate,
+                power_w=power,
+                source=f"imported from {self.source}",
+            )
+        except ValidationError as error:
+            row.problem("model", describe_error(error.errors()[0]))
+            return None
+        self.created[key] = model
+        return model
+
+    def site(self, row: _Row) -> str | None:
+        text = _text(row.cell("site"))
+        site = self.sites.get(text.casefold()) if text else self.site_fallback
+        if site is None:
+            known = ", ".join(self.project_sites) or "none yet"
+            row.problem("site", f"unknown site (the project has: {known})")
+        return site
+
+    def plan_row(self, cells: Sequence[Any], number: int, uncached: Iterable[int]) -> None:
+        row = _Row(cells, number, self)
+        if self.skip(row):
+            return
+        for fieldname, (column, _s) in self.mapping.items():
+            if column in uncached:
+                row.problem(
+                    fieldname,
+                    "a formula without a saved value: open the file in Excel, "
+                    "save it, and import again",
+                )
+        row.check_names()
+        count = row.count()
+        values = {f: row.number_of(f) for f in NUMBER_FIELDS if f != "count"}
+        degradation = values["degradation_per_year"]
+        if degradation is not None and degradation > 1:
+            values["degradation_per_year"] = degradation / 100.0
+        model = self.model(row, values["hashrate_th"], values["power_w"])
+        site = self.site(row)
+        months = {f: row.month(f) for f in MONTH_FIELDS}
+        if row.problems or model is None or site is None or count is None:
+            return
+        self.add_row(row, model, site, count, values, months)
+
+    def add_row(
+        self,
+        row: _Row,
+        model: RigModel,
+        site: str,
+        count: int,
+        values: dict[str, float | None],
+        months: dict[str, date | None],
+    ) -> None:
+        purchase = months["purchase_month"] or months["online_month"] or self.start_month
+        if months["purchase_month"] is None:
+            self.plan.notes.append(f"row {row.number}: no purchase date, {purchase:%Y-%m} assumed")
+        name = _free_name(_text(row.cell("name")) or f"{model.name} ({row.number})", self.taken)
+        try:
+            fleet_row = FleetRow(
+                name=name,
+                model=model.name,
+                site=site,
+                count=count,
+                purchase_month=purchase,
+                online_month=months["online_month"],
+                retire_month=months["retire_month"],
+                notes=_text(row.cell("notes")),
+                **{k: v or 0.0 for k, v in values.items() if k not in ("hashrate_th", "power_w")},
+            )
+        except ValidationError as error:
+            for detail in error.errors():
+                row.problem(str(detail["loc"][0]) if detail["loc"] else "", describe_error(detail))
+            return
+        if fleet_row.retire_month and fleet_row.retire_month <= fleet_row.effective_online_month:
+            row.problem("retire_month", "must be after the online month")
+            return
+        self.taken.add(name.casefold())
+        self.plan.rows.append(fleet_row)
+
+
+def _blank_gap(plan: ImportPlan, previous: int, number: int) -> None:
+    """List the empty rows between two rows read (the reader drops them) as skipped."""
+    gap = number - previous - 1
+    if gap == 1:
+        plan.skipped.append(ImportProblem(previous + 1, "", "", "blank row"))
+    elif gap > 1:
+        plan.skipped.append(
+            ImportProblem(previous + 1, "", "", f"{gap:,} blank rows (to row {number - 1})")
+        )
+
+
 def plan_import(
     table: Table,
     project: Project,
@@ -420,172 +647,23 @@ def plan_import(
     progress: Progress | None = None,
 ) -> ImportPlan:
     """Read the table's rows into fleet rows, with every problem named by row and column."""
-    header_index, mapping = find_header(table.rows)
-    if header_index < 0:
-        raise FleetImportError(
-            f"{source or table.sheet}: no header row found in the first {HEADER_SCAN_ROWS} rows "
-            "(need at least a model column such as Model/Miner/ASIC and a quantity column "
-            "such as Qty/Units/Count)"
-        )
-    header = table.rows[header_index]
-    plan = ImportPlan(
-        source=source,
-        sheet=table.sheet,
-        header_row=header_index + 1,
-        mapping={f: str(header[c]) for f, (c, _s) in mapping.items()},
-    )
-    catalog = _catalog_index(project.catalog)
-    sites = {s.name.casefold(): s.name for s in project.sites}
-    site_fallback = default_site or (project.sites[0].name if project.sites else None)
-    if "site" not in mapping:
-        plan.notes.append(f"no site column: every row goes to site {site_fallback!r}")
-    start_month = project.scenario().start_month
-    taken = {r.name.casefold() for r in project.fleet}
-    created: dict[str, RigModel] = {}
-    body = table.rows[header_index + 1 :]
-    for offset, row in enumerate(body):
-        number = header_index + offset + 2  # 1-based sheet row
-        if progress and offset % 5000 == 0 and body:
-            progress(0.9 + 0.1 * offset / len(body))
-
-        def cell(fieldname: str, row: Sequence[Any] = row) -> Any:
-            if fieldname not in mapping:
-                return None
-            column, _scale = mapping[fieldname]
-            return row[column] if column < len(row) else None
-
-        def column_name(fieldname: str) -> str:
-            return plan.mapping.get(fieldname, fieldname)
-
-        def problem(fieldname: str, reason: str, number: int = number) -> None:
-            plan.problems.append(
-                ImportProblem(number, column_name(fieldname), _text(cell(fieldname)), reason)
-            )
-
-        values = [v for v in row if _text(v)]
-        if not values:
-            plan.skipped.append(ImportProblem(number, "", "", "blank row"))
-            continue
-        model_text = _text(cell("model"))
-        first_text = " ".join(_text(v) for v in row[:3]).casefold()
-        if not model_text and ("total" in first_text or _text(cell("count"))):
-            plan.skipped.append(ImportProblem(number, "", first_text.strip(), "subtotal row"))
-            continue
-        if "total" in model_text.casefold():
-            plan.skipped.append(
-                ImportProblem(number, column_name("model"), model_text, "subtotal row")
-            )
-            continue
-        formula_columns = [
-            c for (r, c) in table.uncached_formulas if r == header_index + 1 + offset
-        ]
-        for fieldname, (column, _s) in mapping.items():
-            if column in formula_columns:
-                problem(
-                    fieldname,
-                    "a formula without a saved value: open the file in Excel, "
-                    "save it, and import again",
-                )
-        errors_before = len(plan.problems)
-
-        def number_of(fieldname: str, kind: QuantityKind) -> float | None:
-            value = cell(fieldname)
-            if value is None or _text(value) == "":
-                return None
-            try:
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    number = float(value)
-                else:
-                    number = parse_quantity(_text(value), kind)
-            except ValueError as error:
-                problem(fieldname, str(error))
-                return None
-            return number * mapping[fieldname][1]
-
-        count_value = cell("count")
-        try:
-            count = parse_whole_number(
-                count_value if isinstance(count_value, int | float) else _text(count_value)
-            )
-        except ValueError as error:
-            problem("count", str(error))
-            count = None
-        hashrate = number_of("hashrate_th", "hashrate_th")
-        power = number_of("power_w", "power_w")
-        price = number_of("unit_price_usd", "usd")
-        resale = number_of("resale_usd_per_unit", "usd")
-        terminal = number_of("terminal_value_usd_per_unit", "usd")
-        degradation = number_of("degradation_per_year", "fraction")
-        if degradation is not None and degradation > 1:
-            degradation /= 100.0
-
-        model = catalog.get(normalise_model(model_text)) or created.get(normalise_model(model_text))
-        if model is None:
-            if hashrate and power:
-                try:
-                    model = RigModel(
-                        name=model_text,
-                        hashrate_th=hashrate,
-                        power_w=power,
-                        source=f"imported from {source or table.sheet}",
-                    )
-                except ValidationError as error:
-                    problem("model", describe_error(error.errors()[0]))
-                else:
-                    created[normalise_model(model_text)] = model
-            else:
-                problem(
-                    "model",
-                    "not in the catalog, and the sheet gives no hashrate and power to add it",
-                )
-        site_text = _text(cell("site"))
-        site = sites.get(site_text.casefold()) if site_text else site_fallback
-        if site is None:
-            known = ", ".join(s.name for s in project.sites) or "none yet"
-            problem("site", f"unknown site (the project has: {known})")
-        months: dict[str, date | None] = {}
-        for fieldname in ("purchase_month", "online_month", "retire_month"):
-            value = cell(fieldname)
-            if value is None or _text(value) == "":
-                months[fieldname] = None
-                continue
-            try:
-                months[fieldname] = _month(value)
-            except ValueError:
-                problem(fieldname, "not a date or a month (YYYY-MM)")
-                months[fieldname] = None
-        if len(plan.problems) > errors_before or model is None or site is None or count is None:
-            continue
-        purchase = months["purchase_month"] or months["online_month"] or start_month
-        if months["purchase_month"] is None:
-            plan.notes.append(f"row {number}: no purchase date, {purchase:%Y-%m} assumed")
-        name = _free_name(_text(cell("name")) or f"{model.name} ({number})", taken)
-        try:
-            fleet_row = FleetRow(
-                name=name,
-                model=model.name,
-                site=site,
-                count=count,
-                unit_price_usd=price or 0.0,
-                purchase_month=purchase,
-                online_month=months["online_month"],
-                retire_month=months["retire_month"],
-                resale_usd_per_unit=resale or 0.0,
-                terminal_value_usd_per_unit=terminal or 0.0,
-                degradation_per_year=degradation or 0.0,
-                notes=_text(cell("notes")),
-            )
-        except ValidationError as error:
-            for detail in error.errors():
-                fieldname = str(detail["loc"][0]) if detail["loc"] else ""
-                problem(fieldname, describe_error(detail))
-            continue
-        if fleet_row.retire_month and fleet_row.retire_month <= fleet_row.effective_online_month:
-            problem("retire_month", "must be after the online month")
-            continue
-        taken.add(name.casefold())
-        plan.rows.append(fleet_row)
-    plan.new_models = list(created.values())
+    plan, header_index, mapping = _new_plan(table, source)
+    decimals = _column_formats(table, header_index, mapping, plan)
+    planner = _RowPlanner(plan, mapping, project, decimals, default_site)
+    uncached: dict[int, set[int]] = {}
+    for r, c in table.uncached_formulas:
+        uncached.setdefault(r, set()).add(c)
+    previous = plan.header_row
+    total = len(table.rows) - header_index - 1
+    for index in range(header_index + 1, len(table.rows)):
+        offset = index - header_index - 1
+        if progress and offset % 5000 == 0:
+            progress(0.9 + 0.1 * offset / total)
+        number = table.row_number(index)
+        _blank_gap(plan, previous, number)
+        previous = number
+        planner.plan_row(table.rows[index], number, uncached.get(index, ()))
+    plan.new_models = list(planner.created.values())
     if progress:
         progress(1.0)
     return plan

@@ -1,0 +1,242 @@
+"""Fuzz: `import SHEET --into PROJECT` (and `--dry-run`) with generated CSV and xlsx sheets.
+
+Every import ends with exit 0 or 2 and no traceback. A refused import (and any dry run)
+leaves the project byte for byte as it was, with nothing new beside it; an import that
+succeeds leaves a project that loads and reports.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from planner.io.project_file import load_project
+from tests.fuzz.conftest import (
+    REPORT_PATHS,
+    ROOT,
+    SAMPLE_BYTES,
+    CsvCase,
+    XlsxCase,
+    clean_csv_cases,
+    csv_cases,
+    files_beside,
+    fuzz_settings,
+    nonfinite_in_json,
+    note,
+    outcome_problems,
+    run_cli,
+    xlsx_cases,
+)
+
+
+def import_problems(
+    capsys: pytest.CaptureFixture[str], sheet_name: str, write: Callable[[Path], None], dry: bool
+) -> list[str]:
+    """Import the sheet `write` makes into a copy of the sample; what went wrong."""
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        project = folder / "plan.json"
+        project.write_bytes(SAMPLE_BYTES)
+        sheet = folder / sheet_name
+        write(sheet)
+        before = files_beside(folder)
+        args = ["import", str(sheet), "--into", str(project)] + (["--dry-run"] if dry else [])
+        outcome = run_cli(capsys, *args)
+        note(f"import{' --dry-run' if dry else ''} exit {outcome.code}")
+        problems = outcome_problems(outcome)
+        after = files_beside(folder)
+        if outcome.code != 0 or dry:
+            if project.read_bytes() != SAMPLE_BYTES:
+                problems.append(f"exit {outcome.code}: the project file changed")
+            if after != before:
+                problems.append(
+                    f"exit {outcome.code}: files left beside it: {sorted(after - before)}"
+                )
+        if outcome.code == 0 and not dry:
+            if after != before | {"plan.json.bak"}:
+                problems.append(f"after the import the folder holds {sorted(after)}")
+            try:
+                load_project(project)
+            except Exception as error:
+                problems.append(f"the imported project does not load: {str(error)[:300]}")
+            else:
+                report = run_cli(capsys, "report", str(project), "--json", "--paths", REPORT_PATHS)
+                if report.code != 0:
+                    problems.append(
+                        f"report on the imported project: exit {report.code}, "
+                        f"{report.err[:300] or report.escaped!r}"
+                    )
+                else:
+                    problems += nonfinite_in_json(report.out)
+        return problems
+
+
+@fuzz_settings(60)
+@given(case=csv_cases(), dry=st.booleans(), suffix=st.sampled_from([".csv", ".txt", ".CSV"]))
+def test_import_csv(capsys: pytest.CaptureFixture[str], case: CsvCase, dry: bool, suffix: str):
+    data = case.render()
+    problems = import_problems(capsys, f"fleet{suffix}", lambda p: p.write_bytes(data), dry)
+    assert not problems, "\n".join(problems)
+
+
+@fuzz_settings(25)
+@given(case=clean_csv_cases())
+def test_clean_csv_imports_whatever_the_dialect(capsys: pytest.CaptureFixture[str], case: CsvCase):
+    """A plain table imports row for row, whatever the delimiter, quoting, encoding and
+    line ends (CR alone is what Excel's "CSV (Macintosh)" writes)."""
+    with tempfile.TemporaryDirectory() as name:
+        project = Path(name) / "plan.json"
+        project.write_bytes(SAMPLE_BYTES)
+        sheet = Path(name) / "fleet.csv"
+        sheet.write_bytes(case.render())
+        outcome = run_cli(capsys, "import", str(sheet), "--into", str(project))
+        assert outcome.escaped is None and outcome.code == 0, (
+            f"exit {outcome.code}: {outcome.err[:500] or outcome.escaped!r}"
+        )
+        fleet = load_project(project).fleet
+    imported = fleet[len(fleet) - len(case.rows) :]
+    assert [(r.model, r.count, r.site) for r in imported] == [
+        (row[0], int(row[1]), row[2]) for row in case.rows
+    ]
+
+
+@fuzz_settings(40)
+@given(case=xlsx_cases(), dry=st.booleans())
+def test_import_xlsx(capsys: pytest.CaptureFixture[str], case: XlsxCase, dry: bool):
+    problems = import_problems(capsys, "fleet.xlsx", case.write, dry)
+    assert not problems, "\n".join(problems)
+
+
+@fuzz_settings(15)
+@given(
+    junk=st.binary(max_size=64),
+    suffix=st.sampled_from([".xlsx", ".csv", ".xlsm"]),
+    dry=st.booleans(),
+)
+def test_import_junk_and_damaged_files(
+    capsys: pytest.CaptureFixture[str], junk: bytes, suffix: str, dry: bool
+):
+    """Bytes that are no table: random junk, a zip that is cut short, an old-xls header."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", junk)
+    variants = [
+        junk,
+        b"PK\x03\x04" + junk,
+        buffer.getvalue()[: max(len(buffer.getvalue()) // 2, 1)],
+        buffer.getvalue(),
+        b"\xd0\xcf\x11\xe0" + junk,
+    ]
+    problems = []
+    for index, data in enumerate(variants):
+        found = import_problems(
+            capsys, f"fleet{suffix}", lambda p, data=data: p.write_bytes(data), dry
+        )
+        problems += [f"variant {index}: {p}" for p in found]
+    assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------- real processes
+
+MEMORY_LIMIT = 3 * 1024**3  # the process is stopped rather than let it take the machine
+MAX_RSS_MB = 1_000
+MAX_SECONDS = 45.0
+
+
+def _stray_book(cell: str) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        ws = book.active
+        ws.append(["Model", "Qty", "TH/s", "W"])
+        ws.append(["S21", 10, 200, 3500])
+        ws[cell] = "stray"
+        book.save(path)
+
+    return write
+
+
+def _bytes(data: bytes) -> Callable[[Path], None]:
+    return lambda path: path.write_bytes(data)
+
+
+SUBPROCESS_SHEETS: dict[str, tuple[str, Callable[[Path], None]]] = {
+    "stray cell XFD1048576": ("fleet.xlsx", _stray_book("XFD1048576")),
+    "utf-16 csv, 5000-digit count": (
+        "fleet.csv",
+        _bytes(("Model;Qty\r\nS21;" + "9" * 5000 + "\r\n").encode("utf-16")),
+    ),
+    "csv with a NUL and a 1 MB field": (
+        "fleet.csv",
+        _bytes(b"Model,Qty,Notes\r\nS21,\x00 10," + b"x" * 1_000_000 + b"\r\n"),
+    ),
+}
+
+
+def _wait(process: subprocess.Popen[bytes], start: float) -> tuple[int, float]:
+    """Exit status and peak memory (MB) of this one child; killed after MAX_SECONDS."""
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return process.returncode, usage.ru_maxrss / 1024
+        if time.perf_counter() - start > MAX_SECONDS:
+            process.kill()
+            process.wait()
+            pytest.fail(f"still running after {MAX_SECONDS:g} s")
+        time.sleep(0.05)
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+@pytest.mark.parametrize("name", list(SUBPROCESS_SHEETS))
+def test_import_in_a_real_process(tmp_path: Path, name: str):
+    sheet_name, write = SUBPROCESS_SHEETS[name]
+    project = tmp_path / "plan.json"
+    project.write_bytes(SAMPLE_BYTES)
+    sheet = tmp_path / sheet_name
+    write(sheet)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OPENBLAS_NUM_THREADS": "1"}
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "planner", "import", str(sheet), "--into", str(project)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            preexec_fn=_limit_memory,
+        )
+        code, peak_mb = _wait(process, start)
+        stderr.seek(0)
+        err = stderr.read().decode("utf-8", "replace")
+    seconds = time.perf_counter() - start
+    assert "Traceback" not in err, err[-2000:]
+    assert code in (0, 2), f"exit {code}: {err[-500:]}"
+    assert "MemoryError" not in err, f"ran out of memory ({peak_mb:,.0f} MB): {err[:300]}"
+    assert peak_mb < MAX_RSS_MB, f"peak memory {peak_mb:,.0f} MB"
+    lines = err.splitlines()
+    assert all(len(line) <= 1_000 for line in lines), [len(line) for line in lines]
+    if code == 2:
+        assert lines and lines[0].startswith("planner: error:"), err[:500]
+        assert project.read_bytes() == SAMPLE_BYTES
+        assert files_beside(tmp_path) == {"plan.json", sheet_name}
+    else:
+        load_project(project)
+    assert seconds < MAX_SECONDS

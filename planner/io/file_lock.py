@@ -81,13 +81,18 @@ def pid_alive(pid: int) -> bool:
         return True
     if sys.platform == "win32":
         import ctypes
+        from ctypes import wintypes
 
-        kernel32 = ctypes.windll.kernel32
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        kernel32.OpenProcess.restype = wintypes.HANDLE
+        kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+        kernel32.GetExitCodeProcess.argtypes = (wintypes.HANDLE, ctypes.POINTER(wintypes.DWORD))
+        kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
         handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
         if not handle:
-            return kernel32.GetLastError() == 5  # ERROR_ACCESS_DENIED: it exists
+            return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists
         try:
-            code = ctypes.c_ulong()
+            code = wintypes.DWORD()
             if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
                 return True
             return code.value == 259  # STILL_ACTIVE
@@ -174,7 +179,8 @@ def _acquire(lock_path: Path, wait_s: float) -> FileLock:
     last: Holder | None = None
     while True:
         try:
-            fd = os.open(lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+            fd = os.open(lock_path, flags, 0o644)
         except FileExistsError:
             pass
         except PermissionError:
@@ -262,11 +268,15 @@ def _break(lock_path: Path, stale: _Stale) -> bool:
 
 
 def _release(lock: FileLock) -> None:
-    try:
-        if Holder.from_bytes(lock.path.read_bytes()) == lock.holder:
-            lock.path.unlink()
-    except OSError:
-        pass  # already gone, or broken by another process: nothing of ours to remove
+    for _ in range(50):
+        try:
+            if Holder.from_bytes(lock.path.read_bytes()) == lock.holder:
+                lock.path.unlink()
+            return
+        except PermissionError:
+            time.sleep(0.01)  # Windows: another process is reading it this instant
+        except OSError:
+            return  # already gone, or broken by another process: nothing of ours to remove
 
 
 def _busy_message(lock_path: Path, holder: Holder | None, wait_s: float) -> str:

@@ -167,9 +167,12 @@ def _name_length(name: str) -> int:
 
 
 def _name_max(folder: Path) -> int:
+    """The longest file name the folder takes (255 where the system cannot say)."""
+    if sys.platform == "win32":
+        return 255
     try:
         limit = int(os.pathconf(folder, "PC_NAME_MAX"))
-    except (AttributeError, OSError, ValueError):
+    except (OSError, ValueError):
         return 255
     return limit if limit > 0 else 255
 
@@ -425,6 +428,11 @@ def save_project(
     """
     path = Path(path)
     data = project_to_json(project).encode("utf-8")
+    real = _real(path)
+    try:  # before the lock, whose name would fail less clearly
+        _check_name(real.name, _name_max(real.parent))
+    except OSError as error:
+        raise _save_error(path, error) from None
     with project_lock(path, wait_s) as held:
         if held.depth == 1:  # taken here, not by a caller that reports the notes itself
             for note in held.notes:

@@ -247,6 +247,11 @@ def test_leftovers_are_removed_on_open_and_save_but_not_fresh_or_others(
 def test_names_up_to_the_limit_save_with_short_derived_names(
     tmp_path: Path, project: Project
 ) -> None:
+    try:
+        (tmp_path / ("p" * 255)).touch()
+        (tmp_path / ("p" * 255)).unlink()
+    except OSError:  # Windows without long paths: the full path is the limit
+        pytest.skip("this system cannot make a 255-character name in the temporary folder")
     for length in (238, 250, 255):
         path = tmp_path / ("p" * (length - 5) + ".json")
         save_project(named(project, "First"), path)

@@ -259,11 +259,9 @@ def _import(args: argparse.Namespace) -> int:
             sys.stderr.write(f"planner: error: {args.sheet}: {problem}\n")
         sys.stderr.write(f"planner: error: nothing imported: {len(plan.problems)} problem(s)\n")
         return EXIT_USAGE
-    # What replacing the fleet would take with it (swaps naming the replaced rows). A plan
-    # without replace_drops (fleet_import before issue 11) is checked by the parse below.
-    drops: list[str] = []
-    if args.replace:
-        drops = list(getattr(plan, "replace_drops", lambda _: [])(project))
+    # What replacing the fleet would take with it (swaps naming the replaced rows).
+    drops = plan.replace_drops(project) if args.replace else []
+    if drops:
         for drop in drops:
             out.write(f"  --replace drops {drop}\n")
     if args.dry_run:

@@ -111,6 +111,24 @@ def test_replace_that_drops_things_needs_yes(
     assert plan.read_bytes() == before
 
 
+def test_replace_of_the_sample_lists_the_swaps_it_drops_and_needs_yes(
+    plan: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = plan.read_bytes()
+    swaps = len(load_project(plan).swaps)
+    code, out, err = run(capsys, "import", str(INVENTORY), "--into", str(plan), "--replace")
+    assert code == 2 and "rerun with --yes" in err
+    dropped = [line for line in out.splitlines() if line.startswith("  --replace drops ")]
+    assert len(dropped) == 3 and "fleet row 'S19j Pro 2021'" in dropped[0]
+    assert plan.read_bytes() == before
+    code, out, err = run(
+        capsys, "import", str(INVENTORY), "--into", str(plan), "--replace", "--yes"
+    )
+    assert code == 0, err
+    replaced = load_project(plan)  # it opens
+    assert len(replaced.fleet) == 10 and len(replaced.swaps) == swaps - 3
+
+
 def test_import_never_writes_a_project_that_would_not_open(
     plan: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -428,6 +428,7 @@ class _Row:
     number: int
     planner: _RowPlanner
     problems: int = 0
+    unread: bool = False  # a number left unread: its column is a problem of the plan
 
     def cell(self, fieldname: str) -> Any:
         mapping = self.planner.mapping
@@ -451,7 +452,8 @@ class _Row:
             return None
         decimal = self.planner.decimals.get(fieldname, ".")
         if decimal is None:
-            return None  # the column's convention is unknown: a problem of the plan already
+            self.unread = True  # the column's convention is unknown: a problem of the plan
+            return None
         try:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 number = float(value)
@@ -467,7 +469,11 @@ class _Row:
     def count(self) -> int | None:
         value = self.cell("count")
         if not isinstance(value, int | float):
-            value = number_format.normalise(_text(value), self.planner.decimals.get("count", "."))
+            decimal = self.planner.decimals.get("count", ".")
+            if decimal is None:
+                self.unread = True
+                return None
+            value = number_format.normalise(_text(value), decimal)
         try:
             return parse_whole_number(value)
         except ValueError as error:
@@ -581,6 +587,8 @@ class _RowPlanner:
         row.check_names()
         count = row.count()
         values = {f: row.number_of(f) for f in NUMBER_FIELDS if f != "count"}
+        if row.unread:
+            return  # what follows from a number not read would only repeat the column's problem
         degradation = values["degradation_per_year"]
         if degradation is not None and degradation > 1:
             values["degradation_per_year"] = degradation / 100.0

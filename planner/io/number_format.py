@@ -97,6 +97,7 @@ class ColumnFormat:
     decimal: str | None
     problem: str = ""
     example: str = ""
+    separators: bool = False  # whether any value has a separator the decimal one decides
 
 
 def _shown(decimal: str) -> str:
@@ -109,6 +110,7 @@ def decide_columns(
     """The format of each column of text numbers (see the module's rule)."""
     evidence: dict[str, dict[str, str]] = {}
     ambiguous: dict[str, str] = {}
+    separated: set[str] = set()
     for name, values in columns.items():
         found: dict[str, str] = {}
         for value, token in _tokens(values):
@@ -117,6 +119,8 @@ def decide_columns(
                 found.setdefault(kind, value)
             elif kind == "?":
                 ambiguous.setdefault(name, value)
+            if kind:
+                separated.add(name)
         evidence[name] = found
     shown_by_table = {kind for found in evidence.values() for kind in found}
     decided: dict[str, ColumnFormat] = {}
@@ -144,7 +148,10 @@ def decide_columns(
                 "thousands separators (or with a decimal part)",
                 example,
             )
-    return decided
+    return {
+        name: ColumnFormat(f.decimal, f.problem, f.example, name in separated)
+        for name, f in decided.items()
+    }
 
 
 def normalise(text: str, decimal: str | None) -> str:
@@ -162,5 +169,5 @@ def normalise(text: str, decimal: str | None) -> str:
 
 def describe(decided: Mapping[str, ColumnFormat]) -> str:
     """A note such as "numbers read with a decimal comma" when any column uses one."""
-    commas = [name for name, f in decided.items() if f.decimal == ","]
+    commas = [name for name, f in decided.items() if f.decimal == "," and f.separators]
     return f"{', '.join(commas)}: read with a {_shown(',')}" if commas else ""

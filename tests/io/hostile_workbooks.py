@@ -23,6 +23,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -74,14 +75,14 @@ def declared_dimension(folder: Path) -> Path:
     return target
 
 
-def empty_styled_rows(folder: Path) -> Path:
+def empty_styled_rows(folder: Path, last_row: int = 1_048_576) -> Path:
     """A table followed by a million formatted but empty rows, as whole-column styling
     leaves them."""
 
     def rows(xml: bytes) -> bytes:
         empty = b"".join(
             b'<row r="%d" s="1" customFormat="1"><c r="A%d" s="1"/></row>' % (n, n)
-            for n in range(len(BODY) + 2, 1_048_577)
+            for n in range(len(BODY) + 2, last_row + 1)
         )
         return xml.replace(b"</sheetData>", empty + b"</sheetData>")
 
@@ -158,14 +159,14 @@ def _bomb(folder: Path, name: str, inflated_bytes: int) -> Path:
     return target
 
 
-def zip_bomb(folder: Path) -> Path:
+def zip_bomb(folder: Path, inflated_bytes: int = 3 << 30) -> Path:
     """3 MB on disk, 3 GB of sheet XML once inflated."""
-    return _bomb(folder, "zip-bomb.xlsx", 3 << 30)
+    return _bomb(folder, "zip-bomb.xlsx", inflated_bytes)
 
 
-def lying_sizes(folder: Path) -> Path:
-    """A 1.5 GB sheet whose zip headers say it is 64 KB (and 64 KB compressed is honest)."""
-    target = _bomb(folder, "lying-sizes.xlsx", 1536 << 20)
+def lying_sizes(folder: Path, inflated_bytes: int = 1536 << 20) -> Path:
+    """A 1.5 GB sheet whose zip headers say it inflates to 64 KB."""
+    target = _bomb(folder, "lying-sizes.xlsx", inflated_bytes)
     data = bytearray(target.read_bytes())
     name = SHEET.encode()
     for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
@@ -247,10 +248,18 @@ except Exception as error:
 """
 
 
-def measure(
-    path: Path, limit_mb: int, timeout_s: float, code: Path | None = None
-) -> tuple[float, float, str]:
-    """(seconds, peak RSS in MB, outcome) of read_table on `path` in a limited child."""
+@dataclass(frozen=True)
+class Measure:
+    """How reading one file went in a child process."""
+
+    seconds: float  # wall clock, the child's start-up included
+    cpu_seconds: float  # user + system
+    peak_mb: float  # peak resident memory
+    outcome: str  # "read N rows", the error's first words, or "killed ..."
+
+
+def measure(path: Path, limit_mb: int, timeout_s: float, code: Path | None = None) -> Measure:
+    """How read_table on `path` went in a child held to `limit_mb` of address space."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit_mb << 20, limit_mb << 20))
@@ -266,8 +275,10 @@ def measure(
     timer = threading.Timer(timeout_s, child.kill)
     timer.start()
     assert child.stdout is not None
-    output = child.stdout.read().decode(errors="replace").strip().splitlines()
-    _pid, status, usage = os.wait4(child.pid, 0)
+    with child.stdout:
+        output = child.stdout.read().decode(errors="replace").strip().splitlines()
+    _pid, status, usage = os.wait4(child.pid, 0)  # wait4: this child's own peak memory
+    child.returncode = os.waitstatus_to_exitcode(status)
     timer.cancel()
     elapsed = time.perf_counter() - start
     peak_mb = usage.ru_maxrss / 1024
@@ -275,7 +286,7 @@ def measure(
         outcome = f"killed (signal {os.WTERMSIG(status)}) after {elapsed:.0f} s"
     else:
         outcome = output[-1] if output else f"exit {os.WEXITSTATUS(status)}"
-    return elapsed, peak_mb, outcome
+    return Measure(elapsed, usage.ru_utime + usage.ru_stime, peak_mb, outcome)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -292,9 +303,12 @@ def main(argv: list[str] | None = None) -> int:
         path = folder / f"{name}.xlsx"
         if not path.exists():
             MAKERS[name](folder)
-        seconds, peak_mb, outcome = measure(path, args.limit_mb, args.timeout, args.code)
+        got = measure(path, args.limit_mb, args.timeout, args.code)
         size_kb = path.stat().st_size / 1024
-        print(f"{name:20} {size_kb:9,.0f} KB {seconds:7.1f} s {peak_mb:8,.0f} MB  {outcome}")
+        print(
+            f"{name:20} {size_kb:9,.0f} KB {got.seconds:7.1f} s (cpu {got.cpu_seconds:5.1f} s) "
+            f"{got.peak_mb:8,.0f} MB  {got.outcome}"
+        )
         sys.stdout.flush()
     return 0
 

@@ -30,174 +30,23 @@ from planner.domain.project import FleetRow, Project, RigModel
 from planner.domain.units import QuantityKind, parse_quantity, parse_whole_number
 from planner.domain.validation import describe_error, validate_project
 from planner.io import number_format
+from planner.io.fleet_columns import HEADER_SCAN_ROWS, SYNONYMS, find_header, map_header
 from planner.io.table_reader import FleetImportError, Progress, Table, read_table
 
 __all__ = [
+    "HEADER_SCAN_ROWS",
+    "SYNONYMS",
     "FleetImportError",
     "ImportApplyError",
     "ImportPlan",
     "ImportProblem",
     "Table",
+    "find_header",
     "import_fleet",
+    "map_header",
     "plan_import",
     "read_table",
 ]
-
-HEADER_SCAN_ROWS = 40
-
-# Field -> header words that name it (after lower-casing and dropping units and punctuation).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "name": (
-        "batch",
-        "batch name",
-        "name",
-        "lot",
-        "po",
-        "po #",
-        "po number",
-        "po no",
-        "order",
-        "purchase order",
-        "tranche",
-    ),
-    "model": (
-        "model",
-        "miner",
-        "miner model",
-        "asic",
-        "asic model",
-        "rig",
-        "rig model",
-        "machine",
-        "hardware",
-        "product",
-    ),
-    "count": (
-        "qty",
-        "quantity",
-        "units",
-        "unit count",
-        "count",
-        "number",
-        "no of units",
-        "rigs",
-        "machines",
-        "miners",
-        "#",
-    ),
-    "hashrate_th": (
-        "th/s",
-        "ths",
-        "th",
-        "hashrate",
-        "hash rate",
-        "hash",
-        "ph/s",
-        "phs",
-        "nominal hashrate",
-        "hashrate per unit",
-    ),
-    "power_w": (
-        "w",
-        "watts",
-        "power",
-        "kw",
-        "power draw",
-        "consumption",
-        "power per unit",
-        "wattage",
-    ),
-    "unit_price_usd": (
-        "price",
-        "unit price",
-        "unit cost",
-        "cost per unit",
-        "price per unit",
-        "cost",
-        "purchase price",
-        "usd/unit",
-        "$/unit",
-    ),
-    "site": ("site", "location", "facility", "data center", "datacenter", "host", "hosting site"),
-    "purchase_month": (
-        "purchase date",
-        "purchased",
-        "purchase month",
-        "po date",
-        "bought",
-        "order date",
-        "date",
-    ),
-    "online_month": (
-        "online",
-        "online month",
-        "online date",
-        "energized",
-        "energization",
-        "deployed",
-        "deployment date",
-        "install date",
-        "in service",
-    ),
-    "retire_month": (
-        "retire",
-        "retire month",
-        "retired",
-        "retirement",
-        "retire date",
-        "decommission",
-        "decommissioned",
-    ),
-    "resale_usd_per_unit": ("resale", "resale value", "salvage", "salvage value"),
-    "terminal_value_usd_per_unit": ("terminal value", "terminal", "residual value", "end value"),
-    "degradation_per_year": ("degradation", "degradation/yr", "annual degradation"),
-    "notes": ("notes", "note", "comment", "comments", "remarks"),
-}
-_UNIT_SCALE = {
-    "hashrate_th": {
-        "ph/s": 1000.0,
-        "phs": 1000.0,
-        "ph": 1000.0,
-        "gh/s": 0.001,
-        "th/s": 1.0,
-        "th": 1.0,
-    },
-    "power_w": {"kw": 1000.0, "mw": 1_000_000.0, "w": 1.0, "watts": 1.0},
-}
-
-
-def _words(header: Any) -> tuple[str, str]:
-    """(header without units, unit) from e.g. "Power (kW)" -> ("power", "kw")."""
-    text = str(header or "").strip().casefold().replace("\n", " ")
-    unit = ""
-    match = re.search(r"[\(\[]([^\)\]]*)[\)\]]", text)
-    if match:
-        unit = match.group(1).strip()
-        text = (text[: match.start()] + text[match.end() :]).strip()
-    text = re.sub(r"[_:]+", " ", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    return text, unit
-
-
-def map_header(cells: Sequence[Any]) -> dict[str, tuple[int, float]]:
-    """Field -> (column index, unit scale) for the cells of a header row."""
-    mapping: dict[str, tuple[int, float]] = {}
-    for column, cell in enumerate(cells):
-        words, unit = _words(cell)
-        if not words:
-            continue
-        for fieldname, synonyms in SYNONYMS.items():
-            if fieldname in mapping:
-                continue
-            if words in synonyms or (unit and f"{words}" in synonyms):
-                scale = 1.0
-                unit_key = unit or (words if words in _UNIT_SCALE.get(fieldname, {}) else "")
-                scales = _UNIT_SCALE.get(fieldname)
-                if scales and unit_key in scales:
-                    scale = scales[unit_key]
-                mapping[fieldname] = (column, scale)
-                break
-    return mapping
 
 
 def normalise_model(name: str) -> str:
@@ -296,18 +145,6 @@ class ImportPlan:
 
 
 # ---------------------------------------------------------------------- header
-
-
-def find_header(rows: Sequence[Sequence[Any]]) -> tuple[int, dict[str, tuple[int, float]]]:
-    """The header row (index into `rows`) and its mapping: the row in the first rows that
-    names the most known columns, and at least a model and a quantity."""
-    best: tuple[int, dict[str, tuple[int, float]]] = (-1, {})
-    best_score = 0
-    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        mapping = map_header(row)
-        if "model" in mapping and "count" in mapping and len(mapping) > best_score:
-            best, best_score = (index, mapping), len(mapping)
-    return best
 
 
 def _new_plan(table: Table, source: str) -> tuple[ImportPlan, int, dict[str, tuple[int, float]]]:

@@ -35,9 +35,12 @@ PREVIEW_COLUMNS = (
 class ImportDialog(QDialog):
     """A read-only preview of an import plan. Import is enabled only without problems."""
 
-    def __init__(self, plan: ImportPlan, parent: QWidget | None = None):
+    def __init__(
+        self, plan: ImportPlan, parent: QWidget | None = None, project: Project | None = None
+    ):
         super().__init__(parent)
         self.plan = plan
+        self.drops = plan.replace_drops(project) if project is not None else []
         self.setWindowTitle(f"Import fleet from {plan.source}")
         self.resize(980, 620)
         layout = QVBoxLayout(self)
@@ -83,6 +86,18 @@ class ImportDialog(QDialog):
 
         self.replace_box = QCheckBox("Replace the current fleet (otherwise the rows are added)")
         layout.addWidget(self.replace_box)
+        # What a replace takes with the old rows, said before the user commits to it.
+        self.drops_label = QLabel(
+            "Replacing also drops "
+            + (f"{len(self.drops)} item(s) that name the current rows: " if self.drops else "")
+            + "; ".join(self.drops)
+        )
+        self.drops_label.setWordWrap(True)
+        self.drops_label.setVisible(False)
+        self.replace_box.toggled.connect(
+            lambda on: self.drops_label.setVisible(on and bool(self.drops))
+        )
+        layout.addWidget(self.drops_label)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

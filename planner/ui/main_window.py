@@ -411,13 +411,17 @@ class MainWindow(QMainWindow):
         return self.task
 
     def _preview_import(self, plan: ImportPlan) -> None:
+        from planner.io.fleet_import import ImportApplyError
         from planner.ui.import_dialog import ImportDialog
 
         try:
-            dialog = ImportDialog(plan, self)
+            dialog = ImportDialog(plan, self, self.document.project)
             if not self.confirm_import(dialog):
                 return
             after = dialog.result_project(self.document.project)
+        except ImportApplyError as error:
+            self.show_error("Cannot import fleet", str(error))
+            return
         except Exception as error:  # the last line: a message, never a traceback
             log.exception("importing %s", plan.source)
             self.show_error("Cannot import fleet", f"{plan.source}: {unexpected(error)}")

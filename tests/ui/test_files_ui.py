@@ -208,3 +208,31 @@ def test_import_with_problems_cannot_be_confirmed(qtbot, window, tmp_path: Path,
     _run(qtbot, window.import_fleet(tmp_path / "missing.xlsx"))
     assert not window.last_import_applied
     assert "no such file" in window.errors[-1][1]
+
+
+def test_import_replace_lists_what_it_drops_and_keeps_the_project_valid(
+    qtbot, window, sample
+) -> None:
+    from planner.io.project_file import parse_project, project_to_json
+    from planner.io.resources import app_root
+
+    assert sample.swaps  # the sample's swaps name fleet rows that a replace removes
+    seen = []
+
+    def confirm(dialog) -> bool:
+        seen.append(dialog)
+        dialog.replace_box.setChecked(True)
+        return True
+
+    window.confirm_import = confirm
+    _run(qtbot, window.import_fleet(app_root() / "samples" / "fleet-inventory.xlsx"))
+    dialog = seen[0]
+    assert len(dialog.drops) == len(sample.swaps)
+    assert not dialog.drops_label.isHidden()
+    assert f"drops {len(sample.swaps)} item(s)" in dialog.drops_label.text()
+    after = window.document.project
+    assert len(after.fleet) == 10
+    assert after.swaps == []
+    assert parse_project(project_to_json(after)) == after  # the result opens again
+    window.document.undo_stack.undo()
+    assert window.document.project == sample

@@ -66,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="planner",
         description="Mining planner: fleet, power contracts and halving-aware cash flow.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "without a command, open the window:\n"
+            "  planner [PROJECT]                       open PROJECT (default: the sample)\n"
+            "  planner --screenshot OUT.png [PROJECT]  render the window to a PNG and exit\n"
+            "\n'planner COMMAND --help' shows a command's flags."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"planner {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)

@@ -487,3 +487,13 @@ def test_report_monte_carlo_flags(capsys: pytest.CaptureFixture[str]) -> None:
     code, _out, err = run(capsys, "report", str(SAMPLE), "--paths", "0")
     assert code == 2
     assert "--paths: must be from 1 to 1,000,000, got 0" in err
+
+
+def test_top_level_help_names_every_way_to_start(capsys) -> None:
+    """`--help` shows the window's flags too, not only the commands."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for word in ("report", "schema", "import", "bench", "[PROJECT]", "--screenshot OUT.png"):
+        assert word in out

@@ -1,4 +1,4 @@
-"""Fuzz: `import SHEET --into PROJECT` (and `--dry-run`) with generated CSV and xlsx sheets.
+"""Fuzz: `import SHEET --into PROJECT` (`--dry-run`, `--replace`) with generated sheets.
 
 Every import ends with exit 0 or 2 and no traceback. A refused import (and any dry run)
 leaves the project byte for byte as it was, with nothing new beside it; an import that
@@ -26,6 +26,7 @@ from tests.fuzz.conftest import (
     ROOT,
     SAMPLE_BYTES,
     CsvCase,
+    ProjectCase,
     XlsxCase,
     clean_csv_cases,
     csv_cases,
@@ -34,15 +35,27 @@ from tests.fuzz.conftest import (
     nonfinite_in_json,
     note,
     outcome_problems,
+    project_cases,
     run_cli,
     xlsx_cases,
 )
 
+# How the import is asked for: added to the fleet, a dry run, or replacing the fleet
+# (refused without --yes, since the sample has swaps that name its rows).
+MODES = {
+    "add": [],
+    "dry": ["--dry-run"],
+    "replace": ["--replace"],
+    "replace --yes": ["--replace", "--yes"],
+}
+modes = st.sampled_from(["add", "add", "dry", "dry", "replace", "replace --yes"])
+
 
 def import_problems(
-    capsys: pytest.CaptureFixture[str], sheet_name: str, write: Callable[[Path], None], dry: bool
+    capsys: pytest.CaptureFixture[str], sheet_name: str, write: Callable[[Path], None], mode: str
 ) -> list[str]:
     """Import the sheet `write` makes into a copy of the sample; what went wrong."""
+    dry = mode == "dry"
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         project = folder / "plan.json"
@@ -50,10 +63,12 @@ def import_problems(
         sheet = folder / sheet_name
         write(sheet)
         before = files_beside(folder)
-        args = ["import", str(sheet), "--into", str(project)] + (["--dry-run"] if dry else [])
+        args = ["import", str(sheet), "--into", str(project), *MODES[mode]]
         outcome = run_cli(capsys, *args)
-        note(f"import{' --dry-run' if dry else ''} exit {outcome.code}")
+        note(f"import ({mode}) exit {outcome.code}")
         problems = outcome_problems(outcome)
+        if mode == "replace" and outcome.code == 0:
+            problems.append("--replace without --yes dropped the sample's swaps and went ahead")
         after = files_beside(folder)
         if outcome.code != 0 or dry:
             if project.read_bytes() != SAMPLE_BYTES:
@@ -82,10 +97,10 @@ def import_problems(
 
 
 @fuzz_settings(60)
-@given(case=csv_cases(), dry=st.booleans(), suffix=st.sampled_from([".csv", ".txt", ".CSV"]))
-def test_import_csv(capsys: pytest.CaptureFixture[str], case: CsvCase, dry: bool, suffix: str):
+@given(case=csv_cases(), mode=modes, suffix=st.sampled_from([".csv", ".txt", ".CSV"]))
+def test_import_csv(capsys: pytest.CaptureFixture[str], case: CsvCase, mode: str, suffix: str):
     data = case.render()
-    problems = import_problems(capsys, f"fleet{suffix}", lambda p: p.write_bytes(data), dry)
+    problems = import_problems(capsys, f"fleet{suffix}", lambda p: p.write_bytes(data), mode)
     assert not problems, "\n".join(problems)
 
 
@@ -111,20 +126,57 @@ def test_clean_csv_imports_whatever_the_dialect(capsys: pytest.CaptureFixture[st
 
 
 @fuzz_settings(40)
-@given(case=xlsx_cases(), dry=st.booleans())
-def test_import_xlsx(capsys: pytest.CaptureFixture[str], case: XlsxCase, dry: bool):
-    problems = import_problems(capsys, "fleet.xlsx", case.write, dry)
+@given(case=xlsx_cases(), mode=modes)
+def test_import_xlsx(capsys: pytest.CaptureFixture[str], case: XlsxCase, mode: str):
+    problems = import_problems(capsys, "fleet.xlsx", case.write, mode)
     assert not problems, "\n".join(problems)
+
+
+CLEAN_SHEET = b'Model,Qty,Site\r\nAntminer S21,10,"Pecos, TX"\r\n'
+
+
+@fuzz_settings(30)
+@given(case=project_cases, mode=modes)
+def test_import_into_a_mutated_project(
+    capsys: pytest.CaptureFixture[str], case: ProjectCase, mode: str
+):
+    """A sound sheet into a damaged project: refused with the project left as it was."""
+    data = case.render()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        project = folder / "plan.json"
+        project.write_bytes(data)
+        sheet = folder / "fleet.csv"
+        sheet.write_bytes(CLEAN_SHEET)
+        outcome = run_cli(capsys, "import", str(sheet), "--into", str(project), *MODES[mode])
+        note(f"import into a mutated project ({mode}) exit {outcome.code}")
+        problems = outcome_problems(outcome)
+        if outcome.code != 0 or mode == "dry":
+            if project.read_bytes() != data:
+                problems.append(f"exit {outcome.code}: the project file changed")
+            if files_beside(folder) != {"plan.json", "fleet.csv"}:
+                problems.append(f"files left beside it: {sorted(files_beside(folder))}")
+        elif load_problem := _load_problem(project):
+            problems.append(f"the imported project does not load: {load_problem}")
+    assert not problems, "\n".join(problems)
+
+
+def _load_problem(path: Path) -> str | None:
+    try:
+        load_project(path)
+    except Exception as error:
+        return f"{type(error).__name__}: {str(error)[:300]}"
+    return None
 
 
 @fuzz_settings(15)
 @given(
     junk=st.binary(max_size=64),
     suffix=st.sampled_from([".xlsx", ".csv", ".xlsm"]),
-    dry=st.booleans(),
+    mode=modes,
 )
 def test_import_junk_and_damaged_files(
-    capsys: pytest.CaptureFixture[str], junk: bytes, suffix: str, dry: bool
+    capsys: pytest.CaptureFixture[str], junk: bytes, suffix: str, mode: str
 ):
     """Bytes that are no table: random junk, a zip that is cut short, an old-xls header."""
     import io
@@ -143,7 +195,7 @@ def test_import_junk_and_damaged_files(
     problems = []
     for index, data in enumerate(variants):
         found = import_problems(
-            capsys, f"fleet{suffix}", lambda p, data=data: p.write_bytes(data), dry
+            capsys, f"fleet{suffix}", lambda p, data=data: p.write_bytes(data), mode
         )
         problems += [f"variant {index}: {p}" for p in found]
     assert not problems, "\n".join(problems)

@@ -102,6 +102,7 @@ def _chunks(archive: zipfile.ZipFile, name: str, where: str) -> Iterator[bytes]:
 # A row with no cell, or only self-closing (valueless) cells. A `>` inside an attribute
 # value stops the match: such a row is simply kept and parsed.
 _EMPTY_ROW = re.compile(rb"<row [^<>]*(?:/>|(?<!/)>(?:\s*<c [^<>]*/>)*\s*</row>)")
+_SMALLEST_ROW_BYTES = 40  # <row r="1"><c r="A1"><v>1</v></c></row>
 _ROW_TAGS = (b"<row ", b"<row>", b"<row/", b"<row\t", b"<row\n", b"<row\r")
 
 
@@ -302,6 +303,8 @@ class SheetReader:
 
     def read(self, part: str, progress: Progress | None) -> Table:
         size = self.book.archive.getinfo(part).file_size or 1
+        if size > _SMALLEST_ROW_BYTES * LIMITS.max_rows:
+            self._refuse_many_rows(part)
 
         def report(seen: int) -> None:
             if progress:
@@ -339,6 +342,23 @@ class SheetReader:
             row_numbers=self.numbers,
             notes=self.notes,
         )
+
+    def _refuse_many_rows(self, part: str) -> None:
+        """Refuse a sheet with more filled rows than the cap before parsing it: counting
+        row tags left by EmptyRowFilter costs a tenth of parsing them."""
+        keep = EmptyRowFilter()
+        rows = 0
+        # An empty row cut by a block's end is counted: allow one per block.
+        for blocks, raw in enumerate(_chunks(self.book.archive, part, self.where), start=1):
+            block = keep(raw)
+            if not keep.active:
+                return  # unnumbered rows or CDATA: the rows are counted as they are parsed
+            rows += sum(block.count(tag) for tag in _ROW_TAGS)
+            if rows > LIMITS.max_rows + 1 + blocks:
+                raise FleetImportError(
+                    f"{self.where}: sheet {self.name!r} has more than {LIMITS.max_rows:,} "
+                    "filled rows; split the table or import the fleet in parts"
+                )
 
     def _row(self, element: Any, number: int) -> None:
         values: list[Any] = []

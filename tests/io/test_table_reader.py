@@ -165,18 +165,23 @@ def test_a_shared_strings_bomb_is_refused(tmp_path: Path, monkeypatch) -> None:
         read_table(path)
 
 
-def test_rows_past_the_cap_are_refused_naming_file_and_sheet(tmp_path: Path, small_limits) -> None:
+def test_rows_past_the_cap_are_refused_naming_file_and_sheet(
+    tmp_path: Path, small_limits, monkeypatch
+) -> None:
     book = openpyxl.Workbook()
     book.active.title = "Rigs"
     for i in range(60):
         book.active.append(["Antminer S21", i])
     path = tmp_path / "long.xlsx"
     book.save(path)
-    with pytest.raises(FleetImportError, match=r"long\.xlsx: sheet 'Rigs' has more than 50 rows"):
+    with pytest.raises(FleetImportError, match=r"long\.xlsx: sheet 'Rigs' has more than 50 "):
+        read_table(path)  # counted before parsing: "filled rows"
+    monkeypatch.setattr(table_reader.LIMITS, "max_rows", 58)  # within the count's slack
+    with pytest.raises(FleetImportError, match=r"'Rigs' has more than 58 rows with values"):
         read_table(path)
     csv_path = tmp_path / "long.csv"
     csv_path.write_text("".join(f"Antminer S21,{i}\n" for i in range(60)), encoding="utf-8")
-    with pytest.raises(FleetImportError, match=r"long\.csv: more than 50 rows with values"):
+    with pytest.raises(FleetImportError, match=r"long\.csv: more than 58 rows with values"):
         read_table(csv_path)
 
 

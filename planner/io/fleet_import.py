@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from planner.domain.errors import ProjectValidationError
+from planner.domain.errors import MAX_MESSAGE, ProjectValidationError, quote, shorten
 from planner.domain.months import parse_month
 from planner.domain.project import FleetRow, Project, RigModel
 from planner.domain.units import QuantityKind, parse_quantity, parse_whole_number
@@ -74,9 +74,10 @@ class ImportProblem:
     reason: str
 
     def __str__(self) -> str:
-        where = f"row {self.row}" + (f", {self.column}" if self.column else "")
-        shown = f" ({self.value!r})" if self.value else ""
-        return f"{where}{shown}: {self.reason}"
+        """`row 4, Qty ('lots'): reason`; a long value, column or reason is cut."""
+        where = f"row {self.row}" + (f", {shorten(self.column)}" if self.column else "")
+        shown = f" ({quote(self.value)})" if self.value else ""
+        return f"{where}{shown}: {shorten(self.reason, MAX_MESSAGE)}"
 
 
 class ImportApplyError(FleetImportError):

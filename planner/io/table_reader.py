@@ -184,7 +184,11 @@ def sniff_delimiter(text: str) -> str:
     best, best_score = ",", (0, 0)
     for delimiter in _DELIMITERS:
         try:
-            widths = [len(r) for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r]
+            widths = [
+                len(r)
+                for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+                if r
+            ]
         except csv.Error:
             continue
         counts: dict[int, int] = {}
@@ -205,7 +209,7 @@ def read_text_table(raw: bytes, name: str, where: str | None = None) -> Table:
     delimiter = sniff_delimiter(text)
     rows: list[list[Any]] = []
     numbers: list[int] = []
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     record = 0
     try:
         for record, cells in enumerate(reader, start=1):

@@ -12,6 +12,11 @@ first lines into the most rows of one width. Cells stay text as written: numbers
 later, column by column (planner.io.number_format), because only a whole column tells
 whether `5,500` means five and a half or five thousand five hundred. The delimiter is a
 hint for that: `;` is what spreadsheets write where the comma is the decimal separator.
+
+Not pandas.read_csv: the header row is found under title rows after reading, cells must
+stay text as written (the decimal separator is decided per column, with row-numbered
+problems), and its separator sniffing and encoding handling give no row-level account;
+the csv module reads exactly what is written, record by record.
 """
 
 from __future__ import annotations

@@ -305,3 +305,11 @@ def test_sizes_in_zip_headers_are_what_the_check_reads(tmp_path: Path, small_lim
     path.write_bytes(bytes(data))
     with pytest.raises(FleetImportError, match=r"would inflate to 900 MB"):
         read_table(path)
+
+
+def test_carriage_returns_alone_end_lines(tmp_path: Path) -> None:
+    """Excel's "CSV (Macintosh)" ends lines with CR alone; found by tests/fuzz."""
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b'Model;Qty;Site\rAntminer S21;5;"Pecos, TX"\rAntminer S19;7;Williston\r')
+    table = read_table(path)
+    assert table.rows[2] == ["Antminer S19", "7", "Williston"] and table.decimal_hint == ","

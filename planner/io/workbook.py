@@ -18,7 +18,11 @@ Layout:
   CalcDiscounted: the fleet's and each site's discounted FCF (months down).
 
 Only a `Formula` is written as a formula; every other str, project text above all, is
-written as text (`_text`), whatever it starts with.
+written as text (`_text`), whatever it starts with. Names are looked up exactly
+(`_exact_match`: MATCH(TRUE,INDEX(EXACT(...),0),0), never MATCH(name,...,0), VLOOKUP or
+a criterion, which read `*`, `?`, `~` as wildcards), once per row into a "#" column
+(Sites: contract #; CalcRows: site # and model #; HPC: site #); SUMIFS and the like then
+match on those numbers.
 
 Written with openpyxl's write-only mode to a temporary file that then replaces the
 target, so a failed export never leaves a half-written workbook behind.
@@ -352,6 +356,19 @@ def _title(ws: WriteOnlyWorksheet, text: str) -> list[WriteOnlyCell]:
 def _widths(ws: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def _exact_match(key: str, names: str) -> str:
+    """The position of the text in `key` among `names`, compared character for character.
+
+    MATCH(key, names, 0), VLOOKUP and the *IF(S) criteria read `*`, `?` and `~` in the key
+    as wildcards (and criteria read a leading `<`, `>` or `=` as a comparison), so a site
+    named "P*cos" would find "Pecos". EXACT compares the text as it is; INDEX(..., 0)
+    makes Excel and LibreOffice evaluate it over the whole range without array entry.
+    Project names are text the user chose: every lookup by one goes through here, once
+    per row into a "#" column, and sums by site or model use that number as criterion.
+    """
+    return f"MATCH(TRUE,INDEX(EXACT({names},{key}),0),0)"
 
 
 def _month_index(cell: str) -> str:
@@ -715,7 +732,7 @@ class _Writer:
             ws.append(
                 [
                     *_inputs(ws, s, SITE_COLUMNS),
-                    _cell(ws, Formula(f"=MATCH(B{row},{contracts},0)"), fill=CALC_FILL),
+                    _cell(ws, Formula(f"={_exact_match(f'B{row}', contracts)}"), fill=CALC_FILL),
                     _cell(ws, Formula(f"={lookup('B')}"), fill=CALC_FILL),
                     _cell(ws, Formula(f'=IF(L{row}="hosting",1,D{row})'), "0.000", fill=CALC_FILL),
                     _cell(ws, Formula(f"={lookup('G')}"), PERCENT, fill=CALC_FILL),
@@ -1339,6 +1356,7 @@ class _Writer:
             monthly_irr=_monthly_irr,
             payback_cells=_payback_cells,
             month_index=_month_index,
+            exact_match=_exact_match,
         )
 
     def site_price_row(self, s: int) -> int:
@@ -1421,7 +1439,7 @@ class _Writer:
         assert self.site_price_row(0) == price0 + c_count + 2
 
     def calc_rows(self) -> None:
-        ws = self.sheet("CalcRows", 3 + self.shape.rows, 22, calc=True)
+        ws = self.sheet("CalcRows", 3 + self.shape.rows, 23, calc=True)
         shape = self.shape
         ws.freeze_panes = "B4"
         headers = (
@@ -1447,6 +1465,7 @@ class _Writer:
             "Maintenance (USD/month)",
             "Resale month # (-1: none)",
             "Resale or terminal value (USD)",
+            "Model #",
         )
         _widths(ws, [26, 18] + [13] * (len(headers) - 2))
         ws.append(
@@ -1464,10 +1483,10 @@ class _Writer:
             return f"INDEX(Sites!${column}${TABLE_FIRST_ROW}:${column}${slast},C{f})"
 
         def model(column: str, f: int) -> str:
-            return (
-                f"INDEX(Models!${column}${TABLE_FIRST_ROW}:${column}${mlast},"
-                f"MATCH(Fleet!B{f},Models!$A${TABLE_FIRST_ROW}:$A${mlast},0))"
-            )
+            return f"INDEX(Models!${column}${TABLE_FIRST_ROW}:${column}${mlast},W{f})"
+
+        site_names = f"Sites!$A${TABLE_FIRST_ROW}:$A${slast}"
+        model_names = f"Models!$A${TABLE_FIRST_ROW}:$A${mlast}"
 
         for r in range(shape.rows):
             f = TABLE_FIRST_ROW + r
@@ -1475,9 +1494,7 @@ class _Writer:
                 [
                     _cell(ws, Formula(f"=Fleet!A{f}")),
                     _cell(ws, Formula(f"=Fleet!C{f}")),
-                    _cell(
-                        ws, Formula(f"=MATCH(Fleet!C{f},Sites!$A${TABLE_FIRST_ROW}:$A${slast},0)")
-                    ),
+                    _cell(ws, Formula(f"={_exact_match(f'Fleet!C{f}', site_names)}")),
                     _cell(ws, Formula(f"={model('C', f)}"), DECIMAL),
                     _cell(ws, Formula(f"={model('D', f)}"), COUNT),
                     _cell(ws, Formula(f"=Fleet!D{f}"), COUNT),
@@ -1511,6 +1528,7 @@ class _Writer:
                     _cell(
                         ws, Formula(f"=IF(N{f}<HorizonMonths,F{f}*Fleet!I{f},F{f}*Fleet!J{f})"), USD
                     ),
+                    _cell(ws, Formula(f"={_exact_match(f'Fleet!B{f}', model_names)}")),
                 ]
             )
 

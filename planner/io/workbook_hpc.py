@@ -147,10 +147,13 @@ def write_hpc_sheet(
     monthly_irr: Callable[[str, float], str],
     payback_cells: Callable[..., tuple[str, str, str, str, str]],
     month_index: Callable[[str], str],
+    exact_match: Callable[[str, str], str],
 ) -> None:
     """Write the sheet. `grid` names the ranges of the other sheets it reads; the
     callables are the workbook's cell and formula helpers: `cell` writes a str as text
-    unless it was made by `formula`, so every formula here is wrapped in it."""
+    unless it was made by `formula`, so every formula here is wrapped in it. The plan's
+    site is found with `exact_match` (names may hold wildcards), once, into "calc: site #";
+    everything else by site uses that number."""
     plans = analysis.sites
     ws.append(title(ws, "AI/HPC conversion: keep mining, convert, or convert a share"))
     ws.append(
@@ -236,7 +239,7 @@ def write_hpc_sheet(
         multiple = site.breakeven_btc_price_multiple
         irr = site.irr_annual
         calc: dict[str, tuple[str | float, str | None]] = {
-            "site_no": (formula(f"=MATCH({c('site')},Sites!$A$4:$A${sites_last},0)"), None),
+            "site_no": (formula(f"={exact_match(c('site'), f'Sites!$A$4:$A${sites_last}')}"), None),
             "capacity": (formula(f"=INDEX(Sites!$C$4:$C${sites_last},{c('site_no')})"), dec),
             "start": (formula(f"=MAX(0,{month_index(c('start_month'))})"), None),
             "it_kw": (

@@ -310,3 +310,35 @@ def test_decision_sheets_hold_the_planners_figures(sample: Project, sample_book:
     assert sheet["B10"].value == pytest.approx(mc.p_payback_before_halving)
     assert sheet["D12"].value == pytest.approx(mc.npv_percentiles_usd[2])
     assert sheet["D15"].value == pytest.approx(mc.cumulative_percentiles_usd[2, 0])
+
+
+def test_lookups_by_name_are_exact(sample_book: Path) -> None:
+    """Names are looked up character for character (MATCH(TRUE,INDEX(EXACT(...),0),0)),
+    never by MATCH(name, ..., 0), VLOOKUP and the like, which read `*`, `?` and `~` in a
+    name as wildcards; each lookup happens once per row into a "#" column. (With
+    LibreOffice, test_workbook_recalc.py checks that no lookup value, criterion or criteria
+    range reads text, on names full of wildcards and operators.)"""
+    book = load_workbook(sample_book)
+    matches: dict[str, int] = {}
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                formula = cell.value if cell.data_type == "f" else None
+                if not isinstance(formula, str):
+                    continue
+                where = f"{ws.title}!{cell.coordinate} {formula}"
+                for function in ("LOOKUP(", "SEARCH(", "XMATCH("):
+                    assert function not in formula, where
+                count = formula.count("MATCH(")
+                assert count == formula.count("MATCH(TRUE,INDEX(EXACT("), where
+                if count:
+                    matches[ws.title] = matches.get(ws.title, 0) + count
+    sample = load_project(sample_project_path())
+    # Contract # of each site, site # and model # of each fleet row, site # of each plan.
+    assert matches == {
+        "Sites": len(sample.sites),
+        "CalcRows": 2 * len(sample.fleet),
+        "HPC": len([p for p in sample.conversions if p.enabled]),
+    }
+    header = [c.value for c in book["CalcRows"][3]]
+    assert (header[2], header[22]) == ("Site #", "Model #")

@@ -7,7 +7,11 @@ that are zero). The projects exercise every contract type (fixed with escalator,
 charge and curtailment credit; all-in hosting; index with a path, a negative price and an
 adder; index without a path), a halving inside the horizon, the automatic shutdown,
 retirement with resale, terminal values, degradation, infrastructure capex, a fractional
-depreciation life, price and network paths, and tax with losses carried forward.
+depreciation life, price and network paths, and tax with losses carried forward. Two
+more cases name everything with lookup wildcards and criteria operators ("P*cos" after
+"Pecos", "*", "?ecos", "~W", "<5", ">=1", "=A", model "S2?" after "S21", ...), which
+the workbook must look up exactly; and no lookup value, criterion or criteria range of
+any formula may read text.
 
 On CI (CI=true) LibreOffice must be there; elsewhere the test is skipped without it.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import subprocess
 from datetime import date, datetime
@@ -25,6 +30,7 @@ from typing import Any
 import numpy as np
 import pytest
 from openpyxl import load_workbook
+from openpyxl.formula.tokenizer import Token, Tokenizer
 
 from planner.domain.project import (
     ConversionPlan,
@@ -320,6 +326,89 @@ def taxed_project() -> Project:
     )
 
 
+def names_project() -> Project:
+    """`contracts_project` with every name of every kind full of lookup wildcards (`*`,
+    `?`, `~`) and criteria operators (`<`, `>=`, `=`), each placed after a decoy that a
+    wildcard or criteria lookup would take for it: site "P*cos" after "Pecos", "*" after
+    everything, model "S2?" after "S21", contract "*" after "PPA"."""
+    base = contracts_project()
+    contracts = {c.name: c for c in base.contracts}
+    contract_names = {"PPA": "PPA", "Host": "P?A", "ERCOT": "*", "Flat index": ">=1"}
+    renamed_contracts = [
+        contracts[old].model_copy(update={"name": new}) for old, new in contract_names.items()
+    ]
+    site_names = {"Texas": "P*cos", "Hosted": "?ecos", "Plant": "*", "Flat": "~W"}
+    sites = {s.name: s for s in base.sites}
+
+    def decoy(name: str, contract: str, opex: float) -> Site:
+        return Site(
+            name=name,
+            contract=contract,
+            capacity_mw=3,
+            overhead=1.1,
+            fixed_opex_usd_per_month=opex,
+            infrastructure_capex_usd=opex * 20,
+            infrastructure_capex_month=date(2027, 8, 1),
+        )
+
+    renamed_sites = [
+        decoy("Pecos", ">=1", 11_000),  # "P*cos", "?ecos" and "*" as patterns match it
+        sites["Texas"].model_copy(update={"name": "P*cos", "contract": "*"}),
+        sites["Hosted"].model_copy(update={"name": "?ecos", "contract": "P?A"}),
+        decoy("W", "P?A", 23_000),  # "~W" as a pattern is "W"
+        sites["Flat"].model_copy(update={"name": "~W", "contract": ">=1"}),
+        decoy("<5", "*", 37_000),  # as a criterion: numbers below 5
+        decoy(">=1", "PPA", 41_000),  # as a criterion: numbers from 1
+        decoy("=A", "PPA", 53_000),  # as a criterion: the text "A"
+        sites["Plant"].model_copy(update={"name": "*", "contract": "PPA"}),
+    ]
+    model_names = {"S21": "S21", "S19j Pro": "S2?", "S21 XP Hyd": "S21*", "M30S": "~S21"}
+    catalog = [m.model_copy(update={"name": model_names[m.name]}) for m in base.catalog]
+    row_names = ["<5", ">=1", "*", "?", "~W", "=A", "P*", "<>"]
+    fleet = [
+        r.model_copy(
+            update={
+                "name": row_names[i],
+                "model": model_names[r.model],
+                "site": site_names[r.site],
+            }
+        )
+        for i, r in enumerate(base.fleet)
+    ]
+    plans = [p.model_copy(update={"site": site_names[p.site]}) for p in base.conversions]
+    scenario = base.scenarios[0].model_copy(update={"name": "<5*"})
+    return base.model_copy(
+        update={
+            "name": "=A?",
+            "scenarios": [scenario],
+            "active_scenario": scenario.name,
+            "contracts": renamed_contracts,
+            "sites": renamed_sites,
+            "catalog": catalog,
+            "fleet": fleet,
+            "conversions": plans,
+        }
+    )
+
+
+def renamed_site(project: Project, old: str, new: str) -> Project:
+    """`project` with site `old` renamed `new` wherever it is named."""
+    return project.model_copy(
+        update={
+            "sites": [
+                s.model_copy(update={"name": new}) if s.name == old else s for s in project.sites
+            ],
+            "fleet": [
+                r.model_copy(update={"site": new}) if r.site == old else r for r in project.fleet
+            ],
+            "conversions": [
+                p.model_copy(update={"site": new}) if p.site == old else p
+                for p in project.conversions
+            ],
+        }
+    )
+
+
 def _cases() -> dict[str, tuple[Project, str | None]]:
     sample = load_project(sample_project_path())
     return {
@@ -328,6 +417,9 @@ def _cases() -> dict[str, tuple[Project, str | None]]:
         "contracts": (contracts_project(), None),
         "losses": (losses_project(), None),
         "taxed": (taxed_project(), None),
+        "names": (names_project(), None),
+        # The report that found it: the workbook mapped "P*"'s rows to "Pecos, TX".
+        "sample-p-star": (renamed_site(sample, "Williston, ND", "P*"), None),
     }
 
 
@@ -383,7 +475,7 @@ def _irr(check: Checker, where: str, got: Any, expected: float) -> None:
     check.number(where, got, expected)
 
 
-CASES = ["sample", "sample-bull", "contracts", "losses", "taxed"]
+CASES = ["sample", "sample-bull", "contracts", "losses", "taxed", "names", "sample-p-star"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -612,5 +704,122 @@ def test_hpc_sheet_equals_engine(recalculated: dict[str, Any], case: str) -> Non
                 check.number(f"{site.site} {key} month {t}", at(r, key, MONTH), float(flows[t]))
     assert check.problems == []
     assert check.compared == len(analysis.sites) * (13 + 3 * months)
-    if case in ("sample", "contracts"):
+    if case in ("sample", "contracts", "names", "sample-p-star"):
         assert len(analysis.sites) == 2
+
+
+# Functions that read text in a lookup value or a criterion as a pattern: `*`, `?` and
+# `~` as wildcards, and in criteria a leading `<`, `>`, `=` as a comparison. For each,
+# the positions of (range, criterion) pairs, or of the lookup value.
+CRITERIA_PAIRS = {
+    "SUMIF": (0,),
+    "COUNTIF": (0,),
+    "AVERAGEIF": (0,),
+    "SUMIFS": (1,),
+    "AVERAGEIFS": (1,),
+    "MINIFS": (1,),
+    "MAXIFS": (1,),
+    "COUNTIFS": (0,),
+}
+LOOKUP_VALUE = {"MATCH": 0, "XMATCH": 0, "VLOOKUP": 0, "HLOOKUP": 0, "XLOOKUP": 0, "LOOKUP": 0}
+PATTERN_FUNCTIONS = {"SEARCH", "SEARCHB", "DCOUNT", "DSUM", "DGET", "REGEX"}
+OPERATOR_TEXT = re.compile(r'^"(<>|<=|>=|<|>|=)?(-?\d+(\.\d+)?)?"$')
+CELL = re.compile(r"^\$?[A-Z]{1,3}\$?\d+(:\$?[A-Z]{1,3}\$?\d+)?$")
+
+
+def _calls(formula: str) -> list[tuple[str, list[list[Token]]]]:
+    """Every function call in `formula`: its name and its arguments' tokens (nested
+    calls' tokens included in their argument)."""
+    calls: list[tuple[str, list[list[Token]]]] = []
+    stack: list[tuple[str, list[list[Token]]]] = []
+    for token in Tokenizer(formula).items:
+        if token.type == Token.FUNC and token.subtype == Token.OPEN:
+            stack.append((token.value[:-1].upper().removeprefix("_XLFN."), [[]]))
+            continue
+        if token.type == Token.FUNC and token.subtype == Token.CLOSE:
+            name, args = stack.pop()
+            calls.append((name, args))
+            if stack:
+                stack[-1][1][-1].extend(t for arg in args for t in arg)
+            continue
+        if token.type == Token.SEP and token.subtype == Token.ARG and stack:
+            stack[-1][1].append([])
+        elif stack:
+            stack[-1][1][-1].append(token)
+    return calls
+
+
+class _Values:
+    """The recalculated values of the references in a formula."""
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.cache: dict[tuple[str, str], list[Any]] = {}
+
+    def __call__(self, sheet: str, ref: str) -> list[Any]:
+        if "!" in ref:
+            sheet, ref = ref.rsplit("!", 1)
+            sheet = sheet.strip("'").replace("''", "'")
+        if not CELL.match(ref):  # a defined name
+            (sheet, ref), *_ = self.book.defined_names[ref].destinations
+        key = (sheet, ref.replace("$", ""))
+        if key not in self.cache:
+            cells = self.book[sheet][key[1]]
+            rows = cells if isinstance(cells, tuple) else ((cells,),)
+            self.cache[key] = [c.value for row in rows for c in row]
+        return self.cache[key]
+
+    def texts(self, sheet: str, tokens: list[Token], *, criterion: bool = False) -> list[str]:
+        """What in `tokens` is text: the text in the cells they reference, and their text
+        literals but, in a criterion, a comparison with a number ("<0", ">"&...)."""
+        found: list[str] = []
+        for t in tokens:
+            if t.type != Token.OPERAND:
+                continue
+            if t.subtype == Token.RANGE:
+                found += [f"{t.value}: {v!r}" for v in self(sheet, t.value) if isinstance(v, str)]
+            elif t.subtype == Token.TEXT and not (criterion and OPERATOR_TEXT.match(t.value)):
+                found.append(t.value)
+        return found
+
+
+@pytest.mark.parametrize("case", ["names", "sample-p-star", "contracts"])
+def test_no_lookup_or_criterion_reads_text(
+    recalculated: dict[str, Any], case: str, tmp_path: Path
+) -> None:
+    """The class of the wildcard bug: no MATCH, VLOOKUP, ..., no SUMIF(S), COUNTIF(S),
+    MINIFS, ... criterion and no criteria range reads text (a name would be a pattern
+    there); lookups by name are MATCH(TRUE,INDEX(EXACT(names,key),0),0): a boolean."""
+    book, _results = recalculated[case]
+    project, scenario = _cases()[case]
+    path = tmp_path / "formulas.xlsx"
+    export_workbook(project, path, scenario=scenario)
+    formulas = load_workbook(path)
+    values = _Values(book)
+    problems: list[str] = []
+    counts: dict[str, int] = {}
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f" or not isinstance(cell.value, str):
+                    continue
+                where = f"{ws.title}!{cell.coordinate} {cell.value}"
+                for name, args in _calls(cell.value):
+                    texts: list[str] = []
+                    if name in PATTERN_FUNCTIONS:
+                        texts.append(name)
+                    elif name in LOOKUP_VALUE:
+                        texts += values.texts(ws.title, args[LOOKUP_VALUE[name]])
+                    elif name in CRITERIA_PAIRS:
+                        for i in range(CRITERIA_PAIRS[name][0], len(args) - 1, 2):
+                            texts += values.texts(ws.title, args[i])
+                            texts += values.texts(ws.title, args[i + 1], criterion=True)
+                    else:
+                        continue
+                    counts[name] = counts.get(name, 0) + 1
+                    if texts:
+                        problems.append(f"{where}: {name} reads {texts[:3]}")
+    assert problems[:5] == []
+    # What was checked: the lookups by name (contracts, sites, models, plans' sites) and
+    # the sums by month and by site number, the payback and crossover searches.
+    assert {"MATCH", "SUMIF", "SUMIFS", "COUNTIF", "COUNTIFS", "MINIFS"} <= set(counts)

@@ -43,6 +43,12 @@ def small_limits(monkeypatch):
 # ---------------------------------------------------------------------- hostile workbooks
 
 
+POSIX_ONLY = pytest.mark.skipif(
+    sys.platform == "win32", reason="measured with POSIX resource limits, FIFOs and devices"
+)
+
+
+@POSIX_ONLY
 @pytest.mark.parametrize(
     "maker", [hostile.stray_cell, hostile.declared_dimension, hostile.empty_styled_rows]
 )
@@ -100,6 +106,7 @@ def test_a_workbook_inflating_past_the_total_is_refused(tmp_path: Path, monkeypa
         read_table(path)
 
 
+@POSIX_ONLY
 def test_a_part_that_lies_about_its_size_is_not_read_past_it(tmp_path: Path) -> None:
     path = hostile.lying_sizes(tmp_path, inflated_bytes=40 << 20)
     with zipfile.ZipFile(path) as archive:
@@ -237,6 +244,7 @@ def test_a_merged_range_over_the_whole_grid_costs_nothing(tmp_path: Path) -> Non
 # ---------------------------------------------------------------------- files that are not files
 
 
+@POSIX_ONLY
 def test_folders_fifos_and_devices_are_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(FleetImportError, match=r"is a folder, not a table file"):
         read_table(tmp_path)

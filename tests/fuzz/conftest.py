@@ -177,7 +177,7 @@ class Raw:
 
     @property
     def text(self) -> str:
-        return HOSTILE[self.name] if self.name in HOSTILE else EXTREME[self.name]
+        return HOSTILE.get(self.name) or EXTREME.get(self.name) or self.name  # else: JSON text
 
 
 @dataclass(frozen=True)
@@ -224,9 +224,16 @@ def _get(doc: Any, path: tuple[Any, ...]) -> Any:
     return doc
 
 
+def _as_version_1(doc: dict[str, Any]) -> dict[str, Any]:
+    """The sample as a version 1 file: one unnamed scenario under `market` (migrated on load)."""
+    market = {k: v for k, v in doc["scenarios"][0].items() if k != "name"}
+    rest = {k: v for k, v in doc.items() if k not in ("scenarios", "active_scenario")}
+    return {**rest, "schema_version": 1, "market": market}
+
+
+SAMPLE_V1_DOC = _as_version_1(SAMPLE_DOC)
+SAMPLE_V1_PATHS = list(_paths(SAMPLE_V1_DOC))
 SAMPLE_PATHS = list(_paths(SAMPLE_DOC))
-OBJECT_PATHS = [p for p in SAMPLE_PATHS if isinstance(_get(SAMPLE_DOC, p), dict)]
-KEY_PATHS = [p for p in SAMPLE_PATHS if p and isinstance(p[-1], str)]
 NUMBER_PATHS = [
     p
     for p in SAMPLE_PATHS
@@ -263,9 +270,10 @@ class ByteOp(_ShortRepr):
 class ProjectCase(_ShortRepr):
     ops: tuple[Op, ...]
     byte_ops: tuple[ByteOp, ...] = ()
+    version: int = 2  # 1: the sample written as a version 1 file
 
     def __repr__(self) -> str:
-        return f"ProjectCase({list(self.ops)!r}, {list(self.byte_ops)!r})"
+        return f"ProjectCase({list(self.ops)!r}, {list(self.byte_ops)!r}, v{self.version})"
 
     def render(self) -> bytes:
         return render_project(self)
@@ -308,6 +316,8 @@ def _apply(doc: Any, op: Op) -> Any:
 
 def render_project(case: ProjectCase) -> bytes:
     doc = json.loads(SAMPLE_BYTES)
+    if case.version == 1:
+        doc = _as_version_1(doc)
     for op in case.ops:
         doc = _apply(doc, op)
     data = bytearray((render(doc) + "\n").encode("utf-8", "surrogatepass"))
@@ -324,16 +334,24 @@ def render_project(case: ProjectCase) -> bytes:
     return bytes(data)
 
 
-_paths_st = st.sampled_from(SAMPLE_PATHS)
 _tokens = st.sampled_from(HOSTILE_NAMES)
-structural_ops = st.one_of(
-    st.builds(Op, st.just("replace"), _paths_st, _tokens),
-    st.builds(Op, st.just("drop"), st.sampled_from([p for p in SAMPLE_PATHS if p])),
-    st.builds(Op, st.just("wrap_list"), _paths_st),
-    st.builds(Op, st.just("object_to_list"), st.sampled_from(OBJECT_PATHS)),
-    st.builds(Op, st.just("unknown_key"), st.sampled_from(OBJECT_PATHS), _tokens),
-    st.builds(Op, st.just("duplicate_key"), st.sampled_from(KEY_PATHS), _tokens),
-)
+
+
+def _structural_ops(doc: dict[str, Any], paths: list[tuple[Any, ...]]) -> st.SearchStrategy[Op]:
+    objects = [p for p in paths if isinstance(_get(doc, p), dict)]
+    keys = [p for p in paths if p and isinstance(p[-1], str)]
+    return st.one_of(
+        st.builds(Op, st.just("replace"), st.sampled_from(paths), _tokens),
+        st.builds(Op, st.just("drop"), st.sampled_from([p for p in paths if p])),
+        st.builds(Op, st.just("wrap_list"), st.sampled_from(paths)),
+        st.builds(Op, st.just("object_to_list"), st.sampled_from(objects)),
+        st.builds(Op, st.just("unknown_key"), st.sampled_from(objects), _tokens),
+        st.builds(Op, st.just("duplicate_key"), st.sampled_from(keys), _tokens),
+    )
+
+
+structural_ops = _structural_ops(SAMPLE_DOC, SAMPLE_PATHS)
+_v1_market_paths = [p for p in SAMPLE_V1_PATHS if p[:1] in ((), ("market",), ("schema_version",))]
 byte_ops = st.builds(
     ByteOp,
     st.sampled_from(["flip", "truncate", "insert", "delete"]),
@@ -347,13 +365,54 @@ project_cases = st.one_of(
         st.lists(structural_ops, max_size=1).map(tuple),
         st.lists(byte_ops, min_size=1, max_size=2).map(tuple),
     ),
+    # A version 1 file, mutated where it differs (the market) or anywhere: the migration
+    # runs before validation and must refuse as cleanly.
+    st.builds(
+        ProjectCase,
+        st.lists(
+            st.one_of(
+                _structural_ops(SAMPLE_V1_DOC, _v1_market_paths),
+                _structural_ops(SAMPLE_V1_DOC, SAMPLE_V1_PATHS),
+            ),
+            min_size=1,
+            max_size=2,
+        ).map(tuple),
+        st.just(()),
+        st.just(1),
+    ),
 )
+
+
+@st.composite
+def typed_numbers(draw: st.DrawFn) -> str:
+    """A number as a person might type it, within reason or not: "$-1,234.5e3 kW", "(7%)"."""
+    digits = draw(
+        st.one_of(
+            st.integers(0, 10**6).map(str),
+            st.integers(0, 10**12).map(lambda n: f"{n:,}"),
+            st.sampled_from(["", "0", "00", "1" + "0" * 400, "1,23", "1,,000", "١٢٣", "１２"]),
+        )
+    )
+    decimal = draw(st.sampled_from(["", "", ".", ".5", ".000001", ".9999999999999999999"]))
+    exponent = draw(st.sampled_from(["", "", "", "e308", "e-320", "E+5", "e", "e400", "e-5"]))
+    unit = draw(
+        st.sampled_from(
+            ["", "", "%", " %", "W", " kW", "MW", "TH/s", " PH/s", "gh/s", " USD", "$", "k"]
+        )
+    )
+    text = f"{digits}{decimal}{exponent}{unit}"
+    wrap = draw(st.sampled_from(["{}", "{}", "-{}", "+{}", "({})", "${}", "-${}", "$-{}", " {} "]))
+    return json.dumps(wrap.format(text), ensure_ascii=False)
+
 
 extreme_cases = st.builds(
     ProjectCase,
     st.lists(
         st.builds(
-            Op, st.just("replace"), st.sampled_from(NUMBER_PATHS), st.sampled_from(EXTREME_NAMES)
+            Op,
+            st.just("replace"),
+            st.sampled_from(NUMBER_PATHS),
+            st.one_of(st.sampled_from(EXTREME_NAMES), typed_numbers()),
         ),
         min_size=1,
         max_size=2,

@@ -96,7 +96,7 @@ def import_problems(
         return problems
 
 
-@fuzz_settings(60)
+@fuzz_settings(45)
 @given(case=csv_cases(), mode=modes, suffix=st.sampled_from([".csv", ".txt", ".CSV"]))
 def test_import_csv(capsys: pytest.CaptureFixture[str], case: CsvCase, mode: str, suffix: str):
     data = case.render()

@@ -8,11 +8,14 @@ succeeds leaves a project that loads and reports.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -179,9 +182,6 @@ def test_import_junk_and_damaged_files(
     capsys: pytest.CaptureFixture[str], junk: bytes, suffix: str, mode: str
 ):
     """Bytes that are no table: random junk, a zip that is cut short, an old-xls header."""
-    import io
-    import zipfile
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", junk)
@@ -198,6 +198,66 @@ def test_import_junk_and_damaged_files(
             capsys, f"fleet{suffix}", lambda p, data=data: p.write_bytes(data), mode
         )
         problems += [f"variant {index}: {p}" for p in found]
+    assert not problems, "\n".join(problems)
+
+
+def _small_workbook() -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Fleet"
+    for row in [["Model", "Qty", "Site"], ["Antminer S21", 10, "Pecos, TX"], ["S19 XP", 5, ""]]:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+SMALL_WORKBOOK = _small_workbook()
+WORKBOOK_PARTS = sorted(zipfile.ZipFile(io.BytesIO(SMALL_WORKBOOK)).namelist())
+_XML_JUNK = [
+    b"",
+    b"<",
+    b"not xml",
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><x>&b;</x>',
+    b'<?xml version="1.0"?><worksheet><sheetData><row r="-1"><c r="ZZZZZ0"/></row>'
+    b"</sheetData></worksheet>",
+    b'<?xml version="1.0" encoding="utf-16"?><x/>',
+    b"\xff\xfe\x00\x00",
+]
+
+
+@fuzz_settings(25)
+@given(
+    part=st.sampled_from(WORKBOOK_PARTS),
+    junk=st.one_of(st.sampled_from(_XML_JUNK), st.binary(max_size=32)),
+    flips=st.lists(st.tuples(st.floats(0, 1), st.integers(1, 255)), max_size=2),
+    mode=modes,
+)
+def test_import_damaged_workbooks(
+    capsys: pytest.CaptureFixture[str],
+    part: str,
+    junk: bytes,
+    flips: list[tuple[float, int]],
+    mode: str,
+):
+    """A sound workbook with one part replaced by junk (entity bombs and bad XML among
+    it), then a byte or two of the zip flipped."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(SMALL_WORKBOOK)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for name in source.namelist():
+            target.writestr(name, junk if name == part else source.read(name))
+    data = bytearray(buffer.getvalue())
+    for position, mask in flips:
+        data[min(int(position * len(data)), len(data) - 1)] ^= mask
+    problems = import_problems(capsys, "fleet.xlsx", lambda p: p.write_bytes(bytes(data)), mode)
     assert not problems, "\n".join(problems)
 
 
@@ -226,12 +286,23 @@ def _bytes(data: bytes) -> Callable[[Path], None]:
     return lambda path: path.write_bytes(data)
 
 
+def _corrupt_deflate(path: Path) -> None:
+    """The small workbook with one byte in the middle of its sheet's deflated data flipped."""
+    info = zipfile.ZipFile(io.BytesIO(SMALL_WORKBOOK)).getinfo("xl/worksheets/sheet1.xml")
+    at = info.header_offset
+    name_length, extra_length = struct.unpack("<HH", SMALL_WORKBOOK[at + 26 : at + 30])
+    data = bytearray(SMALL_WORKBOOK)
+    data[at + 30 + name_length + extra_length + info.compress_size // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
 SUBPROCESS_SHEETS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "stray cell XFD1048576": ("fleet.xlsx", _stray_book("XFD1048576")),
     "utf-16 csv, 5000-digit count": (
         "fleet.csv",
         _bytes(("Model;Qty\r\nS21;" + "9" * 5000 + "\r\n").encode("utf-16")),
     ),
+    "xlsx with a corrupt deflate stream": ("fleet.xlsx", _corrupt_deflate),
     "csv with a NUL and a 1 MB field": (
         "fleet.csv",
         _bytes(b"Model,Qty,Notes\r\nS21,\x00 10," + b"x" * 1_000_000 + b"\r\n"),

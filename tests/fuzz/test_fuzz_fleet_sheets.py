@@ -261,6 +261,117 @@ def test_import_damaged_workbooks(
     assert not problems, "\n".join(problems)
 
 
+# Cells as a sheet's XML may hold them, sound or not: the import reads sheets with its own
+# streaming parser, so every odd form a writer (or an attacker) can produce is fair game.
+_CELLS = {
+    "model": [
+        '<c r="A{r}" t="inlineStr"><is><t>Antminer S21</t></is></c>',
+        '<c r="A{r}" t="inlineStr"><is><r><t>Antminer</t></r><r><t> S21</t></r></is></c>',
+        '<c r="A{r}" t="s"><v>0</v></c>',
+        '<c r="A{r}" t="s"><v>999999</v></c>',
+        '<c r="A{r}" t="s"><v>-1</v></c>',
+        '<c r="A{r}" t="str"><f>B{r}</f></c>',
+        '<c r="A{r}" t="inlineStr"><is><t>&#x202e;S21&amp;&lt;</t></is></c>',
+        '<c r="A{r}" t="inlineStr"><is><t xml:space="preserve">  S21  </t></is></c>',
+        '<c r="A{r}" t="inlineStr"></c>',
+        '<c r="A{r}"/>',
+        '<c t="inlineStr"><is><t>S21</t></is></c>',
+    ],
+    "count": [
+        '<c r="B{r}" t="n"><v>10</v></c>',
+        '<c r="B{r}"><v>abc</v></c>',
+        '<c r="B{r}"><v>1e400</v></c>',
+        '<c r="B{r}"><v>NaN</v></c>',
+        '<c r="B{r}"><v>-INF</v></c>',
+        '<c r="B{r}"><v>  7  </v></c>',
+        '<c r="B{r}"><v></v></c>',
+        '<c r="B{r}"><v>99999999999999999999999999999999999999999</v></c>',
+        '<c r="B{r}" t="b"><v>2</v></c>',
+        '<c r="B{r}" t="e"><v>#DIV/0!</v></c>',
+        '<c r="B{r}" t="d"><v>not a date</v></c>',
+        '<c r="B{r}" s="9999"><v>45000</v></c>',
+        '<c r="B{r}"><f>SUM(A1:A2)</f></c>',
+        '<c r="B{r}"><f>1+1</f><v>2</v></c>',
+        '<c r="b{r}"><v>3</v></c>',
+        '<c r="B{r}"><v>1</v><v>2</v></c>',
+    ],
+    "site": [
+        '<c r="C{r}" t="inlineStr"><is><t>Pecos, TX</t></is></c>',
+        '<c r="C{r}" t="inlineStr"><is><t>Nowhere</t></is></c>',
+        '<c r="C{r}" t="n"><v>1</v></c>',
+        "",
+    ],
+    "month": [
+        '<c r="D{r}" t="inlineStr"><is><t>2025-01</t></is></c>',
+        '<c r="D{r}" t="d"><v>2025-03-01T00:00:00</v></c>',
+        '<c r="D{r}" t="d"><v>9999-12-31T23:59:59</v></c>',
+        '<c r="D{r}" t="d"><v>0000-01-01</v></c>',
+        '<c r="D{r}"><v>45000</v></c>',
+        '<c r="D{r}"><v>-1</v></c>',
+        '<c r="D{r}"><v>1e308</v></c>',
+        "",
+    ],
+    "extra": [
+        "",
+        "",
+        '<c r="XFD{r}"><v>1</v></c>',
+        '<c r="ZZZZZ{r}"><v>1</v></c>',
+        '<c r="A0"><v>1</v></c>',
+        '<c r="E{r}" t="inlineStr"><is><t>x</t></is>',  # never closed
+        '<c r="E{r}" t="inlineStr"><is><t>&#0;</t></is></c>',
+    ],
+}
+_ROWS = [
+    '<row r="{r}">',
+    "<row>",
+    '<row r="0">',
+    '<row r="99999999999">',
+    '<row r="{r}" spans="1:99999">',
+]
+_HEAD = "".join(
+    f'<c r="{col}1" t="inlineStr"><is><t>{text}</t></is></c>'
+    for col, text in zip("ABCD", ["Model", "Qty", "Site", "Purchase date"], strict=True)
+)
+
+
+@st.composite
+def sheet_xml(draw: st.DrawFn) -> str:
+    rows = [f'<row r="1">{_HEAD}</row>']
+    numbers = draw(st.lists(st.integers(2, 6), min_size=1, max_size=4))  # repeats, disorder
+    for r in numbers:
+        row = draw(st.sampled_from(_ROWS[:1] * 6 + _ROWS[1:])).format(r=r)
+        cells = "".join(
+            draw(st.sampled_from(_CELLS[kind])).format(r=r)
+            for kind in ("model", "count", "site", "month", "extra")
+        )
+        rows.append(f"{row}{cells}</row>")
+    dimension = draw(st.sampled_from(["A1:D6", "A1:XFD1048576", "", "A1"]))
+    return (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + (f'<dimension ref="{dimension}"/>' if dimension else "")
+        + "<sheetData>"
+        + "".join(rows)
+        + "</sheetData></worksheet>"
+    )
+
+
+@fuzz_settings(30)
+@given(xml=sheet_xml(), mode=modes)
+def test_import_hand_written_sheet_xml(capsys: pytest.CaptureFixture[str], xml: str, mode: str):
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(SMALL_WORKBOOK)) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, xml.encode() if name == "xl/worksheets/sheet1.xml" else data)
+    problems = import_problems(
+        capsys, "fleet.xlsx", lambda p: p.write_bytes(buffer.getvalue()), mode
+    )
+    assert not problems, "\n".join(problems)
+
+
 # ---------------------------------------------------------------------- real processes
 
 MEMORY_LIMIT = 3 * 1024**3  # the process is stopped rather than let it take the machine

@@ -261,6 +261,39 @@ def test_import_damaged_workbooks(
     assert not problems, "\n".join(problems)
 
 
+def _zip_damage(kind: str) -> bytes:
+    """The small workbook with its zip structure damaged in one place."""
+    data = bytearray(SMALL_WORKBOOK)
+    info = zipfile.ZipFile(io.BytesIO(SMALL_WORKBOOK)).getinfo("xl/worksheets/sheet1.xml")
+    if kind == "corrupt deflate stream":
+        at = info.header_offset
+        name_length, extra_length = struct.unpack("<HH", SMALL_WORKBOOK[at + 26 : at + 30])
+        data[at + 30 + name_length + extra_length + info.compress_size // 2] ^= 0xFF
+    elif kind == "unknown compression method":  # in the sheet's central directory entry
+        name = info.filename.encode()
+        entry = SMALL_WORKBOOK.index(b"PK\x01\x02")
+        while SMALL_WORKBOOK[entry + 46 : entry + 46 + len(name)] != name:
+            entry = SMALL_WORKBOOK.index(b"PK\x01\x02", entry + 4)
+        data[entry + 10 : entry + 12] = struct.pack("<H", 99)
+    elif kind == "central directory offset out of the file":
+        data[-3] ^= 0x89  # the high byte of the end record's offset of the central directory
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "corrupt deflate stream",
+        "unknown compression method",
+        "central directory offset out of the file",
+    ],
+)
+def test_import_workbook_with_a_damaged_zip(capsys: pytest.CaptureFixture[str], kind: str):
+    data = _zip_damage(kind)
+    problems = import_problems(capsys, "fleet.xlsx", lambda p: p.write_bytes(data), "add")
+    assert not problems, "\n".join(problems)
+
+
 # Cells as a sheet's XML may hold them, sound or not: the import reads sheets with its own
 # streaming parser, so every odd form a writer (or an attacker) can produce is fair game.
 _CELLS = {
@@ -397,23 +430,16 @@ def _bytes(data: bytes) -> Callable[[Path], None]:
     return lambda path: path.write_bytes(data)
 
 
-def _corrupt_deflate(path: Path) -> None:
-    """The small workbook with one byte in the middle of its sheet's deflated data flipped."""
-    info = zipfile.ZipFile(io.BytesIO(SMALL_WORKBOOK)).getinfo("xl/worksheets/sheet1.xml")
-    at = info.header_offset
-    name_length, extra_length = struct.unpack("<HH", SMALL_WORKBOOK[at + 26 : at + 30])
-    data = bytearray(SMALL_WORKBOOK)
-    data[at + 30 + name_length + extra_length + info.compress_size // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
-
-
 SUBPROCESS_SHEETS: dict[str, tuple[str, Callable[[Path], None]]] = {
     "stray cell XFD1048576": ("fleet.xlsx", _stray_book("XFD1048576")),
     "utf-16 csv, 5000-digit count": (
         "fleet.csv",
         _bytes(("Model;Qty\r\nS21;" + "9" * 5000 + "\r\n").encode("utf-16")),
     ),
-    "xlsx with a corrupt deflate stream": ("fleet.xlsx", _corrupt_deflate),
+    "xlsx with a corrupt deflate stream": (
+        "fleet.xlsx",
+        _bytes(_zip_damage("corrupt deflate stream")),
+    ),
     "csv with a NUL and a 1 MB field": (
         "fleet.csv",
         _bytes(b"Model,Qty,Notes\r\nS21,\x00 10," + b"x" * 1_000_000 + b"\r\n"),

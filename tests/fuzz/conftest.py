@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -659,6 +660,15 @@ def clean_csv_cases(draw: st.DrawFn) -> CsvCase:
     )
 
 
+def save_workbook(book: Any, target: Any) -> None:
+    """openpyxl's save, without the EncodingWarning its worksheet writer gives under
+    `python -X warn_default_encoding` (a scratch file opened in text mode, then written
+    as bytes): the warning is openpyxl's, not the planner's."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=EncodingWarning)
+        book.save(target)
+
+
 _FORMULA = "FORMULA"
 
 
@@ -719,7 +729,7 @@ class XlsxCase(_ShortRepr):
             ws.merge_cells(where)
         for where in self.stray:
             ws[where] = "stray"
-        book.save(path)
+        save_workbook(book, path)
 
 
 _SAFE_SHEET_CHARS = st.characters(

@@ -40,6 +40,7 @@ from tests.fuzz.conftest import (
     outcome_problems,
     project_cases,
     run_cli,
+    save_workbook,
     xlsx_cases,
 )
 
@@ -212,7 +213,7 @@ def _small_workbook() -> bytes:
     for row in [["Model", "Qty", "Site"], ["Antminer S21", 10, "Pecos, TX"], ["S19 XP", 5, ""]]:
         sheet.append(row)
     out = io.BytesIO()
-    book.save(out)
+    save_workbook(book, out)
     return out.getvalue()
 
 
@@ -421,7 +422,7 @@ def _stray_book(cell: str) -> Callable[[Path], None]:
         ws.append(["Model", "Qty", "TH/s", "W"])
         ws.append(["S21", 10, 200, 3500])
         ws[cell] = "stray"
-        book.save(path)
+        save_workbook(book, path)
 
     return write
 
@@ -517,7 +518,9 @@ def test_import_in_a_real_process(tmp_path: Path, name: str):
     seconds = time.perf_counter() - start
     code = process.returncode
     err = err_bytes.decode("utf-8", "replace")
-    peak_mb = int(peak_file.read_text()) / 1024 if peak_file.exists() else float("nan")
+    peak_mb = (
+        int(peak_file.read_text(encoding="ascii")) / 1024 if peak_file.exists() else float("nan")
+    )
     assert "Traceback" not in err, err[-2000:]
     assert code in (0, 2), f"exit {code}: {err[-500:]}"
     assert "MemoryError" not in err, f"ran out of memory ({peak_mb:,.0f} MB): {err[:300]}"

@@ -174,10 +174,12 @@ def _requirement_name(requirement: str) -> str:
 
 
 def test_the_constraints_pin_everything_the_bundle_build_installs() -> None:
+    """The bundle extra, and the dev extra that the release workflow installs with it."""
     pins = _pins()
     wanted = [
         *PYPROJECT["project"]["dependencies"],
         *PYPROJECT["project"]["optional-dependencies"]["bundle"],
+        *PYPROJECT["project"]["optional-dependencies"]["dev"],
     ]
     # The extras and the runtime dependencies, then what they need, as far as this
     # environment has them installed (their markers evaluated for this platform).

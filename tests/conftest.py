@@ -4,6 +4,11 @@ QSettings() is pointed at INI files in a temporary folder before any test runs, 
 a test that forgets the UI fixtures (tests/ui/conftest.py gives each test a fresh folder)
 cannot read the user's window layout or write its own into it. Windows that tools open in
 a subprocess (`--screenshot`, `bench --gui`) use a scratch scope of their own.
+
+Every Python subprocess the tests start warns when a text file is opened without naming
+its encoding (the locale's is cp1252 on Windows): PYTHONWARNDEFAULTENCODING is read at
+interpreter start, so it reaches this process only through the command line
+(`python -X warn_default_encoding -m pytest`, checked in tests/test_encodings.py).
 """
 
 import os
@@ -11,6 +16,7 @@ import shutil
 import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["PYTHONWARNDEFAULTENCODING"] = "1"
 
 _SETTINGS_FOLDER = tempfile.mkdtemp(prefix="planner-test-settings-")
 

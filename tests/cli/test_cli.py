@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -412,7 +413,8 @@ def test_python_dash_m_planner_report_json() -> None:
         [sys.executable, "-m", "planner", "report", "samples/sample_project.json", "--json"],
         cwd=ROOT,
         capture_output=True,
-        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},  # not the locale's (cp1252 on Windows)
         timeout=60,
         check=False,
     )

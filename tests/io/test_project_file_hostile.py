@@ -202,7 +202,8 @@ def test_deep_nesting_is_a_syntax_error_with_line_and_column(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], depth: int
 ) -> None:
     path = tmp_path / "deep.json"
-    path.write_text('{"schema_version": 2,\n "notes": ' + "[" * depth + "]" * depth + "}")
+    text = '{"schema_version": 2,\n "notes": ' + "[" * depth + "]" * depth + "}"
+    path.write_text(text, encoding="utf-8")
     code, err = _run_report(path, capsys)
     assert code == 2
     assert err.count("planner: error:") == 1
@@ -216,7 +217,7 @@ def test_deep_nesting_is_a_syntax_error_with_line_and_column(
 
 def test_deep_objects_are_refused_too(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = tmp_path / "deep.json"
-    path.write_text('{"a":' * 1_000 + "1" + "}" * 1_000)
+    path.write_text('{"a":' * 1_000 + "1" + "}" * 1_000, encoding="utf-8")
     code, err = _run_report(path, capsys)
     assert code == 2
     assert "line 1, column" in err and "Traceback" not in err
@@ -224,7 +225,7 @@ def test_deep_objects_are_refused_too(capsys: pytest.CaptureFixture[str], tmp_pa
 
 def test_a_huge_bad_value_is_echoed_cut(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "big.json"
-    path.write_text(_replace("uptime", json.dumps("x" * 10_000_000)))
+    path.write_text(_replace("uptime", json.dumps("x" * 10_000_000)), encoding="utf-8")
     code, err = _run_report(path, capsys)
     assert code == 2
     assert len(err) < 400
@@ -237,7 +238,7 @@ def test_a_huge_unknown_key_is_cut_and_escaped(
     data: dict[str, Any] = json.loads(SAMPLE_TEXT)
     data["sites"][0]["\x1b[2J" + "k" * 1_000_000] = 1
     path = tmp_path / "key.json"
-    path.write_text(json.dumps(data))
+    path.write_text(json.dumps(data), encoding="utf-8")
     code, err = _run_report(path, capsys)
     assert code == 2
     assert len(err) < 400 and "\x1b" not in err
@@ -248,7 +249,7 @@ def test_a_long_unknown_reference_is_cut(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "ref.json"
-    path.write_text(_replace("site", json.dumps("Nowhere " * 1_000_000)))
+    path.write_text(_replace("site", json.dumps("Nowhere " * 1_000_000)), encoding="utf-8")
     code, err = _run_report(path, capsys)
     assert code == 2
     assert len(err) < 400

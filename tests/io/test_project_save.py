@@ -379,7 +379,8 @@ def test_imports_at_once_all_land(tmp_path: Path) -> None:
                 [*PLANNER, "import", str(_import_rows(tmp_path, tag)), "--into", str(path)],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                text=True,
+                encoding="utf-8",
+                env={**os.environ, "PYTHONIOENCODING": "utf-8"},
             )
             for tag in tags
         ]

@@ -125,6 +125,7 @@ def test_screenshot_command_writes_a_png(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
+        "PYTHONIOENCODING": "utf-8",  # what the output is decoded as, not the locale's
         "HOME": str(home),
         "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_DATA_HOME": str(home / ".local" / "share"),
@@ -134,7 +135,7 @@ def test_screenshot_command_writes_a_png(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "planner", "--screenshot", str(out)],
         capture_output=True,
-        text=True,
+        encoding="utf-8",
         env=env,
         timeout=120,
     )

@@ -2,17 +2,24 @@
 
 Every user error (missing file, bad JSON, invalid values, unknown scenario, bad flag)
 prints one message on stderr that names the place, and exits with status 2.
+
+The windowed app (the Windows GUI executable, pythonw) has no console: sys.stdout and
+sys.stderr are None. What would be printed is then shown in a message box when the command
+ends, and an unexpected exception is logged to a file and named in a message box
+(planner/ui/errors.py), never PyInstaller's "Unhandled exception" dialog.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import io
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import IO, NoReturn
 
 from planner import __version__
 
@@ -24,9 +31,47 @@ class UserError(Exception):
     """An error caused by the user's input; shown without a traceback."""
 
 
+EXIT_UNEXPECTED = 1
+# What the windowed app would have printed, shown in one message box when main() ends.
+_pending: list[tuple[str, bool]] = []
+
+
+def _write(text: str, *, error: bool) -> None:
+    stream = sys.stderr if error else sys.stdout
+    if stream is None:  # the windowed app: no console
+        _pending.append((text, error))
+    else:
+        stream.write(text)
+
+
+def _out(text: str) -> None:
+    _write(text, error=False)
+
+
+def _err(text: str) -> None:
+    _write(text, error=True)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"planner: error: {message}\n")
+
+    # argparse writes help, usage, --version and errors to sys.stdout and sys.stderr
+    # itself, and says nothing when they are None (the windowed app).
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            _err(message)
+        sys.exit(status)
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        if not message:
+            return
+        if file is None or file is sys.stdout:
+            _out(message)
+        elif file is sys.stderr:
+            _err(message)
+        else:
+            file.write(message)
 
 
 def _months(text: str) -> int:
@@ -178,8 +223,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             export_workbook(project, args.xlsx, args.scenario, args.months)
         except ExportError as error:
             raise UserError(f"--xlsx: {error}") from None
-        sys.stderr.write(f"planner: wrote {args.xlsx}\n")
-    sys.stdout.write(report_json(report) if args.json else render_text(report))
+        _err(f"planner: wrote {args.xlsx}\n")
+    _out(report_json(report) if args.json else render_text(report))
     return 0
 
 
@@ -209,7 +254,7 @@ def _same_file(a: Path, b: Path) -> bool:
 def cmd_schema(_: argparse.Namespace) -> int:
     from planner.domain.project import project_json_schema
 
-    sys.stdout.write(json.dumps(project_json_schema(), indent=2) + "\n")
+    _out(json.dumps(project_json_schema(), indent=2) + "\n")
     return 0
 
 
@@ -224,7 +269,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         with project_lock(args.into) as lock:
             for note in lock.notes:
-                sys.stderr.write(f"planner: note: {note}\n")
+                _err(f"planner: note: {note}\n")
             return _import(args)
     except ProjectFileError as error:
         raise UserError(str(error)) from None
@@ -248,34 +293,33 @@ def _import(args: argparse.Namespace) -> int:
         plan = import_fleet(args.sheet, project, sheet=args.sheet_name, default_site=args.site)
     except FleetImportError as error:
         raise UserError(str(error)) from None
-    out = sys.stdout
-    out.write(f"{args.sheet} sheet {plan.sheet!r}, header on row {plan.header_row}\n")
+    _out(f"{args.sheet} sheet {plan.sheet!r}, header on row {plan.header_row}\n")
     for fieldname, header in plan.mapping.items():
-        out.write(f"  {header!r} -> {fieldname}\n")
-    out.write(f"{len(plan.rows)} row(s) to import, {sum(r.count for r in plan.rows):,} rigs\n")
+        _out(f"  {header!r} -> {fieldname}\n")
+    _out(f"{len(plan.rows)} row(s) to import, {sum(r.count for r in plan.rows):,} rigs\n")
     for model in plan.new_models:
-        out.write(
+        _out(
             f"  new catalog entry {model.name!r}: {model.hashrate_th:g} TH/s, {model.power_w:g} W\n"
         )
     for skipped in plan.skipped:
-        out.write(f"  skipped {skipped}\n")
+        _out(f"  skipped {skipped}\n")
     for note in plan.notes:
-        out.write(f"  note: {note}\n")
+        _out(f"  note: {note}\n")
     if plan.problems:
         for problem in plan.problems:
-            sys.stderr.write(f"planner: error: {args.sheet}: {problem}\n")
-        sys.stderr.write(f"planner: error: nothing imported: {len(plan.problems)} problem(s)\n")
+            _err(f"planner: error: {args.sheet}: {problem}\n")
+        _err(f"planner: error: nothing imported: {len(plan.problems)} problem(s)\n")
         return EXIT_USAGE
     # What replacing the fleet would take with it (swaps naming the replaced rows).
     drops = plan.replace_drops(project) if args.replace else []
     if drops:
         for drop in drops:
-            out.write(f"  --replace drops {drop}\n")
+            _out(f"  --replace drops {drop}\n")
     if args.dry_run:
-        out.write("dry run: the project was not changed\n")
+        _out("dry run: the project was not changed\n")
         return 0
     if drops and not args.yes:
-        sys.stderr.write(
+        _err(
             f"planner: error: --replace would drop {len(drops)} item(s) listed above; "
             "nothing imported (rerun with --yes to replace anyway)\n"
         )
@@ -296,7 +340,7 @@ def _import(args: argparse.Namespace) -> int:
         raise UserError(str(error)) from None
     backup = backup_path(args.into)
     shown = backup.name if backup.parent == args.into.parent.resolve() else str(backup)
-    out.write(f"imported into {args.into} (previous version kept as {shown})\n")
+    _out(f"imported into {args.into} (previous version kept as {shown})\n")
     return 0
 
 
@@ -339,32 +383,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
             out["hpc"] = hpc
         if mc:
             out["monte_carlo"] = mc
-        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        _out(json.dumps(out, indent=2) + "\n")
     else:
         for r in results:
-            sys.stdout.write(
+            _out(
                 f"{r.rows:>7,} rows x {r.months:>3} months: median {r.median_ms:8.2f} ms, "
                 f"peak {r.peak_mb:7.1f} MB, row IRRs {r.row_irr_ms:8.1f} ms\n"
             )
         if gui is not None:
-            sys.stdout.write(
+            _out(
                 f"edit to updated chart, {gui['rows']:,} rows x {gui['months']} months: "
                 f"median {gui['median_ms']:.1f} ms, max {gui['max_ms']:.1f} ms\n"
             )
         for h in hpc:
-            sys.stdout.write(
+            _out(
                 f"recompute with conversion plans on {h['sites']} sites, {h['rows']:,} rows x "
                 f"{h['months']} months: median {h['median_ms']:.1f} ms "
                 f"(engine {h['engine_median_ms']:.1f} ms)\n"
             )
         for c in mc:
-            sys.stdout.write(
+            _out(
                 f"Monte Carlo {c['paths']:,} paths x {c['months']} months, {c['rows']:,} rows: "
                 f"{c['fleet_s']:.2f} s; per-row probabilities ({c['row_paths']:,} paths) "
                 f"{c['rows_s']:.2f} s\n"
             )
         for e in excel:
-            sys.stdout.write(
+            _out(
                 f"Excel export, {e['rows']:,} rows x {e['months']} months: "
                 f"{e['export_s']:.2f} s, {e['size_mb']:.1f} MB; "
                 f"import of its fleet: {e['import_s']:.2f} s\n"
@@ -400,6 +444,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     tune_allocator()
     argv = list(sys.argv[1:] if argv is None else argv)
+    if sys.stdout is None or sys.stderr is None:
+        return _main_windowed(argv)
+    _tolerate_unencodable_output()
+    return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     try:
         if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
             return cmd_open(argv)
@@ -415,7 +466,44 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         return handlers[args.command](args)
     except UserError as error:
-        sys.stderr.write(f"planner: error: {error}\n")
+        _err(f"planner: error: {error}\n")
         return EXIT_USAGE
     except BrokenPipeError:
         return 0
+
+
+def _main_windowed(argv: list[str]) -> int:
+    """No console: messages in a message box, unexpected exceptions (here or in a Qt slot
+    while the window is open) logged to a file and named in a message box."""
+    from planner.ui.errors import report_unexpected
+
+    previous_hook = sys.excepthook
+    sys.excepthook = functools.partial(report_unexpected, fatal=False)
+    _pending.clear()
+    try:
+        return _main(argv)
+    except Exception as error:
+        report_unexpected(type(error), error, error.__traceback__, fatal=True)
+        return EXIT_UNEXPECTED
+    finally:  # also on SystemExit: argparse's errors, --help and --version
+        sys.excepthook = previous_hook
+        _show_pending()
+
+
+def _show_pending() -> None:
+    if not _pending:
+        return
+    text = "".join(text for text, _ in _pending).rstrip("\n")
+    error = any(error for _, error in _pending)
+    _pending.clear()
+    from planner.ui.errors import show_message
+
+    show_message(text, error=error)
+
+
+def _tolerate_unencodable_output() -> None:
+    """Print what the console or pipe cannot encode (a project named with ₿ through cp1252,
+    a file name that is not valid UTF-8) as backslash escapes, not a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")

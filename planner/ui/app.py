@@ -58,6 +58,17 @@ def _open_files_from_the_desktop(app, window) -> None:
     app.installEventFilter(opener)
 
 
+def _say(text: str, *, error: bool) -> None:
+    """Print, or in the windowed app (no console: the stream is None) show a message box."""
+    stream = sys.stderr if error else sys.stdout
+    if stream is not None:
+        stream.write(text)
+    else:
+        from planner.ui.errors import show_message
+
+        show_message(text.rstrip("\n"), error=error)
+
+
 def run_gui(project: Project, path: Path | None, screenshot: Path | None = None) -> int:
     """Show the main window on `project`; with `screenshot`, render it to a PNG and exit."""
     if screenshot is not None and "QT_QPA_PLATFORM" not in os.environ:
@@ -77,12 +88,13 @@ def run_gui(project: Project, path: Path | None, screenshot: Path | None = None)
         app.processEvents()
         image = window.grab()
         if not image.save(str(screenshot), "PNG"):
-            sys.stderr.write(f"planner: error: {screenshot}: cannot write the PNG\n")
+            _say(f"planner: error: {screenshot}: cannot write the PNG\n", error=True)
             return 2
         first_window_ms = (time.perf_counter() - started) * 1000.0
-        sys.stdout.write(
+        _say(
             f"{screenshot}: {image.width()} x {image.height()} PNG "
-            f"(window ready in {first_window_ms:,.0f} ms)\n"
+            f"(window ready in {first_window_ms:,.0f} ms)\n",
+            error=False,
         )
         window.document.undo_stack.setClean()
         window.close()

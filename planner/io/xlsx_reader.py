@@ -13,7 +13,9 @@ and merged ranges (`<mergeCells>`) are found in the same single pass.
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -483,18 +485,40 @@ class SheetReader:
                     )
 
 
+# What a damaged or hostile zip raises beyond BadZipFile: a corrupt deflate stream
+# (zlib.error), an unknown compression method (NotImplementedError), an encrypted member
+# (RuntimeError), a truncated or lying header (EOFError, struct.error, OSError, ValueError).
+_DAMAGE: tuple[type[Exception], ...] = (
+    zlib.error,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    struct.error,
+    OSError,
+    ValueError,
+    UnicodeDecodeError,
+)
+_NOT_A_ZIP: tuple[type[Exception], ...] = (zipfile.BadZipFile, *_DAMAGE)
+_UNREADABLE: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    etree.XMLSyntaxError,
+    KeyError,
+    *_DAMAGE,
+)
+
+
 def read_xlsx(stream: IO[bytes], where: str, sheet: str | None, progress: Progress | None) -> Table:
     """The values of one sheet (cached values of formulas): `sheet`, else one called Fleet,
     else the first."""
     try:
         archive = zipfile.ZipFile(stream)
-    except zipfile.BadZipFile:
+    except _NOT_A_ZIP:
         raise FleetImportError(
             f"{where}: the workbook is damaged (not a complete zip archive)"
         ) from None
     with archive:
-        check_package(archive, where)
         try:
+            check_package(archive, where)
             book = Workbook(archive, where)
             names = list(book.sheets)
             chosen = _choose(names, sheet, where)
@@ -504,7 +528,7 @@ def read_xlsx(stream: IO[bytes], where: str, sheet: str | None, progress: Progre
             table = SheetReader(book, chosen, where).read(part, progress)
         except FleetImportError:
             raise
-        except (zipfile.BadZipFile, EOFError, etree.XMLSyntaxError, ValueError, KeyError) as error:
+        except _UNREADABLE as error:
             raise FleetImportError(
                 f"{where}: cannot read the workbook: {type(error).__name__}: {error}"
             ) from None

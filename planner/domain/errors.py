@@ -16,7 +16,12 @@ def shorten(text: str, limit: int = MAX_SHOWN) -> str:
 
 
 def quote(value: Any, repr_: bool = True) -> str:
-    """A user's value as a message shows it: quoted (control characters escaped) and cut."""
+    """A user's value as a message shows it: quoted (control characters escaped) and cut;
+    null, true and false as the project file spells them."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
         # str() of an int past 4,300 digits raises; nobody reads 78 digits anyway.
         return f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"

@@ -129,7 +129,7 @@ def test_newer_version_is_refused(v2: dict[str, Any]) -> None:
         (None, "schema_version: is required"),
         ("2", "schema_version: must be a whole number, got '2'"),
         (2.0, "schema_version: must be a whole number, got 2.0"),
-        (True, "schema_version: must be a whole number, got True"),
+        (True, "schema_version: must be a whole number, got true"),
         (0, "schema_version: must be between 1 and 2, got 0"),
         (-1, "schema_version: must be between 1 and 2, got -1"),
     ],

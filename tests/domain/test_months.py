@@ -48,7 +48,7 @@ def test_parse_month_gives_the_first_of_the_month(value: object, expected: date)
         ("26-12", "must be a month written YYYY-MM, got '26-12'"),
         ("", "must be a month written YYYY-MM, got ''"),
         (2026, "must be a month written YYYY-MM, got 2026"),
-        (None, "must be a month written YYYY-MM, got None"),
+        (None, "must be a month written YYYY-MM, got null"),
     ],
 )
 def test_parse_month_errors(value: object, message: str) -> None:

@@ -84,7 +84,7 @@ def test_default_kind_is_a_plain_number() -> None:
         (False, "number", "false"),
         (float("nan"), "number", "nan"),
         (float("inf"), "number", "inf"),
-        (None, "number", "None"),
+        (None, "number", "null"),
         ([1], "number", "[1]"),
     ],
 )

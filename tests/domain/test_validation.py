@@ -209,7 +209,7 @@ CASES: list[tuple[str, Mutation, str]] = [
     (
         "null in a number",
         _set("fleet", 0, "unit_price_usd", value=None),
-        "fleet[0].unit_price_usd: must be a number, got None",
+        "fleet[0].unit_price_usd: must be a number, got null",
     ),
     (
         "empty string in a fraction",

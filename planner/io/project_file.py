@@ -411,6 +411,19 @@ def _save_error(path: Path, error: OSError) -> ProjectFileError:
     return ProjectFileError(path, f"cannot save: {reason}")
 
 
+def _check_reopens(text: str, path: Path) -> None:
+    """The root guard of every save: what is written must open again. An operation that
+    left a dangling reference (a swap naming a deleted row, say) is refused here, with its
+    problems, instead of producing a file that no later Open can read."""
+    try:
+        parse_project(text, path)
+    except ProjectFileError as error:
+        message = str(error).removeprefix(f"{path}: ")
+        raise ProjectFileError(
+            path, f"cannot save: the project would not open again: {message}", error.problems
+        ) from None
+
+
 def save_project(
     project: Project,
     path: Path | str,
@@ -427,7 +440,9 @@ def save_project(
     ProjectLockedError say why a save is refused; other failures are ProjectFileError.
     """
     path = Path(path)
-    data = project_to_json(project).encode("utf-8")
+    text = project_to_json(project)
+    _check_reopens(text, path)
+    data = text.encode("utf-8")
     real = _real(path)
     try:  # before the lock, whose name would fail less clearly
         _check_name(real.name, _name_max(real.parent))

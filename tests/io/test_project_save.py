@@ -407,3 +407,20 @@ def test_lock_refuses_a_read_only_folder_or_missing_one(tmp_path: Path, project:
                 save_project(project, folder / "plan.json")
         finally:
             folder.chmod(0o755)
+
+
+def test_a_project_that_would_not_open_again_is_never_written(project, tmp_path) -> None:
+    """Every save parses what it is about to write: an operation that left a dangling
+    reference (here the fleet replaced while swaps still name its rows) is refused with
+    the problem named, and the file on disk stays as it was."""
+    path = tmp_path / "plan.json"
+    save_project(project, path)
+    before = path.read_bytes()
+    broken = project.model_copy(update={"fleet": project.fleet[2:]})
+    with pytest.raises(ProjectFileError) as error:
+        save_project(broken, path)
+    message = str(error.value)
+    assert "cannot save: the project would not open again" in message
+    assert "swaps[0].row: unknown fleet row 'S19j Pro 2021'" in message
+    assert path.read_bytes() == before
+    assert names_in(tmp_path) == ["plan.json"]

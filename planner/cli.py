@@ -155,12 +155,24 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="time full recomputations of synthetic fleets")
     bench.add_argument("--json", action="store_true", help="machine-readable JSON")
-    bench.add_argument("--repeats", type=int, default=15, help="timed runs per case")
+    bench.add_argument(
+        "--repeats",
+        type=int,
+        help="timed runs per case (default 15; edits in the window: 15, or 5 for big fleets)",
+    )
     bench.add_argument(
         "--gui",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="also time an edit in the window, offscreen (default: on without --case)",
+        help="also time edits in the window, offscreen, with Decisions > Sensitivity on "
+        "screen: latency and the longest stall in a burst of 20 edits (default: on without "
+        "--case or the other options)",
+    )
+    bench.add_argument(
+        "--gui-case",
+        action="append",
+        metavar="ROWSxMONTHS",
+        help="a window case such as 1000x120 (repeatable; default 1000x120 and 10000x120)",
     )
     bench.add_argument(
         "--excel",
@@ -344,13 +356,13 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _case(text: str) -> tuple[int, int]:
+def _case(text: str, option: str = "--case") -> tuple[int, int]:
     try:
         rows, months = (int(part) for part in text.lower().split("x"))
     except ValueError:
-        raise UserError(f"--case: expected ROWSxMONTHS such as 1000x120, got {text!r}") from None
+        raise UserError(f"{option}: expected ROWSxMONTHS such as 1000x120, got {text!r}") from None
     if rows < 1 or not 1 <= months <= 600:
-        raise UserError(f"--case: rows must be >= 1 and months 1-600, got {text!r}")
+        raise UserError(f"{option}: rows must be >= 1 and months 1-600, got {text!r}")
     return rows, months
 
 
@@ -358,25 +370,29 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from planner.benchmark import DEFAULT_CASES, excel_case, hpc_case, mc_case, run_benchmarks
 
     cases = tuple(_case(c) for c in args.case) if args.case else DEFAULT_CASES
-    excel_cases = tuple(_case(c) for c in args.excel or ())
-    hpc_cases = tuple(_case(c) for c in args.hpc or ())
-    mc_cases = tuple(_case(c) for c in args.mc or ())
-    extra_only = bool(excel_cases or hpc_cases or mc_cases) and not args.case
-    if args.repeats < 1:
+    excel_cases = tuple(_case(c, "--excel") for c in args.excel or ())
+    hpc_cases = tuple(_case(c, "--hpc") for c in args.hpc or ())
+    mc_cases = tuple(_case(c, "--mc") for c in args.mc or ())
+    gui_cases = tuple(_case(c, "--gui-case") for c in args.gui_case or ())
+    if gui_cases and args.gui is False:
+        raise UserError("--gui-case: asks for the window, which --no-gui turns off")
+    extra_only = bool(excel_cases or hpc_cases or mc_cases or gui_cases) and not args.case
+    if args.repeats is not None and args.repeats < 1:
         raise UserError(f"--repeats: must be at least 1, got {args.repeats}")
-    results = [] if extra_only else run_benchmarks(cases, args.repeats)
+    repeats = args.repeats or 15
+    results = [] if extra_only else run_benchmarks(cases, repeats)
     excel = [excel_case(rows, months) for rows, months in excel_cases]
-    hpc = [hpc_case(rows, months, args.repeats) for rows, months in hpc_cases]
+    hpc = [hpc_case(rows, months, repeats) for rows, months in hpc_cases]
     mc = [mc_case(rows, months) for rows, months in mc_cases]
-    gui = None
-    if args.gui or (args.gui is None and not args.case and not extra_only):
-        from planner.ui.bench import gui_edit_latency
+    gui = []
+    if gui_cases or args.gui or (args.gui is None and not args.case and not extra_only):
+        from planner.ui.bench import DEFAULT_GUI_CASES, describe, gui_edit_cases
 
-        gui = gui_edit_latency(repeats=args.repeats)
+        gui = gui_edit_cases(gui_cases or DEFAULT_GUI_CASES, args.repeats)
     if args.json:
         out: dict[str, object] = {"cases": [r.as_dict() for r in results]}
-        if gui is not None:
-            out["gui_edit_ms"] = gui
+        if gui:
+            out["gui_edit"] = [g.as_dict() for g in gui]
         if excel:
             out["excel"] = excel
         if hpc:
@@ -390,11 +406,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 f"{r.rows:>7,} rows x {r.months:>3} months: median {r.median_ms:8.2f} ms, "
                 f"peak {r.peak_mb:7.1f} MB, row IRRs {r.row_irr_ms:8.1f} ms\n"
             )
-        if gui is not None:
-            _out(
-                f"edit to updated chart, {gui['rows']:,} rows x {gui['months']} months: "
-                f"median {gui['median_ms']:.1f} ms, max {gui['max_ms']:.1f} ms\n"
-            )
+        for g in gui:
+            _out(describe(g))
         for h in hpc:
             _out(
                 f"recompute with conversion plans on {h['sites']} sites, {h['rows']:,} rows x "

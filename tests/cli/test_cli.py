@@ -259,6 +259,28 @@ def test_bench_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert isinstance(case["peak_mb"], float) and case["peak_mb"] >= 0
 
 
+def test_bench_gui_case(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`--gui-case` times edits in the window (and only that): latency and the longest
+    stall of the GUI thread. (Its settings scope: tests/ui/test_settings_scope.py.)"""
+    from planner.ui.window_settings import use_scratch_settings
+
+    monkeypatch.setenv("PLANNER_DATA_DIR", str(tmp_path / "data"))  # restored afterwards
+    try:
+        code, out, err = run(capsys, "bench", "--json", "--gui-case", "20x12", "--repeats", "2")
+    finally:
+        use_scratch_settings(tmp_path / "settings")  # away from the bench's scratch scope
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert list(data) == ["cases", "gui_edit"] and data["cases"] == []
+    (case,) = data["gui_edit"]
+    assert {"rows", "months", "median_ms", "max_ms", "stall_max_ms"} <= case.keys()
+    assert (case["rows"], case["months"], case["edits"], case["burst_edits"]) == (20, 12, 2, 20)
+    assert 0 < case["median_ms"] <= case["max_ms"]
+    assert case["stall_max_ms"] > 0
+
+
 # ----------------------------------------------------------------- user errors
 
 
@@ -360,6 +382,13 @@ def test_bad_bench_case(capsys: pytest.CaptureFixture[str], case: str, named: st
 def test_bad_bench_repeats(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "bench", "--case", "5x5", "--repeats", "0")
     assert_user_error(code, out, err, "--repeats: must be at least 1, got 0")
+
+
+def test_bad_bench_gui_case(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "bench", "--gui-case", "1000by120")
+    assert_user_error(code, out, err, "--gui-case: expected ROWSxMONTHS such as 1000x120")
+    code, out, err = run(capsys, "bench", "--gui-case", "20x12", "--no-gui")
+    assert_user_error(code, out, err, "--gui-case: asks for the window, which --no-gui turns off")
 
 
 SUBCOMMAND_USAGE_ERRORS = [

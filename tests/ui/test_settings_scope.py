@@ -49,13 +49,13 @@ def test_screenshot_mode_neither_reads_nor_writes_the_user_settings(
 
 
 def test_bench_neither_reads_nor_writes_the_user_settings(tmp_path: Path, monkeypatch) -> None:
-    from planner.ui.bench import gui_edit_latency
+    from planner.ui.bench import gui_edit_case
 
     _leftover_user_layout()
     before = _user_settings(tmp_path)
     monkeypatch.setenv("PLANNER_DATA_DIR", str(tmp_path / "data"))
-    result = gui_edit_latency(rows=20, months=12, repeats=1)
-    assert result["rows"] == 20
+    result = gui_edit_case(rows=20, months=12, edits=1, burst=2)
+    assert result.rows == 20
     assert not ws.settings_file().startswith(str(tmp_path))
     ws.use_scratch_settings(tmp_path / "settings")
     assert _user_settings(tmp_path) == before

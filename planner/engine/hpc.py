@@ -22,6 +22,7 @@ docs/model-notes.md records each convention.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -31,7 +32,15 @@ from planner.domain.months import months_between
 from planner.domain.project import ConversionPlan, Project
 from planner.engine import metrics
 from planner.engine.inputs import EngineInputs
-from planner.engine.model import HOURS_PER_DAY, Results, compute
+from planner.engine.model import (
+    CHUNK_CELLS,
+    HOURS_PER_DAY,
+    Results,
+    compute,
+    full_running,
+    market_of,
+    row_vectors,
+)
 from planner.engine.roots import brentq
 
 RENT_SEARCH_MAX = 100_000.0  # USD per kW-month: the breakeven rent is searched below this
@@ -195,6 +204,99 @@ def npv_gap(plan: ConversionPlan, ctx: SiteContext, rent: float | None = None) -
 
 
 @dataclass(frozen=True)
+class MiningResponse:
+    """How the NPV of a site's mining from one month on moves with a factor m on the BTC
+    price path, from one pass over the site's rows instead of an engine run per m.
+
+    Only revenue moves with the price. Each row-month's EBITDA is its fixed part (credits,
+    maintenance) plus (m x revenue - power) at its availability, revenue and power being
+    those of the row running that month; under the automatic shutdown it runs only when
+    m x revenue covers power, so it adds max(0, m x revenue - power): the NPV is a convex,
+    piecewise linear, non-decreasing function of m. Capex, resale and the site's own items
+    do not move. Amounts are discounted to the start of the horizon; the cells that run at
+    every multiple are summed, the others (switching on at m = power / revenue) kept.
+    """
+
+    always_revenue_usd: float  # discounted revenue of the cells that run at any multiple
+    always_power_usd: float
+    revenue_usd: np.ndarray  # each switching cell's discounted revenue (and power)
+    power_usd: np.ndarray
+
+    def npv_usd(self, multiple: float) -> float:
+        """Discounted mining margin (revenue x multiple - power of the cells running)."""
+        switching = np.maximum(multiple * self.revenue_usd - self.power_usd, 0.0).sum()
+        return multiple * self.always_revenue_usd - self.always_power_usd + float(switching)
+
+    def npv_usd_many(self, multiples: np.ndarray) -> np.ndarray:
+        """`npv_usd` at each multiple."""
+        return np.array([self.npv_usd(float(m)) for m in np.asarray(multiples, dtype=float)])
+
+    def slope_usd(self, multiple: float) -> float:
+        """d npv / d multiple just above `multiple`: the revenue of the cells running."""
+        running = multiple * self.revenue_usd >= self.power_usd
+        return self.always_revenue_usd + float(self.revenue_usd[running].sum())
+
+    def root(self, offset_usd: float, above: float) -> float:
+        """The multiple at which offset + npv_usd(m) = 0, by Newton's method from `above`,
+        where the sum is positive: on a convex, non-decreasing piecewise linear function
+        each step lands on the root of the current piece's line, at or above the root, so
+        the steps fall monotonically and end exactly on the root's piece. NaN when the sum
+        stays positive (flat) below `above`."""
+        m = above
+        for _ in range(200):
+            value = offset_usd + self.npv_usd(m)
+            if value <= 0.0:
+                return m
+            slope = self.slope_usd(m)
+            if slope <= 0.0:
+                return math.nan
+            step = value / slope
+            if step <= 1e-15 * m:
+                return m - step
+            m -= step
+        return m
+
+
+def mining_response(
+    inputs: EngineInputs, site_index: int, start_index: int, btc_per_th_month: np.ndarray
+) -> MiningResponse:
+    """The site's `MiningResponse` for its mining from `start_index` to the horizon;
+    `btc_per_th_month` is the market's BTC per TH at full availability after pool fee."""
+    months = inputs.months
+    rv = row_vectors(inputs, np.flatnonzero(inputs.site_idx == site_index))
+    btc_per_th_table = rv.degradation_table * btc_per_th_month[None, :]
+    discount = metrics.discount_factors(inputs.discount_rate_per_year, months)[start_index:]
+    always_revenue = always_power = 0.0
+    revenue_cells: list[np.ndarray] = []
+    power_cells: list[np.ndarray] = []
+    rows = rv.order.size
+    chunk = max(8, CHUNK_CELLS // max(months, 1))
+    for a in range(0, rows, chunk):
+        c = slice(a, min(a + chunk, rows))
+        online, _btc, revenue_full, power_full = full_running(
+            rv, c, btc_per_th_table, inputs.btc_price_usd
+        )
+        weight = online[:, start_index:] * rv.availability_factor[c, None] * discount[None, :]
+        revenue = revenue_full[:, start_index:] * weight
+        power = power_full[:, start_index:] * weight
+        if not inputs.auto_shutdown:
+            always_revenue += float(revenue.sum())
+            always_power += float(power.sum())
+            continue
+        # Cells with no revenue never run under the shutdown (and lose nothing).
+        earning = revenue > 0.0
+        revenue_cells.append(revenue[earning])
+        power_cells.append(power[earning])
+    empty = np.zeros(0)
+    return MiningResponse(
+        always_revenue_usd=always_revenue,
+        always_power_usd=always_power,
+        revenue_usd=np.concatenate(revenue_cells) if revenue_cells else empty,
+        power_usd=np.concatenate(power_cells) if power_cells else empty,
+    )
+
+
+@dataclass(frozen=True)
 class SiteConversion:
     """One site's options side by side, and the answers about them."""
 
@@ -205,6 +307,7 @@ class SiteConversion:
     keep: np.ndarray
     parts: ConvertParts
     breakeven_btc_price_multiple: float = math.nan  # NaN: not solved or none in range
+    response: MiningResponse | None = None  # the site's mining against the BTC price
 
     @property
     def start_index(self) -> int:
@@ -303,6 +406,14 @@ class SiteConversion:
         """Convert - keep NPV at each rent (USD per kW-month)."""
         return np.array([npv_gap(self.plan, self.context, float(r)) for r in rents])
 
+    def npv_gain_at_multiples(self, multiples: np.ndarray) -> np.ndarray:
+        """Convert - keep NPV (whole site) with the BTC price path scaled by each multiple;
+        needs the analysis built with `solve_btc_multiple`."""
+        if self.response is None:
+            raise ValueError("the analysis was built without the BTC price response")
+        at_one = npv_gap(self.plan, self.context)
+        return at_one - (self.response.npv_usd_many(multiples) - self.response.npv_usd(1.0))
+
 
 # ------------------------------------------------------------------ building the analysis
 
@@ -397,8 +508,15 @@ def analyse_conversions(
             rig_sale_usd=_rig_sale_usd(inputs, s, plan, start),
             discount_rate_per_year=inputs.discount_rate_per_year,
         )
+        response = (
+            mining_response(inputs, s, start, results.market.btc_per_th_month)
+            if solve_btc_multiple
+            else None
+        )
         multiple = (
-            breakeven_btc_price_multiple(plan, ctx, inputs, s) if solve_btc_multiple else math.nan
+            breakeven_multiple_of(response, -npv_gap(plan, ctx))
+            if response is not None
+            else math.nan
         )
         found.append(
             SiteConversion(
@@ -409,6 +527,7 @@ def analyse_conversions(
                 keep=keep_flows(plan, ctx),
                 parts=convert_parts(plan, ctx),
                 breakeven_btc_price_multiple=multiple,
+                response=response,
             )
         )
     return ConversionAnalysis(sites=tuple(found), skipped=tuple(skipped))
@@ -417,20 +536,34 @@ def analyse_conversions(
 def npv_gap_at_multiple(
     plan: ConversionPlan, ctx: SiteContext, inputs: EngineInputs, site_index: int, multiple: float
 ) -> float:
-    """Keep-mining NPV - convert NPV with the BTC price path scaled by `multiple`."""
+    """Keep-mining NPV - convert NPV with the BTC price path scaled by `multiple`, by a
+    whole engine run on the site's rows (the reference the fast path is tested against)."""
     mining = site_mining_flows(inputs, site_index, multiple)
     return -npv_gap(plan, replace(ctx, mining=mining))
 
 
-def breakeven_btc_price_multiple(
-    plan: ConversionPlan, ctx: SiteContext, inputs: EngineInputs, site_index: int
-) -> float:
-    """The factor on the scenario's BTC price path at which keep mining's NPV equals the
-    whole site converted; NaN when none lies between 1/1024 and 1024."""
+def breakeven_multiple_of(response: MiningResponse, gap_at_one_usd: float) -> float:
+    """The factor on the BTC price path at which keep mining's NPV equals the whole site
+    converted, from the gap (keep - convert) at today's path and the site's response;
+    NaN when none lies between 1/1024 and 1024."""
+    if gap_at_one_usd == 0.0:
+        return 1.0
+    # gap(m) = offset + response(m): only the mining from the start month on moves.
+    offset = gap_at_one_usd - response.npv_usd(1.0)
+    # Keep mining gains on converting as the price rises (the gap never falls with m).
+    if gap_at_one_usd < 0:
+        if offset + response.npv_usd(MULTIPLE_MAX) <= 0:
+            return math.nan
+        return response.root(offset, above=MULTIPLE_MAX)
+    if offset + response.npv_usd(MULTIPLE_MIN) > 0:
+        return math.nan
+    return response.root(offset, above=1.0)
 
-    def gap(multiple: float) -> float:
-        return npv_gap_at_multiple(plan, ctx, inputs, site_index, multiple)
 
+def solve_breakeven_multiple(gap: Callable[[float], float]) -> float:
+    """The multiple where `gap` (keep - convert NPV, non-decreasing in the multiple)
+    crosses zero, by bracketing from 1 in factors of 2 and brentq; NaN when none lies
+    between 1/1024 and 1024. The slow path: each evaluation may be an engine run."""
     at_one = gap(1.0)
     if at_one == 0.0:
         return 1.0
@@ -448,3 +581,13 @@ def breakeven_btc_price_multiple(
         else:
             low, high = high, nxt
     return float(brentq(gap, low, high, xtol=1e-12, rtol=1e-10, maxiter=200))
+
+
+def breakeven_btc_price_multiple(
+    plan: ConversionPlan, ctx: SiteContext, inputs: EngineInputs, site_index: int
+) -> float:
+    """The factor on the scenario's BTC price path at which keep mining's NPV equals the
+    whole site converted; NaN when none lies between 1/1024 and 1024."""
+    btc_per_th = market_of(inputs).btc_per_th_month
+    response = mining_response(inputs, site_index, ctx.start_index, btc_per_th)
+    return breakeven_multiple_of(response, -npv_gap(plan, ctx))

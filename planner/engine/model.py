@@ -285,6 +285,90 @@ def tax_with_loss_carry_forward(
     return tax, carried
 
 
+@dataclass(frozen=True)
+class RowVectors:
+    """Month-independent figures of a selection of fleet rows, in the order `order`."""
+
+    order: np.ndarray  # position in the inputs of each selected row
+    site: np.ndarray
+    count: np.ndarray
+    online_idx: np.ndarray
+    retire_idx: np.ndarray
+    purchase_idx: np.ndarray
+    contract: np.ndarray
+    load_kw: np.ndarray  # rig power with the site's cooling overhead
+    availability_factor: np.ndarray  # uptime x (1 - curtailed share)
+    credit_usd_per_hour: np.ndarray  # curtailment credit per hour online
+    maintenance_usd: np.ndarray  # per month online
+    capex_per_row: np.ndarray
+    which: np.ndarray  # each row's line in `degradation_table`
+    degradation_table: np.ndarray  # (rates, H): (1 - rate) ** (t / 12)
+    row_scale: np.ndarray  # TH/s at t = 0 of the degradation curve; 0 if never online
+    energy_cost_usd_per_kw: np.ndarray  # (C, H): a kW drawn all month, at each contract
+
+
+def row_vectors(inputs: EngineInputs, order: np.ndarray) -> RowVectors:
+    """The month-independent figures of the rows `order` (indices into the inputs)."""
+    months = inputs.months
+    t = np.arange(months, dtype=float)
+    hours = HOURS_PER_DAY * inputs.timeline.days
+    site = inputs.site_idx[order]
+    count = inputs.count[order]
+    online_idx = inputs.online_idx[order]
+    retire_idx = inputs.retire_idx[order]
+    contract = inputs.site_contract_idx[site]
+    uptime = inputs.site_uptime[site]
+    curtailed = inputs.contract_curtailment_share[contract]
+    load_kw = count * inputs.power_w[order] / 1000.0 * inputs.site_overhead[site]
+    # Hashrate with degradation: (1 - d) ** ((t - online) / 12), from a table per rate.
+    degradation = inputs.degradation_per_year[order]
+    rates, which = np.unique(degradation, return_inverse=True)
+    # Rows never online in the horizon get no hashrate (and no huge factor to overflow).
+    ever_online = (np.maximum(online_idx, 0) < np.minimum(retire_idx, months)) & (count > 0)
+    row_scale = np.zeros(order.size)
+    row_scale[ever_online] = (
+        count
+        * inputs.hashrate_th[order]
+        * (1.0 - degradation) ** (-online_idx.astype(float) / 12.0)
+    )[ever_online]
+    return RowVectors(
+        order=order,
+        site=site,
+        count=count,
+        online_idx=online_idx,
+        retire_idx=retire_idx,
+        purchase_idx=inputs.purchase_idx[order],
+        contract=contract,
+        load_kw=load_kw,
+        availability_factor=uptime * (1.0 - curtailed),
+        credit_usd_per_hour=(
+            load_kw * uptime * curtailed * inputs.contract_credit_usd_per_mwh[contract] / 1000.0
+        ),
+        maintenance_usd=count * inputs.site_maintenance_usd_per_rig_month[site],
+        capex_per_row=count * inputs.unit_price_usd[order],
+        which=which.reshape(-1),
+        degradation_table=(1.0 - rates)[:, None] ** (t[None, :] / 12.0),
+        row_scale=row_scale,
+        energy_cost_usd_per_kw=inputs.contract_price_usd_per_kwh * hours[None, :],
+    )
+
+
+def full_running(
+    rv: RowVectors, c: slice, btc_per_th_table: np.ndarray, btc_price_usd: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For the rows `c` of `rv`, month by month: online (bool), and BTC mined, revenue USD
+    and power cost USD if the row ran all month (before availability and shutdown).
+    `btc_per_th_table` is the degradation table times the BTC per TH of each month."""
+    t_int = np.arange(btc_price_usd.size)
+    online = (t_int[None, :] >= rv.online_idx[c, None]) & (t_int[None, :] < rv.retire_idx[c, None])
+    btc_full = btc_per_th_table[rv.which[c]]
+    btc_full *= rv.row_scale[c, None]
+    revenue_full_usd = btc_full * btc_price_usd[None, :]
+    power_full_usd = rv.energy_cost_usd_per_kw[rv.contract[c]]
+    power_full_usd *= rv.load_kw[c, None]
+    return online, btc_full, revenue_full_usd, power_full_usd
+
+
 CHUNK_CELLS = 32_768  # row x month cells per chunk: a chunk's arrays stay in cache
 KPI_BLOCK_ROWS = 4_096
 
@@ -305,41 +389,29 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
     sites = len(inputs.site_names)
     hours = HOURS_PER_DAY * tl.days
 
-    # Row vectors, sorted by site.
-    order = np.argsort(inputs.site_idx, kind="stable")
-    site = inputs.site_idx[order]
-    count = inputs.count[order]
-    online_idx = inputs.online_idx[order]
-    retire_idx = inputs.retire_idx[order]
-    purchase_idx = inputs.purchase_idx[order]
-    contract = inputs.site_contract_idx[site]
-    uptime = inputs.site_uptime[site]
-    curtailed = inputs.contract_curtailment_share[contract]
-    load_kw = count * inputs.power_w[order] / 1000.0 * inputs.site_overhead[site]
-    availability_factor = uptime * (1.0 - curtailed)
-    credit_usd_per_hour = (
-        load_kw * uptime * curtailed * inputs.contract_credit_usd_per_mwh[contract] / 1000.0
-    )
-    maintenance_usd = count * inputs.site_maintenance_usd_per_rig_month[site]
-    capex_per_row = count * inputs.unit_price_usd[order]
+    rv = row_vectors(inputs, np.argsort(inputs.site_idx, kind="stable"))
+    order = rv.order
+    site = rv.site
+    count = rv.count
+    online_idx = rv.online_idx
+    retire_idx = rv.retire_idx
+    purchase_idx = rv.purchase_idx
+    contract = rv.contract
+    load_kw = rv.load_kw
+    availability_factor = rv.availability_factor
+    credit_usd_per_hour = rv.credit_usd_per_hour
+    maintenance_usd = rv.maintenance_usd
+    capex_per_row = rv.capex_per_row
     online_f = online_idx.astype(float)
     retire_f = retire_idx.astype(float)
     # With a whole number of months of life, depreciation is a flat amount inside a window.
     whole_life = float(inputs.depreciation_months).is_integer()
     life_end = np.minimum(online_idx + int(inputs.depreciation_months), retire_idx)
     monthly_depreciation = capex_per_row / inputs.depreciation_months
-
-    # Hashrate with degradation: (1 - d) ** ((t - online) / 12), from a table per rate.
-    degradation = inputs.degradation_per_year[order]
-    rates, which = np.unique(degradation, return_inverse=True)
-    table = (1.0 - rates)[:, None] ** (t[None, :] / 12.0)
-    # Rows never online in the horizon get no hashrate (and no huge factor to overflow).
-    ever_online = (np.maximum(online_idx, 0) < np.minimum(retire_idx, months)) & (count > 0)
-    row_scale = np.zeros(rows)
-    row_scale[ever_online] = (
-        count * inputs.hashrate_th[order] * (1.0 - degradation) ** (-online_f / 12.0)
-    )[ever_online]
-    energy_cost_per_kw = inputs.contract_price_usd_per_kwh * hours[None, :]  # (C, H)
+    which = rv.which
+    table = rv.degradation_table
+    row_scale = rv.row_scale
+    energy_cost_per_kw = rv.energy_cost_usd_per_kw
     btc_per_th = market.btc_per_th_month
     price = market.btc_price_usd
 
@@ -363,12 +435,7 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
         b = min(a + chunk, rows)
         c = slice(a, b)
         n = b - a
-        online = (t_int[None, :] >= online_idx[c, None]) & (t_int[None, :] < retire_idx[c, None])
-        btc_full = btc_per_th_table[which[c]]
-        btc_full *= row_scale[c, None]
-        revenue_full = btc_full * price[None, :]
-        power_full = energy_cost_per_kw[contract[c]]
-        power_full *= load_kw[c, None]
+        online, btc_full, revenue_full, power_full = full_running(rv, c, btc_per_th_table, price)
         covers = revenue_full >= power_full
         running = online & covers if inputs.auto_shutdown else online
         availability = running * availability_factor[c, None]

@@ -12,7 +12,13 @@ from planner.domain.errors import ProjectValidationError
 from planner.domain.project import ConversionPlan, FleetRow, Project
 from planner.domain.validation import validate_project
 from planner.engine import run
-from planner.engine.hpc import analyse_conversions, site_mining_flows
+from planner.engine.hpc import (
+    SiteConversion,
+    analyse_conversions,
+    npv_gap_at_multiple,
+    site_mining_flows,
+    solve_breakeven_multiple,
+)
 from tests.engine.conftest import make_project
 
 GROSS_MW = 100.0
@@ -261,3 +267,116 @@ def test_no_rent_breakeven_when_converting_loses_at_any_rent_and_nan_multiple() 
     assert (
         math.isnan(site.breakeven_rent_usd_per_kw_month) or site.breakeven_rent_usd_per_kw_month > 0
     )
+
+
+# ------------------------------------------------- the breakeven multiple without reruns
+
+
+def _with_plans_everywhere(project: Project) -> Project:
+    from planner.benchmark import with_conversion_plans
+
+    return with_conversion_plans(project)
+
+
+def _harsh(project: Project, *, price_factor: float, auto_shutdown: bool) -> Project:
+    """`project` with dearer power, curtailment with credits, a pool fee, tax and a falling
+    BTC price: rows switch off month by month under the automatic shutdown."""
+    contracts = [
+        c.model_copy(
+            update={
+                "price_usd_per_kwh": c.price_usd_per_kwh * price_factor,
+                "curtailment_share": 0.15,
+                "curtailment_credit_usd_per_mwh": 40.0,
+            }
+        )
+        for c in project.contracts
+    ]
+    scenarios = [
+        s.model_copy(update={"pool_fee": 0.03, "btc_price_growth_per_year": -0.2})
+        for s in project.scenarios
+    ]
+    finance = project.finance.model_copy(update={"auto_shutdown": auto_shutdown, "tax_rate": 0.21})
+    return project.model_copy(
+        update={"contracts": contracts, "scenarios": scenarios, "finance": finance}
+    )
+
+
+def _rent(project: Project, rent_usd_per_kw_month: float) -> Project:
+    plans = [
+        c.model_copy(update={"rent_usd_per_kw_month": rent_usd_per_kw_month})
+        for c in project.conversions
+    ]
+    return project.model_copy(update={"conversions": plans})
+
+
+def _projects_for_the_multiple() -> list[tuple[str, Project]]:
+    """Projects whose multiples lie below 1, above it, where most row-months are switched
+    off by the shutdown, where none is, and out of range (NaN)."""
+    from planner.benchmark import synthetic_project
+    from planner.io.project_file import load_project
+    from planner.io.resources import sample_project_path
+
+    sample = load_project(sample_project_path())
+    synthetic = _with_plans_everywhere(synthetic_project(60, 72, seed=11))
+    hand_auto = hand_project().model_copy(
+        update={"finance": hand_project().finance.model_copy(update={"auto_shutdown": True})}
+    )
+    harsh = _harsh(synthetic, price_factor=1.6, auto_shutdown=True)
+    return [
+        ("sample", sample),
+        ("sample, every site", _with_plans_everywhere(sample)),
+        ("synthetic", synthetic),
+        ("synthetic, shutdowns", harsh),
+        ("synthetic, shutdowns at the root", _rent(harsh, 80.0)),
+        ("synthetic, no shutdown", _harsh(synthetic, price_factor=1.6, auto_shutdown=False)),
+        ("synthetic, most off", _harsh(synthetic, price_factor=3.0, auto_shutdown=True)),
+        (
+            "by hand, shutdowns",
+            _rent(_harsh(hand_project(), price_factor=1.4, auto_shutdown=True), 80.0),
+        ),
+        ("by hand, below 1", _rent(hand_auto, 72.0)),
+        ("by hand, just above 1", _rent(hand_auto, 76.0)),
+        ("by hand, none in range", hand_project(rent_usd_per_kw_month=20.0)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "project"), _projects_for_the_multiple(), ids=lambda x: x if isinstance(x, str) else ""
+)
+def test_breakeven_multiple_equals_the_whole_engine_search(name: str, project: Project) -> None:
+    """The multiple from one pass over the site's rows equals the bracket-and-brentq search
+    over whole engine runs of the site (the former path) to 1e-6, and so does the curve."""
+    results = run(project)
+    analysis = analyse_conversions(project, results)
+    assert analysis.sites
+    shut = results.breakevens.shutdown_months.sum()
+    if "shutdowns" in name or "most off" in name:
+        assert shut > 0  # the automatic shutdown is at work
+    found = 0
+    for site in analysis.sites:
+
+        def gap(multiple: float, site: SiteConversion = site) -> float:
+            return npv_gap_at_multiple(
+                site.plan, site.context, results.inputs, site.site_index, multiple
+            )
+
+        reference = solve_breakeven_multiple(gap)
+        fast = site.breakeven_btc_price_multiple
+        if math.isnan(reference):
+            assert math.isnan(fast)
+            continue
+        found += 1
+        assert fast == pytest.approx(reference, rel=1e-6)
+        multiples = np.array([0.3, 0.8, 1.0, fast, 1.7, 4.0])
+        expected = [-gap(float(m)) for m in multiples]
+        scale = max(abs(v) for v in expected)
+        assert site.npv_gain_at_multiples(multiples) == pytest.approx(expected, abs=1e-9 * scale)
+    assert found or "none in range" in name
+
+
+def test_breakeven_multiple_without_the_response_is_not_solved() -> None:
+    project = hand_project()
+    (site,) = analyse_conversions(project, run(project), solve_btc_multiple=False).sites
+    assert math.isnan(site.breakeven_btc_price_multiple)
+    with pytest.raises(ValueError, match="without the BTC price response"):
+        site.npv_gain_at_multiples(np.array([1.0]))

@@ -222,8 +222,10 @@ def gui_edit_case(
     counter = iter(range(10**9))
 
     def edit() -> None:
-        i = next(counter)
-        model.setData(model.index(i % rows, column), str(100 + i % 1_000))
+        row = next(counter) % rows
+        count = window.document.project.fleet[row].count  # a value that always changes it
+        if not model.setData(model.index(row, column), str(count + 1)):
+            raise RuntimeError(f"the bench's edit of fleet row {row + 1} was refused")
 
     shown: list[float] = []
     window.document.resultsChanged.connect(lambda _r: shown.append(time.perf_counter()))

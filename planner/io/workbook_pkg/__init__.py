@@ -1,0 +1,92 @@
+"""Excel export: a workbook of live formulas that finance can audit.
+
+Every figure on the Summary, Monthly, Monthly by site and Rows sheets is an Excel formula
+that traces back to the input cells (Inputs, Fleet, Sites, Contracts, Models and the
+monthly paths), so that changing an assumption in Excel moves the answers. The formulas
+follow the engine's conventions (docs/model-notes.md) step by step; a test recalculates
+the workbook in LibreOffice and compares every figure with the engine.
+
+Layout:
+- Inputs: scenario and finance assumptions, each a named cell; the optional monthly paths.
+- Fleet, Sites, Contracts, Models: the project's tables as typed inputs (blue), with
+  derived columns (black) where formulas need them.
+- Monthly: one row per month, fleet totals; the halving month is highlighted.
+- Monthly by site: one row per site and month.
+- Rows: per fleet row totals, NPV, IRR, payback and breakevens.
+- PowerPrices, CalcRows, CalcRunning, CalcTaxable, CalcFCF, CalcCumFCF: helper sheets
+  of per-row and per-month calculations (months across), each cell a short formula;
+  CalcDiscounted: the fleet's and each site's discounted FCF (months down).
+
+Only a `Formula` is written as a formula; every other str, project text above all, is
+written as text (`_text`), whatever it starts with. Names are looked up exactly
+(`_exact_match`: MATCH(TRUE,INDEX(EXACT(...),0),0), never MATCH(name,...,0), VLOOKUP or
+a criterion, which read `*`, `?`, `~` as wildcards), once per row into a "#" column
+(Sites: contract #; CalcRows: site # and model #; HPC: site #); SUMIFS and the like then
+match on those numbers.
+
+Written with openpyxl's write-only mode to a temporary file that then replaces the
+target, so a failed export never leaves a half-written workbook behind.
+
+The package: data.py runs the model and every analysis once (ExportData); book.py holds
+the workbook's state and cell styles; formulas.py the formula helpers (no openpyxl);
+columns.py each sheet's named columns, from which the letters are derived; one module
+per group of sheets (inputs, results, calc and grids, summary, decisions, hpc); writer.py
+writes them in order.
+"""
+
+from __future__ import annotations
+
+from planner.io.workbook_pkg.book import (
+    ExportError,
+    Sheet,
+    cell,
+    header,
+    input_cell,
+    text_cell,
+    title,
+)
+from planner.io.workbook_pkg.columns import (
+    BTC,
+    COUNT,
+    DECIMAL,
+    FLEET_HEADER,
+    KPI_HEADER,
+    MONTH,
+    MONTHLY_HEADER,
+    PERCENT,
+    ROWS_HEADER,
+    SITE_MONTHLY_HEADER,
+    USD,
+    USD_CENTS,
+)
+from planner.io.workbook_pkg.formulas import Formula
+from planner.io.workbook_pkg.writer import Progress, Writer, build_workbook, export_workbook
+
+# The names the single-module workbook had, for the tests that build cells directly.
+_Writer = Writer
+_Sheet = Sheet
+_cell = cell
+_text = text_cell
+_input = input_cell
+_header = header
+_title = title
+
+__all__ = [
+    "BTC",
+    "COUNT",
+    "DECIMAL",
+    "FLEET_HEADER",
+    "KPI_HEADER",
+    "MONTH",
+    "MONTHLY_HEADER",
+    "PERCENT",
+    "ROWS_HEADER",
+    "SITE_MONTHLY_HEADER",
+    "USD",
+    "USD_CENTS",
+    "ExportError",
+    "Formula",
+    "Progress",
+    "build_workbook",
+    "export_workbook",
+]

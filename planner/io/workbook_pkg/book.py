@@ -1,0 +1,237 @@
+"""The workbook's state and styles: the cell helpers, the sheet factory, the shape.
+
+Only a `Formula` is written as a formula; every other str, project text above all, is
+written as text (`text_cell`), whatever it starts with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from planner.io.workbook_pkg.columns import (
+    FIRST_MONTH_COLUMN,
+    GRID_FIRST_ROW,
+    MONTH,
+    MONTHLY,
+    MONTHLY_FIRST_ROW,
+    TABLE_FIRST_ROW,
+    Column,
+)
+from planner.io.workbook_pkg.formulas import Formula
+
+# Excel's limit on the text of one cell.
+MAX_CELL_TEXT = 32_767
+
+INPUT_FONT = Font(name="Calibri", size=11, color="1F4E9E")
+BOLD = Font(name="Calibri", size=11, bold=True)
+TITLE_FONT = Font(name="Calibri", bold=True, size=14)
+HEADER_FONT = Font(name="Calibri", size=11, bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+CALC_FILL = PatternFill("solid", fgColor="F2F2F2")
+HALVING_FILL = PatternFill("solid", fgColor="FFE699")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+# Text that Excel or LibreOffice would read as a formula when the cell is edited or the
+# sheet is saved as CSV: written with a quote prefix, as a user typing '=1 would get.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+class ExportError(Exception):
+    """The project cannot be written as a workbook; the message says why."""
+
+
+def finite(value: float) -> float | str:
+    """A number, or an empty cell for none (NaN)."""
+    number = float(value)
+    return number if math.isfinite(number) else ""
+
+
+def text_cell(ws: WriteOnlyWorksheet, value: str, **style: Any) -> WriteOnlyCell:
+    """A cell that holds `value` as text, never as a formula, whatever it starts with.
+
+    Control characters that a workbook cannot hold (all below U+0020 but tab, line feed
+    and carriage return) are dropped rather than failing the export."""
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    if value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    for key, item in style.items():
+        setattr(cell, key, item)
+    return cell
+
+
+def cell(ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None, **style: Any) -> WriteOnlyCell:
+    """A cell: a Formula as a formula, any other str as text (`text_cell`), else the value."""
+    if isinstance(value, str) and not isinstance(value, Formula):
+        if fmt:
+            style["number_format"] = fmt
+        return text_cell(ws, value, **style)
+    out = WriteOnlyCell(ws, value=value)
+    if fmt:
+        out.number_format = fmt
+    for key, item in style.items():
+        setattr(out, key, item)
+    return out
+
+
+class Sheet(WriteOnlyWorksheet):
+    """A write-only sheet on which a plain str appended as a value is text, never a
+    formula (openpyxl would read any str starting with "=" as one): only a Formula is."""
+
+    def append(self, row: Iterable[Any]) -> None:
+        super().append(
+            [
+                text_cell(self, value)
+                if isinstance(value, str) and not isinstance(value, Formula)
+                else value
+                for value in row
+            ]
+        )
+
+
+def input_cell(ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None) -> WriteOnlyCell:
+    """An input cell (blue); project text in it is text (`cell`)."""
+    return cell(ws, value, fmt, font=INPUT_FONT)
+
+
+def input_cells(
+    ws: WriteOnlyWorksheet, item: Any, columns: Sequence[Column]
+) -> list[WriteOnlyCell]:
+    """The input cells of one table row: each field of `item` in its number format."""
+    return [input_cell(ws, getattr(item, field), fmt) for _header, field, fmt in columns]
+
+
+def header(ws: WriteOnlyWorksheet, labels: Sequence[str]) -> list[WriteOnlyCell]:
+    return [cell(ws, label, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP) for label in labels]
+
+
+def title(ws: WriteOnlyWorksheet, text: str) -> list[WriteOnlyCell]:
+    return [text_cell(ws, text, font=TITLE_FONT)]
+
+
+def widths(ws: WriteOnlyWorksheet, values: Sequence[float]) -> None:
+    for i, width in enumerate(values, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How many months, fleet rows, sites, contracts and models the workbook holds."""
+
+    months: int
+    rows: int
+    sites: int
+    contracts: int
+    models: int
+
+    def month_col(self, t: int) -> str:
+        return get_column_letter(FIRST_MONTH_COLUMN + t)
+
+    @property
+    def first_month_col(self) -> str:
+        return get_column_letter(FIRST_MONTH_COLUMN)
+
+    @property
+    def last_month_col(self) -> str:
+        return self.month_col(self.months - 1)
+
+    @property
+    def month_cols(self) -> list[str]:
+        return [self.month_col(t) for t in range(self.months)]
+
+    def table_last(self, count: int) -> int:
+        return TABLE_FIRST_ROW + max(count, 1) - 1
+
+    @property
+    def grid_last(self) -> int:
+        return GRID_FIRST_ROW + self.rows - 1
+
+    @property
+    def monthly_last(self) -> int:
+        """Last row of the Monthly sheet."""
+        return MONTHLY_FIRST_ROW + self.months - 1
+
+    @property
+    def site_monthly_last(self) -> int:
+        """Last row of the Monthly by site sheet."""
+        return 2 + self.sites * self.months
+
+    def site_price_row(self, s: int) -> int:
+        """Row of site `s`'s power price on the PowerPrices sheet."""
+        c = max(self.contracts, 1)
+        return 6 + c + 2 + c + 2 + s
+
+    def across(self, sheet: str, row: int) -> str:
+        """Row `row` of a months-across sheet over the horizon: Sheet!$C$row:$X$row."""
+        return f"{sheet}!${self.first_month_col}${row}:${self.last_month_col}${row}"
+
+    @property
+    def site_prices(self) -> str:
+        """Every site's power price by month on PowerPrices (sites down, months across)."""
+        p0 = self.site_price_row(0)
+        m0, mL = self.first_month_col, self.last_month_col
+        return f"PowerPrices!${m0}${p0}:${mL}${p0 + max(self.sites, 1) - 1}"
+
+
+class Book:
+    """The workbook being written: its sheets, its defined names and its shape."""
+
+    def __init__(self, shape: Shape) -> None:
+        self.shape = shape
+        self.wb = Workbook(write_only=True)
+        self.wb.calculation.fullCalcOnLoad = True
+
+    def discard(self) -> None:
+        """Close the half-written sheets' temporary files after a failure."""
+        for ws in self.wb.worksheets:
+            with contextlib.suppress(Exception):
+                ws.close()
+
+    def name(self, name: str, sheet: str, ref: str) -> None:
+        self.wb.defined_names[name] = DefinedName(name, attr_text=f"{sheet}!{ref}")
+
+    def sheet(
+        self, title: str, rows: int, columns: int, *, calc: bool = False
+    ) -> WriteOnlyWorksheet:
+        """A new sheet that will hold `rows` x `columns` cells.
+
+        The size goes into the sheet's <dimension> element: without it, readers such as
+        openpyxl's read-only mode scan every sheet of the book to size it when the book is
+        opened (seconds for the big helper sheets).
+        """
+        ws = Sheet(self.wb, title)
+        self.wb._add_sheet(ws)
+        used = f"A1:{get_column_letter(max(columns, 1))}{max(rows, 1)}"
+        ws.calculate_dimension = lambda: used
+        if calc:
+            ws.sheet_properties.tabColor = "A6A6A6"
+        return ws
+
+    def month_rows(self, ws: WriteOnlyWorksheet, heading: str, note: str) -> None:
+        """Rows 1-3 of a months-across sheet: title, month dates, month numbers."""
+        months = self.shape.months
+        month = MONTHLY["month"]
+        ws.append([*title(ws, heading), text_cell(ws, note)])
+        ws.append(
+            [cell(ws, "Month", font=BOLD), None]
+            + [
+                cell(ws, Formula(f"=Monthly!{month}{t + MONTHLY_FIRST_ROW}"), MONTH, font=BOLD)
+                for t in range(months)
+            ]
+        )
+        ws.append([cell(ws, "Month #", font=BOLD), None, *range(months)])

@@ -1,0 +1,289 @@
+"""The calculation sheets (grey tabs): PowerPrices, CalcRows, and CalcDiscounted.
+
+PowerPrices runs months across: each contract's index path and price paid, each site's
+price. CalcRows derives each fleet row's inputs. CalcDiscounted runs months down: the
+fleet's and each site's discounted free cash flow. The per-row grids are in grids.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from planner.io.workbook_pkg.book import (
+    BOLD,
+    HEADER_FILL,
+    HEADER_FONT,
+    WRAP,
+    Book,
+    Shape,
+    cell,
+    header,
+    input_cell,
+    text_cell,
+    title,
+    widths,
+)
+from planner.io.workbook_pkg.columns import (
+    CALC_ROWS,
+    CONTRACTS,
+    COUNT,
+    DECIMAL,
+    DISCOUNTED_FIRST_ROW,
+    FIRST_MONTH_COLUMN,
+    FLEET,
+    KWH,
+    MODELS,
+    MONTH,
+    MONTHLY,
+    MONTHLY_BY_SITE,
+    MONTHLY_FIRST_ROW,
+    PERCENT,
+    SITE_MONTHLY_FIRST_ROW,
+    SITES,
+    T_ROW,
+    TABLE_FIRST_ROW,
+    USD,
+    USD_CENTS,
+    column_letter,
+)
+from planner.io.workbook_pkg.data import ExportData
+from planner.io.workbook_pkg.formulas import Formula, exact_match, month_index
+
+NO_RETIRE = 1_000_000
+INDEX_PATH_FIRST_ROW = 6  # PowerPrices: the contracts' index paths
+
+
+def write_power_prices(book: Book, data: ExportData) -> None:
+    shape = data.shape
+    ws = book.sheet(
+        "PowerPrices",
+        shape.site_price_row(shape.sites) - 1,
+        FIRST_MONTH_COLUMN + shape.months - 1,
+        calc=True,
+    )
+    widths(ws, (24, 10))
+    ws.freeze_panes = "C4"
+    book.month_rows(
+        ws, "Power prices (USD/kWh)", "Blue: index paths (inputs). Black: the price paid."
+    )
+    ws.append([])
+    ws.append([text_cell(ws, "Index path (USD/kWh, input)", font=BOLD)])
+    for i, contract in enumerate(data.project.contracts):
+        path = contract.index_path_usd_per_kwh if contract.type == "index" else []
+        ws.append(
+            _contract_labels(ws, TABLE_FIRST_ROW + i)
+            + [input_cell(ws, path[t] if t < len(path) else None, KWH) for t in range(shape.months)]
+        )
+    if not shape.contracts:
+        ws.append([])
+    ws.append([])
+    ws.append([text_cell(ws, "Price paid before cooling overhead (USD/kWh)", font=BOLD)])
+    for i in range(shape.contracts):
+        ws.append(_contract_prices(ws, shape, i))
+    if not shape.contracts:
+        ws.append([])
+    ws.append([])
+    heading = "Site power price (USD/kWh): the price of the site's contract"
+    ws.append([text_cell(ws, heading, font=BOLD)])
+    price0 = INDEX_PATH_FIRST_ROW + max(shape.contracts, 1) + 2
+    price_last = price0 + max(shape.contracts, 1) - 1
+    for s in range(shape.sites):
+        srow = TABLE_FIRST_ROW + s
+        contract_no = SITES.ref("contract_no", srow)
+        ws.append(
+            [
+                cell(ws, Formula(f"=Sites!{SITES['name']}{srow}")),
+                cell(ws, Formula(f"=Sites!{SITES['contract']}{srow}")),
+            ]
+            + [
+                cell(ws, Formula(f"=INDEX({col}${price0}:{col}${price_last},{contract_no})"), KWH)
+                for col in shape.month_cols
+            ]
+        )
+    assert shape.site_price_row(0) == price_last + 3
+
+
+def _contract_labels(ws: WriteOnlyWorksheet, crow: int) -> list[Any]:
+    return [
+        cell(ws, Formula(f"=Contracts!{CONTRACTS['name']}{crow}")),
+        cell(ws, Formula(f"=Contracts!{CONTRACTS['type']}{crow}")),
+    ]
+
+
+def _contract_prices(ws: WriteOnlyWorksheet, shape: Shape, i: int) -> list[Any]:
+    """Contract i's price paid in each month: the stepped fixed price, or the index path
+    (continued from its last value) plus the adder."""
+    crow = TABLE_FIRST_ROW + i
+    prow = INDEX_PATH_FIRST_ROW + i
+    m0, mL = shape.first_month_col, shape.last_month_col
+    length = f"COUNT(${m0}{prow}:${mL}{prow})"
+
+    def c(key: str) -> str:
+        return CONTRACTS.ref(key, crow)
+
+    cells = _contract_labels(ws, crow)
+    for col in shape.month_cols:
+        t = f"{col}${T_ROW}"
+        stepped = f"{c('price_usd_per_kwh')}*(1+{c('escalator_per_year')})^INT({t}/12)"
+        formula = Formula(
+            f'=IF({c("type")}="index",IF({length}=0,{stepped},'
+            f"IF({t}<{length},{col}{prow},INDEX(${m0}{prow}:${mL}{prow},{length})))"
+            f"+{c('adder_usd_per_kwh')},{stepped})"
+        )
+        cells.append(cell(ws, formula, KWH))
+    return cells
+
+
+def write_calc_rows(book: Book, data: ExportData) -> None:
+    shape = data.shape
+    ws = book.sheet("CalcRows", 3 + shape.rows, len(CALC_ROWS), calc=True)
+    ws.freeze_panes = "B4"
+    widths(ws, [26, 18] + [13] * (len(CALC_ROWS) - 2))
+    note = f"Month # counts from the start month (0). Retire {NO_RETIRE:,}: never."
+    ws.append([*title(ws, "Fleet rows: derived inputs"), text_cell(ws, note)])
+    ws.append([])
+    ws.append(header(ws, CALC_ROWS.headers))
+    for r in range(shape.rows):
+        formulas = _calc_row(shape, TABLE_FIRST_ROW + r)
+        ws.append([cell(ws, formula, fmt) for formula, fmt in formulas])
+
+
+def _calc_row(shape: Shape, f: int) -> list[tuple[Formula, str | None]]:
+    """The derived inputs of the fleet row on row `f`, in CALC_ROWS order."""
+    slast = shape.table_last(shape.sites)
+    mlast = shape.table_last(shape.models)
+
+    def site(key: str) -> str:
+        return f"INDEX({SITES.span(key, TABLE_FIRST_ROW, slast)},{at('site_no')})"
+
+    def model(key: str) -> str:
+        return f"INDEX({MODELS.span(key, TABLE_FIRST_ROW, mlast)},{at('model_no')})"
+
+    def at(key: str) -> str:
+        return f"{CALC_ROWS[key]}{f}"
+
+    def fleet(key: str) -> str:
+        return f"Fleet!{FLEET[key]}{f}"
+
+    site_names = SITES.span("name", TABLE_FIRST_ROW, slast)
+    model_names = MODELS.span("name", TABLE_FIRST_ROW, mlast)
+    count, online, retire, purchase = at("count"), at("online_t"), at("retire_t"), at("purchase_t")
+    online_month, retire_month = fleet("online_month"), fleet("retire_month")
+    return [
+        (Formula(f"={fleet('name')}"), None),
+        (Formula(f"={fleet('site')}"), None),
+        (Formula(f"={exact_match(fleet('site'), site_names)}"), None),
+        (Formula(f"={model('hashrate_th')}"), DECIMAL),
+        (Formula(f"={model('power_w')}"), COUNT),
+        (Formula(f"={fleet('count')}"), COUNT),
+        (Formula(f"={site('effective_overhead')}"), "0.000"),
+        (Formula(f"={site('uptime')}*(1-{site('curtailment_share')})"), "0.0000%"),
+        (Formula(f"={count}*{at('power_w')}/1000*{at('overhead')}"), DECIMAL),
+        (Formula(f"={count}*{at('hashrate_th')}"), DECIMAL),
+        (Formula(f"={fleet('degradation_per_year')}"), PERCENT),
+        (Formula(f"={month_index(fleet('purchase_month'))}"), None),
+        (Formula(f'=IF({online_month}="",{purchase},{month_index(online_month)})'), None),
+        (Formula(f'=IF({retire_month}="",{NO_RETIRE},{month_index(retire_month)})'), None),
+        (Formula(f"=IF(AND({purchase}>=0,{purchase}<HorizonMonths),{purchase},-1)"), None),
+        (Formula(f"={count}*{fleet('unit_price_usd')}"), USD),
+        (Formula(f"={at('capex_usd')}/DepreciationMonths"), USD_CENTS),
+        (Formula(f"=MIN({online}+DepreciationMonths,{retire})"), DECIMAL),
+        (
+            Formula(
+                f"={at('load_kw')}*{site('uptime')}*{site('curtailment_share')}"
+                f"*{site('curtailment_credit')}/1000"
+            ),
+            USD_CENTS,
+        ),
+        (Formula(f"={count}*{site('maintenance_usd_per_rig_month')}"), USD_CENTS),
+        (
+            Formula(
+                f"=IF(AND({retire}>=0,{retire}<HorizonMonths,{retire}>{online}),{retire},"
+                f"IF(AND({retire}>=HorizonMonths,{purchase}<=HorizonMonths-1),HorizonMonths-1,-1))"
+            ),
+            None,
+        ),
+        (
+            Formula(
+                f"=IF({retire}<HorizonMonths,{count}*{fleet('resale_usd_per_unit')},"
+                f"{count}*{fleet('terminal_value_usd_per_unit')})"
+            ),
+            USD,
+        ),
+        (Formula(f"={exact_match(fleet('model'), model_names)}"), None),
+    ]
+
+
+def write_calc_discounted(book: Book, data: ExportData) -> None:
+    """Each month's FCF discounted to the start, and its running total, for the fleet
+    and each site: the Summary's discounted payback reads them. Months run down."""
+    shape = data.shape
+    first = DISCOUNTED_FIRST_ROW
+    ws = book.sheet("CalcDiscounted", first + shape.months - 1, 5 + 2 * shape.sites, calc=True)
+    ws.freeze_panes = f"C{first}"
+    widths(ws, (10, 11, 12, *(16,) * (2 + 2 * shape.sites)))
+    ws.append(
+        title(
+            ws,
+            "Discounted free cash flow: a month's flow x 1/(1+DiscountRate)^((month #+1)/12), "
+            "as in NPV",
+        )
+    )
+    ws.append(_discounted_header(ws, shape))
+    for t in range(shape.months):
+        ws.append(_discounted_month(ws, shape, t))
+
+
+def _discounted_header(ws: WriteOnlyWorksheet, shape: Shape) -> list[WriteOnlyCell]:
+    labels: list[WriteOnlyCell] = header(
+        ws,
+        (
+            "Month #",
+            "Month",
+            "Discount factor",
+            "Fleet: discounted FCF (USD)",
+            "Fleet: cumulative (USD)",
+        ),
+    )
+    for s in range(shape.sites):
+        site = SITES.ref("name", TABLE_FIRST_ROW + s)
+        for what in ("discounted FCF (USD)", "cumulative (USD)"):
+            labels.append(
+                cell(
+                    ws,
+                    Formula(f'={site}&": {what}"'),
+                    font=HEADER_FONT,
+                    fill=HEADER_FILL,
+                    alignment=WRAP,
+                )
+            )
+    return labels
+
+
+def discounted_columns(n: int) -> tuple[str, str]:
+    """CalcDiscounted's columns of flow `n` (0: the fleet, then each site): the
+    discounted FCF and its running total."""
+    return column_letter(4 + 2 * n), column_letter(5 + 2 * n)
+
+
+def _discounted_month(ws: WriteOnlyWorksheet, shape: Shape, t: int) -> list[Any]:
+    r = DISCOUNTED_FIRST_ROW + t
+    cells: list[Any] = [
+        t,
+        cell(ws, Formula(f"=Monthly!{MONTHLY['month']}{t + MONTHLY_FIRST_ROW}"), MONTH),
+        cell(ws, Formula(f"=1/(1+DiscountRate)^((A{r}+1)/12)"), "0.000000"),
+    ]
+    fcf_by_site = MONTHLY_BY_SITE["fcf"]
+    sources = [f"Monthly!{MONTHLY['fcf']}{t + MONTHLY_FIRST_ROW}"] + [
+        f"{MONTHLY_BY_SITE.sheet}!{fcf_by_site}{SITE_MONTHLY_FIRST_ROW + s * shape.months + t}"
+        for s in range(shape.sites)
+    ]
+    for n, source in enumerate(sources):
+        fcf, cum = discounted_columns(n)
+        cells.append(cell(ws, Formula(f"={source}*$C{r}"), USD))
+        running = Formula(f"={fcf}{r}") if t == 0 else Formula(f"={cum}{r - 1}+{fcf}{r}")
+        cells.append(cell(ws, running, USD))
+    return cells

@@ -1,0 +1,307 @@
+"""Named columns: one table per sheet, from which the letters are derived.
+
+`MONTHLY["btc_mined"]` is the letter of the Monthly sheet's BTC mined column and
+`MONTHLY.span("btc_mined", 2, 25)` its range `Monthly!$J$2:$J$25`; a column moved in a
+table moves every formula that reads it. No openpyxl here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# Number formats.
+USD = "#,##0;[Red]-#,##0"
+USD_CENTS = "#,##0.00;[Red]-#,##0.00"
+BTC = "#,##0.0000"
+BTC_FINE = "0.000000000"
+PERCENT = "0.00%"
+KWH = "0.0000"
+COUNT = "#,##0"
+DECIMAL = "#,##0.00"
+MONTH = "mmm yyyy"
+BLOCKS = "#,##0.00"
+
+# First month column on the sheets that run months across (A: label, B: detail).
+FIRST_MONTH_COLUMN = 3
+GRID_FIRST_ROW = 13  # first fleet row on the Calc* grid sheets
+TABLE_FIRST_ROW = 4  # first data row on Fleet, Sites, Contracts, Models, CalcRows, Rows
+DISCOUNTED_FIRST_ROW = 3  # CalcDiscounted: title, header, then one row a month
+
+
+def column_letter(number: int) -> str:
+    """Excel's letters of column `number` (1: A, 27: AA)."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+class Columns:
+    """The columns of one sheet by key, in order from column `first`."""
+
+    def __init__(self, sheet: str, columns: Sequence[tuple[str, str]], first: int = 1) -> None:
+        self.sheet = f"'{sheet}'" if " " in sheet else sheet
+        self.headers = tuple(header for header, _key in columns)
+        self.keys = tuple(key for _header, key in columns)
+        self.letters = {key: column_letter(first + i) for i, key in enumerate(self.keys)}
+        if len(self.letters) != len(self.keys):
+            raise ValueError(f"{sheet}: a column key is used twice")
+
+    def __getitem__(self, key: str) -> str:
+        return self.letters[key]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def ref(self, key: str, row: int) -> str:
+        """One cell, absolute: Sheet!$X$row."""
+        return f"{self.sheet}!${self.letters[key]}${row}"
+
+    def span(self, key: str, first: int, last: int) -> str:
+        """A range of the column, absolute: Sheet!$X$first:$X$last."""
+        x = self.letters[key]
+        return f"{self.sheet}!${x}${first}:${x}${last}"
+
+
+# The input tables: (header, field, number format); the key is the project's field.
+Column = tuple[str, str, str | None]
+FLEET_COLUMNS: tuple[Column, ...] = (
+    ("Name", "name", None),
+    ("Model", "model", None),
+    ("Site", "site", None),
+    ("Count", "count", COUNT),
+    ("Unit price (USD)", "unit_price_usd", USD_CENTS),
+    ("Purchase month", "purchase_month", MONTH),
+    ("Online month", "online_month", MONTH),
+    ("Retire month", "retire_month", MONTH),
+    ("Resale value (USD/unit)", "resale_usd_per_unit", USD_CENTS),
+    ("Terminal value (USD/unit)", "terminal_value_usd_per_unit", USD_CENTS),
+    ("Degradation (per year)", "degradation_per_year", PERCENT),
+    ("Notes", "notes", None),
+)
+FLEET_HEADER = tuple(header for header, _field, _fmt in FLEET_COLUMNS)
+SITE_COLUMNS: tuple[Column, ...] = (
+    ("Name", "name", None),
+    ("Contract", "contract", None),
+    ("Capacity (MW)", "capacity_mw", DECIMAL),
+    ("Cooling overhead", "overhead", "0.000"),
+    ("Uptime", "uptime", PERCENT),
+    ("Fixed opex (USD/month)", "fixed_opex_usd_per_month", USD),
+    ("Maintenance (USD/rig-month)", "maintenance_usd_per_rig_month", USD_CENTS),
+    ("Infrastructure capex (USD)", "infrastructure_capex_usd", USD),
+    ("Infrastructure capex month", "infrastructure_capex_month", MONTH),
+    ("Notes", "notes", None),
+)
+CONTRACT_COLUMNS: tuple[Column, ...] = (
+    ("Name", "name", None),
+    ("Type", "type", None),
+    ("Price (USD/kWh)", "price_usd_per_kwh", KWH),
+    ("Escalator (per year)", "escalator_per_year", PERCENT),
+    ("Adder (USD/kWh)", "adder_usd_per_kwh", KWH),
+    ("Demand charge (USD/kW-month)", "demand_charge_usd_per_kw_month", USD_CENTS),
+    ("Curtailment share", "curtailment_share", PERCENT),
+    ("Curtailment credit (USD/MWh)", "curtailment_credit_usd_per_mwh", USD_CENTS),
+    ("Notes", "notes", None),
+)
+MODEL_COLUMNS: tuple[Column, ...] = (
+    ("Name", "name", None),
+    ("Maker", "maker", None),
+    ("Hashrate (TH/s)", "hashrate_th", DECIMAL),
+    ("Power (W)", "power_w", COUNT),
+    ("Cooling", "cooling", None),
+    ("Source", "source", None),
+)
+
+
+def _inputs(columns: tuple[Column, ...]) -> list[tuple[str, str]]:
+    return [(header, field) for header, field, _fmt in columns]
+
+
+FLEET = Columns("Fleet", _inputs(FLEET_COLUMNS))
+SITES = Columns(
+    "Sites",
+    [
+        *_inputs(SITE_COLUMNS),
+        ("calc: contract #", "contract_no"),
+        ("calc: contract type", "contract_type"),
+        ("calc: effective overhead", "effective_overhead"),
+        ("calc: curtailment share", "curtailment_share"),
+        ("calc: curtailment credit (USD/MWh)", "curtailment_credit"),
+        ("calc: demand charge (USD/month)", "demand_usd"),
+        ("calc: infrastructure capex month #", "infra_t"),
+        ("calc: infrastructure depreciation (USD/month)", "infra_depreciation_usd"),
+        ("calc: infrastructure depreciation ends (month #)", "infra_depreciation_end"),
+    ],
+)
+CONTRACTS = Columns("Contracts", _inputs(CONTRACT_COLUMNS))
+MODELS = Columns("Models", [*_inputs(MODEL_COLUMNS), ("Efficiency (J/TH)", "efficiency")])
+
+MONTHLY = Columns(
+    "Monthly",
+    [
+        ("Month", "month"),
+        ("Days", "days"),
+        ("Blocks", "blocks"),
+        ("Block height", "height"),
+        ("Subsidy (BTC)", "subsidy"),
+        ("Fees (BTC)", "fees"),
+        ("Network hashrate (EH/s)", "network_ehs"),
+        ("BTC price (USD)", "btc_price"),
+        ("Hashprice (USD/PH/day)", "hashprice"),
+        ("BTC mined", "btc_mined"),
+        ("Revenue (USD)", "revenue"),
+        ("Curtailment credit (USD)", "credit"),
+        ("Power cost (USD)", "power"),
+        ("Opex (USD)", "opex"),
+        ("EBITDA (USD)", "ebitda"),
+        ("Capex (USD)", "capex"),
+        ("Depreciation (USD)", "depreciation"),
+        ("Tax (USD)", "tax"),
+        ("Free cash flow (USD)", "fcf"),
+        ("Cumulative FCF (USD)", "cum_fcf"),
+    ],
+)
+MONTHLY_HEADER = MONTHLY.headers
+MONTHLY_FIRST_ROW = 2  # header, then one row a month
+
+MONTHLY_BY_SITE = Columns(
+    "Monthly by site",
+    [
+        ("Site", "site"),
+        ("Site #", "site_no"),
+        ("Month", "month"),
+        ("Month #", "t"),
+        ("BTC mined", "btc_mined"),
+        ("Revenue (USD)", "revenue"),
+        ("Curtailment credit (USD)", "credit"),
+        ("Power cost (USD)", "power"),
+        ("Opex (USD)", "opex"),
+        ("EBITDA (USD)", "ebitda"),
+        ("Capex (USD)", "capex"),
+        ("Depreciation (USD)", "depreciation"),
+        ("Tax (USD)", "tax"),
+        ("Resale (USD)", "resale"),
+        ("Free cash flow (USD)", "fcf"),
+        ("Cumulative FCF (USD)", "cum_fcf"),
+    ],
+)
+SITE_MONTHLY_HEADER = MONTHLY_BY_SITE.headers
+SITE_MONTHLY_FIRST_ROW = 3  # title, header, then one row per site and month
+
+CALC_ROWS = Columns(
+    "CalcRows",
+    [
+        ("Fleet row", "row"),
+        ("Site", "site"),
+        ("Site #", "site_no"),
+        ("Hashrate (TH/s per rig)", "hashrate_th"),
+        ("Power (W per rig)", "power_w"),
+        ("Count", "count"),
+        ("Cooling overhead", "overhead"),
+        ("Availability (uptime x (1 - curtailment))", "availability"),
+        ("Load with overhead (kW)", "load_kw"),
+        ("Hashrate when online (TH/s)", "hashrate_online_th"),
+        ("Degradation (per year)", "degradation"),
+        ("Purchase month #", "purchase_t"),
+        ("Online month #", "online_t"),
+        ("Retire month #", "retire_t"),
+        ("Capex month # (-1: outside the horizon)", "capex_t"),
+        ("Capex (USD)", "capex_usd"),
+        ("Depreciation (USD/month)", "depreciation_usd"),
+        ("Depreciation ends (month #)", "depreciation_end"),
+        ("Curtailment credit (USD/hour)", "credit_usd_per_hour"),
+        ("Maintenance (USD/month)", "maintenance_usd"),
+        ("Resale month # (-1: none)", "resale_t"),
+        ("Resale or terminal value (USD)", "resale_usd"),
+        ("Model #", "model_no"),
+    ],
+)
+
+KPI_HEADER = (
+    "NPV (USD)",
+    "IRR (annual)",
+    "Payback (months)",
+    "Payback status",
+    "ROI",
+    "BTC mined",
+    "Revenue (USD)",
+    "Capex (USD)",
+    "Free cash flow (USD)",
+    "Cash cost per BTC (USD)",
+    "All-in cost per BTC (USD)",
+    "Discounted payback (months)",
+    "Discounted payback status",
+)
+SUMMARY = Columns(
+    "Summary",
+    [
+        ("", "label"),
+        *zip(
+            KPI_HEADER,
+            (
+                "npv",
+                "irr",
+                "payback",
+                "status",
+                "roi",
+                "btc_mined",
+                "revenue",
+                "capex",
+                "fcf",
+                "cash_cost",
+                "all_in_cost",
+                "discounted_payback",
+                "discounted_status",
+            ),
+            strict=True,
+        ),
+        ("calc: first negative month #", "neg"),
+        ("calc: first month back #", "back"),
+        ("calc: payback at month", "at"),
+        ("calc: monthly IRR", "irr_monthly"),
+        ("calc: discounted, first negative #", "d_neg"),
+        ("calc: discounted, first back #", "d_back"),
+        ("calc: discounted payback at month", "d_at"),
+    ],
+)
+SUMMARY_FIRST_ROW = 7  # the fleet's row; each site's below
+
+ROWS = Columns(
+    "Rows",
+    [
+        ("Fleet row", "row"),
+        ("Model", "model"),
+        ("Site", "site"),
+        ("Count", "count"),
+        ("Capex in horizon (USD)", "capex"),
+        ("BTC mined", "btc_mined"),
+        ("Revenue (USD)", "revenue"),
+        ("Power cost (USD)", "power"),
+        ("Opex (USD)", "opex"),
+        ("Depreciation (USD)", "depreciation"),
+        ("Cash cost per BTC (USD)", "cash_cost"),
+        ("All-in cost per BTC (USD)", "all_in_cost"),
+        ("Free cash flow (USD)", "fcf"),
+        ("NPV (USD)", "npv"),
+        ("IRR (annual)", "irr"),
+        ("Payback (months)", "payback"),
+        ("Payback status", "status"),
+        ("First online month #", "first_online"),
+        ("Breakeven BTC price (USD)", "breakeven_btc"),
+        ("Breakeven hashprice (USD/PH/day)", "breakeven_hashprice"),
+        ("Breakeven power price (USD/kWh)", "breakeven_power"),
+        ("Shutdown months", "shutdown_months"),
+        ("calc: first negative month #", "neg"),
+        ("calc: first month back #", "back"),
+        ("calc: payback at month", "at"),
+        ("calc: monthly IRR", "irr_monthly"),
+    ],
+)
+ROWS_HEADER = ROWS.headers
+
+# Rows of the months-across Calc sheets (month columns from FIRST_MONTH_COLUMN).
+T_ROW = 3  # month numbers, on every months-across sheet
+DAYS_ROW, HOURS_ROW, BTC_PER_TH_ROW, PRICE_ROW = 4, 5, 6, 7  # CalcRunning's market rows
+ROWS_TAXABLE_ROW = 4  # CalcTaxable's tax block, rows 4 to 11
+TAX_SHARE_ROW = 11  # CalcTaxable: tax per USD of positive taxable income

@@ -1,0 +1,110 @@
+"""Everything the workbook shows that the planner computes: run once, before writing.
+
+The mining model's results, the AI/HPC analysis and the decision sheets' analyses
+(scenarios, sensitivity, swaps, Monte Carlo), so that the writer only writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.domain.project import Project, Scenario
+from planner.engine import run
+from planner.engine.hpc import ConversionAnalysis, analyse_conversions
+from planner.engine.model import Results
+from planner.engine.montecarlo import (
+    MonteCarloResult,
+    MonteCarloSettings,
+    row_payback_probabilities,
+    run_monte_carlo,
+)
+from planner.engine.sensitivity import (
+    Tornado,
+    TwoWay,
+    compare_scenarios,
+    tornado,
+    two_way,
+)
+from planner.engine.swaps import SwapResult, analyse_swaps
+from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
+from planner.io.workbook_pkg.book import ExportError, Shape
+
+
+@dataclass(frozen=True)
+class RowPayback:
+    """Each fleet row's Monte Carlo chance of paying back before the halving and within
+    the horizon, over `paths` paths."""
+
+    before_halving: np.ndarray
+    within_horizon: np.ndarray
+    paths: int
+
+
+@dataclass(frozen=True)
+class ExportData:
+    """The project under one scenario and horizon, and every analysis the workbook shows."""
+
+    project: Project
+    scenario: Scenario
+    months: int
+    shape: Shape
+    results: Results
+    conversions: ConversionAnalysis
+    compared: list[tuple[str, Results]]
+    tornado: Tornado
+    two_way: TwoWay
+    swaps: list[SwapResult]
+    swaps_skipped: list[str]
+    monte_carlo: MonteCarloResult
+    row_payback: RowPayback
+
+
+def _check_halvings(results: Results, scenario: Scenario) -> None:
+    """The workbook's subsidy formula splits a month at one halving at most."""
+    timeline = results.inputs.timeline
+    ends = timeline.height_start + timeline.blocks
+    eras = (ends // HALVING_INTERVAL_BLOCKS) - (timeline.height_start // HALVING_INTERVAL_BLOCKS)
+    if (eras > 1).any():
+        raise ExportError(
+            f"scenario {scenario.name!r}: with a block time of "
+            f"{scenario.block_time_s:g} s a month spans more than one halving; "
+            "the workbook's subsidy formula splits a month at one halving at most"
+        )
+
+
+def collect(project: Project, scenario_name: str | None, horizon: int | None) -> ExportData:
+    """Run the model and every analysis the workbook shows, once."""
+    scenario = project.scenario(scenario_name)
+    months = horizon if horizon is not None else project.finance.horizon_months
+    if not 1 <= months <= 600:
+        raise ExportError(f"horizon must be 1 to 600 months, got {months}")
+    results = run(project, scenario.name, months)
+    conversions = analyse_conversions(project, results)
+    _check_halvings(results, scenario)
+    skipped: list[str] = []
+    swaps = analyse_swaps(project, skipped)
+    monte_carlo = run_monte_carlo(results, MonteCarloSettings())
+    before, within, paths = row_payback_probabilities(results, monte_carlo.settings)
+    return ExportData(
+        project=project,
+        scenario=scenario,
+        months=months,
+        shape=Shape(
+            months=months,
+            rows=len(project.fleet),
+            sites=len(project.sites),
+            contracts=len(project.contracts),
+            models=len(project.catalog),
+        ),
+        results=results,
+        conversions=conversions,
+        compared=compare_scenarios(project, months),
+        tornado=tornado(project),
+        two_way=two_way(project),
+        swaps=swaps,
+        swaps_skipped=skipped,
+        monte_carlo=monte_carlo,
+        row_payback=RowPayback(before, within, paths),
+    )

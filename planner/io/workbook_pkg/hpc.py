@@ -1,0 +1,537 @@
+"""The workbook's HPC sheet: each AI/HPC conversion plan as live formulas.
+
+Top: one row per analysed plan, its inputs (blue) and results (NPV of keep mining,
+convert and partial, IRRs, payback, crossover, breakeven rent, peak funding). Below: one
+row per plan and month with every part of the three cash flows, following
+planner/engine/hpc.py step by step. The keep-mining cash flow comes from the Monthly by
+site sheet, so the sheet stays tied to the mining model; the breakeven BTC price multiple
+needs the mining model rerun at other prices and is the planner's figure at export.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from planner.engine.hpc import ConversionAnalysis, SiteConversion
+from planner.io.workbook_pkg.book import (
+    Book,
+    Shape,
+    cell,
+    header,
+    input_cell,
+    text_cell,
+    title,
+    widths,
+)
+from planner.io.workbook_pkg.columns import (
+    CALC_ROWS,
+    DECIMAL,
+    FLEET,
+    HOURS_ROW,
+    MONTHLY_BY_SITE,
+    PERCENT,
+    SITE_MONTHLY_FIRST_ROW,
+    SITES,
+    TABLE_FIRST_ROW,
+    USD,
+    USD_CENTS,
+    Columns,
+)
+from planner.io.workbook_pkg.columns import MONTH as MONTH_FORMAT
+from planner.io.workbook_pkg.data import ExportData
+from planner.io.workbook_pkg.formulas import (
+    Formula,
+    exact_match,
+    month_index,
+    monthly_irr,
+    npv,
+    payback_cells,
+)
+
+# (header, key) of the plan table, inputs first.
+PLAN_INPUTS: tuple[tuple[str, str], ...] = (
+    ("Site", "site"),
+    ("Share converted", "share"),
+    ("Conversion start", "start_month"),
+    ("Build (months)", "construction_months"),
+    ("AI PUE", "ai_pue"),
+    ("Critical IT (MW; empty: gross / PUE)", "it_mw"),
+    ("Build capex (USD/MW IT)", "capex_usd_per_mw_it"),
+    ("Rent (USD/kW-month)", "rent_usd_per_kw_month"),
+    ("Rent escalator (per year)", "rent_escalator_per_year"),
+    ("Lease (years)", "lease_term_years"),
+    ("Ramp (months)", "ramp_months"),
+    ("NOI margin", "noi_margin"),
+    ("Opex (USD/month; empty: NOI margin)", "opex_usd_per_month"),
+    ("Tenant pays power", "power_pass_through"),
+    ("Rig resale (USD/TH; empty: fleet values)", "rig_resale_usd_per_th"),
+    ("Mining site value (USD/MW)", "mining_site_value_usd_per_mw"),
+    ("AI cap rate", "cap_rate"),
+    ("Loan to cost", "loan_to_cost"),
+    ("Loan rate (per year)", "loan_rate_per_year"),
+    ("Loan term (years)", "loan_term_years"),
+)
+PLAN_CALC: tuple[tuple[str, str], ...] = (
+    ("calc: site #", "site_no"),
+    ("calc: capacity (MW)", "capacity"),
+    ("calc: start month #", "start"),
+    ("calc: critical IT (kW)", "it_kw"),
+    ("calc: build capex (USD)", "capex_total"),
+    ("calc: lease start month #", "lease_start"),
+    ("calc: lease months", "lease_months"),
+    ("calc: rig sale (USD)", "rig_sale"),
+    ("calc: demand charge (USD/month)", "demand"),
+    ("calc: loan rate a month", "loan_monthly"),
+    ("calc: loan months", "loan_months"),
+    ("calc: loan payment (USD/month)", "payment"),
+    ("Keep mining NPV (USD)", "keep_npv"),
+    ("Convert NPV (USD)", "convert_npv"),
+    ("Partial NPV (USD)", "partial_npv"),
+    ("NPV gained by converting (USD)", "gain"),
+    ("Keep mining IRR", "keep_irr"),
+    ("Convert IRR", "convert_irr"),
+    ("Partial IRR", "partial_irr"),
+    ("Convert payback (months)", "payback"),
+    ("Convert payback status", "status"),
+    ("Crossover month #", "crossover"),
+    ("Crossover", "crossover_date"),
+    ("Breakeven rent (USD/kW-month)", "breakeven_rent"),
+    ("Breakeven BTC price (x path; planner's figure)", "breakeven_multiple"),
+    ("Peak funding (USD)", "peak_funding"),
+    ("calc: keep monthly IRR", "keep_irr_m"),
+    ("calc: convert monthly IRR", "convert_irr_m"),
+    ("calc: partial monthly IRR", "partial_irr_m"),
+    ("calc: first negative month #", "neg"),
+    ("calc: first month back #", "back"),
+    ("calc: payback at month", "at"),
+    ("calc: first month below keep mining #", "below"),
+    ("calc: NPV per USD/kW-month of rent", "slope"),
+)
+MONTH_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Site", "site"),
+    ("Month", "month"),
+    ("Month #", "t"),
+    ("Keep mining (USD)", "keep"),
+    ("Convert: mining (USD)", "mining"),
+    ("Rig sale (USD)", "rig_sale"),
+    ("Build capex (USD)", "capex"),
+    ("Loan draw (USD)", "draw"),
+    ("Loan balance at start (USD)", "balance"),
+    ("Interest (USD)", "interest"),
+    ("Principal (USD)", "principal"),
+    ("Occupancy", "occupancy"),
+    ("Rent (USD)", "rent"),
+    ("NOI (USD)", "noi"),
+    ("Landlord's power (USD)", "power"),
+    ("Data centre value (USD)", "terminal"),
+    ("Convert (USD)", "convert"),
+    ("Partial (USD)", "partial"),
+    ("Cumulative keep mining (USD)", "cum_keep"),
+    ("Cumulative convert (USD)", "cum_convert"),
+    ("Cumulative partial (USD)", "cum_partial"),
+    ("Convert - keep, cumulative (USD)", "gap"),
+    ("NOI and value per USD/kW-month of rent (USD)", "per_rent"),
+)
+
+
+PLAN_TABLE = Columns("HPC", PLAN_INPUTS + PLAN_CALC)
+MONTH_TABLE = Columns("HPC", MONTH_COLUMNS)
+PLAN = PLAN_TABLE.letters  # the plan table's letters by key
+MONTH = MONTH_TABLE.letters  # the monthly table's letters by key
+PLAN_WIDTH = len(PLAN_INPUTS) + len(PLAN_CALC)
+FIRST_PLAN_ROW = 4
+
+
+def sheet_size(analysis: ConversionAnalysis, months: int) -> tuple[int, int]:
+    """Rows and columns of the HPC sheet."""
+    plans = len(analysis.sites)
+    if not plans:
+        return 2, 1
+    return header_row(plans) + plans * months, max(PLAN_WIDTH, len(MONTH_COLUMNS))
+
+
+def header_row(plans: int) -> int:
+    """Row of the monthly table's header."""
+    return FIRST_PLAN_ROW + plans + 1
+
+
+def write_hpc_sheet(
+    ws: WriteOnlyWorksheet,
+    analysis: ConversionAnalysis,
+    *,
+    months: int,
+    rows: int,
+    sites_last: int,
+    grid: dict[str, str],
+) -> None:
+    """Write the sheet. `grid` names the ranges of the other sheets it reads. `cell`
+    writes a str as text unless it is a Formula, so every formula here is one. The plan's
+    site is found with `exact_match` (names may hold wildcards), once, into "calc: site #";
+    everything else by site uses that number."""
+    plans = analysis.sites
+    ws.append(title(ws, "AI/HPC conversion: keep mining, convert, or convert a share"))
+    note = (
+        "Site cash flows before tax. Convert: the whole site; partial: the plan's "
+        "share. Blue: plan inputs. See docs/model-notes.md."
+        if plans
+        else "No AI/HPC conversion plan is enabled in this project."
+    )
+    ws.append([text_cell(ws, note)])
+    if not plans:
+        return
+    ws.append(header(ws, [h for h, _k in PLAN_INPUTS + PLAN_CALC]))
+    head = header_row(len(plans))
+    for p, site in enumerate(plans):
+        q = FIRST_PLAN_ROW + p
+        a = head + 1 + p * months
+
+        def rng(key: str, a: int = a) -> str:
+            return f"${MONTH[key]}${a}:${MONTH[key]}${a + months - 1}"
+
+        def c(key: str, q: int = q) -> str:
+            return f"${PLAN[key]}${q}"
+
+        inputs = _plan_inputs(site.plan)
+        row: list[Any] = [input_cell(ws, site.plan.site)]
+        row += [input_cell(ws, *inputs[key]) for _h, key in PLAN_INPUTS[1:]]
+        calc = _plan_calc(site, c, rng, rows, sites_last)
+        row += [cell(ws, *calc[key]) for _h, key in PLAN_CALC]
+        ws.append(row)
+    ws.append([])
+    ws.append(header(ws, [h for h, _k in MONTH_COLUMNS]))
+    for p in range(len(plans)):
+        _write_months(ws, p, head, months, grid)
+
+
+def _plan_inputs(plan: Any) -> dict[str, tuple[Any, str | None]]:
+    """The plan's inputs (blue) by key, each with its number format."""
+    usd, usd_cents, pct, dec = USD, USD_CENTS, PERCENT, DECIMAL
+    return {
+        "share": (plan.share, pct),
+        "start_month": (plan.start_month, MONTH_FORMAT),
+        "construction_months": (plan.construction_months, None),
+        "ai_pue": (plan.ai_pue, "0.00"),
+        "it_mw": (plan.it_mw, dec),
+        "capex_usd_per_mw_it": (plan.capex_usd_per_mw_it, usd),
+        "rent_usd_per_kw_month": (plan.rent_usd_per_kw_month, usd_cents),
+        "rent_escalator_per_year": (plan.rent_escalator_per_year, pct),
+        "lease_term_years": (plan.lease_term_years, dec),
+        "ramp_months": (plan.ramp_months, None),
+        "noi_margin": (plan.noi_margin, pct),
+        "opex_usd_per_month": (plan.opex_usd_per_month, usd),
+        "power_pass_through": (plan.power_pass_through, None),
+        "rig_resale_usd_per_th": (plan.rig_resale_usd_per_th, usd_cents),
+        "mining_site_value_usd_per_mw": (plan.mining_site_value_usd_per_mw, usd),
+        "cap_rate": (plan.cap_rate, pct),
+        "loan_to_cost": (plan.loan_to_cost, pct),
+        "loan_rate_per_year": (plan.loan_rate_per_year, pct),
+        "loan_term_years": (plan.loan_term_years, dec),
+    }
+
+
+def _rig_sale(c: Callable[[str], str], rows: int) -> Formula:
+    """What the site's rigs running at the conversion start fetch: the plan's USD/TH, or
+    (empty) the fleet rows' resale values."""
+    if not rows:
+        return Formula("=0")
+    fleet_last = TABLE_FIRST_ROW + max(rows, 1) - 1
+
+    def calc_rows(key: str) -> str:
+        return CALC_ROWS.span(key, TABLE_FIRST_ROW, fleet_last)
+
+    mask = (
+        f"({calc_rows('site_no')}={c('site_no')})*({calc_rows('purchase_t')}<{c('start')})"
+        f"*({calc_rows('retire_t')}>={c('start')})"
+    )
+    fleet_resale = FLEET.span("resale_usd_per_unit", TABLE_FIRST_ROW, fleet_last)
+    count = calc_rows("count")
+    return Formula(
+        f'=IF({c("rig_resale_usd_per_th")}="",SUMPRODUCT({mask}*{count}*{fleet_resale}),'
+        f"{c('rig_resale_usd_per_th')}*SUMPRODUCT({mask}*{count}*{calc_rows('hashrate_th')}))"
+    )
+
+
+def _plan_calc(
+    site: SiteConversion,
+    c: Callable[[str], str],
+    rng: Callable[[str], str],
+    rows: int,
+    sites_last: int,
+) -> dict[str, tuple[str | float, str | None]]:
+    """The plan's derived cells and results by key, each with its number format."""
+    usd, usd_cents, pct, month_fmt, dec = USD, USD_CENTS, PERCENT, MONTH_FORMAT, DECIMAL
+    multiple = site.breakeven_btc_price_multiple
+    irr = site.irr_annual
+    calc: dict[str, tuple[str | float, str | None]] = {
+        "site_no": (
+            Formula(f"={exact_match(c('site'), SITES.span('name', TABLE_FIRST_ROW, sites_last))}"),
+            None,
+        ),
+        "capacity": (
+            Formula(
+                f"=INDEX({SITES.span('capacity_mw', TABLE_FIRST_ROW, sites_last)},{c('site_no')})"
+            ),
+            dec,
+        ),
+        "start": (Formula(f"=MAX(0,{month_index(c('start_month'))})"), None),
+        "it_kw": (
+            Formula(f'=IF({c("it_mw")}="",{c("capacity")}/{c("ai_pue")},{c("it_mw")})*1000'),
+            dec,
+        ),
+        "capex_total": (Formula(f"={c('it_kw')}/1000*{c('capex_usd_per_mw_it')}"), usd),
+        "lease_start": (Formula(f"={c('start')}+{c('construction_months')}"), None),
+        "lease_months": (Formula(f"=ROUND({c('lease_term_years')}*12,0)"), None),
+        "rig_sale": (_rig_sale(c, rows), usd),
+        "demand": (
+            Formula(
+                f"=INDEX({SITES.span('demand_usd', TABLE_FIRST_ROW, sites_last)},{c('site_no')})"
+            ),
+            usd,
+        ),
+        "loan_monthly": (Formula(f"=(1+{c('loan_rate_per_year')})^(1/12)-1"), "0.0000%"),
+        "loan_months": (Formula(f"=MAX(1,ROUND({c('loan_term_years')}*12,0))"), None),
+        "payment": (
+            Formula(
+                f"=IF(AND({c('loan_to_cost')}>0,{c('capex_total')}>0),"
+                f"IF({c('loan_monthly')}>0,SUM({rng('draw')})*{c('loan_monthly')}"
+                f"/(1-(1+{c('loan_monthly')})^-{c('loan_months')}),"
+                f"SUM({rng('draw')})/{c('loan_months')}),0)"
+            ),
+            usd,
+        ),
+        "keep_npv": (npv(rng("keep")), usd),
+        "convert_npv": (npv(rng("convert")), usd),
+        "partial_npv": (npv(rng("partial")), usd),
+        "gain": (Formula(f"={c('convert_npv')}-{c('keep_npv')}"), usd),
+        "keep_irr": (Formula(_annual(c("keep_irr_m"), rng("cum_keep"))), pct),
+        "convert_irr": (Formula(_annual(c("convert_irr_m"), rng("cum_convert"))), pct),
+        "partial_irr": (Formula(_annual(c("partial_irr_m"), rng("cum_partial"))), pct),
+    }
+    neg, back, at, payback_months, payback_status = payback_cells(
+        rng("t"), rng("cum_convert"), rng("convert"), (c("neg"), c("back"), c("at"))
+    )
+    later = f'{rng("t")},">"&{c("below")}'
+    calc.update(
+        {
+            "payback": (payback_months, dec),
+            "status": (payback_status, None),
+            "crossover": (
+                Formula(
+                    f'=IF({c("below")}<0,-1,IF(COUNTIFS({rng("gap")},">=0",{later})=0,-1,'
+                    f'_xlfn.MINIFS({rng("t")},{rng("gap")},">=0",{later})))'
+                ),
+                None,
+            ),
+            "crossover_date": (
+                Formula(f'=IF({c("crossover")}<0,"never",EDATE(StartMonth,{c("crossover")}))'),
+                month_fmt,
+            ),
+            "breakeven_rent": (
+                Formula(
+                    f'=IF({c("slope")}<=0,"",IF(OR({c("rent_usd_per_kw_month")}+'
+                    f"({c('keep_npv')}-{c('convert_npv')})/{c('slope')}<0,"
+                    f"{c('rent_usd_per_kw_month')}+({c('keep_npv')}-{c('convert_npv')})/{c('slope')}"
+                    f'>100000),"",{c("rent_usd_per_kw_month")}+'
+                    f"({c('keep_npv')}-{c('convert_npv')})/{c('slope')}))"
+                ),
+                usd_cents,
+            ),
+            "breakeven_multiple": (multiple if math.isfinite(multiple) else "", "0.000"),
+            "peak_funding": (Formula(f"=MAX(0,-MIN({rng('cum_convert')}))"), usd),
+            "keep_irr_m": (monthly_irr(rng("keep"), float(irr[0])), "0.0000%"),
+            "convert_irr_m": (monthly_irr(rng("convert"), float(irr[1])), "0.0000%"),
+            "partial_irr_m": (monthly_irr(rng("partial"), float(irr[2])), "0.0000%"),
+            "neg": (neg, None),
+            "back": (back, None),
+            "at": (at, dec),
+            "below": (
+                Formula(
+                    f'=IF(COUNTIFS({rng("gap")},"<0",{rng("t")},">="&{c("start")})=0,-1,'
+                    f'_xlfn.MINIFS({rng("t")},{rng("gap")},"<0",{rng("t")},">="&{c("start")}))'
+                ),
+                None,
+            ),
+            "slope": (npv(rng("per_rent")), usd),
+        }
+    )
+    return calc
+
+
+def _annual(monthly: str, cumulative: str) -> str:
+    """Annual IRR from the monthly one; none where the cumulative cash never went negative
+    (the formula's text: wrap it in the workbook's `formula`)."""
+    return (
+        f'=IF(OR(COUNTIF({cumulative},"<0")=0,{monthly}=""),"",'
+        f'IF(OR({monthly}<=-1,{monthly}>10),"",(1+{monthly})^12-1))'
+    )
+
+
+def _write_months(
+    ws: WriteOnlyWorksheet, p: int, head: int, months: int, grid: dict[str, str]
+) -> None:
+    """The monthly rows of plan `p`: every part of keep mining, convert and partial."""
+    q = FIRST_PLAN_ROW + p
+    usd = USD
+    m = MONTH
+
+    def c(key: str) -> str:
+        return f"${PLAN[key]}${q}"
+
+    for t in range(months):
+        r = head + 1 + p * months + t
+        tt = f"$C{r}"
+        at = f"({c('site_no')}-1)*{months}+{tt}+1"
+        k = f"({tt}-{c('lease_start')})"
+        leased = f"AND({k}>=0,{k}<{c('lease_months')})"
+        level = f"(1+{c('rent_escalator_per_year')})^INT(MAX({k},0)/12)"
+        full_rent = f"{c('it_kw')}*{c('rent_usd_per_kw_month')}*{level}"
+        energy = (
+            f"(INDEX({grid['hours']},{tt}+1)*INDEX({grid['site_prices']},{c('site_no')},{tt}+1)"
+            f"*{c('ai_pue')})"
+        )
+        full_noi = (
+            f'IF({c("opex_usd_per_month")}="",{full_rent}*{c("noi_margin")},'
+            f"{full_rent}-{c('opex_usd_per_month')})"
+        )
+        full_power = f"IF({c('power_pass_through')},0,{c('it_kw')}*{energy}+{c('demand')})"
+        beyond = (
+            f"IF({c('construction_months')}=0,0,{c('capex_total')}/{c('construction_months')}"
+            f"*MAX(0,{c('start')}+{c('construction_months')}-HorizonMonths))"
+        )
+        first = t == 0
+        previous = r - 1
+        formulas: dict[str, tuple[Any, str | None]] = {
+            "site": (Formula(f"={c('site')}"), None),
+            "month": (Formula(f"=EDATE(StartMonth,{tt})"), MONTH_FORMAT),
+            "t": (t, None),
+            "keep": (
+                Formula(
+                    f"=INDEX({grid['mbs_ebitda']},{at})-INDEX({grid['mbs_capex']},{at})"
+                    f"+INDEX({grid['mbs_resale']},{at})"
+                    f"+IF({tt}=HorizonMonths-1,{c('mining_site_value_usd_per_mw')}*{c('capacity')},0)"
+                ),
+                usd,
+            ),
+            "mining": (Formula(f"=IF({tt}<{c('start')},{m['keep']}{r},0)"), usd),
+            "rig_sale": (Formula(f"=IF({tt}={c('start')},{c('rig_sale')},0)"), usd),
+            "capex": (
+                Formula(
+                    f"=IF({c('construction_months')}=0,IF({tt}={c('start')},{c('capex_total')},0),"
+                    f"IF(AND({tt}>={c('start')},{tt}<{c('start')}+{c('construction_months')}),"
+                    f"{c('capex_total')}/{c('construction_months')},0))"
+                ),
+                usd,
+            ),
+            "draw": (Formula(f"={m['capex']}{r}*{c('loan_to_cost')}"), usd),
+            "balance": (
+                Formula("=0")
+                if first
+                else Formula(
+                    f"={m['balance']}{previous}+{m['draw']}{previous}-{m['principal']}{previous}"
+                ),
+                usd,
+            ),
+            "interest": (
+                Formula(f"=IF({tt}>={c('start')},{m['balance']}{r}*{c('loan_monthly')},0)"),
+                usd,
+            ),
+            "principal": (
+                Formula(
+                    f"=IF({tt}=HorizonMonths-1,{m['balance']}{r}+{m['draw']}{r},"
+                    f"IF(AND({tt}>={c('lease_start')},{m['balance']}{r}>0),"
+                    f"MIN({m['balance']}{r},{c('payment')}-{m['interest']}{r}),0))"
+                ),
+                usd,
+            ),
+            "occupancy": (
+                Formula(
+                    f"=IF({leased},IF({c('ramp_months')}>0,MIN(1,({k}+1)/{c('ramp_months')}),1),0)"
+                ),
+                "0.0%",
+            ),
+            "rent": (Formula(f"={full_rent}*{m['occupancy']}{r}"), usd),
+            "noi": (
+                Formula(
+                    f'=IF({c("opex_usd_per_month")}="",{m["rent"]}{r}*{c("noi_margin")},'
+                    f"IF({leased},{m['rent']}{r}-{c('opex_usd_per_month')},0))"
+                ),
+                usd,
+            ),
+            "power": (
+                Formula(
+                    f"=IF({c('power_pass_through')},0,{c('it_kw')}*{m['occupancy']}{r}*{energy}"
+                    f"+IF({tt}>={c('start')},{c('demand')},0))"
+                ),
+                usd,
+            ),
+            "terminal": (
+                Formula(
+                    f"=IF({tt}=HorizonMonths-1,IF({c('lease_start')}+{c('lease_months')}>{tt},"
+                    f"12*({full_noi}-{full_power})/{c('cap_rate')}-{beyond},0),0)"
+                ),
+                usd,
+            ),
+            "convert": (
+                Formula(
+                    f"={m['mining']}{r}+{m['rig_sale']}{r}-{m['capex']}{r}+{m['draw']}{r}"
+                    f"+{m['noi']}{r}-{m['power']}{r}-{m['interest']}{r}-{m['principal']}{r}"
+                    f"+{m['terminal']}{r}"
+                ),
+                usd,
+            ),
+            "partial": (
+                Formula(f"=(1-{c('share')})*{m['keep']}{r}+{c('share')}*{m['convert']}{r}"),
+                usd,
+            ),
+            "per_rent": (
+                Formula(
+                    f'={c("it_kw")}*{level}*{m["occupancy"]}{r}*IF({c("opex_usd_per_month")}="",'
+                    f"{c('noi_margin')},1)+IF(AND({tt}=HorizonMonths-1,"
+                    f"{c('lease_start')}+{c('lease_months')}>{tt}),12*{c('it_kw')}*{level}"
+                    f'*IF({c("opex_usd_per_month")}="",{c("noi_margin")},1)/{c("cap_rate")},0)'
+                ),
+                usd,
+            ),
+        }
+        for cum, flow in (
+            ("cum_keep", "keep"),
+            ("cum_convert", "convert"),
+            ("cum_partial", "partial"),
+        ):
+            formulas[cum] = (
+                Formula(f"={m[flow]}{r}")
+                if first
+                else Formula(f"={m[cum]}{previous}+{m[flow]}{r}"),
+                usd,
+            )
+        formulas["gap"] = (Formula(f"={m['cum_convert']}{r}-{m['cum_keep']}{r}"), usd)
+        ws.append([cell(ws, *formulas[key]) for _h, key in MONTH_COLUMNS])
+
+
+def write_hpc(book: Book, data: ExportData) -> None:
+    """The HPC sheet of the export: the plans' formulas read the mining model's sheets."""
+    shape: Shape = data.shape
+    ws = book.sheet("HPC", *sheet_size(data.conversions, data.months))
+    ws.freeze_panes = "B5"
+    widths(ws, [22, 12, 12] + [14] * (PLAN_WIDTH - 3))
+    by_site = MONTHLY_BY_SITE
+    first, last = SITE_MONTHLY_FIRST_ROW, shape.site_monthly_last
+    grid = {
+        "mbs_ebitda": by_site.span("ebitda", first, last),
+        "mbs_capex": by_site.span("capex", first, last),
+        "mbs_resale": by_site.span("resale", first, last),
+        "hours": shape.across("CalcRunning", HOURS_ROW),
+        "site_prices": shape.site_prices,
+    }
+    write_hpc_sheet(
+        ws,
+        data.conversions,
+        months=data.months,
+        rows=shape.rows,
+        sites_last=shape.table_last(shape.sites),
+        grid=grid,
+    )

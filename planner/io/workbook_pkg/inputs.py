@@ -1,0 +1,268 @@
+"""The input sheets: Inputs (named assumptions and monthly paths), Fleet, Sites,
+Contracts and Models. Blue cells are inputs; grey columns are derived."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
+from planner.io.workbook_pkg.book import (
+    BOLD,
+    CALC_FILL,
+    Book,
+    cell,
+    header,
+    input_cell,
+    input_cells,
+    text_cell,
+    title,
+    widths,
+)
+from planner.io.workbook_pkg.columns import (
+    BTC_FINE,
+    CONTRACT_COLUMNS,
+    CONTRACTS,
+    COUNT,
+    DECIMAL,
+    FLEET_COLUMNS,
+    FLEET_HEADER,
+    MODEL_COLUMNS,
+    MODELS,
+    MONTH,
+    PERCENT,
+    SITE_COLUMNS,
+    SITES,
+    TABLE_FIRST_ROW,
+    USD,
+    USD_CENTS,
+)
+from planner.io.workbook_pkg.data import ExportData
+from planner.io.workbook_pkg.formulas import Formula, exact_match, month_index
+
+NO_MONTH = -1_000_000
+
+# (label, value, unit, name, number format) of one named row on the Inputs sheet.
+Named = tuple[str, Any, str, str, str | None]
+
+
+def _assumptions(data: ExportData) -> list[Named]:
+    sc, fin = data.scenario, data.project.finance
+    return [
+        ("Project", data.project.name, "", "ProjectName", None),
+        ("Scenario", sc.name, "", "ScenarioName", None),
+        ("Start month", sc.start_month, "month", "StartMonth", MONTH),
+        ("Start block height", sc.start_block_height, "blocks", "StartHeight", COUNT),
+        ("Block time", sc.block_time_s, "seconds", "BlockTime_s", DECIMAL),
+        (
+            "Network hashrate at start",
+            sc.network_hashrate_ehs,
+            "EH/s",
+            "NetworkHashrate_EHs",
+            DECIMAL,
+        ),
+        (
+            "Network hashrate growth",
+            sc.network_hashrate_growth_per_year,
+            "per year",
+            "NetworkGrowth",
+            PERCENT,
+        ),
+        ("BTC price at start", sc.btc_price_usd, "USD", "BtcPrice_USD", USD_CENTS),
+        ("BTC price growth", sc.btc_price_growth_per_year, "per year", "BtcPriceGrowth", PERCENT),
+        ("Fees per block", sc.fees_btc_per_block, "BTC", "Fees_BTC_per_block", BTC_FINE),
+        ("Pool fee", sc.pool_fee, "of BTC mined", "PoolFee", PERCENT),
+        ("Horizon", data.months, "months (fixed)", "HorizonMonths", COUNT),
+        ("Discount rate", fin.discount_rate_per_year, "per year", "DiscountRate", PERCENT),
+        ("Tax rate", fin.tax_rate, "of taxable income", "TaxRate", PERCENT),
+        ("Depreciation life", fin.depreciation_years, "years", "DepreciationYears", DECIMAL),
+    ]
+
+
+_HALVINGS: list[Named] = [
+    (
+        "Next halving height",
+        Formula(f"=(INT(StartHeight/{HALVING_INTERVAL_BLOCKS})+1)*{HALVING_INTERVAL_BLOCKS}"),
+        "blocks",
+        "NextHalvingHeight",
+        COUNT,
+    ),
+    (
+        "Next halving date (estimated)",
+        Formula("=StartMonth+(NextHalvingHeight-StartHeight)*BlockTime_s/86400"),
+        "date",
+        "NextHalvingDate",
+        "yyyy-mm-dd",
+    ),
+]
+
+
+def _named_rows(
+    book: Book, ws: WriteOnlyWorksheet, row: int, items: list[Named], *, inputs: bool
+) -> int:
+    """Append one named row per item from `row`; the row after the last."""
+    for label, value, unit, name, fmt in items:
+        value_cell = input_cell(ws, value, fmt) if inputs else cell(ws, value, fmt)
+        ws.append([text_cell(ws, label), value_cell, text_cell(ws, unit), text_cell(ws, name)])
+        book.name(name, "Inputs", f"$B${row}")
+        row += 1
+    return row
+
+
+def write_inputs(book: Book, data: ExportData) -> None:
+    ws = book.sheet("Inputs", 26 + data.months, 4)
+    widths(ws, (44, 18, 16, 26))
+    ws.freeze_panes = "A4"
+    ws.append(title(ws, "Inputs: scenario and finance assumptions"))
+    note = (
+        "Blue cells are inputs: change them and the workbook recalculates. "
+        "The number of months is fixed at export."
+    )
+    ws.append([text_cell(ws, note)])
+    ws.append(header(ws, ("Assumption", "Value", "Unit", "Name")))
+    row = _named_rows(book, ws, 4, _assumptions(data), inputs=True)
+    derived: list[Named] = [
+        (
+            "Depreciation life in months",
+            Formula("=DepreciationYears*12"),
+            "months",
+            "DepreciationMonths",
+            DECIMAL,
+        ),
+    ]
+    ws.append(
+        [
+            text_cell(ws, "Automatic shutdown when a row's revenue is below its power cost"),
+            input_cell(ws, bool(data.project.finance.auto_shutdown)),
+            text_cell(ws, "TRUE/FALSE"),
+            text_cell(ws, "AutoShutdown"),
+        ]
+    )
+    book.name("AutoShutdown", "Inputs", f"$B${row}")
+    row = _named_rows(book, ws, row + 1, derived + _HALVINGS, inputs=False)
+    ws.append([])
+    _paths(book, ws, data, row + 1)
+
+
+def _paths(book: Book, ws: WriteOnlyWorksheet, data: ExportData, row: int) -> None:
+    """The optional monthly BTC price and network hashrate paths, from `row`."""
+    sc = data.scenario
+    note = (
+        "Monthly paths: where a value is given it replaces the growth rate; "
+        "after the last one, growth continues from it."
+    )
+    ws.append([text_cell(ws, note, font=BOLD)])
+    row += 1
+    first = row + 2
+    last = first + data.months - 1
+    ws.append(
+        [
+            text_cell(ws, "Path lengths (months given)"),
+            cell(ws, Formula(f"=COUNT(B{first}:B{last})"), COUNT),
+            cell(ws, Formula(f"=COUNT(C{first}:C{last})"), COUNT),
+        ]
+    )
+    book.name("BtcPricePathLen", "Inputs", f"$B${row}")
+    book.name("NetworkPathLen", "Inputs", f"$C${row}")
+    ws.append(header(ws, ("Month", "BTC price path (USD)", "Network hashrate path (EH/s)")))
+    prices, networks = sc.btc_price_path_usd, sc.network_hashrate_path_ehs
+    for t in range(data.months):
+        ws.append(
+            [
+                cell(ws, Formula(f"=EDATE(StartMonth,{t})"), MONTH),
+                input_cell(ws, prices[t] if t < len(prices) else None, USD_CENTS),
+                input_cell(ws, networks[t] if t < len(networks) else None, DECIMAL),
+            ]
+        )
+    book.name("BtcPricePath", "Inputs", f"$B${first}:$B${last}")
+    book.name("NetworkPath", "Inputs", f"$C${first}:$C${last}")
+
+
+def write_fleet(book: Book, data: ExportData) -> None:
+    ws = book.sheet("Fleet", 3 + data.shape.rows, len(FLEET_HEADER))
+    widths(ws, (28, 22, 18, 10, 14, 13, 13, 13, 14, 14, 12, 30))
+    ws.freeze_panes = "B4"
+    ws.append(title(ws, "Fleet: rigs by model and batch"))
+    ws.append([text_cell(ws, "Blue cells are inputs. Months are the first day of the month.")])
+    ws.append(header(ws, FLEET_HEADER))
+    for r in data.project.fleet:
+        ws.append(input_cells(ws, r, FLEET_COLUMNS))
+
+
+def _site_calc(row: int, contracts_last: int) -> list[tuple[Formula, str | None]]:
+    """The derived cells of the Sites row `row` (grey), in SITES order."""
+    s, c = SITES, CONTRACTS
+
+    def lookup(key: str) -> str:
+        return f"INDEX({c.span(key, TABLE_FIRST_ROW, contracts_last)},{s['contract_no']}{row})"
+
+    def at(key: str) -> str:
+        return f"{s[key]}{row}"
+
+    names = c.span("name", TABLE_FIRST_ROW, contracts_last)
+    infra_month = at("infrastructure_capex_month")
+    infra_usd = at("infrastructure_capex_usd")
+    return [
+        (Formula(f"={exact_match(at('contract'), names)}"), None),
+        (Formula(f"={lookup('type')}"), None),
+        (Formula(f'=IF({at("contract_type")}="hosting",1,{at("overhead")})'), "0.000"),
+        (Formula(f"={lookup('curtailment_share')}"), PERCENT),
+        (Formula(f"={lookup('curtailment_credit_usd_per_mwh')}"), USD_CENTS),
+        (Formula(f"={at('capacity_mw')}*1000*{lookup('demand_charge_usd_per_kw_month')}"), USD),
+        (Formula(f'=IF({infra_month}="",{NO_MONTH},{month_index(infra_month)})'), None),
+        (
+            Formula(f'=IF(AND({infra_usd}>0,{infra_month}<>""),{infra_usd}/DepreciationMonths,0)'),
+            USD,
+        ),
+        (Formula(f"={at('infra_t')}+DepreciationMonths"), DECIMAL),
+    ]
+
+
+def write_sites(book: Book, data: ExportData) -> None:
+    shape = data.shape
+    ws = book.sheet("Sites", 3 + shape.sites, len(SITES))
+    widths(ws, (22, 20, 12, 10, 10, 14, 14, 16, 14, 24, 10, 10, 10, 11, 12, 14, 12, 14, 12))
+    ws.freeze_panes = "B4"
+    ws.append(title(ws, "Sites"))
+    ws.append([text_cell(ws, "Blue cells are inputs; grey columns are derived.")])
+    ws.append(header(ws, SITES.headers))
+    contracts_last = shape.table_last(shape.contracts)
+    for i, s in enumerate(data.project.sites):
+        derived = _site_calc(TABLE_FIRST_ROW + i, contracts_last)
+        ws.append(
+            [
+                *input_cells(ws, s, SITE_COLUMNS),
+                *(cell(ws, formula, fmt, fill=CALC_FILL) for formula, fmt in derived),
+            ]
+        )
+
+
+def write_contracts(book: Book, data: ExportData) -> None:
+    ws = book.sheet("Contracts", 3 + data.shape.contracts, len(CONTRACTS))
+    widths(ws, (24, 10, 12, 12, 12, 14, 12, 14, 30))
+    ws.freeze_panes = "B4"
+    ws.append(title(ws, "Power contracts"))
+    note = (
+        "fixed and hosting: the price steps up by the escalator on each anniversary "
+        "of the start. index: the monthly path on PowerPrices plus the adder. "
+        "hosting is all-in: the site's cooling overhead counts as 1."
+    )
+    ws.append([text_cell(ws, note)])
+    ws.append(header(ws, CONTRACTS.headers))
+    for c in data.project.contracts:
+        ws.append(input_cells(ws, c, CONTRACT_COLUMNS))
+
+
+def write_models(book: Book, data: ExportData) -> None:
+    ws = book.sheet("Models", 3 + data.shape.models, len(MODELS))
+    widths(ws, (26, 14, 12, 12, 10, 40, 12))
+    ws.freeze_panes = "B4"
+    ws.append(title(ws, "Rig models"))
+    ws.append([text_cell(ws, "The project's catalog.")])
+    ws.append(header(ws, MODELS.headers))
+    m = MODELS
+    for i, model in enumerate(data.project.catalog):
+        row = TABLE_FIRST_ROW + i
+        efficiency = Formula(f"={m['power_w']}{row}/{m['hashrate_th']}{row}")
+        ws.append([*input_cells(ws, model, MODEL_COLUMNS), cell(ws, efficiency, DECIMAL)])

@@ -1,0 +1,452 @@
+"""The result sheets: Monthly (fleet totals by month), Monthly by site, Rows (per fleet
+row totals, NPV, IRR, payback and breakevens)."""
+
+from __future__ import annotations
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
+from planner.io.workbook_pkg.book import (
+    CALC_FILL,
+    HALVING_FILL,
+    Book,
+    Shape,
+    cell,
+    header,
+    text_cell,
+    title,
+    widths,
+)
+from planner.io.workbook_pkg.columns import (
+    BLOCKS,
+    BTC,
+    BTC_PER_TH_ROW,
+    CALC_ROWS,
+    COUNT,
+    DAYS_ROW,
+    DECIMAL,
+    FLEET,
+    GRID_FIRST_ROW,
+    HOURS_ROW,
+    KWH,
+    MONTH,
+    MONTHLY,
+    MONTHLY_BY_SITE,
+    MONTHLY_FIRST_ROW,
+    PERCENT,
+    PRICE_ROW,
+    ROWS,
+    SITE_MONTHLY_FIRST_ROW,
+    SITES,
+    T_ROW,
+    TABLE_FIRST_ROW,
+    TAX_SHARE_ROW,
+    USD,
+    USD_CENTS,
+)
+from planner.io.workbook_pkg.data import ExportData
+from planner.io.workbook_pkg.formulas import (
+    Formula,
+    annual_irr,
+    grown,
+    monthly_irr,
+    npv,
+    payback_cells,
+    straight_line,
+    subsidy,
+)
+
+# The Monthly sheet's fleet totals: each the sum of the same column of Monthly by site.
+SUMMED = (
+    ("btc_mined", BTC),
+    ("revenue", USD),
+    ("credit", USD),
+    ("power", USD),
+    ("opex", USD),
+    ("ebitda", USD),
+    ("capex", USD),
+    ("depreciation", USD),
+    ("tax", USD),
+    ("fcf", USD),
+)
+
+
+def _market_cells(ws: WriteOnlyWorksheet, t: int, i: int) -> list[WriteOnlyCell]:
+    """Month t's calendar and market columns (Month to Hashprice) on Monthly row i."""
+    m = MONTHLY
+
+    def at(key: str, row: int = i) -> str:
+        return f"{m[key]}{row}"
+
+    interval = HALVING_INTERVAL_BLOCKS
+    blocks, height = at("blocks"), at("height")
+    end = f"({height}+{blocks})"
+    halving = f"INT({end}/{interval})*{interval}"
+    month_subsidy = Formula(
+        f"=IF(INT({end}/{interval})=INT({height}/{interval}),{blocks}*{subsidy(height)},"
+        f"({halving}-{height})*{subsidy(height)}+({end}-{halving})*{subsidy(end)})"
+    )
+    network = grown(t, "NetworkHashrate_EHs", "NetworkGrowth", "NetworkPath", "NetworkPathLen")
+    price = grown(t, "BtcPrice_USD", "BtcPriceGrowth", "BtcPricePath", "BtcPricePathLen")
+    previous_height = f"={at('height', i - 1)}+{at('blocks', i - 1)}"
+    return [
+        cell(ws, Formula(f"=EDATE(StartMonth,{t})"), MONTH),
+        cell(ws, Formula(f"=DAY(EOMONTH({at('month')},0))")),
+        cell(ws, Formula(f"={at('days')}*86400/BlockTime_s"), BLOCKS),
+        cell(ws, Formula("=StartHeight") if t == 0 else Formula(previous_height), BLOCKS),
+        cell(ws, month_subsidy, BTC),
+        cell(ws, Formula(f"={blocks}*Fees_BTC_per_block"), BTC),
+        cell(ws, Formula("=" + network), DECIMAL),
+        cell(ws, Formula("=" + price), USD_CENTS),
+        cell(
+            ws,
+            Formula(
+                f"=({at('subsidy')}+{at('fees')})/{at('days')}*{at('btc_price')}"
+                f"/({at('network_ehs')}*1000)"
+            ),
+            USD_CENTS,
+        ),
+    ]
+
+
+def write_monthly(book: Book, data: ExportData) -> None:
+    shape = data.shape
+    m, s = MONTHLY, MONTHLY_BY_SITE
+    ws = book.sheet("Monthly", 1 + shape.months, len(m))
+    widths(ws, (11, 6, 10, 13, 12, 10, 12, 12, 12, 12, 15, 14, 15, 14, 15, 15, 14, 14, 15, 16))
+    ws.freeze_panes = "B2"
+    ws.append(header(ws, m.headers))
+    site_last = shape.site_monthly_last
+    by_site_t = s.span("t", SITE_MONTHLY_FIRST_ROW, site_last)
+    for t in range(shape.months):
+        i = t + MONTHLY_FIRST_ROW
+        cells = _market_cells(ws, t, i)
+        for key, fmt in SUMMED:
+            column = s[key]
+            formula = (
+                Formula(
+                    f"=SUMIF({by_site_t},{t},"
+                    f"{s.sheet}!{column}${SITE_MONTHLY_FIRST_ROW}:{column}${site_last})"
+                )
+                if shape.sites
+                else Formula("=0")
+            )
+            cells.append(cell(ws, formula, fmt))
+        fcf, cum = m["fcf"], m["cum_fcf"]
+        running = Formula(f"={fcf}{i}") if t == 0 else Formula(f"={cum}{i - 1}+{fcf}{i}")
+        cells.append(cell(ws, running, USD))
+        ws.append(cells)
+    interval = HALVING_INTERVAL_BLOCKS
+    height, blocks = f"${m['height']}2", f"${m['blocks']}2"
+    ws.conditional_formatting.add(
+        f"A2:{m['cum_fcf']}{shape.monthly_last}",
+        FormulaRule(
+            formula=[f"INT(({height}+{blocks})/{interval})>INT({height}/{interval})"],
+            fill=HALVING_FILL,
+        ),
+    )
+
+
+class _SiteMonth:
+    """The formulas of one site's month on Monthly by site, row `i`: sums over the fleet
+    rows of the site (CalcRows) and the grids, for month number $D{i}."""
+
+    def __init__(self, shape: Shape, s: int, i: int) -> None:
+        self.shape, self.i = shape, i
+        self.srow = TABLE_FIRST_ROW + s
+        self.price_row = shape.site_price_row(s)
+        self.t = f"${MONTHLY_BY_SITE['t']}{i}"
+        self.mask = f"({self.rows('site_no')}=${MONTHLY_BY_SITE['site_no']}{i})"
+        self.on = f"({self.rows('online_t')}<={self.t})*({self.rows('retire_t')}>{self.t})"
+
+    def rows(self, key: str) -> str:
+        return CALC_ROWS.span(key, TABLE_FIRST_ROW, self.shape.table_last(self.shape.rows))
+
+    def site(self, key: str) -> str:
+        return SITES.ref(key, self.srow)
+
+    def grid(self, sheet: str) -> str:
+        sh = self.shape
+        m0, mL = sh.first_month_col, sh.last_month_col
+        return f"INDEX({sheet}!${m0}${GRID_FIRST_ROW}:${mL}${sh.grid_last},0,{self.t}+1)"
+
+    def across(self, sheet: str, row: int) -> str:
+        return f"INDEX({self.shape.across(sheet, row)},{self.t}+1)"
+
+    def site_depreciation(self) -> str:
+        return straight_line(
+            self.site("infra_depreciation_usd"),
+            self.site("infra_t"),
+            self.site("infra_depreciation_end"),
+            self.t,
+        )
+
+    def site_capex(self) -> str:
+        return f"IF({self.site('infra_t')}={self.t},{self.site('infrastructure_capex_usd')},0)"
+
+    def flows(self) -> dict[str, Formula]:
+        """BTC mined, credit, power, opex, capex, depreciation, tax and resale."""
+        if not self.shape.rows:
+            return {
+                "btc_mined": Formula("=0"),
+                "credit": Formula("=0"),
+                "power": Formula(f"={self.site('demand_usd')}"),
+                "opex": Formula(f"={self.site('fixed_opex_usd_per_month')}"),
+                "capex": Formula(f"={self.site_capex()}"),
+                "depreciation": Formula("=" + self.site_depreciation()),
+                "tax": Formula("=0"),
+                "resale": Formula("=0"),
+            }
+        rows, mask, t = self.rows, self.mask, self.t
+        running, taxable = self.grid("CalcRunning"), self.grid("CalcTaxable")
+        hours = self.across("CalcRunning", HOURS_ROW)
+        rows_depreciation = straight_line(
+            rows("depreciation_usd"), rows("online_t"), rows("depreciation_end"), t
+        )
+        return {
+            "btc_mined": Formula(
+                f"=SUMPRODUCT({mask}*{running}*{rows('availability')}*{rows('hashrate_online_th')}"
+                f"*(1-{rows('degradation')})^(({t}-{rows('online_t')})/12))"
+                f"*{self.across('CalcRunning', BTC_PER_TH_ROW)}"
+            ),
+            "credit": Formula(
+                f"={hours}*SUMPRODUCT({mask}*{self.on}*{rows('credit_usd_per_hour')})"
+            ),
+            "power": Formula(
+                f"={hours}*{self.across('PowerPrices', self.price_row)}"
+                f"*SUMPRODUCT({mask}*{running}*{rows('availability')}*{rows('load_kw')})"
+                f"+{self.site('demand_usd')}"
+            ),
+            "opex": Formula(
+                f"=SUMPRODUCT({mask}*{self.on}*{rows('maintenance_usd')})"
+                f"+{self.site('fixed_opex_usd_per_month')}"
+            ),
+            "capex": Formula(
+                f"=SUMPRODUCT({mask}*({rows('capex_t')}={t})*{rows('capex_usd')})+{self.site_capex()}"
+            ),
+            "depreciation": Formula(
+                f"=SUMPRODUCT({mask}*{rows_depreciation})+{self.site_depreciation()}"
+            ),
+            "tax": Formula(
+                f"={self.across('CalcTaxable', TAX_SHARE_ROW)}*SUMIFS({taxable},"
+                f'{rows("site_no")},${MONTHLY_BY_SITE["site_no"]}{self.i},{taxable},">0")'
+            ),
+            "resale": Formula(f"=SUMPRODUCT({mask}*({rows('resale_t')}={t})*{rows('resale_usd')})"),
+        }
+
+
+def write_monthly_by_site(book: Book, data: ExportData) -> None:
+    shape = data.shape
+    m = MONTHLY_BY_SITE
+    ws = book.sheet("Monthly by site", shape.site_monthly_last, len(m))
+    widths(ws, (20, 7, 11, 8, 12, 15, 14, 15, 14, 15, 15, 14, 14, 14, 15, 16))
+    ws.freeze_panes = "E3"
+    note = "Tax is the fleet's tax shared by the rows' positive taxable income."
+    ws.append([*title(ws, "Monthly by site"), text_cell(ws, note)])
+    ws.append(header(ws, m.headers))
+    prices = MONTHLY.span("btc_price", MONTHLY_FIRST_ROW, shape.monthly_last)
+    for s in range(shape.sites):
+        for t in range(shape.months):
+            i = SITE_MONTHLY_FIRST_ROW + s * shape.months + t
+            site = _SiteMonth(shape, s, i)
+            flows = site.flows()
+
+            def at(key: str, row: int = i) -> str:
+                return f"{m[key]}{row}"
+
+            cum = (
+                Formula(f"={at('fcf')}")
+                if t == 0
+                else Formula(f"={at('cum_fcf', i - 1)}+{at('fcf')}")
+            )
+            ws.append(
+                [
+                    cell(ws, Formula(f"={SITES.ref('name', site.srow)}")),
+                    s + 1,
+                    cell(ws, Formula(f"=EDATE(StartMonth,{at('t')})"), MONTH),
+                    t,
+                    cell(ws, flows["btc_mined"], BTC),
+                    cell(ws, Formula(f"={at('btc_mined')}*INDEX({prices},{site.t}+1)"), USD),
+                    cell(ws, flows["credit"], USD),
+                    cell(ws, flows["power"], USD),
+                    cell(ws, flows["opex"], USD),
+                    cell(
+                        ws,
+                        Formula(f"={at('revenue')}+{at('credit')}-{at('power')}-{at('opex')}"),
+                        USD,
+                    ),
+                    cell(ws, flows["capex"], USD),
+                    cell(ws, flows["depreciation"], USD),
+                    cell(ws, flows["tax"], USD),
+                    cell(ws, flows["resale"], USD),
+                    cell(
+                        ws,
+                        Formula(f"={at('ebitda')}-{at('tax')}-{at('capex')}+{at('resale')}"),
+                        USD,
+                    ),
+                    cell(ws, cum, USD),
+                ]
+            )
+
+
+ROWS_WIDTHS = (28, 20, 18, 9, 15, 12, 15, 15, 13, 14, 13, 13, 15, 15, 10, 10, 11, 10, 13, 13, 13)
+
+
+def write_rows(book: Book, data: ExportData) -> None:
+    shape = data.shape
+    ws = book.sheet("Rows", 3 + shape.rows, len(ROWS))
+    widths(ws, (*ROWS_WIDTHS, 10, 10, 10, 10))
+    ws.freeze_panes = "B4"
+    heading = "Fleet rows: totals, NPV, IRR, payback and breakevens"
+    note = "Breakevens are in the row's first online month, at full availability."
+    ws.append([*title(ws, heading), text_cell(ws, note)])
+    ws.append([])
+    ws.append(header(ws, ROWS.headers))
+    row_irr = data.results.row_irr_annual
+    for r in range(shape.rows):
+        formulas = _row_formulas(shape, r, float(row_irr[r]))
+        ws.append([cell(ws, formula, fmt, **style) for formula, fmt, style in formulas])
+
+
+# (formula or value, number format, style) of one cell.
+Cell = tuple[object, str | None, dict[str, object]]
+
+
+class _FleetRow:
+    """The formulas of fleet row `r` on the Rows sheet, from CalcRows and the grids."""
+
+    def __init__(self, shape: Shape, r: int) -> None:
+        self.shape = shape
+        self.w = self.f = TABLE_FIRST_ROW + r
+        k = GRID_FIRST_ROW + r
+        m0, mL = shape.first_month_col, shape.last_month_col
+        self.run = f"CalcRunning!{m0}{k}:{mL}{k}"
+        self.fcf = f"CalcFCF!{m0}{k}:{mL}{k}"
+        self.cum = f"CalcCumFCF!{m0}{k}:{mL}{k}"
+        self.t_row = shape.across("CalcRunning", T_ROW)
+        self.hours_row = shape.across("CalcRunning", HOURS_ROW)
+        self.days_row = shape.across("CalcRunning", DAYS_ROW)
+        self.btc_th_row = shape.across("CalcRunning", BTC_PER_TH_ROW)
+        self.price_row = shape.across("CalcRunning", PRICE_ROW)
+        self.decay = f"(1-{self.c('degradation')})^(({self.t_row}-{self.c('online_t')})/12)"
+        self.online = f"({self.t_row}>={self.c('online_t')})*({self.t_row}<{self.c('retire_t')})"
+
+    def c(self, key: str) -> str:
+        return CALC_ROWS.ref(key, self.f)
+
+    def at(self, key: str) -> str:
+        return f"{ROWS[key]}{self.w}"
+
+    def totals(self) -> list[Cell]:
+        """Fleet row to free cash flow."""
+        c, run = self.c, self.run
+        btc, power, opex = self.at("btc_mined"), self.at("power"), self.at("opex")
+        cash = f"({power}+{opex})"
+        all_in = f"({power}+{opex}+{self.at('depreciation')})"
+        depreciation = straight_line(
+            c("depreciation_usd"), c("online_t"), c("depreciation_end"), self.t_row
+        )
+        return [
+            *(
+                (Formula(f"=Fleet!{FLEET[key]}{self.f}"), None, {})
+                for key in ("name", "model", "site")
+            ),
+            (Formula(f"=Fleet!{FLEET['count']}{self.f}"), COUNT, {}),
+            (Formula(f"=IF({c('capex_t')}>=0,{c('capex_usd')},0)"), USD, {}),
+            (
+                Formula(
+                    f"={c('hashrate_online_th')}*SUMPRODUCT({run},{self.btc_th_row},{self.decay})"
+                    f"*{c('availability')}"
+                ),
+                BTC,
+                {},
+            ),
+            (
+                Formula(
+                    f"={c('hashrate_online_th')}*{c('availability')}"
+                    f"*SUMPRODUCT({run},{self.btc_th_row},{self.price_row},{self.decay})"
+                ),
+                USD,
+                {},
+            ),
+            (
+                Formula(
+                    f"={c('load_kw')}*{c('availability')}*SUMPRODUCT({run},{self.hours_row},"
+                    f"INDEX({self.shape.site_prices},{c('site_no')},0))"
+                ),
+                USD,
+                {},
+            ),
+            (Formula(f"={c('maintenance_usd')}*SUMPRODUCT({self.online})"), USD, {}),
+            (Formula(f"=SUMPRODUCT({depreciation})"), USD, {}),
+            (Formula(f'=IF({btc}>0,{cash}/{btc},"")'), USD_CENTS, {}),
+            (Formula(f'=IF({btc}>0,{all_in}/{btc},"")'), USD_CENTS, {}),
+            (Formula(f"=SUM({self.fcf})"), USD, {}),
+        ]
+
+    def returns(self, irr: float) -> tuple[list[Cell], list[Cell]]:
+        """NPV, IRR, payback (its helper cells last, grey)."""
+        neg, back, at, months, status = payback_cells(
+            self.t_row, self.cum, self.fcf, (self.at("neg"), self.at("back"), self.at("at"))
+        )
+        grey = {"fill": CALC_FILL}
+        return [
+            (npv(self.fcf), USD, {}),
+            (annual_irr(self.at("irr_monthly"), self.at("status")), PERCENT, {}),
+            (months, DECIMAL, {}),
+            (status, None, {}),
+        ], [
+            (neg, None, grey),
+            (back, None, grey),
+            (at, DECIMAL, grey),
+            (monthly_irr(self.fcf, irr), "0.0000%", grey),
+        ]
+
+    def breakevens(self) -> list[Cell]:
+        """First online month, the breakeven BTC price, hashprice and power price there,
+        and the months shut down."""
+        c, first_t = self.c, self.at("first_online")
+        in_first = f"{first_t}+1"
+        hash_first = (
+            f"{c('hashrate_online_th')}*(1-{c('degradation')})^(({first_t}-{c('online_t')})/12)"
+        )
+        days = f"INDEX({self.days_row},{in_first})"
+        power_per_day = (
+            f"{c('load_kw')}*(INDEX({self.shape.site_prices},{c('site_no')},{in_first})"
+            f"*INDEX({self.hours_row},{in_first}))/{days}"
+        )
+        btc_per_day = f"{hash_first}*INDEX({self.btc_th_row},{in_first})/{days}"
+        first = f"MAX({c('online_t')},0)"
+        none = f'=IF({first_t}="","",'
+        return [
+            (Formula(f'=IF({first}<MIN({c("retire_t")},HorizonMonths),{first},"")'), None, {}),
+            (
+                Formula(f'{none}IF({btc_per_day}>0,{power_per_day}/({btc_per_day}),""))'),
+                USD_CENTS,
+                {},
+            ),
+            (
+                Formula(
+                    f'{none}IF({hash_first}>0,{power_per_day}/({hash_first}/1000*(1-PoolFee)),""))'
+                ),
+                USD_CENTS,
+                {},
+            ),
+            (
+                Formula(
+                    f"{none}IF({c('load_kw')}>0,{btc_per_day}*INDEX({self.price_row},{in_first})"
+                    f'/({c("load_kw")}*24),""))'
+                ),
+                KWH,
+                {},
+            ),
+            (Formula(f"=SUMPRODUCT({self.online})-SUM({self.run})"), None, {}),
+        ]
+
+
+def _row_formulas(shape: Shape, r: int, irr: float) -> list[Cell]:
+    row = _FleetRow(shape, r)
+    returns, helpers = row.returns(irr)
+    return [*row.totals(), *returns, *row.breakevens(), *helpers]

@@ -1,0 +1,204 @@
+"""The Summary sheet: the fleet's and each site's NPV, IRR, payback, ROI and costs, and
+native charts of monthly and cumulative free cash flow."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from planner.io.workbook_pkg.book import (
+    BOLD,
+    CALC_FILL,
+    Book,
+    Shape,
+    cell,
+    header,
+    text_cell,
+    title,
+    widths,
+)
+from planner.io.workbook_pkg.calc import discounted_columns
+from planner.io.workbook_pkg.columns import (
+    BTC,
+    COUNT,
+    DECIMAL,
+    DISCOUNTED_FIRST_ROW,
+    MONTH,
+    MONTHLY,
+    MONTHLY_BY_SITE,
+    MONTHLY_FIRST_ROW,
+    PERCENT,
+    SITE_MONTHLY_FIRST_ROW,
+    SITES,
+    SUMMARY,
+    SUMMARY_FIRST_ROW,
+    TABLE_FIRST_ROW,
+    USD,
+    USD_CENTS,
+)
+from planner.io.workbook_pkg.data import ExportData
+from planner.io.workbook_pkg.formulas import Formula, annual_irr, monthly_irr, npv, payback_cells
+
+SUMMED = ("btc_mined", "revenue", "power", "opex", "capex", "depreciation")
+
+
+@dataclass(frozen=True)
+class _Flows:
+    """The monthly flows of one Summary line (the fleet or a site) on other sheets."""
+
+    label: str
+    fcf: str  # free cash flow by month
+    cum: str  # its running total
+    key: str  # the months: dates (the fleet's) or month numbers (a site's)
+    dates: bool
+    sums: dict[str, str]  # SUM(...) of BTC mined, revenue, power, opex, capex, depreciation
+    irr: float  # the planner's annual IRR, Excel's starting guess
+
+
+def _fleet_flows(shape: Shape, irr: float | None) -> _Flows:
+    a, b = MONTHLY_FIRST_ROW, shape.monthly_last
+    return _Flows(
+        label="Fleet",
+        fcf=MONTHLY.span("fcf", a, b),
+        cum=MONTHLY.span("cum_fcf", a, b),
+        key=MONTHLY.span("month", a, b),
+        dates=True,
+        sums={key: f"SUM({MONTHLY.span(key, a, b)})" for key in SUMMED},
+        irr=math.nan if irr is None else irr,
+    )
+
+
+def _site_flows(shape: Shape, s: int, irr: float) -> _Flows:
+    m = MONTHLY_BY_SITE
+    a = SITE_MONTHLY_FIRST_ROW + s * shape.months
+    b = a + shape.months - 1
+    return _Flows(
+        label=Formula(f"=Sites!{SITES['name']}{TABLE_FIRST_ROW + s}"),
+        fcf=m.span("fcf", a, b),
+        cum=m.span("cum_fcf", a, b),
+        key=m.span("t", a, b),
+        dates=False,
+        sums={key: f"SUM({m.span(key, a, b)})" for key in SUMMED},
+        irr=irr,
+    )
+
+
+def _line(ws: WriteOnlyWorksheet, shape: Shape, n: int, flows: _Flows) -> list[object]:
+    """The cells of Summary line n (0: the fleet)."""
+    row = SUMMARY_FIRST_ROW + n
+
+    def at(key: str) -> str:
+        return f"{SUMMARY[key]}{row}"
+
+    neg, back, at_month, months, status = payback_cells(
+        flows.key, flows.cum, flows.fcf, (at("neg"), at("back"), at("at")), flows.dates
+    )
+    first, end = DISCOUNTED_FIRST_ROW, DISCOUNTED_FIRST_ROW + shape.months - 1
+    d_fcf, d_cum = discounted_columns(n)  # the fleet's pair first, then each site's
+    d_neg, d_back, d_at, d_months, d_status = payback_cells(
+        f"CalcDiscounted!$A${first}:$A${end}",
+        f"CalcDiscounted!${d_cum}${first}:${d_cum}${end}",
+        f"CalcDiscounted!${d_fcf}${first}:${d_fcf}${end}",
+        (at("d_neg"), at("d_back"), at("d_at")),
+    )
+    sums, btc = flows.sums, at("btc_mined")
+    cash = f"({sums['power']}+{sums['opex']})"
+    all_in = f"({sums['power']}+{sums['opex']}+{sums['depreciation']})"
+    grey = CALC_FILL
+    return [
+        cell(ws, flows.label, font=BOLD),
+        cell(ws, npv(flows.fcf), USD),
+        cell(ws, annual_irr(at("irr_monthly"), at("status")), PERCENT),
+        cell(ws, months, DECIMAL),
+        cell(ws, status),
+        cell(ws, Formula(f'=IF({at("capex")}>0,{at("fcf")}/{at("capex")},"")'), PERCENT),
+        cell(ws, Formula(f"={sums['btc_mined']}"), BTC),
+        cell(ws, Formula(f"={sums['revenue']}"), USD),
+        cell(ws, Formula(f"={sums['capex']}"), USD),
+        cell(ws, Formula(f"=SUM({flows.fcf})"), USD),
+        cell(ws, Formula(f'=IF({btc}>0,{cash}/{btc},"")'), USD_CENTS),
+        cell(ws, Formula(f'=IF({btc}>0,{all_in}/{btc},"")'), USD_CENTS),
+        cell(ws, d_months, DECIMAL),
+        cell(ws, d_status),
+        cell(ws, neg, fill=grey),
+        cell(ws, back, fill=grey),
+        cell(ws, at_month, DECIMAL, fill=grey),
+        cell(ws, monthly_irr(flows.fcf, flows.irr), "0.0000%", fill=grey),
+        cell(ws, d_neg, fill=grey),
+        cell(ws, d_back, fill=grey),
+        cell(ws, d_at, DECIMAL, fill=grey),
+    ]
+
+
+def _heading_rows(ws: WriteOnlyWorksheet, shape: Shape) -> None:
+    """Rows 1-6: title, project and scenario, horizon, next halving, the header."""
+    ws.append(title(ws, "Plan summary"))
+    rows = (
+        ("Project", Formula("=ProjectName"), None, "Scenario", Formula("=ScenarioName"), None),
+        ("Horizon", Formula("=StartMonth"), MONTH, "Months", Formula("=HorizonMonths"), None),
+        (
+            "Next halving",
+            Formula("=NextHalvingHeight"),
+            COUNT,
+            "Discount rate",
+            Formula("=DiscountRate"),
+            PERCENT,
+        ),
+    )
+    end = Formula(f"=EDATE(StartMonth,{shape.months - 1})")
+    thirds = (None, cell(ws, end, MONTH), cell(ws, Formula("=NextHalvingDate"), "yyyy-mm-dd"))
+    for n, (label, value, fmt, label2, value2, fmt2) in enumerate(rows):
+        ws.append(
+            [
+                text_cell(ws, label),
+                cell(ws, value, fmt),
+                thirds[n],
+                text_cell(ws, label2),
+                cell(ws, value2, fmt2),
+            ]
+        )
+    ws.append([])
+    ws.append(header(ws, SUMMARY.headers))
+
+
+def write_summary(book: Book, ws: WriteOnlyWorksheet, data: ExportData) -> None:
+    shape = data.shape
+    widths(ws, (26, 16, 11, 11, 11, 9, 13, 16, 16, 16, 14, 14, 14, 12, 10, 10, 10, 10, 10))
+    ws.freeze_panes = "B7"
+    _heading_rows(ws, shape)
+    lines = [_fleet_flows(shape, data.results.fleet_irr_annual)] + [
+        _site_flows(shape, s, float(data.results.site_irr_annual[s])) for s in range(shape.sites)
+    ]
+    for n, flows in enumerate(lines):
+        ws.append(_line(ws, shape, n, flows))
+    _charts(book, ws, SUMMARY_FIRST_ROW + len(lines) + 2)
+
+
+def _charts(book: Book, ws: WriteOnlyWorksheet, anchor: int) -> None:
+    """Monthly and cumulative free cash flow, from the Monthly sheet, below the table."""
+    last = book.shape.monthly_last
+    monthly_ws = book.wb["Monthly"]
+    categories = Reference(monthly_ws, min_col=1, min_row=MONTHLY_FIRST_ROW, max_row=last)
+    charts = (
+        (BarChart(), "Monthly free cash flow (USD)", MONTHLY.keys.index("fcf")),
+        (LineChart(), "Cumulative free cash flow (USD)", MONTHLY.keys.index("cum_fcf")),
+    )
+    for n, (chart, heading, column) in enumerate(charts):
+        chart.title = heading
+        chart.y_axis.title = "USD"
+        chart.y_axis.numFmt = "#,##0"
+        chart.add_data(
+            Reference(monthly_ws, min_col=column + 1, min_row=1, max_row=last),
+            titles_from_data=True,
+        )
+        chart.set_categories(categories)
+        chart.x_axis.number_format = "mmm yyyy"
+        chart.x_axis.tickLblPos = "low"  # month labels below the plot, not across it
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.legend = None
+        chart.height, chart.width = 8, 24
+        ws.add_chart(chart, f"A{anchor + 17 * n}")

@@ -1,0 +1,110 @@
+"""Writes the sheets in order, and the bytes or the file of the workbook."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from planner.domain.project import Project
+from planner.io.project_file import write_atomically
+from planner.io.workbook_pkg.book import Book, ExportError
+from planner.io.workbook_pkg.calc import (
+    write_calc_discounted,
+    write_calc_rows,
+    write_power_prices,
+)
+from planner.io.workbook_pkg.data import ExportData, collect
+from planner.io.workbook_pkg.decisions import write_decision_sheets
+from planner.io.workbook_pkg.grids import write_grids
+from planner.io.workbook_pkg.hpc import write_hpc
+from planner.io.workbook_pkg.inputs import (
+    write_contracts,
+    write_fleet,
+    write_inputs,
+    write_models,
+    write_sites,
+)
+from planner.io.workbook_pkg.results import write_monthly, write_monthly_by_site, write_rows
+from planner.io.workbook_pkg.summary import write_summary
+
+Progress = Callable[[float], None]
+
+
+class Writer:
+    """One export: the data, computed before anything is written, and the book."""
+
+    def __init__(self, data: ExportData) -> None:
+        self.data = data
+        self.book = Book(data.shape)
+
+    def write(self, progress: Progress | None) -> Workbook:
+        step = progress or (lambda _fraction: None)
+        book, data = self.book, self.data
+        summary = book.sheet("Summary", 7 + data.shape.sites, 21)  # the first tab
+        for write in (write_inputs, write_fleet, write_sites, write_contracts, write_models):
+            write(book, data)
+        step(0.05)
+        for write in (
+            write_monthly,
+            write_monthly_by_site,
+            write_rows,
+            write_hpc,
+            write_decision_sheets,
+            write_power_prices,
+            write_calc_rows,
+        ):
+            write(book, data)
+        step(0.1)
+        self.grids(step)
+        write_calc_discounted(book, data)
+        write_summary(book, summary, data)
+        step(1.0)
+        return book.wb
+
+    def grids(self, step: Progress) -> None:
+        write_grids(self.book, self.data, step)
+
+
+def build_workbook(
+    project: Project,
+    scenario: str | None = None,
+    horizon_months: int | None = None,
+    progress: Progress | None = None,
+) -> bytes:
+    """The workbook of `project` under a scenario, as the bytes of an .xlsx file.
+
+    `progress(fraction)` is called as the work advances, last with 1.0 once the bytes are
+    ready; it may raise to stop the export (the GUI's Cancel does).
+    """
+    step = progress or (lambda _fraction: None)
+    writer = Writer(collect(project, scenario, horizon_months))
+    try:
+        workbook = writer.write(lambda fraction: step(0.9 * fraction))
+    except BaseException:
+        writer.book.discard()
+        raise
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    step(1.0)
+    return buffer.getvalue()
+
+
+def export_workbook(
+    project: Project,
+    path: Path,
+    scenario: str | None = None,
+    horizon_months: int | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write the workbook to `path` through a temporary file: all of it or nothing.
+
+    A `progress` that raises (Cancel) stops the export before anything is written.
+    """
+    data = build_workbook(project, scenario, horizon_months, progress)
+    try:
+        write_atomically(Path(path), data, keep_backup=False)
+    except OSError as error:
+        raise ExportError(f"{path}: cannot write the workbook: {error.strerror or error}") from None

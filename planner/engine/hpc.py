@@ -32,16 +32,10 @@ from planner.domain.months import months_between
 from planner.domain.project import ConversionPlan, Project
 from planner.engine import metrics
 from planner.engine.inputs import EngineInputs
-from planner.engine.model import (
-    CHUNK_CELLS,
-    HOURS_PER_DAY,
-    Results,
-    compute,
-    full_running,
-    market_of,
-    row_vectors,
-)
+from planner.engine.market import HOURS_PER_DAY, market_of
+from planner.engine.model import Results, compute
 from planner.engine.roots import brentq
+from planner.engine.rows import CHUNK_CELLS, full_running, row_vectors
 
 RENT_SEARCH_MAX = 100_000.0  # USD per kW-month: the breakeven rent is searched below this
 MULTIPLE_MIN, MULTIPLE_MAX = 1.0 / 1024.0, 1024.0

@@ -1,0 +1,346 @@
+"""Fleet rows month by month: production, revenue, power, opex and depreciation.
+
+Rows are processed in cache-sized chunks, sorted by site so that a site's sums are sums
+of contiguous segments. For a row in month t (MODEL.md "A fleet row in month t"): it runs
+when online (and, under the automatic shutdown, when its revenue at full availability
+covers its power cost); availability = running x uptime x (1 - curtailed share);
+BTC mined, revenue, power cost and energy scale with availability; curtailment credits
+and maintenance with being online.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.engine.depreciation import row_depreciation_usd
+from planner.engine.inputs import EngineInputs
+from planner.engine.market import HOURS_PER_DAY, Market
+from planner.engine.series import SERIES_FIELDS, Kpis, kpis_from_totals
+
+CHUNK_CELLS = 32_768  # row x month cells per chunk: a chunk's arrays stay in cache
+KPI_BLOCK_ROWS = 4_096
+
+
+@dataclass(frozen=True)
+class RowVectors:
+    """Month-independent figures of a selection of fleet rows, in the order `order`."""
+
+    order: np.ndarray  # position in the inputs of each selected row
+    site: np.ndarray
+    count: np.ndarray
+    online_idx: np.ndarray
+    retire_idx: np.ndarray
+    purchase_idx: np.ndarray
+    contract: np.ndarray
+    load_kw: np.ndarray  # rig power with the site's cooling overhead
+    availability_factor: np.ndarray  # uptime x (1 - curtailed share)
+    credit_usd_per_hour: np.ndarray  # curtailment credit per hour online
+    maintenance_usd: np.ndarray  # per month online
+    capex_per_row: np.ndarray
+    life_end_idx: np.ndarray  # end of depreciation (whole-month lives) or retirement
+    depreciation_usd_per_month: np.ndarray
+    which: np.ndarray  # each row's line in `degradation_table`
+    degradation_table: np.ndarray  # (rates, H): (1 - rate) ** (t / 12)
+    row_scale: np.ndarray  # TH/s at t = 0 of the degradation curve; 0 if never online
+    energy_cost_usd_per_kw: np.ndarray  # (C, H): a kW drawn all month, at each contract
+
+
+def row_vectors(inputs: EngineInputs, order: np.ndarray) -> RowVectors:
+    """The month-independent figures of the rows `order` (indices into the inputs)."""
+    months = inputs.months
+    t = np.arange(months, dtype=float)
+    hours = HOURS_PER_DAY * inputs.timeline.days
+    site = inputs.site_idx[order]
+    count = inputs.count[order]
+    online_idx = inputs.online_idx[order]
+    retire_idx = inputs.retire_idx[order]
+    contract = inputs.site_contract_idx[site]
+    uptime = inputs.site_uptime[site]
+    curtailed = inputs.contract_curtailment_share[contract]
+    load_kw = count * inputs.power_w[order] / 1000.0 * inputs.site_overhead[site]
+    capex_usd = count * inputs.unit_price_usd[order]
+    # Hashrate with degradation: (1 - d) ** ((t - online) / 12), from a table per rate.
+    degradation = inputs.degradation_per_year[order]
+    rates, which = np.unique(degradation, return_inverse=True)
+    # Rows never online in the horizon get no hashrate (and no huge factor to overflow).
+    ever_online = (np.maximum(online_idx, 0) < np.minimum(retire_idx, months)) & (count > 0)
+    row_scale = np.zeros(order.size)
+    row_scale[ever_online] = (
+        count
+        * inputs.hashrate_th[order]
+        * (1.0 - degradation) ** (-online_idx.astype(float) / 12.0)
+    )[ever_online]
+    return RowVectors(
+        order=order,
+        site=site,
+        count=count,
+        online_idx=online_idx,
+        retire_idx=retire_idx,
+        purchase_idx=inputs.purchase_idx[order],
+        contract=contract,
+        load_kw=load_kw,
+        availability_factor=uptime * (1.0 - curtailed),
+        credit_usd_per_hour=(
+            load_kw * uptime * curtailed * inputs.contract_credit_usd_per_mwh[contract] / 1000.0
+        ),
+        maintenance_usd=count * inputs.site_maintenance_usd_per_rig_month[site],
+        capex_per_row=capex_usd,
+        life_end_idx=np.minimum(online_idx + int(inputs.depreciation_months), retire_idx),
+        depreciation_usd_per_month=capex_usd / inputs.depreciation_months,
+        which=which.reshape(-1),
+        degradation_table=(1.0 - rates)[:, None] ** (t[None, :] / 12.0),
+        row_scale=row_scale,
+        energy_cost_usd_per_kw=inputs.contract_price_usd_per_kwh * hours[None, :],
+    )
+
+
+def full_running(
+    rv: RowVectors, c: slice, btc_per_th_table: np.ndarray, btc_price_usd: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For the rows `c` of `rv`, month by month: online (bool), and BTC mined, revenue USD
+    and power cost USD if the row ran all month (before availability and shutdown).
+    `btc_per_th_table` is the degradation table times the BTC per TH of each month."""
+    t_int = np.arange(btc_price_usd.size)
+    online = (t_int[None, :] >= rv.online_idx[c, None]) & (t_int[None, :] < rv.retire_idx[c, None])
+    btc_full = btc_per_th_table[rv.which[c]]
+    btc_full *= rv.row_scale[c, None]
+    revenue_full_usd = btc_full * btc_price_usd[None, :]
+    power_full_usd = rv.energy_cost_usd_per_kw[rv.contract[c]]
+    power_full_usd *= rv.load_kw[c, None]
+    return online, btc_full, revenue_full_usd, power_full_usd
+
+
+@dataclass(frozen=True)
+class ChunkCells:
+    """Row x month figures of one chunk of rows."""
+
+    online: np.ndarray  # bool
+    covers: np.ndarray  # bool: revenue at full availability >= power cost
+    running: np.ndarray  # bool: online and not switched off by the automatic shutdown
+    availability: np.ndarray  # share of the month the row runs
+    btc_mined: np.ndarray
+    revenue_usd: np.ndarray
+    power_cost_usd: np.ndarray
+    ebitda_usd: np.ndarray
+    depreciation_usd: np.ndarray
+
+
+def chunk_cells(
+    inputs: EngineInputs,
+    rv: RowVectors,
+    c: slice,
+    btc_per_th_table: np.ndarray,
+    btc_price_usd: np.ndarray,
+    hours: np.ndarray,
+) -> ChunkCells:
+    """The month-by-month figures of the rows `c` of `rv`."""
+    online, btc_full, revenue_full_usd, power_full_usd = full_running(
+        rv, c, btc_per_th_table, btc_price_usd
+    )
+    covers = revenue_full_usd >= power_full_usd
+    running = online & covers if inputs.auto_shutdown else online
+    availability = running * rv.availability_factor[c, None]
+    btc_mined = btc_full * availability
+    power_cost_usd = power_full_usd * availability
+    margin_usd = revenue_full_usd - power_full_usd
+    margin_usd *= availability
+    revenue_usd = margin_usd + power_cost_usd
+    # Credits and maintenance depend on the row and the month only through `online`.
+    fixed_usd = rv.credit_usd_per_hour[c, None] * hours[None, :]
+    fixed_usd -= rv.maintenance_usd[c, None]
+    fixed_usd *= online
+    ebitda_usd = margin_usd
+    ebitda_usd += fixed_usd
+    depreciation_usd = row_depreciation_usd(
+        rv.capex_per_row[c],
+        rv.depreciation_usd_per_month[c],
+        rv.online_idx[c],
+        rv.life_end_idx[c],
+        rv.retire_idx[c],
+        inputs.depreciation_months,
+        inputs.months,
+    )
+    return ChunkCells(
+        online=online,
+        covers=covers,
+        running=running,
+        availability=availability,
+        btc_mined=btc_mined,
+        revenue_usd=revenue_usd,
+        power_cost_usd=power_cost_usd,
+        ebitda_usd=ebitda_usd,
+        depreciation_usd=depreciation_usd,
+    )
+
+
+@dataclass(frozen=True)
+class RowPass:
+    """What the pass over rows leaves: cell arrays the tax needs, site sums, row totals.
+
+    The arrays are filled in place by `mine_rows`, then by `add_capex_and_resale` and
+    `rows_after_tax`; rows are in the order of the RowVectors (sorted by site).
+    """
+
+    pretax_fcf_usd: np.ndarray  # (R, H) EBITDA, then - capex + resale
+    taxable_positive_usd: np.ndarray  # (R, H) max(0, EBITDA - depreciation)
+    site_sums: dict[str, np.ndarray]  # (S, H) per Series field, of the rows only
+    site_taxable_positive_usd: np.ndarray  # (S, H)
+    site_load_kw: np.ndarray  # (S, H) load with overhead of the rows online
+    total_btc_mined: np.ndarray  # (R,) over the horizon
+    total_revenue_usd: np.ndarray
+    total_cash_cost_usd: np.ndarray  # power + maintenance
+    total_depreciation_usd: np.ndarray
+    total_energy_kwh: np.ndarray
+    unprofitable_from_month: np.ndarray  # (R,) first online month not covering power; -1
+    shutdown_months: np.ndarray  # (R,) online months switched off by the shutdown
+    kept: dict[str, np.ndarray] | None  # (R, H) row series, when asked for
+
+    @staticmethod
+    def empty(rows: int, sites: int, months: int, keep_rows: bool) -> RowPass:
+        return RowPass(
+            pretax_fcf_usd=np.empty((rows, months)),
+            taxable_positive_usd=np.empty((rows, months)),
+            site_sums={name: np.zeros((sites, months)) for name in SERIES_FIELDS},
+            site_taxable_positive_usd=np.zeros((sites, months)),
+            site_load_kw=np.zeros((sites, months)),
+            total_btc_mined=np.empty(rows),
+            total_revenue_usd=np.empty(rows),
+            total_cash_cost_usd=np.empty(rows),
+            total_depreciation_usd=np.empty(rows),
+            total_energy_kwh=np.empty(rows),
+            unprofitable_from_month=np.empty(rows, dtype=np.int64),
+            shutdown_months=np.empty(rows, dtype=np.int64),
+            kept=(
+                {name: np.zeros((rows, months)) for name in SERIES_FIELDS} if keep_rows else None
+            ),
+        )
+
+
+def mine_rows(inputs: EngineInputs, rv: RowVectors, market: Market, keep_rows: bool) -> RowPass:
+    """Every row's production, revenue, power, opex and depreciation, chunk by chunk."""
+    months = inputs.months
+    rows = rv.order.size
+    hours = HOURS_PER_DAY * inputs.timeline.days
+    out = RowPass.empty(rows, len(inputs.site_names), months, keep_rows)
+    btc_per_th_table = rv.degradation_table * market.btc_per_th_month[None, :]
+    chunk = max(8, CHUNK_CELLS // max(months, 1))
+    for a in range(0, rows, chunk):
+        c = slice(a, min(a + chunk, rows))
+        cells = chunk_cells(inputs, rv, c, btc_per_th_table, market.btc_price_usd, hours)
+        out.pretax_fcf_usd[c] = cells.ebitda_usd
+        taxable_usd = np.subtract(
+            cells.ebitda_usd, cells.depreciation_usd, out=out.taxable_positive_usd[c]
+        )
+        np.maximum(taxable_usd, 0.0, out=taxable_usd)
+        _add_to_sites(out, rv, c, cells, hours)
+        _add_row_totals(out, rv, c, cells, hours)
+        if out.kept is not None:
+            _keep_rows(out.kept, rv, c, cells, hours)
+    return out
+
+
+def _add_to_sites(
+    out: RowPass, rv: RowVectors, c: slice, cells: ChunkCells, hours: np.ndarray
+) -> None:
+    sums = out.site_sums
+    chunk_sites = rv.site[c]
+    n = chunk_sites.size
+    starts = np.flatnonzero(np.r_[True, chunk_sites[1:] != chunk_sites[:-1]])
+    seg = chunk_sites[starts]
+    for name, values in (
+        ("btc_mined", cells.btc_mined),
+        ("revenue_usd", cells.revenue_usd),
+        ("power_cost_usd", cells.power_cost_usd),
+        ("ebitda_usd", cells.ebitda_usd),
+        ("depreciation_usd", cells.depreciation_usd),
+    ):
+        sums[name][seg] += np.add.reduceat(values, starts, axis=0)
+    out.site_taxable_positive_usd[seg] += np.add.reduceat(
+        out.taxable_positive_usd[c], starts, axis=0
+    )
+    # Row amount x mask, summed per site: small matmuls instead of cell arrays.
+    member = np.zeros((seg.size, n))
+    member[np.searchsorted(starts, np.arange(n), side="right") - 1, np.arange(n)] = 1.0
+    online_f64 = cells.online.astype(float)
+    sums["curtailment_credit_usd"][seg] += (
+        (member * rv.credit_usd_per_hour[c]) @ online_f64
+    ) * hours[None, :]
+    sums["opex_usd"][seg] += (member * rv.maintenance_usd[c]) @ online_f64
+    sums["energy_kwh"][seg] += ((member * rv.load_kw[c]) @ cells.availability) * hours[None, :]
+    out.site_load_kw[seg] += (member * rv.load_kw[c]) @ online_f64
+
+
+def _add_row_totals(
+    out: RowPass, rv: RowVectors, c: slice, cells: ChunkCells, hours: np.ndarray
+) -> None:
+    online_months = cells.online.sum(axis=1)
+    out.total_btc_mined[c] = cells.btc_mined.sum(axis=1)
+    power_cost_usd = cells.power_cost_usd.sum(axis=1)
+    out.total_revenue_usd[c] = cells.revenue_usd.sum(axis=1)
+    out.total_cash_cost_usd[c] = power_cost_usd + rv.maintenance_usd[c] * online_months
+    out.total_depreciation_usd[c] = cells.depreciation_usd.sum(axis=1)
+    out.total_energy_kwh[c] = rv.load_kw[c] * (cells.availability @ hours)
+    losing = cells.online & ~cells.covers
+    out.unprofitable_from_month[c] = np.where(losing.any(axis=1), losing.argmax(axis=1), -1)
+    out.shutdown_months[c] = online_months - cells.running.sum(axis=1)
+
+
+def _keep_rows(
+    kept: dict[str, np.ndarray], rv: RowVectors, c: slice, cells: ChunkCells, hours: np.ndarray
+) -> None:
+    kept["btc_mined"][c] = cells.btc_mined
+    kept["revenue_usd"][c] = cells.revenue_usd
+    kept["power_cost_usd"][c] = cells.power_cost_usd
+    kept["ebitda_usd"][c] = cells.ebitda_usd
+    kept["depreciation_usd"][c] = cells.depreciation_usd
+    kept["curtailment_credit_usd"][c] = rv.credit_usd_per_hour[c, None] * hours * cells.online
+    kept["opex_usd"][c] = rv.maintenance_usd[c, None] * cells.online
+    kept["energy_kwh"][c] = rv.load_kw[c, None] * hours[None, :] * cells.availability
+
+
+def rows_after_tax(
+    mined: RowPass,
+    capex_usd_by_row: np.ndarray,
+    tax_usd_per_taxable_usd: np.ndarray,
+    discount_rate_per_year: float,
+    inverse: np.ndarray,
+    months: int,
+) -> Kpis:
+    """Each row's FCF after its share of the fleet's tax (kept when rows are kept), and its
+    NPV, payback and totals, in blocks of rows; returned in the project's row order."""
+    rows = mined.pretax_fcf_usd.shape[0]
+    parts: list[Kpis] = []
+    for a in range(0, rows, KPI_BLOCK_ROWS):
+        c = slice(a, min(a + KPI_BLOCK_ROWS, rows))
+        row_tax_usd = mined.taxable_positive_usd[c] * tax_usd_per_taxable_usd[None, :]
+        fcf_usd = mined.pretax_fcf_usd[c] - row_tax_usd
+        if mined.kept is not None:
+            mined.kept["tax_usd"][c] = row_tax_usd
+            mined.kept["free_cash_flow_usd"][c] = fcf_usd
+        parts.append(
+            kpis_from_totals(
+                fcf_usd,
+                discount_rate_per_year,
+                btc=mined.total_btc_mined[c],
+                revenue_usd=mined.total_revenue_usd[c],
+                capex_usd=capex_usd_by_row[c],
+                cash_cost_usd=mined.total_cash_cost_usd[c],
+                depreciation_usd=mined.total_depreciation_usd[c],
+                energy_kwh=mined.total_energy_kwh[c],
+            )
+        )
+    if parts:
+        return Kpis.concatenate(parts).take(inverse)
+    nothing = np.zeros(0)
+    return kpis_from_totals(
+        np.zeros((0, months)),
+        discount_rate_per_year,
+        btc=nothing,
+        revenue_usd=nothing,
+        capex_usd=nothing,
+        cash_cost_usd=nothing,
+        depreciation_usd=nothing,
+        energy_kwh=nothing,
+    )

@@ -660,7 +660,7 @@ def test_hpc_sheet_equals_engine(recalculated: dict[str, Any], case: str) -> Non
     from openpyxl.utils import column_index_from_string
 
     from planner.engine.hpc import analyse_conversions
-    from planner.io.workbook_hpc import FIRST_PLAN_ROW, MONTH, PLAN, header_row
+    from planner.io.workbook.hpc import FIRST_PLAN_ROW, MONTH, PLAN, header_row
 
     book, results = recalculated[case]
     project, _scenario = _cases()[case]

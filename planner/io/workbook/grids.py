@@ -9,8 +9,8 @@ from typing import Any
 
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from planner.io.workbook_pkg.book import BOLD, Book, Shape, cell, text_cell, widths
-from planner.io.workbook_pkg.columns import (
+from planner.io.workbook.book import BOLD, Book, Shape, cell, text_cell, widths
+from planner.io.workbook.columns import (
     BTC_PER_TH_ROW,
     CALC_ROWS,
     DAYS_ROW,
@@ -28,8 +28,8 @@ from planner.io.workbook_pkg.columns import (
     USD,
     USD_CENTS,
 )
-from planner.io.workbook_pkg.data import ExportData
-from planner.io.workbook_pkg.formulas import Formula, straight_line
+from planner.io.workbook.data import ExportData
+from planner.io.workbook.formulas import Formula, straight_line
 
 Progress = Callable[[float], None]
 

@@ -36,7 +36,7 @@ writes them in order.
 
 from __future__ import annotations
 
-from planner.io.workbook_pkg.book import (
+from planner.io.workbook.book import (
     ExportError,
     Sheet,
     cell,
@@ -45,7 +45,7 @@ from planner.io.workbook_pkg.book import (
     text_cell,
     title,
 )
-from planner.io.workbook_pkg.columns import (
+from planner.io.workbook.columns import (
     BTC,
     COUNT,
     DECIMAL,
@@ -59,8 +59,8 @@ from planner.io.workbook_pkg.columns import (
     USD,
     USD_CENTS,
 )
-from planner.io.workbook_pkg.formulas import Formula
-from planner.io.workbook_pkg.writer import Progress, Writer, build_workbook, export_workbook
+from planner.io.workbook.formulas import Formula
+from planner.io.workbook.writer import Progress, Writer, build_workbook, export_workbook
 
 # The names the single-module workbook had, for the tests that build cells directly.
 _Writer = Writer

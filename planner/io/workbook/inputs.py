@@ -8,7 +8,7 @@ from typing import Any
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
-from planner.io.workbook_pkg.book import (
+from planner.io.workbook.book import (
     BOLD,
     CALC_FILL,
     Book,
@@ -20,7 +20,7 @@ from planner.io.workbook_pkg.book import (
     title,
     widths,
 )
-from planner.io.workbook_pkg.columns import (
+from planner.io.workbook.columns import (
     BTC_FINE,
     CONTRACT_COLUMNS,
     CONTRACTS,
@@ -38,8 +38,8 @@ from planner.io.workbook_pkg.columns import (
     USD,
     USD_CENTS,
 )
-from planner.io.workbook_pkg.data import ExportData
-from planner.io.workbook_pkg.formulas import Formula, exact_match, month_index
+from planner.io.workbook.data import ExportData
+from planner.io.workbook.formulas import Formula, exact_match, month_index
 
 NO_MONTH = -1_000_000
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from planner.io.workbook_pkg.book import (
+from planner.io.workbook.book import (
     BOLD,
     CALC_FILL,
     Book,
@@ -20,8 +20,8 @@ from planner.io.workbook_pkg.book import (
     title,
     widths,
 )
-from planner.io.workbook_pkg.calc import discounted_columns
-from planner.io.workbook_pkg.columns import (
+from planner.io.workbook.calc import discounted_columns
+from planner.io.workbook.columns import (
     BTC,
     COUNT,
     DECIMAL,
@@ -39,8 +39,8 @@ from planner.io.workbook_pkg.columns import (
     USD,
     USD_CENTS,
 )
-from planner.io.workbook_pkg.data import ExportData
-from planner.io.workbook_pkg.formulas import Formula, annual_irr, monthly_irr, npv, payback_cells
+from planner.io.workbook.data import ExportData
+from planner.io.workbook.formulas import Formula, annual_irr, monthly_irr, npv, payback_cells
 
 SUMMED = ("btc_mined", "revenue", "power", "opex", "capex", "depreciation")
 

@@ -12,7 +12,7 @@ from typing import Any
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from planner.io.workbook_pkg.book import (
+from planner.io.workbook.book import (
     BOLD,
     HEADER_FILL,
     HEADER_FONT,
@@ -26,7 +26,7 @@ from planner.io.workbook_pkg.book import (
     title,
     widths,
 )
-from planner.io.workbook_pkg.columns import (
+from planner.io.workbook.columns import (
     CALC_ROWS,
     CONTRACTS,
     COUNT,
@@ -49,8 +49,8 @@ from planner.io.workbook_pkg.columns import (
     USD_CENTS,
     column_letter,
 )
-from planner.io.workbook_pkg.data import ExportData
-from planner.io.workbook_pkg.formulas import Formula, exact_match, month_index
+from planner.io.workbook.data import ExportData
+from planner.io.workbook.formulas import Formula, exact_match, month_index
 
 NO_RETIRE = 1_000_000
 INDEX_PATH_FIRST_ROW = 6  # PowerPrices: the contracts' index paths

@@ -10,25 +10,25 @@ from openpyxl import Workbook
 
 from planner.domain.project import Project
 from planner.io.project_file import write_atomically
-from planner.io.workbook_pkg.book import Book, ExportError
-from planner.io.workbook_pkg.calc import (
+from planner.io.workbook.book import Book, ExportError
+from planner.io.workbook.calc import (
     write_calc_discounted,
     write_calc_rows,
     write_power_prices,
 )
-from planner.io.workbook_pkg.data import ExportData, collect
-from planner.io.workbook_pkg.decisions import write_decision_sheets
-from planner.io.workbook_pkg.grids import write_grids
-from planner.io.workbook_pkg.hpc import write_hpc
-from planner.io.workbook_pkg.inputs import (
+from planner.io.workbook.data import ExportData, collect
+from planner.io.workbook.decisions import write_decision_sheets
+from planner.io.workbook.grids import write_grids
+from planner.io.workbook.hpc import write_hpc
+from planner.io.workbook.inputs import (
     write_contracts,
     write_fleet,
     write_inputs,
     write_models,
     write_sites,
 )
-from planner.io.workbook_pkg.results import write_monthly, write_monthly_by_site, write_rows
-from planner.io.workbook_pkg.summary import write_summary
+from planner.io.workbook.results import write_monthly, write_monthly_by_site, write_rows
+from planner.io.workbook.summary import write_summary
 
 Progress = Callable[[float], None]
 

@@ -8,7 +8,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
-from planner.io.workbook_pkg.book import (
+from planner.io.workbook.book import (
     CALC_FILL,
     HALVING_FILL,
     Book,
@@ -19,7 +19,7 @@ from planner.io.workbook_pkg.book import (
     title,
     widths,
 )
-from planner.io.workbook_pkg.columns import (
+from planner.io.workbook.columns import (
     BLOCKS,
     BTC,
     BTC_PER_TH_ROW,
@@ -46,8 +46,8 @@ from planner.io.workbook_pkg.columns import (
     USD,
     USD_CENTS,
 )
-from planner.io.workbook_pkg.data import ExportData
-from planner.io.workbook_pkg.formulas import (
+from planner.io.workbook.data import ExportData
+from planner.io.workbook.formulas import (
     Formula,
     annual_irr,
     grown,

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from planner.io.workbook_pkg.columns import (
+from planner.io.workbook.columns import (
     FIRST_MONTH_COLUMN,
     GRID_FIRST_ROW,
     MONTH,
@@ -29,7 +29,7 @@ from planner.io.workbook_pkg.columns import (
     TABLE_FIRST_ROW,
     Column,
 )
-from planner.io.workbook_pkg.formulas import Formula
+from planner.io.workbook.formulas import Formula
 
 # Excel's limit on the text of one cell.
 MAX_CELL_TEXT = 32_767

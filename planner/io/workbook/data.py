@@ -29,7 +29,7 @@ from planner.engine.sensitivity import (
 )
 from planner.engine.swaps import SwapResult, analyse_swaps
 from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
-from planner.io.workbook_pkg.book import ExportError, Shape
+from planner.io.workbook.book import ExportError, Shape
 
 
 @dataclass(frozen=True)

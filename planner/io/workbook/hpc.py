@@ -17,7 +17,7 @@ from typing import Any
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from planner.engine.hpc import ConversionAnalysis, SiteConversion
-from planner.io.workbook_pkg.book import (
+from planner.io.workbook.book import (
     Book,
     Shape,
     cell,
@@ -27,7 +27,7 @@ from planner.io.workbook_pkg.book import (
     title,
     widths,
 )
-from planner.io.workbook_pkg.columns import (
+from planner.io.workbook.columns import (
     CALC_ROWS,
     DECIMAL,
     FLEET,
@@ -41,9 +41,9 @@ from planner.io.workbook_pkg.columns import (
     USD_CENTS,
     Columns,
 )
-from planner.io.workbook_pkg.columns import MONTH as MONTH_FORMAT
-from planner.io.workbook_pkg.data import ExportData
-from planner.io.workbook_pkg.formulas import (
+from planner.io.workbook.columns import MONTH as MONTH_FORMAT
+from planner.io.workbook.data import ExportData
+from planner.io.workbook.formulas import (
     Formula,
     exact_match,
     month_index,

@@ -8,9 +8,9 @@ import numpy as np
 
 from planner.engine.sensitivity import DRIVER_BY_KEY
 from planner.io.report import next_halving
-from planner.io.workbook_pkg.book import Book, cell, finite, header, text_cell, title, widths
-from planner.io.workbook_pkg.columns import BTC, COUNT, DECIMAL, MONTH, PERCENT, USD, USD_CENTS
-from planner.io.workbook_pkg.data import ExportData
+from planner.io.workbook.book import Book, cell, finite, header, text_cell, title, widths
+from planner.io.workbook.columns import BTC, COUNT, DECIMAL, MONTH, PERCENT, USD, USD_CENTS
+from planner.io.workbook.data import ExportData
 
 NOTE = "Values computed by the planner at export; each needs the model rerun."
 STATUS = {0: "paid back", 1: "never", 2: "immediate"}

@@ -263,10 +263,15 @@ def _plan_calc(
     sites_last: int,
 ) -> dict[str, tuple[str | float, str | None]]:
     """The plan's derived cells and results by key, each with its number format."""
-    usd, usd_cents, pct, month_fmt, dec = USD, USD_CENTS, PERCENT, MONTH_FORMAT, DECIMAL
-    multiple = site.breakeven_btc_price_multiple
-    irr = site.irr_annual
-    calc: dict[str, tuple[str | float, str | None]] = {
+    return _plan_build(c, rng, rows, sites_last) | _plan_results(site, c, rng)
+
+
+def _plan_build(
+    c: Callable[[str], str], rng: Callable[[str], str], rows: int, sites_last: int
+) -> dict[str, tuple[str | float, str | None]]:
+    """The site's capacity, the build, the lease and the loan."""
+    usd, dec = USD, DECIMAL
+    return {
         "site_no": (
             Formula(f"={exact_match(c('site'), SITES.span('name', TABLE_FIRST_ROW, sites_last))}"),
             None,
@@ -303,6 +308,17 @@ def _plan_calc(
             ),
             usd,
         ),
+    }
+
+
+def _plan_results(
+    site: SiteConversion, c: Callable[[str], str], rng: Callable[[str], str]
+) -> dict[str, tuple[str | float, str | None]]:
+    """NPVs, IRRs, payback, crossover and breakevens of the three options."""
+    usd, usd_cents, pct, month_fmt, dec = USD, USD_CENTS, PERCENT, MONTH_FORMAT, DECIMAL
+    multiple = site.breakeven_btc_price_multiple
+    irr = site.irr_annual
+    calc: dict[str, tuple[str | float, str | None]] = {
         "keep_npv": (npv(rng("keep")), usd),
         "convert_npv": (npv(rng("convert")), usd),
         "partial_npv": (npv(rng("partial")), usd),
@@ -370,131 +386,57 @@ def _annual(monthly: str, cumulative: str) -> str:
     )
 
 
-def _write_months(
-    ws: WriteOnlyWorksheet, p: int, head: int, months: int, grid: dict[str, str]
-) -> None:
-    """The monthly rows of plan `p`: every part of keep mining, convert and partial."""
-    q = FIRST_PLAN_ROW + p
-    usd = USD
-    m = MONTH
+Cells = dict[str, tuple[Any, str | None]]
 
-    def c(key: str) -> str:
-        return f"${PLAN[key]}${q}"
 
-    for t in range(months):
-        r = head + 1 + p * months + t
-        tt = f"$C{r}"
-        at = f"({c('site_no')}-1)*{months}+{tt}+1"
-        k = f"({tt}-{c('lease_start')})"
-        leased = f"AND({k}>=0,{k}<{c('lease_months')})"
-        level = f"(1+{c('rent_escalator_per_year')})^INT(MAX({k},0)/12)"
-        full_rent = f"{c('it_kw')}*{c('rent_usd_per_kw_month')}*{level}"
-        energy = (
-            f"(INDEX({grid['hours']},{tt}+1)*INDEX({grid['site_prices']},{c('site_no')},{tt}+1)"
-            f"*{c('ai_pue')})"
-        )
-        full_noi = (
-            f'IF({c("opex_usd_per_month")}="",{full_rent}*{c("noi_margin")},'
-            f"{full_rent}-{c('opex_usd_per_month')})"
-        )
-        full_power = f"IF({c('power_pass_through')},0,{c('it_kw')}*{energy}+{c('demand')})"
-        beyond = (
-            f"IF({c('construction_months')}=0,0,{c('capex_total')}/{c('construction_months')}"
-            f"*MAX(0,{c('start')}+{c('construction_months')}-HorizonMonths))"
-        )
-        first = t == 0
-        previous = r - 1
-        formulas: dict[str, tuple[Any, str | None]] = {
+class _PlanMonth:
+    """The formulas of plan `p`'s month t, on row r of the monthly table."""
+
+    def __init__(self, p: int, r: int, t: int, months: int, grid: dict[str, str]) -> None:
+        self.q, self.r, self.t, self.months, self.grid = FIRST_PLAN_ROW + p, r, t, months, grid
+        self.tt = f"${MONTH['t']}{r}"
+        c = self.c
+        self.k = f"({self.tt}-{c('lease_start')})"
+        self.leased = f"AND({self.k}>=0,{self.k}<{c('lease_months')})"
+        self.level = f"(1+{c('rent_escalator_per_year')})^INT(MAX({self.k},0)/12)"
+        self.full_rent = f"{c('it_kw')}*{c('rent_usd_per_kw_month')}*{self.level}"
+
+    def c(self, key: str) -> str:
+        return f"${PLAN[key]}${self.q}"
+
+    def m(self, key: str, previous: bool = False) -> str:
+        return f"{MONTH[key]}{self.r - 1 if previous else self.r}"
+
+    def flows(self) -> Cells:
+        """Keep mining, the convert case's mining and sale, the three totals."""
+        c, m, tt, grid = self.c, self.m, self.tt, self.grid
+        at = f"({c('site_no')}-1)*{self.months}+{tt}+1"
+        site_value = f"{c('mining_site_value_usd_per_mw')}*{c('capacity')}"
+        cells: Cells = {
             "site": (Formula(f"={c('site')}"), None),
             "month": (Formula(f"=EDATE(StartMonth,{tt})"), MONTH_FORMAT),
-            "t": (t, None),
+            "t": (self.t, None),
             "keep": (
                 Formula(
                     f"=INDEX({grid['mbs_ebitda']},{at})-INDEX({grid['mbs_capex']},{at})"
                     f"+INDEX({grid['mbs_resale']},{at})"
-                    f"+IF({tt}=HorizonMonths-1,{c('mining_site_value_usd_per_mw')}*{c('capacity')},0)"
+                    f"+IF({tt}=HorizonMonths-1,{site_value},0)"
                 ),
-                usd,
+                USD,
             ),
-            "mining": (Formula(f"=IF({tt}<{c('start')},{m['keep']}{r},0)"), usd),
-            "rig_sale": (Formula(f"=IF({tt}={c('start')},{c('rig_sale')},0)"), usd),
-            "capex": (
-                Formula(
-                    f"=IF({c('construction_months')}=0,IF({tt}={c('start')},{c('capex_total')},0),"
-                    f"IF(AND({tt}>={c('start')},{tt}<{c('start')}+{c('construction_months')}),"
-                    f"{c('capex_total')}/{c('construction_months')},0))"
-                ),
-                usd,
-            ),
-            "draw": (Formula(f"={m['capex']}{r}*{c('loan_to_cost')}"), usd),
-            "balance": (
-                Formula("=0")
-                if first
-                else Formula(
-                    f"={m['balance']}{previous}+{m['draw']}{previous}-{m['principal']}{previous}"
-                ),
-                usd,
-            ),
-            "interest": (
-                Formula(f"=IF({tt}>={c('start')},{m['balance']}{r}*{c('loan_monthly')},0)"),
-                usd,
-            ),
-            "principal": (
-                Formula(
-                    f"=IF({tt}=HorizonMonths-1,{m['balance']}{r}+{m['draw']}{r},"
-                    f"IF(AND({tt}>={c('lease_start')},{m['balance']}{r}>0),"
-                    f"MIN({m['balance']}{r},{c('payment')}-{m['interest']}{r}),0))"
-                ),
-                usd,
-            ),
-            "occupancy": (
-                Formula(
-                    f"=IF({leased},IF({c('ramp_months')}>0,MIN(1,({k}+1)/{c('ramp_months')}),1),0)"
-                ),
-                "0.0%",
-            ),
-            "rent": (Formula(f"={full_rent}*{m['occupancy']}{r}"), usd),
-            "noi": (
-                Formula(
-                    f'=IF({c("opex_usd_per_month")}="",{m["rent"]}{r}*{c("noi_margin")},'
-                    f"IF({leased},{m['rent']}{r}-{c('opex_usd_per_month')},0))"
-                ),
-                usd,
-            ),
-            "power": (
-                Formula(
-                    f"=IF({c('power_pass_through')},0,{c('it_kw')}*{m['occupancy']}{r}*{energy}"
-                    f"+IF({tt}>={c('start')},{c('demand')},0))"
-                ),
-                usd,
-            ),
-            "terminal": (
-                Formula(
-                    f"=IF({tt}=HorizonMonths-1,IF({c('lease_start')}+{c('lease_months')}>{tt},"
-                    f"12*({full_noi}-{full_power})/{c('cap_rate')}-{beyond},0),0)"
-                ),
-                usd,
-            ),
+            "mining": (Formula(f"=IF({tt}<{c('start')},{m('keep')},0)"), USD),
+            "rig_sale": (Formula(f"=IF({tt}={c('start')},{c('rig_sale')},0)"), USD),
             "convert": (
                 Formula(
-                    f"={m['mining']}{r}+{m['rig_sale']}{r}-{m['capex']}{r}+{m['draw']}{r}"
-                    f"+{m['noi']}{r}-{m['power']}{r}-{m['interest']}{r}-{m['principal']}{r}"
-                    f"+{m['terminal']}{r}"
+                    f"={m('mining')}+{m('rig_sale')}-{m('capex')}+{m('draw')}"
+                    f"+{m('noi')}-{m('power')}-{m('interest')}-{m('principal')}"
+                    f"+{m('terminal')}"
                 ),
-                usd,
+                USD,
             ),
             "partial": (
-                Formula(f"=(1-{c('share')})*{m['keep']}{r}+{c('share')}*{m['convert']}{r}"),
-                usd,
-            ),
-            "per_rent": (
-                Formula(
-                    f'={c("it_kw")}*{level}*{m["occupancy"]}{r}*IF({c("opex_usd_per_month")}="",'
-                    f"{c('noi_margin')},1)+IF(AND({tt}=HorizonMonths-1,"
-                    f"{c('lease_start')}+{c('lease_months')}>{tt}),12*{c('it_kw')}*{level}"
-                    f'*IF({c("opex_usd_per_month")}="",{c("noi_margin")},1)/{c("cap_rate")},0)'
-                ),
-                usd,
+                Formula(f"=(1-{c('share')})*{m('keep')}+{c('share')}*{m('convert')}"),
+                USD,
             ),
         }
         for cum, flow in (
@@ -502,14 +444,124 @@ def _write_months(
             ("cum_convert", "convert"),
             ("cum_partial", "partial"),
         ):
-            formulas[cum] = (
-                Formula(f"={m[flow]}{r}")
-                if first
-                else Formula(f"={m[cum]}{previous}+{m[flow]}{r}"),
-                usd,
+            cells[cum] = (
+                Formula(f"={m(flow)}")
+                if self.t == 0
+                else Formula(f"={m(cum, previous=True)}+{m(flow)}"),
+                USD,
             )
-        formulas["gap"] = (Formula(f"={m['cum_convert']}{r}-{m['cum_keep']}{r}"), usd)
-        ws.append([cell(ws, *formulas[key]) for _h, key in MONTH_COLUMNS])
+        cells["gap"] = (Formula(f"={m('cum_convert')}-{m('cum_keep')}"), USD)
+        return cells
+
+    def loan(self) -> Cells:
+        """The build capex, the loan's draws, balance, interest and principal."""
+        c, m, tt = self.c, self.m, self.tt
+        building = f"AND({tt}>={c('start')},{tt}<{c('start')}+{c('construction_months')})"
+        balance = f"={m('balance', True)}+{m('draw', True)}-{m('principal', True)}"
+        return {
+            "capex": (
+                Formula(
+                    f"=IF({c('construction_months')}=0,IF({tt}={c('start')},{c('capex_total')},0),"
+                    f"IF({building},{c('capex_total')}/{c('construction_months')},0))"
+                ),
+                USD,
+            ),
+            "draw": (Formula(f"={m('capex')}*{c('loan_to_cost')}"), USD),
+            "balance": (Formula("=0") if self.t == 0 else Formula(balance), USD),
+            "interest": (
+                Formula(f"=IF({tt}>={c('start')},{m('balance')}*{c('loan_monthly')},0)"),
+                USD,
+            ),
+            "principal": (
+                Formula(
+                    f"=IF({tt}=HorizonMonths-1,{m('balance')}+{m('draw')},"
+                    f"IF(AND({tt}>={c('lease_start')},{m('balance')}>0),"
+                    f"MIN({m('balance')},{c('payment')}-{m('interest')}),0))"
+                ),
+                USD,
+            ),
+        }
+
+    def lease(self) -> Cells:
+        """Occupancy, rent, NOI, the landlord's power, the data centre's value at the
+        horizon, and the NOI and value per USD/kW-month of rent (for the breakeven)."""
+        c, m, tt, level = self.c, self.m, self.tt, self.level
+        energy = (
+            f"(INDEX({self.grid['hours']},{tt}+1)"
+            f"*INDEX({self.grid['site_prices']},{c('site_no')},{tt}+1)*{c('ai_pue')})"
+        )
+        no_opex = f'{c("opex_usd_per_month")}=""'
+        margin = f"IF({no_opex},{c('noi_margin')},1)"
+        in_lease = f"{c('lease_start')}+{c('lease_months')}>{tt}"
+        return {
+            "occupancy": (
+                Formula(
+                    f"=IF({self.leased},IF({c('ramp_months')}>0,"
+                    f"MIN(1,({self.k}+1)/{c('ramp_months')}),1),0)"
+                ),
+                "0.0%",
+            ),
+            "rent": (Formula(f"={self.full_rent}*{m('occupancy')}"), USD),
+            "noi": (
+                Formula(
+                    f"=IF({no_opex},{m('rent')}*{c('noi_margin')},"
+                    f"IF({self.leased},{m('rent')}-{c('opex_usd_per_month')},0))"
+                ),
+                USD,
+            ),
+            "power": (
+                Formula(
+                    f"=IF({c('power_pass_through')},0,{c('it_kw')}*{m('occupancy')}*{energy}"
+                    f"+IF({tt}>={c('start')},{c('demand')},0))"
+                ),
+                USD,
+            ),
+            "terminal": (
+                Formula(
+                    f"=IF({tt}=HorizonMonths-1,IF({in_lease},"
+                    f"12*({self._full_noi()}-{self._full_power(energy)})/{c('cap_rate')}"
+                    f"-{self._beyond()},0),0)"
+                ),
+                USD,
+            ),
+            "per_rent": (
+                Formula(
+                    f"={c('it_kw')}*{level}*{m('occupancy')}*{margin}"
+                    f"+IF(AND({tt}=HorizonMonths-1,{in_lease}),"
+                    f"12*{c('it_kw')}*{level}*{margin}/{c('cap_rate')},0)"
+                ),
+                USD,
+            ),
+        }
+
+    def _full_noi(self) -> str:
+        c = self.c
+        return (
+            f'IF({c("opex_usd_per_month")}="",{self.full_rent}*{c("noi_margin")},'
+            f"{self.full_rent}-{c('opex_usd_per_month')})"
+        )
+
+    def _full_power(self, energy: str) -> str:
+        c = self.c
+        return f"IF({c('power_pass_through')},0,{c('it_kw')}*{energy}+{c('demand')})"
+
+    def _beyond(self) -> str:
+        """The build capex that falls after the horizon."""
+        c = self.c
+        return (
+            f"IF({c('construction_months')}=0,0,{c('capex_total')}/{c('construction_months')}"
+            f"*MAX(0,{c('start')}+{c('construction_months')}-HorizonMonths))"
+        )
+
+
+def _write_months(
+    ws: WriteOnlyWorksheet, p: int, head: int, months: int, grid: dict[str, str]
+) -> None:
+    """The monthly rows of plan `p`: every part of keep mining, convert and partial."""
+    for t in range(months):
+        month = _PlanMonth(p, head + 1 + p * months + t, t, months, grid)
+        cells = month.flows() | month.loan() | month.lease()
+        ws.append([cell(ws, *cells[key]) for _h, key in MONTH_COLUMNS])
 
 
 def write_hpc(book: Book, data: ExportData) -> None:

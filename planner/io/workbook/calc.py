@@ -31,6 +31,7 @@ from planner.io.workbook.columns import (
     CONTRACTS,
     COUNT,
     DECIMAL,
+    DISCOUNTED,
     DISCOUNTED_FIRST_ROW,
     FIRST_MONTH_COLUMN,
     FLEET,
@@ -240,13 +241,7 @@ def write_calc_discounted(book: Book, data: ExportData) -> None:
 def _discounted_header(ws: WriteOnlyWorksheet, shape: Shape) -> list[WriteOnlyCell]:
     labels: list[WriteOnlyCell] = header(
         ws,
-        (
-            "Month #",
-            "Month",
-            "Discount factor",
-            "Fleet: discounted FCF (USD)",
-            "Fleet: cumulative (USD)",
-        ),
+        (*DISCOUNTED.headers, "Fleet: discounted FCF (USD)", "Fleet: cumulative (USD)"),
     )
     for s in range(shape.sites):
         site = SITES.ref("name", TABLE_FIRST_ROW + s)
@@ -266,15 +261,17 @@ def _discounted_header(ws: WriteOnlyWorksheet, shape: Shape) -> list[WriteOnlyCe
 def discounted_columns(n: int) -> tuple[str, str]:
     """CalcDiscounted's columns of flow `n` (0: the fleet, then each site): the
     discounted FCF and its running total."""
-    return column_letter(4 + 2 * n), column_letter(5 + 2 * n)
+    first = len(DISCOUNTED) + 1 + 2 * n
+    return column_letter(first), column_letter(first + 1)
 
 
 def _discounted_month(ws: WriteOnlyWorksheet, shape: Shape, t: int) -> list[Any]:
     r = DISCOUNTED_FIRST_ROW + t
+    d = DISCOUNTED
     cells: list[Any] = [
         t,
         cell(ws, Formula(f"=Monthly!{MONTHLY['month']}{t + MONTHLY_FIRST_ROW}"), MONTH),
-        cell(ws, Formula(f"=1/(1+DiscountRate)^((A{r}+1)/12)"), "0.000000"),
+        cell(ws, Formula(f"=1/(1+DiscountRate)^(({d['t']}{r}+1)/12)"), "0.000000"),
     ]
     fcf_by_site = MONTHLY_BY_SITE["fcf"]
     sources = [f"Monthly!{MONTHLY['fcf']}{t + MONTHLY_FIRST_ROW}"] + [
@@ -283,7 +280,7 @@ def _discounted_month(ws: WriteOnlyWorksheet, shape: Shape, t: int) -> list[Any]
     ]
     for n, source in enumerate(sources):
         fcf, cum = discounted_columns(n)
-        cells.append(cell(ws, Formula(f"={source}*$C{r}"), USD))
+        cells.append(cell(ws, Formula(f"={source}*${d['factor']}{r}"), USD))
         running = Formula(f"={fcf}{r}") if t == 0 else Formula(f"={cum}{r - 1}+{fcf}{r}")
         cells.append(cell(ws, running, USD))
     return cells

@@ -300,6 +300,13 @@ ROWS = Columns(
 )
 ROWS_HEADER = ROWS.headers
 
+# CalcDiscounted (months down): these, then a (discounted FCF, cumulative) pair for the
+# fleet and for each site (calc.discounted_columns).
+DISCOUNTED = Columns(
+    "CalcDiscounted",
+    [("Month #", "t"), ("Month", "month"), ("Discount factor", "factor")],
+)
+
 # Rows of the months-across Calc sheets (month columns from FIRST_MONTH_COLUMN).
 T_ROW = 3  # month numbers, on every months-across sheet
 DAYS_ROW, HOURS_ROW, BTC_PER_TH_ROW, PRICE_ROW = 4, 5, 6, 7  # CalcRunning's market rows

@@ -25,6 +25,7 @@ from planner.io.workbook.columns import (
     BTC,
     COUNT,
     DECIMAL,
+    DISCOUNTED,
     DISCOUNTED_FIRST_ROW,
     MONTH,
     MONTHLY,
@@ -99,7 +100,7 @@ def _line(ws: WriteOnlyWorksheet, shape: Shape, n: int, flows: _Flows) -> list[o
     first, end = DISCOUNTED_FIRST_ROW, DISCOUNTED_FIRST_ROW + shape.months - 1
     d_fcf, d_cum = discounted_columns(n)  # the fleet's pair first, then each site's
     d_neg, d_back, d_at, d_months, d_status = payback_cells(
-        f"CalcDiscounted!$A${first}:$A${end}",
+        DISCOUNTED.span("t", first, end),
         f"CalcDiscounted!${d_cum}${first}:${d_cum}${end}",
         f"CalcDiscounted!${d_fcf}${first}:${d_fcf}${end}",
         (at("d_neg"), at("d_back"), at("d_at")),

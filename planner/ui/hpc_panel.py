@@ -305,12 +305,17 @@ class HpcPanel(QWidget):
         if math.isfinite(multiple):
             low, high = min(low, multiple / 1.5), max(high, multiple * 1.5)
         multiples = np.geomspace(low, high, MULTIPLE_POINTS)
-        gains = np.array(
-            [
-                -npv_gap_at_multiple(site.plan, site.context, results.inputs, site.site_index, m)
-                for m in multiples
-            ]
-        )
+        if site.response is not None:  # one pass over the site's kept flows, no reruns
+            gains = site.npv_gain_at_multiples(multiples)
+        else:
+            gains = np.array(
+                [
+                    -npv_gap_at_multiple(
+                        site.plan, site.context, results.inputs, site.site_index, m
+                    )
+                    for m in multiples
+                ]
+            )
         self.price_curve.setData(multiples, gains)
         self.price_mark.setVisible(math.isfinite(multiple))
         if math.isfinite(multiple):

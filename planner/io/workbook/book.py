@@ -10,6 +10,7 @@ import contextlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from openpyxl import Workbook
@@ -150,9 +151,10 @@ class Shape:
     def last_month_col(self) -> str:
         return self.month_col(self.months - 1)
 
-    @property
-    def month_cols(self) -> list[str]:
-        return [self.month_col(t) for t in range(self.months)]
+    @cached_property
+    def month_cols(self) -> tuple[str, ...]:
+        """The letters of the month columns, t = 0 first (read once per row of a grid)."""
+        return tuple(self.month_col(t) for t in range(self.months))
 
     def table_last(self, count: int) -> int:
         return TABLE_FIRST_ROW + max(count, 1) - 1

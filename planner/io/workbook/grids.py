@@ -123,9 +123,9 @@ def _row_cells(shape: Shape, r: int) -> tuple[list[Any], list[Any], list[Any], l
     """Fleet row r's cells on CalcRunning, CalcTaxable, CalcFCF and CalcCumFCF."""
     f, k = TABLE_FIRST_ROW + r, GRID_FIRST_ROW + r
 
-    def c(key: str) -> str:
-        return f"CalcRows!${CALC_ROWS[key]}{f}"
-
+    # This row's CalcRows cells, once: the loop below runs rows x months times.
+    refs = {key: f"CalcRows!${CALC_ROWS[key]}{f}" for key in CALC_ROWS.keys}
+    c = refs.__getitem__
     online_t, retire_t = c("online_t"), c("retire_t")
     p0 = shape.site_price_row(0)
     p1 = p0 + max(shape.sites, 1) - 1

@@ -20,6 +20,8 @@ from planner.io.fleet_import import import_fleet
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
 from planner.io.workbook import MONTHLY_HEADER, ExportError, build_workbook, export_workbook
+from planner.io.workbook import book as wb_book
+from planner.io.workbook import writer as wb_writer
 
 
 @pytest.fixture(scope="module")
@@ -149,17 +151,17 @@ def test_only_a_formula_is_written_as_a_formula() -> None:
     a quote prefix where it starts like a formula, and without the control characters a
     workbook cannot hold."""
     book = Workbook(write_only=True)
-    ws = wbmod._Sheet(book, "Cells")
+    ws = wb_book.Sheet(book, "Cells")
     book._add_sheet(ws)
     ws.append(
         [
-            wbmod._cell(ws, wbmod.Formula("=1+1")),
-            wbmod._cell(ws, "=1+1"),
-            wbmod._cell(ws, "+1+1", wbmod.USD),
-            wbmod._input(ws, "@SUM(A1)"),
-            *wbmod._header(ws, ["-2+3"]),
-            *wbmod._title(ws, "\t=1+1"),
-            wbmod._text(ws, "=HYPER\x01LINK(\x0b)"),
+            wb_book.cell(ws, wbmod.Formula("=1+1")),
+            wb_book.cell(ws, "=1+1"),
+            wb_book.cell(ws, "+1+1", wbmod.USD),
+            wb_book.input_cell(ws, "@SUM(A1)"),
+            *wb_book.header(ws, ["-2+3"]),
+            *wb_book.title(ws, "\t=1+1"),
+            wb_book.text_cell(ws, "=HYPER\x01LINK(\x0b)"),
             "=1+1",  # a plain str appended as it is
             wbmod.Formula("=2+2"),
             "plain",
@@ -208,7 +210,7 @@ def test_failure_while_building_writes_nothing(
     def crash(self: object, step: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(wbmod._Writer, "grids", crash)
+    monkeypatch.setattr(wb_writer.Writer, "grids", crash)
     with pytest.raises(RuntimeError):
         export_workbook(sample, path)
     assert list(tmp_path.iterdir()) == []

@@ -36,15 +36,7 @@ writes them in order.
 
 from __future__ import annotations
 
-from planner.io.workbook.book import (
-    ExportError,
-    Sheet,
-    cell,
-    header,
-    input_cell,
-    text_cell,
-    title,
-)
+from planner.io.workbook.book import ExportError
 from planner.io.workbook.columns import (
     BTC,
     COUNT,
@@ -60,16 +52,7 @@ from planner.io.workbook.columns import (
     USD_CENTS,
 )
 from planner.io.workbook.formulas import Formula
-from planner.io.workbook.writer import Progress, Writer, build_workbook, export_workbook
-
-# The names the single-module workbook had, for the tests that build cells directly.
-_Writer = Writer
-_Sheet = Sheet
-_cell = cell
-_text = text_cell
-_input = input_cell
-_header = header
-_title = title
+from planner.io.workbook.writer import Progress, build_workbook, export_workbook
 
 __all__ = [
     "BTC",

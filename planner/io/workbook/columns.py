@@ -118,6 +118,19 @@ def _inputs(columns: tuple[Column, ...]) -> list[tuple[str, str]]:
     return [(header, field) for header, field, _fmt in columns]
 
 
+# The Inputs sheet: named assumptions on top, the monthly paths below.
+INPUTS = Columns(
+    "Inputs", [("Assumption", "label"), ("Value", "value"), ("Unit", "unit"), ("Name", "name")]
+)
+PATHS = Columns(
+    "Inputs",
+    [
+        ("Month", "month"),
+        ("BTC price path (USD)", "btc_price"),
+        ("Network hashrate path (EH/s)", "network_ehs"),
+    ],
+)
+
 FLEET = Columns("Fleet", _inputs(FLEET_COLUMNS))
 SITES = Columns(
     "Sites",

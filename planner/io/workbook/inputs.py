@@ -28,9 +28,11 @@ from planner.io.workbook.columns import (
     DECIMAL,
     FLEET_COLUMNS,
     FLEET_HEADER,
+    INPUTS,
     MODEL_COLUMNS,
     MODELS,
     MONTH,
+    PATHS,
     PERCENT,
     SITE_COLUMNS,
     SITES,
@@ -105,7 +107,7 @@ def _named_rows(
     for label, value, unit, name, fmt in items:
         value_cell = input_cell(ws, value, fmt) if inputs else cell(ws, value, fmt)
         ws.append([text_cell(ws, label), value_cell, text_cell(ws, unit), text_cell(ws, name)])
-        book.name(name, "Inputs", f"$B${row}")
+        book.name(name, "Inputs", f"${INPUTS['value']}${row}")
         row += 1
     return row
 
@@ -120,7 +122,7 @@ def write_inputs(book: Book, data: ExportData) -> None:
         "The number of months is fixed at export."
     )
     ws.append([text_cell(ws, note)])
-    ws.append(header(ws, ("Assumption", "Value", "Unit", "Name")))
+    ws.append(header(ws, INPUTS.headers))
     row = _named_rows(book, ws, 4, _assumptions(data), inputs=True)
     derived: list[Named] = [
         (
@@ -139,7 +141,7 @@ def write_inputs(book: Book, data: ExportData) -> None:
             text_cell(ws, "AutoShutdown"),
         ]
     )
-    book.name("AutoShutdown", "Inputs", f"$B${row}")
+    book.name("AutoShutdown", "Inputs", f"${INPUTS['value']}${row}")
     row = _named_rows(book, ws, row + 1, derived + _HALVINGS, inputs=False)
     ws.append([])
     _paths(book, ws, data, row + 1)
@@ -148,6 +150,7 @@ def write_inputs(book: Book, data: ExportData) -> None:
 def _paths(book: Book, ws: WriteOnlyWorksheet, data: ExportData, row: int) -> None:
     """The optional monthly BTC price and network hashrate paths, from `row`."""
     sc = data.scenario
+    price, network = PATHS["btc_price"], PATHS["network_ehs"]
     note = (
         "Monthly paths: where a value is given it replaces the growth rate; "
         "after the last one, growth continues from it."
@@ -159,13 +162,13 @@ def _paths(book: Book, ws: WriteOnlyWorksheet, data: ExportData, row: int) -> No
     ws.append(
         [
             text_cell(ws, "Path lengths (months given)"),
-            cell(ws, Formula(f"=COUNT(B{first}:B{last})"), COUNT),
-            cell(ws, Formula(f"=COUNT(C{first}:C{last})"), COUNT),
+            cell(ws, Formula(f"=COUNT({price}{first}:{price}{last})"), COUNT),
+            cell(ws, Formula(f"=COUNT({network}{first}:{network}{last})"), COUNT),
         ]
     )
-    book.name("BtcPricePathLen", "Inputs", f"$B${row}")
-    book.name("NetworkPathLen", "Inputs", f"$C${row}")
-    ws.append(header(ws, ("Month", "BTC price path (USD)", "Network hashrate path (EH/s)")))
+    book.name("BtcPricePathLen", "Inputs", f"${price}${row}")
+    book.name("NetworkPathLen", "Inputs", f"${network}${row}")
+    ws.append(header(ws, PATHS.headers))
     prices, networks = sc.btc_price_path_usd, sc.network_hashrate_path_ehs
     for t in range(data.months):
         ws.append(
@@ -175,8 +178,8 @@ def _paths(book: Book, ws: WriteOnlyWorksheet, data: ExportData, row: int) -> No
                 input_cell(ws, networks[t] if t < len(networks) else None, DECIMAL),
             ]
         )
-    book.name("BtcPricePath", "Inputs", f"$B${first}:$B${last}")
-    book.name("NetworkPath", "Inputs", f"$C${first}:$C${last}")
+    book.name("BtcPricePath", "Inputs", f"${price}${first}:${price}${last}")
+    book.name("NetworkPath", "Inputs", f"${network}${first}:${network}${last}")
 
 
 def write_fleet(book: Book, data: ExportData) -> None:

@@ -1,14 +1,19 @@
 """The Decisions tab: scenarios side by side, sensitivity, swaps, best buy, Monte Carlo.
 
-Scenarios, the tornado, the two-way table and the swaps follow the project live (they are
-engine runs of a few milliseconds each, recomputed while their view is shown). The best
-buy solves when asked. Monte Carlo runs in a worker thread with a progress bar and Cancel.
+Scenarios, the tornado, the two-way table and the swaps follow the project live while
+their view is shown. Scenarios and sensitivity are tens of engine runs: they run in the
+thread pool, shortly after the last new results, on the project of that edit; a newer
+edit supersedes them, and meanwhile the page says it is updating and greys its figures.
+The swaps recompute on the GUI thread. The best buy solves when asked. Monte Carlo runs
+in a worker thread with a progress bar and Cancel.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -34,9 +39,10 @@ from PySide6.QtWidgets import (
 )
 
 from planner.domain.months import format_month, parse_month
-from planner.domain.project import ResaleTier
+from planner.domain.project import Project, ResaleTier
 from planner.domain.units import parse_quantity, parse_whole_number
 from planner.domain.validation import describe_error
+from planner.engine import Results
 from planner.engine.montecarlo import (
     MonteCarloResult,
     MonteCarloSettings,
@@ -57,10 +63,35 @@ from planner.ui.charts import PALETTE, MoneyAxis, MonthAxis, _pen, format_money
 from planner.ui.document import Change, ProjectDocument
 from planner.ui.sheet import SheetView
 from planner.ui.table_model import SectionModel
-from planner.ui.tasks import BackgroundTask
+from planner.ui.tasks import BackgroundTask, LiveTask
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 BUY_COLUMNS = ["Model", "J/TH", "Unit price (USD)", "Max rigs"]
+SCENARIOS, SENSITIVITY, SWAPS = 0, 1, 2  # the live pages
+# What a live page's figures were computed from: the project and the tornado's steps.
+FigureKey = tuple[Project, tuple[tuple[str, float], ...]]
+
+
+def scenario_figures(project: Project, check: Callable[[], None]) -> list[tuple[str, Results]]:
+    """The Scenarios page's figures: every scenario of the project (a worker's job)."""
+    check()
+    return compare_scenarios(project)
+
+
+def sensitivity_figures(
+    project: Project, steps: dict[str, float], check: Callable[[], None]
+) -> tuple[Tornado, TwoWay]:
+    """The Sensitivity page's figures: the tornado at `steps` and the two-way table; stops
+    between the two when superseded (a worker's job)."""
+    check()
+    result = tornado(project, steps)
+    check()
+    return result, two_way(project)
+
+
+def _same(a: FigureKey | None, b: FigureKey) -> bool:
+    # The project by identity: every edit makes a new one, and equality is a deep compare.
+    return a is not None and a[0] is b[0] and a[1] == b[1]
 
 
 def _months(value: float) -> str:
@@ -141,7 +172,34 @@ class DecisionsPanel(QWidget):
         self.mc_result: MonteCarloResult | None = None
         self.mc_task: BackgroundTask | None = None
         self.mc_row_figures: tuple[np.ndarray, np.ndarray, int] | None = None
-        self._stale = True
+        # The live pages' jobs (module functions, replaceable in tests), their workers, what
+        # each page's figures on screen and the job asked for were computed from.
+        self.scenario_job = scenario_figures
+        self.sensitivity_job = sensitivity_figures
+        self.live: dict[int, LiveTask] = {
+            SCENARIOS: LiveTask(
+                self, self._scenarios_computed, partial(self._live_failed, SCENARIOS)
+            ),
+            SENSITIVITY: LiveTask(
+                self, self._sensitivity_computed, partial(self._live_failed, SENSITIVITY)
+            ),
+        }
+        self._failures: dict[int, str] = {}
+        self._shown: dict[int, FigureKey | None] = {SCENARIOS: None, SENSITIVITY: None}
+        self._asked: dict[int, FigureKey | None] = {SCENARIOS: None, SENSITIVITY: None}
+        self._figures: dict[int, list[QWidget]] = {
+            SCENARIOS: [self.scenario_table, self.scenario_plot],
+            SENSITIVITY: [
+                self.tornado_plot,
+                self.tornado_labels,
+                self.two_way_table,
+                self.two_way_payback,
+            ],
+        }
+        self.updating = QLabel("Updating…")
+        self.updating.setStyleSheet("color: #666666; padding: 0 8px;")
+        self.updating.hide()
+        self.tabs.setCornerWidget(self.updating, Qt.Corner.TopRightCorner)
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         document.resultsChanged.connect(self._results_changed)
 
@@ -370,30 +428,105 @@ class DecisionsPanel(QWidget):
 
     # ------------------------------------------------------------------ following the project
     def _results_changed(self, _results: Any) -> None:
-        self._stale = True
         self._fill_candidates()
         if self.isVisible():
-            self.refresh()
+            self.refresh(delay=True)
+        else:
+            self._show_state()
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         self.refresh()
 
-    def refresh(self) -> None:
-        """Recompute what the shown view needs (live views only)."""
+    def hideEvent(self, event: Any) -> None:
+        """Off screen: no live job runs (the page starts one when shown again)."""
+        super().hideEvent(event)
+        for page, task in self.live.items():
+            task.drop()
+            self._asked[page] = None
+
+    def refresh(self, delay: bool = False) -> None:
+        """Recompute what the shown view needs (live views only): the swaps now, scenarios
+        and sensitivity in a worker (`delay`: after the debounce, as for new results)."""
         if self.document.results is None:
             return
+        if not self.isVisible():
+            self._show_state()
+            return
         page = self.tabs.currentIndex()
-        if page == 0:
-            self.show_scenarios()
-        elif page == 1:
-            self.show_sensitivity()
-        elif page == 2:
+        for other, task in self.live.items():
+            if other != page:
+                task.drop()
+                self._asked[other] = None
+        if page in self.live:
+            self._ask(page, delay)
+        elif page == SWAPS:
             self.show_swaps()
+        self._show_state()
 
-    def show_scenarios(self) -> None:
-        project = self.document.project
-        compared = compare_scenarios(project)
+    def _key(self, page: int) -> FigureKey:
+        steps = tuple(sorted(self.step_values().items())) if page == SENSITIVITY else ()
+        return self.document.project, steps
+
+    def _ask(self, page: int, delay: bool) -> None:
+        """Start (or debounce) the page's job unless its figures or the job in flight
+        are already of the current project and steps."""
+        key = self._key(page)
+        if _same(self._shown[page], key) or (
+            _same(self._asked[page], key) and self.live[page].pending
+        ):
+            return
+        self._asked[page] = key
+        self._failures.pop(page, None)
+        project, steps = key
+        job: Callable[[Callable[[], None]], Any]
+        if page == SCENARIOS:
+            job = partial(self.scenario_job, project)
+        else:
+            job = partial(self.sensitivity_job, project, dict(steps))
+        self.live[page].request(job, delay)
+
+    @property
+    def is_stale(self) -> bool:
+        """The shown page is a live one whose figures are not of the current project."""
+        page = self.tabs.currentIndex()
+        return page in self.live and not _same(self._shown[page], self._key(page))
+
+    def settled(self) -> bool:
+        """The shown figures are current and no live job is waiting or running."""
+        return not self.is_stale and not any(task.pending for task in self.live.values())
+
+    def _show_state(self) -> None:
+        """Says "Updating…" and greys the figures of a live page while they are stale."""
+        if self.document.results is None:
+            return
+        for page, widgets in self._figures.items():
+            current = _same(self._shown[page], self._key(page))
+            for widget in widgets:
+                widget.setEnabled(current)
+        page = self.tabs.currentIndex()
+        self.updating.setText(self._failures.get(page, "Updating…"))
+        self.updating.setVisible(self.is_stale)
+
+    def _live_failed(self, page: int, error: BaseException) -> None:
+        self._failures[page] = f"Update failed: {error}"
+        self._show_state()
+
+    def _scenarios_computed(self, compared: list[tuple[str, Results]]) -> None:
+        key = self._asked[SCENARIOS]
+        assert key is not None
+        self._shown[SCENARIOS] = key
+        self.show_scenarios(key[0], compared)
+        self._show_state()
+
+    def _sensitivity_computed(self, figures: tuple[Tornado, TwoWay]) -> None:
+        key = self._asked[SENSITIVITY]
+        assert key is not None
+        self._shown[SENSITIVITY] = key
+        self.show_sensitivity(*figures)
+        self._show_state()
+
+    def show_scenarios(self, project: Project, compared: list[tuple[str, Results]]) -> None:
         rows = []
         axis = self.scenario_plot.getAxis("bottom")
         assert isinstance(axis, MonthAxis)
@@ -440,15 +573,14 @@ class DecisionsPanel(QWidget):
         )
 
     def _steps_changed(self) -> None:
-        if self.tabs.currentIndex() == 1:
-            self.show_sensitivity()
+        if self.isVisible() and self.tabs.currentIndex() == SENSITIVITY:
+            self._ask(SENSITIVITY, delay=True)
+        self._show_state()
 
     def step_values(self) -> dict[str, float]:
         return {key: box.value() / 100.0 for key, box in self.steps.items()}
 
-    def show_sensitivity(self) -> None:
-        project = self.document.project
-        result = tornado(project, self.step_values())
+    def show_sensitivity(self, result: Tornado, table: TwoWay) -> None:
         self.tornado_result = result
         bars = list(reversed(result.bars))  # largest at the top
         lows = np.array([b.npv_low_usd for b in bars])
@@ -486,7 +618,6 @@ class DecisionsPanel(QWidget):
                 for b in result.bars
             ],
         )
-        table = two_way(project)
         self.two_way_result = table
         _fill(
             self.two_way_table,

@@ -1,4 +1,5 @@
-"""Long jobs (Excel export, reading a big fleet sheet) off the GUI thread, with progress.
+"""Long jobs (Excel export, reading a big fleet sheet) off the GUI thread, with progress;
+live analyses (sensitivity, scenarios) in the thread pool, the newest edit's only.
 
 A job is a plain function `job(progress) -> result`; `progress(fraction)` reports how far
 it is and raises `Cancelled` once the user pressed Cancel. The result (or the error) comes
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressBar, QProgressDialog, QWidget
 
 PROGRESS_STEPS = 1000
@@ -30,6 +31,44 @@ def progress_step(fraction: float) -> int:
 
 class Cancelled(Exception):
     """The user cancelled the job."""
+
+
+class _GcGuard(QObject):
+    """Python's automatic garbage collection, off while any worker runs.
+
+    The cyclic collector runs in whichever thread allocates when it is due; if that is a
+    worker and the garbage holds Qt widgets, Qt destroys them off the GUI thread and the
+    two threads deadlock (the worker holds a Qt lock and waits for the GIL, the GUI thread
+    the reverse). So collection stays off from a job's start (on the GUI thread) until its
+    end is seen on the GUI thread; counted, as jobs overlap.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.jobs = 0
+        self.was_enabled = True
+
+    def pause(self) -> None:
+        if self.jobs == 0:
+            self.was_enabled = gc.isenabled()
+            gc.disable()
+        self.jobs += 1
+
+    @Slot()
+    def resume(self) -> None:
+        self.jobs -= 1
+        if self.jobs == 0 and self.was_enabled:
+            gc.enable()
+
+
+_GC_GUARD: list[_GcGuard] = []
+
+
+def gc_guard() -> _GcGuard:
+    """The one guard, made on the GUI thread by the first job."""
+    if not _GC_GUARD:
+        _GC_GUARD.append(_GcGuard())
+    return _GC_GUARD[0]
 
 
 class _Worker(QObject):
@@ -93,14 +132,11 @@ class BackgroundTask(QObject):
         self.dialog.setAutoReset(False)
         self.dialog.setValue(0)  # starts the dialog's timer that shows it after 400 ms
         self.dialog.canceled.connect(self.cancel)
-        # Python's cyclic garbage collector runs in whichever thread allocates when it is
-        # due; if that is the worker and the garbage holds Qt widgets, Qt destroys them
-        # off the GUI thread and the two threads deadlock (the worker holds a Qt lock and
-        # waits for the GIL, the GUI thread the reverse). So: collect here, in the GUI
-        # thread, and leave automatic collection off until the job is over.
+        # Collect here, in the GUI thread, and leave automatic collection off until the
+        # job is over (see _GcGuard).
         gc.collect()
-        self._gc_was_enabled = gc.isenabled()
-        gc.disable()
+        gc_guard().pause()
+        self._gc_paused = True
         self.thread = QThread(self)
         self.worker = _Worker(job)
         self.worker.moveToThread(self.thread)
@@ -118,8 +154,12 @@ class BackgroundTask(QObject):
         """Block until the worker thread has ended (used when the window closes)."""
         self.thread.quit()
         self.thread.wait()
-        if self._gc_was_enabled:
-            gc.enable()
+        self._resume_gc()
+
+    def _resume_gc(self) -> None:
+        if self._gc_paused:
+            self._gc_paused = False
+            gc_guard().resume()
 
     def _progressed(self, step: float) -> None:
         if not self.finished:
@@ -130,8 +170,7 @@ class BackgroundTask(QObject):
         self.seconds = time.perf_counter() - self.started_at
         self.thread.quit()
         self.thread.wait()
-        if self._gc_was_enabled:
-            gc.enable()
+        self._resume_gc()
         self.dialog.canceled.disconnect(self.cancel)
         self.dialog.close()
         self.dialog.deleteLater()
@@ -150,3 +189,118 @@ class BackgroundTask(QObject):
             assert isinstance(error, BaseException)
             self.on_failure(error)
         self.done.emit()
+
+
+# ---------------------------------------------------------------------- live analyses
+LIVE_DELAY_MS = 200  # after the last request: a burst of edits starts one job
+
+
+class _LiveSignals(QObject):
+    ended = Signal(int, object, object)  # generation, result, error (None or the exception)
+
+
+class _LiveRun:
+    """One job of a LiveTask, run by the global thread pool; its signals live on a
+    separate QObject made on the GUI thread (as superqt's workers do)."""
+
+    def __init__(self, job: Callable[[Callable[[], None]], Any], generation: int) -> None:
+        self.job = job
+        self.generation = generation
+        self.cancel_requested = False
+        self.signals = _LiveSignals()
+
+    def check(self) -> None:
+        """Called by the job between its steps: raises Cancelled once superseded."""
+        if self.cancel_requested:
+            raise Cancelled
+
+    def __call__(self) -> None:
+        try:
+            result, error = self.job(self.check), None
+        except BaseException as exc:
+            result, error = None, exc
+        self.signals.ended.emit(self.generation, result, error)
+
+
+class LiveTask(QObject):
+    """The newest of a series of analyses, computed off the GUI thread.
+
+    `request(job)` asks for `job(check) -> result`, where `check()` raises Cancelled once
+    a newer request came. Jobs start `delay_ms` after the last request (a burst of edits
+    starts one) and run one at a time in the global thread pool; a newer request (or
+    `drop()`) asks the running job to stop and its result, if it still arrives, is
+    dropped: only the newest request's result reaches `on_result`, on the GUI thread.
+    The job must only read immutable snapshots (a project, a results object).
+    """
+
+    def __init__(
+        self,
+        parent: QObject,
+        on_result: Callable[[Any], None],
+        on_failure: Callable[[BaseException], None],
+        delay_ms: int = LIVE_DELAY_MS,
+    ) -> None:
+        super().__init__(parent)
+        self.on_result = on_result
+        self.on_failure = on_failure
+        self.generation = 0  # of the newest request
+        self.started = 0  # jobs started so far
+        self._job: tuple[int, Callable[[Callable[[], None]], Any]] | None = None
+        self._running: _LiveRun | None = None
+        # A single-shot timer, a child of the window: the bench counts it as pending work.
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(delay_ms)
+        self._timer.timeout.connect(self._start)
+
+    @property
+    def pending(self) -> bool:
+        """A job is waiting for its delay, running, or stopping."""
+        return self._job is not None or self._running is not None
+
+    def request(self, job: Callable[[Callable[[], None]], Any], delay: bool = True) -> int:
+        """Ask for `job`, superseding every earlier request; returns its generation."""
+        self.generation += 1
+        self._job = (self.generation, job)
+        if self._running is not None:
+            self._running.cancel_requested = True
+        if delay:
+            self._timer.start()
+        else:
+            self._timer.stop()
+            self._start()
+        return self.generation
+
+    def drop(self) -> None:
+        """Forget every request: nothing more starts, a running job is asked to stop."""
+        self.generation += 1
+        self._job = None
+        self._timer.stop()
+        if self._running is not None:
+            self._running.cancel_requested = True
+
+    def _start(self) -> None:
+        if self._job is None or self._running is not None:
+            return  # a superseded job is stopping; the newest starts when it has
+        generation, job = self._job
+        self._job = None
+        run = _LiveRun(job, generation)
+        guard = gc_guard()
+        run.signals.ended.connect(self._ended)
+        run.signals.ended.connect(guard.resume)
+        guard.pause()
+        self._running = run
+        self.started += 1
+        QThreadPool.globalInstance().start(run)
+
+    @Slot(int, object, object)
+    def _ended(self, generation: int, result: object, error: object) -> None:
+        self._running = None
+        if generation == self.generation:
+            if error is None:
+                self.on_result(result)
+            elif not isinstance(error, Cancelled):
+                assert isinstance(error, BaseException)
+                self.on_failure(error)
+        if self._job is not None and not self._timer.isActive():
+            self._start()

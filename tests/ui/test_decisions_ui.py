@@ -15,6 +15,13 @@ from planner.engine.optimize import BuyCandidate, best_buy, build_problem
 from planner.engine.sensitivity import moved
 from planner.ui.document import Change
 
+SETTLE_MS = 60_000  # generous: a loaded 2-core CI machine
+
+
+def _settle(qtbot, panel) -> None:
+    """Scenarios and sensitivity compute in a worker: wait for the shown page's figures."""
+    qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
+
 
 def _texts(table) -> list[list[str]]:
     return [
@@ -23,10 +30,11 @@ def _texts(table) -> list[list[str]]:
     ]
 
 
-def test_scenarios_side_by_side(window) -> None:
+def test_scenarios_side_by_side(qtbot, window) -> None:
     window.tabs.setCurrentWidget(window.decisions)
     panel = window.decisions
     panel.tabs.setCurrentIndex(0)
+    _settle(qtbot, panel)
     rows = _texts(panel.scenario_table)
     assert [r[0] for r in rows] == ["Base (active)", "Bear", "Bull"]
     assert rows[0][1] == "-$9.97M"
@@ -36,14 +44,16 @@ def test_scenarios_side_by_side(window) -> None:
     assert not window.charts.isVisible()
 
 
-def test_tornado_follows_edits_and_user_steps(window) -> None:
+def test_tornado_follows_edits_and_user_steps(qtbot, window) -> None:
     window.tabs.setCurrentWidget(window.decisions)
     panel = window.decisions
     panel.tabs.setCurrentIndex(1)
+    _settle(qtbot, panel)
     first = panel.tornado_result
     assert first is not None and first.bars[0].key == "btc_price"
     panel.steps["btc_price"].setValue(50.0)
     panel.steps["btc_price"].editingFinished.emit()
+    _settle(qtbot, panel)
     bar = next(b for b in panel.tornado_result.bars if b.key == "btc_price")
     expected = run(moved(window.document.project, "btc_price", 0.5)).fleet_kpis.npv_usd[0]
     assert bar.npv_high_usd == pytest.approx(expected, rel=1e-12)
@@ -51,6 +61,7 @@ def test_tornado_follows_edits_and_user_steps(window) -> None:
     doc = window.document
     doc.apply(moved(doc.project, "power_price", 0.1), Change("reset"), "dearer power")
     doc.flush()
+    _settle(qtbot, panel)
     assert panel.tornado_result.base_npv_usd == pytest.approx(
         run(doc.project).fleet_kpis.npv_usd[0]
     )

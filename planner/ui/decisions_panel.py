@@ -1,11 +1,11 @@
 """The Decisions tab: scenarios side by side, sensitivity, swaps, best buy, Monte Carlo.
 
 Scenarios, the tornado, the two-way table and the swaps follow the project live while
-their view is shown. Scenarios and sensitivity are tens of engine runs: they run in the
-thread pool, shortly after the last new results, on the project of that edit; a newer
-edit supersedes them, and meanwhile the page says it is updating and greys its figures.
-The swaps recompute on the GUI thread. The best buy solves when asked. Monte Carlo runs
-in a worker thread with a progress bar and Cancel.
+their view is shown. Each is one or tens of engine runs: they run in the thread pool,
+shortly after the last new results, on the project of that edit; a newer edit supersedes
+them, and meanwhile the page says it is updating and greys its figures (the swap and
+resale curve tables stay editable). The best buy solves when asked. Monte Carlo runs in
+a worker thread with a progress bar and Cancel.
 """
 
 from __future__ import annotations
@@ -87,6 +87,14 @@ def sensitivity_figures(
     result = tornado(project, steps)
     check()
     return result, two_way(project)
+
+
+def swap_figures(project: Project, check: Callable[[], None]) -> tuple[list[SwapResult], list[str]]:
+    """The Swaps page's figures: every candidate swap at the project's resale curve, best
+    NPV first, and the swaps left out with why (a worker's job)."""
+    check()
+    skipped: list[str] = []
+    return analyse_swaps(project, skipped), skipped
 
 
 def _same(a: FigureKey | None, b: FigureKey) -> bool:
@@ -176,6 +184,7 @@ class DecisionsPanel(QWidget):
         # each page's figures on screen and the job asked for were computed from.
         self.scenario_job = scenario_figures
         self.sensitivity_job = sensitivity_figures
+        self.swap_job = swap_figures
         self.live: dict[int, LiveTask] = {
             SCENARIOS: LiveTask(
                 self, self._scenarios_computed, partial(self._live_failed, SCENARIOS)
@@ -183,10 +192,11 @@ class DecisionsPanel(QWidget):
             SENSITIVITY: LiveTask(
                 self, self._sensitivity_computed, partial(self._live_failed, SENSITIVITY)
             ),
+            SWAPS: LiveTask(self, self._swaps_computed, partial(self._live_failed, SWAPS)),
         }
         self._failures: dict[int, str] = {}
-        self._shown: dict[int, FigureKey | None] = {SCENARIOS: None, SENSITIVITY: None}
-        self._asked: dict[int, FigureKey | None] = {SCENARIOS: None, SENSITIVITY: None}
+        self._shown: dict[int, FigureKey | None] = dict.fromkeys(self.live)
+        self._asked: dict[int, FigureKey | None] = dict.fromkeys(self.live)
         self._figures: dict[int, list[QWidget]] = {
             SCENARIOS: [self.scenario_table, self.scenario_plot],
             SENSITIVITY: [
@@ -195,6 +205,7 @@ class DecisionsPanel(QWidget):
                 self.two_way_table,
                 self.two_way_payback,
             ],
+            SWAPS: [self.swap_table],
         }
         self.updating = QLabel("Updating…")
         self.updating.setStyleSheet("color: #666666; padding: 0 8px;")
@@ -446,8 +457,8 @@ class DecisionsPanel(QWidget):
             self._asked[page] = None
 
     def refresh(self, delay: bool = False) -> None:
-        """Recompute what the shown view needs (live views only): the swaps now, scenarios
-        and sensitivity in a worker (`delay`: after the debounce, as for new results)."""
+        """Recompute what the shown view needs (live views only) in a worker (`delay`: after
+        the debounce, as for new results); the resale curve, an input, is shown now."""
         if self.document.results is None:
             return
         if not self.isVisible():
@@ -458,10 +469,10 @@ class DecisionsPanel(QWidget):
             if other != page:
                 task.drop()
                 self._asked[other] = None
+        if page == SWAPS:
+            self._show_curve()
         if page in self.live:
             self._ask(page, delay)
-        elif page == SWAPS:
-            self.show_swaps()
         self._show_state()
 
     def _key(self, page: int) -> FigureKey:
@@ -482,6 +493,8 @@ class DecisionsPanel(QWidget):
         job: Callable[[Callable[[], None]], Any]
         if page == SCENARIOS:
             job = partial(self.scenario_job, project)
+        elif page == SWAPS:
+            job = partial(self.swap_job, project)
         else:
             job = partial(self.sensitivity_job, project, dict(steps))
         self.live[page].request(job, delay)
@@ -524,6 +537,13 @@ class DecisionsPanel(QWidget):
         assert key is not None
         self._shown[SENSITIVITY] = key
         self.show_sensitivity(*figures)
+        self._show_state()
+
+    def _swaps_computed(self, figures: tuple[list[SwapResult], list[str]]) -> None:
+        key = self._asked[SWAPS]
+        assert key is not None
+        self._shown[SWAPS] = key
+        self.show_swaps(*figures)
         self._show_state()
 
     def show_scenarios(self, project: Project, compared: list[tuple[str, Results]]) -> None:
@@ -668,10 +688,8 @@ class DecisionsPanel(QWidget):
         project = self.document.project.model_copy(update={"resale_curve": tiers})
         self.document.apply(project, Change("reset", "resale_curve"), "Edit the resale curve")
 
-    def show_swaps(self) -> None:
-        self._show_curve()
-        skipped: list[str] = []
-        self.swap_results = analyse_swaps(self.document.project, skipped)
+    def show_swaps(self, results: list[SwapResult], skipped: list[str]) -> None:
+        self.swap_results = results
         _fill(
             self.swap_table,
             ["Swap", "New rigs", "Sale", "Capex", "NPV", "IRR", "Payback", "Before the halving"],

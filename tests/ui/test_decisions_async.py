@@ -1,5 +1,5 @@
-"""Decisions > Scenarios and Sensitivity compute in a worker: debounced, the newest edit
-only, only while on screen, and the page says it is updating meanwhile."""
+"""Decisions > Scenarios, Sensitivity and Swaps compute in a worker: debounced, the newest
+edit only, only while on screen, and the page says it is updating meanwhile."""
 
 from __future__ import annotations
 
@@ -10,9 +10,16 @@ import pytest
 
 from planner.domain import editing as ed
 from planner.engine.sensitivity import compare_scenarios, tornado, two_way
+from planner.engine.swaps import analyse_swaps
 from planner.ui import tasks
 from planner.ui.charts import format_money
-from planner.ui.decisions_panel import SCENARIOS, SENSITIVITY, SWAPS, sensitivity_figures
+from planner.ui.decisions_panel import (
+    SCENARIOS,
+    SENSITIVITY,
+    SWAPS,
+    sensitivity_figures,
+    swap_figures,
+)
 from planner.ui.document import Change
 
 SETTLE_MS = 60_000  # generous: a loaded 2-core CI machine
@@ -181,10 +188,15 @@ def test_a_hidden_page_starts_no_job(qtbot, window) -> None:
     )
     # Another page of the panel on screen: the sensitivity does not follow the edits.
     panel.tabs.setCurrentIndex(SWAPS)
+    qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
     started = {page: task.started for page, task in panel.live.items()}
     _edit(window, 3_802)
-    assert not any(task.pending for task in panel.live.values())
-    assert {page: task.started for page, task in panel.live.items()} == started
+    others = [page for page in panel.live if page != SWAPS]
+    assert not any(panel.live[page].pending for page in others)
+    assert {page: panel.live[page].started for page in others} == {
+        page: started[page] for page in others
+    }
+    qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
     assert not panel.updating.isVisible()
     # Leaving while a job waits for its debounce drops it.
     panel.tabs.setCurrentIndex(SENSITIVITY)
@@ -194,3 +206,153 @@ def test_a_hidden_page_starts_no_job(qtbot, window) -> None:
     window.tabs.setCurrentIndex(0)
     qtbot.waitUntil(lambda: not panel.live[SENSITIVITY].pending, timeout=SETTLE_MS)
     assert panel.is_stale
+
+
+# ---------------------------------------------------------------- the Swaps page
+def _swap_rows(results) -> list[tuple]:
+    return [(r.swap, r.new_count, r.sale_usd, r.capex_usd, r.npv_usd) for r in results]
+
+
+def _edit_curve(window, usd_per_th: float) -> None:
+    """A resale curve edit through the document, as the curve table makes it."""
+    doc = window.document
+    tiers = sorted(doc.project.resale_curve, key=lambda t: t.max_j_per_th)
+    tiers[2] = tiers[2].model_copy(update={"usd_per_th": usd_per_th})
+    doc.apply(
+        doc.project.model_copy(update={"resale_curve": tiers}),
+        Change("reset", "resale_curve"),
+        "Edit the resale curve",
+    )
+    doc.flush()
+
+
+def test_swaps_page_is_stale_and_updating_while_its_job_runs(qtbot, window) -> None:
+    panel = _show(qtbot, window, SWAPS)
+    assert not panel.is_stale and not panel.updating.isVisible()
+    assert panel.swap_table.isEnabled()
+    gate = threading.Event()
+
+    def held(project, check):
+        gate.wait(SETTLE_MS / 1000)
+        return swap_figures(project, check)
+
+    panel.swap_job = held
+    try:
+        _edit_curve(window, 3.5)
+        assert panel.is_stale and not panel.settled()
+        assert panel.updating.isVisible() and panel.updating.text() == "Updating…"
+        assert not panel.swap_table.isEnabled()
+        # The inputs stay editable, and the curve shows the edit at once.
+        assert panel.swap_sheet.isEnabled() and panel.curve.isEnabled()
+        assert panel.curve.item(2, 1).text() == "3.50"
+        assert panel.live[SWAPS].pending
+    finally:
+        gate.set()
+    qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
+    assert not panel.updating.isVisible() and panel.swap_table.isEnabled()
+    assert _swap_rows(panel.swap_results) == _swap_rows(analyse_swaps(window.document.project))
+    qtbot.waitUntil(lambda: tasks.gc_guard().jobs == 0, timeout=SETTLE_MS)
+
+
+def test_a_late_swaps_result_is_dropped_for_the_newer_edit(qtbot, window) -> None:
+    panel = _show(qtbot, window, SWAPS)
+    task = panel.live[SWAPS]
+    entered, gate = threading.Event(), threading.Event()
+    calls: list[object] = []
+    stop_asked: list[bool] = []
+
+    def first_held(project, check):
+        calls.append(project)
+        if len(calls) == 1:
+            entered.set()
+            gate.wait(SETTLE_MS / 1000)
+            try:
+                check()
+            except tasks.Cancelled:
+                stop_asked.append(True)
+            return swap_figures(project, lambda: None)  # a late result
+        return swap_figures(project, check)
+
+    shown: list[object] = []
+    show = task.on_result
+    task.on_result = lambda result: (shown.append(result), show(result))
+    panel.swap_job = first_held
+    try:
+        _edit_curve(window, 3.0)
+        first = window.document.project
+        qtbot.waitUntil(entered.is_set, timeout=SETTLE_MS)
+        _edit_curve(window, 5.0)
+        second = window.document.project
+    finally:
+        gate.set()
+    qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
+    assert calls == [first, second] and calls[0] is first and calls[1] is second
+    assert stop_asked == [True]
+    assert len(shown) == 1  # the first job's result never reached the page
+    assert _swap_rows(panel.swap_results) == _swap_rows(analyse_swaps(second))
+    assert _swap_rows(panel.swap_results) != _swap_rows(analyse_swaps(first))
+
+
+def test_settled_swaps_equal_the_synchronous_analysis(qtbot, window) -> None:
+    panel = _show(qtbot, window, SWAPS)
+    model = panel.swap_model
+    price = model.index(0, [c.key for c in model.columns].index("unit_price_usd"))
+    assert model.setData(price, "$2,500")  # through the document, as typed
+    window.document.flush()
+    _edit_curve(window, 4.25)
+    _edit(window, 3_700)
+    qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
+    project = window.document.project
+    skipped: list[str] = []
+    expected = analyse_swaps(project, skipped)
+    assert len(expected) == 3
+    got = panel.swap_results
+    assert [r.swap for r in got] == [r.swap for r in expected]
+    for mine, theirs in zip(got, expected, strict=True):
+        assert (mine.new_count, mine.pays_back_before_halving) == (
+            theirs.new_count,
+            theirs.pays_back_before_halving,
+        )
+        np.testing.assert_array_equal(
+            [mine.sale_usd, mine.capex_usd, mine.npv_usd, mine.irr_annual, mine.payback_months],
+            [
+                theirs.sale_usd,
+                theirs.capex_usd,
+                theirs.npv_usd,
+                theirs.irr_annual,
+                theirs.payback_months,
+            ],
+        )
+    rows = _texts(panel.swap_table)
+    assert [row[4] for row in rows] == [format_money(r.npv_usd) for r in expected]
+    assert [row[2] for row in rows] == [format_money(r.sale_usd) for r in expected]
+    assert ("Left out" in panel.swap_note.text()) == bool(skipped)
+    # The edits went through the undo stack: undone, the swaps follow back.
+    window.document.undo_stack.undo()
+    window.document.flush()
+    qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
+    assert _swap_rows(panel.swap_results) == _swap_rows(analyse_swaps(window.document.project))
+
+
+def test_a_hidden_swaps_page_starts_no_job(qtbot, window) -> None:
+    panel = window.decisions
+    assert not panel.isVisible()
+    panel.tabs.setCurrentIndex(SWAPS)
+    started = {page: task.started for page, task in panel.live.items()}
+    _edit_curve(window, 3.0)
+    _edit(window, 3_810)
+    assert not any(task.pending for task in panel.live.values())
+    assert {page: task.started for page, task in panel.live.items()} == started
+    assert panel.is_stale
+    window.tabs.setCurrentWidget(panel)  # shown with stale figures: one job at once
+    assert panel.live[SWAPS].started == started[SWAPS] + 1
+    assert panel.curve.item(2, 1).text() == "3.00"
+    qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
+    assert _swap_rows(panel.swap_results) == _swap_rows(analyse_swaps(window.document.project))
+    # Leaving while a job waits for its debounce drops it.
+    _edit_curve(window, 3.25)
+    assert panel.live[SWAPS].pending
+    window.tabs.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: not panel.live[SWAPS].pending, timeout=SETTLE_MS)
+    assert panel.is_stale
+    assert panel.live[SWAPS].started == started[SWAPS] + 1

@@ -19,7 +19,7 @@ SETTLE_MS = 60_000  # generous: a loaded 2-core CI machine
 
 
 def _settle(qtbot, panel) -> None:
-    """Scenarios and sensitivity compute in a worker: wait for the shown page's figures."""
+    """Scenarios, sensitivity and swaps compute in a worker: wait for the shown page's figures."""
     qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
 
 
@@ -68,10 +68,11 @@ def test_tornado_follows_edits_and_user_steps(qtbot, window) -> None:
     assert panel.two_way_table.rowCount() == 5
 
 
-def test_swaps_are_edited_and_compared(window) -> None:
+def test_swaps_are_edited_and_compared(qtbot, window) -> None:
     window.tabs.setCurrentWidget(window.decisions)
     panel = window.decisions
     panel.tabs.setCurrentIndex(2)
+    _settle(qtbot, panel)
     assert panel.swap_table.rowCount() == 3
 
     def first_swap():
@@ -82,6 +83,7 @@ def test_swaps_are_edited_and_compared(window) -> None:
     price = model.index(0, [c.key for c in model.columns].index("unit_price_usd"))
     assert model.setData(price, "$2,000")
     window.document.flush()
+    _settle(qtbot, panel)
     after = first_swap()
     assert after.swap.unit_price_usd == 2_000
     assert after.npv_usd == pytest.approx(before + after.new_count * 1_900, rel=0.2)
@@ -246,14 +248,16 @@ def test_monte_carlo_shows_each_rows_probabilities(qtbot, window) -> None:
     assert count == 300 and rows[0][2] == f"{within[0]:.1%}"
 
 
-def test_resale_curve_is_edited_in_the_swaps_view(window) -> None:
+def test_resale_curve_is_edited_in_the_swaps_view(qtbot, window) -> None:
     window.tabs.setCurrentWidget(window.decisions)
     panel = window.decisions
     panel.tabs.setCurrentIndex(2)
+    _settle(qtbot, panel)
     assert panel.curve.rowCount() == 4
     doc = window.document
     panel.curve.item(2, 1).setText("$4.00")  # the 25-38 J/TH class: S19j Pro
     doc.flush()
+    _settle(qtbot, panel)
     assert doc.project.resale_curve[2].usd_per_th == 4.0
     swap = next(r for r in panel.swap_results if r.swap.row == "S19j Pro 2021")
     assert swap.sale_usd == pytest.approx(4_000 * 104 * 4.0)

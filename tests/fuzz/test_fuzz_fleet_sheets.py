@@ -24,6 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from planner.io.project_file import load_project
+from tests.child_peak import PEAK_KB_SOURCE
 from tests.fuzz.conftest import (
     REPORT_PATHS,
     ROOT,
@@ -448,24 +449,14 @@ SUBPROCESS_SHEETS: dict[str, tuple[str, Callable[[Path], None]]] = {
 }
 
 
-# `python -m planner` that writes its own peak memory (KB) to FUZZ_PEAK_FILE at exit: the
-# kernel carries ru_maxrss across fork and exec, so wait4 would give the test process's
-# size, not the planner's. VmHWM is the child's own; macOS has only ru_maxrss (bytes).
-_PLANNER_WITH_PEAK = """
+# `python -m planner` that writes its own peak memory (KB) to FUZZ_PEAK_FILE at exit
+# (tests/child_peak.py says why the child measures itself).
+_PLANNER_WITH_PEAK = (
+    """
 import atexit, os, runpy, sys
-
-def peak_kb():
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    import resource
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak // 1024 if sys.platform == "darwin" else peak
-
+"""
+    + PEAK_KB_SOURCE
+    + """
 def write_peak():
     with open(os.environ["FUZZ_PEAK_FILE"], "w", encoding="ascii") as out:
         out.write(str(peak_kb()))
@@ -474,6 +465,7 @@ atexit.register(write_peak)
 sys.argv[0] = "planner"
 runpy.run_module("planner", run_name="__main__", alter_sys=True)
 """
+)
 
 
 def _limit_memory() -> None:

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.child_peak import PEAK_KB_SOURCE
+
 SHEET = "xl/worksheets/sheet1.xml"
 HEADER = ["Model", "Qty", "Site", "Purchase date"]
 BODY = [["Antminer S21", 10 + i, "Pecos, TX", "2026-12"] for i in range(20)]
@@ -235,25 +237,15 @@ MAKERS: dict[str, Callable[[Path], Path]] = {
     "shared-strings-bomb": shared_strings_bomb,
 }
 
-# The child reports its own peak: the kernel carries ru_maxrss across exec, so wait4 would
-# give the forking test process's size (hundreds of MB late in a suite), not the reader's.
-_CHILD = """
+# The child reports its own peak (tests/child_peak.py says why).
+_CHILD = (
+    """
 import sys
 from pathlib import Path
 from planner.io.fleet_import import read_table
-
-def peak_kb():
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    import resource
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak // 1024 if sys.platform == "darwin" else peak
-
+"""
+    + PEAK_KB_SOURCE
+    + """
 try:
     table = read_table(Path(sys.argv[1]))
     outcome = f"read {len(table.rows):,} rows"
@@ -262,6 +254,7 @@ except Exception as error:
 print(f"peak_kb {peak_kb()}")
 print(outcome)
 """
+)
 
 
 @dataclass(frozen=True)

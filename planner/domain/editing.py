@@ -22,6 +22,7 @@ from planner.domain.project import (
     FleetRow,
     PowerContract,
     Project,
+    ResaleTier,
     RigModel,
     Scenario,
     Site,
@@ -36,7 +37,9 @@ from planner.domain.validation import (
     reference_names,
 )
 
-Section = Literal["fleet", "sites", "contracts", "catalog", "scenarios", "conversions", "swaps"]
+Section = Literal[
+    "fleet", "sites", "contracts", "catalog", "scenarios", "conversions", "swaps", "resale_curve"
+]
 ColumnKind = Literal[
     "text",
     "ref",
@@ -63,6 +66,7 @@ ENTITIES: dict[str, type[BaseModel]] = {
     "scenarios": Scenario,
     "conversions": ConversionPlan,
     "swaps": SwapCandidate,
+    "resale_curve": ResaleTier,
 }
 # Which section's names a reference column points at, and who points at each section.
 REFERENCES = {
@@ -80,7 +84,7 @@ REFERRED_BY: dict[str, tuple[tuple[str, str], ...]] = {
     "contracts": (("sites", "contract"),),
 }
 # The field that names a row of each section (unique, case-insensitive).
-KEY_FIELD = {"conversions": "site", "swaps": ""}  # swaps: no unique key
+KEY_FIELD = {"conversions": "site", "swaps": "", "resale_curve": ""}  # "": no unique key
 
 
 @dataclass(frozen=True)
@@ -267,6 +271,17 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         C("count", "Rigs", "int", width=70, tip="Empty: enough for the same MW"),
         C("downtime_months", "Downtime (months)", "int", width=110),
         C("notes", "Notes", "text", width=220),
+    ),
+    "resale_curve": (
+        C(
+            "max_j_per_th",
+            "Up to (J/TH)",
+            "number",
+            decimals=1,
+            width=100,
+            tip="Rigs at or below this efficiency (and above the tier before)",
+        ),
+        C("usd_per_th", "Resale (USD/TH)", "usd", decimals=2, width=110),
     ),
 }
 FINANCE_COLUMNS: tuple[Column, ...] = (
@@ -470,6 +485,10 @@ def template(project: Project, section: str, taken: Iterable[str]) -> BaseModel:
             month=date(start.year, start.month, 1),
             unit_price_usd=best.reference_price_usd or 0.0,
         )
+    if section == "resale_curve":
+        # Above the least efficient tier: rigs there resell at nothing already.
+        top = max((t.max_j_per_th for t in project.resale_curve), default=0.0)
+        return ResaleTier(max_j_per_th=top + 10.0, usd_per_th=0.0)
     if section == "conversions":
         planned = {name.casefold() for name in taken}
         free = [s.name for s in project.sites if s.name.casefold() not in planned]
@@ -483,12 +502,15 @@ def template(project: Project, section: str, taken: Iterable[str]) -> BaseModel:
 
 
 def _name(item: Any) -> str:
-    """What names a row: its name, the site of a conversion plan, a swap's description."""
+    """What names a row: its name, the site of a conversion plan, a swap's description,
+    a resale tier's efficiency bound."""
     name = getattr(item, "name", None)
     if name is not None:
         return str(name)
     if isinstance(item, SwapCandidate):
         return f"{item.row} -> {item.model} {item.month:%Y-%m}"
+    if isinstance(item, ResaleTier):
+        return f"up to {item.max_j_per_th:g} J/TH"
     return str(item.site)
 
 
@@ -716,7 +738,7 @@ def duplicate_rows(project: Project, section: str, rows: Sequence[int]) -> Proje
     rows = sorted(set(rows))
     names = [_name(item) for item in items]
     copies: list[Any] = []
-    if section == "swaps":  # copies as they are (a variant to edit)
+    if section in ("swaps", "resale_curve"):  # copies as they are (a variant to edit)
         at = rows[-1] + 1
         copies = [items[row] for row in rows]
         return project.model_copy(update={section: items[:at] + copies + items[at:]})

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from planner.domain.months import format_month, parse_month
+from planner.domain.cells import CellError, CellErrors, edit_text, value_for
 from planner.domain.project import (
     ConversionPlan,
     FinanceSettings,
@@ -24,11 +23,10 @@ from planner.domain.project import (
     Project,
     ResaleTier,
     RigModel,
-    Scenario,
     Site,
     SwapCandidate,
 )
-from planner.domain.units import parse_quantity, parse_whole_number
+from planner.domain.schema import ENTITIES, FINANCE_COLUMNS, KEY_FIELD, REFERRED_BY, column
 from planner.domain.validation import (
     conversion_problems,
     describe_error,
@@ -36,393 +34,6 @@ from planner.domain.validation import (
     item_problems,
     reference_names,
 )
-
-Section = Literal[
-    "fleet", "sites", "contracts", "catalog", "scenarios", "conversions", "swaps", "resale_curve"
-]
-ColumnKind = Literal[
-    "text",
-    "ref",
-    "choice",
-    "int",
-    "usd",
-    "price",
-    "fraction",
-    "rate",
-    "number",
-    "power_w",
-    "hashrate_th",
-    "month",
-    "bool",
-    "list",
-    "result",
-]
-
-ENTITIES: dict[str, type[BaseModel]] = {
-    "fleet": FleetRow,
-    "sites": Site,
-    "contracts": PowerContract,
-    "catalog": RigModel,
-    "scenarios": Scenario,
-    "conversions": ConversionPlan,
-    "swaps": SwapCandidate,
-    "resale_curve": ResaleTier,
-}
-# Which section's names a reference column points at, and who points at each section.
-REFERENCES = {
-    ("fleet", "model"): "catalog",
-    ("fleet", "site"): "sites",
-    ("sites", "contract"): "contracts",
-    ("conversions", "site"): "sites",
-    ("swaps", "row"): "fleet",
-    ("swaps", "model"): "catalog",
-}
-REFERRED_BY: dict[str, tuple[tuple[str, str], ...]] = {
-    "fleet": (("swaps", "row"),),
-    "catalog": (("fleet", "model"), ("swaps", "model")),
-    "sites": (("fleet", "site"), ("conversions", "site")),
-    "contracts": (("sites", "contract"),),
-}
-# The field that names a row of each section (unique, case-insensitive).
-KEY_FIELD = {"conversions": "site", "swaps": "", "resale_curve": ""}  # "": no unique key
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of an editable table: an entity field (or a computed result)."""
-
-    key: str
-    header: str
-    kind: ColumnKind
-    decimals: int = 0
-    width: int = 90
-    tip: str = ""
-    choices: tuple[str, ...] = ()
-
-    @property
-    def editable(self) -> bool:
-        return self.kind != "result"
-
-    @property
-    def numeric(self) -> bool:
-        return self.kind not in ("text", "ref", "choice", "month", "bool", "list")
-
-
-C = Column
-COLUMNS: dict[str, tuple[Column, ...]] = {
-    "fleet": (
-        C("name", "Batch", "text", width=170),
-        C("model", "Rig model", "ref", width=160),
-        C("site", "Site", "ref", width=130),
-        C("count", "Rigs", "int", width=70),
-        C("unit_price_usd", "Unit price (USD)", "usd", width=100),
-        C("purchase_month", "Purchased", "month", width=80),
-        C("online_month", "Online", "month", width=80, tip="Empty: the purchase month"),
-        C("retire_month", "Retired", "month", width=80, tip="Empty: runs to the horizon"),
-        C("resale_usd_per_unit", "Resale (USD/rig)", "usd", width=100),
-        C("terminal_value_usd_per_unit", "Terminal value (USD/rig)", "usd", width=120),
-        C("degradation_per_year", "Degradation (%/yr)", "fraction", decimals=1, width=100),
-        C("notes", "Notes", "text", width=160),
-        C("result:npv_usd", "NPV (USD)", "result", width=100),
-        C("result:payback", "Payback", "result", width=90),
-        C("result:breakeven_btc_price_usd", "Breakeven BTC (USD)", "result", width=110),
-        C("result:breakeven_hashprice", "Breakeven (USD/PH/day)", "result", width=120),
-        C("result:breakeven_power", "Breakeven power (USD/kWh)", "result", width=130),
-        C("result:unprofitable_from", "Unprofitable from", "result", width=100),
-    ),
-    "sites": (
-        C("name", "Site", "text", width=150),
-        C("contract", "Power contract", "ref", width=170),
-        C("capacity_mw", "Capacity (MW)", "number", decimals=2, width=90),
-        C("overhead", "Cooling overhead (x)", "number", decimals=3, width=110),
-        C("uptime", "Uptime (%)", "fraction", decimals=1, width=80),
-        C("fixed_opex_usd_per_month", "Fixed opex (USD/month)", "usd", width=120),
-        C(
-            "maintenance_usd_per_rig_month",
-            "Maintenance (USD/rig/month)",
-            "usd",
-            decimals=2,
-            width=140,
-        ),
-        C("infrastructure_capex_usd", "Infrastructure capex (USD)", "usd", width=140),
-        C("infrastructure_capex_month", "Capex month", "month", width=90),
-        C("notes", "Notes", "text", width=160),
-        C("result:npv_usd", "NPV (USD)", "result", width=100),
-        C("result:payback", "Payback", "result", width=90),
-        C("result:btc_mined", "BTC mined", "result", width=90),
-    ),
-    "contracts": (
-        C("name", "Contract", "text", width=170),
-        C("type", "Type", "choice", width=80, choices=("fixed", "hosting", "index")),
-        C("price_usd_per_kwh", "Rate or flat index (USD/kWh)", "price", decimals=4, width=150),
-        C("escalator_per_year", "Escalator (%/yr)", "rate", decimals=1, width=100),
-        C(
-            "index_path_usd_per_kwh",
-            "Index path (USD/kWh by month)",
-            "list",
-            width=200,
-            tip="Monthly index values from the scenario start, separated by ';'",
-        ),
-        C("adder_usd_per_kwh", "Adder (USD/kWh)", "price", decimals=4, width=100),
-        C(
-            "demand_charge_usd_per_kw_month",
-            "Demand charge (USD/kW-month)",
-            "usd",
-            decimals=2,
-            width=150,
-        ),
-        C("curtailment_share", "Curtailed hours (%)", "fraction", decimals=1, width=110),
-        C(
-            "curtailment_credit_usd_per_mwh",
-            "Curtailment credit (USD/MWh)",
-            "usd",
-            decimals=2,
-            width=150,
-        ),
-        C("notes", "Notes", "text", width=200),
-    ),
-    "catalog": (
-        C("name", "Model", "text", width=170),
-        C("maker", "Maker", "text", width=80),
-        C("hashrate_th", "Hashrate (TH/s)", "hashrate_th", decimals=1, width=100),
-        C("power_w", "Power (W)", "power_w", width=80),
-        C("result:efficiency", "Efficiency (J/TH)", "result", width=100),
-        C("cooling", "Cooling", "choice", width=80, choices=("air", "hydro", "immersion")),
-        C("release_year", "Released", "int", width=70),
-        C("reference_price_usd", "Reference price (USD)", "usd", width=120),
-        C("source", "Source", "text", width=260),
-    ),
-    "scenarios": (
-        C("name", "Scenario", "text", width=90),
-        C("start_month", "Start", "month", width=75),
-        C("start_block_height", "Start block", "int", width=85),
-        C("block_time_s", "Block time (s)", "number", decimals=1, width=85),
-        C("network_hashrate_ehs", "Network (EH/s)", "number", decimals=1, width=95),
-        C(
-            "network_hashrate_growth_per_year",
-            "Network growth (%/yr)",
-            "rate",
-            decimals=1,
-            width=125,
-        ),
-        C("network_hashrate_path_ehs", "Network path (EH/s by month)", "list", width=150),
-        C("btc_price_usd", "BTC price (USD)", "usd", width=95),
-        C("btc_price_growth_per_year", "Price growth (%/yr)", "rate", decimals=1, width=110),
-        C("btc_price_path_usd", "Price path (USD by month)", "list", width=150),
-        C("fees_btc_per_block", "Fees (BTC/block)", "number", decimals=4, width=100),
-        C("pool_fee", "Pool fee (%)", "fraction", decimals=2, width=80),
-        C("notes", "Notes", "text", width=240),
-    ),
-    "conversions": (
-        C("site", "Site", "ref", width=130),
-        C("enabled", "On", "bool", width=40, tip="Include this plan in the analysis"),
-        C("share", "Share converted (%)", "fraction", decimals=0, width=110),
-        C("start_month", "Conversion start", "month", width=100),
-        C("construction_months", "Build (months)", "int", width=90),
-        C("ai_pue", "AI PUE (x)", "number", decimals=2, width=75),
-        C(
-            "it_mw",
-            "Critical IT (MW)",
-            "number",
-            decimals=1,
-            width=100,
-            tip="Empty: gross MW / PUE",
-        ),
-        C("capex_usd_per_mw_it", "Build capex (USD/MW IT)", "usd", width=140),
-        C("rent_usd_per_kw_month", "Rent (USD/kW-month)", "usd", decimals=2, width=120),
-        C("rent_escalator_per_year", "Rent escalator (%/yr)", "rate", decimals=1, width=120),
-        C("lease_term_years", "Lease (years)", "number", decimals=1, width=80),
-        C("ramp_months", "Ramp (months)", "int", width=85),
-        C("noi_margin", "NOI margin (%)", "fraction", decimals=1, width=95),
-        C(
-            "opex_usd_per_month",
-            "Opex (USD/month)",
-            "usd",
-            width=110,
-            tip="Empty: NOI is rent x the NOI margin; set: NOI is rent - this opex",
-        ),
-        C(
-            "power_pass_through",
-            "Tenant pays power",
-            "bool",
-            width=105,
-            tip="No: the landlord pays IT kW x PUE at the site's contract price",
-        ),
-        C(
-            "rig_resale_usd_per_th",
-            "Rig resale (USD/TH)",
-            "usd",
-            decimals=2,
-            width=115,
-            tip="Empty: each fleet row's resale value per rig",
-        ),
-        C("mining_site_value_usd_per_mw", "Mining site value (USD/MW)", "usd", width=150),
-        C("cap_rate", "AI cap rate (%)", "fraction", decimals=2, width=95),
-        C("loan_to_cost", "Loan to cost (%)", "fraction", decimals=0, width=100),
-        C("loan_rate_per_year", "Loan rate (%/yr)", "rate", decimals=2, width=100),
-        C("loan_term_years", "Loan term (years)", "number", decimals=1, width=105),
-        C("notes", "Notes", "text", width=240),
-    ),
-    "swaps": (
-        C("row", "Replace batch", "ref", width=170),
-        C("model", "With model", "ref", width=160),
-        C("month", "At month", "month", width=80),
-        C("unit_price_usd", "Unit price (USD)", "usd", width=100),
-        C("count", "Rigs", "int", width=70, tip="Empty: enough for the same MW"),
-        C("downtime_months", "Downtime (months)", "int", width=110),
-        C("notes", "Notes", "text", width=220),
-    ),
-    "resale_curve": (
-        C(
-            "max_j_per_th",
-            "Up to (J/TH)",
-            "number",
-            decimals=1,
-            width=100,
-            tip="Rigs at or below this efficiency (and above the tier before)",
-        ),
-        C("usd_per_th", "Resale (USD/TH)", "usd", decimals=2, width=110),
-    ),
-}
-FINANCE_COLUMNS: tuple[Column, ...] = (
-    C("horizon_months", "Horizon (months)", "int"),
-    C("discount_rate_per_year", "Discount rate (%/yr)", "rate", decimals=1),
-    C("tax_rate", "Tax rate (%)", "fraction", decimals=1),
-    C("depreciation_years", "Depreciation life (years)", "number", decimals=2),
-    C("auto_shutdown", "Switch off rigs that lose money on power", "bool"),
-)
-
-
-@dataclass(frozen=True)
-class CellError:
-    """A refused cell: its row, its column key and why."""
-
-    row: int
-    key: str
-    message: str
-
-
-class CellErrors(ValueError):
-    """Cells that cannot take the values given; none of the edit was applied."""
-
-    def __init__(self, errors: Sequence[CellError]):
-        self.errors = list(errors)
-        super().__init__("; ".join(f"row {e.row + 1}, {e.key}: {e.message}" for e in self.errors))
-
-
-# ------------------------------------------------------------------ display and parsing
-
-
-def format_value(column: Column, value: Any) -> str:
-    """How a cell shows its value: "$2,800", "97.0%", "3,645", "2026-12"."""
-    if value is None:
-        return ""
-    kind = column.kind
-    if kind in ("usd", "price"):
-        number = float(value)
-        sign = "-" if number < 0 else ""
-        return f"{sign}${abs(number):,.{column.decimals}f}"
-    if kind in ("fraction", "rate"):
-        return f"{float(value) * 100:,.{column.decimals}f}%"
-    if kind == "int":
-        return f"{int(value):,}" if column.key != "release_year" else str(int(value))
-    if kind in ("number", "power_w", "hashrate_th"):
-        return f"{float(value):,.{column.decimals}f}"
-    if kind == "month":
-        return format_month(value) if isinstance(value, date) else str(value)
-    if kind == "bool":
-        return "Yes" if value else "No"
-    if kind == "list":
-        return "; ".join(f"{float(v):g}" for v in value)
-    return str(value)
-
-
-def edit_text(column: Column, value: Any) -> str:
-    """A cell's value as text that reads back to the same value (for editors, copy and
-    fill): 12 significant digits, percent for fractions, no currency symbols."""
-    if value is None:
-        return ""
-    kind = column.kind
-    if kind in ("usd", "price", "number", "power_w", "hashrate_th"):
-        return f"{float(value):.12g}"
-    if kind in ("fraction", "rate"):
-        return f"{float(value) * 100:.12g}%"
-    if kind == "list":
-        return "; ".join(f"{float(v):.12g}" for v in value)
-    if kind == "int":
-        return str(int(value))
-    return format_value(column, value)
-
-
-_TRUE = {"yes", "y", "true", "1", "on"}
-_FALSE = {"no", "n", "false", "0", "off"}
-
-
-def parse_cell(column: Column, text: str) -> Any:
-    """The value a typed text stands for in a column; ValueError says why not.
-
-    Fractions and rates read "97%", "0.97" and, as in a percent-formatted spreadsheet
-    cell, a bare number above 1 as percent ("97" is 97 %).
-    """
-    kind = column.kind
-    raw = text.strip()
-    if kind == "text":
-        return raw
-    if kind in ("ref", "choice"):
-        if kind == "choice":
-            for choice in column.choices:
-                if choice.casefold() == raw.casefold():
-                    return choice
-            raise ValueError(f"must be one of {', '.join(column.choices)}, got {raw!r}")
-        return raw
-    if kind == "int":
-        return parse_whole_number(raw)
-    if kind in ("usd", "price"):
-        return parse_quantity(raw, "usd")
-    if kind in ("fraction", "rate"):
-        value = parse_quantity(raw, "fraction")
-        if "%" not in raw and abs(value) > 1:
-            value /= 100.0
-        return value
-    if kind in ("number", "power_w", "hashrate_th"):
-        return parse_quantity(raw, "number" if kind == "number" else kind)
-    if kind == "month":
-        return parse_month(raw)
-    if kind == "bool":
-        if raw.casefold() in _TRUE:
-            return True
-        if raw.casefold() in _FALSE:
-            return False
-        raise ValueError(f"must be yes or no, got {raw!r}")
-    if kind == "list":
-        parts = [p for p in raw.replace("\n", ";").replace("\t", ";").split(";") if p.strip()]
-        return [parse_quantity(p, "usd") for p in parts]
-    raise ValueError(f"{column.header} is computed and cannot be edited")
-
-
-def _field_default(model: type[BaseModel], key: str) -> tuple[bool, Any]:
-    info = model.model_fields[key]
-    if info.is_required():
-        return False, None
-    return True, info.get_default(call_default_factory=True)
-
-
-def _value_for(model: type[BaseModel], column: Column, text: str) -> Any:
-    """Parse a cell's text; empty text clears to the field's default (or refuses)."""
-    if not text.strip():
-        has_default, default = _field_default(model, column.key)
-        if not has_default:
-            raise ValueError("is required")
-        return default
-    return parse_cell(column, text)
-
-
-def column(section: str, key: str) -> Column:
-    for candidate in COLUMNS[section]:
-        if candidate.key == key:
-            return candidate
-    raise KeyError(f"{section} has no column {key!r}")
-
 
 # ------------------------------------------------------------------ templates and names
 
@@ -550,7 +161,7 @@ def set_cells(project: Project, section: str, edits: Iterable[tuple[int, str, st
             if not col.editable:
                 continue
             try:
-                data[key] = _value_for(model, col, text)
+                data[key] = value_for(model, col, text)
             except ValueError as error:
                 errors.append(CellError(row, key, str(error)))
         try:
@@ -844,7 +455,7 @@ def set_finance_many(project: Project, edits: Sequence[tuple[str, str]]) -> Proj
     rows = {c.key: i for i, c in enumerate(FINANCE_COLUMNS)}
     for key, text in edits:
         try:
-            data[key] = _value_for(FinanceSettings, FINANCE_COLUMNS[rows[key]], text)
+            data[key] = value_for(FinanceSettings, FINANCE_COLUMNS[rows[key]], text)
         except ValueError as error:
             errors.append(CellError(rows[key], key, str(error)))
     if not errors:

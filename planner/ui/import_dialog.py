@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from planner.domain import editing as ed
+from planner.domain import schema
+from planner.domain.cells import format_value
 from planner.domain.project import Project
 from planner.io.fleet_import import ImportPlan
 
@@ -58,13 +59,13 @@ class ImportDialog(QDialog):
         columns.setWordWrap(True)
         layout.addWidget(columns)
 
-        fleet_columns = [ed.column("fleet", key) for key in PREVIEW_COLUMNS]
+        fleet_columns = [schema.column("fleet", key) for key in PREVIEW_COLUMNS]
         self.table = QTableWidget(min(len(plan.rows), PREVIEW_ROWS), len(fleet_columns))
         self.table.setHorizontalHeaderLabels([c.header for c in fleet_columns])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for r, row in enumerate(plan.rows[:PREVIEW_ROWS]):
             for c, column in enumerate(fleet_columns):
-                item = QTableWidgetItem(ed.format_value(column, getattr(row, column.key)))
+                item = QTableWidgetItem(format_value(column, getattr(row, column.key)))
                 if column.numeric:
                     item.setTextAlignment(RIGHT)
                 self.table.setItem(r, c, item)

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from planner.domain import editing as ed
-from planner.domain.editing import Column
+from planner.domain.schema import REFERENCES, Column
+from planner.ui.column_widths import width_px
 from planner.ui.document import Change
 from planner.ui.table_model import FinanceModel, SectionModel
 
@@ -59,7 +60,7 @@ class CellDelegate(QStyledItemDelegate):
         if column.kind in ("ref", "choice", "bool"):
             combo = QComboBox(parent)
             if column.kind == "ref":
-                target = ed.REFERENCES[(model.section, column.key)]
+                target = REFERENCES[(model.section, column.key)]
                 combo.addItems([item.name for item in getattr(model.document.project, target)])
             elif column.kind == "choice":
                 combo.addItems(list(column.choices))
@@ -167,7 +168,7 @@ class SheetView(QTableView):
             metrics = self.horizontalHeader().fontMetrics()
             for i, column in enumerate(model.columns):
                 needed = metrics.horizontalAdvance(column.header) + 22
-                self.setColumnWidth(i, max(column.width, needed))
+                self.setColumnWidth(i, max(width_px(model.section, column.key), needed))
         elif isinstance(model, FinanceModel):
             self.verticalHeader().setMinimumWidth(260)
             self.setColumnWidth(0, 160)

@@ -14,9 +14,11 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from planner.domain import cells, schema
 from planner.domain import editing as ed
-from planner.domain.editing import CellErrors, Column
+from planner.domain.cells import CellErrors
 from planner.domain.project import Project
+from planner.domain.schema import Column
 from planner.engine import Results
 from planner.engine import metrics as m
 from planner.io.report import money
@@ -77,7 +79,7 @@ class SectionModel(_EditableModel):
     def __init__(self, document: ProjectDocument, section: str):
         super().__init__(document)
         self.section = section
-        self.columns = ed.COLUMNS[section]
+        self.columns = schema.COLUMNS[section]
         self._keys = [c.key for c in self.columns]
         self._result_cols = [i for i, c in enumerate(self.columns) if c.kind == "result"]
         document.aboutToChange.connect(self._about_to_change)
@@ -123,8 +125,8 @@ class SectionModel(_EditableModel):
                 return self._result_text(row, column.key)
             value = getattr(self.items()[row], column.key)
             if role == Qt.ItemDataRole.EditRole:
-                return ed.edit_text(column, value)
-            return ed.format_value(column, value)
+                return cells.edit_text(column, value)
+            return cells.format_value(column, value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if column.numeric else LEFT
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -195,7 +197,7 @@ class SectionModel(_EditableModel):
 
     # ---- editing
     def header_of(self, key: str) -> str:
-        return ed.column(self.section, key).header
+        return schema.column(self.section, key).header
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
@@ -272,7 +274,7 @@ class FinanceModel(_EditableModel):
 
     def __init__(self, document: ProjectDocument):
         super().__init__(document)
-        self.settings = ed.FINANCE_COLUMNS
+        self.settings = schema.FINANCE_COLUMNS
         self.columns = (Column("value", "Value", "text"),)
         document.changed.connect(self._changed)
 
@@ -299,8 +301,8 @@ class FinanceModel(_EditableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             value = getattr(self.document.project.finance, setting.key)
             if role == Qt.ItemDataRole.EditRole:
-                return ed.edit_text(setting, value)
-            return ed.format_value(setting, value)
+                return cells.edit_text(setting, value)
+            return cells.format_value(setting, value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if setting.numeric else LEFT
         if role == Qt.ItemDataRole.BackgroundRole and error:

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from planner.domain import editing as ed
+from planner.domain.cells import CellErrors
 from planner.domain.project import Project
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
@@ -23,7 +24,7 @@ def test_insert_takes_the_first_site_without_a_plan(sample: Project) -> None:
     assert plan.site == "Hosted - Ohio"
     assert not plan.enabled  # a new plan is off until the user has filled it in
     assert plan.start_month == date(2027, 12, 1)
-    with pytest.raises(ed.CellErrors, match="every site has a conversion plan"):
+    with pytest.raises(CellErrors, match="every site has a conversion plan"):
         ed.insert_rows(after, "conversions", 3)
 
 
@@ -31,7 +32,7 @@ def test_duplicate_goes_to_the_next_site_and_a_second_plan_is_refused(sample: Pr
     after = ed.duplicate_rows(sample, "conversions", [0])
     assert [p.site for p in after.conversions] == ["Pecos, TX", "Hosted - Ohio", "Williston, ND"]
     assert after.conversions[1].rent_usd_per_kw_month == 150
-    with pytest.raises(ed.CellErrors) as caught:
+    with pytest.raises(CellErrors) as caught:
         ed.set_cells(sample, "conversions", [(1, "site", "Pecos, TX")])
     assert caught.value.errors[0].key == "site"
     assert "duplicate plan for site 'Pecos, TX'" in caught.value.errors[0].message
@@ -45,7 +46,7 @@ def test_cells_parse_and_refuse_like_other_tables(sample: Project) -> None:
     )
     plan = after.conversions[0]
     assert (plan.share, plan.rent_usd_per_kw_month, plan.it_mw) == (0.35, 162.5, None)
-    with pytest.raises(ed.CellErrors) as caught:
+    with pytest.raises(CellErrors) as caught:
         ed.set_cells(
             sample,
             "conversions",
@@ -58,7 +59,7 @@ def test_cells_parse_and_refuse_like_other_tables(sample: Project) -> None:
 
 
 def test_start_after_the_horizon_is_refused_in_the_cell(sample: Project) -> None:
-    with pytest.raises(ed.CellErrors) as caught:
+    with pytest.raises(CellErrors) as caught:
         ed.set_cells(sample, "conversions", [(1, "start_month", "2032-01")])
     (error,) = caught.value.errors
     assert error.key == "start_month"
@@ -68,12 +69,12 @@ def test_start_after_the_horizon_is_refused_in_the_cell(sample: Project) -> None
 def test_renaming_a_site_renames_its_plan_and_a_planned_site_cannot_go(sample: Project) -> None:
     after = ed.set_cells(sample, "sites", [(0, "name", "Pecos West")])
     assert after.conversions[0].site == "Pecos West"
-    with pytest.raises(ed.CellErrors, match="used by AI/HPC plans 2"):
+    with pytest.raises(CellErrors, match="used by AI/HPC plans 2"):
         ed.delete_rows(sample, "sites", [2])
 
 
 def test_a_shorter_horizon_or_later_scenario_cannot_strand_a_plan(sample: Project) -> None:
-    with pytest.raises(ed.CellErrors) as caught:
+    with pytest.raises(CellErrors) as caught:
         ed.set_finance(sample, "horizon_months", "12")
     assert "'Williston, ND' would start after the horizon" in str(caught.value)
     assert ed.set_finance(sample, "horizon_months", "36").finance.horizon_months == 36

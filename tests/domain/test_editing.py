@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from planner.domain import editing as ed
-from planner.domain.editing import CellError, CellErrors
+from planner.domain.cells import CellError, CellErrors, format_value
+from planner.domain.schema import COLUMNS
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
 
@@ -139,14 +140,14 @@ def test_what_is_used_cannot_be_deleted(sample) -> None:
 
 
 def test_display_formats(sample) -> None:
-    fleet = {c.key: c for c in ed.COLUMNS["fleet"]}
-    assert ed.format_value(fleet["unit_price_usd"], 6939.0) == "$6,939"
-    assert ed.format_value(fleet["degradation_per_year"], 0.025) == "2.5%"
-    assert ed.format_value(fleet["count"], 20600) == "20,600"
-    assert ed.format_value(fleet["retire_month"], None) == ""
-    contracts = {c.key: c for c in ed.COLUMNS["contracts"]}
-    assert ed.format_value(contracts["price_usd_per_kwh"], 0.041) == "$0.0410"
-    assert ed.format_value(contracts["index_path_usd_per_kwh"], [0.032, 0.05]) == "0.032; 0.05"
+    fleet = {c.key: c for c in COLUMNS["fleet"]}
+    assert format_value(fleet["unit_price_usd"], 6939.0) == "$6,939"
+    assert format_value(fleet["degradation_per_year"], 0.025) == "2.5%"
+    assert format_value(fleet["count"], 20600) == "20,600"
+    assert format_value(fleet["retire_month"], None) == ""
+    contracts = {c.key: c for c in COLUMNS["contracts"]}
+    assert format_value(contracts["price_usd_per_kwh"], 0.041) == "$0.0410"
+    assert format_value(contracts["index_path_usd_per_kwh"], [0.032, 0.05]) == "0.032; 0.05"
     # What a cell shows reads back to the same value.
     for key in ("unit_price_usd", "degradation_per_year", "count", "purchase_month"):
         text = ed.cell_text(sample, "fleet", 4, key)

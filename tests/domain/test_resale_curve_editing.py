@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from planner.domain import editing as ed
-from planner.domain.editing import CellError, CellErrors
+from planner.domain.cells import CellError, CellErrors, format_value
 from planner.domain.project import DEFAULT_RESALE_CURVE, ResaleTier
+from planner.domain.schema import column
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
 
@@ -52,7 +53,7 @@ def test_set_a_tier_bound(sample) -> None:
 def test_a_refused_value_names_its_column(sample, key, text, header, message) -> None:
     errors = errors_of(lambda: ed.set_cells(sample, SECTION, [(2, key, text)]))
     assert errors == [CellError(2, key, message)]
-    assert [ed.column(SECTION, e.key).header for e in errors] == [header]
+    assert [column(SECTION, e.key).header for e in errors] == [header]
 
 
 def test_a_paste_past_the_end_adds_tiers(sample) -> None:
@@ -99,6 +100,6 @@ def test_tiers_sort_by_bound(sample) -> None:
 
 
 def test_cells_show_and_read_back(sample) -> None:
-    price = ed.column(SECTION, "usd_per_th")
-    assert ed.format_value(price, 12.0) == "$12.00"
+    price = column(SECTION, "usd_per_th")
+    assert format_value(price, 12.0) == "$12.00"
     assert ed.cell_text(sample, SECTION, 0, "max_j_per_th") == "19"

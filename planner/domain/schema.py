@@ -1,0 +1,292 @@
+"""The project's tables as columns: which entity each section holds, each column's
+header (with its unit in parentheses), kind and decimals, which columns refer to other
+sections, and which field names a row. The editing functions, the desktop tables, the
+workbook's input sheets and the fleet import all read it. No Qt and no pixels here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel
+
+from planner.domain.project import (
+    ConversionPlan,
+    FleetRow,
+    PowerContract,
+    ResaleTier,
+    RigModel,
+    Scenario,
+    Site,
+    SwapCandidate,
+)
+
+Section = Literal[
+    "fleet", "sites", "contracts", "catalog", "scenarios", "conversions", "swaps", "resale_curve"
+]
+ColumnKind = Literal[
+    "text",
+    "ref",
+    "choice",
+    "int",
+    "usd",
+    "price",
+    "fraction",
+    "rate",
+    "number",
+    "power_w",
+    "hashrate_th",
+    "month",
+    "bool",
+    "list",
+    "result",
+]
+
+ENTITIES: dict[str, type[BaseModel]] = {
+    "fleet": FleetRow,
+    "sites": Site,
+    "contracts": PowerContract,
+    "catalog": RigModel,
+    "scenarios": Scenario,
+    "conversions": ConversionPlan,
+    "swaps": SwapCandidate,
+    "resale_curve": ResaleTier,
+}
+# Which section's names a reference column points at, and who points at each section.
+REFERENCES = {
+    ("fleet", "model"): "catalog",
+    ("fleet", "site"): "sites",
+    ("sites", "contract"): "contracts",
+    ("conversions", "site"): "sites",
+    ("swaps", "row"): "fleet",
+    ("swaps", "model"): "catalog",
+}
+REFERRED_BY: dict[str, tuple[tuple[str, str], ...]] = {
+    "fleet": (("swaps", "row"),),
+    "catalog": (("fleet", "model"), ("swaps", "model")),
+    "sites": (("fleet", "site"), ("conversions", "site")),
+    "contracts": (("sites", "contract"),),
+}
+# The field that names a row of each section (unique, case-insensitive).
+KEY_FIELD = {"conversions": "site", "swaps": "", "resale_curve": ""}  # "": no unique key
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an editable table: an entity field (or a computed result)."""
+
+    key: str
+    header: str
+    kind: ColumnKind
+    decimals: int = 0
+    tip: str = ""
+    choices: tuple[str, ...] = ()
+
+    @property
+    def editable(self) -> bool:
+        return self.kind != "result"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind not in ("text", "ref", "choice", "month", "bool", "list")
+
+    @property
+    def label(self) -> str:
+        """The header without its unit: "Unit price" of "Unit price (USD)"."""
+        return _split_header(self.header)[0]
+
+    @property
+    def unit(self) -> str:
+        """The unit the header gives in parentheses ("USD", "%/yr"), or "" for none."""
+        return _split_header(self.header)[1]
+
+
+def _split_header(header: str) -> tuple[str, str]:
+    if header.endswith(")") and " (" in header:
+        head, _, unit = header[:-1].rpartition(" (")
+        return head, unit
+    return header, ""
+
+
+_C = Column
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "fleet": (
+        _C("name", "Batch", "text"),
+        _C("model", "Rig model", "ref"),
+        _C("site", "Site", "ref"),
+        _C("count", "Rigs", "int"),
+        _C("unit_price_usd", "Unit price (USD)", "usd"),
+        _C("purchase_month", "Purchased", "month"),
+        _C("online_month", "Online", "month", tip="Empty: the purchase month"),
+        _C("retire_month", "Retired", "month", tip="Empty: runs to the horizon"),
+        _C("resale_usd_per_unit", "Resale (USD/rig)", "usd"),
+        _C("terminal_value_usd_per_unit", "Terminal value (USD/rig)", "usd"),
+        _C("degradation_per_year", "Degradation (%/yr)", "fraction", decimals=1),
+        _C("notes", "Notes", "text"),
+        _C("result:npv_usd", "NPV (USD)", "result"),
+        _C("result:payback", "Payback", "result"),
+        _C("result:breakeven_btc_price_usd", "Breakeven BTC (USD)", "result"),
+        _C("result:breakeven_hashprice", "Breakeven (USD/PH/day)", "result"),
+        _C("result:breakeven_power", "Breakeven power (USD/kWh)", "result"),
+        _C("result:unprofitable_from", "Unprofitable from", "result"),
+    ),
+    "sites": (
+        _C("name", "Site", "text"),
+        _C("contract", "Power contract", "ref"),
+        _C("capacity_mw", "Capacity (MW)", "number", decimals=2),
+        _C("overhead", "Cooling overhead (x)", "number", decimals=3),
+        _C("uptime", "Uptime (%)", "fraction", decimals=1),
+        _C("fixed_opex_usd_per_month", "Fixed opex (USD/month)", "usd"),
+        _C(
+            "maintenance_usd_per_rig_month",
+            "Maintenance (USD/rig/month)",
+            "usd",
+            decimals=2,
+        ),
+        _C("infrastructure_capex_usd", "Infrastructure capex (USD)", "usd"),
+        _C("infrastructure_capex_month", "Capex month", "month"),
+        _C("notes", "Notes", "text"),
+        _C("result:npv_usd", "NPV (USD)", "result"),
+        _C("result:payback", "Payback", "result"),
+        _C("result:btc_mined", "BTC mined", "result"),
+    ),
+    "contracts": (
+        _C("name", "Contract", "text"),
+        _C("type", "Type", "choice", choices=("fixed", "hosting", "index")),
+        _C("price_usd_per_kwh", "Rate or flat index (USD/kWh)", "price", decimals=4),
+        _C("escalator_per_year", "Escalator (%/yr)", "rate", decimals=1),
+        _C(
+            "index_path_usd_per_kwh",
+            "Index path (USD/kWh by month)",
+            "list",
+            tip="Monthly index values from the scenario start, separated by ';'",
+        ),
+        _C("adder_usd_per_kwh", "Adder (USD/kWh)", "price", decimals=4),
+        _C(
+            "demand_charge_usd_per_kw_month",
+            "Demand charge (USD/kW-month)",
+            "usd",
+            decimals=2,
+        ),
+        _C("curtailment_share", "Curtailed hours (%)", "fraction", decimals=1),
+        _C(
+            "curtailment_credit_usd_per_mwh",
+            "Curtailment credit (USD/MWh)",
+            "usd",
+            decimals=2,
+        ),
+        _C("notes", "Notes", "text"),
+    ),
+    "catalog": (
+        _C("name", "Model", "text"),
+        _C("maker", "Maker", "text"),
+        _C("hashrate_th", "Hashrate (TH/s)", "hashrate_th", decimals=1),
+        _C("power_w", "Power (W)", "power_w"),
+        _C("result:efficiency", "Efficiency (J/TH)", "result"),
+        _C("cooling", "Cooling", "choice", choices=("air", "hydro", "immersion")),
+        _C("release_year", "Released", "int"),
+        _C("reference_price_usd", "Reference price (USD)", "usd"),
+        _C("source", "Source", "text"),
+    ),
+    "scenarios": (
+        _C("name", "Scenario", "text"),
+        _C("start_month", "Start", "month"),
+        _C("start_block_height", "Start block", "int"),
+        _C("block_time_s", "Block time (s)", "number", decimals=1),
+        _C("network_hashrate_ehs", "Network (EH/s)", "number", decimals=1),
+        _C(
+            "network_hashrate_growth_per_year",
+            "Network growth (%/yr)",
+            "rate",
+            decimals=1,
+        ),
+        _C("network_hashrate_path_ehs", "Network path (EH/s by month)", "list"),
+        _C("btc_price_usd", "BTC price (USD)", "usd"),
+        _C("btc_price_growth_per_year", "Price growth (%/yr)", "rate", decimals=1),
+        _C("btc_price_path_usd", "Price path (USD by month)", "list"),
+        _C("fees_btc_per_block", "Fees (BTC/block)", "number", decimals=4),
+        _C("pool_fee", "Pool fee (%)", "fraction", decimals=2),
+        _C("notes", "Notes", "text"),
+    ),
+    "conversions": (
+        _C("site", "Site", "ref"),
+        _C("enabled", "On", "bool", tip="Include this plan in the analysis"),
+        _C("share", "Share converted (%)", "fraction", decimals=0),
+        _C("start_month", "Conversion start", "month"),
+        _C("construction_months", "Build (months)", "int"),
+        _C("ai_pue", "AI PUE (x)", "number", decimals=2),
+        _C(
+            "it_mw",
+            "Critical IT (MW)",
+            "number",
+            decimals=1,
+            tip="Empty: gross MW / PUE",
+        ),
+        _C("capex_usd_per_mw_it", "Build capex (USD/MW IT)", "usd"),
+        _C("rent_usd_per_kw_month", "Rent (USD/kW-month)", "usd", decimals=2),
+        _C("rent_escalator_per_year", "Rent escalator (%/yr)", "rate", decimals=1),
+        _C("lease_term_years", "Lease (years)", "number", decimals=1),
+        _C("ramp_months", "Ramp (months)", "int"),
+        _C("noi_margin", "NOI margin (%)", "fraction", decimals=1),
+        _C(
+            "opex_usd_per_month",
+            "Opex (USD/month)",
+            "usd",
+            tip="Empty: NOI is rent x the NOI margin; set: NOI is rent - this opex",
+        ),
+        _C(
+            "power_pass_through",
+            "Tenant pays power",
+            "bool",
+            tip="No: the landlord pays IT kW x PUE at the site's contract price",
+        ),
+        _C(
+            "rig_resale_usd_per_th",
+            "Rig resale (USD/TH)",
+            "usd",
+            decimals=2,
+            tip="Empty: each fleet row's resale value per rig",
+        ),
+        _C("mining_site_value_usd_per_mw", "Mining site value (USD/MW)", "usd"),
+        _C("cap_rate", "AI cap rate (%)", "fraction", decimals=2),
+        _C("loan_to_cost", "Loan to cost (%)", "fraction", decimals=0),
+        _C("loan_rate_per_year", "Loan rate (%/yr)", "rate", decimals=2),
+        _C("loan_term_years", "Loan term (years)", "number", decimals=1),
+        _C("notes", "Notes", "text"),
+    ),
+    "swaps": (
+        _C("row", "Replace batch", "ref"),
+        _C("model", "With model", "ref"),
+        _C("month", "At month", "month"),
+        _C("unit_price_usd", "Unit price (USD)", "usd"),
+        _C("count", "Rigs", "int", tip="Empty: enough for the same MW"),
+        _C("downtime_months", "Downtime (months)", "int"),
+        _C("notes", "Notes", "text"),
+    ),
+    "resale_curve": (
+        _C(
+            "max_j_per_th",
+            "Up to (J/TH)",
+            "number",
+            decimals=1,
+            tip="Rigs at or below this efficiency (and above the tier before)",
+        ),
+        _C("usd_per_th", "Resale (USD/TH)", "usd", decimals=2),
+    ),
+}
+FINANCE_COLUMNS: tuple[Column, ...] = (
+    _C("horizon_months", "Horizon (months)", "int"),
+    _C("discount_rate_per_year", "Discount rate (%/yr)", "rate", decimals=1),
+    _C("tax_rate", "Tax rate (%)", "fraction", decimals=1),
+    _C("depreciation_years", "Depreciation life (years)", "number", decimals=2),
+    _C("auto_shutdown", "Switch off rigs that lose money on power", "bool"),
+)
+
+
+def column(section: str, key: str) -> Column:
+    """The column `key` of a section; KeyError when the section has none."""
+    for candidate in COLUMNS[section]:
+        if candidate.key == key:
+            return candidate
+    raise KeyError(f"{section} has no column {key!r}")

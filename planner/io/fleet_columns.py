@@ -11,12 +11,35 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from planner.domain import schema
+
 HEADER_SCAN_ROWS = 40
 
-# Field -> header words that name it (after lower-casing and dropping units and punctuation).
-SYNONYMS: dict[str, tuple[str, ...]] = {
+# The fields a fleet table can give, each with the schema's column that describes it: the
+# fleet row's own, and a rig model's hashrate and power (to add models the catalog lacks).
+FIELD_COLUMNS: dict[str, schema.Column] = {
+    key: schema.column("catalog" if key in ("hashrate_th", "power_w") else "fleet", key)
+    for key in (
+        "name",
+        "model",
+        "count",
+        "hashrate_th",
+        "power_w",
+        "unit_price_usd",
+        "site",
+        "purchase_month",
+        "online_month",
+        "retire_month",
+        "resale_usd_per_unit",
+        "terminal_value_usd_per_unit",
+        "degradation_per_year",
+        "notes",
+    )
+}
+# Other header words that name a field in customers' sheets (lower-cased, without units
+# and punctuation); the schema's own header always names its field too.
+ALIASES: dict[str, tuple[str, ...]] = {
     "name": (
-        "batch",
         "batch name",
         "name",
         "lot",
@@ -35,7 +58,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "asic",
         "asic model",
         "rig",
-        "rig model",
         "machine",
         "hardware",
         "product",
@@ -48,7 +70,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "count",
         "number",
         "no of units",
-        "rigs",
         "machines",
         "miners",
         "#",
@@ -57,7 +78,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "th/s",
         "ths",
         "th",
-        "hashrate",
         "hash rate",
         "hash",
         "ph/s",
@@ -65,19 +85,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "nominal hashrate",
         "hashrate per unit",
     ),
-    "power_w": (
-        "w",
-        "watts",
-        "power",
-        "kw",
-        "power draw",
-        "consumption",
-        "power per unit",
-        "wattage",
-    ),
+    "power_w": ("w", "watts", "kw", "power draw", "consumption", "power per unit", "wattage"),
     "unit_price_usd": (
         "price",
-        "unit price",
         "unit cost",
         "cost per unit",
         "price per unit",
@@ -86,10 +96,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "usd/unit",
         "$/unit",
     ),
-    "site": ("site", "location", "facility", "data center", "datacenter", "host", "hosting site"),
+    "site": ("location", "facility", "data center", "datacenter", "host", "hosting site"),
     "purchase_month": (
         "purchase date",
-        "purchased",
         "purchase month",
         "po date",
         "bought",
@@ -97,7 +106,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "date",
     ),
     "online_month": (
-        "online",
         "online month",
         "online date",
         "energized",
@@ -110,17 +118,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "retire_month": (
         "retire",
         "retire month",
-        "retired",
         "retirement",
         "retire date",
         "decommission",
         "decommissioned",
     ),
-    "resale_usd_per_unit": ("resale", "resale value", "salvage", "salvage value"),
-    "terminal_value_usd_per_unit": ("terminal value", "terminal", "residual value", "end value"),
-    "degradation_per_year": ("degradation", "degradation/yr", "annual degradation"),
-    "notes": ("notes", "note", "comment", "comments", "remarks"),
+    "resale_usd_per_unit": ("resale value", "salvage", "salvage value"),
+    "terminal_value_usd_per_unit": ("terminal", "residual value", "end value"),
+    "degradation_per_year": ("degradation/yr", "annual degradation"),
+    "notes": ("note", "comment", "comments", "remarks"),
 }
+
+
 _UNIT_SCALE = {
     "hashrate_th": {
         "ph/s": 1000.0,
@@ -145,6 +154,12 @@ def _words(header: Any) -> tuple[str, str]:
     text = re.sub(r"[_:]+", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     return text, unit
+
+
+# Field -> header words that name it: the schema's header first, then the aliases.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    field: (_words(col.header)[0], *ALIASES[field]) for field, col in FIELD_COLUMNS.items()
+}
 
 
 def map_header(cells: Sequence[Any]) -> dict[str, tuple[int, float]]:

@@ -24,13 +24,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from planner.domain.cells import QUANTITY_KINDS
 from planner.domain.errors import MAX_MESSAGE, ProjectValidationError, quote, shorten
 from planner.domain.months import parse_month
 from planner.domain.project import FleetRow, Project, RigModel
 from planner.domain.units import QuantityKind, parse_quantity, parse_whole_number
 from planner.domain.validation import describe_error, validate_project
 from planner.io import number_format
-from planner.io.fleet_columns import HEADER_SCAN_ROWS, SYNONYMS, find_header, map_header
+from planner.io.fleet_columns import (
+    FIELD_COLUMNS,
+    HEADER_SCAN_ROWS,
+    SYNONYMS,
+    find_header,
+    map_header,
+)
 from planner.io.table_reader import FleetImportError, Progress, Table, read_table
 
 __all__ = [
@@ -217,17 +224,15 @@ def control_character(text: str) -> str:
     return ""
 
 
+# The number columns and how their cells are read, by the field's kind in the schema (the
+# count's decimal separator is decided with the others; it is read as a whole number).
 NUMBER_FIELDS: dict[str, QuantityKind] = {
-    "count": "number",
-    "hashrate_th": "hashrate_th",
-    "power_w": "power_w",
-    "unit_price_usd": "usd",
-    "resale_usd_per_unit": "usd",
-    "terminal_value_usd_per_unit": "usd",
-    "degradation_per_year": "fraction",
+    field: "number" if column.kind == "int" else QUANTITY_KINDS[column.kind]
+    for field, column in FIELD_COLUMNS.items()
+    if column.numeric
 }
 NAME_FIELDS = ("name", "model", "site")
-MONTH_FIELDS = ("purchase_month", "online_month", "retire_month")
+MONTH_FIELDS = tuple(field for field, column in FIELD_COLUMNS.items() if column.kind == "month")
 
 
 def _column_formats(

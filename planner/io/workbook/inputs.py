@@ -1,12 +1,18 @@
 """The input sheets: Inputs (named assumptions and monthly paths), Fleet, Sites,
-Contracts and Models. Blue cells are inputs; grey columns are derived."""
+Contracts and Models. Blue cells are inputs; grey columns are derived.
+
+Headers, labels and units are the domain schema's, as the desktop tables show them; the
+order of the columns is the workbook's (planner.io.workbook.columns), since formulas
+address them by letter."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from planner.domain import schema
 from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
 from planner.io.workbook.book import (
     BOLD,
@@ -26,8 +32,8 @@ from planner.io.workbook.columns import (
     CONTRACTS,
     COUNT,
     DECIMAL,
+    FLEET,
     FLEET_COLUMNS,
-    FLEET_HEADER,
     INPUTS,
     MODEL_COLUMNS,
     MODELS,
@@ -39,6 +45,8 @@ from planner.io.workbook.columns import (
     TABLE_FIRST_ROW,
     USD,
     USD_CENTS,
+    Column,
+    Columns,
 )
 from planner.io.workbook.data import ExportData
 from planner.io.workbook.formulas import Formula, exact_match, month_index
@@ -47,39 +55,51 @@ NO_MONTH = -1_000_000
 
 # (label, value, unit, name, number format) of one named row on the Inputs sheet.
 Named = tuple[str, Any, str, str, str | None]
+_FINANCE = {column.key: column for column in schema.FINANCE_COLUMNS}
+
+# The scenario's and the finance settings' named rows: (section, field, name, format).
+_SETTINGS: tuple[tuple[str, str, str, str], ...] = (
+    ("scenarios", "start_month", "StartMonth", MONTH),
+    ("scenarios", "start_block_height", "StartHeight", COUNT),
+    ("scenarios", "block_time_s", "BlockTime_s", DECIMAL),
+    ("scenarios", "network_hashrate_ehs", "NetworkHashrate_EHs", DECIMAL),
+    ("scenarios", "network_hashrate_growth_per_year", "NetworkGrowth", PERCENT),
+    ("scenarios", "btc_price_usd", "BtcPrice_USD", USD_CENTS),
+    ("scenarios", "btc_price_growth_per_year", "BtcPriceGrowth", PERCENT),
+    ("scenarios", "fees_btc_per_block", "Fees_BTC_per_block", BTC_FINE),
+    ("scenarios", "pool_fee", "PoolFee", PERCENT),
+    ("finance", "horizon_months", "HorizonMonths", COUNT),
+    ("finance", "discount_rate_per_year", "DiscountRate", PERCENT),
+    ("finance", "tax_rate", "TaxRate", PERCENT),
+    ("finance", "depreciation_years", "DepreciationYears", DECIMAL),
+)
+
+
+def _setting_column(section: str, key: str) -> schema.Column:
+    return _FINANCE[key] if section == "finance" else schema.column(section, key)
 
 
 def _assumptions(data: ExportData) -> list[Named]:
-    sc, fin = data.scenario, data.project.finance
-    return [
+    """The named input rows, labelled and with units as the schema's columns are."""
+    rows: list[Named] = [
         ("Project", data.project.name, "", "ProjectName", None),
-        ("Scenario", sc.name, "", "ScenarioName", None),
-        ("Start month", sc.start_month, "month", "StartMonth", MONTH),
-        ("Start block height", sc.start_block_height, "blocks", "StartHeight", COUNT),
-        ("Block time", sc.block_time_s, "seconds", "BlockTime_s", DECIMAL),
-        (
-            "Network hashrate at start",
-            sc.network_hashrate_ehs,
-            "EH/s",
-            "NetworkHashrate_EHs",
-            DECIMAL,
-        ),
-        (
-            "Network hashrate growth",
-            sc.network_hashrate_growth_per_year,
-            "per year",
-            "NetworkGrowth",
-            PERCENT,
-        ),
-        ("BTC price at start", sc.btc_price_usd, "USD", "BtcPrice_USD", USD_CENTS),
-        ("BTC price growth", sc.btc_price_growth_per_year, "per year", "BtcPriceGrowth", PERCENT),
-        ("Fees per block", sc.fees_btc_per_block, "BTC", "Fees_BTC_per_block", BTC_FINE),
-        ("Pool fee", sc.pool_fee, "of BTC mined", "PoolFee", PERCENT),
-        ("Horizon", data.months, "months (fixed)", "HorizonMonths", COUNT),
-        ("Discount rate", fin.discount_rate_per_year, "per year", "DiscountRate", PERCENT),
-        ("Tax rate", fin.tax_rate, "of taxable income", "TaxRate", PERCENT),
-        ("Depreciation life", fin.depreciation_years, "years", "DepreciationYears", DECIMAL),
+        ("Scenario", data.scenario.name, "", "ScenarioName", None),
     ]
+    for section, key, name, fmt in _SETTINGS:
+        column = _setting_column(section, key)
+        if key == "horizon_months":  # the month grids are laid out at export
+            rows.append((column.label, data.months, f"{column.unit} (fixed)", name, fmt))
+            continue
+        item = data.scenario if section == "scenarios" else data.project.finance
+        rows.append((column.label, getattr(item, key), column.unit, name, fmt))
+    return rows
+
+
+def _table_header(section: str, table: Columns, inputs: Sequence[Column]) -> list[str]:
+    """An input table's header: the schema's header of each project field, then the
+    workbook's own derived columns."""
+    fields = [schema.column(section, key).header for _header, key, _fmt in inputs]
+    return fields + list(table.headers[len(inputs) :])
 
 
 _HALVINGS: list[Named] = [
@@ -135,7 +155,7 @@ def write_inputs(book: Book, data: ExportData) -> None:
     ]
     ws.append(
         [
-            text_cell(ws, "Automatic shutdown when a row's revenue is below its power cost"),
+            text_cell(ws, _FINANCE["auto_shutdown"].header),
             input_cell(ws, bool(data.project.finance.auto_shutdown)),
             text_cell(ws, "TRUE/FALSE"),
             text_cell(ws, "AutoShutdown"),
@@ -183,12 +203,12 @@ def _paths(book: Book, ws: WriteOnlyWorksheet, data: ExportData, row: int) -> No
 
 
 def write_fleet(book: Book, data: ExportData) -> None:
-    ws = book.sheet("Fleet", 3 + data.shape.rows, len(FLEET_HEADER))
+    ws = book.sheet("Fleet", 3 + data.shape.rows, len(FLEET))
     widths(ws, (28, 22, 18, 10, 14, 13, 13, 13, 14, 14, 12, 30))
     ws.freeze_panes = "B4"
     ws.append(title(ws, "Fleet: rigs by model and batch"))
     ws.append([text_cell(ws, "Blue cells are inputs. Months are the first day of the month.")])
-    ws.append(header(ws, FLEET_HEADER))
+    ws.append(header(ws, _table_header("fleet", FLEET, FLEET_COLUMNS)))
     for r in data.project.fleet:
         ws.append(input_cells(ws, r, FLEET_COLUMNS))
 
@@ -229,7 +249,7 @@ def write_sites(book: Book, data: ExportData) -> None:
     ws.freeze_panes = "B4"
     ws.append(title(ws, "Sites"))
     ws.append([text_cell(ws, "Blue cells are inputs; grey columns are derived.")])
-    ws.append(header(ws, SITES.headers))
+    ws.append(header(ws, _table_header("sites", SITES, SITE_COLUMNS)))
     contracts_last = shape.table_last(shape.contracts)
     for i, s in enumerate(data.project.sites):
         derived = _site_calc(TABLE_FIRST_ROW + i, contracts_last)
@@ -252,7 +272,7 @@ def write_contracts(book: Book, data: ExportData) -> None:
         "hosting is all-in: the site's cooling overhead counts as 1."
     )
     ws.append([text_cell(ws, note)])
-    ws.append(header(ws, CONTRACTS.headers))
+    ws.append(header(ws, _table_header("contracts", CONTRACTS, CONTRACT_COLUMNS)))
     for c in data.project.contracts:
         ws.append(input_cells(ws, c, CONTRACT_COLUMNS))
 
@@ -263,7 +283,7 @@ def write_models(book: Book, data: ExportData) -> None:
     ws.freeze_panes = "B4"
     ws.append(title(ws, "Rig models"))
     ws.append([text_cell(ws, "The project's catalog.")])
-    ws.append(header(ws, MODELS.headers))
+    ws.append(header(ws, _table_header("catalog", MODELS, MODEL_COLUMNS)))
     m = MODELS
     for i, model in enumerate(data.project.catalog):
         row = TABLE_FIRST_ROW + i

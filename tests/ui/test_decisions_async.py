@@ -13,23 +13,16 @@ from planner.engine.sensitivity import compare_scenarios, tornado, two_way
 from planner.engine.swaps import analyse_swaps
 from planner.ui import tasks
 from planner.ui.charts import format_money
-from planner.ui.decisions_panel import (
-    SCENARIOS,
-    SENSITIVITY,
-    SWAPS,
-    sensitivity_figures,
-    swap_figures,
-)
+from planner.ui.decisions import SCENARIOS, SENSITIVITY, SWAPS
+from planner.ui.decisions.sensitivity import sensitivity_figures
+from planner.ui.decisions.swaps import swap_figures
 from planner.ui.document import Change
 
 SETTLE_MS = 60_000  # generous: a loaded 2-core CI machine
 
 
 def _texts(table) -> list[list[str]]:
-    return [
-        [table.item(r, c).text() for c in range(table.columnCount())]
-        for r in range(table.rowCount())
-    ]
+    return table.texts()
 
 
 def _show(qtbot, window, page: int):
@@ -48,7 +41,8 @@ def _edit(window, count: int) -> None:
 
 
 def _figure_widgets(panel):
-    return [panel.tornado_plot, panel.tornado_labels, panel.two_way_table, panel.two_way_payback]
+    page = panel.sensitivity
+    return [page.tornado_plot, page.tornado_labels, page.two_way_table, page.two_way_payback]
 
 
 def test_an_edit_marks_the_page_stale_and_updating(qtbot, window) -> None:
@@ -61,13 +55,13 @@ def test_an_edit_marks_the_page_stale_and_updating(qtbot, window) -> None:
         gate.wait(SETTLE_MS / 1000)
         return sensitivity_figures(project, steps, check)
 
-    panel.sensitivity_job = held
+    panel.sensitivity.job = held
     try:
         _edit(window, 3_900)
         assert panel.is_stale and not panel.settled()
         assert panel.updating.isVisible() and panel.updating.text() == "Updating…"
         assert not any(w.isEnabled() for w in _figure_widgets(panel))
-        assert panel.steps["btc_price"].isEnabled()  # the inputs stay editable
+        assert panel.sensitivity.steps["btc_price"].isEnabled()  # the inputs stay editable
         assert panel.live[SENSITIVITY].pending
     finally:
         gate.set()
@@ -87,8 +81,8 @@ def test_two_quick_edits_show_only_the_newest(qtbot, window) -> None:
     newest = window.document.project
     qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
     assert task.started == started + 1
-    assert panel.tornado_result.base_npv_usd == pytest.approx(
-        tornado(newest, panel.step_values()).base_npv_usd, rel=1e-12
+    assert panel.sensitivity.tornado_result.base_npv_usd == pytest.approx(
+        tornado(newest, panel.sensitivity.step_values()).base_npv_usd, rel=1e-12
     )
 
     # A job already running when the next edit comes: asked to stop, and its result,
@@ -112,7 +106,7 @@ def test_two_quick_edits_show_only_the_newest(qtbot, window) -> None:
     shown: list[object] = []
     show = task.on_result
     task.on_result = lambda result: (shown.append(result), show(result))
-    panel.sensitivity_job = first_held
+    panel.sensitivity.job = first_held
     try:
         _edit(window, 3_903)
         first = window.document.project
@@ -125,22 +119,24 @@ def test_two_quick_edits_show_only_the_newest(qtbot, window) -> None:
     assert calls == [first, second] and calls[0] is first and calls[1] is second
     assert stop_asked == [True]
     assert len(shown) == 1  # the first job's result never reached the page
-    expected = tornado(second, panel.step_values())
-    assert panel.tornado_result.base_npv_usd == pytest.approx(expected.base_npv_usd, rel=1e-12)
-    assert panel.tornado_result.base_npv_usd != pytest.approx(
-        tornado(first, panel.step_values()).base_npv_usd, rel=1e-12
+    expected = tornado(second, panel.sensitivity.step_values())
+    assert panel.sensitivity.tornado_result.base_npv_usd == pytest.approx(
+        expected.base_npv_usd, rel=1e-12
+    )
+    assert panel.sensitivity.tornado_result.base_npv_usd != pytest.approx(
+        tornado(first, panel.sensitivity.step_values()).base_npv_usd, rel=1e-12
     )
 
 
 def test_settled_figures_equal_the_synchronous_computation(qtbot, window) -> None:
     panel = _show(qtbot, window, SENSITIVITY)
-    panel.steps["capex"].setValue(35.0)
-    panel.steps["capex"].editingFinished.emit()
+    panel.sensitivity.steps["capex"].setValue(35.0)
+    panel.sensitivity.steps["capex"].editingFinished.emit()
     _edit(window, 3_777)
     qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
     project = window.document.project
-    expected = tornado(project, panel.step_values())
-    got = panel.tornado_result
+    expected = tornado(project, panel.sensitivity.step_values())
+    got = panel.sensitivity.tornado_result
     assert [b.key for b in got.bars] == [b.key for b in expected.bars]
     for mine, theirs in zip(got.bars, expected.bars, strict=True):
         assert mine.step == theirs.step
@@ -149,22 +145,24 @@ def test_settled_figures_equal_the_synchronous_computation(qtbot, window) -> Non
             [theirs.npv_low_usd, theirs.npv_high_usd, theirs.payback_low_months],
         )
     table = two_way(project)
-    np.testing.assert_array_equal(panel.two_way_result.npv_usd, table.npv_usd)
-    np.testing.assert_array_equal(panel.two_way_result.payback_months, table.payback_months)
-    assert [row[1:] for row in _texts(panel.two_way_table)] == [
+    np.testing.assert_array_equal(panel.sensitivity.two_way_result.npv_usd, table.npv_usd)
+    np.testing.assert_array_equal(
+        panel.sensitivity.two_way_result.payback_months, table.payback_months
+    )
+    assert [row[1:] for row in _texts(panel.sensitivity.two_way_table)] == [
         [format_money(v) for v in row] for row in table.npv_usd
     ]
-    assert _texts(panel.tornado_labels)[0][0] == expected.bars[0].label
+    assert _texts(panel.sensitivity.tornado_labels)[0][0] == expected.bars[0].label
 
     panel.tabs.setCurrentIndex(SCENARIOS)
     qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
     compared = compare_scenarios(project)
-    rows = _texts(panel.scenario_table)
+    rows = _texts(panel.scenarios.table)
     assert [r[0] for r in rows] == ["Base (active)", "Bear", "Bull"]
     assert [r[1] for r in rows] == [
         format_money(float(r.fleet_kpis.npv_usd[0])) for _n, r in compared
     ]
-    _x, y = panel.scenario_curves["Bear"].getOriginalDataset()
+    _x, y = panel.scenarios.curves["Bear"].getOriginalDataset()
     np.testing.assert_array_equal(y, np.cumsum(compared[1][1].fleet.free_cash_flow_usd[0]))
 
 
@@ -183,8 +181,8 @@ def test_a_hidden_page_starts_no_job(qtbot, window) -> None:
     assert panel.live[SENSITIVITY].started == started[SENSITIVITY] + 1
     assert not panel.live[SCENARIOS].pending
     qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
-    assert panel.tornado_result.base_npv_usd == pytest.approx(
-        tornado(window.document.project, panel.step_values()).base_npv_usd, rel=1e-12
+    assert panel.sensitivity.tornado_result.base_npv_usd == pytest.approx(
+        tornado(window.document.project, panel.sensitivity.step_values()).base_npv_usd, rel=1e-12
     )
     # Another page of the panel on screen: the sensitivity does not follow the edits.
     panel.tabs.setCurrentIndex(SWAPS)
@@ -214,43 +212,42 @@ def _swap_rows(results) -> list[tuple]:
 
 
 def _edit_curve(window, usd_per_th: float) -> None:
-    """A resale curve edit through the document, as the curve table makes it."""
-    doc = window.document
-    tiers = sorted(doc.project.resale_curve, key=lambda t: t.max_j_per_th)
-    tiers[2] = tiers[2].model_copy(update={"usd_per_th": usd_per_th})
-    doc.apply(
-        doc.project.model_copy(update={"resale_curve": tiers}),
-        Change("reset", "resale_curve"),
-        "Edit the resale curve",
-    )
-    doc.flush()
+    """A resale curve edit as typed in its table: the 25-38 J/TH tier's resale price."""
+    curve = window.decisions.swaps.curve_model
+    assert curve.setData(curve.index(2, curve.column_index("usd_per_th")), f"{usd_per_th}")
+    window.document.flush()
+
+
+def _curve_text(panel, row: int) -> str:
+    curve = panel.swaps.curve_model
+    return curve.data(curve.index(row, curve.column_index("usd_per_th")))
 
 
 def test_swaps_page_is_stale_and_updating_while_its_job_runs(qtbot, window) -> None:
     panel = _show(qtbot, window, SWAPS)
     assert not panel.is_stale and not panel.updating.isVisible()
-    assert panel.swap_table.isEnabled()
+    assert panel.swaps.table.isEnabled()
     gate = threading.Event()
 
     def held(project, check):
         gate.wait(SETTLE_MS / 1000)
         return swap_figures(project, check)
 
-    panel.swap_job = held
+    panel.swaps.job = held
     try:
         _edit_curve(window, 3.5)
         assert panel.is_stale and not panel.settled()
         assert panel.updating.isVisible() and panel.updating.text() == "Updating…"
-        assert not panel.swap_table.isEnabled()
+        assert not panel.swaps.table.isEnabled()
         # The inputs stay editable, and the curve shows the edit at once.
-        assert panel.swap_sheet.isEnabled() and panel.curve.isEnabled()
-        assert panel.curve.item(2, 1).text() == "3.50"
+        assert panel.swaps.sheet.isEnabled() and panel.swaps.curve_sheet.isEnabled()
+        assert _curve_text(panel, 2) == "$3.50"
         assert panel.live[SWAPS].pending
     finally:
         gate.set()
     qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
-    assert not panel.updating.isVisible() and panel.swap_table.isEnabled()
-    assert _swap_rows(panel.swap_results) == _swap_rows(analyse_swaps(window.document.project))
+    assert not panel.updating.isVisible() and panel.swaps.table.isEnabled()
+    assert _swap_rows(panel.swaps.results) == _swap_rows(analyse_swaps(window.document.project))
     qtbot.waitUntil(lambda: tasks.gc_guard().jobs == 0, timeout=SETTLE_MS)
 
 
@@ -276,7 +273,7 @@ def test_a_late_swaps_result_is_dropped_for_the_newer_edit(qtbot, window) -> Non
     shown: list[object] = []
     show = task.on_result
     task.on_result = lambda result: (shown.append(result), show(result))
-    panel.swap_job = first_held
+    panel.swaps.job = first_held
     try:
         _edit_curve(window, 3.0)
         first = window.document.project
@@ -289,13 +286,13 @@ def test_a_late_swaps_result_is_dropped_for_the_newer_edit(qtbot, window) -> Non
     assert calls == [first, second] and calls[0] is first and calls[1] is second
     assert stop_asked == [True]
     assert len(shown) == 1  # the first job's result never reached the page
-    assert _swap_rows(panel.swap_results) == _swap_rows(analyse_swaps(second))
-    assert _swap_rows(panel.swap_results) != _swap_rows(analyse_swaps(first))
+    assert _swap_rows(panel.swaps.results) == _swap_rows(analyse_swaps(second))
+    assert _swap_rows(panel.swaps.results) != _swap_rows(analyse_swaps(first))
 
 
 def test_settled_swaps_equal_the_synchronous_analysis(qtbot, window) -> None:
     panel = _show(qtbot, window, SWAPS)
-    model = panel.swap_model
+    model = panel.swaps.model
     price = model.index(0, [c.key for c in model.columns].index("unit_price_usd"))
     assert model.setData(price, "$2,500")  # through the document, as typed
     window.document.flush()
@@ -306,7 +303,7 @@ def test_settled_swaps_equal_the_synchronous_analysis(qtbot, window) -> None:
     skipped: list[str] = []
     expected = analyse_swaps(project, skipped)
     assert len(expected) == 3
-    got = panel.swap_results
+    got = panel.swaps.results
     assert [r.swap for r in got] == [r.swap for r in expected]
     for mine, theirs in zip(got, expected, strict=True):
         assert (mine.new_count, mine.pays_back_before_halving) == (
@@ -323,15 +320,15 @@ def test_settled_swaps_equal_the_synchronous_analysis(qtbot, window) -> None:
                 theirs.payback_months,
             ],
         )
-    rows = _texts(panel.swap_table)
+    rows = _texts(panel.swaps.table)
     assert [row[4] for row in rows] == [format_money(r.npv_usd) for r in expected]
     assert [row[2] for row in rows] == [format_money(r.sale_usd) for r in expected]
-    assert ("Left out" in panel.swap_note.text()) == bool(skipped)
+    assert ("Left out" in panel.swaps.note.text()) == bool(skipped)
     # The edits went through the undo stack: undone, the swaps follow back.
     window.document.undo_stack.undo()
     window.document.flush()
     qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
-    assert _swap_rows(panel.swap_results) == _swap_rows(analyse_swaps(window.document.project))
+    assert _swap_rows(panel.swaps.results) == _swap_rows(analyse_swaps(window.document.project))
 
 
 def test_a_hidden_swaps_page_starts_no_job(qtbot, window) -> None:
@@ -346,9 +343,9 @@ def test_a_hidden_swaps_page_starts_no_job(qtbot, window) -> None:
     assert panel.is_stale
     window.tabs.setCurrentWidget(panel)  # shown with stale figures: one job at once
     assert panel.live[SWAPS].started == started[SWAPS] + 1
-    assert panel.curve.item(2, 1).text() == "3.00"
+    assert _curve_text(panel, 2) == "$3.00"
     qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
-    assert _swap_rows(panel.swap_results) == _swap_rows(analyse_swaps(window.document.project))
+    assert _swap_rows(panel.swaps.results) == _swap_rows(analyse_swaps(window.document.project))
     # Leaving while a job waits for its debounce drops it.
     _edit_curve(window, 3.25)
     assert panel.live[SWAPS].pending

@@ -24,10 +24,7 @@ def _settle(qtbot, panel) -> None:
 
 
 def _texts(table) -> list[list[str]]:
-    return [
-        [table.item(r, c).text() for c in range(table.columnCount())]
-        for r in range(table.rowCount())
-    ]
+    return table.texts()
 
 
 def test_scenarios_side_by_side(qtbot, window) -> None:
@@ -35,10 +32,10 @@ def test_scenarios_side_by_side(qtbot, window) -> None:
     panel = window.decisions
     panel.tabs.setCurrentIndex(0)
     _settle(qtbot, panel)
-    rows = _texts(panel.scenario_table)
+    rows = _texts(panel.scenarios.table)
     assert [r[0] for r in rows] == ["Base (active)", "Bear", "Bull"]
     assert rows[0][1] == "-$9.97M"
-    _x, y = panel.scenario_curves["Bull"].getOriginalDataset()
+    _x, y = panel.scenarios.curves["Bull"].getOriginalDataset()
     bull = run(window.document.project, "Bull")
     assert y == pytest.approx(np.cumsum(bull.fleet.free_cash_flow_usd[0]))
     assert not window.charts.isVisible()
@@ -49,12 +46,12 @@ def test_tornado_follows_edits_and_user_steps(qtbot, window) -> None:
     panel = window.decisions
     panel.tabs.setCurrentIndex(1)
     _settle(qtbot, panel)
-    first = panel.tornado_result
+    first = panel.sensitivity.tornado_result
     assert first is not None and first.bars[0].key == "btc_price"
-    panel.steps["btc_price"].setValue(50.0)
-    panel.steps["btc_price"].editingFinished.emit()
+    panel.sensitivity.steps["btc_price"].setValue(50.0)
+    panel.sensitivity.steps["btc_price"].editingFinished.emit()
     _settle(qtbot, panel)
-    bar = next(b for b in panel.tornado_result.bars if b.key == "btc_price")
+    bar = next(b for b in panel.sensitivity.tornado_result.bars if b.key == "btc_price")
     expected = run(moved(window.document.project, "btc_price", 0.5)).fleet_kpis.npv_usd[0]
     assert bar.npv_high_usd == pytest.approx(expected, rel=1e-12)
     # An edit to the project recomputes the shown view.
@@ -62,10 +59,10 @@ def test_tornado_follows_edits_and_user_steps(qtbot, window) -> None:
     doc.apply(moved(doc.project, "power_price", 0.1), Change("reset"), "dearer power")
     doc.flush()
     _settle(qtbot, panel)
-    assert panel.tornado_result.base_npv_usd == pytest.approx(
+    assert panel.sensitivity.tornado_result.base_npv_usd == pytest.approx(
         run(doc.project).fleet_kpis.npv_usd[0]
     )
-    assert panel.two_way_table.rowCount() == 5
+    assert panel.sensitivity.two_way_table.rowCount() == 5
 
 
 def test_swaps_are_edited_and_compared(qtbot, window) -> None:
@@ -73,13 +70,13 @@ def test_swaps_are_edited_and_compared(qtbot, window) -> None:
     panel = window.decisions
     panel.tabs.setCurrentIndex(2)
     _settle(qtbot, panel)
-    assert panel.swap_table.rowCount() == 3
+    assert panel.swaps.table.rowCount() == 3
 
     def first_swap():
-        return next(r for r in panel.swap_results if r.swap == window.document.project.swaps[0])
+        return next(r for r in panel.swaps.results if r.swap == window.document.project.swaps[0])
 
     before = first_swap().npv_usd
-    model = panel.swap_model
+    model = panel.swaps.model
     price = model.index(0, [c.key for c in model.columns].index("unit_price_usd"))
     assert model.setData(price, "$2,000")
     window.document.flush()
@@ -88,24 +85,24 @@ def test_swaps_are_edited_and_compared(qtbot, window) -> None:
     assert after.swap.unit_price_usd == 2_000
     assert after.npv_usd == pytest.approx(before + after.new_count * 1_900, rel=0.2)
     assert after.npv_usd > before  # cheaper rigs, a better swap
-    shown = {row[0]: row[4] for row in _texts(panel.swap_table)}
+    shown = {row[0]: row[4] for row in _texts(panel.swaps.table)}
     assert len(shown) == 3
 
 
 def _candidate(panel, model: str) -> int:
-    for r in range(panel.buy_models.rowCount()):
-        if panel.buy_models.item(r, 0).text() == model:
+    for r in range(panel.best_buy.candidates.rowCount()):
+        if panel.best_buy.candidates.item(r, 0).text() == model:
             return r
     raise AssertionError(f"{model} is not a candidate")
 
 
 def _tick(panel, model: str, price: str | None = None, most: str | None = None) -> None:
     r = _candidate(panel, model)
-    panel.buy_models.item(r, 0).setCheckState(Qt.CheckState.Checked)
+    panel.best_buy.candidates.item(r, 0).setCheckState(Qt.CheckState.Checked)
     if price is not None:
-        panel.buy_models.item(r, 2).setText(price)
+        panel.best_buy.candidates.item(r, 2).setText(price)
     if most is not None:
-        panel.buy_models.item(r, 3).setText(most)
+        panel.best_buy.candidates.item(r, 3).setText(most)
 
 
 def test_best_buy_solves_the_ticked_models(window) -> None:
@@ -114,20 +111,20 @@ def test_best_buy_solves_the_ticked_models(window) -> None:
     window.document.flush()
     # Candidates start at the catalog's reference price, sorted by efficiency.
     r = _candidate(panel, "Antminer S21 XP")
-    assert panel.buy_models.item(r, 1).text() == "13.5"
-    assert panel.buy_models.item(r, 2).text() == "6,939"
+    assert panel.best_buy.candidates.item(r, 1).text() == "13.5"
+    assert panel.best_buy.candidates.item(r, 2).text() == "6,939"
     _tick(panel, "Antminer S21 XP")
     _tick(panel, "Antminer S21 Pro")
-    panel.buy_budget.setValue(4_000_000)
-    answer = panel.solve_best_buy()
+    panel.best_buy.budget.setValue(4_000_000)
+    answer = panel.best_buy.solve()
     assert answer is not None
     assert answer.best.capex_usd <= 4_000_000
     assert set(answer.problem.models) == {"Antminer S21 XP", "Antminer S21 Pro"}
     assert answer.best.mix(answer.problem)
-    assert panel.buy_table.rowCount() == len(answer.best.mix(answer.problem))
-    assert "Optimized: NPV added" in panel.buy_summary.text()
-    assert "payback" in panel.buy_summary.text()
-    assert panel.buy_outcome.npv_usd > 0
+    assert panel.best_buy.plan_table.rowCount() == len(answer.best.mix(answer.problem))
+    assert "Optimized: NPV added" in panel.best_buy.summary.text()
+    assert "payback" in panel.best_buy.summary.text()
+    assert panel.best_buy.outcome.npv_usd > 0
 
 
 def test_best_buy_uses_typed_prices_limits_sites_and_month(window) -> None:
@@ -136,12 +133,12 @@ def test_best_buy_uses_typed_prices_limits_sites_and_month(window) -> None:
     window.document.flush()
     project = window.document.project
     _tick(panel, "Antminer S21 XP", price="$5,200", most="120")
-    for r in range(panel.buy_sites.rowCount()):
-        if panel.buy_sites.item(r, 0).text() != "Williston, ND":
-            panel.buy_sites.item(r, 0).setCheckState(Qt.CheckState.Unchecked)
-    panel.buy_month.setText("2027-06")
-    panel.buy_budget.setValue(50_000_000)
-    answer = panel.solve_best_buy()
+    for r in range(panel.best_buy.sites.rowCount()):
+        if panel.best_buy.sites.item(r, 0).text() != "Williston, ND":
+            panel.best_buy.sites.item(r, 0).setCheckState(Qt.CheckState.Unchecked)
+    panel.best_buy.month.setText("2027-06")
+    panel.best_buy.budget.setValue(50_000_000)
+    answer = panel.best_buy.solve()
     assert answer is not None
     assert answer.problem.sites == ("Williston, ND",)
     assert answer.problem.price_usd.tolist() == [5_200.0]
@@ -158,23 +155,23 @@ def test_best_buy_uses_typed_prices_limits_sites_and_month(window) -> None:
     assert np.array_equal(answer.best.counts, expected.best.counts)
     assert answer.best.counts.sum() == 120  # the supplier's limit binds
     assert answer.best.npv_usd == pytest.approx(expected.best.npv_usd, abs=0.01)
-    assert _texts(panel.buy_table)[0][:3] == ["Antminer S21 XP", "Williston, ND", "120"]
-    assert _texts(panel.buy_table)[0][4] == "$624k"  # 120 rigs x $5,200
+    assert _texts(panel.best_buy.plan_table)[0][:3] == ["Antminer S21 XP", "Williston, ND", "120"]
+    assert _texts(panel.best_buy.plan_table)[0][4] == "$624k"  # 120 rigs x $5,200
 
 
 def test_typed_candidates_survive_an_edit_of_the_project(window) -> None:
     panel = window.decisions
     _tick(panel, "Antminer S21 XP", price="5,000", most="10")
-    panel.buy_sites.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
+    panel.best_buy.sites.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
     doc = window.document
     after = ed.set_cells(doc.project, "fleet", [(0, "count", "3900")])
     doc.apply(after, Change("cells", "fleet"), "Edit rigs")
     doc.flush()
     r = _candidate(panel, "Antminer S21 XP")
-    assert panel.buy_models.item(r, 0).checkState() == Qt.CheckState.Checked
-    assert panel.buy_models.item(r, 2).text() == "5,000"
-    assert panel.buy_models.item(r, 3).text() == "10"
-    assert panel.buy_sites.item(0, 0).checkState() == Qt.CheckState.Unchecked
+    assert panel.best_buy.candidates.item(r, 0).checkState() == Qt.CheckState.Checked
+    assert panel.best_buy.candidates.item(r, 2).text() == "5,000"
+    assert panel.best_buy.candidates.item(r, 3).text() == "10"
+    assert panel.best_buy.sites.item(0, 0).checkState() == Qt.CheckState.Unchecked
 
 
 @pytest.mark.parametrize(
@@ -196,55 +193,55 @@ def test_typed_candidates_survive_an_edit_of_the_project(window) -> None:
 def test_bad_best_buy_inputs_are_named(window, price, most, month, message) -> None:
     panel = window.decisions
     _tick(panel, "Antminer S21 XP", price=price, most=most)
-    panel.buy_month.setText(month)
-    assert panel.solve_best_buy() is None
-    assert panel.buy_summary.text().startswith(message)
+    panel.best_buy.month.setText(month)
+    assert panel.best_buy.solve() is None
+    assert panel.best_buy.summary.text().startswith(message)
 
 
 def test_best_buy_needs_a_model_and_a_site(window) -> None:
     panel = window.decisions
-    assert panel.solve_best_buy() is None
-    assert panel.buy_summary.text() == "Candidate models: tick at least one model"
+    assert panel.best_buy.solve() is None
+    assert panel.best_buy.summary.text() == "Candidate models: tick at least one model"
     _tick(panel, "Antminer S21 XP")
-    for r in range(panel.buy_sites.rowCount()):
-        panel.buy_sites.item(r, 0).setCheckState(Qt.CheckState.Unchecked)
-    assert panel.solve_best_buy() is None
-    assert panel.buy_summary.text() == "Sites: tick at least one site"
+    for r in range(panel.best_buy.sites.rowCount()):
+        panel.best_buy.sites.item(r, 0).setCheckState(Qt.CheckState.Unchecked)
+    assert panel.best_buy.solve() is None
+    assert panel.best_buy.summary.text() == "Sites: tick at least one site"
 
 
 def test_best_buy_of_nothing_is_said(window) -> None:
     panel = window.decisions
     _tick(panel, "Antminer S21 Pro")
-    answer = panel.solve_best_buy()  # Base: new rigs lose value at these prices
+    answer = panel.best_buy.solve()  # Base: new rigs lose value at these prices
     assert answer is not None and not answer.best.mix(answer.problem)
-    assert "the best buy is none" in panel.buy_summary.text()
+    assert "the best buy is none" in panel.best_buy.summary.text()
 
 
 def test_monte_carlo_runs_off_the_gui_thread(qtbot, window) -> None:
     panel = window.decisions
-    panel.mc_paths.setValue(2_000)
-    panel.mc_seed.setValue(11)
-    task = panel.run_monte_carlo()
-    assert task is not None and not panel.mc_button.isEnabled()
+    panel.monte_carlo.paths.setValue(2_000)
+    panel.monte_carlo.seed.setValue(11)
+    task = panel.monte_carlo.run()
+    assert task is not None and not panel.monte_carlo.button.isEnabled()
     qtbot.waitUntil(lambda: task.finished, timeout=60_000)
-    result = panel.mc_result
-    expected = run_monte_carlo(window.document.results, panel.mc_settings())
+    result = panel.monte_carlo.result
+    expected = run_monte_carlo(window.document.results, panel.monte_carlo.settings())
     assert np.array_equal(result.npv_usd, expected.npv_usd)  # seeded
-    _x, p50 = panel.fan_lines[2].getOriginalDataset()
+    _x, p50 = panel.monte_carlo.fan_lines[2].getOriginalDataset()
     assert p50 == pytest.approx(expected.cumulative_percentiles_usd[2])
-    assert "2,000 paths, seed 11" in panel.mc_summary.text()
-    assert panel.mc_button.isEnabled()
+    assert "2,000 paths, seed 11" in panel.monte_carlo.summary.text()
+    assert panel.monte_carlo.button.isEnabled()
 
 
 def test_monte_carlo_shows_each_rows_probabilities(qtbot, window) -> None:
     panel = window.decisions
-    panel.mc_paths.setValue(300)
-    task = panel.run_monte_carlo()
+    panel.monte_carlo.paths.setValue(300)
+    task = panel.monte_carlo.run()
     qtbot.waitUntil(lambda: task.finished, timeout=60_000)
-    rows = _texts(panel.mc_rows)
+    rows = _texts(panel.monte_carlo.rows)
     assert len(rows) == len(window.document.project.fleet)
     assert rows[0][0] == "S19j Pro 2021"
-    _before, within, count = panel.mc_row_figures
+    _before, within, count = panel.monte_carlo.row_figures
     assert count == 300 and rows[0][2] == f"{within[0]:.1%}"
 
 
@@ -253,16 +250,21 @@ def test_resale_curve_is_edited_in_the_swaps_view(qtbot, window) -> None:
     panel = window.decisions
     panel.tabs.setCurrentIndex(2)
     _settle(qtbot, panel)
-    assert panel.curve.rowCount() == 4
+    curve = panel.swaps.curve_model
+    usd_per_th = curve.column_index("usd_per_th")
+    assert curve.rowCount() == 4
     doc = window.document
-    panel.curve.item(2, 1).setText("$4.00")  # the 25-38 J/TH class: S19j Pro
+    assert curve.setData(curve.index(2, usd_per_th), "$4.00")  # the 25-38 J/TH class: S19j Pro
     doc.flush()
     _settle(qtbot, panel)
     assert doc.project.resale_curve[2].usd_per_th == 4.0
-    swap = next(r for r in panel.swap_results if r.swap.row == "S19j Pro 2021")
+    swap = next(r for r in panel.swaps.results if r.swap.row == "S19j Pro 2021")
     assert swap.sale_usd == pytest.approx(4_000 * 104 * 4.0)
-    panel.curve.item(1, 1).setText("-3")
-    assert "row 2, usd_per_th: must be >= 0" in panel.curve_note.text()
+    problems: list[str] = []
+    doc.problem.connect(problems.append)
+    assert not curve.setData(curve.index(1, usd_per_th), "-3")
+    assert "row 2, Resale (USD/TH): must be >= 0" in problems[-1]
+    assert (1, "usd_per_th") in curve.cell_errors  # the refused cell is marked
     assert doc.project.resale_curve[1].usd_per_th == 6.0
     doc.undo_stack.undo()
     doc.flush()

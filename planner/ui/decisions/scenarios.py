@@ -1,0 +1,107 @@
+"""Decisions > Scenarios: every scenario of the project side by side, a row of KPIs each
+and their cumulative free cash flows overlaid."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from planner.domain.project import Project
+from planner.engine import Results
+from planner.engine.sensitivity import compare_scenarios
+from planner.ui.charts import PALETTE, MoneyAxis, MonthAxis, _pen, format_money
+from planner.ui.decisions.results_table import ResultTable, months_text, percent_text
+
+HEADERS = (
+    "Scenario",
+    "NPV",
+    "IRR",
+    "Payback",
+    "BTC mined",
+    "Revenue",
+    "FCF",
+    "Cash $/BTC",
+    "All-in $/BTC",
+)
+
+
+def scenario_figures(project: Project, check: Callable[[], None]) -> list[tuple[str, Results]]:
+    """The Scenarios page's figures: every scenario of the project (a worker's job)."""
+    check()
+    return compare_scenarios(project)
+
+
+def scenario_row(name: str, results: Results, active: str) -> list[str]:
+    """One scenario's line of the table."""
+    k = results.fleet_kpis
+    return [
+        name + (" (active)" if name == active else ""),
+        format_money(float(k.npv_usd[0])),
+        percent_text(results.fleet_irr_annual),
+        months_text(float(k.payback_months[0])),
+        f"{k.btc_mined[0]:,.1f}",
+        format_money(float(k.revenue_usd[0])),
+        format_money(float(k.free_cash_flow_usd[0])),
+        format_money(float(k.cost_per_btc_cash_usd[0])),
+        format_money(float(k.cost_per_btc_all_in_usd[0])),
+    ]
+
+
+class ScenariosPage(QWidget):
+    """The table of scenarios over the chart of their cumulative free cash flow."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.job = scenario_figures  # replaceable in tests
+        self.table = ResultTable()
+        self.plot = pg.PlotWidget(
+            axisItems={"bottom": MonthAxis(), "left": MoneyAxis()}, background="w"
+        )
+        self.plot.setTitle("Cumulative free cash flow by scenario")
+        self.plot.addLegend(offset=(10, 10))
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.plot)
+        QVBoxLayout(self).addWidget(split)
+
+    # ---- as a live page of the panel
+    @property
+    def figures(self) -> Sequence[QWidget]:
+        """What greys while the figures are not of the current project."""
+        return (self.table, self.plot)
+
+    def inputs(self) -> tuple[Any, ...]:
+        return ()
+
+    def job_for(self, project: Project, _inputs: tuple[Any, ...]) -> Callable[[Any], Any]:
+        return partial(self.job, project)
+
+    def show_figures(self, project: Project, compared: list[tuple[str, Results]]) -> None:
+        """The table and the curves of `compared`, scenarios of `project`."""
+        axis = self.plot.getAxis("bottom")
+        assert isinstance(axis, MonthAxis)
+        for i, (name, results) in enumerate(compared):
+            cumulative = np.cumsum(results.fleet.free_cash_flow_usd[0])
+            x = np.arange(1, cumulative.size + 1, dtype=float)
+            if name not in self.curves:
+                self.curves[name] = self.plot.plot(
+                    [], [], pen=_pen(PALETTE[i % len(PALETTE)]), name=name
+                )
+            self.curves[name].setData(x, cumulative)
+            axis.set_start(results.inputs.start_month)
+        names = {name for name, _results in compared}
+        for name in list(self.curves):
+            if name not in names:
+                self.plot.removeItem(self.curves.pop(name))
+        self.table.show_rows(
+            HEADERS,
+            [scenario_row(name, results, project.active_scenario) for name, results in compared],
+        )

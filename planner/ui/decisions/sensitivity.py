@@ -1,0 +1,154 @@
+"""Decisions > Sensitivity: the tornado of fleet NPV with each driver moved by a step the
+user sets, and the two-way table of NPV and payback over BTC and power price."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QSplitter, QVBoxLayout, QWidget
+
+from planner.domain.project import Project
+from planner.engine.sensitivity import DRIVERS, Tornado, TwoWay, tornado, two_way
+from planner.ui.charts import PALETTE, MoneyAxis, _pen, format_money
+from planner.ui.decisions.results_table import ResultTable, months_text
+
+TORNADO_HEADERS = (
+    "Driver",
+    "Step",
+    "NPV at -step",
+    "NPV at +step",
+    "Payback at -step",
+    "Payback at +step",
+)
+
+
+def sensitivity_figures(
+    project: Project, steps: dict[str, float], check: Callable[[], None]
+) -> tuple[Tornado, TwoWay]:
+    """The Sensitivity page's figures: the tornado at `steps` and the two-way table; stops
+    between the two when superseded (a worker's job)."""
+    check()
+    result = tornado(project, steps)
+    check()
+    return result, two_way(project)
+
+
+def tornado_rows(result: Tornado) -> list[list[str]]:
+    """The tornado's bars as table lines, largest swing first."""
+    return [
+        [
+            b.label,
+            next(d for d in DRIVERS if d.key == b.key).describe(b.step),
+            format_money(b.npv_low_usd),
+            format_money(b.npv_high_usd),
+            months_text(b.payback_low_months),
+            months_text(b.payback_high_months),
+        ]
+        for b in result.bars
+    ]
+
+
+class SensitivityPage(QWidget):
+    """The drivers' steps on the left; the tornado, its figures and the two-way tables."""
+
+    stepsChanged = Signal()  # a step was edited: the tornado is of other steps now
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.job = sensitivity_figures  # replaceable in tests
+        self.tornado_result: Tornado | None = None
+        self.two_way_result: TwoWay | None = None
+        self.steps: dict[str, QDoubleSpinBox] = {}
+        form = QFormLayout()
+        for driver in DRIVERS:
+            box = QDoubleSpinBox()
+            box.setDecimals(1)
+            box.setRange(0.1, 200.0)
+            box.setSuffix(" %" if driver.relative else " pp")
+            box.setValue(driver.default_step * 100)
+            box.editingFinished.connect(self.stepsChanged)
+            self.steps[driver.key] = box
+            form.addRow(f"{driver.label} ±", box)
+        steps = QWidget()
+        steps.setLayout(form)
+        self.tornado_plot = pg.PlotWidget(axisItems={"bottom": MoneyAxis("bottom")}, background="w")
+        self.tornado_plot.setTitle("Fleet NPV with each driver moved down and up")
+        self.tornado_bars = pg.BarGraphItem(x0=[], y=[], height=0.6, width=[], brushes=[])
+        self.tornado_plot.addItem(self.tornado_bars)
+        self.tornado_base = pg.InfiniteLine(angle=90, pen=_pen("#222222", 1))
+        self.tornado_plot.addItem(self.tornado_base)
+        self.tornado_labels = ResultTable()
+        self.two_way_table = ResultTable()
+        self.two_way_payback = ResultTable()
+        tables = QSplitter(Qt.Orientation.Horizontal)
+        tables.addWidget(self.two_way_table)
+        tables.addWidget(self.two_way_payback)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.tornado_plot)
+        right.addWidget(self.tornado_labels)
+        right.addWidget(tables)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(steps)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        QVBoxLayout(self).addWidget(split)
+
+    def step_values(self) -> dict[str, float]:
+        """Each driver's step as a fraction (the boxes show percent or points)."""
+        return {key: box.value() / 100.0 for key, box in self.steps.items()}
+
+    # ---- as a live page of the panel
+    @property
+    def figures(self) -> Sequence[QWidget]:
+        """What greys while the figures are not of the current project and steps."""
+        return (self.tornado_plot, self.tornado_labels, self.two_way_table, self.two_way_payback)
+
+    def inputs(self) -> tuple[Any, ...]:
+        return tuple(sorted(self.step_values().items()))
+
+    def job_for(self, project: Project, inputs: tuple[Any, ...]) -> Callable[[Any], Any]:
+        return partial(self.job, project, dict(inputs))
+
+    def show_figures(self, _project: Project, figures: tuple[Tornado, TwoWay]) -> None:
+        self.show_tornado(figures[0])
+        self.show_two_way(figures[1])
+
+    def show_tornado(self, result: Tornado) -> None:
+        self.tornado_result = result
+        bars = list(reversed(result.bars))  # largest at the top
+        lows = np.array([b.npv_low_usd for b in bars])
+        highs = np.array([b.npv_high_usd for b in bars])
+        self.tornado_bars.setOpts(
+            x0=np.minimum(lows, highs),
+            y=np.arange(len(bars)),
+            width=np.abs(highs - lows),
+            height=0.6,
+            brushes=[pg.mkBrush(PALETTE[0]) for _ in bars],
+        )
+        self.tornado_base.setValue(result.base_npv_usd)
+        axis = self.tornado_plot.getAxis("left")
+        axis.setTicks([[(i, b.label) for i, b in enumerate(bars)]])
+        self.tornado_labels.show_rows(TORNADO_HEADERS, tornado_rows(result))
+
+    def show_two_way(self, table: TwoWay) -> None:
+        self.two_way_result = table
+        powers = [f"{p:.0%}" for p in table.power_price_factors]
+        self.two_way_table.show_rows(
+            ["NPV: BTC price x / power price x", *powers],
+            [
+                [f"{price:.0%}"] + [format_money(v) for v in table.npv_usd[i]]
+                for i, price in enumerate(table.btc_price_factors)
+            ],
+        )
+        self.two_way_payback.show_rows(
+            ["Payback: BTC price x / power price x", *powers],
+            [
+                [f"{price:.0%}"] + [months_text(v) for v in table.payback_months[i]]
+                for i, price in enumerate(table.btc_price_factors)
+            ],
+        )

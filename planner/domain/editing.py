@@ -138,7 +138,6 @@ def set_cells(project: Project, section: str, edits: Iterable[tuple[int, str, st
     All or nothing: any refused cell raises CellErrors listing every refused cell.
     Renaming a site, contract, rig model or scenario renames its references too.
     """
-    model = ENTITIES[section]
     items = _items(project, section)
     by_row: dict[int, dict[str, str]] = {}
     for row, key, text in edits:
@@ -155,22 +154,9 @@ def set_cells(project: Project, section: str, edits: Iterable[tuple[int, str, st
                 new_items.append(template(project, section, names))
                 names.append(_name(new_items[-1]))
             base = template(project, section, names)
-        data = base.model_dump()
-        for key, text in by_row[row].items():
-            col = column(section, key)
-            if not col.editable:
-                continue
-            try:
-                data[key] = value_for(model, col, text)
-            except ValueError as error:
-                errors.append(CellError(row, key, str(error)))
-        try:
-            entity = model.model_validate(data)
-        except ValidationError as error:
-            for detail in error.errors():
-                key = str(detail["loc"][0]) if detail["loc"] else "name"
-                if not any(e.row == row and e.key == key for e in errors):
-                    errors.append(CellError(row, key, describe_error(detail)))
+        entity, refused = _edited_row(section, row, base, by_row[row])
+        errors.extend(refused)
+        if entity is None:
             continue
         if row < len(new_items):
             old_name = getattr(new_items[row], "name", None)
@@ -198,6 +184,33 @@ def set_cells(project: Project, section: str, edits: Iterable[tuple[int, str, st
     if errors:
         raise CellErrors(errors)
     return updated
+
+
+def _edited_row(
+    section: str, row: int, base: BaseModel, texts: dict[str, str]
+) -> tuple[BaseModel | None, list[CellError]]:
+    """Row `base` with the typed texts (column key -> text) applied and the cells refused;
+    None when the row is not valid."""
+    model = ENTITIES[section]
+    data = base.model_dump()
+    errors: list[CellError] = []
+    for key, text in texts.items():
+        col = column(section, key)
+        if not col.editable:
+            continue
+        try:
+            data[key] = value_for(model, col, text)
+        except ValueError as error:
+            errors.append(CellError(row, key, str(error)))
+    try:
+        entity = model.model_validate(data)
+    except ValidationError as error:
+        for detail in error.errors():
+            key = str(detail["loc"][0]) if detail["loc"] else "name"
+            if not any(e.key == key for e in errors):
+                errors.append(CellError(row, key, describe_error(detail)))
+        return None, errors
+    return entity, errors
 
 
 def _duplicate_names(

@@ -1,0 +1,54 @@
+"""The read-only figures table of the Decisions pages: what it shows, how it aligns, what
+it copies."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QGuiApplication
+
+from planner.ui.decisions.results_table import LEFT, RIGHT, ResultTable, months_text, percent_text
+from planner.ui.sheet import from_tsv
+
+HEADERS = ["Swap", "NPV", "Mix"]
+ROWS = [["A -> B", "$2.30M", "620 S21 XP @ Pecos, TX"], ["C -> D", "-$7.81M", "buy nothing"]]
+
+
+def test_rows_shown_read_only_text_left_figures_right(qtbot) -> None:
+    table = ResultTable()
+    qtbot.addWidget(table)
+    table.show_rows(HEADERS, ROWS, text_columns=(0, 2))
+    model = table.model()
+    assert (table.rowCount(), table.columnCount()) == (2, 3)
+    assert table.texts() == ROWS and table.header_texts() == HEADERS
+    assert model.headerData(1, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) == "NPV"
+    assert model.data(model.index(1, 1)) == "-$7.81M"
+    align = Qt.ItemDataRole.TextAlignmentRole
+    assert [model.data(model.index(0, c), align) for c in range(3)] == [LEFT, RIGHT, LEFT]
+    assert not model.flags(model.index(0, 1)) & Qt.ItemFlag.ItemIsEditable
+    table.show_rows(["Only"], [])
+    assert (table.rowCount(), table.columnCount()) == (0, 1)
+
+
+def test_copy_gives_excel_the_selected_cells_or_the_whole_table(qtbot) -> None:
+    table = ResultTable()
+    qtbot.addWidget(table)
+    table.show_rows(HEADERS, ROWS)
+    table.copy()  # nothing selected: headers and every row
+    assert from_tsv(QGuiApplication.clipboard().text()) == [HEADERS, *ROWS]
+    model = table.model()
+    selection = table.selectionModel()
+    flags = QItemSelectionModel.SelectionFlag.Select
+    selection.select(model.index(0, 1), flags)
+    selection.select(model.index(1, 2), flags)
+    table.show()
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert from_tsv(QGuiApplication.clipboard().text()) == [["$2.30M", ""], ["", "buy nothing"]]
+
+
+def test_months_and_percent_say_never_and_n_a() -> None:
+    assert months_text(13.94) == "13.9 mo"
+    assert months_text(float("inf")) == "never"
+    assert percent_text(0.269) == "26.9%"
+    assert percent_text(None) == percent_text(float("nan")) == "n/a"

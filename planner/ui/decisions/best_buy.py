@@ -84,6 +84,27 @@ def alternative_rows(answer: BuyAnswer) -> list[list[str]]:
     ]
 
 
+def summary_text(answer: BuyAnswer, outcome: PlanOutcome | None) -> str:
+    """What the solve found: the engine run of the best mix against not buying (None: the
+    best buy is none), the optimiser's figures, and each site's free MW."""
+    problem, best = answer.problem, answer.best
+    free_text = "Free MW per site: " + ", ".join(
+        f"{s} {mw:,.2f}" for s, mw in zip(problem.sites, problem.free_mw, strict=True)
+    )
+    if outcome is None:
+        return (
+            "No candidate adds value at its price at any site: the best buy is none. " + free_text
+        )
+    return (
+        f"Engine run of the best mix: NPV {format_money(outcome.npv_usd)}, payback "
+        f"{months_text(outcome.payback_months)} (after tax, against not buying). "
+        f"Optimized: NPV added {format_money(best.npv_usd)}, "
+        f"capex {format_money(best.capex_usd)} "
+        f"of {format_money(problem.budget_usd)}, solved in {best.solve_seconds * 1000:.0f} ms. "
+        + free_text
+    )
+
+
 def _choice_table(headers: tuple[str, ...]) -> QTableWidget:
     """An input table: tick boxes in the first column, values typed in the others."""
     table = QTableWidget(0, len(headers))
@@ -204,7 +225,7 @@ class BestBuyPage(QWidget):
             if _ticked(self.sites.item(r, 0))
         ]
 
-    def inputs(self) -> BuyInputs:
+    def buy_inputs(self) -> BuyInputs:
         """What the optimiser is asked. Raises ValueError naming the cell and the problem."""
         results = self.document.results
         horizon = None
@@ -247,7 +268,7 @@ class BestBuyPage(QWidget):
         """Solve for the typed inputs and show the best mix, or say what is wrong."""
         project = self.document.project
         try:
-            inputs = self.inputs()
+            inputs = self.buy_inputs()
         except ValueError as error:
             self.answer = None
             self.outcome = None
@@ -264,34 +285,14 @@ class BestBuyPage(QWidget):
             sites=list(inputs.sites),
         )
         answer = best_buy(problem)
+        mix = answer.best.mix(problem)
         self.answer = answer
-        best = answer.best
-        free_text = "Free MW per site: " + ", ".join(
-            f"{s} {mw:,.2f}" for s, mw in zip(problem.sites, problem.free_mw, strict=True)
+        self.outcome = (
+            evaluate_plan(project, problem, answer.best, purchase_month=month) if mix else None
         )
-        if not best.mix(problem):
-            self.outcome = None
-            self.summary.setText(
-                "No candidate adds value at its price at any site: the best buy is none. "
-                + free_text
-            )
-            self.plan_table.show_rows(PLAN_HEADERS, [], text_columns=(0, 1))
-            self.alternatives.show_rows(ALTERNATIVE_HEADERS, [], text_columns=(0, 3))
-            return answer
-        outcome = evaluate_plan(project, problem, best, purchase_month=month)
-        self.outcome = outcome
-        self.summary.setText(
-            f"Engine run of the best mix: NPV {format_money(outcome.npv_usd)}, payback "
-            f"{months_text(outcome.payback_months)} (after tax, against not buying). "
-            f"Optimized: NPV added {format_money(best.npv_usd)}, "
-            f"capex {format_money(best.capex_usd)} "
-            f"of {format_money(problem.budget_usd)}, solved in {best.solve_seconds * 1000:.0f} ms. "
-            + free_text
-        )
-        self.plan_table.show_rows(
-            PLAN_HEADERS, plan_rows(problem, best.mix(problem)), text_columns=(0, 1)
-        )
+        self.summary.setText(summary_text(answer, self.outcome))
+        self.plan_table.show_rows(PLAN_HEADERS, plan_rows(problem, mix), text_columns=(0, 1))
         self.alternatives.show_rows(
-            ALTERNATIVE_HEADERS, alternative_rows(answer), text_columns=(0, 3)
+            ALTERNATIVE_HEADERS, alternative_rows(answer) if mix else [], text_columns=(0, 3)
         )
         return answer

@@ -38,7 +38,7 @@ class LivePage(Protocol):
     @property
     def figures(self) -> Sequence[QWidget]: ...
 
-    def inputs(self) -> tuple[Any, ...]: ...
+    def figure_inputs(self) -> tuple[Any, ...]: ...
 
     def job_for(self, project: Project, inputs: tuple[Any, ...]) -> Callable[[Any], Any]: ...
 
@@ -133,7 +133,7 @@ class DecisionsPanel(QWidget):
         self._show_state()
 
     def _key(self, page: int) -> FigureKey:
-        return self.document.project, self.pages[page].inputs()
+        return self.document.project, self.pages[page].figure_inputs()
 
     def _ask(self, page: int, delay: bool) -> None:
         """Start (or debounce) the page's job unless its figures or the job in flight

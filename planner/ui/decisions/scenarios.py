@@ -78,7 +78,7 @@ class ScenariosPage(QWidget):
         """What greys while the figures are not of the current project."""
         return (self.table, self.plot)
 
-    def inputs(self) -> tuple[Any, ...]:
+    def figure_inputs(self) -> tuple[Any, ...]:
         return ()
 
     def job_for(self, project: Project, _inputs: tuple[Any, ...]) -> Callable[[Any], Any]:

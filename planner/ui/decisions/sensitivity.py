@@ -108,7 +108,7 @@ class SensitivityPage(QWidget):
         """What greys while the figures are not of the current project and steps."""
         return (self.tornado_plot, self.tornado_labels, self.two_way_table, self.two_way_payback)
 
-    def inputs(self) -> tuple[Any, ...]:
+    def figure_inputs(self) -> tuple[Any, ...]:
         return tuple(sorted(self.step_values().items()))
 
     def job_for(self, project: Project, inputs: tuple[Any, ...]) -> Callable[[Any], Any]:

@@ -101,7 +101,7 @@ class SwapsPage(QWidget):
         """What greys while stale: the comparison, not the tables being edited."""
         return (self.table,)
 
-    def inputs(self) -> tuple[Any, ...]:
+    def figure_inputs(self) -> tuple[Any, ...]:
         return ()
 
     def job_for(self, project: Project, _inputs: tuple[Any, ...]) -> Callable[[Any], Any]:

@@ -7,6 +7,7 @@ from datetime import date
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 
 from planner.domain import editing as ed
 from planner.engine import run
@@ -14,6 +15,7 @@ from planner.engine.montecarlo import run_monte_carlo
 from planner.engine.optimize import BuyCandidate, best_buy, build_problem
 from planner.engine.sensitivity import moved
 from planner.ui.document import Change
+from planner.ui.sheet import to_tsv
 
 SETTLE_MS = 60_000  # generous: a loaded 2-core CI machine
 
@@ -269,3 +271,32 @@ def test_resale_curve_is_edited_in_the_swaps_view(qtbot, window) -> None:
     doc.undo_stack.undo()
     doc.flush()
     assert doc.project.resale_curve[2].usd_per_th == 2.5
+
+
+def test_resale_curve_rows_are_pasted_and_inserted_as_in_any_table(qtbot, window) -> None:
+    window.tabs.setCurrentWidget(window.decisions)
+    panel = window.decisions
+    panel.tabs.setCurrentIndex(2)
+    sheet, curve = panel.swaps.curve_sheet, panel.swaps.curve_model
+    doc = window.document
+    sheet.setCurrentIndex(curve.index(1, 0))
+    QGuiApplication.clipboard().setText(to_tsv([["24", "$7"], ["36", "3.25"]]))
+    sheet.paste()
+    assert [(t.max_j_per_th, t.usd_per_th) for t in doc.project.resale_curve] == [
+        (19, 12.0),
+        (24, 7.0),
+        (36, 3.25),
+        (1000, 0.5),
+    ]
+    assert doc.undo_stack.undoText() == "Paste 2 x 2"
+    sheet.selectRow(3)
+    sheet.insert_rows()
+    assert len(doc.project.resale_curve) == 5
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert [(t.max_j_per_th, t.usd_per_th) for t in doc.project.resale_curve] == [
+        (19, 12.0),
+        (25, 6.0),
+        (38, 2.5),
+        (1000, 0.5),
+    ]

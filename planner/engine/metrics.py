@@ -45,45 +45,42 @@ class Payback:
     status: np.ndarray
 
 
-def cumulative_by_month(flows: np.ndarray) -> np.ndarray:
-    """Cumulative sums of each series along months, laid out months x series.
-
-    For many series a loop of whole-row additions over months is several times faster
-    than numpy's cumsum along the last axis; the sums are the same sequential sums.
-    """
-    series, months = flows.shape
-    if series < 64:
-        return np.cumsum(flows, axis=1).T
-    out = np.ascontiguousarray(flows.T)
-    for t in range(1, months):
-        np.add(out[t - 1], out[t], out=out[t])
-    return out
+PAYBACK_BLOCK_ROWS = 512  # rows x months of one block of cumulative sums stay in cache
 
 
 def payback(flows: np.ndarray) -> Payback:
-    """Interpolated payback of each series: flows accrue evenly through each month."""
-    series, months = flows.shape
-    cumulative = cumulative_by_month(flows)  # months x series
-    negative = cumulative < 0
-    went_negative = negative.any(axis=0)
-    first_negative = negative.argmax(axis=0)
-    t = np.arange(months)
-    recovered = ~negative
-    recovered &= t[:, None] > first_negative[None, :]
-    has_recovered = recovered.any(axis=0) & went_negative
-    first_back = recovered.argmax(axis=0)
+    """Interpolated payback of each series: flows accrue evenly through each month.
 
-    columns = np.arange(series)
-    before = cumulative[np.maximum(first_back - 1, 0), columns]
-    during = flows[columns, first_back]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fraction = np.where(during > 0, -before / during, 0.0)
-    at_month = np.where(has_recovered, first_back + fraction, np.nan)
-    at_month = np.where(went_negative, at_month, 0.0)
-    months_from_investment = np.where(went_negative, at_month - first_negative, 0.0)
-    status = np.where(
-        ~went_negative, NEVER_NEGATIVE, np.where(has_recovered, PAID_BACK, NEVER)
-    ).astype(np.int8)
+    Worked in blocks of rows, each row's cumulative sum along its months (sequential
+    sums, so the same figures whatever the block size)."""
+    series, months = flows.shape
+    at_month = np.empty(series)
+    months_from_investment = np.empty(series)
+    status = np.empty(series, dtype=np.int8)
+    t = np.arange(months)
+    for a in range(0, series, PAYBACK_BLOCK_ROWS):
+        c = slice(a, min(a + PAYBACK_BLOCK_ROWS, series))
+        block = flows[c]
+        cumulative = np.cumsum(block, axis=1)
+        negative = cumulative < 0
+        went_negative = negative.any(axis=1)
+        first_negative = negative.argmax(axis=1)
+        recovered = np.logical_not(negative, out=negative)
+        recovered &= t[None, :] > first_negative[:, None]
+        has_recovered = recovered.any(axis=1) & went_negative
+        first_back = recovered.argmax(axis=1)
+        rows = np.arange(block.shape[0])
+        before = cumulative[rows, np.maximum(first_back - 1, 0)]
+        during = block[rows, first_back]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fraction = np.where(during > 0, -before / during, 0.0)
+        back_at = np.where(has_recovered, first_back + fraction, np.nan)
+        back_at = np.where(went_negative, back_at, 0.0)
+        at_month[c] = back_at
+        months_from_investment[c] = np.where(went_negative, back_at - first_negative, 0.0)
+        status[c] = np.where(
+            ~went_negative, NEVER_NEGATIVE, np.where(has_recovered, PAID_BACK, NEVER)
+        )
     return Payback(months=months_from_investment, at_month=at_month, status=status)
 
 

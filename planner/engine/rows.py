@@ -10,6 +10,8 @@ and maintenance with being online.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +22,7 @@ from planner.engine.market import HOURS_PER_DAY, Market
 from planner.engine.series import SERIES_FIELDS, Kpis, kpis_from_totals
 
 CHUNK_CELLS = 32_768  # row x month cells per chunk: a chunk's arrays stay in cache
-KPI_BLOCK_ROWS = 4_096
+KPI_BLOCK_ROWS = 512  # rows x months of a block of FCF stay in cache
 
 
 @dataclass(frozen=True)
@@ -218,33 +220,100 @@ class RowPass:
         )
 
 
+@dataclass(frozen=True)
+class SiteSums:
+    """Per-site sums (S x H) that a pass over rows adds to."""
+
+    series: dict[str, np.ndarray]  # per Series field, of the rows only
+    taxable_positive_usd: np.ndarray
+    load_kw: np.ndarray
+
+    def zeros_like(self) -> SiteSums:
+        return SiteSums(
+            series={name: np.zeros_like(values) for name, values in self.series.items()},
+            taxable_positive_usd=np.zeros_like(self.taxable_positive_usd),
+            load_kw=np.zeros_like(self.load_kw),
+        )
+
+    def add(self, other: SiteSums) -> None:
+        for name, values in other.series.items():
+            self.series[name] += values
+        np.add(self.taxable_positive_usd, other.taxable_positive_usd, out=self.taxable_positive_usd)
+        np.add(self.load_kw, other.load_kw, out=self.load_kw)
+
+
 def mine_rows(inputs: EngineInputs, rv: RowVectors, market: Market, keep_rows: bool) -> RowPass:
-    """Every row's production, revenue, power, opex and depreciation, chunk by chunk."""
+    """Every row's production, revenue, power, opex and depreciation, chunk by chunk.
+
+    A big fleet is worked in two halves at once (numpy releases the GIL in its loops); each
+    half sums its own sites, and the second half's sums are added to the first's."""
     months = inputs.months
     rows = rv.order.size
     hours = HOURS_PER_DAY * inputs.timeline.days
     out = RowPass.empty(rows, len(inputs.site_names), months, keep_rows)
     btc_per_th_table = rv.degradation_table * market.btc_per_th_month[None, :]
     chunk = max(8, CHUNK_CELLS // max(months, 1))
-    for a in range(0, rows, chunk):
-        c = slice(a, min(a + chunk, rows))
-        cells = chunk_cells(inputs, rv, c, btc_per_th_table, market.btc_price_usd, hours)
-        out.pretax_fcf_usd[c] = cells.ebitda_usd
-        taxable_usd = np.subtract(
-            cells.ebitda_usd, cells.depreciation_usd, out=out.taxable_positive_usd[c]
-        )
-        np.maximum(taxable_usd, 0.0, out=taxable_usd)
-        _add_to_sites(out, rv, c, cells, hours)
-        _add_row_totals(out, rv, c, cells, hours)
-        if out.kept is not None:
-            _keep_rows(out.kept, rv, c, cells, hours)
+    parts = split_work(rows * months, list(range(0, rows, chunk)))
+    first = SiteSums(out.site_sums, out.site_taxable_positive_usd, out.site_load_kw)
+    sums_of_part = [first] + [first.zeros_like() for _ in parts[1:]]
+
+    def mine(part: int) -> None:
+        sums = sums_of_part[part]
+        for a in parts[part]:
+            c = slice(a, min(a + chunk, rows))
+            cells = chunk_cells(inputs, rv, c, btc_per_th_table, market.btc_price_usd, hours)
+            out.pretax_fcf_usd[c] = cells.ebitda_usd
+            taxable_usd = np.subtract(
+                cells.ebitda_usd, cells.depreciation_usd, out=out.taxable_positive_usd[c]
+            )
+            np.maximum(taxable_usd, 0.0, out=taxable_usd)
+            _add_to_sites(sums, taxable_usd, rv, c, cells, hours)
+            _add_row_totals(out, rv, c, cells, hours)
+            if out.kept is not None:
+                _keep_rows(out.kept, rv, c, cells, hours)
+
+    run_parts(mine, len(parts))
+    for sums in sums_of_part[1:]:
+        first.add(sums)
     return out
 
 
+# A fleet of at least this many row x month cells is worked in two threads at once.
+PARALLEL_FROM_CELLS = 400_000
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def split_work(cells: int, starts: list[int]) -> list[list[int]]:
+    """Block starts as one part, or two halves when the work is big enough to share."""
+    if cells < PARALLEL_FROM_CELLS or len(starts) < 2:
+        return [starts]
+    middle = (len(starts) + 1) // 2
+    return [starts[:middle], starts[middle:]]
+
+
+def run_parts(work: Callable[[int], None], parts: int) -> None:
+    """`work(i)` for each part i: the first in this thread, the others in the engine's
+    pool (never used by its own workers, so a wait on it cannot deadlock)."""
+    if parts == 1:
+        work(0)
+        return
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine"))
+    others = [_POOL[0].submit(work, i) for i in range(1, parts)]
+    work(0)
+    for other in others:
+        other.result()
+
+
 def _add_to_sites(
-    out: RowPass, rv: RowVectors, c: slice, cells: ChunkCells, hours: np.ndarray
+    sums: SiteSums,
+    taxable_positive_usd: np.ndarray,
+    rv: RowVectors,
+    c: slice,
+    cells: ChunkCells,
+    hours: np.ndarray,
 ) -> None:
-    sums = out.site_sums
+    series = sums.series
     chunk_sites = rv.site[c]
     n = chunk_sites.size
     starts = np.flatnonzero(np.r_[True, chunk_sites[1:] != chunk_sites[:-1]])
@@ -256,20 +325,18 @@ def _add_to_sites(
         ("ebitda_usd", cells.ebitda_usd),
         ("depreciation_usd", cells.depreciation_usd),
     ):
-        sums[name][seg] += np.add.reduceat(values, starts, axis=0)
-    out.site_taxable_positive_usd[seg] += np.add.reduceat(
-        out.taxable_positive_usd[c], starts, axis=0
-    )
+        series[name][seg] += np.add.reduceat(values, starts, axis=0)
+    sums.taxable_positive_usd[seg] += np.add.reduceat(taxable_positive_usd, starts, axis=0)
     # Row amount x mask, summed per site: small matmuls instead of cell arrays.
     member = np.zeros((seg.size, n))
     member[np.searchsorted(starts, np.arange(n), side="right") - 1, np.arange(n)] = 1.0
     online_f64 = cells.online.astype(float)
-    sums["curtailment_credit_usd"][seg] += (
+    series["curtailment_credit_usd"][seg] += (
         (member * rv.credit_usd_per_hour[c]) @ online_f64
     ) * hours[None, :]
-    sums["opex_usd"][seg] += (member * rv.maintenance_usd[c]) @ online_f64
-    sums["energy_kwh"][seg] += ((member * rv.load_kw[c]) @ cells.availability) * hours[None, :]
-    out.site_load_kw[seg] += (member * rv.load_kw[c]) @ online_f64
+    series["opex_usd"][seg] += (member * rv.maintenance_usd[c]) @ online_f64
+    series["energy_kwh"][seg] += ((member * rv.load_kw[c]) @ cells.availability) * hours[None, :]
+    sums.load_kw[seg] += (member * rv.load_kw[c]) @ online_f64
 
 
 def _add_row_totals(
@@ -311,16 +378,19 @@ def rows_after_tax(
     """Each row's FCF after its share of the fleet's tax (kept when rows are kept), and its
     NPV, payback and totals, in blocks of rows; returned in the project's row order."""
     rows = mined.pretax_fcf_usd.shape[0]
-    parts: list[Kpis] = []
-    for a in range(0, rows, KPI_BLOCK_ROWS):
-        c = slice(a, min(a + KPI_BLOCK_ROWS, rows))
-        row_tax_usd = mined.taxable_positive_usd[c] * tax_usd_per_taxable_usd[None, :]
-        fcf_usd = mined.pretax_fcf_usd[c] - row_tax_usd
-        if mined.kept is not None:
-            mined.kept["tax_usd"][c] = row_tax_usd
-            mined.kept["free_cash_flow_usd"][c] = fcf_usd
-        parts.append(
-            kpis_from_totals(
+    starts = list(range(0, rows, KPI_BLOCK_ROWS))
+    kpis_of_block: list[Kpis | None] = [None] * len(starts)
+    halves = split_work(mined.pretax_fcf_usd.size, starts)
+
+    def finish(part: int) -> None:
+        for a in halves[part]:
+            c = slice(a, min(a + KPI_BLOCK_ROWS, rows))
+            row_tax_usd = mined.taxable_positive_usd[c] * tax_usd_per_taxable_usd[None, :]
+            fcf_usd = mined.pretax_fcf_usd[c] - row_tax_usd
+            if mined.kept is not None:
+                mined.kept["tax_usd"][c] = row_tax_usd
+                mined.kept["free_cash_flow_usd"][c] = fcf_usd
+            kpis_of_block[a // KPI_BLOCK_ROWS] = kpis_from_totals(
                 fcf_usd,
                 discount_rate_per_year,
                 btc=mined.total_btc_mined[c],
@@ -330,7 +400,9 @@ def rows_after_tax(
                 depreciation_usd=mined.total_depreciation_usd[c],
                 energy_kwh=mined.total_energy_kwh[c],
             )
-        )
+
+    run_parts(finish, len(halves))
+    parts = [kpis for kpis in kpis_of_block if kpis is not None]
     if parts:
         return Kpis.concatenate(parts).take(inverse)
     nothing = np.zeros(0)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from planner.domain.project import PowerContract, Site
-from planner.engine import compile_inputs, compute, model
+from planner.engine import compile_inputs, compute, metrics, model, rows
 from planner.engine.inputs import contract_price_path, grown_path
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
@@ -238,8 +238,9 @@ def test_chunking_and_kept_rows_do_not_change_answers(monkeypatch) -> None:
 
     inputs = compile_inputs(synthetic_project(500, 36, seed=11))
     reference = compute(inputs, keep_rows=True)
-    monkeypatch.setattr(model, "CHUNK_CELLS", 36 * 7)
-    monkeypatch.setattr(model, "KPI_BLOCK_ROWS", 64)
+    monkeypatch.setattr(rows, "CHUNK_CELLS", 36 * 7)
+    monkeypatch.setattr(rows, "KPI_BLOCK_ROWS", 64)
+    monkeypatch.setattr(metrics, "PAYBACK_BLOCK_ROWS", 48)
     chunked = compute(inputs)
     for name in model.Kpis.__dataclass_fields__:
         np.testing.assert_allclose(
@@ -257,6 +258,33 @@ def test_chunking_and_kept_rows_do_not_change_answers(monkeypatch) -> None:
     np.testing.assert_array_equal(
         chunked.breakevens.unprofitable_from_month, reference.breakevens.unprofitable_from_month
     )
+
+
+def test_two_threads_give_the_answers_of_one(monkeypatch) -> None:
+    """A big fleet is worked in two halves at once; the answers are those of one pass."""
+    from planner.benchmark import synthetic_project
+
+    inputs = compile_inputs(synthetic_project(700, 48, seed=5))
+    monkeypatch.setattr(rows, "CHUNK_CELLS", 48 * 16)  # many chunks, sites split across halves
+    monkeypatch.setattr(rows, "KPI_BLOCK_ROWS", 100)
+    monkeypatch.setattr(rows, "PARALLEL_FROM_CELLS", 10**12)
+    one = compute(inputs, keep_rows=True)
+    monkeypatch.setattr(rows, "PARALLEL_FROM_CELLS", 0)
+    assert len(rows.split_work(700 * 48, list(range(0, 700, 16)))) == 2
+    two = compute(inputs, keep_rows=True)
+    for name in model.Kpis.__dataclass_fields__:
+        np.testing.assert_allclose(
+            getattr(two.row_kpis, name), getattr(one.row_kpis, name), rtol=1e-12, err_msg=name
+        )
+    for name in model.SERIES_FIELDS:
+        np.testing.assert_allclose(
+            getattr(two.sites, name), getattr(one.sites, name), rtol=1e-12, atol=1e-9
+        )
+        np.testing.assert_allclose(
+            getattr(two.rows, name), getattr(one.rows, name), rtol=1e-12, atol=1e-9
+        )
+    np.testing.assert_allclose(two.site_load_mw, one.site_load_mw, rtol=1e-12)
+    assert two.fleet_kpis.npv_usd[0] == pytest.approx(one.fleet_kpis.npv_usd[0], rel=1e-12)
 
 
 def test_site_order_in_the_fleet_does_not_matter(project_factory) -> None:

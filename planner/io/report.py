@@ -23,7 +23,6 @@ from planner.engine.montecarlo import (
 )
 from planner.engine.sensitivity import compare_scenarios, tornado, two_way
 from planner.engine.swaps import analyse_swaps
-from planner.engine.timeline import estimate_height_date
 
 _STATUS = {m.PAID_BACK: "paid_back", m.NEVER: "never", m.NEVER_NEGATIVE: "immediate"}
 
@@ -49,11 +48,7 @@ def _date_at(results: Results, at_month: float) -> str | None:
 
 def next_halving(results: Results) -> tuple[int, date]:
     """Height and estimated date of the next halving after the scenario's start."""
-    inputs = results.inputs
-    height = results.next_halving_height
-    start = datetime.combine(inputs.start_month, datetime.min.time())
-    when = estimate_height_date(start, inputs.start_height, height, inputs.block_time_s)
-    return height, when.date()
+    return results.next_halving
 
 
 def kpi_dict(results: Results, kpis: Kpis, i: int, irr: float | None) -> dict[str, Any]:

@@ -1,21 +1,20 @@
 """The workbook's state and styles: the cell helpers, the sheet factory, the shape.
 
 Only a `Formula` is written as a formula; every other str, project text above all, is
-written as text (`text_cell`), whatever it starts with.
+written as text (`text_cell`, in sheet.py with the sheet), whatever it starts with.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
@@ -31,9 +30,23 @@ from planner.io.workbook.columns import (
     Column,
 )
 from planner.io.workbook.formulas import Formula
+from planner.io.workbook.sheet import Sheet, Styles, copy_style, text_cell
 
-# Excel's limit on the text of one cell.
-MAX_CELL_TEXT = 32_767
+# The cell helpers, with the sheet and its one text writer (sheet.py) that they build on.
+__all__ = [
+    "BOLD",
+    "Book",
+    "ExportError",
+    "Shape",
+    "Sheet",
+    "cell",
+    "header",
+    "input_cell",
+    "input_cells",
+    "text_cell",
+    "title",
+    "widths",
+]
 
 INPUT_FONT = Font(name="Calibri", size=11, color="1F4E9E")
 BOLD = Font(name="Calibri", size=11, bold=True)
@@ -43,10 +56,6 @@ HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 CALC_FILL = PatternFill("solid", fgColor="F2F2F2")
 HALVING_FILL = PatternFill("solid", fgColor="FFE699")
 WRAP = Alignment(wrap_text=True, vertical="top")
-
-# Text that Excel or LibreOffice would read as a formula when the cell is edited or the
-# sheet is saved as CSV: written with a quote prefix, as a user typing '=1 would get.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 class ExportError(Exception):
@@ -59,23 +68,6 @@ def finite(value: float) -> float | str:
     return number if math.isfinite(number) else ""
 
 
-def text_cell(ws: WriteOnlyWorksheet, value: str, **style: Any) -> WriteOnlyCell:
-    """A cell that holds `value` as text, never as a formula, whatever it starts with.
-
-    Control characters that a workbook cannot hold (all below U+0020 but tab, line feed
-    and carriage return) are dropped rather than failing the export."""
-    if ILLEGAL_CHARACTERS_RE.search(value):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    value = value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"
-    if value.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True
-    for key, item in style.items():
-        setattr(cell, key, item)
-    return cell
-
-
 def cell(ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None, **style: Any) -> WriteOnlyCell:
     """A cell: a Formula as a formula, any other str as text (`text_cell`), else the value."""
     if isinstance(value, str) and not isinstance(value, Formula):
@@ -83,26 +75,14 @@ def cell(ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None, **style: An
             style["number_format"] = fmt
         return text_cell(ws, value, **style)
     out = WriteOnlyCell(ws, value=value)
+    if isinstance(ws, Sheet):
+        copy_style(out, ws.styles, fmt, style)
+        return out
     if fmt:
         out.number_format = fmt
     for key, item in style.items():
         setattr(out, key, item)
     return out
-
-
-class Sheet(WriteOnlyWorksheet):
-    """A write-only sheet on which a plain str appended as a value is text, never a
-    formula (openpyxl would read any str starting with "=" as one): only a Formula is."""
-
-    def append(self, row: Iterable[Any]) -> None:
-        super().append(
-            [
-                text_cell(self, value)
-                if isinstance(value, str) and not isinstance(value, Formula)
-                else value
-                for value in row
-            ]
-        )
 
 
 def input_cell(ws: WriteOnlyWorksheet, value: Any, fmt: str | None = None) -> WriteOnlyCell:
@@ -197,6 +177,11 @@ class Book:
         self.shape = shape
         self.wb = Workbook(write_only=True)
         self.wb.calculation.fullCalcOnLoad = True
+        self.styles = Styles(self.wb)
+
+    def style(self, fmt: str | None = None, **style: Any) -> int:
+        """The id of a cell style, for `Sheet.append_formulas` (made once)."""
+        return self.styles.id(fmt, **style)
 
     def discard(self) -> None:
         """Close the half-written sheets' temporary files after a failure."""
@@ -207,16 +192,14 @@ class Book:
     def name(self, name: str, sheet: str, ref: str) -> None:
         self.wb.defined_names[name] = DefinedName(name, attr_text=f"{sheet}!{ref}")
 
-    def sheet(
-        self, title: str, rows: int, columns: int, *, calc: bool = False
-    ) -> WriteOnlyWorksheet:
+    def sheet(self, title: str, rows: int, columns: int, *, calc: bool = False) -> Sheet:
         """A new sheet that will hold `rows` x `columns` cells.
 
         The size goes into the sheet's <dimension> element: without it, readers such as
         openpyxl's read-only mode scan every sheet of the book to size it when the book is
         opened (seconds for the big helper sheets).
         """
-        ws = Sheet(self.wb, title)
+        ws = Sheet(self.wb, title, self.styles)
         self.wb._add_sheet(ws)
         used = f"A1:{get_column_letter(max(columns, 1))}{max(rows, 1)}"
         ws.calculate_dimension = lambda: used

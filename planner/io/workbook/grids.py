@@ -5,7 +5,7 @@ CalcTaxable (taxable income, with the fleet's tax block on top), CalcFCF, CalcCu
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from itertools import pairwise
 
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -119,63 +119,65 @@ def _tax_rows(ws: WriteOnlyWorksheet, shape: Shape) -> None:
         )
 
 
-def _row_cells(shape: Shape, r: int) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
-    """Fleet row r's cells on CalcRunning, CalcTaxable, CalcFCF and CalcCumFCF."""
-    f, k = TABLE_FIRST_ROW + r, GRID_FIRST_ROW + r
+# Stand-ins for a month's column letter, and the month before's, in a fleet row's
+# formula templates: each month's formula is its template with the letters put in.
+_COL, _PREV = "\x00", "\x01"
 
-    # This row's CalcRows cells, once: the loop below runs rows x months times.
+
+def _row_templates(shape: Shape, r: int) -> tuple[str, str, str, str, str]:
+    """Fleet row r's formulas on CalcRunning, CalcTaxable, CalcFCF and CalcCumFCF (the
+    first month, then the others) with `_COL` for the month's column: built once a row,
+    as the loop over months runs rows x months times."""
+    f, k = TABLE_FIRST_ROW + r, GRID_FIRST_ROW + r
     refs = {key: f"CalcRows!${CALC_ROWS[key]}{f}" for key in CALC_ROWS.keys}
     c = refs.__getitem__
     online_t, retire_t = c("online_t"), c("retire_t")
     p0 = shape.site_price_row(0)
     p1 = p0 + max(shape.sites, 1) - 1
-    labels = [Formula(f"=Fleet!{FLEET['name']}{f}"), Formula(f"=Fleet!{FLEET['site']}{f}")]
-    cells: tuple[list[Any], list[Any], list[Any], list[Any]] = (
-        list(labels),
-        list(labels),
-        list(labels),
-        list(labels),
+    col = _COL
+    tt = f"{col}${T_ROW}"
+    revenue = (
+        f"{c('hashrate_online_th')}*(1-{c('degradation')})^(({tt}-{online_t})/12)"
+        f"*CalcRunning!{col}${BTC_PER_TH_ROW}*CalcRunning!{col}${PRICE_ROW}"
     )
-    running, taxable, fcf, cum = cells
+    power = (
+        f"{c('load_kw')}*CalcRunning!{col}${HOURS_ROW}"
+        f"*INDEX(PowerPrices!{col}${p0}:{col}${p1},{c('site_no')})"
+    )
+    online = f"({tt}>={online_t})*({tt}<{retire_t})"
+    depreciation = straight_line(c("depreciation_usd"), online_t, c("depreciation_end"), tt)
+    running = (
+        f"=IF(AND({tt}>={online_t},{tt}<{retire_t}),"
+        f"IF(AutoShutdown,IF({revenue}>={power},1,0),1),0)"
+    )
+    taxable = (
+        f"=CalcRunning!{col}{k}*{c('availability')}*({revenue}-{power})"
+        f"+{online}*({c('credit_usd_per_hour')}*CalcRunning!{col}${HOURS_ROW}"
+        f"-{c('maintenance_usd')})-{depreciation}"
+    )
+    fcf = (
+        f"=CalcTaxable!{col}{k}+{depreciation}-({tt}={c('capex_t')})*{c('capex_usd')}"
+        f"+({tt}={c('resale_t')})*{c('resale_usd')}"
+        f"-MAX(CalcTaxable!{col}{k},0)*CalcTaxable!{col}${TAX_SHARE_ROW}"
+    )
+    return running, taxable, fcf, f"=CalcFCF!{col}{k}", f"={_PREV}{k}+CalcFCF!{col}{k}"
+
+
+def _row_cells(shape: Shape, r: int) -> tuple[list[Formula], ...]:
+    """Fleet row r's cells on CalcRunning, CalcTaxable, CalcFCF and CalcCumFCF."""
+    f = TABLE_FIRST_ROW + r
+    labels = [Formula(f"=Fleet!{FLEET['name']}{f}"), Formula(f"=Fleet!{FLEET['site']}{f}")]
+    running, taxable, fcf, cum_first, cum = _row_templates(shape, r)
     cols = shape.month_cols
-    for t, col in enumerate(cols):
-        tt = f"{col}${T_ROW}"
-        revenue = (
-            f"{c('hashrate_online_th')}*(1-{c('degradation')})^(({tt}-{online_t})/12)"
-            f"*CalcRunning!{col}${BTC_PER_TH_ROW}*CalcRunning!{col}${PRICE_ROW}"
-        )
-        power = (
-            f"{c('load_kw')}*CalcRunning!{col}${HOURS_ROW}"
-            f"*INDEX(PowerPrices!{col}${p0}:{col}${p1},{c('site_no')})"
-        )
-        online = f"({tt}>={online_t})*({tt}<{retire_t})"
-        depreciation = straight_line(c("depreciation_usd"), online_t, c("depreciation_end"), tt)
-        running.append(
-            Formula(
-                f"=IF(AND({tt}>={online_t},{tt}<{retire_t}),"
-                f"IF(AutoShutdown,IF({revenue}>={power},1,0),1),0)"
-            )
-        )
-        taxable.append(
-            Formula(
-                f"=CalcRunning!{col}{k}*{c('availability')}*({revenue}-{power})"
-                f"+{online}*({c('credit_usd_per_hour')}*CalcRunning!{col}${HOURS_ROW}"
-                f"-{c('maintenance_usd')})-{depreciation}"
-            )
-        )
-        fcf.append(
-            Formula(
-                f"=CalcTaxable!{col}{k}+{depreciation}-({tt}={c('capex_t')})*{c('capex_usd')}"
-                f"+({tt}={c('resale_t')})*{c('resale_usd')}"
-                f"-MAX(CalcTaxable!{col}{k},0)*CalcTaxable!{col}${TAX_SHARE_ROW}"
-            )
-        )
-        cum.append(
-            Formula(f"=CalcFCF!{col}{k}")
-            if t == 0
-            else Formula(f"={cols[t - 1]}{k}+CalcFCF!{col}{k}")
-        )
-    return cells
+    cells = tuple(
+        [*labels, *(Formula(template.replace(_COL, col)) for col in cols)]
+        for template in (running, taxable, fcf)
+    )
+    cum_cells = [*labels, Formula(cum_first.replace(_COL, cols[0]))]
+    cum_cells += [
+        Formula(cum.replace(_COL, col).replace(_PREV, before)) for before, col in pairwise(cols)
+    ]
+    return (*cells, cum_cells)
 
 
 def write_grids(book: Book, data: ExportData, step: Progress) -> None:
@@ -220,7 +222,7 @@ def write_grids(book: Book, data: ExportData, step: Progress) -> None:
         )
     for r in range(shape.rows):
         for ws, row in zip(sheets, _row_cells(shape, r), strict=True):
-            ws.append(row)
+            ws.append_formulas(row)
         if r % 200 == 0:
             step(0.1 + 0.85 * r / shape.rows)
 

@@ -1,0 +1,225 @@
+"""The write-only sheet: text only through `text_cell`, and rows of formulas and numbers
+written as XML text.
+
+openpyxl writes a cell at a time through lxml, some 5-8 µs a cell; the grids' half a
+million formulas took most of the export. A row of formulas and numbers (the bulk of
+the workbook) is written here as the same <c> elements openpyxl writes, as one string,
+with the style ids made once per style (`Styles`). Rows that hold text still go through
+openpyxl's cells, so that text is only ever written by `text_cell`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from copy import copy
+from functools import cache
+from types import SimpleNamespace
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import xmlfile
+
+from planner.io.workbook.formulas import Formula
+
+# Excel's limit on the text of one cell.
+MAX_CELL_TEXT = 32_767
+
+# Text that Excel or LibreOffice would read as a formula when the cell is edited or the
+# sheet is saved as CSV: written with a quote prefix, as a user typing '=1 would get.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+# What XML 1.0 cannot hold (lxml refuses it; written as text it would break the sheet).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def text_cell(ws: WriteOnlyWorksheet, value: str, **style: Any) -> WriteOnlyCell:
+    """A cell that holds `value` as text, never as a formula, whatever it starts with.
+
+    Control characters that a workbook cannot hold (all below U+0020 but tab, line feed
+    and carriage return) are dropped rather than failing the export."""
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    if value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    for key, item in style.items():
+        setattr(cell, key, item)
+    return cell
+
+
+@cache
+def column_letters(count: int) -> tuple[str, ...]:
+    """The letters of the first `count` columns."""
+    return tuple(get_column_letter(i) for i in range(1, count + 1))
+
+
+class Styles:
+    """The workbook's cell styles, each (number format, font, fill, alignment...) made
+    once: a StyleArray to copy onto cells, and its id for rows written as text."""
+
+    def __init__(self, wb: Workbook) -> None:
+        # A cell finds the workbook's style tables through its sheet's parent.
+        self._probe = SimpleNamespace(parent=wb)
+        self._arrays: dict[tuple[Any, ...], tuple[StyleArray, dict[str, Any]]] = {}
+        self._ids: dict[tuple[Any, ...], int] = {}
+
+    @staticmethod
+    def _key(fmt: str | None, style: dict[str, Any]) -> tuple[Any, ...]:
+        # Fonts, fills and alignments are module constants: their identity is the key
+        # (the objects are kept with the array, so an id is never reused meanwhile).
+        return (fmt, *((name, id(value)) for name, value in style.items()))
+
+    def array(self, fmt: str | None, style: dict[str, Any]) -> StyleArray:
+        """The style of a cell with number format `fmt` and attributes `style`."""
+        key = self._key(fmt, style)
+        made = self._arrays.get(key)
+        if made is None:
+            probe = WriteOnlyCell(self._probe)
+            if fmt:
+                probe.number_format = fmt
+            for name, value in style.items():
+                setattr(probe, name, value)
+            made = self._arrays[key] = (probe._style, dict(style))
+        return made[0]
+
+    def id(self, fmt: str | None = None, **style: Any) -> int:
+        """The style's index in the workbook's cell formats (0: the default)."""
+        key = self._key(fmt, style)
+        found = self._ids.get(key)
+        if found is None:
+            array = self.array(fmt, style)
+            found = self._ids[key] = self._probe.parent._cell_styles.add(array) if any(array) else 0
+        return found
+
+
+class _Stream(WorksheetWriter):
+    """openpyxl's sheet writer, on a file it opens itself so that rows written as text
+    go between the elements lxml writes."""
+
+    def get_stream(self) -> Iterator[Any]:
+        with (
+            open(self.out, "wb") as self.file,
+            xmlfile(self.file) as xf,
+            xf.element("worksheet", xmlns=SHEET_MAIN_NS),
+        ):
+            try:
+                while True:
+                    element = yield xf
+                    if element is True:
+                        yield xf
+                    elif element is not None:
+                        xf.write(element)
+            except GeneratorExit:
+                pass
+
+
+class _XmlRow:
+    """A row of formulas and numbers, to be written as text (`Sheet.append_formulas`)."""
+
+    __slots__ = ("styles", "values")
+
+    def __init__(self, values: Sequence[Any], styles: Sequence[int]) -> None:
+        self.values, self.styles = values, styles
+
+    def xml(self, row: int) -> bytes:
+        """The row as openpyxl writes it: <c r s><f>formula</f><v></v></c> for a formula,
+        <c r s t="n"><v>%.16g</v></c> for a number, <c r s t="n"></c> for a styled None."""
+        r = str(row)
+        parts = [f'<row r="{r}">']
+        letters = column_letters(len(self.values))
+        for letter, value, style in zip(letters, self.values, self.styles, strict=True):
+            s = f' s="{style}"' if style else ""
+            kind = type(value)
+            if kind is Formula:
+                text = value[1:].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                parts.append(f'<c r="{letter}{r}"{s}><f>{text}</f><v></v></c>')
+            elif kind is float or kind is int:
+                parts.append(f'<c r="{letter}{r}"{s} t="n"><v>{value:.16g}</v></c>')
+            elif value is None:
+                if style:
+                    parts.append(f'<c r="{letter}{r}"{s} t="n"></c>')
+            else:
+                raise TypeError(f"a formula row holds formulas and numbers, not {kind.__name__}")
+        parts.append("</row>")
+        xml = "".join(parts)
+        if _NOT_XML.search(xml):
+            raise ValueError(f"row {row}: a formula holds a character XML cannot")
+        return xml.encode()
+
+
+class Sheet(WriteOnlyWorksheet):
+    """A write-only sheet on which a plain str appended as a value is text, never a
+    formula (openpyxl would read any str starting with "=" as one): only a Formula is.
+
+    `append_formulas` writes a row of formulas and numbers without a cell object each."""
+
+    # openpyxl's (untyped) writer of the sheet's file and its generator of rows.
+    _writer: Any
+    _rows: Any
+
+    def __init__(self, wb: Workbook, title: str, styles: Styles | None = None) -> None:
+        super().__init__(wb, title)
+        self.styles = styles or Styles(wb)
+
+    def append(self, row: Iterable[Any]) -> None:
+        super().append(
+            [
+                text_cell(self, value)
+                if isinstance(value, str) and not isinstance(value, Formula)
+                else value
+                for value in row
+            ]
+        )
+
+    def append_formulas(self, values: Sequence[Any], styles: Sequence[int] | int = 0) -> None:
+        """One row: Formula, int or float values (None: no cell), each with its style id
+        (`Styles.id`), one per column or one for all."""
+        if isinstance(styles, int):
+            styles = (styles,) * len(values)
+        elif len(styles) != len(values):
+            raise ValueError(f"{len(values)} values with {len(styles)} styles")
+        self._get_writer()
+        if self._rows is None:
+            self._rows = self._write_rows()
+            next(self._rows)
+        self._rows.send(_XmlRow(values, styles))
+
+    def _get_writer(self) -> None:
+        if self._writer is None:
+            self._writer = _Stream(self)
+            self._writer.write_top()
+
+    def _write_rows(self) -> Generator[None, Any, None]:
+        """openpyxl's row loop (WriteOnlyWorksheet._write_rows), with rows of formulas
+        written as text between lxml's elements."""
+        xf = self._writer.xf.send(True)
+        with xf.element("sheetData"):
+            row_idx = 1
+            try:
+                while True:
+                    row = yield
+                    if isinstance(row, _XmlRow):
+                        xf.flush()
+                        self._writer.file.write(row.xml(row_idx))
+                    else:
+                        cells = self._values_to_row(row, row_idx)
+                        self._writer.write_row(xf, cells, row_idx)
+                    row_idx += 1
+            except GeneratorExit:
+                pass
+        self._writer.xf.send(None)
+
+
+def copy_style(cell: WriteOnlyCell, styles: Styles, fmt: str | None, style: dict[str, Any]) -> None:
+    """Give `cell` the style made once for (`fmt`, `style`)."""
+    cell._style = copy(styles.array(fmt, style))

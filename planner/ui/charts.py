@@ -39,7 +39,8 @@ from PySide6.QtWidgets import (
 
 from planner.domain.months import add_months, format_month
 from planner.engine import Results, metrics
-from planner.io.report import next_halving
+from planner.ui.document import ProjectDocument
+from planner.ui.follow import ResultsFollower
 
 CHART_KEYS = ("cash_flow", "cumulative", "hashprice", "btc_price", "by_site")
 TAB_TITLES = ("Cash flow", "Cumulative FCF", "Hashprice", "BTC price", "By site")
@@ -328,9 +329,14 @@ def _breakeven_text(price: float, breakevens: list[tuple[str, float]]) -> str:
 
 
 class ChartsPanel(QWidget):
-    """Five charts of a result (cash flow, cumulative FCF, hashprice, BTC price, by site)."""
+    """Five charts of a result (cash flow, cumulative FCF, hashprice, BTC price, by site).
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    Given a document, the panel draws its newest results while it is on screen, and the
+    newest one it missed when it is shown again (see planner/ui/follow.py)."""
+
+    def __init__(
+        self, document: ProjectDocument | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.plots: dict[str, pg.PlotWidget] = {}
         self.halving_x: float | None = None
@@ -427,6 +433,16 @@ class ChartsPanel(QWidget):
         self._sites = _CurveSet(by_site, self._legends["by_site"], SOLID_FIRST)
         for legend in self._legends.values():
             _relayout_legend(legend)
+        self.follower = (
+            ResultsFollower(document, self, self.show_results) if document is not None else None
+        )
+        if document is not None and document.results is not None:
+            self.show_results(document.results)
+
+    def catch_up(self) -> None:
+        """Draw the document's newest results if the panel skipped them while hidden."""
+        if self.follower is not None:
+            self.follower.catch_up()
 
     # -- construction ---------------------------------------------------------------
 
@@ -500,7 +516,7 @@ class ChartsPanel(QWidget):
             axis.set_start(tl.month_starts[0])
 
         # Markers.
-        _, self._halving_date = next_halving(results)
+        _, self._halving_date = results.next_halving
         self.halving_x = halving_position(tl.month_starts, tl.days, self._halving_date)
         for line in self._halving_lines.values():
             if self.halving_x is None:
@@ -606,7 +622,9 @@ class ChartsPanel(QWidget):
     # -- read back --------------------------------------------------------------------
 
     def series(self, name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """The (x, y) arrays each item of chart `name` holds, keyed by legend label."""
+        """The (x, y) arrays each item of chart `name` holds, keyed by legend label (the
+        newest results', drawn now if the panel skipped them while hidden)."""
+        self.catch_up()
         if name == "cash_flow":
             return {
                 "Revenue": _data(self._revenue),
@@ -681,6 +699,7 @@ class ChartsPanel(QWidget):
         index = self.tabs.currentIndex() if tab is None else tab
         if not 0 <= index < len(CHART_KEYS):
             raise IndexError(f"no chart tab {index}")
+        self.catch_up()
         widget = self.plots[CHART_KEYS[index]]
         item = widget.getPlotItem()
         saved = None

@@ -2,8 +2,10 @@
 
 Views observe a ProjectDocument; they never change the project themselves. Every change
 is a Project snapshot pushed as one QUndoCommand, so undo is "put the old snapshot back"
-(the snapshots share their untouched rows). After any change a short debounce runs the
-engine once and publishes the results.
+(the snapshots share their untouched rows). After any change the engine runs once, when
+the events of that change have been handled, and publishes the results: on the GUI thread
+for a fleet that computes in a blink, in a worker thread for a big one (so typing never
+waits for it; a newer edit supersedes a run whose result has not arrived).
 """
 
 from __future__ import annotations
@@ -21,8 +23,30 @@ from planner.engine import Results, run
 from planner.engine.hpc import ConversionAnalysis, analyse_conversions
 from planner.io.project_file import FileStamp
 from planner.ui.file_guard import stamp_now
+from planner.ui.tasks import LiveTask
 
-RECOMPUTE_DEBOUNCE_MS = 15
+RECOMPUTE_DEBOUNCE_MS = 0  # the changes made by one event (a paste, an undo) run once
+# A fleet of this many row x month cells or more, or whose last run took this long or
+# longer, recomputes in a worker thread.
+BACKGROUND_FROM_CELLS = 600_000
+BACKGROUND_FROM_MS = 60.0
+
+
+@dataclass(frozen=True)
+class Computed:
+    """One run's results and AI/HPC analysis, and how long they took."""
+
+    results: Results
+    analysis: ConversionAnalysis | None
+    compute_ms: float
+
+
+def compute_project(project: Project) -> Computed:
+    """Run the engine (and the AI/HPC analysis, when there are plans) on a snapshot."""
+    start = time.perf_counter()
+    results = run(project)
+    analysis = analyse_conversions(project, results) if project.conversions else None
+    return Computed(results, analysis, (time.perf_counter() - start) * 1000.0)
 
 
 @dataclass(frozen=True)
@@ -70,6 +94,7 @@ class ProjectDocument(QObject):
     resultsChanged = Signal(object)  # Results
     fileChanged = Signal()  # path or saved state
     problem = Signal(str)  # a message for the status bar
+    computingChanged = Signal(bool)  # a background run started (True) or ended (False)
 
     def __init__(self, project: Project, path: Path | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -86,7 +111,8 @@ class ProjectDocument(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(RECOMPUTE_DEBOUNCE_MS)
-        self._timer.timeout.connect(self.recompute)
+        self._timer.timeout.connect(self._recompute_soon)
+        self._background = LiveTask(self, self._computed, self._failed, delay_ms=0)
 
     def _clean_changed(self, _clean: bool) -> None:
         self.fileChanged.emit()
@@ -138,17 +164,52 @@ class ProjectDocument(QObject):
         self.changed.emit(change)
         self._timer.start()
 
+    @property
+    def computing(self) -> bool:
+        """A change is waiting for its results (the figures shown are the previous ones)."""
+        return self._timer.isActive() or self._background.pending
+
     def flush(self) -> None:
-        """Run a pending recompute now (tests and benchmarks)."""
-        if self._timer.isActive():
+        """Bring the results up to date now, on this thread (tests, benchmarks, saving)."""
+        if self.computing:
             self._timer.stop()
             self.recompute()
 
     def recompute(self) -> None:
-        start = time.perf_counter()
-        self.results = run(self._project)
-        self.analysis = (
-            analyse_conversions(self._project, self.results) if self._project.conversions else None
-        )
-        self.last_compute_ms = (time.perf_counter() - start) * 1000.0
+        """Run the engine now, on this thread; a background run under way is dropped."""
+        was_computing = self._background.pending
+        self._background.drop()
+        self._publish(compute_project(self._project))
+        if was_computing:
+            self.computingChanged.emit(False)
+
+    def in_background(self) -> bool:
+        """Whether the next run goes to a worker thread: a big fleet, or a slow last run."""
+        project = self._project
+        cells = len(project.fleet) * project.finance.horizon_months
+        return cells >= BACKGROUND_FROM_CELLS or self.last_compute_ms >= BACKGROUND_FROM_MS
+
+    def _recompute_soon(self) -> None:
+        if not self.in_background():
+            self.recompute()
+            return
+        project = self._project
+        if not self._background.pending:
+            self.computingChanged.emit(True)
+        self._background.request(lambda _check: compute_project(project), delay=False)
+
+    def _computed(self, computed: Computed) -> None:
+        self._publish(computed)
+        if not self._background.pending:
+            self.computingChanged.emit(False)
+
+    def _failed(self, error: BaseException) -> None:
+        if not self._background.pending:
+            self.computingChanged.emit(False)
+        self.problem.emit(f"The plan could not be computed: {error}")
+
+    def _publish(self, computed: Computed) -> None:
+        self.results = computed.results
+        self.analysis = computed.analysis
+        self.last_compute_ms = computed.compute_ms
         self.resultsChanged.emit(self.results)

@@ -42,6 +42,7 @@ from planner.ui.charts import (
     format_money,
 )
 from planner.ui.document import ProjectDocument
+from planner.ui.follow import ResultsFollower
 from planner.ui.sheet import SheetView
 from planner.ui.table_model import SectionModel
 
@@ -188,7 +189,9 @@ class HpcPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
-        document.resultsChanged.connect(lambda _results: self.show_analysis(document.analysis))
+        self.follower = ResultsFollower(
+            document, self, lambda _results: self.show_analysis(document.analysis)
+        )
         if document.analysis is not None:
             self.show_analysis(document.analysis)
 

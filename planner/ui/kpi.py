@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from planner.engine import Results
 from planner.engine import metrics as m
-from planner.io.report import money, next_halving, percent
+from planner.io.report import money, percent
+from planner.ui.document import ProjectDocument
 
 KPI_KEYS = ("npv", "irr", "payback", "btc", "cash_cost", "all_in_cost", "halving")
 TITLES = {
@@ -23,9 +24,10 @@ TITLES = {
 
 
 class KpiStrip(QFrame):
-    """Fleet KPIs of the latest results; `values` holds the texts shown (for tests)."""
+    """Fleet KPIs of the document's latest results, always in view; `values` holds the
+    texts shown (for tests)."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, document: ProjectDocument | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("KpiStrip")
         self.setStyleSheet(
@@ -55,9 +57,14 @@ class KpiStrip(QFrame):
             self._note[key] = note
         layout.addStretch(1)
         self.values: dict[str, str] = {}
+        if document is not None:
+            document.resultsChanged.connect(self.show_results)
+            if document.results is not None:
+                self.show_results(document.results)
 
-    def show_results(self, results: Results, scenario: str) -> None:
+    def show_results(self, results: Results) -> None:
         k = results.fleet_kpis
+        scenario = results.inputs.scenario_name
         status = int(k.payback_status[0])
         if status == m.NEVER:
             payback, payback_note = "never", f"not within {results.inputs.months} months"
@@ -65,7 +72,7 @@ class KpiStrip(QFrame):
             payback, payback_note = "immediate", "cash never below zero"
         else:
             payback, payback_note = f"{k.payback_months[0]:,.1f} months", ""
-        height, when = next_halving(results)
+        height, when = results.next_halving
         btc = float(k.btc_mined[0])
         self._set(
             "npv",

@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
         self.last_import_applied = False
         self.file_guard = FileGuard(self)
 
-        self.kpis = KpiStrip()
+        self.kpis = KpiStrip(self.document)
         self.tabs = QTabWidget()
         self.sheets: dict[str, SheetView] = {}
         self.models: dict[str, SectionModel | FinanceModel] = {}
@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.decisions, "Decisions")
         # The AI/HPC tab has charts of its own: the fleet's charts make room for them.
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.charts = ChartsPanel()
+        self.charts = ChartsPanel(self.document)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.tabs)
         self.splitter.addWidget(self.charts)
@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self.document.resultsChanged.connect(self._show_results)
+        self.document.computingChanged.connect(self._computing_changed)
         self.document.changed.connect(self._document_changed)
         self.document.fileChanged.connect(self._update_title)
         self.document.undo_stack.cleanChanged.connect(self._clean_changed)
@@ -251,12 +252,14 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ reacting to the document
     def _show_results(self, results: Results) -> None:
-        self.kpis.show_results(results, self.document.project.active_scenario)
-        self.charts.show_results(results)
         self.compute_label.setText(
             f"{len(results.inputs.row_names):,} rows x {results.inputs.months} months "
             f"computed in {self.document.last_compute_ms:,.1f} ms"
         )
+
+    def _computing_changed(self, computing: bool) -> None:
+        if computing:
+            self.compute_label.setText("Computing…")
 
     def _document_changed(self, change: Change) -> None:
         if change.kind == "reset" or change.section == "scenarios":

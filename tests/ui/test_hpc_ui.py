@@ -35,6 +35,7 @@ def test_the_tab_shows_each_site_ranked_and_the_fleet_charts_make_room(window) -
 
 
 def test_editing_a_plan_recomputes_the_comparison_live(window) -> None:
+    window.tabs.setCurrentWidget(window.hpc)
     doc = window.document
     model = window.hpc.model
     rent = model.index(0, [c.key for c in model.columns].index("rent_usd_per_kw_month"))

@@ -16,12 +16,12 @@ from planner.io.workbook.book import (
     BOLD,
     HEADER_FILL,
     HEADER_FONT,
+    INPUT_FONT,
     WRAP,
     Book,
     Shape,
     cell,
     header,
-    input_cell,
     text_cell,
     title,
     widths,
@@ -74,16 +74,18 @@ def write_power_prices(book: Book, data: ExportData) -> None:
     ws.append([text_cell(ws, "Index path (USD/kWh, input)", font=BOLD)])
     for i, contract in enumerate(data.project.contracts):
         path = contract.index_path_usd_per_kwh if contract.type == "index" else []
-        ws.append(
-            _contract_labels(ws, TABLE_FIRST_ROW + i)
-            + [input_cell(ws, path[t] if t < len(path) else None, KWH) for t in range(shape.months)]
+        ws.append_formulas(
+            [*_contract_labels(TABLE_FIRST_ROW + i), *path[: shape.months]]
+            + [None] * (shape.months - len(path)),
+            [0, 0, *[book.style(KWH, font=INPUT_FONT)] * shape.months],
         )
     if not shape.contracts:
         ws.append([])
     ws.append([])
     ws.append([text_cell(ws, "Price paid before cooling overhead (USD/kWh)", font=BOLD)])
+    kwh = book.style(KWH)
     for i in range(shape.contracts):
-        ws.append(_contract_prices(ws, shape, i))
+        ws.append_formulas(_contract_prices(shape, i), [0, 0, *[kwh] * shape.months])
     if not shape.contracts:
         ws.append([])
     ws.append([])
@@ -94,27 +96,28 @@ def write_power_prices(book: Book, data: ExportData) -> None:
     for s in range(shape.sites):
         srow = TABLE_FIRST_ROW + s
         contract_no = SITES.ref("contract_no", srow)
-        ws.append(
+        ws.append_formulas(
             [
-                cell(ws, Formula(f"=Sites!{SITES['name']}{srow}")),
-                cell(ws, Formula(f"=Sites!{SITES['contract']}{srow}")),
+                Formula(f"=Sites!{SITES['name']}{srow}"),
+                Formula(f"=Sites!{SITES['contract']}{srow}"),
             ]
             + [
-                cell(ws, Formula(f"=INDEX({col}${price0}:{col}${price_last},{contract_no})"), KWH)
+                Formula(f"=INDEX({col}${price0}:{col}${price_last},{contract_no})")
                 for col in shape.month_cols
-            ]
+            ],
+            [0, 0, *[kwh] * shape.months],
         )
     assert shape.site_price_row(0) == price_last + 3
 
 
-def _contract_labels(ws: WriteOnlyWorksheet, crow: int) -> list[Any]:
+def _contract_labels(crow: int) -> list[Formula | float | None]:
     return [
-        cell(ws, Formula(f"=Contracts!{CONTRACTS['name']}{crow}")),
-        cell(ws, Formula(f"=Contracts!{CONTRACTS['type']}{crow}")),
+        Formula(f"=Contracts!{CONTRACTS['name']}{crow}"),
+        Formula(f"=Contracts!{CONTRACTS['type']}{crow}"),
     ]
 
 
-def _contract_prices(ws: WriteOnlyWorksheet, shape: Shape, i: int) -> list[Any]:
+def _contract_prices(shape: Shape, i: int) -> list[Formula | float | None]:
     """Contract i's price paid in each month: the stepped fixed price, or the index path
     (continued from its last value) plus the adder."""
     crow = TABLE_FIRST_ROW + i
@@ -125,7 +128,7 @@ def _contract_prices(ws: WriteOnlyWorksheet, shape: Shape, i: int) -> list[Any]:
     def c(key: str) -> str:
         return CONTRACTS.ref(key, crow)
 
-    cells = _contract_labels(ws, crow)
+    cells = _contract_labels(crow)
     for col in shape.month_cols:
         t = f"{col}${T_ROW}"
         stepped = f"{c('price_usd_per_kwh')}*(1+{c('escalator_per_year')})^INT({t}/12)"
@@ -134,7 +137,7 @@ def _contract_prices(ws: WriteOnlyWorksheet, shape: Shape, i: int) -> list[Any]:
             f"IF({t}<{length},{col}{prow},INDEX(${m0}{prow}:${mL}{prow},{length})))"
             f"+{c('adder_usd_per_kwh')},{stepped})"
         )
-        cells.append(cell(ws, formula, KWH))
+        cells.append(formula)
     return cells
 
 
@@ -149,7 +152,7 @@ def write_calc_rows(book: Book, data: ExportData) -> None:
     ws.append(header(ws, CALC_ROWS.headers))
     for r in range(shape.rows):
         formulas = _calc_row(shape, TABLE_FIRST_ROW + r)
-        ws.append([cell(ws, formula, fmt) for formula, fmt in formulas])
+        ws.append_formulas([f for f, _fmt in formulas], [book.style(fmt) for _f, fmt in formulas])
 
 
 def _calc_row(shape: Shape, f: int) -> list[tuple[Formula, str | None]]:

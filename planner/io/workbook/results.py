@@ -247,6 +247,8 @@ def write_monthly_by_site(book: Book, data: ExportData) -> None:
     ws.append([*title(ws, "Monthly by site"), text_cell(ws, note)])
     ws.append(header(ws, m.headers))
     prices = MONTHLY.span("btc_price", MONTHLY_FIRST_ROW, shape.monthly_last)
+    formats = (None, None, MONTH, None, BTC, *(USD,) * 11) if shape.sites else ()
+    styles = [book.style(fmt) for fmt in formats]
     for s in range(shape.sites):
         for t in range(shape.months):
             i = SITE_MONTHLY_FIRST_ROW + s * shape.months + t
@@ -261,33 +263,26 @@ def write_monthly_by_site(book: Book, data: ExportData) -> None:
                 if t == 0
                 else Formula(f"={at('cum_fcf', i - 1)}+{at('fcf')}")
             )
-            ws.append(
+            ws.append_formulas(
                 [
-                    cell(ws, Formula(f"={SITES.ref('name', site.srow)}")),
+                    Formula(f"={SITES.ref('name', site.srow)}"),
                     s + 1,
-                    cell(ws, Formula(f"=EDATE(StartMonth,{at('t')})"), MONTH),
+                    Formula(f"=EDATE(StartMonth,{at('t')})"),
                     t,
-                    cell(ws, flows["btc_mined"], BTC),
-                    cell(ws, Formula(f"={at('btc_mined')}*INDEX({prices},{site.t}+1)"), USD),
-                    cell(ws, flows["credit"], USD),
-                    cell(ws, flows["power"], USD),
-                    cell(ws, flows["opex"], USD),
-                    cell(
-                        ws,
-                        Formula(f"={at('revenue')}+{at('credit')}-{at('power')}-{at('opex')}"),
-                        USD,
-                    ),
-                    cell(ws, flows["capex"], USD),
-                    cell(ws, flows["depreciation"], USD),
-                    cell(ws, flows["tax"], USD),
-                    cell(ws, flows["resale"], USD),
-                    cell(
-                        ws,
-                        Formula(f"={at('ebitda')}-{at('tax')}-{at('capex')}+{at('resale')}"),
-                        USD,
-                    ),
-                    cell(ws, cum, USD),
-                ]
+                    flows["btc_mined"],
+                    Formula(f"={at('btc_mined')}*INDEX({prices},{site.t}+1)"),
+                    flows["credit"],
+                    flows["power"],
+                    flows["opex"],
+                    Formula(f"={at('revenue')}+{at('credit')}-{at('power')}-{at('opex')}"),
+                    flows["capex"],
+                    flows["depreciation"],
+                    flows["tax"],
+                    flows["resale"],
+                    Formula(f"={at('ebitda')}-{at('tax')}-{at('capex')}+{at('resale')}"),
+                    cum,
+                ],
+                styles,
             )
 
 
@@ -304,10 +299,13 @@ def write_rows(book: Book, data: ExportData) -> None:
     ws.append([*title(ws, heading), text_cell(ws, note)])
     ws.append([])
     ws.append(header(ws, ROWS.headers))
-    row_irr = data.results.row_irr_annual
+    row_irr = data.results.row_irr_annual.tolist()
     for r in range(shape.rows):
-        formulas = _row_formulas(shape, r, float(row_irr[r]))
-        ws.append([cell(ws, formula, fmt, **style) for formula, fmt, style in formulas])
+        formulas = _row_formulas(shape, r, row_irr[r])
+        ws.append_formulas(
+            [formula for formula, _fmt, _style in formulas],
+            [book.style(fmt, **style) for _formula, fmt, style in formulas],
+        )
 
 
 # (formula or value, number format, style) of one cell.

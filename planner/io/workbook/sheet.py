@@ -38,6 +38,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 # What XML 1.0 cannot hold (lxml refuses it; written as text it would break the sheet).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CONTROL_BYTES = bytes(c for c in range(32) if chr(c) not in "\t\n\r")
 
 
 def text_cell(ws: WriteOnlyWorksheet, value: str, **style: Any) -> WriteOnlyCell:
@@ -79,8 +80,9 @@ class Styles:
         # (the objects are kept with the array, so an id is never reused meanwhile).
         return (fmt, *((name, id(value)) for name, value in style.items()))
 
-    def array(self, fmt: str | None, style: dict[str, Any]) -> StyleArray:
-        """The style of a cell with number format `fmt` and attributes `style`."""
+    def array(self, fmt: str | None, style: dict[str, Any]) -> StyleArray | None:
+        """The style of a cell with number format `fmt` and attributes `style` (None:
+        the default, as openpyxl keeps it)."""
         key = self._key(fmt, style)
         made = self._arrays.get(key)
         if made is None:
@@ -98,7 +100,8 @@ class Styles:
         found = self._ids.get(key)
         if found is None:
             array = self.array(fmt, style)
-            found = self._ids[key] = self._probe.parent._cell_styles.add(array) if any(array) else 0
+            styled = array is not None and any(array)  # as openpyxl's Cell.has_style
+            found = self._ids[key] = self._probe.parent._cell_styles.add(array) if styled else 0
         return found
 
 
@@ -136,25 +139,36 @@ class _XmlRow:
         <c r s t="n"><v>%.16g</v></c> for a number, <c r s t="n"></c> for a styled None."""
         r = str(row)
         parts = [f'<row r="{r}">']
+        append = parts.append
         letters = column_letters(len(self.values))
         for letter, value, style in zip(letters, self.values, self.styles, strict=True):
             s = f' s="{style}"' if style else ""
-            kind = type(value)
-            if kind is Formula:
-                text = value[1:].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                parts.append(f'<c r="{letter}{r}"{s}><f>{text}</f><v></v></c>')
-            elif kind is float or kind is int:
-                parts.append(f'<c r="{letter}{r}"{s} t="n"><v>{value:.16g}</v></c>')
+            if type(value) is Formula:
+                text = value[1:]
+                if "&" in text:
+                    text = text.replace("&", "&amp;")
+                if "<" in text:
+                    text = text.replace("<", "&lt;")
+                if ">" in text:
+                    text = text.replace(">", "&gt;")
+                append(f'<c r="{letter}{r}"{s}><f>{text}</f><v></v></c>')
+            elif type(value) is float or type(value) is int:
+                append(f'<c r="{letter}{r}"{s} t="n"><v>{value:.16g}</v></c>')
             elif value is None:
                 if style:
-                    parts.append(f'<c r="{letter}{r}"{s} t="n"></c>')
+                    append(f'<c r="{letter}{r}"{s} t="n"></c>')
             else:
-                raise TypeError(f"a formula row holds formulas and numbers, not {kind.__name__}")
-        parts.append("</row>")
+                raise TypeError(f"a formula row holds formulas and numbers, not {value!r}")
+        append("</row>")
         xml = "".join(parts)
-        if _NOT_XML.search(xml):
+        data = xml.encode()
+        # What lxml would refuse: control characters (a translate, cheaper than a regex
+        # over the ~100 MB of formulas), and outside ASCII also U+FFFE and U+FFFF.
+        if len(data.translate(None, _CONTROL_BYTES)) != len(data) or (
+            not xml.isascii() and _NOT_XML.search(xml)
+        ):
             raise ValueError(f"row {row}: a formula holds a character XML cannot")
-        return xml.encode()
+        return data
 
 
 class Sheet(WriteOnlyWorksheet):

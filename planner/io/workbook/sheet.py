@@ -14,6 +14,7 @@ import re
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from copy import copy
 from functools import cache
+from itertools import pairwise
 from types import SimpleNamespace
 from typing import Any
 
@@ -126,32 +127,51 @@ class _Stream(WorksheetWriter):
                 pass
 
 
+# Stand-ins in a formula template (`Sheet.append_formulas`): the letter of the column
+# the formula is in, and of the column before.
+COLUMN, PREVIOUS = "\x00", "\x01"
+
+
+def _escaped(formula: str) -> str:
+    """The formula's text without "=", as XML text (what lxml escapes in text)."""
+    text = formula[1:]
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
 class _XmlRow:
     """A row of formulas and numbers, to be written as text (`Sheet.append_formulas`)."""
 
-    __slots__ = ("styles", "values")
+    __slots__ = ("first", "repeat", "styles", "template", "values")
 
-    def __init__(self, values: Sequence[Any], styles: Sequence[int]) -> None:
+    def __init__(
+        self,
+        values: Sequence[Any],
+        styles: Sequence[int],
+        template: str = "",
+        repeat: int = 0,
+        first: str = "",
+    ) -> None:
         self.values, self.styles = values, styles
+        self.template, self.repeat, self.first = template, repeat, first or template
 
     def xml(self, row: int) -> bytes:
         """The row as openpyxl writes it: <c r s><f>formula</f><v></v></c> for a formula,
-        <c r s t="n"><v>%.16g</v></c> for a number, <c r s t="n"></c> for a styled None."""
+        <c r s t="n"><v>%.16g</v></c> for a number, <c r s t="n"></c> for a styled None;
+        then the template's cells."""
         r = str(row)
         parts = [f'<row r="{r}">']
         append = parts.append
-        letters = column_letters(len(self.values))
-        for letter, value, style in zip(letters, self.values, self.styles, strict=True):
+        letters = column_letters(len(self.values) + self.repeat)
+        for letter, value, style in zip(letters, self.values, self.styles, strict=False):
             s = f' s="{style}"' if style else ""
             if type(value) is Formula:
-                text = value[1:]
-                if "&" in text:
-                    text = text.replace("&", "&amp;")
-                if "<" in text:
-                    text = text.replace("<", "&lt;")
-                if ">" in text:
-                    text = text.replace(">", "&gt;")
-                append(f'<c r="{letter}{r}"{s}><f>{text}</f><v></v></c>')
+                append(f'<c r="{letter}{r}"{s}><f>{_escaped(value)}</f><v></v></c>')
             elif type(value) is float or type(value) is int:
                 append(f'<c r="{letter}{r}"{s} t="n"><v>{value:.16g}</v></c>')
             elif value is None:
@@ -159,16 +179,35 @@ class _XmlRow:
                     append(f'<c r="{letter}{r}"{s} t="n"></c>')
             else:
                 raise TypeError(f"a formula row holds formulas and numbers, not {value!r}")
+        if self.repeat:
+            self._repeated(parts, letters[len(self.values) - 1 :], r)
         append("</row>")
         xml = "".join(parts)
         data = xml.encode()
         # What lxml would refuse: control characters (a translate, cheaper than a regex
-        # over the ~100 MB of formulas), and outside ASCII also U+FFFE and U+FFFF.
+        # over the ~100 MB of formulas; a stand-in left over is one), and outside ASCII
+        # also U+FFFE and U+FFFF.
         if len(data.translate(None, _CONTROL_BYTES)) != len(data) or (
             not xml.isascii() and _NOT_XML.search(xml)
         ):
             raise ValueError(f"row {row}: a formula holds a character XML cannot")
         return data
+
+    def _repeated(self, parts: list[str], letters: Sequence[str], r: str) -> None:
+        """The template's cells (unstyled), escaped once: each is a replace of the letters.
+        `letters` starts with the column before the first."""
+        first, cell = (
+            f'<c r="{COLUMN}{r}"><f>{_escaped(template)}</f><v></v></c>'
+            for template in (self.first, self.template)
+        )
+        parts.append(first.replace(COLUMN, letters[1]).replace(PREVIOUS, letters[0]))
+        if PREVIOUS in cell:
+            parts += [
+                cell.replace(COLUMN, letter).replace(PREVIOUS, before)
+                for before, letter in pairwise(letters[1:])
+            ]
+        else:
+            parts += [cell.replace(COLUMN, letter) for letter in letters[2:]]
 
 
 class Sheet(WriteOnlyWorksheet):
@@ -195,18 +234,30 @@ class Sheet(WriteOnlyWorksheet):
             ]
         )
 
-    def append_formulas(self, values: Sequence[Any], styles: Sequence[int] | int = 0) -> None:
+    def append_formulas(
+        self,
+        values: Sequence[Any],
+        styles: Sequence[int] | int = 0,
+        *,
+        template: str = "",
+        repeat: int = 0,
+        first: str = "",
+    ) -> None:
         """One row: Formula, int or float values (None: no cell), each with its style id
-        (`Styles.id`), one per column or one for all."""
+        (`Styles.id`), one per column or one for all; then, `repeat` times, `template`'s
+        formula (`first`'s in the first of them) with COLUMN for each cell's column letter
+        and PREVIOUS for the one before (formulas a row of months repeats: built once)."""
         if isinstance(styles, int):
             styles = (styles,) * len(values)
         elif len(styles) != len(values):
             raise ValueError(f"{len(values)} values with {len(styles)} styles")
+        if repeat and not (values and template.startswith("=")):
+            raise ValueError("a repeated formula follows a cell and starts with =")
         self._get_writer()
         if self._rows is None:
             self._rows = self._write_rows()
             next(self._rows)
-        self._rows.send(_XmlRow(values, styles))
+        self._rows.send(_XmlRow(values, styles, template, repeat, first))
 
     def _get_writer(self) -> None:
         if self._writer is None:

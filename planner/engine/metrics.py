@@ -7,6 +7,7 @@ fleet share one implementation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 from functools import lru_cache
 
 import numpy as np
@@ -14,9 +15,28 @@ import pyxirr
 
 from planner.engine.roots import brentq
 
-PAID_BACK = 0
-NEVER = 1  # cumulative cash flow goes negative and does not return to zero in the horizon
-NEVER_NEGATIVE = 2  # cumulative cash flow never goes negative: payback is immediate
+
+class PaybackStatus(IntEnum):
+    """How a series' cumulative cash flow ends: the codes of `Payback.status` arrays."""
+
+    PAID_BACK = 0  # it went negative and came back to zero within the horizon
+    NEVER = 1  # it went negative and did not return to zero within the horizon
+    NEVER_NEGATIVE = 2  # it never went negative: payback is immediate
+
+    @property
+    def key(self) -> str:
+        """The status as the JSON report and the workbook name it."""
+        return _STATUS_KEYS[self]
+
+
+_STATUS_KEYS = {
+    PaybackStatus.PAID_BACK: "paid_back",
+    PaybackStatus.NEVER: "never",
+    PaybackStatus.NEVER_NEGATIVE: "immediate",
+}
+PAID_BACK = PaybackStatus.PAID_BACK
+NEVER = PaybackStatus.NEVER
+NEVER_NEGATIVE = PaybackStatus.NEVER_NEGATIVE
 
 
 def discount_factors(rate_per_year: float, months: int) -> np.ndarray:

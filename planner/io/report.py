@@ -23,8 +23,10 @@ from planner.engine.montecarlo import (
 )
 from planner.engine.sensitivity import compare_scenarios, tornado, two_way
 from planner.engine.swaps import analyse_swaps
+from planner.io import display
+from planner.io.display import money
 
-_STATUS = {m.PAID_BACK: "paid_back", m.NEVER: "never", m.NEVER_NEGATIVE: "immediate"}
+_STATUS_OF_KEY = {status.key: status for status in m.PaybackStatus}
 
 
 def _num(value: Any) -> float | None:
@@ -56,12 +58,12 @@ def kpi_dict(results: Results, kpis: Kpis, i: int, irr: float | None) -> dict[st
         "npv_usd": _num(kpis.npv_usd[i]),
         "irr_annual": None if irr is None else _num(irr),
         "payback_months": _num(kpis.payback_months[i]),
-        "payback_status": _STATUS[int(kpis.payback_status[i])],
+        "payback_status": m.PaybackStatus(int(kpis.payback_status[i])).key,
         "payback_date": _date_at(results, float(kpis.payback_at_month[i]))
         if int(kpis.payback_status[i]) == m.PAID_BACK
         else None,
         "discounted_payback_months": _num(kpis.discounted_payback_months[i]),
-        "discounted_payback_status": _STATUS[int(kpis.discounted_payback_status[i])],
+        "discounted_payback_status": m.PaybackStatus(int(kpis.discounted_payback_status[i])).key,
         "roi": _num(kpis.roi[i]),
         "btc_mined": _num(kpis.btc_mined[i]),
         "revenue_usd": _num(kpis.revenue_usd[i]),
@@ -144,7 +146,7 @@ def hpc_entries(analysis: ConversionAnalysis, results: Results) -> list[dict[str
                 "convert_irr_annual": _num(irr[1]),
                 "partial_irr_annual": _num(irr[2]),
                 "convert_payback_months": _num(site.payback.months[1]),
-                "convert_payback_status": _STATUS[int(site.payback.status[1])],
+                "convert_payback_status": m.PaybackStatus(int(site.payback.status[1])).key,
                 "crossover_month": _month_label(results, site.crossover_month),
                 "breakeven_rent_usd_per_kw_month": _num(site.breakeven_rent_usd_per_kw_month),
                 "breakeven_btc_price_multiple": _num(site.breakeven_btc_price_multiple),
@@ -323,46 +325,24 @@ def report_json(report: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- text report
 
 
-def money(value: float | None, compact: bool = True) -> str:
-    """$1.23M, -$450.1k, $87,512 (compact) or $1,234,567 (full)."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    sign = "-" if value < 0 else ""
-    size = abs(value)
-    if compact and size >= 1e9:
-        return f"{sign}${size / 1e9:,.2f}B"
-    if compact and size >= 1e6:
-        return f"{sign}${size / 1e6:,.2f}M"
-    if compact and size >= 1e5:
-        return f"{sign}${size / 1e3:,.1f}k"
-    return f"{sign}${size:,.0f}"
-
-
 def percent(value: float | None) -> str:
-    return "none" if value is None else f"{value * 100:,.1f}%"
+    """A rate in the text report: "none" where there is none (an IRR that does not exist)."""
+    return display.percent(value, missing="none")
 
 
 def payback_text(entry: dict[str, Any], horizon: int, key: str = "payback") -> str:
-    status = entry[f"{key}_status"]
-    if status == "never":
-        return f"never (not within {horizon} months)"
-    if status == "immediate":
-        return "immediate (cumulative cash flow never below zero)"
-    months = entry[f"{key}_months"]
-    whole = int(months)
-    days = int((months - whole) * 30)
-    text = f"{months:,.1f} months ({whole} months {days} days)"
-    if key == "payback" and entry.get("payback_date"):
-        text += f", on {entry['payback_date']}"
-    return text
+    """A report entry's payback (or discounted payback) in full."""
+    status = _STATUS_OF_KEY[entry[f"{key}_status"]]
+    months = entry.get(f"{key}_months")
+    on = entry.get("payback_date") if key == "payback" else None
+    return display.payback_in_full(status, math.nan if months is None else months, horizon, on)
 
 
 def _short_payback(entry: dict[str, Any]) -> str:
-    if entry["payback_status"] == "never":
-        return "never"
-    if entry["payback_status"] == "immediate":
-        return "-"
-    return f"{entry['payback_months']:.1f} mo"
+    months = entry["payback_months"]
+    return display.payback(
+        _STATUS_OF_KEY[entry["payback_status"]], math.nan if months is None else months
+    )
 
 
 def _table(headers: list[str], rows: list[list[str]], left: int = 1) -> list[str]:

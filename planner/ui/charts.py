@@ -39,8 +39,11 @@ from PySide6.QtWidgets import (
 
 from planner.domain.months import add_months, format_month
 from planner.engine import Results, metrics
+from planner.io import display
 from planner.ui.document import ProjectDocument
 from planner.ui.follow import ResultsFollower
+
+format_money = display.money_short  # the name the Decisions pages import
 
 CHART_KEYS = ("cash_flow", "cumulative", "hashprice", "btc_price", "by_site")
 TAB_TITLES = ("Cash flow", "Cumulative FCF", "Hashprice", "BTC price", "By site")
@@ -75,57 +78,6 @@ def _cycled_pen(i: int, dashes: Sequence[Qt.PenStyle]) -> QPen:
     """The i-th pen of a set of curves: palette colour, then the next dash pattern."""
     colour = PALETTE[i % len(PALETTE)]
     return _pen(colour, 2.0, dashes[(i // len(PALETTE)) % len(dashes)])
-
-
-def _scaled(size: float) -> tuple[float, str]:
-    for unit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if size >= unit:
-            return unit, suffix
-    return 1.0, ""
-
-
-def format_money(value: float) -> str:
-    """USD with three significant digits: "$1.23M", "-$350k", "$950", "n/a" for NaN."""
-    if not math.isfinite(value):
-        return "n/a"
-    size = abs(value)
-    unit, suffix = _scaled(size)
-    scaled = size / unit
-    decimals = 2 if scaled < 10 else 1 if scaled < 100 else 0
-    if not suffix and scaled >= 100:
-        decimals = 0
-    text = f"{scaled:,.{decimals}f}"
-    if float(text.replace(",", "")) >= 1000 and suffix != "B":  # 999.96k rounds to 1.00M
-        return format_money(math.copysign(1000 * unit, value))
-    sign = "-" if value < 0 and float(text.replace(",", "")) != 0 else ""
-    return f"{sign}${text}{suffix}"
-
-
-def format_money_tick(value: float, spacing: float) -> str:
-    """An axis tick in USD: "$1.5M", "-$350k", "$900"; decimals just enough for `spacing`."""
-    if not math.isfinite(value):
-        return ""
-    size = abs(value)
-    if size < abs(spacing) * 1e-6:
-        return "$0"
-    unit, suffix = _scaled(size)
-    step = abs(spacing) / unit
-    decimals = 0
-    while decimals < 2:
-        shifted = step * 10**decimals
-        if round(shifted) >= 1 and abs(shifted - round(shifted)) <= 1e-6 * shifted:
-            break
-        decimals += 1
-    sign = "-" if value < 0 else ""
-    return f"{sign}${size / unit:,.{decimals}f}{suffix}"
-
-
-def _usd_per_ph_day(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"${value:,.2f}/PH/day"
-
-
-def _usd_per_btc(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"${value:,.0f}/BTC"
 
 
 class MonthAxis(pg.AxisItem):
@@ -189,7 +141,7 @@ class MoneyAxis(pg.AxisItem):
         self.enableAutoSIPrefix(False)
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        return [format_money_tick(v * scale, spacing * scale) for v in values]
+        return [display.money_tick(v * scale, spacing * scale) for v in values]
 
 
 @dataclass
@@ -543,7 +495,7 @@ class ChartsPanel(QWidget):
         if int(kpis.payback_status[0]) == metrics.PAID_BACK and math.isfinite(at):
             self.payback_point = (at, 0.0)
             self._payback.setData(x=[at], y=[0.0])
-            self._payback_text.setText(f"Payback: {at:,.1f} months")
+            self._payback_text.setText(f"Payback: {display.months(at, 'months')}")
             self._payback_text.setPos(at, 0.0)
             self._payback.setVisible(True)
             self._payback_text.setVisible(True)
@@ -581,7 +533,7 @@ class ChartsPanel(QWidget):
             _relayout_legend(self._legends["by_site"])
 
         # Hover readouts.
-        usd = format_money
+        usd = display.money_short
         self._readouts["cash_flow"].entries = [
             ("Revenue", revenue, usd),
             ("Power cost", power, usd),
@@ -589,12 +541,12 @@ class ChartsPanel(QWidget):
             ("Free cash flow", fcf, usd),
         ]
         self._readouts["cumulative"].entries = [("Cumulative FCF at month end", cumulative, usd)]
-        self._readouts["hashprice"].entries = [("Hashprice", hashprice, _usd_per_ph_day)]
+        self._readouts["hashprice"].entries = [("Hashprice", hashprice, display.usd_per_ph_day)]
         self._readouts["hashprice"].breakevens = list(zip(models, values, strict=True))
         self._readouts["btc_price"].entries = [
-            ("BTC price", market.btc_price_usd, _usd_per_btc),
-            ("Cash cost", cost_cash, _usd_per_btc),
-            ("All-in cost", cost_all_in, _usd_per_btc),
+            ("BTC price", market.btc_price_usd, display.usd_per_btc),
+            ("Cash cost", cost_cash, display.usd_per_btc),
+            ("All-in cost", cost_all_in, display.usd_per_btc),
         ]
         self._readouts["by_site"].entries = [
             (f"{name} EBITDA", ebitda[s], usd) for s, name in enumerate(names)

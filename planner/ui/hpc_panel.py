@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from planner.domain.months import format_month
 from planner.engine.hpc import ConversionAnalysis, SiteConversion, npv_gap_at_multiple
+from planner.io import display
 from planner.io.resources import resource_path
 from planner.ui.charts import (
     BLUE,
@@ -39,7 +40,6 @@ from planner.ui.charts import (
     MoneyAxis,
     MonthAxis,
     _pen,
-    format_money,
 )
 from planner.ui.document import ProjectDocument
 from planner.ui.follow import ResultsFollower
@@ -78,10 +78,6 @@ def _deals_text() -> str:
         "with a 3 % escalator, 15-year lease, 85 % NOI margin, mining site $400k per MW, "
         "cap rate 7.5 % (an assumption: no deal above states one; overwrite it)."
     )
-
-
-def _percent(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value * 100:,.1f}%"
 
 
 class HpcPanel(QWidget):
@@ -203,10 +199,8 @@ class HpcPanel(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(ranked))
         for row, site in enumerate(ranked):
-            payback = (
-                f"{site.payback.months[1]:,.1f} mo"
-                if math.isfinite(site.payback.months[1])
-                else "never"
+            payback = display.payback(
+                int(site.payback.status[1]), float(site.payback.months[1])
             )
             crossover = (
                 format_month(results.inputs.timeline.month_starts[site.crossover_month])
@@ -218,17 +212,17 @@ class HpcPanel(QWidget):
             cells = (
                 site.site,
                 f"{site.plan.share * 100:.0f}%",
-                format_money(site.keep_npv_usd),
-                format_money(site.convert_npv_usd),
-                format_money(site.partial_npv_usd),
-                format_money(site.npv_gain_usd),
-                _percent(float(site.irr_annual[0])),
-                _percent(float(site.irr_annual[1])),
+                display.money_short(site.keep_npv_usd),
+                display.money_short(site.convert_npv_usd),
+                display.money_short(site.partial_npv_usd),
+                display.money_short(site.npv_gain_usd),
+                display.percent(float(site.irr_annual[0])),
+                display.percent(float(site.irr_annual[1])),
                 payback,
                 crossover,
                 "none" if not math.isfinite(rent) else f"${rent:,.2f}",
                 "none" if not math.isfinite(multiple) else f"{multiple:,.2f}x",
-                format_money(site.peak_funding_usd),
+                display.money_short(site.peak_funding_usd),
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

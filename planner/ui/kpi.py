@@ -7,8 +7,8 @@ import math
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from planner.engine import Results
-from planner.engine import metrics as m
-from planner.io.report import money, percent
+from planner.io import display
+from planner.io.display import money, percent
 from planner.ui.document import ProjectDocument
 
 KPI_KEYS = ("npv", "irr", "payback", "btc", "cash_cost", "all_in_cost", "halving")
@@ -66,12 +66,8 @@ class KpiStrip(QFrame):
         k = results.fleet_kpis
         scenario = results.inputs.scenario_name
         status = int(k.payback_status[0])
-        if status == m.NEVER:
-            payback, payback_note = "never", f"not within {results.inputs.months} months"
-        elif status == m.NEVER_NEGATIVE:
-            payback, payback_note = "immediate", "cash never below zero"
-        else:
-            payback, payback_note = f"{k.payback_months[0]:,.1f} months", ""
+        payback = display.payback(status, float(k.payback_months[0]), unit="months")
+        payback_note = display.payback_note(status, results.inputs.months)
         height, when = results.next_halving
         btc = float(k.btc_mined[0])
         self._set(

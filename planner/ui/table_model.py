@@ -20,8 +20,8 @@ from planner.domain.cells import CellErrors
 from planner.domain.project import Project
 from planner.domain.schema import Column
 from planner.engine import Results
-from planner.engine import metrics as m
-from planner.io.report import money
+from planner.io import display
+from planner.io.display import money
 from planner.ui.document import Change, ProjectDocument
 
 ERROR_BRUSH = QBrush(QColor("#fbd5d2"))
@@ -30,14 +30,6 @@ NEGATIVE_BRUSH = QBrush(QColor("#a31515"))
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-
-def _payback_text(status: int, months: float) -> str:
-    if status == m.NEVER:
-        return "never"
-    if status == m.NEVER_NEGATIVE:
-        return "immediate"
-    return f"{months:,.1f} mo"
 
 
 class _EditableModel(QAbstractTableModel):
@@ -178,7 +170,7 @@ class SectionModel(_EditableModel):
             return "…"
         if key == "result:payback":
             kpis = results.row_kpis if self.section == "fleet" else results.site_kpis
-            return _payback_text(int(kpis.payback_status[row]), float(kpis.payback_months[row]))
+            return display.payback(int(kpis.payback_status[row]), float(kpis.payback_months[row]))
         if key == "result:unprofitable_from":
             month = int(results.breakevens.unprofitable_from_month[row])
             return "never" if month < 0 else f"{results.inputs.timeline.month_starts[month]:%Y-%m}"
@@ -188,7 +180,7 @@ class SectionModel(_EditableModel):
         if key == "result:breakeven_hashprice":
             return f"{value:,.2f}"
         if key == "result:breakeven_power":
-            return f"${value:,.4f}"
+            return display.usd_per_kwh(value)
         if key == "result:btc_mined":
             return f"{value:,.2f}"
         if key == "result:breakeven_btc_price_usd":

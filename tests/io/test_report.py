@@ -7,8 +7,9 @@ import json
 import pytest
 
 from planner.engine import run
+from planner.io.display import money
 from planner.io.project_file import load_project
-from planner.io.report import build_report, money, payback_text, render_text, report_json
+from planner.io.report import build_report, payback_text, render_text, report_json
 from planner.io.resources import sample_project_path
 
 

@@ -11,16 +11,11 @@ from PySide6.QtCore import QPointF
 
 from planner.engine import Results, run
 from planner.engine import metrics as m
+from planner.io.display import money_short as format_money
+from planner.io.display import money_tick as format_money_tick
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
-from planner.ui.charts import (
-    CHART_KEYS,
-    ChartsPanel,
-    MoneyAxis,
-    MonthAxis,
-    format_money,
-    format_money_tick,
-)
+from planner.ui.charts import CHART_KEYS, ChartsPanel, MoneyAxis, MonthAxis
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

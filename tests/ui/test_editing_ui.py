@@ -9,7 +9,7 @@ from PySide6.QtGui import QGuiApplication
 
 from planner.domain import editing as ed
 from planner.engine import run
-from planner.io.report import money
+from planner.io.display import money
 from planner.ui.sheet import cell_data
 
 

@@ -6,14 +6,15 @@ sites, contracts and months.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
 from planner.domain.months import months_between
-from planner.domain.project import PowerContract, Project
+from planner.domain.project import PowerContract, Project, Scenario
 from planner.engine.timeline import Timeline, build_timeline
 
 NOT_RETIRED = 1_000_000  # month index used for rows with no retire month
@@ -118,22 +119,91 @@ def compile_inputs(
     months = horizon_months if horizon_months is not None else project.finance.horizon_months
     if months < 1:
         raise ValueError(f"horizon must be at least 1 month, got {months}")
-    start = sc.start_month
-    timeline = build_timeline(start, months, sc.start_block_height, sc.block_time_s)
-
-    contracts = project.contracts
-    contract_pos = {c.name: i for i, c in enumerate(contracts)}
-    prices = (
-        np.vstack([contract_price_path(c, months) for c in contracts])
-        if contracts
-        else np.zeros((0, months))
+    timeline = build_timeline(sc.start_month, months, sc.start_block_height, sc.block_time_s)
+    finance = project.finance
+    return EngineInputs(
+        **_market_fields(sc, timeline),
+        discount_rate_per_year=finance.discount_rate_per_year,
+        tax_rate=finance.tax_rate,
+        depreciation_months=finance.depreciation_years * 12.0,
+        auto_shutdown=finance.auto_shutdown,
+        **_fleet_fields(project, sc.start_month),
+        **_site_fields(project, sc.start_month),
+        **_contract_fields(project.contracts, months),
     )
 
+
+def _market_fields(sc: Scenario, timeline: Timeline) -> dict[str, Any]:
+    """The scenario's network, price and pool, month by month."""
+    months = timeline.months
+    return {
+        "scenario_name": sc.name,
+        "timeline": timeline,
+        "start_height": float(sc.start_block_height),
+        "block_time_s": sc.block_time_s,
+        "network_hashrate_ehs": grown_path(
+            sc.network_hashrate_ehs,
+            sc.network_hashrate_growth_per_year,
+            sc.network_hashrate_path_ehs,
+            months,
+        ),
+        "btc_price_usd": grown_path(
+            sc.btc_price_usd, sc.btc_price_growth_per_year, sc.btc_price_path_usd, months
+        ),
+        "fees_btc_per_block": sc.fees_btc_per_block,
+        "pool_fee": sc.pool_fee,
+    }
+
+
+def _month_index(month: date, base: int) -> int:
+    return month.year * 12 + month.month - base
+
+
+def _fleet_fields(project: Project, start: date) -> dict[str, Any]:
+    """Each fleet row's figures, its model's and its site's position, one array a field."""
+    fleet = project.fleet
+    rows = len(fleet)
+    base = start.year * 12 + start.month
+    models = {m.name: m for m in project.catalog}
+    site_pos = {s.name: i for i, s in enumerate(project.sites)}
+
+    def floats(values: Iterable[float]) -> np.ndarray:
+        return np.fromiter(values, dtype=float, count=rows)
+
+    def months(values: Iterable[int]) -> np.ndarray:
+        return np.fromiter(values, dtype=np.int64, count=rows)
+
+    return {
+        "row_names": tuple(r.name for r in fleet),
+        "row_models": tuple(r.model for r in fleet),
+        "row_sites": tuple(r.site for r in fleet),
+        "count": floats(r.count for r in fleet),
+        "hashrate_th": floats(models[r.model].hashrate_th for r in fleet),
+        "power_w": floats(models[r.model].power_w for r in fleet),
+        "unit_price_usd": floats(r.unit_price_usd for r in fleet),
+        "purchase_idx": months(_month_index(r.purchase_month, base) for r in fleet),
+        "online_idx": months(
+            _month_index(r.online_month or r.purchase_month, base) for r in fleet
+        ),
+        "retire_idx": months(
+            NOT_RETIRED if r.retire_month is None else _month_index(r.retire_month, base)
+            for r in fleet
+        ),
+        "resale_usd_per_unit": floats(r.resale_usd_per_unit for r in fleet),
+        "terminal_value_usd_per_unit": floats(r.terminal_value_usd_per_unit for r in fleet),
+        "degradation_per_year": floats(r.degradation_per_year for r in fleet),
+        "site_idx": months(site_pos[r.site] for r in fleet),
+    }
+
+
+def _site_fields(project: Project, start: date) -> dict[str, Any]:
+    """Each site's capacity, overhead, uptime, costs, infrastructure capex and contract."""
     sites = project.sites
-    site_pos = {s.name: i for i, s in enumerate(sites)}
+    contracts = project.contracts
+    contract_pos = {c.name: i for i, c in enumerate(contracts)}
     site_contract = np.array([contract_pos[s.contract] for s in sites], dtype=np.int64)
     hosting = np.array([contracts[i].type == "hosting" for i in site_contract], dtype=bool)
-    demand_rate = np.array(
+    demand_usd_per_kw_month = np.array(
         [contracts[i].demand_charge_usd_per_kw_month for i in site_contract], dtype=float
     )
     capacity_mw = np.array([s.capacity_mw for s in sites], dtype=float)
@@ -147,107 +217,40 @@ def compile_inputs(
         dtype=np.int64,
     )
 
-    models = {m.name: m for m in project.catalog}
-    base = start.year * 12 + start.month
-    columns = (
-        list(
-            zip(
-                *(
-                    (
-                        r.name,
-                        r.model,
-                        r.site,
-                        r.count,
-                        r.unit_price_usd,
-                        r.purchase_month.year * 12 + r.purchase_month.month - base,
-                        (r.online_month or r.purchase_month).year * 12
-                        + (r.online_month or r.purchase_month).month
-                        - base,
-                        r.retire_month.year * 12 + r.retire_month.month - base
-                        if r.retire_month is not None
-                        else NOT_RETIRED,
-                        r.resale_usd_per_unit,
-                        r.terminal_value_usd_per_unit,
-                        r.degradation_per_year,
-                        site_pos[r.site],
-                        models[r.model].hashrate_th,
-                        models[r.model].power_w,
-                    )
-                    for r in project.fleet
-                ),
-                strict=True,
-            )
-        )
-        or [()] * 14
+    def floats(values: Iterable[float]) -> np.ndarray:
+        return np.array(list(values), dtype=float)
+
+    return {
+        "site_names": tuple(s.name for s in sites),
+        "site_capacity_mw": capacity_mw,
+        # An all-in hosting price includes the cooling: no overhead on top.
+        "site_overhead": np.where(hosting, 1.0, floats(s.overhead for s in sites)),
+        "site_uptime": floats(s.uptime for s in sites),
+        "site_maintenance_usd_per_rig_month": floats(
+            s.maintenance_usd_per_rig_month for s in sites
+        ),
+        "site_fixed_opex_usd_per_month": floats(s.fixed_opex_usd_per_month for s in sites),
+        "site_demand_charge_usd_per_month": capacity_mw * 1000.0 * demand_usd_per_kw_month,
+        "site_infra_capex_usd": floats(s.infrastructure_capex_usd for s in sites),
+        "site_infra_capex_idx": infra_idx,
+        "site_contract_idx": site_contract,
+    }
+
+
+def _contract_fields(contracts: Sequence[PowerContract], months: int) -> dict[str, Any]:
+    """Each contract's price path and curtailment terms."""
+    prices = (
+        np.vstack([contract_price_path(c, months) for c in contracts])
+        if contracts
+        else np.zeros((0, months))
     )
-    (
-        names,
-        model_names,
-        site_names,
-        counts,
-        unit_prices,
-        purchase,
-        online,
-        retire,
-        resale,
-        terminal,
-        degradation,
-        row_site,
-        hashrate,
-        power,
-    ) = columns
-    return EngineInputs(
-        scenario_name=sc.name,
-        timeline=timeline,
-        start_height=float(sc.start_block_height),
-        block_time_s=sc.block_time_s,
-        network_hashrate_ehs=grown_path(
-            sc.network_hashrate_ehs,
-            sc.network_hashrate_growth_per_year,
-            sc.network_hashrate_path_ehs,
-            months,
+    return {
+        "contract_names": tuple(c.name for c in contracts),
+        "contract_price_usd_per_kwh": prices,
+        "contract_curtailment_share": np.array(
+            [c.curtailment_share for c in contracts], dtype=float
         ),
-        btc_price_usd=grown_path(
-            sc.btc_price_usd, sc.btc_price_growth_per_year, sc.btc_price_path_usd, months
-        ),
-        fees_btc_per_block=sc.fees_btc_per_block,
-        pool_fee=sc.pool_fee,
-        discount_rate_per_year=project.finance.discount_rate_per_year,
-        tax_rate=project.finance.tax_rate,
-        depreciation_months=project.finance.depreciation_years * 12.0,
-        auto_shutdown=project.finance.auto_shutdown,
-        row_names=tuple(names),
-        row_models=tuple(model_names),
-        row_sites=tuple(site_names),
-        count=np.array(counts, dtype=float),
-        hashrate_th=np.array(hashrate, dtype=float),
-        power_w=np.array(power, dtype=float),
-        unit_price_usd=np.array(unit_prices, dtype=float),
-        purchase_idx=np.array(purchase, dtype=np.int64),
-        online_idx=np.array(online, dtype=np.int64),
-        retire_idx=np.array(retire, dtype=np.int64),
-        resale_usd_per_unit=np.array(resale, dtype=float),
-        terminal_value_usd_per_unit=np.array(terminal, dtype=float),
-        degradation_per_year=np.array(degradation, dtype=float),
-        site_idx=np.array(row_site, dtype=np.int64),
-        site_names=tuple(s.name for s in sites),
-        site_capacity_mw=capacity_mw,
-        site_overhead=np.where(hosting, 1.0, np.array([s.overhead for s in sites], dtype=float)),
-        site_uptime=np.array([s.uptime for s in sites], dtype=float),
-        site_maintenance_usd_per_rig_month=np.array(
-            [s.maintenance_usd_per_rig_month for s in sites], dtype=float
-        ),
-        site_fixed_opex_usd_per_month=np.array(
-            [s.fixed_opex_usd_per_month for s in sites], dtype=float
-        ),
-        site_demand_charge_usd_per_month=capacity_mw * 1000.0 * demand_rate,
-        site_infra_capex_usd=np.array([s.infrastructure_capex_usd for s in sites], dtype=float),
-        site_infra_capex_idx=infra_idx,
-        site_contract_idx=site_contract,
-        contract_names=tuple(c.name for c in contracts),
-        contract_price_usd_per_kwh=prices,
-        contract_curtailment_share=np.array([c.curtailment_share for c in contracts], dtype=float),
-        contract_credit_usd_per_mwh=np.array(
+        "contract_credit_usd_per_mwh": np.array(
             [c.curtailment_credit_usd_per_mwh for c in contracts], dtype=float
         ),
-    )
+    }

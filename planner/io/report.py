@@ -160,82 +160,103 @@ def uncertainty_sections(
     project: Project, results: Results, settings: MonteCarloSettings | None = None
 ) -> dict[str, Any]:
     """Scenarios side by side, the tornado and two-way table, the swaps, Monte Carlo."""
+    scenarios = _scenario_entries(project, results)
+    sensitivity = _sensitivity_section(project)
+    skipped: list[str] = []
+    swaps = _swap_entries(project, skipped)
+    return {
+        "scenarios": scenarios,
+        "sensitivity": sensitivity,
+        "monte_carlo": _monte_carlo_section(results, settings or MonteCarloSettings()),
+        "swaps": swaps,
+        "swap_warnings": skipped,
+    }
+
+
+def _scenario_entries(project: Project, results: Results) -> list[dict[str, Any]]:
+    """Every scenario's fleet KPIs and cumulative free cash flow over the same horizon."""
     scenarios = []
     for name, other in compare_scenarios(project, results.inputs.months):
         entry = {"name": name, **kpi_dict(other, other.fleet_kpis, 0, other.fleet_irr_annual)}
         entry["cumulative_fcf_usd"] = np.cumsum(other.fleet.free_cash_flow_usd[0]).tolist()
         scenarios.append(entry)
+    return scenarios
+
+
+def _sensitivity_section(project: Project) -> dict[str, Any]:
+    """The tornado's bars and the two-way table of BTC price by power price."""
     bars = tornado(project)
     table = two_way(project)
-    swaps = []
-    skipped: list[str] = []
-    for swap in analyse_swaps(project, skipped):
-        swaps.append(
+    return {
+        "base_npv_usd": _num(bars.base_npv_usd),
+        "tornado": [
             {
-                "row": swap.swap.row,
-                "model": swap.swap.model,
-                "month": format_month(swap.swap.month),
-                "new_count": swap.new_count,
-                "sale_usd": swap.sale_usd,
-                "capex_usd": swap.capex_usd,
-                "npv_usd": _num(swap.npv_usd),
-                "irr_annual": _num(swap.irr_annual),
-                "payback_months": _num(swap.payback_months),
-                "pays_back_before_halving": swap.pays_back_before_halving,
+                "driver": b.key,
+                "label": b.label,
+                "step": b.step,
+                "npv_low_usd": _num(b.npv_low_usd),
+                "npv_high_usd": _num(b.npv_high_usd),
+                "payback_low_months": _num(b.payback_low_months),
+                "payback_high_months": _num(b.payback_high_months),
             }
-        )
-    mc = run_monte_carlo(results, settings or MonteCarloSettings())
+            for b in bars.bars
+        ],
+        "two_way": {
+            "btc_price_factors": table.btc_price_factors.tolist(),
+            "power_price_factors": table.power_price_factors.tolist(),
+            "npv_usd": table.npv_usd.tolist(),
+            "payback_months": [[_num(v) for v in row] for row in table.payback_months],
+        },
+    }
+
+
+def _swap_entries(project: Project, skipped: list[str]) -> list[dict[str, Any]]:
+    """The project's swaps analysed; the ones that cannot be are added to `skipped`."""
+    return [
+        {
+            "row": swap.swap.row,
+            "model": swap.swap.model,
+            "month": format_month(swap.swap.month),
+            "new_count": swap.new_count,
+            "sale_usd": swap.sale_usd,
+            "capex_usd": swap.capex_usd,
+            "npv_usd": _num(swap.npv_usd),
+            "irr_annual": _num(swap.irr_annual),
+            "payback_months": _num(swap.payback_months),
+            "pays_back_before_halving": swap.pays_back_before_halving,
+        }
+        for swap in analyse_swaps(project, skipped)
+    ]
+
+
+def _monte_carlo_section(results: Results, settings: MonteCarloSettings) -> dict[str, Any]:
+    """The fleet's Monte Carlo run, then the per-row payback probabilities."""
+    mc = run_monte_carlo(results, settings)
     before, within, row_paths = row_payback_probabilities(results, mc.settings)
     return {
-        "scenarios": scenarios,
-        "sensitivity": {
-            "base_npv_usd": _num(bars.base_npv_usd),
-            "tornado": [
-                {
-                    "driver": b.key,
-                    "label": b.label,
-                    "step": b.step,
-                    "npv_low_usd": _num(b.npv_low_usd),
-                    "npv_high_usd": _num(b.npv_high_usd),
-                    "payback_low_months": _num(b.payback_low_months),
-                    "payback_high_months": _num(b.payback_high_months),
-                }
-                for b in bars.bars
-            ],
-            "two_way": {
-                "btc_price_factors": table.btc_price_factors.tolist(),
-                "power_price_factors": table.power_price_factors.tolist(),
-                "npv_usd": table.npv_usd.tolist(),
-                "payback_months": [[_num(v) for v in row] for row in table.payback_months],
-            },
+        "paths": mc.settings.paths,
+        "seed": mc.settings.seed,
+        "price_volatility": mc.settings.price_volatility,
+        "network_elasticity": mc.settings.network_elasticity,
+        "network_lag_months": mc.settings.network_lag_months,
+        "p_payback_before_halving": mc.p_payback_before_halving,
+        "p_payback_within_horizon": mc.p_payback_within_horizon,
+        "npv_percentiles_usd": dict(
+            zip((f"p{q}" for q in PERCENTILES), mc.npv_percentiles_usd.tolist(), strict=True)
+        ),
+        "cumulative_fcf_percentiles_usd": {
+            f"p{q}": values.tolist()
+            for q, values in zip(PERCENTILES, mc.cumulative_percentiles_usd, strict=True)
         },
-        "monte_carlo": {
-            "paths": mc.settings.paths,
-            "seed": mc.settings.seed,
-            "price_volatility": mc.settings.price_volatility,
-            "network_elasticity": mc.settings.network_elasticity,
-            "network_lag_months": mc.settings.network_lag_months,
-            "p_payback_before_halving": mc.p_payback_before_halving,
-            "p_payback_within_horizon": mc.p_payback_within_horizon,
-            "npv_percentiles_usd": dict(
-                zip((f"p{q}" for q in PERCENTILES), mc.npv_percentiles_usd.tolist(), strict=True)
-            ),
-            "cumulative_fcf_percentiles_usd": {
-                f"p{q}": values.tolist()
-                for q, values in zip(PERCENTILES, mc.cumulative_percentiles_usd, strict=True)
-            },
-            "row_paths": row_paths,
-            "rows": [
-                {
-                    "name": name,
-                    "p_payback_before_halving": float(before[r]),
-                    "p_payback_within_horizon": float(within[r]),
-                }
-                for r, name in enumerate(results.inputs.row_names)
-            ],
-        },
-        "swaps": swaps,
-        "swap_warnings": skipped,
+        "row_paths": row_paths,
+        "rows": [
+            {
+                "name": name,
+                "p_payback_before_halving": float(before[r]),
+                "p_payback_within_horizon": float(within[r]),
+            }
+            for r, name in enumerate(results.inputs.row_names)
+        ],
     }
 
 
@@ -250,7 +271,28 @@ def build_report(
     if analysis is None:
         analysis = analyse_conversions(project, results)
     inputs = results.inputs
-    tl = inputs.timeline
+    report: dict[str, Any] = {
+        "project": project.name,
+        "scenario": inputs.scenario_name,
+        "start_month": format_month(inputs.start_month),
+        "horizon_months": inputs.months,
+        "discount_rate_per_year": inputs.discount_rate_per_year,
+        "fleet": _fleet_entry(results),
+        "sites": _site_entries(results),
+        "rows": _row_entries(results),
+        "monthly": _monthly_entries(results),
+        "hpc": hpc_entries(analysis, results),
+        **(uncertainty_sections(project, results, settings) if uncertainty else {}),
+        "warnings": warnings_of(results) + [f"AI/HPC plan {w}" for w in analysis.skipped],
+    }
+    if "swap_warnings" in report:
+        report["warnings"] += [f"swap: {w}" for w in report.pop("swap_warnings")]
+    return report
+
+
+def _fleet_entry(results: Results) -> dict[str, Any]:
+    """The fleet's KPIs, the next halving, and the fleet's size, efficiency and unit capex."""
+    inputs = results.inputs
     height, when = next_halving(results)
     fleet = kpi_dict(results, results.fleet_kpis, 0, results.fleet_irr_annual)
     total_th = float((inputs.count * inputs.hashrate_th).sum())
@@ -269,10 +311,20 @@ def build_report(
             "capex_usd_per_th": rig_capex / bought_th if bought_th else None,
         }
     )
-    sites = [
+    return fleet
+
+
+def _site_entries(results: Results) -> list[dict[str, Any]]:
+    """Each site's KPIs."""
+    return [
         {"name": name, **kpi_dict(results, results.site_kpis, s, _num(results.site_irr_annual[s]))}
-        for s, name in enumerate(inputs.site_names)
+        for s, name in enumerate(results.inputs.site_names)
     ]
+
+
+def _row_entries(results: Results) -> list[dict[str, Any]]:
+    """Each fleet row's KPIs, efficiency and breakevens."""
+    inputs = results.inputs
     b = results.breakevens
     row_irr = results.row_irr_annual
     rows = []
@@ -293,29 +345,17 @@ def build_report(
                 "shutdown_months": int(b.shutdown_months[r]),
             }
         )
+    return rows
+
+
+def _monthly_entries(results: Results) -> list[dict[str, Any]]:
+    """The fleet's monthly figures (`monthly_columns`), one dict per month."""
     columns = monthly_columns(results)
-    labels = [format_month(m) for m in tl.month_starts]
-    monthly = [
+    labels = [format_month(m) for m in results.inputs.timeline.month_starts]
+    return [
         {"month": label, **{key: values[t].item() for key, values in columns.items()}}
         for t, label in enumerate(labels)
     ]
-    report: dict[str, Any] = {
-        "project": project.name,
-        "scenario": inputs.scenario_name,
-        "start_month": format_month(inputs.start_month),
-        "horizon_months": inputs.months,
-        "discount_rate_per_year": inputs.discount_rate_per_year,
-        "fleet": fleet,
-        "sites": sites,
-        "rows": rows,
-        "monthly": monthly,
-        "hpc": hpc_entries(analysis, results),
-        **(uncertainty_sections(project, results, settings) if uncertainty else {}),
-        "warnings": warnings_of(results) + [f"AI/HPC plan {w}" for w in analysis.skipped],
-    }
-    if "swap_warnings" in report:
-        report["warnings"] += [f"swap: {w}" for w in report.pop("swap_warnings")]
-    return report
 
 
 def report_json(report: dict[str, Any]) -> str:
@@ -361,6 +401,26 @@ def _table(headers: list[str], rows: list[list[str]], left: int = 1) -> list[str
 
 def render_text(report: dict[str, Any]) -> str:
     """A readable summary: fleet KPIs, then a table per site and per fleet row."""
+    out = [
+        *_summary_lines(report),
+        "",
+        *_sites_lines(report["sites"]),
+        "",
+        *_rows_lines(report["rows"]),
+    ]
+    if report["hpc"]:
+        out += ["", *_hpc_lines(report["hpc"])]
+    if report["warnings"]:
+        out += ["", "Warnings", *(f"  - {w}" for w in report["warnings"])]
+    return "\n".join(out) + "\n"
+
+
+def _indented(lines: list[str]) -> list[str]:
+    return ["  " + line for line in lines]
+
+
+def _summary_lines(report: dict[str, Any]) -> list[str]:
+    """The project, scenario and next halving, then the fleet's KPIs."""
     f = report["fleet"]
     horizon = report["horizon_months"]
     roi = percent(f["roi"]) if f["roi"] is not None else "n/a (no capex in the horizon)"
@@ -369,7 +429,7 @@ def render_text(report: dict[str, Any]) -> str:
         if f["efficiency_j_per_th"] is not None
         else "no rigs"
     )
-    out = [
+    return [
         f"{report['project']}",
         f"Scenario {report['scenario']}: {report['start_month']}, {horizon} months, "
         f"discounted at {percent(report['discount_rate_per_year'])}/yr",
@@ -388,101 +448,102 @@ def render_text(report: dict[str, Any]) -> str:
         f"  BTC mined              {f['btc_mined']:,.2f} BTC",
         f"  Cost per BTC (cash)    {money(f['cost_per_btc_cash_usd'], compact=False)}",
         f"  Cost per BTC (all-in)  {money(f['cost_per_btc_all_in_usd'], compact=False)}",
-        "",
-        "Sites",
     ]
-    out += [
-        "  " + line
-        for line in _table(
-            ["Site", "NPV", "IRR", "Payback", "BTC mined", "Cash $/BTC", "All-in $/BTC"],
+
+
+def _sites_lines(sites: list[dict[str, Any]]) -> list[str]:
+    """A table of the sites' KPIs."""
+    table = _table(
+        ["Site", "NPV", "IRR", "Payback", "BTC mined", "Cash $/BTC", "All-in $/BTC"],
+        [
             [
-                [
-                    s["name"],
-                    money(s["npv_usd"]),
-                    percent(s["irr_annual"]),
-                    _short_payback(s),
-                    f"{s['btc_mined']:,.1f}",
-                    money(s["cost_per_btc_cash_usd"], compact=False),
-                    money(s["cost_per_btc_all_in_usd"], compact=False),
-                ]
-                for s in report["sites"]
-            ],
-        )
+                s["name"],
+                money(s["npv_usd"]),
+                percent(s["irr_annual"]),
+                _short_payback(s),
+                f"{s['btc_mined']:,.1f}",
+                money(s["cost_per_btc_cash_usd"], compact=False),
+                money(s["cost_per_btc_all_in_usd"], compact=False),
+            ]
+            for s in sites
+        ],
+    )
+    return ["Sites", *_indented(table)]
+
+
+def _rows_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """A table of the fleet rows: KPIs and breakevens."""
+    table = _table(
+        [
+            "Row",
+            "Site",
+            "Rigs",
+            "NPV",
+            "Payback",
+            "BTC mined",
+            "Breakeven BTC",
+            "Breakeven $/PH/day",
+            "Breakeven $/kWh",
+            "Unprofitable from",
+        ],
+        [
+            [
+                r["name"],
+                r["site"],
+                f"{r['count']:,}",
+                money(r["npv_usd"]),
+                _short_payback(r),
+                f"{r['btc_mined']:,.1f}",
+                money(r["breakeven_btc_price_usd"], compact=False),
+                "n/a"
+                if r["breakeven_hashprice_usd_per_ph_day"] is None
+                else f"{r['breakeven_hashprice_usd_per_ph_day']:,.2f}",
+                "n/a"
+                if r["breakeven_power_usd_per_kwh"] is None
+                else f"{r['breakeven_power_usd_per_kwh']:.4f}",
+                r["unprofitable_from_month"] or "never",
+            ]
+            for r in rows
+        ],
+        left=2,
+    )
+    return ["Fleet rows", *_indented(table)]
+
+
+def _hpc_lines(hpc: list[dict[str, Any]]) -> list[str]:
+    """A table of the sites' AI/HPC conversions, as ranked in the report."""
+    table = _table(
+        [
+            "Site",
+            "Keep NPV",
+            "Convert NPV",
+            "Partial NPV",
+            "Convert IRR",
+            "Crossover",
+            "Breakeven rent",
+            "BTC x",
+            "Peak funding",
+        ],
+        [
+            [
+                h["site"],
+                money(h["keep_npv_usd"]),
+                money(h["convert_npv_usd"]),
+                f"{money(h['partial_npv_usd'])} ({h['share']:.0%})",
+                percent(h["convert_irr_annual"]),
+                h["crossover_month"] or "never",
+                "none"
+                if h["breakeven_rent_usd_per_kw_month"] is None
+                else f"${h['breakeven_rent_usd_per_kw_month']:,.2f}/kW-mo",
+                "none"
+                if h["breakeven_btc_price_multiple"] is None
+                else f"{h['breakeven_btc_price_multiple']:.2f}x",
+                money(h["peak_funding_usd"]),
+            ]
+            for h in hpc
+        ],
+    )
+    return [
+        "AI/HPC conversion (site cash flows before tax; ranked by NPV gained)",
+        *_indented(table),
     ]
-    out += ["", "Fleet rows"]
-    out += [
-        "  " + line
-        for line in _table(
-            [
-                "Row",
-                "Site",
-                "Rigs",
-                "NPV",
-                "Payback",
-                "BTC mined",
-                "Breakeven BTC",
-                "Breakeven $/PH/day",
-                "Breakeven $/kWh",
-                "Unprofitable from",
-            ],
-            [
-                [
-                    r["name"],
-                    r["site"],
-                    f"{r['count']:,}",
-                    money(r["npv_usd"]),
-                    _short_payback(r),
-                    f"{r['btc_mined']:,.1f}",
-                    money(r["breakeven_btc_price_usd"], compact=False),
-                    "n/a"
-                    if r["breakeven_hashprice_usd_per_ph_day"] is None
-                    else f"{r['breakeven_hashprice_usd_per_ph_day']:,.2f}",
-                    "n/a"
-                    if r["breakeven_power_usd_per_kwh"] is None
-                    else f"{r['breakeven_power_usd_per_kwh']:.4f}",
-                    r["unprofitable_from_month"] or "never",
-                ]
-                for r in report["rows"]
-            ],
-            left=2,
-        )
-    ]
-    if report["hpc"]:
-        out += ["", "AI/HPC conversion (site cash flows before tax; ranked by NPV gained)"]
-        out += [
-            "  " + line
-            for line in _table(
-                [
-                    "Site",
-                    "Keep NPV",
-                    "Convert NPV",
-                    "Partial NPV",
-                    "Convert IRR",
-                    "Crossover",
-                    "Breakeven rent",
-                    "BTC x",
-                    "Peak funding",
-                ],
-                [
-                    [
-                        h["site"],
-                        money(h["keep_npv_usd"]),
-                        money(h["convert_npv_usd"]),
-                        f"{money(h['partial_npv_usd'])} ({h['share']:.0%})",
-                        percent(h["convert_irr_annual"]),
-                        h["crossover_month"] or "never",
-                        "none"
-                        if h["breakeven_rent_usd_per_kw_month"] is None
-                        else f"${h['breakeven_rent_usd_per_kw_month']:,.2f}/kW-mo",
-                        "none"
-                        if h["breakeven_btc_price_multiple"] is None
-                        else f"{h['breakeven_btc_price_multiple']:.2f}x",
-                        money(h["peak_funding_usd"]),
-                    ]
-                    for h in report["hpc"]
-                ],
-            )
-        ]
-    if report["warnings"]:
-        out += ["", "Warnings", *(f"  - {w}" for w in report["warnings"])]
-    return "\n".join(out) + "\n"

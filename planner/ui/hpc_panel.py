@@ -31,7 +31,7 @@ from planner.domain.months import format_month
 from planner.engine.hpc import ConversionAnalysis, SiteConversion, npv_gap_at_multiple
 from planner.io import display
 from planner.io.resources import resource_path
-from planner.ui.charts import (
+from planner.ui.chart_parts import (
     BLUE,
     GREEN,
     INK,
@@ -39,7 +39,7 @@ from planner.ui.charts import (
     VERMILLION,
     MoneyAxis,
     MonthAxis,
-    _pen,
+    pen,
 )
 from planner.ui.document import ProjectDocument
 from planner.ui.follow import ResultsFollower
@@ -114,10 +114,10 @@ class HpcPanel(QWidget):
         self.cumulative.addLegend(offset=(10, 10))
         self.cumulative.showGrid(x=True, y=True, alpha=0.15)
         self.curves = {
-            "keep": self.cumulative.plot([], [], pen=_pen(BLUE), name="Keep mining"),
-            "convert": self.cumulative.plot([], [], pen=_pen(ORANGE), name="Convert"),
+            "keep": self.cumulative.plot([], [], pen=pen(BLUE), name="Keep mining"),
+            "convert": self.cumulative.plot([], [], pen=pen(ORANGE), name="Convert"),
             "partial": self.cumulative.plot(
-                [], [], pen=_pen(GREEN, style=Qt.PenStyle.DashLine), name="Partial"
+                [], [], pen=pen(GREEN, style=Qt.PenStyle.DashLine), name="Partial"
             ),
         }
         self.construction = pg.LinearRegionItem(
@@ -126,7 +126,7 @@ class HpcPanel(QWidget):
         self.cumulative.addItem(self.construction)
         self.crossover = pg.InfiniteLine(
             angle=90,
-            pen=_pen(VERMILLION, 1.5, Qt.PenStyle.DashLine),
+            pen=pen(VERMILLION, 1.5, Qt.PenStyle.DashLine),
             label="crossover",
             labelOpts={"position": 0.9, "color": VERMILLION},
         )
@@ -136,30 +136,30 @@ class HpcPanel(QWidget):
         self.by_rent.setTitle("NPV gained by converting, by rent")
         self.by_rent.setLabel("bottom", "Rent (USD per kW of IT a month)")
         self.by_rent.showGrid(x=True, y=True, alpha=0.15)
-        self.rent_curve = self.by_rent.plot([], [], pen=_pen(ORANGE))
+        self.rent_curve = self.by_rent.plot([], [], pen=pen(ORANGE))
         self.rent_mark = pg.InfiniteLine(
             angle=90,
-            pen=_pen(INK, 1, Qt.PenStyle.DotLine),
+            pen=pen(INK, 1, Qt.PenStyle.DotLine),
             label="breakeven",
             labelOpts={"position": 0.9},
         )
         self.by_rent.addItem(self.rent_mark)
-        self.by_rent.addItem(pg.InfiniteLine(angle=0, pen=_pen(INK, 1)))
+        self.by_rent.addItem(pg.InfiniteLine(angle=0, pen=pen(INK, 1)))
 
         self.by_price = pg.PlotWidget(axisItems={"left": MoneyAxis()}, background="w")
         self.by_price.setTitle("NPV gained by converting, by BTC price")
         self.by_price.setLabel("bottom", "Multiple of the scenario's BTC price path")
         self.by_price.setLogMode(x=True, y=False)
         self.by_price.showGrid(x=True, y=True, alpha=0.15)
-        self.price_curve = self.by_price.plot([], [], pen=_pen(BLUE), symbol="o", symbolSize=4)
+        self.price_curve = self.by_price.plot([], [], pen=pen(BLUE), symbol="o", symbolSize=4)
         self.price_mark = pg.InfiniteLine(
             angle=90,
-            pen=_pen(INK, 1, Qt.PenStyle.DotLine),
+            pen=pen(INK, 1, Qt.PenStyle.DotLine),
             label="breakeven",
             labelOpts={"position": 0.9},
         )
         self.by_price.addItem(self.price_mark)
-        self.by_price.addItem(pg.InfiniteLine(angle=0, pen=_pen(INK, 1)))
+        self.by_price.addItem(pg.InfiniteLine(angle=0, pen=pen(INK, 1)))
 
         self.charts = QTabWidget()
         self.charts.addTab(self.cumulative, "Cumulative cash")

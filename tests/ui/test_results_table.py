@@ -6,7 +6,9 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 
-from planner.ui.decisions.results_table import LEFT, RIGHT, ResultTable, months_text, percent_text
+from planner.io.display import months as months_text
+from planner.io.display import percent as percent_text
+from planner.ui.decisions.results_table import LEFT, RIGHT, ResultTable
 from planner.ui.sheet import from_tsv
 
 HEADERS = ["Swap", "NPV", "Mix"]

@@ -43,8 +43,8 @@ from planner.engine.optimize import (
     evaluate_plan,
     free_mw,
 )
-from planner.ui.charts import format_money
-from planner.ui.decisions.results_table import ResultTable, months_text
+from planner.io import display
+from planner.ui.decisions.results_table import ResultTable
 from planner.ui.document import ProjectDocument
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -63,8 +63,8 @@ def plan_rows(problem: BuyProblem, mix: list[tuple[str, str, int]]) -> list[list
                 model,
                 site,
                 f"{count:,}",
-                format_money(float(problem.value_usd[m, s])),
-                format_money(count * float(problem.price_usd[m])),
+                display.money_short(float(problem.value_usd[m, s])),
+                display.money_short(count * float(problem.price_usd[m])),
                 f"{count * problem.load_mw[m, s]:,.2f}",
             ]
         )
@@ -76,8 +76,8 @@ def alternative_rows(answer: BuyAnswer) -> list[list[str]]:
     return [
         [
             f"{plan.excluded[0]} @ {plan.excluded[1]}" if plan.excluded else "",
-            format_money(plan.npv_usd),
-            format_money(plan.capex_usd),
+            display.money_short(plan.npv_usd),
+            display.money_short(plan.capex_usd),
             "; ".join(f"{c:,} {m} @ {s}" for m, s, c in plan.mix(answer.problem)) or "buy nothing",
         ]
         for plan in answer.alternatives
@@ -96,11 +96,12 @@ def summary_text(answer: BuyAnswer, outcome: PlanOutcome | None) -> str:
             "No candidate adds value at its price at any site: the best buy is none. " + free_text
         )
     return (
-        f"Engine run of the best mix: NPV {format_money(outcome.npv_usd)}, payback "
-        f"{months_text(outcome.payback_months)} (after tax, against not buying). "
-        f"Optimized: NPV added {format_money(best.npv_usd)}, "
-        f"capex {format_money(best.capex_usd)} "
-        f"of {format_money(problem.budget_usd)}, solved in {best.solve_seconds * 1000:.0f} ms. "
+        f"Engine run of the best mix: NPV {display.money_short(outcome.npv_usd)}, payback "
+        f"{display.months(outcome.payback_months)} (after tax, against not buying). "
+        f"Optimized: NPV added {display.money_short(best.npv_usd)}, "
+        f"capex {display.money_short(best.capex_usd)} "
+        f"of {display.money_short(problem.budget_usd)}, "
+        f"solved in {best.solve_seconds * 1000:.0f} ms. "
         + free_text
     )
 

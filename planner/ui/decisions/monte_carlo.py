@@ -29,7 +29,8 @@ from planner.engine.montecarlo import (
     row_payback_probabilities,
     run_monte_carlo,
 )
-from planner.ui.charts import PALETTE, MoneyAxis, MonthAxis, _pen, format_money
+from planner.io import display
+from planner.ui.chart_parts import PALETTE, MoneyAxis, MonthAxis, pen
 from planner.ui.decisions.results_table import ResultTable
 from planner.ui.document import ProjectDocument
 from planner.ui.tasks import BackgroundTask
@@ -82,7 +83,7 @@ class MonteCarloPage(QWidget):
         )
         self.fan_plot.setTitle("Cumulative free cash flow: P5, P25, P50, P75, P95")
         self.fan_lines = [
-            self.fan_plot.plot([], [], pen=_pen(PALETTE[0], 2.5 if q == 2 else 1)) for q in range(5)
+            self.fan_plot.plot([], [], pen=pen(PALETTE[0], 2.5 if q == 2 else 1)) for q in range(5)
         ]
         self.fan_fills: list[pg.FillBetweenItem] = []
         self.npv_plot = pg.PlotWidget(axisItems={"bottom": MoneyAxis("bottom")}, background="w")
@@ -193,7 +194,8 @@ class MonteCarloPage(QWidget):
             f"{result.settings.paths:,} paths, seed {result.settings.seed}. "
             f"Payback before the halving: {result.p_payback_before_halving:.1%}; "
             f"within the horizon: {result.p_payback_within_horizon:.1%}. "
-            f"NPV P5 {format_money(p[0])}, P50 {format_money(p[2])}, P95 {format_money(p[4])}."
+            f"NPV P5 {display.money_short(p[0])}, P50 {display.money_short(p[2])}, "
+            f"P95 {display.money_short(p[4])}."
         )
 
     def _show_fan(self, bands: np.ndarray) -> None:

@@ -7,7 +7,6 @@ itself, so what a page shows is what its tests read back (`texts()`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,16 +19,6 @@ from planner.ui.sheet import to_tsv
 AnyIndex = QModelIndex | QPersistentModelIndex
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-
-
-def months_text(value: float) -> str:
-    """A payback in months: "13.9 mo", or "never" when it is not finite."""
-    return "never" if not math.isfinite(value) else f"{value:,.1f} mo"
-
-
-def percent_text(value: float | None) -> str:
-    """A rate as a percent: "26.9%", "n/a" when there is none."""
-    return "n/a" if value is None or not math.isfinite(value) else f"{value * 100:,.1f}%"
 
 
 class ResultModel(QAbstractTableModel):

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from planner.domain.project import Project
 from planner.engine import Results
 from planner.engine.sensitivity import compare_scenarios
-from planner.ui.charts import PALETTE, MoneyAxis, MonthAxis, _pen, format_money
-from planner.ui.decisions.results_table import ResultTable, months_text, percent_text
+from planner.io import display
+from planner.ui.chart_parts import PALETTE, MoneyAxis, MonthAxis, pen
+from planner.ui.decisions.results_table import ResultTable
 
 HEADERS = (
     "Scenario",
@@ -42,14 +43,14 @@ def scenario_row(name: str, results: Results, active: str) -> list[str]:
     k = results.fleet_kpis
     return [
         name + (" (active)" if name == active else ""),
-        format_money(float(k.npv_usd[0])),
-        percent_text(results.fleet_irr_annual),
-        months_text(float(k.payback_months[0])),
+        display.money_short(float(k.npv_usd[0])),
+        display.percent(results.fleet_irr_annual),
+        display.payback(int(k.payback_status[0]), float(k.payback_months[0])),
         f"{k.btc_mined[0]:,.1f}",
-        format_money(float(k.revenue_usd[0])),
-        format_money(float(k.free_cash_flow_usd[0])),
-        format_money(float(k.cost_per_btc_cash_usd[0])),
-        format_money(float(k.cost_per_btc_all_in_usd[0])),
+        display.money_short(float(k.revenue_usd[0])),
+        display.money_short(float(k.free_cash_flow_usd[0])),
+        display.money_short(float(k.cost_per_btc_cash_usd[0])),
+        display.money_short(float(k.cost_per_btc_all_in_usd[0])),
     ]
 
 
@@ -93,7 +94,7 @@ class ScenariosPage(QWidget):
             x = np.arange(1, cumulative.size + 1, dtype=float)
             if name not in self.curves:
                 self.curves[name] = self.plot.plot(
-                    [], [], pen=_pen(PALETTE[i % len(PALETTE)]), name=name
+                    [], [], pen=pen(PALETTE[i % len(PALETTE)]), name=name
                 )
             self.curves[name].setData(x, cumulative)
             axis.set_start(results.inputs.start_month)

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QSplitter, QVBoxLayou
 
 from planner.domain.project import Project
 from planner.engine.sensitivity import DRIVERS, Tornado, TwoWay, tornado, two_way
-from planner.ui.charts import PALETTE, MoneyAxis, _pen, format_money
-from planner.ui.decisions.results_table import ResultTable, months_text
+from planner.io import display
+from planner.ui.chart_parts import PALETTE, MoneyAxis, pen
+from planner.ui.decisions.results_table import ResultTable
 
 TORNADO_HEADERS = (
     "Driver",
@@ -44,10 +45,10 @@ def tornado_rows(result: Tornado) -> list[list[str]]:
         [
             b.label,
             next(d for d in DRIVERS if d.key == b.key).describe(b.step),
-            format_money(b.npv_low_usd),
-            format_money(b.npv_high_usd),
-            months_text(b.payback_low_months),
-            months_text(b.payback_high_months),
+            display.money_short(b.npv_low_usd),
+            display.money_short(b.npv_high_usd),
+            display.months(b.payback_low_months),
+            display.months(b.payback_high_months),
         ]
         for b in result.bars
     ]
@@ -80,7 +81,7 @@ class SensitivityPage(QWidget):
         self.tornado_plot.setTitle("Fleet NPV with each driver moved down and up")
         self.tornado_bars = pg.BarGraphItem(x0=[], y=[], height=0.6, width=[], brushes=[])
         self.tornado_plot.addItem(self.tornado_bars)
-        self.tornado_base = pg.InfiniteLine(angle=90, pen=_pen("#222222", 1))
+        self.tornado_base = pg.InfiniteLine(angle=90, pen=pen("#222222", 1))
         self.tornado_plot.addItem(self.tornado_base)
         self.tornado_labels = ResultTable()
         self.two_way_table = ResultTable()
@@ -141,14 +142,14 @@ class SensitivityPage(QWidget):
         self.two_way_table.show_rows(
             ["NPV: BTC price x / power price x", *powers],
             [
-                [f"{price:.0%}"] + [format_money(v) for v in table.npv_usd[i]]
+                [f"{price:.0%}"] + [display.money_short(v) for v in table.npv_usd[i]]
                 for i, price in enumerate(table.btc_price_factors)
             ],
         )
         self.two_way_payback.show_rows(
             ["Payback: BTC price x / power price x", *powers],
             [
-                [f"{price:.0%}"] + [months_text(v) for v in table.payback_months[i]]
+                [f"{price:.0%}"] + [display.months(v) for v in table.payback_months[i]]
                 for i, price in enumerate(table.btc_price_factors)
             ],
         )

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from planner.domain.project import Project
 from planner.engine.swaps import SwapResult, analyse_swaps
-from planner.ui.charts import format_money
-from planner.ui.decisions.results_table import ResultTable, months_text, percent_text
+from planner.io import display
+from planner.ui.decisions.results_table import ResultTable
 from planner.ui.document import ProjectDocument
 from planner.ui.sheet import SheetView
 from planner.ui.table_model import SectionModel
@@ -43,11 +43,11 @@ def swap_row(result: SwapResult) -> list[str]:
     return [
         f"{swap.row} -> {swap.model}, {swap.month:%Y-%m}",
         f"{result.new_count:,}",
-        format_money(result.sale_usd),
-        format_money(result.capex_usd),
-        format_money(result.npv_usd),
-        percent_text(result.irr_annual),
-        months_text(result.payback_months),
+        display.money_short(result.sale_usd),
+        display.money_short(result.capex_usd),
+        display.money_short(result.npv_usd),
+        display.percent(result.irr_annual),
+        display.months(result.payback_months),
         "yes" if result.pays_back_before_halving else "no",
     ]
 

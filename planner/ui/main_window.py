@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -98,6 +99,13 @@ class MainWindow(QMainWindow):
         self.decisions = DecisionsPanel(self.document)
         self.sheets["swaps"] = self.decisions.swap_sheet
         self.models["swaps"] = self.decisions.swap_model
+        self.sheets["resale_curve"] = self.decisions.swaps.curve_sheet
+        self.models["resale_curve"] = self.decisions.swaps.curve_model
+        # The Edit menu and toolbar act on the Decisions sheet that last had the focus.
+        self._last_decisions_sheet: SheetView = self.decisions.swap_sheet
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
         self.tabs.addTab(self.decisions, "Decisions")
         # The AI/HPC tab has charts of its own: the fleet's charts make room for them.
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -242,9 +250,14 @@ class MainWindow(QMainWindow):
         if isinstance(widget, HpcPanel):
             return widget.sheet
         if isinstance(widget, DecisionsPanel):
-            return widget.swap_sheet
+            return self._last_decisions_sheet  # swaps or the resale curve: the last in focus
         assert isinstance(widget, SheetView)
         return widget
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new in (self.decisions.swap_sheet, self.decisions.swaps.curve_sheet):
+            assert isinstance(new, SheetView)
+            self._last_decisions_sheet = new
 
     def _tab_changed(self, _index: int) -> None:
         # The AI/HPC and Decisions tabs have charts of their own: the fleet's make room.

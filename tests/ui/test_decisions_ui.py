@@ -300,3 +300,21 @@ def test_resale_curve_rows_are_pasted_and_inserted_as_in_any_table(qtbot, window
         (38, 2.5),
         (1000, 0.5),
     ]
+
+
+def test_the_window_row_commands_act_on_the_decisions_sheet_last_in_focus(qtbot, window) -> None:
+    window.tabs.setCurrentWidget(window.decisions)
+    panel = window.decisions
+    panel.tabs.setCurrentIndex(2)
+    doc = window.document
+    curve_rows, swap_rows = len(doc.project.resale_curve), len(doc.project.swaps)
+    curve_sheet = panel.swaps.curve_sheet
+    curve_sheet.setFocus()
+    qtbot.waitUntil(curve_sheet.hasFocus, timeout=5_000)
+    assert window.current_sheet() is curve_sheet
+    curve_sheet.setCurrentIndex(panel.swaps.curve_model.index(1, 0))
+    window.current_sheet().insert_rows()
+    assert (len(doc.project.resale_curve), len(doc.project.swaps)) == (curve_rows + 1, swap_rows)
+    panel.swap_sheet.setFocus()
+    qtbot.waitUntil(panel.swap_sheet.hasFocus, timeout=5_000)
+    assert window.current_sheet() is panel.swap_sheet

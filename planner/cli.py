@@ -19,9 +19,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from planner import __version__
+
+if TYPE_CHECKING:
+    from planner.benchmark import CaseResult
+    from planner.domain.project import Project
+    from planner.io.fleet_import import ImportPlan
+    from planner.ui.bench import GuiEditResult
 
 EXIT_USAGE = 2
 COMMANDS = ("report", "schema", "bench", "import")
@@ -121,8 +127,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"planner {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    _add_report(sub.add_parser("report", help="print the report of a project"))
+    sub.add_parser("schema", help="print the JSON Schema of project files")
+    _add_import(sub.add_parser("import", help="import a fleet table (xlsx or CSV) into a project"))
+    _add_bench(sub.add_parser("bench", help="time full recomputations of synthetic fleets"))
+    return parser
 
-    report = sub.add_parser("report", help="print the report of a project")
+
+def _add_report(report: argparse.ArgumentParser) -> None:
+    """The arguments of `planner report`."""
     report.add_argument("project", type=Path, help="project file (.json)")
     report.add_argument("--json", action="store_true", help="machine-readable JSON")
     report.add_argument("--scenario", help="scenario name (default: the active one)")
@@ -138,9 +151,9 @@ def _parser() -> argparse.ArgumentParser:
         help="also write the plan as an Excel workbook of live formulas",
     )
 
-    sub.add_parser("schema", help="print the JSON Schema of project files")
 
-    imp = sub.add_parser("import", help="import a fleet table (xlsx or CSV) into a project")
+def _add_import(imp: argparse.ArgumentParser) -> None:
+    """The arguments of `planner import`."""
     imp.add_argument("sheet", type=Path, help="workbook (.xlsx) or CSV file")
     imp.add_argument("--into", type=Path, required=True, help="project file to add the rows to")
     imp.add_argument("--sheet", dest="sheet_name", help="sheet name (default: the first)")
@@ -153,7 +166,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--dry-run", action="store_true", help="show the preview only")
 
-    bench = sub.add_parser("bench", help="time full recomputations of synthetic fleets")
+
+def _add_bench(bench: argparse.ArgumentParser) -> None:
+    """The arguments of `planner bench`."""
     bench.add_argument("--json", action="store_true", help="machine-readable JSON")
     bench.add_argument(
         "--repeats",
@@ -200,7 +215,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ROWSxMONTHS",
         help="a case such as 1000x120 (repeatable; default 1000x120 and 10000x240)",
     )
-    return parser
 
 
 def _load(path: Path):
@@ -289,13 +303,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from planner.io.fleet_import import FleetImportError, import_fleet
-    from planner.io.project_file import (
-        ProjectFileError,
-        backup_path,
-        parse_project,
-        project_to_json,
-        save_project,
-    )
 
     project = _load(args.into)
     if args.site is not None and args.site not in {s.name for s in project.sites}:
@@ -305,18 +312,7 @@ def _import(args: argparse.Namespace) -> int:
         plan = import_fleet(args.sheet, project, sheet=args.sheet_name, default_site=args.site)
     except FleetImportError as error:
         raise UserError(str(error)) from None
-    _out(f"{args.sheet} sheet {plan.sheet!r}, header on row {plan.header_row}\n")
-    for fieldname, header in plan.mapping.items():
-        _out(f"  {header!r} -> {fieldname}\n")
-    _out(f"{len(plan.rows)} row(s) to import, {sum(r.count for r in plan.rows):,} rigs\n")
-    for model in plan.new_models:
-        _out(
-            f"  new catalog entry {model.name!r}: {model.hashrate_th:g} TH/s, {model.power_w:g} W\n"
-        )
-    for skipped in plan.skipped:
-        _out(f"  skipped {skipped}\n")
-    for note in plan.notes:
-        _out(f"  note: {note}\n")
+    _print_import_preview(args.sheet, plan)
     if plan.problems:
         for problem in plan.problems:
             _err(f"planner: error: {args.sheet}: {problem}\n")
@@ -336,6 +332,38 @@ def _import(args: argparse.Namespace) -> int:
             "nothing imported (rerun with --yes to replace anyway)\n"
         )
         return EXIT_USAGE
+    _save_import(args, project, plan)
+    return 0
+
+
+def _print_import_preview(sheet: Path, plan: ImportPlan) -> None:
+    """Where the table was found, how its columns map, and what it would add."""
+    _out(f"{sheet} sheet {plan.sheet!r}, header on row {plan.header_row}\n")
+    for fieldname, header in plan.mapping.items():
+        _out(f"  {header!r} -> {fieldname}\n")
+    _out(f"{len(plan.rows)} row(s) to import, {sum(r.count for r in plan.rows):,} rigs\n")
+    for model in plan.new_models:
+        _out(
+            f"  new catalog entry {model.name!r}: {model.hashrate_th:g} TH/s, {model.power_w:g} W\n"
+        )
+    for skipped in plan.skipped:
+        _out(f"  skipped {skipped}\n")
+    for note in plan.notes:
+        _out(f"  note: {note}\n")
+
+
+def _save_import(args: argparse.Namespace, project: Project, plan: ImportPlan) -> None:
+    """Apply the plan and save the project over `args.into`, keeping a backup; nothing is
+    written when the result would not open again."""
+    from planner.io.fleet_import import FleetImportError
+    from planner.io.project_file import (
+        ProjectFileError,
+        backup_path,
+        parse_project,
+        project_to_json,
+        save_project,
+    )
+
     try:
         imported = plan.apply(project, replace=args.replace)
     except FleetImportError as error:
@@ -353,7 +381,6 @@ def _import(args: argparse.Namespace) -> int:
     backup = backup_path(args.into)
     shown = backup.name if backup.parent == args.into.parent.resolve() else str(backup)
     _out(f"imported into {args.into} (previous version kept as {shown})\n")
-    return 0
 
 
 def _case(text: str, option: str = "--case") -> tuple[int, int]:
@@ -386,47 +413,75 @@ def cmd_bench(args: argparse.Namespace) -> int:
     mc = [mc_case(rows, months) for rows, months in mc_cases]
     gui = []
     if gui_cases or args.gui or (args.gui is None and not args.case and not extra_only):
-        from planner.ui.bench import DEFAULT_GUI_CASES, describe, gui_edit_cases
+        from planner.ui.bench import DEFAULT_GUI_CASES, gui_edit_cases
 
         gui = gui_edit_cases(gui_cases or DEFAULT_GUI_CASES, args.repeats)
     if args.json:
-        out: dict[str, object] = {"cases": [r.as_dict() for r in results]}
-        if gui:
-            out["gui_edit"] = [g.as_dict() for g in gui]
-        if excel:
-            out["excel"] = excel
-        if hpc:
-            out["hpc"] = hpc
-        if mc:
-            out["monte_carlo"] = mc
-        _out(json.dumps(out, indent=2) + "\n")
+        _out(_bench_json(results, gui, excel, hpc, mc))
     else:
-        for r in results:
-            _out(
-                f"{r.rows:>7,} rows x {r.months:>3} months: median {r.median_ms:8.2f} ms, "
-                f"peak {r.peak_mb:7.1f} MB, row IRRs {r.row_irr_ms:8.1f} ms\n"
-            )
+        _print_bench(results, gui, excel, hpc, mc)
+    return 0
+
+
+Timings = list[dict[str, float | int]]
+
+
+def _bench_json(
+    results: list[CaseResult],
+    gui: list[GuiEditResult],
+    excel: Timings,
+    hpc: Timings,
+    mc: Timings,
+) -> str:
+    """The timings as JSON: the cases, then each kind of extra case that ran."""
+    out: dict[str, object] = {"cases": [r.as_dict() for r in results]}
+    if gui:
+        out["gui_edit"] = [g.as_dict() for g in gui]
+    if excel:
+        out["excel"] = excel
+    if hpc:
+        out["hpc"] = hpc
+    if mc:
+        out["monte_carlo"] = mc
+    return json.dumps(out, indent=2) + "\n"
+
+
+def _print_bench(
+    results: list[CaseResult],
+    gui: list[GuiEditResult],
+    excel: Timings,
+    hpc: Timings,
+    mc: Timings,
+) -> None:
+    """The timings, a line per case."""
+    for r in results:
+        _out(
+            f"{r.rows:>7,} rows x {r.months:>3} months: median {r.median_ms:8.2f} ms, "
+            f"peak {r.peak_mb:7.1f} MB, row IRRs {r.row_irr_ms:8.1f} ms\n"
+        )
+    if gui:
+        from planner.ui.bench import describe
+
         for g in gui:
             _out(describe(g))
-        for h in hpc:
-            _out(
-                f"recompute with conversion plans on {h['sites']} sites, {h['rows']:,} rows x "
-                f"{h['months']} months: median {h['median_ms']:.1f} ms "
-                f"(engine {h['engine_median_ms']:.1f} ms)\n"
-            )
-        for c in mc:
-            _out(
-                f"Monte Carlo {c['paths']:,} paths x {c['months']} months, {c['rows']:,} rows: "
-                f"{c['fleet_s']:.2f} s; per-row probabilities ({c['row_paths']:,} paths) "
-                f"{c['rows_s']:.2f} s\n"
-            )
-        for e in excel:
-            _out(
-                f"Excel export, {e['rows']:,} rows x {e['months']} months: "
-                f"{e['export_s']:.2f} s, {e['size_mb']:.1f} MB; "
-                f"import of its fleet: {e['import_s']:.2f} s\n"
-            )
-    return 0
+    for h in hpc:
+        _out(
+            f"recompute with conversion plans on {h['sites']} sites, {h['rows']:,} rows x "
+            f"{h['months']} months: median {h['median_ms']:.1f} ms "
+            f"(engine {h['engine_median_ms']:.1f} ms)\n"
+        )
+    for c in mc:
+        _out(
+            f"Monte Carlo {c['paths']:,} paths x {c['months']} months, {c['rows']:,} rows: "
+            f"{c['fleet_s']:.2f} s; per-row probabilities ({c['row_paths']:,} paths) "
+            f"{c['rows_s']:.2f} s\n"
+        )
+    for e in excel:
+        _out(
+            f"Excel export, {e['rows']:,} rows x {e['months']} months: "
+            f"{e['export_s']:.2f} s, {e['size_mb']:.1f} MB; "
+            f"import of its fleet: {e['import_s']:.2f} s\n"
+        )
 
 
 def cmd_open(argv: Sequence[str]) -> int:

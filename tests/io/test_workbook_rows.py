@@ -1,0 +1,85 @@
+"""Rows of formulas and numbers written as XML text (Sheet.append_formulas): the same
+cells as openpyxl writes them one by one, and nothing but formulas and numbers."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from planner.io.workbook import USD, Formula
+from planner.io.workbook.book import INPUT_FONT, cell
+from planner.io.workbook.sheet import COLUMN, PREVIOUS, Sheet, Styles
+
+VALUES = [
+    Formula('=IF(A1<0,"<0",IF(A1>1,A1&" > 1",0))'),
+    1.0 / 3.0,
+    None,
+    7,
+    -2.5e-12,
+    Formula("=SUM(B1:E1)"),
+]
+FORMATS = [None, USD, USD, None, "0.000", None]
+
+
+def _sheet_xml(write: str) -> tuple[bytes, Workbook]:
+    """The XML of a one-sheet book written with openpyxl's cells or append_formulas."""
+    book = Workbook(write_only=True)
+    ws = Sheet(book, "Rows")
+    book._add_sheet(ws)
+    if write == "cells":
+        cells = zip(VALUES, FORMATS, strict=True)
+        ws.append([cell(ws, value, fmt, font=INPUT_FONT) for value, fmt in cells])
+    else:
+        styles = [ws.styles.id(fmt, font=INPUT_FONT) for fmt in FORMATS]
+        ws.append_formulas(VALUES, styles)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return archive.read("xl/worksheets/sheet1.xml"), load_workbook(buffer)
+
+
+def test_a_formula_row_is_what_openpyxl_writes_cell_by_cell() -> None:
+    by_cells, _ = _sheet_xml("cells")
+    by_row, book = _sheet_xml("row")
+    assert by_row == by_cells
+    cells = next(book["Rows"].iter_rows())
+    assert [c.value for c in cells] == VALUES
+    assert cells[1].number_format == USD
+    assert cells[1].font.color.rgb == INPUT_FONT.color.rgb
+
+
+def test_a_template_is_repeated_with_the_column_letters() -> None:
+    book = Workbook(write_only=True)
+    ws = Sheet(book, "Months")
+    book._add_sheet(ws)
+    ws.append_formulas(
+        [Formula("=1")],
+        template=f"={PREVIOUS}1+{COLUMN}$3*2<>0",
+        first=f"={COLUMN}$3",
+        repeat=3,
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    row = next(load_workbook(buffer)["Months"].iter_rows(values_only=True))
+    assert row == ("=1", "=B$3", "=B1+C$3*2<>0", "=C1+D$3*2<>0")
+
+
+@pytest.mark.parametrize(
+    ("values", "error"),
+    [
+        (["=1+1"], TypeError),  # a plain str: only a Formula is a formula, and text is text_cell's
+        ([True], TypeError),
+        ([Formula("=A1\x01")], ValueError),  # what XML cannot hold
+    ],
+)
+def test_a_formula_row_refuses_anything_but_formulas_and_numbers(
+    values: list[object], error: type[Exception]
+) -> None:
+    book = Workbook(write_only=True)
+    ws = Sheet(book, "Refused", Styles(book))
+    book._add_sheet(ws)
+    with pytest.raises(error):
+        ws.append_formulas(values)

@@ -25,13 +25,17 @@ a criterion, which read `*`, `?`, `~` as wildcards), once per row into a "#" col
 match on those numbers.
 
 Written with openpyxl's write-only mode to a temporary file that then replaces the
-target, so a failed export never leaves a half-written workbook behind.
+target, so a failed export never leaves a half-written workbook behind. Rows of formulas
+and numbers (the grids' half a million cells at 1,000 rows x 120 months) go into the
+sheet's stream as the XML text openpyxl would write for them, a row at a time, with each
+style made once; rows with text go through openpyxl's cells.
 
 The package: data.py runs the model and every analysis once (ExportData); book.py holds
-the workbook's state and cell styles; formulas.py the formula helpers (no openpyxl);
-columns.py each sheet's named columns, from which the letters are derived; one module
-per group of sheets (inputs, results, calc and grids, summary, decisions, hpc); writer.py
-writes them in order.
+the workbook's state, cell helpers and styles; sheet.py the write-only sheet, its one
+text writer (`text_cell`) and its rows of formulas (`Sheet.append_formulas`);
+formulas.py the formula helpers (no openpyxl); columns.py each sheet's named columns,
+from which the letters are derived; one module per group of sheets (inputs, results,
+calc and grids, summary, decisions, hpc); writer.py writes them in order.
 """
 
 from __future__ import annotations

@@ -61,36 +61,49 @@ def column_letters(index: int) -> str:
 # ---------------------------------------------------------------------- the package
 
 
+class Package(zipfile.ZipFile):
+    """A workbook's zip, counting what its parts inflate to as they are read."""
+
+    inflated_bytes = 0  # declared sizes of the parts read so far
+
+
 def check_package(archive: zipfile.ZipFile, where: str) -> None:
-    """Refuse, before parsing, a package whose parts would inflate past the limits."""
-    infos = archive.infolist()
-    if len(infos) > LIMITS.max_parts:
-        raise FleetImportError(f"{where}: not a fleet workbook: {len(infos):,} parts in the zip")
-    total = 0
-    for info in infos:
-        size = info.file_size
-        total += size
-        ratio = size / max(info.compress_size, 1)
-        if size > LIMITS.max_part_bytes:
-            raise FleetImportError(
-                f"{where}: refused: the part {info.filename} would inflate to "
-                f"{size / 2**20:,.0f} MB (at most {LIMITS.max_part_bytes / 2**20:,.0f} MB)"
-            )
-        if size > LIMITS.ratio_check_bytes and ratio > LIMITS.max_ratio:
-            raise FleetImportError(
-                f"{where}: refused: the part {info.filename} inflates {ratio:,.0f} times "
-                f"(to {size / 2**20:,.0f} MB); a zip bomb, not a workbook"
-            )
-    if total > LIMITS.max_package_bytes:
+    """Refuse, before parsing, a zip with more parts than a workbook has."""
+    parts = len(archive.infolist())
+    if parts > LIMITS.max_parts:
+        raise FleetImportError(f"{where}: not a fleet workbook: {parts:,} parts in the zip")
+
+
+def check_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> None:
+    """Refuse, before inflating it, a part past the limits: its declared size, how much it
+    inflates, and with the parts read before it the package's total. Parts the import never
+    reads (the other sheets of a big workbook) are never checked nor inflated."""
+    size = info.file_size
+    ratio = size / max(info.compress_size, 1)
+    if size > LIMITS.max_part_bytes:
         raise FleetImportError(
-            f"{where}: refused: the workbook would inflate to {total / 2**20:,.0f} MB "
-            f"(at most {LIMITS.max_package_bytes / 2**20:,.0f} MB)"
+            f"{where}: refused: the part {info.filename} would inflate to "
+            f"{size / 2**20:,.0f} MB (at most {LIMITS.max_part_bytes / 2**20:,.0f} MB)"
         )
+    if size > LIMITS.ratio_check_bytes and ratio > LIMITS.max_ratio:
+        raise FleetImportError(
+            f"{where}: refused: the part {info.filename} inflates {ratio:,.0f} times "
+            f"(to {size / 2**20:,.0f} MB); a zip bomb, not a workbook"
+        )
+    if isinstance(archive, Package):
+        archive.inflated_bytes += size
+        if archive.inflated_bytes > LIMITS.max_package_bytes:
+            raise FleetImportError(
+                f"{where}: refused: the workbook would inflate to "
+                f"{archive.inflated_bytes / 2**20:,.0f} MB "
+                f"(at most {LIMITS.max_package_bytes / 2**20:,.0f} MB)"
+            )
 
 
 def _chunks(archive: zipfile.ZipFile, name: str, where: str) -> Iterator[bytes]:
     """The bytes of a part, never more than it declares (nor the part limit)."""
     info = archive.getinfo(name)
+    check_part(archive, info, where)
     cap = min(info.file_size, LIMITS.max_part_bytes)
     seen = 0
     with archive.open(info) as stream:
@@ -511,7 +524,7 @@ def read_xlsx(stream: IO[bytes], where: str, sheet: str | None, progress: Progre
     """The values of one sheet (cached values of formulas): `sheet`, else one called Fleet,
     else the first."""
     try:
-        archive = zipfile.ZipFile(stream)
+        archive = Package(stream)
     except _NOT_A_ZIP:
         raise FleetImportError(
             f"{where}: the workbook is damaged (not a complete zip archive)"

@@ -100,10 +100,40 @@ def test_a_highly_compressed_part_is_refused(tmp_path: Path, small_limits) -> No
 
 
 def test_a_workbook_inflating_past_the_total_is_refused(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(table_reader.LIMITS, "max_package_bytes", 10_000)
+    """The total counts the parts the import reads: here less than their sum."""
     path = hostile.small_workbook(tmp_path / "ok.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        parts = ("_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", hostile.SHEET)
+        read = sum(archive.getinfo(name).file_size for name in parts)
+    monkeypatch.setattr(table_reader.LIMITS, "max_package_bytes", read - 1)
     with pytest.raises(FleetImportError, match=r"ok\.xlsx: refused: the workbook would inflate"):
         read_table(path)
+
+
+def test_parts_the_import_does_not_read_are_not_held_against_it(
+    tmp_path: Path, small_limits
+) -> None:
+    """A big workbook (the planner's own, with its calculation sheets) imports its fleet: a
+    sheet it does not read may inflate past the limits, since it is never inflated."""
+
+    def another_sheet(sheet) -> None:
+        other = sheet.parent.create_sheet("Calc")
+        other.append(["x"] * 50)
+
+    path = hostile.small_workbook(tmp_path / "big.xlsx", another_sheet)
+    data = bytearray(path.read_bytes())
+    other = b"xl/worksheets/sheet2.xml"
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:  # central directory entries: declare the other sheet at 900 MB
+        name_length = struct.unpack_from("<H", data, at + 28)[0]
+        if bytes(data[at + 46 : at + 46 + name_length]) == other:
+            struct.pack_into("<I", data, at + 24, 900 << 20)
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo(other.decode()).file_size == 900 << 20
+    table = read_table(path)
+    assert len(table.rows) == len(hostile.BODY) + 1
 
 
 @POSIX_ONLY

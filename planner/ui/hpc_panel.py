@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from planner.domain.months import format_month
+from planner.engine import Results
 from planner.engine.hpc import ConversionAnalysis, SiteConversion, npv_gap_at_multiple
 from planner.io import display
 from planner.io.resources import resource_path
@@ -93,6 +94,18 @@ class HpcPanel(QWidget):
         self.sheet.setModel(self.model)
         self.sheet.apply_widths()
 
+        self._build_table()
+        self._build_cumulative()
+        self._build_sensitivities()
+        self._lay_out()
+        self.follower = ResultsFollower(
+            document, self, lambda _results: self.show_analysis(document.analysis)
+        )
+        if document.analysis is not None:
+            self.show_analysis(document.analysis)
+
+    def _build_table(self) -> None:
+        """The options side by side, one row a site."""
         self.table = QTableWidget(0, len(RESULT_HEADERS))
         self.table.setHorizontalHeaderLabels(list(RESULT_HEADERS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -107,6 +120,8 @@ class HpcPanel(QWidget):
         )
         self.note.setWordWrap(True)
 
+    def _build_cumulative(self) -> None:
+        """Each option's cumulative cash flow, the construction period and the crossover."""
         self.cumulative = pg.PlotWidget(
             axisItems={"bottom": MonthAxis(), "left": MoneyAxis()}, background="w"
         )
@@ -132,6 +147,8 @@ class HpcPanel(QWidget):
         )
         self.cumulative.addItem(self.crossover)
 
+    def _build_sensitivities(self) -> None:
+        """NPV gained by converting against the rent and against the BTC price."""
         self.by_rent = pg.PlotWidget(axisItems={"left": MoneyAxis()}, background="w")
         self.by_rent.setTitle("NPV gained by converting, by rent")
         self.by_rent.setLabel("bottom", "Rent (USD per kW of IT a month)")
@@ -161,6 +178,8 @@ class HpcPanel(QWidget):
         self.by_price.addItem(self.price_mark)
         self.by_price.addItem(pg.InfiniteLine(angle=0, pen=pen(INK, 1)))
 
+    def _lay_out(self) -> None:
+        """Plans on top, the options in the middle, the charts and reference deals below."""
         self.charts = QTabWidget()
         self.charts.addTab(self.cumulative, "Cumulative cash")
         self.charts.addTab(self.by_rent, "Sensitivity to rent")
@@ -185,11 +204,6 @@ class HpcPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
-        self.follower = ResultsFollower(
-            document, self, lambda _results: self.show_analysis(document.analysis)
-        )
-        if document.analysis is not None:
-            self.show_analysis(document.analysis)
 
     # ------------------------------------------------------------------ results
     def show_analysis(self, analysis: ConversionAnalysis | None) -> None:
@@ -271,6 +285,11 @@ class HpcPanel(QWidget):
             self.rent_mark.hide()
             self.price_mark.hide()
             return
+        self._draw_cumulative(site, results)
+        self._draw_by_rent(site)
+        self._draw_by_price(site, results)
+
+    def _draw_cumulative(self, site: SiteConversion, results: Results) -> None:
         axis = self.cumulative.getAxis("bottom")
         assert isinstance(axis, MonthAxis)
         axis.set_start(results.inputs.start_month)
@@ -289,13 +308,17 @@ class HpcPanel(QWidget):
             self.crossover.show()
         else:
             self.crossover.hide()
-        base = site.plan.rent_usd_per_kw_month
-        rents = np.linspace(0.0, max(2.0 * base, 50.0), RENT_POINTS)
-        self.rent_curve.setData(rents, site.npv_gap_at_rents(rents))
-        rent = site.breakeven_rent_usd_per_kw_month
-        self.rent_mark.setVisible(math.isfinite(rent))
-        if math.isfinite(rent):
-            self.rent_mark.setValue(rent)
+
+    def _draw_by_rent(self, site: SiteConversion) -> None:
+        base_usd = site.plan.rent_usd_per_kw_month
+        rents_usd = np.linspace(0.0, max(2.0 * base_usd, 50.0), RENT_POINTS)
+        self.rent_curve.setData(rents_usd, site.npv_gap_at_rents(rents_usd))
+        rent_usd = site.breakeven_rent_usd_per_kw_month
+        self.rent_mark.setVisible(math.isfinite(rent_usd))
+        if math.isfinite(rent_usd):
+            self.rent_mark.setValue(rent_usd)
+
+    def _draw_by_price(self, site: SiteConversion, results: Results) -> None:
         multiple = site.breakeven_btc_price_multiple
         # From a quarter to four times the path, widened to show the breakeven.
         low, high = 0.25, 4.0
@@ -303,9 +326,9 @@ class HpcPanel(QWidget):
             low, high = min(low, multiple / 1.5), max(high, multiple * 1.5)
         multiples = np.geomspace(low, high, MULTIPLE_POINTS)
         if site.response is not None:  # one pass over the site's kept flows, no reruns
-            gains = site.npv_gain_at_multiples(multiples)
+            gains_usd = site.npv_gain_at_multiples(multiples)
         else:
-            gains = np.array(
+            gains_usd = np.array(
                 [
                     -npv_gap_at_multiple(
                         site.plan, site.context, results.inputs, site.site_index, m
@@ -313,7 +336,7 @@ class HpcPanel(QWidget):
                     for m in multiples
                 ]
             )
-        self.price_curve.setData(multiples, gains)
+        self.price_curve.setData(multiples, gains_usd)
         self.price_mark.setVisible(math.isfinite(multiple))
         if math.isfinite(multiple):
             self.price_mark.setValue(math.log10(multiple))

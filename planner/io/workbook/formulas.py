@@ -15,7 +15,7 @@ class Formula(str):
     """An Excel formula ("=..."), built here from cell references, names and constants.
 
     Only a Formula is ever written as a formula: any other str, project text above all,
-    goes through `_text` and stays text whatever it starts with (`_cell`, `_Sheet`).
+    goes through `text_cell` and stays text whatever it starts with (`cell`, `Sheet`).
     """
 
     __slots__ = ()

@@ -101,93 +101,172 @@ def keep_flows(plan: ConversionPlan, ctx: SiteContext) -> np.ndarray:
 def convert_parts(
     plan: ConversionPlan, ctx: SiteContext, rent_usd_per_kw_month: float | None = None
 ) -> ConvertParts:
-    """The convert case (whole site) month by month; `rent` overrides the plan's rent."""
-    h = ctx.months
+    """The convert case (whole site) month by month; `rent_usd_per_kw_month` overrides the
+    plan's rent."""
+    months = ctx.months
     start = ctx.start_index
-    t = np.arange(h)
-    rent_rate = (
+    rent_rate_usd_per_kw_month = (
         plan.rent_usd_per_kw_month if rent_usd_per_kw_month is None else rent_usd_per_kw_month
     )
     it_kw = it_mw_of(plan, ctx.capacity_mw) * 1000.0
 
-    mining = np.where(t < start, ctx.mining, 0.0)
-    rig_sale = np.zeros(h)
-    rig_sale[start] = ctx.rig_sale_usd
+    mining_usd = np.where(np.arange(months) < start, ctx.mining, 0.0)
+    rig_sale_usd = np.zeros(months)
+    rig_sale_usd[start] = ctx.rig_sale_usd
+    capex_usd, capex_total_usd, capex_after_horizon_usd = _build_capex(plan, it_kw, start, months)
+    lease_start = start + plan.construction_months
+    lease = _lease(plan, it_kw, rent_rate_usd_per_kw_month, lease_start, months)
+    power_usd, full_power_usd = _landlord_power(plan, ctx, it_kw, lease.occupancy)
+    terminal_usd = np.zeros(months)
+    last = months - 1
+    if lease.end > last:  # the data centre's value, as its lease runs on past the horizon
+        terminal_usd[last] = _terminal_value_usd(
+            plan, lease.full_noi_usd[last], full_power_usd[last], capex_after_horizon_usd
+        )
+    loan_draw_usd, interest_usd, principal_usd = _loan(
+        plan, capex_usd, capex_total_usd, start, lease_start
+    )
+    return ConvertParts(
+        mining=mining_usd,
+        rig_sale=rig_sale_usd,
+        capex=capex_usd,
+        loan_draw=loan_draw_usd,
+        rent=lease.rent_usd,
+        noi=lease.noi_usd,
+        power=power_usd,
+        interest=interest_usd,
+        principal=principal_usd,
+        terminal=terminal_usd,
+    )
 
-    build = plan.construction_months
-    capex_total = it_kw / 1000.0 * plan.capex_usd_per_mw_it
-    capex = np.zeros(h)
-    if build == 0:
-        capex[start] = capex_total
-        beyond = 0.0
-    else:
-        spending = (t >= start) & (t < start + build)
-        capex[spending] = capex_total / build
-        beyond = capex_total / build * max(0, start + build - h)
 
-    lease_start = start + build
+def _build_capex(
+    plan: ConversionPlan, it_kw: float, start: int, months: int
+) -> tuple[np.ndarray, float, float]:
+    """The build capex spent evenly over the construction months from `start` (all in the
+    start month without construction), its total, and the part that falls after the
+    horizon (USD)."""
+    t = np.arange(months)
+    build_months = plan.construction_months
+    capex_total_usd = it_kw / 1000.0 * plan.capex_usd_per_mw_it
+    capex_usd = np.zeros(months)
+    if build_months == 0:
+        capex_usd[start] = capex_total_usd
+        return capex_usd, capex_total_usd, 0.0
+    spending = (t >= start) & (t < start + build_months)
+    capex_usd[spending] = capex_total_usd / build_months
+    after_horizon_usd = capex_total_usd / build_months * max(0, start + build_months - months)
+    return capex_usd, capex_total_usd, after_horizon_usd
+
+
+@dataclass(frozen=True)
+class _Lease:
+    """The lease month by month: occupancy, rent and NOI, and NOI at full occupancy."""
+
+    end: int  # the month index after the lease's last month
+    occupancy: np.ndarray  # share of the IT load leased, ramping up from the lease start
+    rent_usd: np.ndarray
+    noi_usd: np.ndarray  # rent less the operating costs (before the landlord's power)
+    full_noi_usd: np.ndarray  # NOI at full occupancy, for the data centre's value
+
+
+def _lease(
+    plan: ConversionPlan,
+    it_kw: float,
+    rent_rate_usd_per_kw_month: float,
+    lease_start: int,
+    months: int,
+) -> _Lease:
+    """Rent from `lease_start` for the lease term, ramping up linearly over the ramp
+    months and escalating each lease year; NOI as a margin of rent or rent less opex."""
     lease_months = round(plan.lease_term_years * 12)
-    k = t - lease_start
+    k = np.arange(months) - lease_start  # months since the lease start
     leased = (k >= 0) & (k < lease_months)
-    ramp = plan.ramp_months
-    occupancy = np.where(leased, np.minimum(1.0, (k + 1) / ramp) if ramp > 0 else 1.0, 0.0)
+    ramp_months = plan.ramp_months
+    occupancy = np.where(
+        leased, np.minimum(1.0, (k + 1) / ramp_months) if ramp_months > 0 else 1.0, 0.0
+    )
     level = (1.0 + plan.rent_escalator_per_year) ** np.floor(np.maximum(k, 0) / 12.0)
-    full_rent = it_kw * rent_rate * level  # a month's rent at full occupancy
-    rent = full_rent * occupancy
+    full_rent_usd = it_kw * rent_rate_usd_per_kw_month * level  # at full occupancy
+    rent_usd = full_rent_usd * occupancy
     if plan.opex_usd_per_month is None:
-        noi = rent * plan.noi_margin
-        full_noi = full_rent * plan.noi_margin
+        noi_usd = rent_usd * plan.noi_margin
+        full_noi_usd = full_rent_usd * plan.noi_margin
     else:
-        noi = np.where(leased, rent - plan.opex_usd_per_month, 0.0)
-        full_noi = full_rent - plan.opex_usd_per_month
-    power = np.zeros(h)
-    full_power = np.zeros(h)
+        noi_usd = np.where(leased, rent_usd - plan.opex_usd_per_month, 0.0)
+        full_noi_usd = full_rent_usd - plan.opex_usd_per_month
+    return _Lease(
+        end=lease_start + lease_months,
+        occupancy=occupancy,
+        rent_usd=rent_usd,
+        noi_usd=noi_usd,
+        full_noi_usd=full_noi_usd,
+    )
+
+
+def _landlord_power(
+    plan: ConversionPlan, ctx: SiteContext, it_kw: float, occupancy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The landlord's power and demand charges each month (USD), as leased and at full
+    occupancy; zero when power is passed through to the tenant."""
+    power_usd = np.zeros(ctx.months)
+    full_power_usd = np.zeros(ctx.months)
     if not plan.power_pass_through:
         energy_usd_per_kw = ctx.hours * ctx.price_usd_per_kwh * plan.ai_pue
-        power = it_kw * occupancy * energy_usd_per_kw + np.where(
-            t >= start, ctx.demand_usd_per_month, 0.0
+        power_usd = it_kw * occupancy * energy_usd_per_kw + np.where(
+            np.arange(ctx.months) >= ctx.start_index, ctx.demand_usd_per_month, 0.0
         )
-        full_power = it_kw * energy_usd_per_kw + ctx.demand_usd_per_month
+        full_power_usd = it_kw * energy_usd_per_kw + ctx.demand_usd_per_month
+    return power_usd, full_power_usd
 
-    # The data centre's value at the end of the horizon, if its lease runs on from there.
-    terminal = np.zeros(h)
-    last = h - 1
-    if lease_start + lease_months > last:
-        stabilized = 12.0 * (full_noi[last] - full_power[last])
-        terminal[last] = stabilized / plan.cap_rate - beyond
 
-    loan_draw = capex * plan.loan_to_cost
-    interest = np.zeros(h)
-    principal = np.zeros(h)
-    if plan.loan_to_cost > 0 and capex_total > 0:
-        monthly = (1.0 + plan.loan_rate_per_year) ** (1.0 / 12.0) - 1.0
-        term = max(1, round(plan.loan_term_years * 12))
-        balance = 0.0
-        payment = 0.0
-        for month in range(start, h):
-            interest[month] = balance * monthly
-            if month >= lease_start and balance > 0:
-                if payment == 0.0:
-                    payment = (
-                        balance * monthly / (1.0 - (1.0 + monthly) ** -term)
-                        if monthly > 0
-                        else balance / term
+def _terminal_value_usd(
+    plan: ConversionPlan,
+    full_noi_usd: float,
+    full_power_usd: float,
+    capex_after_horizon_usd: float,
+) -> float:
+    """The data centre's value in the last month: a year of stabilized NOI (at full
+    occupancy, less the landlord's power) over the cap rate, less the build capex still
+    to spend."""
+    stabilized_noi_usd_per_year = 12.0 * (full_noi_usd - full_power_usd)
+    return float(stabilized_noi_usd_per_year / plan.cap_rate - capex_after_horizon_usd)
+
+
+def _loan(
+    plan: ConversionPlan,
+    capex_usd: np.ndarray,
+    capex_total_usd: float,
+    start: int,
+    lease_start: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draws, interest and principal (USD) of the loan drawn with the capex: interest only
+    until the lease starts, then level monthly payments; the balance is repaid in the
+    last month."""
+    months = capex_usd.size
+    loan_draw_usd = capex_usd * plan.loan_to_cost
+    interest_usd = np.zeros(months)
+    principal_usd = np.zeros(months)
+    if plan.loan_to_cost > 0 and capex_total_usd > 0:
+        rate_per_month = (1.0 + plan.loan_rate_per_year) ** (1.0 / 12.0) - 1.0
+        term_months = max(1, round(plan.loan_term_years * 12))
+        balance_usd = 0.0
+        payment_usd = 0.0
+        for month in range(start, months):
+            interest_usd[month] = balance_usd * rate_per_month
+            if month >= lease_start and balance_usd > 0:
+                if payment_usd == 0.0:
+                    payment_usd = (
+                        balance_usd
+                        * rate_per_month
+                        / (1.0 - (1.0 + rate_per_month) ** -term_months)
+                        if rate_per_month > 0
+                        else balance_usd / term_months
                     )
-                principal[month] = min(balance, payment - interest[month])
-            balance += loan_draw[month] - principal[month]
-        principal[last] += balance  # repaid at the end of the horizon
-    return ConvertParts(
-        mining=mining,
-        rig_sale=rig_sale,
-        capex=capex,
-        loan_draw=loan_draw,
-        rent=rent,
-        noi=noi,
-        power=power,
-        interest=interest,
-        principal=principal,
-        terminal=terminal,
-    )
+                principal_usd[month] = min(balance_usd, payment_usd - interest_usd[month])
+            balance_usd += loan_draw_usd[month] - principal_usd[month]
+        principal_usd[months - 1] += balance_usd  # repaid at the end of the horizon
+    return loan_draw_usd, interest_usd, principal_usd
 
 
 def npv_gap(plan: ConversionPlan, ctx: SiteContext, rent: float | None = None) -> float:
@@ -486,45 +565,61 @@ def analyse_conversions(
                 f"{plan.site}: the conversion starts {plan.start_month:%Y-%m}, after the horizon"
             )
             continue
-        start = max(start, 0)
-        mining = (
-            results.sites.ebitda_usd[s] - results.sites.capex_usd[s] + results.sites.resale_usd[s]
-        )
-        contract = int(inputs.site_contract_idx[s])
-        ctx = SiteContext(
-            months=months,
-            start_index=start,
-            hours=hours,
-            price_usd_per_kwh=inputs.contract_price_usd_per_kwh[contract],
-            demand_usd_per_month=float(inputs.site_demand_charge_usd_per_month[s]),
-            capacity_mw=float(inputs.site_capacity_mw[s]),
-            mining=mining,
-            rig_sale_usd=_rig_sale_usd(inputs, s, plan, start),
-            discount_rate_per_year=inputs.discount_rate_per_year,
-        )
-        response = (
-            mining_response(inputs, s, start, results.market.btc_per_th_month)
-            if solve_btc_multiple
-            else None
-        )
-        multiple = (
-            breakeven_multiple_of(response, -npv_gap(plan, ctx))
-            if response is not None
-            else math.nan
-        )
-        found.append(
-            SiteConversion(
-                site=plan.site,
-                site_index=s,
-                plan=plan,
-                context=ctx,
-                keep=keep_flows(plan, ctx),
-                parts=convert_parts(plan, ctx),
-                breakeven_btc_price_multiple=multiple,
-                response=response,
-            )
-        )
+        ctx = _site_context(results, s, plan, max(start, 0), hours)
+        found.append(_site_conversion(results, s, plan, ctx, solve_btc_multiple))
     return ConversionAnalysis(sites=tuple(found), skipped=tuple(skipped))
+
+
+def _site_context(
+    results: Results, site_index: int, plan: ConversionPlan, start: int, hours: np.ndarray
+) -> SiteContext:
+    """The site under the results' scenario, for a plan starting at month index `start`."""
+    inputs = results.inputs
+    sites = results.sites
+    s = site_index
+    mining_usd = sites.ebitda_usd[s] - sites.capex_usd[s] + sites.resale_usd[s]
+    contract = int(inputs.site_contract_idx[s])
+    return SiteContext(
+        months=inputs.months,
+        start_index=start,
+        hours=hours,
+        price_usd_per_kwh=inputs.contract_price_usd_per_kwh[contract],
+        demand_usd_per_month=float(inputs.site_demand_charge_usd_per_month[s]),
+        capacity_mw=float(inputs.site_capacity_mw[s]),
+        mining=mining_usd,
+        rig_sale_usd=_rig_sale_usd(inputs, s, plan, start),
+        discount_rate_per_year=inputs.discount_rate_per_year,
+    )
+
+
+def _site_conversion(
+    results: Results,
+    site_index: int,
+    plan: ConversionPlan,
+    ctx: SiteContext,
+    solve_btc_multiple: bool,
+) -> SiteConversion:
+    """The plan's options side by side, with the breakeven BTC price multiple when asked."""
+    response = (
+        mining_response(
+            results.inputs, site_index, ctx.start_index, results.market.btc_per_th_month
+        )
+        if solve_btc_multiple
+        else None
+    )
+    multiple = (
+        breakeven_multiple_of(response, -npv_gap(plan, ctx)) if response is not None else math.nan
+    )
+    return SiteConversion(
+        site=plan.site,
+        site_index=site_index,
+        plan=plan,
+        context=ctx,
+        keep=keep_flows(plan, ctx),
+        parts=convert_parts(plan, ctx),
+        breakeven_btc_price_multiple=multiple,
+        response=response,
+    )
 
 
 def npv_gap_at_multiple(

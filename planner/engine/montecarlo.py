@@ -190,13 +190,7 @@ def run_monte_carlo(
     fleet = results.fleet
     ebitda = fleet.ebitda_usd[0][None, :] + (variable - variable_det)
     taxable = ebitda - fleet.depreciation_usd[0][None, :]
-    tax = np.zeros_like(taxable)
-    loss = np.zeros(settings.paths)
-    for m in range(months):
-        taxed = taxable[:, m] - loss
-        positive = taxed > 0
-        tax[:, m] = np.where(positive, inputs.tax_rate * taxed, 0.0)
-        loss = np.where(positive, 0.0, -taxed)
+    tax = _fleet_tax(taxable, inputs.tax_rate)
     fcf = ebitda - fleet.capex_usd[0][None, :] + fleet.resale_usd[0][None, :] - tax
     step(0.85)
     npv = fcf @ _discount(inputs.discount_rate_per_year, months)
@@ -275,55 +269,124 @@ def row_payback_probabilities(
     from planner.engine.model import compute
 
     inputs = results.inputs
-    months = inputs.months
     count = min(paths, settings.paths)
     rows = compute(inputs, keep_rows=True).rows
     assert rows is not None
     r_count = inputs.count.size
     if r_count == 0:
         return np.zeros(0), np.zeros(0), count
-    th, power, availability = _row_arrays(inputs)
+    th, power_usd, availability = _row_arrays(inputs)
     small = replace(settings, paths=count)
-    x = _usd_per_th_month(inputs, *simulate_markets(inputs, small))  # (n, T)
     det = results.market
-    x_det = det.btc_per_th_month * det.btc_price_usd  # (T,)
-
-    def variable(rows_slice: slice, xs: np.ndarray) -> np.ndarray:
-        """Rows' revenue - power at USD per TH-month xs (n, T) -> (rows, n, T)."""
-        h = th[rows_slice, None, :]
-        p = power[rows_slice, None, :]
-        value = h * xs[None, :, :] - p
-        if inputs.auto_shutdown:
-            value = np.where(value >= 0, value, 0.0)
-        return value * availability[rows_slice, None, None]
-
-    ebitda_det = rows.ebitda_usd
-    dep = rows.depreciation_usd
-    fixed = rows.resale_usd - rows.capex_usd
+    path_ebitda = _PathEbitda(
+        th=th,
+        power_usd=power_usd,
+        availability=availability,
+        auto_shutdown=inputs.auto_shutdown,
+        ebitda_det_usd=rows.ebitda_usd,
+        x=_usd_per_th_month(inputs, *simulate_markets(inputs, small)),
+        x_det=det.btc_per_th_month * det.btc_price_usd,
+    )
     chunks = [slice(a, min(a + ROW_CHUNK, r_count)) for a in range(0, r_count, ROW_CHUNK)]
-    positive = np.zeros((count, months))
+    share = _tax_share(results, path_ebitda, rows.depreciation_usd, chunks)
+    before, within = _row_probabilities(
+        path_ebitda,
+        fixed_usd=rows.resale_usd - rows.capex_usd,
+        depreciation_usd=rows.depreciation_usd,
+        tax_share=share,
+        chunks=chunks,
+        halving=halving_month_index(results),
+        progress=progress,
+    )
+    return before, within, count
+
+
+@dataclass(frozen=True)
+class _PathEbitda:
+    """The fleet rows' EBITDA on each path: the engine's, moved by the change in what a
+    TH/s earns (USD per TH-month x) from the deterministic path to the simulated one."""
+
+    th: np.ndarray  # (rows, T): TH/s at full availability while online
+    power_usd: np.ndarray  # (rows, T): power cost at full availability
+    availability: np.ndarray  # (rows,)
+    auto_shutdown: bool
+    ebitda_det_usd: np.ndarray  # (rows, T): the engine's
+    x: np.ndarray  # (n, T)
+    x_det: np.ndarray  # (T,)
+
+    def variable_usd(self, rows_slice: slice, xs: np.ndarray) -> np.ndarray:
+        """Rows' revenue - power at USD per TH-month xs (n, T) -> (rows, n, T)."""
+        h = self.th[rows_slice, None, :]
+        p = self.power_usd[rows_slice, None, :]
+        value = h * xs[None, :, :] - p
+        if self.auto_shutdown:
+            value = np.where(value >= 0, value, 0.0)
+        return value * self.availability[rows_slice, None, None]
+
+    def ebitda_usd(self, rows_slice: slice) -> np.ndarray:
+        """The rows' EBITDA on each path (rows, n, T)."""
+        return (
+            self.ebitda_det_usd[rows_slice, None, :]
+            + self.variable_usd(rows_slice, self.x)
+            - self.variable_usd(rows_slice, self.x_det[None, :])
+        )
+
+
+def _fleet_tax(taxable_usd: np.ndarray, tax_rate: float) -> np.ndarray:
+    """Tax on each path (paths x months) with losses carried forward."""
+    tax = np.zeros_like(taxable_usd)
+    loss = np.zeros(taxable_usd.shape[0])
+    for m in range(taxable_usd.shape[1]):
+        taxed = taxable_usd[:, m] - loss
+        positive = taxed > 0
+        tax[:, m] = np.where(positive, tax_rate * taxed, 0.0)
+        loss = np.where(positive, 0.0, -taxed)
+    return tax
+
+
+def _tax_share(
+    results: Results,
+    path_ebitda: _PathEbitda,
+    depreciation_usd: np.ndarray,
+    chunks: list[slice],
+) -> np.ndarray:
+    """Per path and month, the fleet's tax (as in run_monte_carlo) over the rows' positive
+    taxable income: the share of a row's positive income that goes in tax."""
+    positive = np.zeros(path_ebitda.x.shape)
     for c in chunks:
-        e = ebitda_det[c, None, :] + variable(c, x) - variable(c, x_det[None, :])
-        positive += np.maximum(e - dep[c, None, :], 0.0).sum(axis=0)
-    # The fleet's tax on each path (as in run_monte_carlo), shared by positive income.
+        e = path_ebitda.ebitda_usd(c)
+        positive += np.maximum(e - depreciation_usd[c, None, :], 0.0).sum(axis=0)
+    x = path_ebitda.x
     taxable = _fleet_ebitda(results, x) - results.fleet.depreciation_usd[0][None, :]
-    tax = np.zeros_like(taxable)
-    loss = np.zeros(count)
-    for m in range(months):
-        taxed = taxable[:, m] - loss
-        pos = taxed > 0
-        tax[:, m] = np.where(pos, inputs.tax_rate * taxed, 0.0)
-        loss = np.where(pos, 0.0, -taxed)
+    tax = _fleet_tax(taxable, results.inputs.tax_rate)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(positive > 0, tax / positive, 0.0)
-    halving = halving_month_index(results)
+        return np.where(positive > 0, tax / positive, 0.0)
+
+
+def _row_probabilities(
+    path_ebitda: _PathEbitda,
+    fixed_usd: np.ndarray,
+    depreciation_usd: np.ndarray,
+    tax_share: np.ndarray,
+    chunks: list[slice],
+    halving: float,
+    progress: Progress | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's share of paths on which it pays back before the halving and within the
+    horizon: its EBITDA + resale - capex - its share of the path's tax."""
+    count, months = tax_share.shape
+    r_count = fixed_usd.shape[0]
     before = np.empty(r_count)
     within = np.empty(r_count)
     step = progress or (lambda _f: None)
     for done, c in enumerate(chunks):
         step(done / len(chunks))
-        e = ebitda_det[c, None, :] + variable(c, x) - variable(c, x_det[None, :])
-        flows = e + fixed[c, None, :] - np.maximum(e - dep[c, None, :], 0.0) * share[None, :, :]
+        e = path_ebitda.ebitda_usd(c)
+        flows = (
+            e
+            + fixed_usd[c, None, :]
+            - np.maximum(e - depreciation_usd[c, None, :], 0.0) * tax_share[None, :, :]
+        )
         payback = metrics.payback(flows.reshape(-1, months))
         status = payback.status.reshape(flows.shape[0], count)
         at = payback.at_month.reshape(flows.shape[0], count)
@@ -331,7 +394,7 @@ def row_payback_probabilities(
         paid = status == metrics.PAID_BACK
         within[c] = (paid | immediate).mean(axis=1)
         before[c] = (immediate | (paid & (at <= halving))).mean(axis=1)
-    return before, within, count
+    return before, within
 
 
 def _fleet_ebitda(results: Results, x: np.ndarray) -> np.ndarray:

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QLabel,
-    QMainWindow,
     QMessageBox,
     QSplitter,
     QTabWidget,
@@ -33,15 +32,16 @@ from planner.ui import window_settings
 from planner.ui.charts import ChartsPanel
 from planner.ui.decisions import DecisionsPanel
 from planner.ui.document import Change, ProjectDocument
-from planner.ui.file_guard import FileGuard, unexpected
+from planner.ui.file_guard import FileGuard
 from planner.ui.hpc_panel import HpcPanel
+from planner.ui.import_export import ImportExportWindow
 from planner.ui.kpi import KpiStrip
 from planner.ui.sheet import SheetView
 from planner.ui.table_model import FinanceModel, SectionModel
 from planner.ui.tasks import BackgroundTask
 
 if TYPE_CHECKING:
-    from planner.io.fleet_import import ImportPlan
+    pass
 
 AUTOSAVE_INTERVAL_MS = 60_000
 TABS = (
@@ -56,7 +56,7 @@ FILE_FILTER = "Planner projects (*.mplan *.json);;All files (*)"
 log = logging.getLogger(__name__)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ImportExportWindow):
     """One window on one ProjectDocument."""
 
     def __init__(self, project: Project, path: Path | None = None):
@@ -77,6 +77,30 @@ class MainWindow(QMainWindow):
         self.file_guard = FileGuard(self)
 
         self.kpis = KpiStrip(self.document)
+        self._build_tabs()
+        self._lay_out()
+        self._build_actions()
+        self.document.resultsChanged.connect(self._show_results)
+        self.document.computingChanged.connect(self._computing_changed)
+        self.document.changed.connect(self._document_changed)
+        self.document.fileChanged.connect(self._update_title)
+        self.document.undo_stack.cleanChanged.connect(self._clean_changed)
+        self.document.problem.connect(self._show_problem)
+        self.document.undo_stack.indexChanged.connect(self._undo_index_changed)
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_INTERVAL_MS)
+        self.autosave_timer.timeout.connect(self.autosave_now)
+        self.autosave_timer.start()
+
+        self._refresh_scenarios()
+        self._update_title()
+        self.restore_settings()
+        self.document.recompute()
+
+    # ------------------------------------------------------------------ the views
+    def _build_tabs(self) -> None:
+        """A sheet for each section of the project, then the AI/HPC and Decisions tabs."""
         self.tabs = QTabWidget()
         self.sheets: dict[str, SheetView] = {}
         self.models: dict[str, SectionModel | FinanceModel] = {}
@@ -109,6 +133,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.decisions, "Decisions")
         # The AI/HPC tab has charts of its own: the fleet's charts make room for them.
         self.tabs.currentChanged.connect(self._tab_changed)
+
+    def _lay_out(self) -> None:
+        """The KPI strip on top, the tabs over the fleet's charts, the status bar."""
         self.charts = ChartsPanel(self.document)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.tabs)
@@ -129,25 +156,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.compute_label = QLabel("")
         self.statusBar().addPermanentWidget(self.compute_label)
-
-        self._build_actions()
-        self.document.resultsChanged.connect(self._show_results)
-        self.document.computingChanged.connect(self._computing_changed)
-        self.document.changed.connect(self._document_changed)
-        self.document.fileChanged.connect(self._update_title)
-        self.document.undo_stack.cleanChanged.connect(self._clean_changed)
-        self.document.problem.connect(self._show_problem)
-        self.document.undo_stack.indexChanged.connect(self._undo_index_changed)
-
-        self.autosave_timer = QTimer(self)
-        self.autosave_timer.setInterval(AUTOSAVE_INTERVAL_MS)
-        self.autosave_timer.timeout.connect(self.autosave_now)
-        self.autosave_timer.start()
-
-        self._refresh_scenarios()
-        self._update_title()
-        self.restore_settings()
-        self.document.recompute()
 
     # ------------------------------------------------------------------ actions and menus
     def _action(
@@ -189,8 +197,12 @@ class MainWindow(QMainWindow):
             QKeySequence("Ctrl+E"),
             "Write the plan as a workbook of live formulas that finance can audit",
         )
-        quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._build_menus()
+        self._build_toolbar()
+        self._rebuild_recent_menu()
 
+    def _build_menus(self) -> None:
         files = self.menuBar().addMenu("&File")
         for action in (self.new_action, self.open_action):
             files.addAction(action)
@@ -203,7 +215,7 @@ class MainWindow(QMainWindow):
         files.addAction(self.export_excel_action)
         files.addAction(self.export_chart_action)
         files.addSeparator()
-        files.addAction(quit_action)
+        files.addAction(self.quit_action)
 
         edit = self.menuBar().addMenu("&Edit")
         edit.addAction(self.undo_action)
@@ -215,6 +227,7 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("About", self._about))
 
+    def _build_toolbar(self) -> None:
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("MainToolbar")
         toolbar.setMovable(False)
@@ -232,7 +245,6 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction(self._sheet_action("insert"))
         toolbar.addAction(self._sheet_action("delete"))
-        self._rebuild_recent_menu()
 
     def _sheet_action(self, name: str) -> QAction:
         """A window-level action that runs a sheet command on the current tab."""
@@ -385,123 +397,6 @@ class MainWindow(QMainWindow):
         autosave.discard_autosave(path)
         self._add_recent(path)
         self.statusBar().showMessage(f"Saved {path}", 5_000)
-
-    def import_dialog(self) -> None:
-        start = str(self.document.path.parent) if self.document.path else ""
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Import fleet", start, "Fleet tables (*.xlsx *.xlsm *.csv *.txt);;All files (*)"
-        )
-        if name:
-            self.import_fleet(Path(name))
-
-    def _busy(self) -> bool:
-        if self.task is not None and not self.task.finished:
-            self.statusBar().showMessage("Wait for the running export or import to finish", 5_000)
-            return True
-        return False
-
-    def import_fleet(self, path: Path) -> BackgroundTask | None:
-        """Read a fleet table off the GUI thread, then preview it; if the user confirms,
-        import it as one undo step (`last_import_applied` says whether it was)."""
-        from planner.io.fleet_import import FleetImportError, import_fleet
-
-        if self._busy():
-            return None
-        self.last_import_applied = False
-        project = self.document.project
-
-        def failed(error: BaseException) -> None:
-            if isinstance(error, FleetImportError):
-                self.show_error("Cannot import fleet", str(error))
-            else:
-                log.error("importing %s", path, exc_info=error)
-                self.show_error("Cannot import fleet", f"{path}: {unexpected(error)}")
-
-        self.task = BackgroundTask(
-            self,
-            f"Reading {path.name}…",
-            lambda progress: import_fleet(path, project, progress=progress),
-            lambda plan: self._preview_import(plan),
-            failed,
-        )
-        return self.task
-
-    def _preview_import(self, plan: ImportPlan) -> None:
-        from planner.io.fleet_import import ImportApplyError
-        from planner.ui.import_dialog import ImportDialog
-
-        try:
-            dialog = ImportDialog(plan, self, self.document.project)
-            if not self.confirm_import(dialog):
-                return
-            after = dialog.result_project(self.document.project)
-        except ImportApplyError as error:
-            self.show_error("Cannot import fleet", str(error))
-            return
-        except Exception as error:  # the last line: a message, never a traceback
-            log.exception("importing %s", plan.source)
-            self.show_error("Cannot import fleet", f"{plan.source}: {unexpected(error)}")
-            return
-        self.document.apply(after, Change("reset"), f"Import {len(plan.rows)} fleet row(s)")
-        self.tabs.setCurrentWidget(self.sheets["fleet"])
-        self.last_import_applied = True
-
-    def export_excel_dialog(self) -> None:
-        path = self.ask_export_path()
-        if path is not None:
-            self.export_excel(path)
-
-    def _ask_export_path(self) -> Path | None:
-        folder = self.document.path.parent if self.document.path else Path.home()
-        stem = self.document.path.stem if self.document.path else "plan"
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export to Excel", str(folder / f"{stem}.xlsx"), "Excel workbooks (*.xlsx)"
-        )
-        if not name:
-            return None
-        path = Path(name)
-        return path if path.suffix.lower() == ".xlsx" else path.with_name(path.name + ".xlsx")
-
-    def export_excel(self, path: Path) -> BackgroundTask | None:
-        """Write the workbook of the current project and scenario off the GUI thread."""
-        from planner.io.workbook import ExportError, export_workbook
-
-        if self._busy():
-            return None
-        project = self.document.project
-
-        def succeeded(_result: object) -> None:
-            seconds = self.task.seconds if self.task is not None else 0.0
-            self.statusBar().showMessage(f"Exported {path} in {seconds:.1f} s", 10_000)
-
-        def failed(error: BaseException) -> None:
-            if isinstance(error, ExportError):
-                self.show_error("Cannot export to Excel", str(error))
-            else:
-                log.error("exporting %s", path, exc_info=error)
-                self.show_error("Cannot export to Excel", f"{path}: {unexpected(error)}")
-
-        self.task = BackgroundTask(
-            self,
-            f"Exporting to {path.name}…",
-            lambda progress: export_workbook(project, path, progress=progress),
-            succeeded,
-            failed,
-            lambda: self.statusBar().showMessage("Export cancelled: nothing was written", 10_000),
-        )
-        return self.task
-
-    def _confirm_import(self, dialog: QDialog) -> bool:
-        return dialog.exec() == QDialog.DialogCode.Accepted
-
-    def export_chart_dialog(self) -> None:
-        start = str(
-            (self.document.path.parent if self.document.path else Path.home()) / "chart.png"
-        )
-        name, _ = QFileDialog.getSaveFileName(self, "Export chart", start, "PNG images (*.png)")
-        if name:
-            self.charts.export_png(Path(name))
-            self.statusBar().showMessage(f"Chart written to {name}", 5_000)
 
     def autosave_now(self) -> Path | None:
         if not self.document.modified:

@@ -109,10 +109,28 @@ def build_problem(
     results = run(trial)
     first = len(project.fleet)
     value = results.row_kpis.npv_usd[first:].reshape(len(candidates), len(names))
+    free = free if free is not None else free_mw(project)
+    return BuyProblem(
+        models=tuple(c.model for c in candidates),
+        sites=tuple(names),
+        value_usd=value,
+        price_usd=np.array([c.unit_price_usd for c in candidates], dtype=float),
+        load_mw=_load_mw(project, candidates, names),
+        budget_usd=float(budget_usd),
+        free_mw=np.array([free[site] for site in names], dtype=float),
+        max_count=np.array(
+            [math.inf if c.max_count is None else c.max_count for c in candidates], dtype=float
+        ),
+    )
+
+
+def _load_mw(project: Project, candidates: Sequence[BuyCandidate], sites: list[str]) -> np.ndarray:
+    """MW one rig of each candidate draws at each site (models x sites): its power with the
+    site's cooling overhead, none at a hosted site (an all-in hosting price includes it)."""
     by_site = {s.name: s for s in project.sites}
     contracts = {c.name: c for c in project.contracts}
     models = {m.name: m for m in project.catalog}
-    load = np.array(
+    return np.array(
         [
             [
                 models[c.model].power_w
@@ -122,23 +140,10 @@ def build_problem(
                     if contracts[by_site[site].contract].type == "hosting"
                     else by_site[site].overhead
                 )
-                for site in names
+                for site in sites
             ]
             for c in candidates
         ]
-    )
-    free = free if free is not None else free_mw(project)
-    return BuyProblem(
-        models=tuple(c.model for c in candidates),
-        sites=tuple(names),
-        value_usd=value,
-        price_usd=np.array([c.unit_price_usd for c in candidates], dtype=float),
-        load_mw=load,
-        budget_usd=float(budget_usd),
-        free_mw=np.array([free[site] for site in names], dtype=float),
-        max_count=np.array(
-            [math.inf if c.max_count is None else c.max_count for c in candidates], dtype=float
-        ),
     )
 
 

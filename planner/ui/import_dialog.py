@@ -59,32 +59,10 @@ class ImportDialog(QDialog):
         columns.setWordWrap(True)
         layout.addWidget(columns)
 
-        fleet_columns = [schema.column("fleet", key) for key in PREVIEW_COLUMNS]
-        self.table = QTableWidget(min(len(plan.rows), PREVIEW_ROWS), len(fleet_columns))
-        self.table.setHorizontalHeaderLabels([c.header for c in fleet_columns])
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for r, row in enumerate(plan.rows[:PREVIEW_ROWS]):
-            for c, column in enumerate(fleet_columns):
-                item = QTableWidgetItem(format_value(column, getattr(row, column.key)))
-                if column.numeric:
-                    item.setTextAlignment(RIGHT)
-                self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
+        self.table = self._preview_table(plan)
         layout.addWidget(self.table, 3)
-
-        self.issues = QListWidget()
-        for problem in plan.problems:
-            self.issues.addItem(f"Problem: {problem}")
-        for model in plan.new_models:
-            self.issues.addItem(
-                f"New catalog model {model.name}: {model.hashrate_th:g} TH/s, {model.power_w:g} W"
-            )
-        for skipped in plan.skipped:
-            self.issues.addItem(f"Skipped: {skipped}")
-        for note in plan.notes:
-            self.issues.addItem(f"Note: {note}")
+        self.issues = self._issue_list(plan)
         layout.addWidget(self.issues, 2)
-
         self.replace_box = QCheckBox("Replace the current fleet (otherwise the rows are added)")
         layout.addWidget(self.replace_box)
         # What a replace takes with the old rows, said before the user commits to it.
@@ -108,6 +86,38 @@ class ImportDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    @staticmethod
+    def _preview_table(plan: ImportPlan) -> QTableWidget:
+        """The first PREVIEW_ROWS rows to import, as the Fleet table will show them."""
+        fleet_columns = [schema.column("fleet", key) for key in PREVIEW_COLUMNS]
+        table = QTableWidget(min(len(plan.rows), PREVIEW_ROWS), len(fleet_columns))
+        table.setHorizontalHeaderLabels([c.header for c in fleet_columns])
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for r, row in enumerate(plan.rows[:PREVIEW_ROWS]):
+            for c, column in enumerate(fleet_columns):
+                item = QTableWidgetItem(format_value(column, getattr(row, column.key)))
+                if column.numeric:
+                    item.setTextAlignment(RIGHT)
+                table.setItem(r, c, item)
+        table.resizeColumnsToContents()
+        return table
+
+    @staticmethod
+    def _issue_list(plan: ImportPlan) -> QListWidget:
+        """Problems, new catalog models, skipped rows and notes, one line each."""
+        issues = QListWidget()
+        for problem in plan.problems:
+            issues.addItem(f"Problem: {problem}")
+        for model in plan.new_models:
+            issues.addItem(
+                f"New catalog model {model.name}: {model.hashrate_th:g} TH/s, {model.power_w:g} W"
+            )
+        for skipped in plan.skipped:
+            issues.addItem(f"Skipped: {skipped}")
+        for note in plan.notes:
+            issues.addItem(f"Note: {note}")
+        return issues
 
     def result_project(self, project: Project) -> Project:
         return self.plan.apply(project, replace=self.replace_box.isChecked())

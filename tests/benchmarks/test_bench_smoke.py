@@ -27,7 +27,7 @@ def test_bench_case_reports_time_and_memory() -> None:
 
 
 def _gui(rows: int, median_ms: float, stall_ms: float) -> GuiEditResult:
-    return GuiEditResult(rows, 120, median_ms, median_ms + 5, stall_ms, 15, 20, 10.0)
+    return GuiEditResult(rows, 120, median_ms, median_ms + 5, stall_ms, 15, 20, 10.0, 42.0)
 
 
 def test_window_figures_are_printed_beside_their_targets() -> None:
@@ -35,6 +35,7 @@ def test_window_figures_are_printed_beside_their_targets() -> None:
     assert "1,000 rows x 120 months" in line
     assert "median 50.0 ms (target 50: ok), max 55.0 ms" in line
     assert "longest GUI stall in 20 edits 100.0 ms (target 100: ok)" in line
+    assert "with the Fleet table and charts on screen: median 42.0 ms" in line
     line = describe(_gui(10_000, 210.0, 100.5))
     assert "median 210.0 ms (target 200: over)" in line and "(target 100: over)" in line
 

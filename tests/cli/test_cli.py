@@ -279,6 +279,7 @@ def test_bench_gui_case(
     assert (case["rows"], case["months"], case["edits"], case["burst_edits"]) == (20, 12, 2, 20)
     assert 0 < case["median_ms"] <= case["max_ms"]
     assert case["stall_max_ms"] > 0
+    assert case["charts_median_ms"] > 0
 
 
 # ----------------------------------------------------------------- user errors

@@ -272,8 +272,8 @@ def _loan(
 def npv_gap(plan: ConversionPlan, ctx: SiteContext, rent: float | None = None) -> float:
     """Convert NPV - keep-mining NPV for the whole site."""
     flows = np.vstack((convert_parts(plan, ctx, rent).total(), keep_flows(plan, ctx)))
-    npv = metrics.npv(flows, ctx.discount_rate_per_year)
-    return float(npv[0] - npv[1])
+    npv_usd = metrics.npv(flows, ctx.discount_rate_per_year)
+    return float(npv_usd[0] - npv_usd[1])
 
 
 @dataclass(frozen=True)
@@ -339,33 +339,33 @@ def mining_response(
     rv = row_vectors(inputs, np.flatnonzero(inputs.site_idx == site_index))
     btc_per_th_table = rv.degradation_table * btc_per_th_month[None, :]
     discount = metrics.discount_factors(inputs.discount_rate_per_year, months)[start_index:]
-    always_revenue = always_power = 0.0
-    revenue_cells: list[np.ndarray] = []
-    power_cells: list[np.ndarray] = []
+    always_revenue_usd = always_power_usd = 0.0
+    revenue_cells_usd: list[np.ndarray] = []
+    power_cells_usd: list[np.ndarray] = []
     rows = rv.order.size
     chunk = max(8, CHUNK_CELLS // max(months, 1))
     for a in range(0, rows, chunk):
         c = slice(a, min(a + chunk, rows))
-        online, _btc, revenue_full, power_full = full_running(
+        online, _btc, revenue_full_usd, power_full_usd = full_running(
             rv, c, btc_per_th_table, inputs.btc_price_usd
         )
         weight = online[:, start_index:] * rv.availability_factor[c, None] * discount[None, :]
-        revenue = revenue_full[:, start_index:] * weight
-        power = power_full[:, start_index:] * weight
+        revenue_usd = revenue_full_usd[:, start_index:] * weight  # discounted
+        power_usd = power_full_usd[:, start_index:] * weight
         if not inputs.auto_shutdown:
-            always_revenue += float(revenue.sum())
-            always_power += float(power.sum())
+            always_revenue_usd += float(revenue_usd.sum())
+            always_power_usd += float(power_usd.sum())
             continue
         # Cells with no revenue never run under the shutdown (and lose nothing).
-        earning = revenue > 0.0
-        revenue_cells.append(revenue[earning])
-        power_cells.append(power[earning])
+        earning = revenue_usd > 0.0
+        revenue_cells_usd.append(revenue_usd[earning])
+        power_cells_usd.append(power_usd[earning])
     empty = np.zeros(0)
     return MiningResponse(
-        always_revenue_usd=always_revenue,
-        always_power_usd=always_power,
-        revenue_usd=np.concatenate(revenue_cells) if revenue_cells else empty,
-        power_usd=np.concatenate(power_cells) if power_cells else empty,
+        always_revenue_usd=always_revenue_usd,
+        always_power_usd=always_power_usd,
+        revenue_usd=np.concatenate(revenue_cells_usd) if revenue_cells_usd else empty,
+        power_usd=np.concatenate(power_cells_usd) if power_cells_usd else empty,
     )
 
 
@@ -458,11 +458,11 @@ class SiteConversion:
     def breakeven_rent_usd_per_kw_month(self) -> float:
         """The rent at which converting the whole site matches keep mining's NPV; NaN when
         no rent from 0 to 100,000 USD per kW-month does. Solved by brentq to 1e-7."""
-        low = npv_gap(self.plan, self.context, 0.0)
-        high = npv_gap(self.plan, self.context, RENT_SEARCH_MAX)
-        if low == 0.0:
+        gap_at_zero_usd = npv_gap(self.plan, self.context, 0.0)
+        gap_at_max_usd = npv_gap(self.plan, self.context, RENT_SEARCH_MAX)
+        if gap_at_zero_usd == 0.0:
             return 0.0
-        if low > 0 or high < 0:
+        if gap_at_zero_usd > 0 or gap_at_max_usd < 0:
             return math.nan
         return float(
             brentq(
@@ -525,10 +525,10 @@ def _rig_sale_usd(inputs: EngineInputs, site_index: int, plan: ConversionPlan, s
         & (inputs.retire_idx >= start)
     )
     if plan.rig_resale_usd_per_th is not None:
-        per_rig = plan.rig_resale_usd_per_th * inputs.hashrate_th
+        per_rig_usd = plan.rig_resale_usd_per_th * inputs.hashrate_th
     else:
-        per_rig = inputs.resale_usd_per_unit
-    return float((inputs.count * per_rig)[owned].sum())
+        per_rig_usd = inputs.resale_usd_per_unit
+    return float((inputs.count * per_rig_usd)[owned].sum())
 
 
 @dataclass(frozen=True)
@@ -627,8 +627,8 @@ def npv_gap_at_multiple(
 ) -> float:
     """Keep-mining NPV - convert NPV with the BTC price path scaled by `multiple`, by a
     whole engine run on the site's rows (the reference the fast path is tested against)."""
-    mining = site_mining_flows(inputs, site_index, multiple)
-    return -npv_gap(plan, replace(ctx, mining=mining))
+    mining_usd = site_mining_flows(inputs, site_index, multiple)
+    return -npv_gap(plan, replace(ctx, mining=mining_usd))
 
 
 def breakeven_multiple_of(response: MiningResponse, gap_at_one_usd: float) -> float:
@@ -638,15 +638,15 @@ def breakeven_multiple_of(response: MiningResponse, gap_at_one_usd: float) -> fl
     if gap_at_one_usd == 0.0:
         return 1.0
     # gap(m) = offset + response(m): only the mining from the start month on moves.
-    offset = gap_at_one_usd - response.npv_usd(1.0)
+    offset_usd = gap_at_one_usd - response.npv_usd(1.0)
     # Keep mining gains on converting as the price rises (the gap never falls with m).
     if gap_at_one_usd < 0:
-        if offset + response.npv_usd(MULTIPLE_MAX) <= 0:
+        if offset_usd + response.npv_usd(MULTIPLE_MAX) <= 0:
             return math.nan
-        return response.root(offset, above=MULTIPLE_MAX)
-    if offset + response.npv_usd(MULTIPLE_MIN) > 0:
+        return response.root(offset_usd, above=MULTIPLE_MAX)
+    if offset_usd + response.npv_usd(MULTIPLE_MIN) > 0:
         return math.nan
-    return response.root(offset, above=1.0)
+    return response.root(offset_usd, above=1.0)
 
 
 def solve_breakeven_multiple(gap: Callable[[float], float]) -> float:

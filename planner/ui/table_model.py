@@ -30,6 +30,7 @@ NEGATIVE_BRUSH = QBrush(QColor("#a31515"))
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 AnyIndex = QModelIndex | QPersistentModelIndex
+FROM_THE_ROW = frozenset({"result:efficiency"})  # computed columns that need no results
 
 
 class _EditableModel(QAbstractTableModel):
@@ -73,7 +74,12 @@ class SectionModel(_EditableModel):
         self.section = section
         self.columns = schema.COLUMNS[section]
         self._keys = [c.key for c in self.columns]
-        self._result_cols = [i for i, c in enumerate(self.columns) if c.kind == "result"]
+        # Result columns drawn from the engine's results (efficiency is the model's own).
+        self._result_cols = [
+            i
+            for i, c in enumerate(self.columns)
+            if c.kind == "result" and c.key not in FROM_THE_ROW
+        ]
         document.aboutToChange.connect(self._about_to_change)
         document.changed.connect(self._changed)
         document.resultsChanged.connect(self._results_changed)
@@ -233,10 +239,7 @@ class SectionModel(_EditableModel):
     def _changed(self, change: Change) -> None:
         if not self._mine(change):
             if change.kind == "cells" and self.rowCount():
-                # A rename elsewhere may have renamed references shown here.
-                self.dataChanged.emit(
-                    self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1)
-                )
+                self._references_renamed(change)
             return
         if change.kind in ("reset", "insert", "remove"):
             self.cell_errors.clear()  # rows moved: marks would point at the wrong rows
@@ -251,6 +254,22 @@ class SectionModel(_EditableModel):
             last = min(max(change.rows), self.rowCount() - 1)
             self.dataChanged.emit(
                 self.index(min(change.rows), min(cols)), self.index(last, max(cols))
+            )
+
+    def _references_renamed(self, change: Change) -> None:
+        """A rename in another table renames the references to it shown here: repaint
+        the columns that name that table's rows, and nothing else."""
+        key_field = schema.KEY_FIELD.get(change.section, "name")
+        if not key_field or key_field not in change.keys:
+            return
+        columns = [
+            i
+            for i, column in enumerate(self.columns)
+            if schema.REFERENCES.get((self.section, column.key)) == change.section
+        ]
+        if columns:
+            self.dataChanged.emit(
+                self.index(0, min(columns)), self.index(self.rowCount() - 1, max(columns))
             )
 
     def _results_changed(self, _results: Results) -> None:
@@ -340,4 +359,10 @@ class FinanceModel(_EditableModel):
     def _changed(self, change: Change) -> None:
         if change.kind == "reset" and not change.section:
             self.cell_errors.clear()
-        self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0))
+        if (change.kind == "reset" and not change.section) or (
+            change.section == "finance" and not change.rows
+        ):
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0))
+        elif change.section == "finance":
+            last = min(max(change.rows), self.rowCount() - 1)
+            self.dataChanged.emit(self.index(min(change.rows), 0), self.index(last, 0))

@@ -120,3 +120,49 @@ def test_a_hidden_chart_exports_the_newest_figures(qtbot, window, tmp_path) -> N
     window.charts.export_png(tmp_path / "cash.png", tab=0)
     assert not window.charts.follower.behind
     assert (tmp_path / "cash.png").stat().st_size > 1000
+
+
+def _repaints(window):
+    """Cells each table model announces as changed: {section: cell count}."""
+    counts: dict[str, int] = {}
+    for section, model in window.models.items():
+
+        def changed(top, bottom, _roles=(), section=section) -> None:
+            cells = (bottom.row() - top.row() + 1) * (bottom.column() - top.column() + 1)
+            counts[section] = counts.get(section, 0) + cells
+
+        model.dataChanged.connect(changed)
+    return counts
+
+
+def test_a_cell_edit_repaints_the_cell_and_the_figures_that_follow(qtbot, window) -> None:
+    doc = window.document
+    counts = _repaints(window)
+    model, cell = _count_cell(window, 0)
+    with qtbot.waitSignal(doc.resultsChanged, timeout=SETTLE_MS):
+        assert model.setData(cell, str(doc.project.fleet[0].count + 1))
+    fleet_results = sum(c.kind == "result" for c in model.columns)
+    site_model = window.models["sites"]
+    site_results = sum(c.kind == "result" for c in site_model.columns)
+    rows, sites = len(doc.project.fleet), len(doc.project.sites)
+    # The edited cell; every row's figures (the fleet's tax is shared); each site's figures.
+    assert counts.pop("fleet") == 1 + rows * fleet_results
+    assert counts.pop("sites") == sites * site_results
+    assert counts == {}  # no other table repaints for a rig count
+
+
+def test_a_rename_repaints_the_columns_that_name_the_row(qtbot, window) -> None:
+    doc = window.document
+    counts = _repaints(window)
+    sites = window.models["sites"]
+    name = sites.index(0, sites.column_index("name"))
+    old = doc.project.sites[0].name
+    with qtbot.waitSignal(doc.resultsChanged, timeout=SETTLE_MS):
+        assert sites.setData(name, "Renamed site")
+    assert all(r.site != old for r in doc.project.fleet)
+    fleet_results = sum(c.kind == "result" for c in window.models["fleet"].columns)
+    rows = len(doc.project.fleet)
+    # The fleet's Site column, then its figures; the plans' Site column.
+    assert counts["fleet"] == rows + rows * fleet_results
+    assert counts["conversions"] == len(doc.project.conversions)
+    assert "catalog" not in counts and "contracts" not in counts

@@ -83,3 +83,11 @@ def test_a_formula_row_refuses_anything_but_formulas_and_numbers(
     book._add_sheet(ws)
     with pytest.raises(error):
         ws.append_formulas(values)
+
+
+def test_a_template_with_a_character_xml_cannot_hold_is_refused() -> None:
+    book = Workbook(write_only=True)
+    ws = Sheet(book, "Refused")
+    book._add_sheet(ws)
+    with pytest.raises(ValueError, match="XML cannot"):
+        ws.append_formulas([Formula("=1")], template=f"={COLUMN}1+\x02", repeat=2)

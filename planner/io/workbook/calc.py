@@ -150,9 +150,11 @@ def write_calc_rows(book: Book, data: ExportData) -> None:
     ws.append([*title(ws, "Fleet rows: derived inputs"), text_cell(ws, note)])
     ws.append([])
     ws.append(header(ws, CALC_ROWS.headers))
+    styles: list[int] = []  # a column's style is every row's: made from the first
     for r in range(shape.rows):
         formulas = _calc_row(shape, TABLE_FIRST_ROW + r)
-        ws.append_formulas([f for f, _fmt in formulas], [book.style(fmt) for _f, fmt in formulas])
+        styles = styles or [book.style(fmt) for _f, fmt in formulas]
+        ws.append_formulas([f for f, _fmt in formulas], styles)
 
 
 def _calc_row(shape: Shape, f: int) -> list[tuple[Formula, str | None]]:

@@ -300,12 +300,11 @@ def write_rows(book: Book, data: ExportData) -> None:
     ws.append([])
     ws.append(header(ws, ROWS.headers))
     row_irr = data.results.row_irr_annual.tolist()
+    styles: list[int] = []  # a column's style is every row's: made from the first
     for r in range(shape.rows):
         formulas = _row_formulas(shape, r, row_irr[r])
-        ws.append_formulas(
-            [formula for formula, _fmt, _style in formulas],
-            [book.style(fmt, **style) for _formula, fmt, style in formulas],
-        )
+        styles = styles or [book.style(fmt, **style) for _formula, fmt, style in formulas]
+        ws.append_formulas([formula for formula, _fmt, _style in formulas], styles)
 
 
 # (formula or value, number format, style) of one cell.

@@ -144,6 +144,17 @@ def _escaped(formula: str) -> str:
     return text
 
 
+def _check_xml(text: str | bytes) -> None:
+    """Refuse what XML cannot hold (lxml would): control characters but tab, line feed
+    and carriage return (a bytes translate, much cheaper than a regex over the ~100 MB
+    of formulas; a stand-in left over is one), and U+FFFE, U+FFFF."""
+    data = text.encode() if isinstance(text, str) else text
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data) or (
+        not data.isascii() and _NOT_XML.search(data.decode())
+    ):
+        raise ValueError(f"a formula holds a character XML cannot: {text[:200]!r}")
+
+
 class _XmlRow:
     """A row of formulas and numbers, to be written as text (`Sheet.append_formulas`)."""
 
@@ -184,18 +195,16 @@ class _XmlRow:
         append("</row>")
         xml = "".join(parts)
         data = xml.encode()
-        # What lxml would refuse: control characters (a translate, cheaper than a regex
-        # over the ~100 MB of formulas; a stand-in left over is one), and outside ASCII
-        # also U+FFFE and U+FFFF.
-        if len(data.translate(None, _CONTROL_BYTES)) != len(data) or (
-            not xml.isascii() and _NOT_XML.search(xml)
-        ):
-            raise ValueError(f"row {row}: a formula holds a character XML cannot")
+        # What lxml would refuse. The template's cells only add column letters to the
+        # template (checked without its stand-ins): the rest of the row is checked.
+        _check_xml(data if not self.repeat else "".join(parts[: len(parts) - self.repeat - 1]))
         return data
 
     def _repeated(self, parts: list[str], letters: Sequence[str], r: str) -> None:
         """The template's cells (unstyled), escaped once: each is a replace of the letters.
         `letters` starts with the column before the first."""
+        for template in (self.first, self.template):
+            _check_xml(template.replace(COLUMN, "").replace(PREVIOUS, ""))
         first, cell = (
             f'<c r="{COLUMN}{r}"><f>{_escaped(template)}</f><v></v></c>'
             for template in (self.first, self.template)

@@ -20,7 +20,6 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from planner.domain.project import Project
 from planner.engine import Results, run
-from planner.engine.hpc import ConversionAnalysis, analyse_conversions
 from planner.io.project_file import FileStamp
 from planner.ui.file_guard import stamp_now
 from planner.ui.tasks import LiveTask
@@ -34,19 +33,18 @@ BACKGROUND_FROM_MS = 60.0
 
 @dataclass(frozen=True)
 class Computed:
-    """One run's results and AI/HPC analysis, and how long they took."""
+    """One run's results, the project they are of, and how long the run took."""
 
+    project: Project
     results: Results
-    analysis: ConversionAnalysis | None
     compute_ms: float
 
 
 def compute_project(project: Project) -> Computed:
-    """Run the engine (and the AI/HPC analysis, when there are plans) on a snapshot."""
+    """Run the engine on a snapshot of the project (any thread)."""
     start = time.perf_counter()
     results = run(project)
-    analysis = analyse_conversions(project, results) if project.conversions else None
-    return Computed(results, analysis, (time.perf_counter() - start) * 1000.0)
+    return Computed(project, results, (time.perf_counter() - start) * 1000.0)
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,9 @@ class ProjectDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.results: Results | None = None
-        self.analysis: ConversionAnalysis | None = None  # AI/HPC plans, when there are any
+        # The project `results` are of: the current one, or an earlier one while a big
+        # fleet's newest run is under way. Analyses of the results read this one.
+        self.results_project: Project | None = None
         self.replacing = False
         self.last_compute_ms = 0.0
         self._timer = QTimer(self)
@@ -210,6 +210,6 @@ class ProjectDocument(QObject):
 
     def _publish(self, computed: Computed) -> None:
         self.results = computed.results
-        self.analysis = computed.analysis
+        self.results_project = computed.project
         self.last_compute_ms = computed.compute_ms
         self.resultsChanged.emit(self.results)

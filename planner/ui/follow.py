@@ -37,6 +37,7 @@ class ResultsFollower(QObject):
         self.widget = widget
         self.draw = draw
         self.behind = False  # a result arrived while hidden and is not drawn yet
+        self.catching_up = False  # drawing a result that arrived while hidden
         self.drawn = 0  # results drawn (tests)
         document.resultsChanged.connect(self._results_changed)
         widget.installEventFilter(self)
@@ -55,7 +56,11 @@ class ResultsFollower(QObject):
     def catch_up(self) -> None:
         """Draw the newest result now if one was skipped (e.g. before exporting a chart)."""
         if self.behind and self.document.results is not None:
-            self._draw(self.document.results)
+            self.catching_up = True
+            try:
+                self._draw(self.document.results)
+            finally:
+                self.catching_up = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.Show, QEvent.Type.ShowToParent) and self.behind:

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QSplitter,
@@ -29,7 +30,12 @@ from PySide6.QtWidgets import (
 
 from planner.domain.months import format_month
 from planner.engine import Results
-from planner.engine.hpc import ConversionAnalysis, SiteConversion, npv_gap_at_multiple
+from planner.engine.hpc import (
+    ConversionAnalysis,
+    SiteConversion,
+    analyse_conversions,
+    npv_gap_at_multiple,
+)
 from planner.io import display
 from planner.io.resources import resource_path
 from planner.ui.chart_parts import (
@@ -46,6 +52,7 @@ from planner.ui.document import ProjectDocument
 from planner.ui.follow import ResultsFollower
 from planner.ui.sheet import SheetView
 from planner.ui.table_model import SectionModel
+from planner.ui.tasks import LiveTask
 
 RESULT_HEADERS = (
     "Site",
@@ -98,11 +105,13 @@ class HpcPanel(QWidget):
         self._build_cumulative()
         self._build_sensitivities()
         self._lay_out()
-        self.follower = ResultsFollower(
-            document, self, lambda _results: self.show_analysis(document.analysis)
-        )
-        if document.analysis is not None:
-            self.show_analysis(document.analysis)
+        # The analysis runs off the GUI thread, only while the tab is on screen; the
+        # results it is of, asked for and shown.
+        self.live = LiveTask(self, self._analysed, self._analysis_failed)
+        self._asked: Results | None = None
+        self._shown: Results | None = None
+        self.follower = ResultsFollower(document, self, self._results_changed)
+        self.follower.behind = document.results is not None  # analysed when first shown
 
     def _build_table(self) -> None:
         """The options side by side, one row a site."""
@@ -192,7 +201,13 @@ class HpcPanel(QWidget):
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
-        middle_layout.addWidget(self.note)
+        self.updating = QLabel("Updating…")
+        self.updating.setStyleSheet("color: #666666;")
+        self.updating.hide()
+        heading = QHBoxLayout()
+        heading.addWidget(self.note, 1)
+        heading.addWidget(self.updating)
+        middle_layout.addLayout(heading)
         middle_layout.addWidget(self.table)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.sheet)
@@ -205,11 +220,56 @@ class HpcPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
 
-    # ------------------------------------------------------------------ results
+    # ------------------------------------------------------------------ following the results
+    def _results_changed(self, results: Results, delay: bool = True) -> None:
+        """Analyse the plans against new results in a worker: after a short debounce while
+        the tab is on screen, at once when it was just shown."""
+        project = self.document.results_project
+        if project is None:
+            return
+        if not project.conversions:
+            self.live.drop()
+            self._asked = self._shown = results
+            self.show_analysis(None)
+            self._show_state()
+            return
+        self._asked = results
+        self.live.request(
+            lambda _check: analyse_conversions(project, results),
+            delay=delay and not self.follower.catching_up,
+        )
+        self._show_state()
+
+    def _analysed(self, analysis: ConversionAnalysis) -> None:
+        self._shown = self._asked
+        self.show_analysis(analysis)
+        self._show_state()
+
+    def _analysis_failed(self, error: BaseException) -> None:
+        self.updating.setText(f"Update failed: {error}")
+        self.updating.show()
+
+    @property
+    def is_stale(self) -> bool:
+        """The figures shown are not of the document's newest results."""
+        return self._shown is not self.document.results
+
+    def settled(self) -> bool:
+        """The figures are current and no analysis is waiting or running."""
+        return not self.is_stale and not self.live.pending
+
+    def _show_state(self) -> None:
+        """Greys the options and charts, and says Updating…, while they are stale."""
+        stale = self.is_stale
+        self.table.setEnabled(not stale)
+        self.charts.setEnabled(not stale)
+        self.updating.setText("Updating…")
+        self.updating.setVisible(stale)
+
     def show_analysis(self, analysis: ConversionAnalysis | None) -> None:
         self.analysis = analysis
         ranked = analysis.ranked() if analysis is not None else []
-        results = self.document.results
+        results = self._shown
         self.table.blockSignals(True)
         self.table.setRowCount(len(ranked))
         for row, site in enumerate(ranked):
@@ -276,7 +336,7 @@ class HpcPanel(QWidget):
         if not self.isVisible():
             return
         site = self.site(name)
-        results = self.document.results
+        results = self._shown  # the results the analysis on screen is of
         if site is None or results is None:
             for curve in (*self.curves.values(), self.rent_curve, self.price_curve):
                 curve.setData([], [])

@@ -18,8 +18,18 @@ def _results_row(window, site: str) -> dict[str, str]:
     raise AssertionError(f"no row for {site}")
 
 
-def test_the_tab_shows_each_site_ranked_and_the_fleet_charts_make_room(window) -> None:
+SETTLE_MS = 30_000
+
+
+def _show(qtbot, window):
+    """The AI/HPC tab in front, its analysis (off the GUI thread) arrived."""
     window.tabs.setCurrentWidget(window.hpc)
+    qtbot.waitUntil(window.hpc.settled, timeout=SETTLE_MS)
+    return window.hpc
+
+
+def test_the_tab_shows_each_site_ranked_and_the_fleet_charts_make_room(qtbot, window) -> None:
+    _show(qtbot, window)
     assert not window.charts.isVisible()
     table = window.hpc.table
     assert [table.item(r, 0).text() for r in range(table.rowCount())] == [
@@ -34,23 +44,49 @@ def test_the_tab_shows_each_site_ranked_and_the_fleet_charts_make_room(window) -
     assert window.charts.isVisible()
 
 
-def test_editing_a_plan_recomputes_the_comparison_live(window) -> None:
-    window.tabs.setCurrentWidget(window.hpc)
+def test_editing_a_plan_recomputes_the_comparison_live(qtbot, window) -> None:
+    panel = _show(qtbot, window)
     doc = window.document
     model = window.hpc.model
     rent = model.index(0, [c.key for c in model.columns].index("rent_usd_per_kw_month"))
-    before = doc.analysis.sites[0].convert_npv_usd
+    before = panel.analysis.sites[0].convert_npv_usd
     assert model.setData(rent, "$100")
     doc.flush()
     assert cell_data(rent) == "$100.00"
-    site = next(s for s in doc.analysis.sites if s.site == "Pecos, TX")
+    # Until the analysis of the edit arrives, the figures say they are stale.
+    assert panel.is_stale and not panel.table.isEnabled() and panel.updating.isVisible()
+    qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
+    assert panel.table.isEnabled() and not panel.updating.isVisible()
+    site = next(s for s in panel.analysis.sites if s.site == "Pecos, TX")
     assert site.plan.rent_usd_per_kw_month == 100
     assert site.convert_npv_usd < before
     assert _results_row(window, "Pecos, TX")["Convert NPV"] != ""
     # The whole edit is one undo step, and undo brings the old comparison back.
     doc.undo_stack.undo()
     doc.flush()
-    assert doc.analysis.sites[0].convert_npv_usd == pytest.approx(before)
+    qtbot.waitUntil(panel.settled, timeout=SETTLE_MS)
+    assert panel.analysis.sites[0].convert_npv_usd == pytest.approx(before)
+
+
+def test_the_analysis_waits_while_the_tab_is_hidden(qtbot, window) -> None:
+    """Edits on another tab run no AI/HPC analysis; showing the tab brings it up to date."""
+    panel = _show(qtbot, window)
+    started = panel.live.started
+    window.tabs.setCurrentIndex(0)
+    doc = window.document
+    fleet = window.models["fleet"]
+    count = fleet.index(0, fleet.column_index("count"))
+    for step in range(3):
+        assert fleet.setData(count, str(doc.project.fleet[0].count + step + 1))
+        doc.flush()
+    qtbot.wait(300)  # longer than the analysis' debounce
+    assert panel.live.started == started and panel.is_stale
+    panel = _show(qtbot, window)
+    assert panel.live.started == started + 1
+    expected = analyse_conversions(doc.project, doc.results)
+    assert [s.convert_npv_usd for s in panel.analysis.sites] == pytest.approx(
+        [s.convert_npv_usd for s in expected.sites]
+    )
 
 
 def test_a_refused_plan_cell_says_why(window) -> None:
@@ -61,13 +97,12 @@ def test_a_refused_plan_cell_says_why(window) -> None:
     assert window.document.project.conversions[0].share == 0.5
 
 
-def test_charts_of_the_selected_site(window) -> None:
-    panel = window.hpc
-    window.tabs.setCurrentWidget(panel)
+def test_charts_of_the_selected_site(qtbot, window) -> None:
+    panel = _show(qtbot, window)
     doc = window.document
     panel.table.selectRow(1)
     assert panel.selected_site == "Williston, ND"
-    site = next(s for s in doc.analysis.sites if s.site == "Williston, ND")
+    site = next(s for s in panel.analysis.sites if s.site == "Williston, ND")
     x, y = panel.curves["convert"].getOriginalDataset()
     assert y == pytest.approx(np.cumsum(site.convert))
     assert x[0] == 1.0  # balances at the end of each month
@@ -85,11 +120,13 @@ def test_charts_of_the_selected_site(window) -> None:
     assert min(gains) < 0 < max(gains)
 
 
-def test_no_plans_means_an_empty_table(window, sample) -> None:
+def test_no_plans_means_an_empty_table(qtbot, window, sample) -> None:
     from planner.ui.document import Change
 
+    assert _show(qtbot, window).table.rowCount() == 2
     window.document.apply(sample.model_copy(update={"conversions": []}), Change("reset"), "none")
     window.document.flush()
+    assert window.hpc.settled()
     assert window.hpc.table.rowCount() == 0
     x, _y = window.hpc.curves["keep"].getOriginalDataset()
     assert x is None or len(x) == 0

@@ -91,6 +91,13 @@ def test_swaps_are_edited_and_compared(qtbot, window) -> None:
     assert len(shown) == 3
 
 
+def _show_best_buy(window):
+    """The Best buy page on screen: its candidates follow the results while shown."""
+    window.tabs.setCurrentWidget(window.decisions)
+    window.decisions.tabs.setCurrentWidget(window.decisions.best_buy)
+    return window.decisions
+
+
 def _candidate(panel, model: str) -> int:
     for r in range(panel.best_buy.candidates.rowCount()):
         if panel.best_buy.candidates.item(r, 0).text() == model:
@@ -108,7 +115,7 @@ def _tick(panel, model: str, price: str | None = None, most: str | None = None) 
 
 
 def test_best_buy_solves_the_ticked_models(window) -> None:
-    panel = window.decisions
+    panel = _show_best_buy(window)
     window.set_scenario("Bull")  # new rigs pay in the bull case
     window.document.flush()
     # Candidates start at the catalog's reference price, sorted by efficiency.
@@ -130,7 +137,7 @@ def test_best_buy_solves_the_ticked_models(window) -> None:
 
 
 def test_best_buy_uses_typed_prices_limits_sites_and_month(window) -> None:
-    panel = window.decisions
+    panel = _show_best_buy(window)
     window.set_scenario("Bull")
     window.document.flush()
     project = window.document.project
@@ -162,7 +169,7 @@ def test_best_buy_uses_typed_prices_limits_sites_and_month(window) -> None:
 
 
 def test_typed_candidates_survive_an_edit_of_the_project(window) -> None:
-    panel = window.decisions
+    panel = _show_best_buy(window)
     _tick(panel, "Antminer S21 XP", price="5,000", most="10")
     panel.best_buy.sites.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
     doc = window.document
@@ -193,7 +200,7 @@ def test_typed_candidates_survive_an_edit_of_the_project(window) -> None:
     ],
 )
 def test_bad_best_buy_inputs_are_named(window, price, most, month, message) -> None:
-    panel = window.decisions
+    panel = _show_best_buy(window)
     _tick(panel, "Antminer S21 XP", price=price, most=most)
     panel.best_buy.month.setText(month)
     assert panel.best_buy.solve() is None
@@ -201,7 +208,7 @@ def test_bad_best_buy_inputs_are_named(window, price, most, month, message) -> N
 
 
 def test_best_buy_needs_a_model_and_a_site(window) -> None:
-    panel = window.decisions
+    panel = _show_best_buy(window)
     assert panel.best_buy.solve() is None
     assert panel.best_buy.summary.text() == "Candidate models: tick at least one model"
     _tick(panel, "Antminer S21 XP")
@@ -212,7 +219,7 @@ def test_best_buy_needs_a_model_and_a_site(window) -> None:
 
 
 def test_best_buy_of_nothing_is_said(window) -> None:
-    panel = window.decisions
+    panel = _show_best_buy(window)
     _tick(panel, "Antminer S21 Pro")
     answer = panel.best_buy.solve()  # Base: new rigs lose value at these prices
     assert answer is not None and not answer.best.mix(answer.problem)

@@ -46,6 +46,7 @@ from planner.engine.optimize import (
 from planner.io import display
 from planner.ui.decisions.results_table import ResultTable
 from planner.ui.document import ProjectDocument
+from planner.ui.follow import ResultsFollower
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 PLAN_HEADERS = ("Model", "Site", "Rigs", "NPV per rig", "Capex", "MW")
@@ -174,7 +175,8 @@ class BestBuyPage(QWidget):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         QVBoxLayout(self).addWidget(split)
-        document.resultsChanged.connect(self._results_changed)
+        # The candidates and the free MW follow new results while the page is on screen.
+        self.follower = ResultsFollower(document, self, self._results_changed)
 
     def _build_inputs(self) -> None:
         self.candidates = _choice_table(CANDIDATE_COLUMNS)
@@ -246,7 +248,7 @@ class BestBuyPage(QWidget):
             for r in range(self.sites.rowCount())
             if not _ticked(self.sites.item(r, 0))
         }
-        project = self.document.project
+        project = self.document.results_project or self.document.project
         rows = candidate_rows(project.catalog, typed)
         self.candidates.setRowCount(len(rows))
         for r, row in enumerate(rows):

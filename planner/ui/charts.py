@@ -116,6 +116,9 @@ class ChartsPanel(QWidget):
         self._month_starts: tuple[date, ...] = ()
         self._halving_date: date | None = None
         self._hover_month: int | None = None
+        self._results: Results | None = None
+        self._mid = np.zeros(0)
+        self._stale: set[str] = set()  # charts not drawn since the latest results
 
         self.readout = QLabel(HINT)
         self.readout.setWordWrap(True)
@@ -272,28 +275,52 @@ class ChartsPanel(QWidget):
     # -- update -----------------------------------------------------------------------
 
     def show_results(self, results: Results) -> None:
-        """Redraw every chart from `results`, reusing the existing plot items."""
+        """Show `results`: the chart on screen is redrawn now, each other chart when its
+        tab is chosen (or its data read, or exported), reusing the existing plot items."""
         inputs = results.inputs
         timeline = inputs.timeline
-        mid = np.arange(inputs.months, dtype=float) + HALF
+        self._results = results
+        self._mid = np.arange(inputs.months, dtype=float) + HALF
         self._month_starts = tuple(timeline.month_starts)
         for axis in self._month_axes.values():
             axis.set_start(timeline.month_starts[0])
         self._show_halving(results)
-        self._show_cash_flow(results, mid)
-        self._show_cumulative(results, mid + HALF)
-        self._show_hashprice(results, mid)
-        self._show_cost_per_btc(results, mid)
-        names = list(inputs.site_names)
+        kpis = results.fleet_kpis
+        at = float(kpis.payback_at_month[0])
+        paid_back = int(kpis.payback_status[0]) == metrics.PAID_BACK and math.isfinite(at)
+        self.payback_point = (at, 0.0) if paid_back else None
+        self._stale = set(CHART_KEYS)
+        if self._hover_month is not None and self._hover_month >= inputs.months:
+            self._hover_month = None
+        self._draw(CHART_KEYS[max(self.tabs.currentIndex(), 0)])
+        self._refresh_readout()
+
+    def _draw(self, key: str) -> None:
+        """Draw chart `key` from the latest results if it has not been since they came."""
+        if key not in self._stale or self._results is None:
+            return
+        self._stale.discard(key)
+        results, mid = self._results, self._mid
+        if key == "cash_flow":
+            self._show_cash_flow(results, mid)
+        elif key == "cumulative":
+            self._show_cumulative(results, mid + HALF)
+        elif key == "hashprice":
+            self._show_hashprice(results, mid)
+        elif key == "btc_price":
+            self._show_cost_per_btc(results, mid)
+        else:
+            self._show_sites(results, mid)
+
+    def _show_sites(self, results: Results, mid: np.ndarray) -> None:
+        """EBITDA of each site."""
+        names = list(results.inputs.site_names)
         ebitda_usd = results.sites.ebitda_usd
         if self._sites.update([mid] * len(names), list(ebitda_usd), names):
             relayout_legend(self._legends["by_site"])
         self._readouts["by_site"].entries = [
             (f"{name} EBITDA", ebitda_usd[s], display.money_short) for s, name in enumerate(names)
         ]
-        if self._hover_month is not None and self._hover_month >= inputs.months:
-            self._hover_month = None
-        self._refresh_readout()
 
     def _show_halving(self, results: Results) -> None:
         timeline = results.inputs.timeline
@@ -331,17 +358,14 @@ class ChartsPanel(QWidget):
         self._readouts["cumulative"].entries = [
             ("Cumulative FCF at month end", cumulative_usd, display.money_short)
         ]
-        kpis = results.fleet_kpis
-        at = float(kpis.payback_at_month[0])
-        if int(kpis.payback_status[0]) == metrics.PAID_BACK and math.isfinite(at):
-            self.payback_point = (at, 0.0)
+        if self.payback_point is not None:
+            at = self.payback_point[0]
             self._payback.setData(x=[at], y=[0.0])
             self._payback_text.setText(f"Payback: {display.months(at, 'months')}")
             self._payback_text.setPos(at, 0.0)
             self._payback.setVisible(True)
             self._payback_text.setVisible(True)
         else:
-            self.payback_point = None
             self._payback.setVisible(False)
             self._payback_text.setVisible(False)
 
@@ -399,8 +423,10 @@ class ChartsPanel(QWidget):
 
     def series(self, name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The (x, y) arrays each item of chart `name` holds, keyed by legend label (the
-        newest results', drawn now if the panel skipped them while hidden)."""
+        newest results', drawn now if the panel or the chart's tab skipped them)."""
         self.catch_up()
+        if name in CHART_KEYS:
+            self._draw(name)
         if name == "cash_flow":
             return {
                 "Revenue": curve_data(self._revenue),
@@ -440,7 +466,9 @@ class ChartsPanel(QWidget):
             self._hover_month = month
             self._refresh_readout()
 
-    def _tab_changed(self, _index: int) -> None:
+    def _tab_changed(self, index: int) -> None:
+        if 0 <= index < len(CHART_KEYS):
+            self._draw(CHART_KEYS[index])
         self._refresh_readout()
 
     def _refresh_readout(self) -> None:
@@ -476,6 +504,7 @@ class ChartsPanel(QWidget):
         if not 0 <= index < len(CHART_KEYS):
             raise IndexError(f"no chart tab {index}")
         self.catch_up()
+        self._draw(CHART_KEYS[index])
         widget = self.plots[CHART_KEYS[index]]
         item = widget.getPlotItem()
         saved = None

@@ -15,6 +15,7 @@ from planner.io.display import money_short as format_money
 from planner.io.display import money_tick as format_money_tick
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
+from planner.ui.chart_parts import curve_data
 from planner.ui.charts import CHART_KEYS, ChartsPanel, MoneyAxis, MonthAxis
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -152,6 +153,7 @@ def test_halving_marker_sits_at_its_fractional_month(panel, base, project):
 
 
 def test_payback_marker(panel, base, bull):
+    panel.tabs.setCurrentIndex(CHART_KEYS.index("cumulative"))  # the marker's chart in view
     assert int(base.fleet_kpis.payback_status[0]) == m.NEVER
     panel.show_results(base)
     assert panel.payback_point is None
@@ -209,6 +211,7 @@ def test_a_second_result_updates_the_same_items(panel, base, project, second):
 
 
 def test_site_and_model_curves_follow_the_project(panel, project, base):
+    panel.tabs.setCurrentIndex(CHART_KEYS.index("by_site"))  # the sites' chart in view
     panel.show_results(base)
     curves = list(panel._sites.curves)
     legend = panel._legends["by_site"]
@@ -237,6 +240,7 @@ def test_site_and_model_curves_follow_the_project(panel, project, base):
     assert all(curve.isVisible() for curve in curves)
     assert [label.text for _, label in legend.items] == list(base.inputs.site_names)
     assert list(panel.series("by_site")) == list(base.inputs.site_names)
+    panel.series("hashprice")  # out of view: drawn when read
     hashprice_legend = panel._legends["hashprice"]
     assert len(hashprice_legend.items) == 1 + len(model_breakevens(base))
 
@@ -312,6 +316,20 @@ def test_export_png_defaults_to_the_current_tab(panel, base, tmp_path):
     assert (tmp_path / "current.png").read_bytes().startswith(PNG_SIGNATURE)
     with pytest.raises(IndexError):
         panel.export_png(tmp_path / "none.png", 9)
+
+
+def test_only_the_chart_in_view_is_drawn_until_another_is_chosen(panel, base, bull):
+    panel.show_results(base)
+    panel.show_results(bull)
+    # The cash flow chart, in view, has the newest results; the BTC chart waits.
+    revenue = panel.series("cash_flow")["Revenue"][1]
+    np.testing.assert_allclose(revenue, bull.fleet.revenue_usd[0])
+    assert "btc_price" in panel._stale
+    _x, y = curve_data(panel._btc_price)
+    assert len(y) == 0  # never drawn yet
+    panel.tabs.setCurrentIndex(CHART_KEYS.index("btc_price"))
+    assert "btc_price" not in panel._stale
+    np.testing.assert_allclose(curve_data(panel._btc_price)[1], bull.market.btc_price_usd)
 
 
 def test_unknown_chart_name(panel):

@@ -91,3 +91,63 @@ def test_a_template_with_a_character_xml_cannot_hold_is_refused() -> None:
     book._add_sheet(ws)
     with pytest.raises(ValueError, match="XML cannot"):
         ws.append_formulas([Formula("=1")], template=f"={COLUMN}1+\x02", repeat=2)
+
+
+TEXTS = [
+    "Batch 1",
+    "=HYPERLINK(\"x\")",
+    " leading & <trailing> ",
+    "line\r\nbreak",
+    "ctrl\x01char",
+    "",
+    "€ and 日本",
+    "-5",
+]
+
+
+def _text_row_xml(write: str) -> tuple[bytes, Workbook]:
+    """A row of project text, dates, numbers and blanks, cell by cell or as XML."""
+    from datetime import date
+
+    from planner.io.workbook.sheet import Text, cell_text, quoted
+
+    values: list[object] = [*TEXTS, date(2027, 3, 1), None, 12.5]
+    formats = [None] * len(TEXTS) + ["yyyy-mm", "yyyy-mm", USD]
+    book = Workbook(write_only=True)
+    ws = Sheet(book, "Inputs")
+    book._add_sheet(ws)
+    if write == "cells":
+        cells = zip(values, formats, strict=True)
+        ws.append([cell(ws, value, fmt, font=INPUT_FONT) for value, fmt in cells])
+    else:
+        ids = [
+            ws.styles.id(fmt, font=INPUT_FONT, quotePrefix=True)
+            if isinstance(value, str) and quoted(cell_text(value))
+            else ws.styles.id(fmt, font=INPUT_FONT)
+            for value, fmt in zip(values, formats, strict=True)
+        ]
+        ws.append_formulas([Text(v) if isinstance(v, str) else v for v in values], ids)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer) as archive:
+        return archive.read("xl/worksheets/sheet1.xml"), load_workbook(buffer)
+
+
+def test_text_and_dates_in_an_xml_row_are_what_text_cell_writes() -> None:
+    by_cells, _ = _text_row_xml("cells")
+    by_row, book = _text_row_xml("row")
+    assert by_row == by_cells
+    cells = next(book["Inputs"].iter_rows())
+    assert [c.value for c in cells[: len(TEXTS)]] == [
+        "Batch 1",
+        '=HYPERLINK("x")',
+        " leading & <trailing> ",
+        "line\r\nbreak",
+        "ctrlchar",  # what a workbook cannot hold is dropped
+        None,
+        "€ and 日本",
+        "-5",
+    ]
+    assert all(c.data_type == "s" for c in cells[:5])  # text, never a formula
+    assert cells[1].quotePrefix and cells[7].quotePrefix and not cells[0].quotePrefix
+    assert cells[len(TEXTS)].value.date().isoformat() == "2027-03-01"

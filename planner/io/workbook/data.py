@@ -6,6 +6,7 @@ The mining model's results, the AI/HPC analysis and the decision sheets' analyse
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,12 +82,19 @@ def collect(project: Project, scenario_name: str | None, horizon: int | None) ->
     if not 1 <= months <= 600:
         raise ExportError(f"horizon must be 1 to 600 months, got {months}")
     results = run(project, scenario.name, months)
-    conversions = analyse_conversions(project, results)
     _check_halvings(results, scenario)
-    skipped: list[str] = []
-    swaps = analyse_swaps(project, skipped)
-    monte_carlo = run_monte_carlo(results, MonteCarloSettings())
-    before, within, paths = row_payback_probabilities(results, monte_carlo.settings)
+    # Each row's Monte Carlo probabilities, the longest analysis, run in a second thread
+    # meanwhile (numpy releases the GIL in its loops), on the same settings and seed.
+    settings = MonteCarloSettings()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as pool:
+        by_row = pool.submit(row_payback_probabilities, results, settings)
+        monte_carlo = run_monte_carlo(results, settings)
+        conversions = analyse_conversions(project, results)
+        skipped: list[str] = []
+        swaps = analyse_swaps(project, skipped)
+        compared = compare_scenarios(project, months)
+        sensitivity = tornado(project), two_way(project)
+        before, within, paths = by_row.result()
     return ExportData(
         project=project,
         scenario=scenario,
@@ -100,9 +108,9 @@ def collect(project: Project, scenario_name: str | None, horizon: int | None) ->
         ),
         results=results,
         conversions=conversions,
-        compared=compare_scenarios(project, months),
-        tornado=tornado(project),
-        two_way=two_way(project),
+        compared=compared,
+        tornado=sensitivity[0],
+        two_way=sensitivity[1],
         swaps=swaps,
         swaps_skipped=skipped,
         monte_carlo=monte_carlo,

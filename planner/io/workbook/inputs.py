@@ -17,6 +17,7 @@ from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
 from planner.io.workbook.book import (
     BOLD,
     CALC_FILL,
+    INPUT_FONT,
     Book,
     cell,
     header,
@@ -50,6 +51,7 @@ from planner.io.workbook.columns import (
 )
 from planner.io.workbook.data import ExportData
 from planner.io.workbook.formulas import Formula, exact_match, month_index
+from planner.io.workbook.sheet import Sheet, Text, cell_text, quoted
 
 NO_MONTH = -1_000_000
 
@@ -209,8 +211,30 @@ def write_fleet(book: Book, data: ExportData) -> None:
     ws.append(title(ws, "Fleet: rigs by model and batch"))
     ws.append([text_cell(ws, "Blue cells are inputs. Months are the first day of the month.")])
     ws.append(header(ws, _table_header("fleet", FLEET, FLEET_COLUMNS)))
-    for r in data.project.fleet:
-        ws.append(input_cells(ws, r, FLEET_COLUMNS))
+    _append_inputs(ws, data.project.fleet, FLEET_COLUMNS)
+
+
+def _append_inputs(ws: Sheet, items: Sequence[Any], columns: Sequence[Column]) -> None:
+    """One row of input cells (blue) per item, written as XML rows: the cells `input_cells`
+    makes, text as text (`Text`: cleaned, quote-prefixed when it starts like a formula)."""
+    styles = ws.styles
+    plain = [styles.id(fmt, font=INPUT_FONT) for _header, _field, fmt in columns]
+    prefixed = [
+        styles.id(fmt, font=INPUT_FONT, quotePrefix=True) for _header, _field, fmt in columns
+    ]
+    fields = [field for _header, field, _fmt in columns]
+    for item in items:
+        values: list[Any] = []
+        ids: list[int] = []
+        for i, field in enumerate(fields):
+            value = getattr(item, field)
+            if isinstance(value, str):
+                ids.append(prefixed[i] if quoted(cell_text(value)) else plain[i])
+                value = Text(value)
+            else:
+                ids.append(plain[i])
+            values.append(value)
+        ws.append_formulas(values, ids)
 
 
 def _site_calc(row: int, contracts_last: int) -> list[tuple[Formula, str | None]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from copy import copy
+from datetime import date
 from functools import cache
 from itertools import pairwise
 from types import SimpleNamespace
@@ -23,6 +24,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
@@ -42,17 +44,32 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CONTROL_BYTES = bytes(c for c in range(32) if chr(c) not in "\t\n\r")
 
 
-def text_cell(ws: WriteOnlyWorksheet, value: str, **style: Any) -> WriteOnlyCell:
-    """A cell that holds `value` as text, never as a formula, whatever it starts with.
-
-    Control characters that a workbook cannot hold (all below U+0020 but tab, line feed
-    and carriage return) are dropped rather than failing the export."""
+def cell_text(value: str) -> str:
+    """Project text as a cell can hold it: control characters a workbook cannot hold (all
+    below U+0020 but tab, line feed and carriage return) dropped rather than failing the
+    export, and cut at Excel's limit."""
     if ILLEGAL_CHARACTERS_RE.search(value):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    value = value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
+    return value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
+
+
+def quoted(value: str) -> bool:
+    """Whether text needs the quote prefix that keeps it text when edited."""
+    return value.startswith(FORMULA_STARTS)
+
+
+class Text(str):
+    """Project text in a row written as XML (`Sheet.append_formulas`): a text cell, with
+    the same cleaning and quote prefix (its style's) as `text_cell`, never a formula."""
+
+
+def text_cell(ws: WriteOnlyWorksheet, value: str, **style: Any) -> WriteOnlyCell:
+    """A cell that holds `value` as text (`cell_text`), never as a formula, whatever it
+    starts with."""
+    value = cell_text(value)
     cell = WriteOnlyCell(ws, value=value)
     cell.data_type = "s"
-    if value.startswith(FORMULA_STARTS):
+    if quoted(value):
         cell.quotePrefix = True
     for key, item in style.items():
         setattr(cell, key, item)
@@ -144,6 +161,19 @@ def _escaped(formula: str) -> str:
     return text
 
 
+def _text_xml(ref: str, s: str, value: str) -> str:
+    """An inline string cell as openpyxl writes it (lxml's escapes in text)."""
+    value = cell_text(value)
+    if not value:
+        return f'<c r="{ref}"{s} t="inlineStr"></c>'
+    space = ' xml:space="preserve"' if value != value.strip() else ""
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\r", "&#13;")
+    if not text.isascii():  # as lxml writes the sheet: characters beyond ASCII as references
+        text = text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
 def _check_xml(text: str | bytes) -> None:
     """Refuse what XML cannot hold (lxml would): control characters but tab, line feed
     and carriage return (a bytes translate, much cheaper than a regex over the ~100 MB
@@ -188,8 +218,15 @@ class _XmlRow:
             elif value is None:
                 if style:
                     append(f'<c r="{letter}{r}"{s} t="n"></c>')
+            elif type(value) is Text:
+                append(_text_xml(f"{letter}{r}", s, value))
+            elif type(value) is date:
+                append(f'<c r="{letter}{r}"{s} t="n"><v>{to_excel(value):.16g}</v></c>')
             else:
-                raise TypeError(f"a formula row holds formulas and numbers, not {value!r}")
+                raise TypeError(
+                    f"a row written as XML holds formulas, numbers, dates and Text, "
+                    f"not {value!r}"
+                )
         if self.repeat:
             self._repeated(parts, letters[len(self.values) - 1 :], r)
         append("</row>")

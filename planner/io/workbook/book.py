@@ -94,7 +94,7 @@ def input_cells(
     ws: WriteOnlyWorksheet, item: Any, columns: Sequence[Column]
 ) -> list[WriteOnlyCell]:
     """The input cells of one table row: each field of `item` in its number format."""
-    return [input_cell(ws, getattr(item, field), fmt) for _header, field, fmt in columns]
+    return [input_cell(ws, getattr(item, field), fmt) for field, fmt in columns]
 
 
 def header(ws: WriteOnlyWorksheet, labels: Sequence[str]) -> list[WriteOnlyCell]:

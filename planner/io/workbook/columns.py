@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from planner.domain import schema
+
 # Number formats.
 USD = "#,##0;[Red]-#,##0"
 USD_CENTS = "#,##0.00;[Red]-#,##0.00"
@@ -64,58 +66,59 @@ class Columns:
         return f"{self.sheet}!${x}${first}:${x}${last}"
 
 
-# The input tables: (header, field, number format); the key is the project's field.
-Column = tuple[str, str, str | None]
+# The input tables: (field, number format). A column's key is the project's field and its
+# header the domain schema's, as the desktop tables show it.
+Column = tuple[str, str | None]
 FLEET_COLUMNS: tuple[Column, ...] = (
-    ("Name", "name", None),
-    ("Model", "model", None),
-    ("Site", "site", None),
-    ("Count", "count", COUNT),
-    ("Unit price (USD)", "unit_price_usd", USD_CENTS),
-    ("Purchase month", "purchase_month", MONTH),
-    ("Online month", "online_month", MONTH),
-    ("Retire month", "retire_month", MONTH),
-    ("Resale value (USD/unit)", "resale_usd_per_unit", USD_CENTS),
-    ("Terminal value (USD/unit)", "terminal_value_usd_per_unit", USD_CENTS),
-    ("Degradation (per year)", "degradation_per_year", PERCENT),
-    ("Notes", "notes", None),
+    ("name", None),
+    ("model", None),
+    ("site", None),
+    ("count", COUNT),
+    ("unit_price_usd", USD_CENTS),
+    ("purchase_month", MONTH),
+    ("online_month", MONTH),
+    ("retire_month", MONTH),
+    ("resale_usd_per_unit", USD_CENTS),
+    ("terminal_value_usd_per_unit", USD_CENTS),
+    ("degradation_per_year", PERCENT),
+    ("notes", None),
 )
-FLEET_HEADER = tuple(header for header, _field, _fmt in FLEET_COLUMNS)
 SITE_COLUMNS: tuple[Column, ...] = (
-    ("Name", "name", None),
-    ("Contract", "contract", None),
-    ("Capacity (MW)", "capacity_mw", DECIMAL),
-    ("Cooling overhead", "overhead", "0.000"),
-    ("Uptime", "uptime", PERCENT),
-    ("Fixed opex (USD/month)", "fixed_opex_usd_per_month", USD),
-    ("Maintenance (USD/rig-month)", "maintenance_usd_per_rig_month", USD_CENTS),
-    ("Infrastructure capex (USD)", "infrastructure_capex_usd", USD),
-    ("Infrastructure capex month", "infrastructure_capex_month", MONTH),
-    ("Notes", "notes", None),
+    ("name", None),
+    ("contract", None),
+    ("capacity_mw", DECIMAL),
+    ("overhead", "0.000"),
+    ("uptime", PERCENT),
+    ("fixed_opex_usd_per_month", USD),
+    ("maintenance_usd_per_rig_month", USD_CENTS),
+    ("infrastructure_capex_usd", USD),
+    ("infrastructure_capex_month", MONTH),
+    ("notes", None),
 )
 CONTRACT_COLUMNS: tuple[Column, ...] = (
-    ("Name", "name", None),
-    ("Type", "type", None),
-    ("Price (USD/kWh)", "price_usd_per_kwh", KWH),
-    ("Escalator (per year)", "escalator_per_year", PERCENT),
-    ("Adder (USD/kWh)", "adder_usd_per_kwh", KWH),
-    ("Demand charge (USD/kW-month)", "demand_charge_usd_per_kw_month", USD_CENTS),
-    ("Curtailment share", "curtailment_share", PERCENT),
-    ("Curtailment credit (USD/MWh)", "curtailment_credit_usd_per_mwh", USD_CENTS),
-    ("Notes", "notes", None),
+    ("name", None),
+    ("type", None),
+    ("price_usd_per_kwh", KWH),
+    ("escalator_per_year", PERCENT),
+    ("adder_usd_per_kwh", KWH),
+    ("demand_charge_usd_per_kw_month", USD_CENTS),
+    ("curtailment_share", PERCENT),
+    ("curtailment_credit_usd_per_mwh", USD_CENTS),
+    ("notes", None),
 )
 MODEL_COLUMNS: tuple[Column, ...] = (
-    ("Name", "name", None),
-    ("Maker", "maker", None),
-    ("Hashrate (TH/s)", "hashrate_th", DECIMAL),
-    ("Power (W)", "power_w", COUNT),
-    ("Cooling", "cooling", None),
-    ("Source", "source", None),
+    ("name", None),
+    ("maker", None),
+    ("hashrate_th", DECIMAL),
+    ("power_w", COUNT),
+    ("cooling", None),
+    ("source", None),
 )
 
 
-def _inputs(columns: tuple[Column, ...]) -> list[tuple[str, str]]:
-    return [(header, field) for header, field, _fmt in columns]
+def _inputs(section: str, columns: tuple[Column, ...]) -> list[tuple[str, str]]:
+    """(header, key) of an input table's columns: the schema's header of each field."""
+    return [(schema.column(section, field).header, field) for field, _fmt in columns]
 
 
 # The Inputs sheet: named assumptions on top, the monthly paths below.
@@ -131,11 +134,12 @@ PATHS = Columns(
     ],
 )
 
-FLEET = Columns("Fleet", _inputs(FLEET_COLUMNS))
+FLEET = Columns("Fleet", _inputs("fleet", FLEET_COLUMNS))
+FLEET_HEADER = FLEET.headers
 SITES = Columns(
     "Sites",
     [
-        *_inputs(SITE_COLUMNS),
+        *_inputs("sites", SITE_COLUMNS),
         ("calc: contract #", "contract_no"),
         ("calc: contract type", "contract_type"),
         ("calc: effective overhead", "effective_overhead"),
@@ -147,8 +151,10 @@ SITES = Columns(
         ("calc: infrastructure depreciation ends (month #)", "infra_depreciation_end"),
     ],
 )
-CONTRACTS = Columns("Contracts", _inputs(CONTRACT_COLUMNS))
-MODELS = Columns("Models", [*_inputs(MODEL_COLUMNS), ("Efficiency (J/TH)", "efficiency")])
+CONTRACTS = Columns("Contracts", _inputs("contracts", CONTRACT_COLUMNS))
+MODELS = Columns(
+    "Models", [*_inputs("catalog", MODEL_COLUMNS), ("Efficiency (J/TH)", "efficiency")]
+)
 
 MONTHLY = Columns(
     "Monthly",

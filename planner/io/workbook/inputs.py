@@ -47,7 +47,6 @@ from planner.io.workbook.columns import (
     USD,
     USD_CENTS,
     Column,
-    Columns,
 )
 from planner.io.workbook.data import ExportData
 from planner.io.workbook.formulas import Formula, exact_match, month_index
@@ -95,13 +94,6 @@ def _assumptions(data: ExportData) -> list[Named]:
         item = data.scenario if section == "scenarios" else data.project.finance
         rows.append((column.label, getattr(item, key), column.unit, name, fmt))
     return rows
-
-
-def _table_header(section: str, table: Columns, inputs: Sequence[Column]) -> list[str]:
-    """An input table's header: the schema's header of each project field, then the
-    workbook's own derived columns."""
-    fields = [schema.column(section, key).header for _header, key, _fmt in inputs]
-    return fields + list(table.headers[len(inputs) :])
 
 
 _HALVINGS: list[Named] = [
@@ -210,7 +202,7 @@ def write_fleet(book: Book, data: ExportData) -> None:
     ws.freeze_panes = "B4"
     ws.append(title(ws, "Fleet: rigs by model and batch"))
     ws.append([text_cell(ws, "Blue cells are inputs. Months are the first day of the month.")])
-    ws.append(header(ws, _table_header("fleet", FLEET, FLEET_COLUMNS)))
+    ws.append(header(ws, FLEET.headers))
     _append_inputs(ws, data.project.fleet, FLEET_COLUMNS)
 
 
@@ -218,11 +210,9 @@ def _append_inputs(ws: Sheet, items: Sequence[Any], columns: Sequence[Column]) -
     """One row of input cells (blue) per item, written as XML rows: the cells `input_cells`
     makes, text as text (`Text`: cleaned, quote-prefixed when it starts like a formula)."""
     styles = ws.styles
-    plain = [styles.id(fmt, font=INPUT_FONT) for _header, _field, fmt in columns]
-    prefixed = [
-        styles.id(fmt, font=INPUT_FONT, quotePrefix=True) for _header, _field, fmt in columns
-    ]
-    fields = [field for _header, field, _fmt in columns]
+    plain = [styles.id(fmt, font=INPUT_FONT) for _field, fmt in columns]
+    prefixed = [styles.id(fmt, font=INPUT_FONT, quotePrefix=True) for _field, fmt in columns]
+    fields = [field for field, _fmt in columns]
     for item in items:
         values: list[Any] = []
         ids: list[int] = []
@@ -273,7 +263,7 @@ def write_sites(book: Book, data: ExportData) -> None:
     ws.freeze_panes = "B4"
     ws.append(title(ws, "Sites"))
     ws.append([text_cell(ws, "Blue cells are inputs; grey columns are derived.")])
-    ws.append(header(ws, _table_header("sites", SITES, SITE_COLUMNS)))
+    ws.append(header(ws, SITES.headers))
     contracts_last = shape.table_last(shape.contracts)
     for i, s in enumerate(data.project.sites):
         derived = _site_calc(TABLE_FIRST_ROW + i, contracts_last)
@@ -296,7 +286,7 @@ def write_contracts(book: Book, data: ExportData) -> None:
         "hosting is all-in: the site's cooling overhead counts as 1."
     )
     ws.append([text_cell(ws, note)])
-    ws.append(header(ws, _table_header("contracts", CONTRACTS, CONTRACT_COLUMNS)))
+    ws.append(header(ws, CONTRACTS.headers))
     for c in data.project.contracts:
         ws.append(input_cells(ws, c, CONTRACT_COLUMNS))
 
@@ -307,7 +297,7 @@ def write_models(book: Book, data: ExportData) -> None:
     ws.freeze_panes = "B4"
     ws.append(title(ws, "Rig models"))
     ws.append([text_cell(ws, "The project's catalog.")])
-    ws.append(header(ws, _table_header("catalog", MODELS, MODEL_COLUMNS)))
+    ws.append(header(ws, MODELS.headers))
     m = MODELS
     for i, model in enumerate(data.project.catalog):
         row = TABLE_FIRST_ROW + i

@@ -155,44 +155,50 @@ def _market_fields(sc: Scenario, timeline: Timeline) -> dict[str, Any]:
     }
 
 
-def _month_index(month: date, base: int) -> int:
-    return month.year * 12 + month.month - base
-
-
 def _fleet_fields(project: Project, start: date) -> dict[str, Any]:
-    """Each fleet row's figures, its model's and its site's position, one array a field."""
+    """Each fleet row's figures, its model's and its site's position, one array a field.
+
+    One list a field, then one array (quicker than an iterator into numpy); months are
+    counted from the start month on the arrays, and the models' figures looked up by
+    position."""
     fleet = project.fleet
-    rows = len(fleet)
     base = start.year * 12 + start.month
-    models = {m.name: m for m in project.catalog}
+    model_pos = {m.name: i for i, m in enumerate(project.catalog)}
     site_pos = {s.name: i for i, s in enumerate(project.sites)}
+    model_idx = np.array([model_pos[r.model] for r in fleet], dtype=np.int64)
+    hashrate_th = np.array([m.hashrate_th for m in project.catalog], dtype=float)
+    power_w = np.array([m.power_w for m in project.catalog], dtype=float)
 
-    def floats(values: Iterable[float]) -> np.ndarray:
-        return np.fromiter(values, dtype=float, count=rows)
+    def floats(values: list[float]) -> np.ndarray:
+        return np.array(values, dtype=float).reshape(len(fleet))
 
-    def months(values: Iterable[int]) -> np.ndarray:
-        return np.fromiter(values, dtype=np.int64, count=rows)
+    def months(values: list[int]) -> np.ndarray:
+        return np.array(values, dtype=np.int64).reshape(len(fleet)) - base
 
+    purchase = [r.purchase_month for r in fleet]
+    online = [r.online_month or r.purchase_month for r in fleet]
+    retire = [r.retire_month for r in fleet]
     return {
-        "row_names": tuple(r.name for r in fleet),
-        "row_models": tuple(r.model for r in fleet),
-        "row_sites": tuple(r.site for r in fleet),
-        "count": floats(r.count for r in fleet),
-        "hashrate_th": floats(models[r.model].hashrate_th for r in fleet),
-        "power_w": floats(models[r.model].power_w for r in fleet),
-        "unit_price_usd": floats(r.unit_price_usd for r in fleet),
-        "purchase_idx": months(_month_index(r.purchase_month, base) for r in fleet),
-        "online_idx": months(
-            _month_index(r.online_month or r.purchase_month, base) for r in fleet
+        "row_names": tuple([r.name for r in fleet]),
+        "row_models": tuple([r.model for r in fleet]),
+        "row_sites": tuple([r.site for r in fleet]),
+        "count": floats([r.count for r in fleet]),
+        "hashrate_th": hashrate_th[model_idx],
+        "power_w": power_w[model_idx],
+        "unit_price_usd": floats([r.unit_price_usd for r in fleet]),
+        "purchase_idx": months([m.year * 12 + m.month for m in purchase]),
+        "online_idx": months([m.year * 12 + m.month for m in online]),
+        "retire_idx": np.where(
+            np.array([m is None for m in retire], dtype=bool).reshape(len(fleet)),
+            NOT_RETIRED,
+            months([0 if m is None else m.year * 12 + m.month for m in retire]),
         ),
-        "retire_idx": months(
-            NOT_RETIRED if r.retire_month is None else _month_index(r.retire_month, base)
-            for r in fleet
+        "resale_usd_per_unit": floats([r.resale_usd_per_unit for r in fleet]),
+        "terminal_value_usd_per_unit": floats([r.terminal_value_usd_per_unit for r in fleet]),
+        "degradation_per_year": floats([r.degradation_per_year for r in fleet]),
+        "site_idx": np.array([site_pos[r.site] for r in fleet], dtype=np.int64).reshape(
+            len(fleet)
         ),
-        "resale_usd_per_unit": floats(r.resale_usd_per_unit for r in fleet),
-        "terminal_value_usd_per_unit": floats(r.terminal_value_usd_per_unit for r in fleet),
-        "degradation_per_year": floats(r.degradation_per_year for r in fleet),
-        "site_idx": months(site_pos[r.site] for r in fleet),
     }
 
 

@@ -330,19 +330,27 @@ def _add_to_sites(
     # Row amount x mask, summed per site: small matmuls instead of cell arrays.
     member = np.zeros((seg.size, n))
     member[np.searchsorted(starts, np.arange(n), side="right") - 1, np.arange(n)] = 1.0
-    online_f64 = cells.online.astype(float)
-    series["curtailment_credit_usd"][seg] += (
-        (member * rv.credit_usd_per_hour[c]) @ online_f64
-    ) * hours[None, :]
-    series["opex_usd"][seg] += (member * rv.maintenance_usd[c]) @ online_f64
-    series["energy_kwh"][seg] += ((member * rv.load_kw[c]) @ cells.availability) * hours[None, :]
-    sums.load_kw[seg] += (member * rv.load_kw[c]) @ online_f64
+    # The three amounts that follow `online` in one product: credit per hour, maintenance
+    # and load, each row's summed into its site.
+    k = seg.size
+    weights = np.concatenate(
+        (
+            member * rv.credit_usd_per_hour[c],
+            member * rv.maintenance_usd[c],
+            member * rv.load_kw[c],
+        )
+    )
+    by_online = weights @ cells.online.astype(float)
+    series["curtailment_credit_usd"][seg] += by_online[:k] * hours[None, :]
+    series["opex_usd"][seg] += by_online[k : 2 * k]
+    sums.load_kw[seg] += by_online[2 * k :]
+    series["energy_kwh"][seg] += (weights[2 * k :] @ cells.availability) * hours[None, :]
 
 
 def _add_row_totals(
     out: RowPass, rv: RowVectors, c: slice, cells: ChunkCells, hours: np.ndarray
 ) -> None:
-    online_months = cells.online.sum(axis=1)
+    online_months = np.count_nonzero(cells.online, axis=1)
     out.total_btc_mined[c] = cells.btc_mined.sum(axis=1)
     power_cost_usd = cells.power_cost_usd.sum(axis=1)
     out.total_revenue_usd[c] = cells.revenue_usd.sum(axis=1)
@@ -351,7 +359,7 @@ def _add_row_totals(
     out.total_energy_kwh[c] = rv.load_kw[c] * (cells.availability @ hours)
     losing = cells.online & ~cells.covers
     out.unprofitable_from_month[c] = np.where(losing.any(axis=1), losing.argmax(axis=1), -1)
-    out.shutdown_months[c] = online_months - cells.running.sum(axis=1)
+    out.shutdown_months[c] = online_months - np.count_nonzero(cells.running, axis=1)
 
 
 def _keep_rows(

@@ -137,14 +137,14 @@ class BackgroundTask(QObject):
         gc.collect()
         gc_guard().pause()
         self._gc_paused = True
-        self.thread = QThread(self)
+        self.worker_thread = QThread(self)
         self.worker = _Worker(job)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
+        self.worker.moveToThread(self.worker_thread)
+        self.worker_thread.started.connect(self.worker.run)
         self.worker.progressed.connect(self._progressed)
         self.worker.succeeded.connect(self._succeeded)
         self.worker.failed.connect(self._failed)
-        self.thread.start()
+        self.worker_thread.start()
 
     def cancel(self) -> None:
         self.worker.cancel_requested = True
@@ -152,8 +152,8 @@ class BackgroundTask(QObject):
 
     def wait(self) -> None:
         """Block until the worker thread has ended (used when the window closes)."""
-        self.thread.quit()
-        self.thread.wait()
+        self.worker_thread.quit()
+        self.worker_thread.wait()
         self._resume_gc()
 
     def _resume_gc(self) -> None:
@@ -168,8 +168,8 @@ class BackgroundTask(QObject):
     def _finish(self) -> None:
         self.finished = True
         self.seconds = time.perf_counter() - self.started_at
-        self.thread.quit()
-        self.thread.wait()
+        self.worker_thread.quit()
+        self.worker_thread.wait()
         self._resume_gc()
         self.dialog.canceled.disconnect(self.cancel)
         self.dialog.close()

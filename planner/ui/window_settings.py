@@ -60,7 +60,9 @@ def recent_files() -> list[str]:
     value = QSettings().value("recent_files", [])
     if isinstance(value, str):
         return [value]
-    return [str(v) for v in value or []]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
 
 
 def add_recent_file(path: Path) -> None:
@@ -100,7 +102,7 @@ def restore(window: MainWindow) -> None:
             if view.horizontalHeader().count() != columns:
                 view.apply_widths()
     tab = settings.value("window/tab", 0)
-    window.tabs.setCurrentIndex(int(tab) if str(tab).isdigit() else 0)
+    window.tabs.setCurrentIndex(int(str(tab)) if str(tab).isdigit() else 0)
 
 
 def save(window: MainWindow) -> None:

@@ -72,7 +72,7 @@ def test_window_closes_while_an_export_runs(qtbot, window, tmp_path: Path) -> No
     assert task is not None
     window.close()
     QApplication.processEvents()
-    assert not task.thread.isRunning()
+    assert not task.worker_thread.isRunning()
 
 
 def test_garbage_is_not_collected_in_the_worker_thread(qtbot, window, tmp_path: Path) -> None:

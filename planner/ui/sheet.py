@@ -60,6 +60,7 @@ class CellDelegate(QStyledItemDelegate):
         if column.kind in ("ref", "choice", "bool"):
             combo = QComboBox(parent)
             if column.kind == "ref":
+                assert isinstance(model, SectionModel)  # the finance settings hold no references
                 target = REFERENCES[(model.section, column.key)]
                 combo.addItems([item.name for item in getattr(model.document.project, target)])
             elif column.kind == "choice":
@@ -251,7 +252,7 @@ class SheetView(QTableView):
                 for r, c in cells
                 if model.columns[c].editable
             ]
-            rows = tuple(sorted({r for r, _ in edits}))
+            rows = tuple(sorted({r for r, _, _ in edits}))
             model.attempt(
                 lambda p: ed.set_cells(p, model.section, edits),
                 Change("cells", model.section, rows, tuple(k for _, k, _ in edits)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
 
 from planner.domain import editing as ed
@@ -87,6 +87,22 @@ def test_paste_with_one_bad_cell_changes_nothing(window, sample) -> None:
     message = window.statusBar().currentMessage()
     assert "row 3, Unit price (USD): cannot read 'cheap' as a number" in message
     assert cell_data(cell(window, "fleet", 2, "unit_price_usd"), Qt.ItemDataRole.ToolTipRole)
+
+
+def test_one_value_pasted_into_a_selection_fills_every_cell(window) -> None:
+    view = window.sheets["fleet"]
+    window.tabs.setCurrentWidget(view)
+    view.setCurrentIndex(cell(window, "fleet", 1, "count"))
+    for row in (2, 3):
+        view.selectionModel().select(
+            cell(window, "fleet", row, "count"), QItemSelectionModel.SelectionFlag.Select
+        )
+    QGuiApplication.clipboard().setText("800\n")
+    view.paste()
+    assert [r.count for r in window.document.project.fleet[1:4]] == [800, 800, 800]
+    assert window.document.undo_stack.count() == 1
+    window.document.undo_stack.undo()
+    assert [r.count for r in window.document.project.fleet[1:4]] == [2_000, 1_000, 2_500]
 
 
 def test_paste_past_the_last_row_adds_rows(window) -> None:

@@ -130,6 +130,13 @@ def _ticked(item: QTableWidgetItem) -> bool:
     return item.checkState() == Qt.CheckState.Checked
 
 
+def _cell(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The item of a cell; every cell of these tables gets one when its row is made."""
+    item = table.item(row, column)
+    assert item is not None
+    return item
+
+
 def _figure(text: str, editable: bool) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     item.setTextAlignment(RIGHT)
@@ -209,23 +216,23 @@ class BestBuyPage(QWidget):
         """The candidate table as typed."""
         rows = []
         for r in range(self.candidates.rowCount()):
-            first = self.candidates.item(r, 0)
+            first = _cell(self.candidates, r, 0)
             rows.append(
                 CandidateRow(
                     first.data(Qt.ItemDataRole.UserRole),
-                    float(self.candidates.item(r, 1).data(Qt.ItemDataRole.UserRole)),
+                    float(_cell(self.candidates, r, 1).data(Qt.ItemDataRole.UserRole)),
                     _ticked(first),
-                    self.candidates.item(r, 2).text(),
-                    self.candidates.item(r, 3).text(),
+                    _cell(self.candidates, r, 2).text(),
+                    _cell(self.candidates, r, 3).text(),
                 )
             )
         return rows
 
     def ticked_sites(self) -> list[str]:
         return [
-            self.sites.item(r, 0).text()
+            _cell(self.sites, r, 0).text()
             for r in range(self.sites.rowCount())
-            if _ticked(self.sites.item(r, 0))
+            if _ticked(_cell(self.sites, r, 0))
         ]
 
     def buy_inputs(self) -> BuyInputs:
@@ -244,9 +251,9 @@ class BestBuyPage(QWidget):
         stays."""
         typed = {row.model: row for row in self.typed_rows()}
         unticked = {
-            self.sites.item(r, 0).text()
+            _cell(self.sites, r, 0).text()
             for r in range(self.sites.rowCount())
-            if not _ticked(self.sites.item(r, 0))
+            if not _ticked(_cell(self.sites, r, 0))
         }
         project = self.document.results_project or self.document.project
         rows = candidate_rows(project.catalog, typed)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QComboBox,
     QDialog,
@@ -162,7 +164,7 @@ class MainWindow(ImportExportWindow):
         self,
         text: str,
         slot: Callable[[], object],
-        shortcut: QKeySequence | str | None = None,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
         tip: str = "",
     ) -> QAction:
         action = QAction(text, self)
@@ -182,7 +184,9 @@ class MainWindow(ImportExportWindow):
         self.undo_action = stack.createUndoAction(self, "Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = stack.createRedoAction(self, "Redo")
-        self.redo_action.setShortcuts([QKeySequence.StandardKey.Redo, QKeySequence("Ctrl+Y")])
+        self.redo_action.setShortcuts(
+            [QKeySequence(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Y")]
+        )
         self.new_action = self._action("New", self.new_file, QKeySequence.StandardKey.New)
         self.open_action = self._action("Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.save_action = self._action("Save", self.save, QKeySequence.StandardKey.Save)
@@ -445,7 +449,7 @@ class MainWindow(ImportExportWindow):
         self.recent_menu.clear()
         files = self.recent_files()
         for name in files:
-            self.recent_menu.addAction(self._action(name, lambda n=name: self.open_path(Path(n))))
+            self.recent_menu.addAction(self._action(name, partial(self.open_path, Path(name))))
         self.recent_menu.setEnabled(bool(files))
 
     # ------------------------------------------------------------------ settings and closing
@@ -477,14 +481,14 @@ class MainWindow(ImportExportWindow):
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(title)
         box.setText(text)
-        buttons = {
-            box.addButton(label, QMessageBox.ButtonRole.AcceptRole): key
-            for key, label in choices
+        buttons: dict[QAbstractButton, str] = {
+            box.addButton(label, QMessageBox.ButtonRole.AcceptRole): key for key, label in choices
         }
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(cancel)
         box.exec()
-        return buttons.get(box.clickedButton(), "cancel")
+        clicked = box.clickedButton()
+        return "cancel" if clicked is None else buttons.get(clicked, "cancel")
 
     def _ask_save_changes(self) -> str:
         box = QMessageBox(self)

@@ -19,11 +19,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from planner import __version__
 
 if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
     from planner.benchmark import CaseResult
     from planner.domain.project import Project
     from planner.io.fleet_import import ImportPlan
@@ -69,7 +71,7 @@ class _Parser(argparse.ArgumentParser):
             _err(message)
         sys.exit(status)
 
-    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         if not message:
             return
         if file is None or file is sys.stdout:

@@ -121,7 +121,9 @@ BtcPrice = Annotated[float, _lenient("usd"), Field(gt=0, le=MAX_BTC_PRICE_USD)]
 
 
 class _Entity(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, validate_default=True, frozen=True
+    )
 
 
 Cooling = Literal["air", "hydro", "immersion"]

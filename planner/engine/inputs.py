@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from planner.domain.months import months_between
-from planner.domain.project import PowerContract, Project, Scenario
+from planner.domain.project import FleetRow, PowerContract, Project, Scenario
 from planner.engine.timeline import Timeline, build_timeline
 
 NOT_RETIRED = 1_000_000  # month index used for rows with no retire month
@@ -155,50 +155,76 @@ def _market_fields(sc: Scenario, timeline: Timeline) -> dict[str, Any]:
     }
 
 
-def _fleet_fields(project: Project, start: date) -> dict[str, Any]:
-    """Each fleet row's figures, its model's and its site's position, one array a field.
+# Each fleet row's figures as `_row_figures` reads them, by row object. Rows are frozen
+# and an edit makes new ones, so a row is read once however many runs see it (the cache
+# keeps the rows of the latest run only; runs in several threads at once just miss more).
+_FIGURES: list[dict[int, tuple[FleetRow, tuple[float, ...]]]] = [{}]
+NO_RETIREMENT = -1.0  # in a row's figures: no retire month
 
-    One list a field, then one array (quicker than an iterator into numpy); months are
-    counted from the start month on the arrays, and the models' figures looked up by
-    position."""
+
+def _figures_of(row: FleetRow) -> tuple[float, ...]:
+    """count, unit price, purchase, online and retire month (as year x 12 + month),
+    resale, terminal value, degradation."""
+    online = row.online_month or row.purchase_month
+    retire = row.retire_month
+    return (
+        row.count,
+        row.unit_price_usd,
+        row.purchase_month.year * 12 + row.purchase_month.month,
+        online.year * 12 + online.month,
+        NO_RETIREMENT if retire is None else retire.year * 12 + retire.month,
+        row.resale_usd_per_unit,
+        row.terminal_value_usd_per_unit,
+        row.degradation_per_year,
+    )
+
+
+def _row_figures(fleet: Sequence[FleetRow]) -> np.ndarray:
+    """The figures of each row (R x 8), read from the rows not seen in the last run."""
+    known = _FIGURES[0]
+    fresh: dict[int, tuple[FleetRow, tuple[float, ...]]] = {}
+    figures = []
+    for row in fleet:
+        hit = known.get(id(row))
+        if hit is None or hit[0] is not row:
+            hit = (row, _figures_of(row))
+        fresh[id(row)] = hit
+        figures.append(hit[1])
+    _FIGURES[0] = fresh
+    return np.array(figures, dtype=float).reshape(len(fleet), 8)
+
+
+def _fleet_fields(project: Project, start: date) -> dict[str, Any]:
+    """Each fleet row's figures, its model's and its site's position, one array a field;
+    months counted from the start month, the models' figures looked up by position."""
     fleet = project.fleet
     base = start.year * 12 + start.month
     model_pos = {m.name: i for i, m in enumerate(project.catalog)}
     site_pos = {s.name: i for i, s in enumerate(project.sites)}
-    model_idx = np.array([model_pos[r.model] for r in fleet], dtype=np.int64)
+    models = tuple([r.model for r in fleet])
+    sites = tuple([r.site for r in fleet])
+    model_idx = np.array([model_pos[name] for name in models], dtype=np.int64)
     hashrate_th = np.array([m.hashrate_th for m in project.catalog], dtype=float)
     power_w = np.array([m.power_w for m in project.catalog], dtype=float)
-
-    def floats(values: list[float]) -> np.ndarray:
-        return np.array(values, dtype=float).reshape(len(fleet))
-
-    def months(values: list[int]) -> np.ndarray:
-        return np.array(values, dtype=np.int64).reshape(len(fleet)) - base
-
-    purchase = [r.purchase_month for r in fleet]
-    online = [r.online_month or r.purchase_month for r in fleet]
-    retire = [r.retire_month for r in fleet]
+    figures = _row_figures(fleet)
+    retire = figures[:, 4]
     return {
         "row_names": tuple([r.name for r in fleet]),
-        "row_models": tuple([r.model for r in fleet]),
-        "row_sites": tuple([r.site for r in fleet]),
-        "count": floats([r.count for r in fleet]),
+        "row_models": models,
+        "row_sites": sites,
+        "count": figures[:, 0].copy(),
         "hashrate_th": hashrate_th[model_idx],
         "power_w": power_w[model_idx],
-        "unit_price_usd": floats([r.unit_price_usd for r in fleet]),
-        "purchase_idx": months([m.year * 12 + m.month for m in purchase]),
-        "online_idx": months([m.year * 12 + m.month for m in online]),
+        "unit_price_usd": figures[:, 1].copy(),
+        "purchase_idx": figures[:, 2].astype(np.int64) - base,
+        "online_idx": figures[:, 3].astype(np.int64) - base,
         "retire_idx": np.where(
-            np.array([m is None for m in retire], dtype=bool).reshape(len(fleet)),
-            NOT_RETIRED,
-            months([0 if m is None else m.year * 12 + m.month for m in retire]),
-        ),
-        "resale_usd_per_unit": floats([r.resale_usd_per_unit for r in fleet]),
-        "terminal_value_usd_per_unit": floats([r.terminal_value_usd_per_unit for r in fleet]),
-        "degradation_per_year": floats([r.degradation_per_year for r in fleet]),
-        "site_idx": np.array([site_pos[r.site] for r in fleet], dtype=np.int64).reshape(
-            len(fleet)
-        ),
+            retire == NO_RETIREMENT, NOT_RETIRED, retire.astype(np.int64) - base
+        ).astype(np.int64),
+        "resale_usd_per_unit": figures[:, 5].copy(),
+        "terminal_value_usd_per_unit": figures[:, 6].copy(),
+        "degradation_per_year": figures[:, 7].copy(),
+        "site_idx": np.array([site_pos[name] for name in sites], dtype=np.int64),
     }
 
 

@@ -330,3 +330,47 @@ def test_sample_project_is_a_mid_size_miner() -> None:
         for name in ("Bear", "Base", "Bull")
     }
     assert npvs["Bear"] < npvs["Base"] < npvs["Bull"]
+
+
+def test_compiled_rows_are_read_again_only_when_changed() -> None:
+    """Compile keeps each row's figures by row object: an edited row (a new object) is
+    read again, the others are not, and the arrays equal a compile from nothing."""
+    from planner.benchmark import synthetic_project
+    from planner.domain import editing
+    from planner.engine import inputs as inputs_module
+
+    project = synthetic_project(300, 24, seed=3)
+    compile_inputs(project)
+    edited = editing.set_cells(project, "fleet", [(7, "count", "1234"), (9, "retire_month", "")])
+    read: list[str] = []
+    original = inputs_module._figures_of
+
+    def counting(row):
+        read.append(row.name)
+        return original(row)
+
+    inputs_module._figures_of = counting
+    try:
+        again = compile_inputs(edited)
+    finally:
+        inputs_module._figures_of = original
+    assert read == [edited.fleet[7].name] + (
+        [edited.fleet[9].name] if edited.fleet[9] is not project.fleet[9] else []
+    )
+    assert again.count[7] == 1234
+    inputs_module._FIGURES[0] = {}
+    fresh = compile_inputs(edited)
+    for field in (
+        "count",
+        "unit_price_usd",
+        "purchase_idx",
+        "online_idx",
+        "retire_idx",
+        "resale_usd_per_unit",
+        "terminal_value_usd_per_unit",
+        "degradation_per_year",
+        "hashrate_th",
+        "power_w",
+        "site_idx",
+    ):
+        np.testing.assert_array_equal(getattr(again, field), getattr(fresh, field), err_msg=field)

@@ -159,8 +159,9 @@ ContractType = Literal["fixed", "hosting", "index"]
 class PowerContract(_Entity):
     """How a site pays for power.
 
-    fixed: `price_usd_per_kwh` stepped up by `escalator_per_year` on each anniversary of
-    the scenario start. hosting: an all-in rate that already includes cooling overhead
+    fixed: `price_usd_per_kwh`, the rate at the contract's `start_month`, stepped up by
+    `escalator_per_year` on each anniversary of that month (without a start month, of the
+    scenario's start). hosting: an all-in rate that already includes cooling overhead
     (the site's overhead multiplier is taken as 1). index: the monthly
     `index_path_usd_per_kwh` (the last value held after it ends; if empty, the flat
     `price_usd_per_kwh` with the escalator) plus `adder_usd_per_kwh`.
@@ -170,6 +171,7 @@ class PowerContract(_Entity):
     type: ContractType = "fixed"
     price_usd_per_kwh: Annotated[Usd, Field(ge=0, le=10)] = 0.0
     escalator_per_year: SmallRate = 0.0
+    start_month: Month | None = None
     index_path_usd_per_kwh: list[Annotated[Usd, Field(ge=-10, le=10)]] = Field(default_factory=list)
     adder_usd_per_kwh: Annotated[Usd, Field(ge=-10, le=10)] = 0.0
     demand_charge_usd_per_kw_month: Annotated[Usd, Field(ge=0)] = 0.0

@@ -157,6 +157,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _C("price_usd_per_kwh", "Rate or flat index (USD/kWh)", "price", decimals=4),
         _C("escalator_per_year", "Escalator (%/yr)", "rate", decimals=1),
         _C(
+            "start_month",
+            "Contract start",
+            "month",
+            tip="The month the rate is from: the escalator steps on its anniversaries "
+            "(empty: on the scenario start's)",
+        ),
+        _C(
             "index_path_usd_per_kwh",
             "Index path (USD/kWh by month)",
             "list",

@@ -40,9 +40,18 @@ def grown_path(
     return np.concatenate((given, last * np.exp(rate * extra)))
 
 
-def contract_price_path(contract: PowerContract, months: int) -> np.ndarray:
-    """USD/kWh paid in each month under a contract (before cooling overhead)."""
-    years = np.floor(np.arange(months) / 12.0)
+def contract_price_path(
+    contract: PowerContract, months: int, start: date | None = None
+) -> np.ndarray:
+    """USD/kWh paid in each month from the scenario's `start` under a contract (before
+    cooling overhead). The escalator steps on the anniversaries of the contract's own
+    start month (of `start` when it has none); before the contract starts, its rate."""
+    elapsed = (
+        months_between(contract.start_month, start)
+        if contract.start_month is not None and start is not None
+        else 0
+    )
+    years = np.maximum(np.floor((np.arange(months) + elapsed) / 12.0), 0.0)
     stepped = contract.price_usd_per_kwh * (1.0 + contract.escalator_per_year) ** years
     if contract.type != "index":
         return stepped
@@ -129,7 +138,7 @@ def compile_inputs(
         auto_shutdown=finance.auto_shutdown,
         **_fleet_fields(project, sc.start_month),
         **_site_fields(project, sc.start_month),
-        **_contract_fields(project.contracts, months),
+        **_contract_fields(project.contracts, months, sc.start_month),
     )
 
 
@@ -269,10 +278,12 @@ def _site_fields(project: Project, start: date) -> dict[str, Any]:
     }
 
 
-def _contract_fields(contracts: Sequence[PowerContract], months: int) -> dict[str, Any]:
-    """Each contract's price path and curtailment terms."""
+def _contract_fields(
+    contracts: Sequence[PowerContract], months: int, start: date
+) -> dict[str, Any]:
+    """Each contract's price path from the scenario's `start`, and curtailment terms."""
     prices = (
-        np.vstack([contract_price_path(c, months) for c in contracts])
+        np.vstack([contract_price_path(c, months, start) for c in contracts])
         if contracts
         else np.zeros((0, months))
     )

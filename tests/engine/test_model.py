@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pytest
 
@@ -26,6 +28,33 @@ def test_fixed_contract_escalates_on_each_anniversary() -> None:
     assert np.all(path[:12] == 0.05)
     assert path[12:24] == pytest.approx([0.0515] * 12)
     assert path[24:] == pytest.approx([0.05 * 1.03**2] * 6)
+
+
+def test_escalator_steps_on_the_contracts_own_anniversaries() -> None:
+    """A contract signed in 2025-10 at 5.0 c/kWh with 10 %/yr, in a plan from 2026-12:
+    its first anniversary (2026-10) is before the plan, so the plan starts at 5.5 c; it
+    steps again in 2027-10 (month 10) and 2028-10 (month 22)."""
+    start = date(2026, 12, 1)
+    signed = PowerContract(
+        name="c",
+        price_usd_per_kwh=0.05,
+        escalator_per_year=0.10,
+        start_month=date(2025, 10, 1),
+    )
+    path = contract_price_path(signed, 24, start)
+    assert path[:10] == pytest.approx([0.055] * 10)
+    assert path[10:22] == pytest.approx([0.0605] * 12)
+    assert path[22:] == pytest.approx([0.06655] * 2)
+    # A contract that starts inside the plan: its rate until its first anniversary.
+    later = signed.model_copy(update={"start_month": date(2027, 3, 1)})
+    path = contract_price_path(later, 16, start)
+    assert path[:15] == pytest.approx([0.05] * 15)  # 2026-12 to 2028-02
+    assert path[15] == pytest.approx(0.055)  # 2028-03
+    # Without a start month, the scenario's start: as before.
+    plain = signed.model_copy(update={"start_month": None})
+    assert contract_price_path(plain, 13, start)[[0, 11, 12]] == pytest.approx(
+        [0.05, 0.05, 0.055]
+    )
 
 
 def test_index_contract_follows_the_path_then_holds_the_last_value() -> None:

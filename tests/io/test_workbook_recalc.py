@@ -100,12 +100,17 @@ def contracts_project() -> Project:
             type="fixed",
             price_usd_per_kwh=0.048,
             escalator_per_year=0.03,
+            start_month=date(2025, 10, 1),  # signed before the scenario: steps in October
             demand_charge_usd_per_kw_month=1.75,
             curtailment_share=0.04,
             curtailment_credit_usd_per_mwh=55,
         ),
         PowerContract(
-            name="Host", type="hosting", price_usd_per_kwh=0.072, escalator_per_year=0.02
+            name="Host",
+            type="hosting",
+            price_usd_per_kwh=0.072,
+            escalator_per_year=0.02,
+            start_month=date(2028, 2, 1),  # starts inside the horizon: its rate until then
         ),
         PowerContract(
             name="ERCOT",

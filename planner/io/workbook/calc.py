@@ -128,10 +128,15 @@ def _contract_prices(shape: Shape, i: int) -> list[Formula | float | None]:
     def c(key: str) -> str:
         return CONTRACTS.ref(key, crow)
 
+    def years(t: str) -> str:
+        """Whole years since the contract's start month (the scenario's when empty)."""
+        start = c("start_month")
+        return f'MAX(0,INT(({t}-IF({start}="",0,{month_index(start)}))/12))'
+
     cells = _contract_labels(crow)
     for col in shape.month_cols:
         t = f"{col}${T_ROW}"
-        stepped = f"{c('price_usd_per_kwh')}*(1+{c('escalator_per_year')})^INT({t}/12)"
+        stepped = f"{c('price_usd_per_kwh')}*(1+{c('escalator_per_year')})^{years(t)}"
         formula = Formula(
             f'=IF({c("type")}="index",IF({length}=0,{stepped},'
             f"IF({t}<{length},{col}{prow},INDEX(${m0}{prow}:${mL}{prow},{length})))"

@@ -100,6 +100,7 @@ CONTRACT_COLUMNS: tuple[Column, ...] = (
     ("type", None),
     ("price_usd_per_kwh", KWH),
     ("escalator_per_year", PERCENT),
+    ("start_month", MONTH),
     ("adder_usd_per_kwh", KWH),
     ("demand_charge_usd_per_kw_month", USD_CENTS),
     ("curtailment_share", PERCENT),

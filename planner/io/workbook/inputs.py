@@ -277,12 +277,13 @@ def write_sites(book: Book, data: ExportData) -> None:
 
 def write_contracts(book: Book, data: ExportData) -> None:
     ws = book.sheet("Contracts", 3 + data.shape.contracts, len(CONTRACTS))
-    widths(ws, (24, 10, 12, 12, 12, 14, 12, 14, 30))
+    widths(ws, (24, 10, 12, 12, 12, 12, 14, 12, 14, 30))
     ws.freeze_panes = "B4"
     ws.append(title(ws, "Power contracts"))
     note = (
-        "fixed and hosting: the price steps up by the escalator on each anniversary "
-        "of the start. index: the monthly path on PowerPrices plus the adder. "
+        "fixed and hosting: the rate is the contract's at its start month and steps up by "
+        "the escalator on each anniversary of it (of the scenario start when empty). "
+        "index: the monthly path on PowerPrices plus the adder. "
         "hosting is all-in: the site's cooling overhead counts as 1."
     )
     ws.append([text_cell(ws, note)])

@@ -85,18 +85,21 @@ def _discount(rate: float, months: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _RowTable:
-    """Per month, the rows sorted by breakeven: cumulative TH and power cost (x availability)."""
+    """Per month, the rows sorted by breakeven: cumulative TH and power cost (x availability)
+    and curtailment credit (paid while a row runs)."""
 
     thresholds: list[np.ndarray]
     cum_th: list[np.ndarray]
     cum_power: list[np.ndarray]
+    cum_credit: list[np.ndarray]
     always_th: np.ndarray  # rows that run whatever the price (no shutdown)
     always_power: np.ndarray
 
 
-def _row_arrays(inputs: EngineInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row and month while online: TH/s at full availability (degraded) and the power
-    cost at full availability (USD); and each row's availability."""
+def _row_arrays(inputs: EngineInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per row and month while online: TH/s at full availability (degraded), the power
+    cost at full availability (USD) and the curtailment credit paid if it runs (USD); and
+    each row's availability."""
     months = inputs.months
     t = np.arange(months)
     hours = HOURS_PER_DAY * inputs.timeline.days
@@ -104,7 +107,9 @@ def _row_arrays(inputs: EngineInputs) -> tuple[np.ndarray, np.ndarray, np.ndarra
     online &= inputs.count[:, None] > 0
     contract = inputs.site_contract_idx[inputs.site_idx]
     site = inputs.site_idx
-    availability = inputs.site_uptime[site] * (1.0 - inputs.contract_curtailment_share[contract])
+    uptime = inputs.site_uptime[site]
+    curtailed = inputs.contract_curtailment_share[contract]
+    availability = uptime * (1.0 - curtailed)
     load_kw = inputs.count * inputs.power_w / 1000.0 * inputs.site_overhead[site]
     decay = (1.0 - inputs.degradation_per_year)[:, None] ** (
         (t[None, :] - inputs.online_idx[:, None]) / 12.0
@@ -113,15 +118,19 @@ def _row_arrays(inputs: EngineInputs) -> tuple[np.ndarray, np.ndarray, np.ndarra
     power = np.where(
         online, load_kw[:, None] * inputs.contract_price_usd_per_kwh[contract] * hours[None, :], 0.0
     )
-    return th, power, availability
+    credit_usd_per_hour = (
+        load_kw * uptime * curtailed * inputs.contract_credit_usd_per_mwh[contract] / 1000.0
+    )
+    credit = np.where(online, credit_usd_per_hour[:, None] * hours[None, :], 0.0)
+    return th, power, credit, availability
 
 
 def _row_table(inputs: EngineInputs) -> _RowTable:
     months = inputs.months
-    th, power, availability = _row_arrays(inputs)
+    th, power, credit, availability = _row_arrays(inputs)
     th_a = th * availability[:, None]
     power_a = power * availability[:, None]
-    thresholds, cum_th, cum_power = [], [], []
+    thresholds, cum_th, cum_power, cum_credit = [], [], [], []
     if inputs.auto_shutdown:
         with np.errstate(divide="ignore", invalid="ignore"):
             k = np.where(th > 0, power / th, np.where(power <= 0, -np.inf, np.inf))
@@ -130,18 +139,25 @@ def _row_table(inputs: EngineInputs) -> _RowTable:
             thresholds.append(k[order, m])
             cum_th.append(np.concatenate(([0.0], np.cumsum(th_a[order, m]))))
             cum_power.append(np.concatenate(([0.0], np.cumsum(power_a[order, m]))))
-        return _RowTable(thresholds, cum_th, cum_power, np.zeros(months), np.zeros(months))
-    return _RowTable([], [], [], th_a.sum(axis=0), power_a.sum(axis=0))
+            cum_credit.append(np.concatenate(([0.0], np.cumsum(credit[order, m]))))
+        return _RowTable(
+            thresholds, cum_th, cum_power, cum_credit, np.zeros(months), np.zeros(months)
+        )
+    # Without the shutdown every online row runs: its credit does not move with the path.
+    return _RowTable([], [], [], [], th_a.sum(axis=0), power_a.sum(axis=0))
 
 
 def _variable_ebitda(table: _RowTable, x: np.ndarray, auto_shutdown: bool) -> np.ndarray:
-    """Rows' revenue - power cost at USD per TH-month x (paths x months)."""
+    """Rows' revenue - power cost (+ credits of the rows running, under the shutdown) at
+    USD per TH-month x (paths x months)."""
     if not auto_shutdown:
         return x * table.always_th[None, :] - table.always_power[None, :]
     out = np.empty_like(x)
     for m in range(x.shape[1]):
         idx = np.searchsorted(table.thresholds[m], x[:, m], side="right")
-        out[:, m] = x[:, m] * table.cum_th[m][idx] - table.cum_power[m][idx]
+        out[:, m] = (
+            x[:, m] * table.cum_th[m][idx] - table.cum_power[m][idx] + table.cum_credit[m][idx]
+        )
     return out
 
 
@@ -275,12 +291,13 @@ def row_payback_probabilities(
     r_count = inputs.count.size
     if r_count == 0:
         return np.zeros(0), np.zeros(0), count
-    th, power_usd, availability = _row_arrays(inputs)
+    th, power_usd, credit_usd, availability = _row_arrays(inputs)
     small = replace(settings, paths=count)
     det = results.market
     path_ebitda = _PathEbitda(
         th=th,
         power_usd=power_usd,
+        credit_usd=credit_usd,
         availability=availability,
         auto_shutdown=inputs.auto_shutdown,
         ebitda_det_usd=rows.ebitda_usd,
@@ -308,6 +325,7 @@ class _PathEbitda:
 
     th: np.ndarray  # (rows, T): TH/s at full availability while online
     power_usd: np.ndarray  # (rows, T): power cost at full availability
+    credit_usd: np.ndarray  # (rows, T): curtailment credit while running
     availability: np.ndarray  # (rows,)
     auto_shutdown: bool
     ebitda_det_usd: np.ndarray  # (rows, T): the engine's
@@ -315,12 +333,18 @@ class _PathEbitda:
     x_det: np.ndarray  # (T,)
 
     def variable_usd(self, rows_slice: slice, xs: np.ndarray) -> np.ndarray:
-        """Rows' revenue - power at USD per TH-month xs (n, T) -> (rows, n, T)."""
+        """Rows' revenue - power at USD per TH-month xs (n, T) -> (rows, n, T); under the
+        shutdown, a row that runs also earns its curtailment credit, one that does not
+        neither (without it, the credit does not move with the path)."""
         value = self.th[rows_slice, None, :] * xs[None, :, :]
         value -= self.power_usd[rows_slice, None, :]
-        if self.auto_shutdown:
-            np.maximum(value, 0.0, out=value)
+        if not self.auto_shutdown:
+            value *= self.availability[rows_slice, None, None]
+            return value
+        running = value >= 0.0
         value *= self.availability[rows_slice, None, None]
+        value += self.credit_usd[rows_slice, None, :]
+        value *= running
         return value
 
     def ebitda_usd(self, rows_slice: slice) -> np.ndarray:

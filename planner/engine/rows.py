@@ -5,7 +5,8 @@ of contiguous segments. For a row in month t (MODEL.md "A fleet row in month t")
 when online (and, under the automatic shutdown, when its revenue at full availability
 covers its power cost); availability = running x uptime x (1 - curtailed share);
 BTC mined, revenue, power cost and energy scale with availability; curtailment credits
-and maintenance with being online.
+are paid while the row runs (load actually reduced: none when the shutdown has it off);
+maintenance while it is online.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class RowVectors:
     contract: np.ndarray
     load_kw: np.ndarray  # rig power with the site's cooling overhead
     availability_factor: np.ndarray  # uptime x (1 - curtailed share)
-    credit_usd_per_hour: np.ndarray  # curtailment credit per hour online
+    credit_usd_per_hour: np.ndarray  # curtailment credit per hour running
     maintenance_usd: np.ndarray  # per month online
     capex_per_row: np.ndarray
     life_end_idx: np.ndarray  # end of depreciation (whole-month lives) or retirement
@@ -149,12 +150,13 @@ def chunk_cells(
     margin_usd = revenue_full_usd - power_full_usd
     margin_usd *= availability
     revenue_usd = margin_usd + power_cost_usd
-    # Credits and maintenance depend on the row and the month only through `online`.
-    fixed_usd = rv.credit_usd_per_hour[c, None] * hours[None, :]
-    fixed_usd -= rv.maintenance_usd[c, None]
-    fixed_usd *= online
+    # Curtailment credits are paid for load the row would have drawn: only while it runs
+    # (none in a month the automatic shutdown has it off); maintenance while online.
+    credit_usd = rv.credit_usd_per_hour[c, None] * hours[None, :]
+    credit_usd *= running
     ebitda_usd = margin_usd
-    ebitda_usd += fixed_usd
+    ebitda_usd += credit_usd
+    ebitda_usd -= rv.maintenance_usd[c, None] * online
     depreciation_usd = row_depreciation_usd(
         rv.capex_per_row[c],
         rv.depreciation_usd_per_month[c],
@@ -330,21 +332,19 @@ def _add_to_sites(
     # Row amount x mask, summed per site: small matmuls instead of cell arrays.
     member = np.zeros((seg.size, n))
     member[np.searchsorted(starts, np.arange(n), side="right") - 1, np.arange(n)] = 1.0
-    # The three amounts that follow `online` in one product: credit per hour, maintenance
-    # and load, each row's summed into its site.
+    # Row amounts times a mask, summed into sites by products: maintenance and load follow
+    # `online`, the credit per hour `running`, energy the availability.
     k = seg.size
-    weights = np.concatenate(
-        (
-            member * rv.credit_usd_per_hour[c],
-            member * rv.maintenance_usd[c],
-            member * rv.load_kw[c],
-        )
+    by_load = member * rv.load_kw[c]
+    by_online = np.concatenate((member * rv.maintenance_usd[c], by_load)) @ cells.online.astype(
+        float
     )
-    by_online = weights @ cells.online.astype(float)
-    series["curtailment_credit_usd"][seg] += by_online[:k] * hours[None, :]
-    series["opex_usd"][seg] += by_online[k : 2 * k]
-    sums.load_kw[seg] += by_online[2 * k :]
-    series["energy_kwh"][seg] += (weights[2 * k :] @ cells.availability) * hours[None, :]
+    series["opex_usd"][seg] += by_online[:k]
+    sums.load_kw[seg] += by_online[k:]
+    series["curtailment_credit_usd"][seg] += (
+        (member * rv.credit_usd_per_hour[c]) @ cells.running.astype(float)
+    ) * hours[None, :]
+    series["energy_kwh"][seg] += (by_load @ cells.availability) * hours[None, :]
 
 
 def _add_row_totals(
@@ -370,7 +370,7 @@ def _keep_rows(
     kept["power_cost_usd"][c] = cells.power_cost_usd
     kept["ebitda_usd"][c] = cells.ebitda_usd
     kept["depreciation_usd"][c] = cells.depreciation_usd
-    kept["curtailment_credit_usd"][c] = rv.credit_usd_per_hour[c, None] * hours * cells.online
+    kept["curtailment_credit_usd"][c] = rv.credit_usd_per_hour[c, None] * hours * cells.running
     kept["opex_usd"][c] = rv.maintenance_usd[c, None] * cells.online
     kept["energy_kwh"][c] = rv.load_kw[c, None] * hours[None, :] * cells.availability
 

@@ -80,3 +80,40 @@ def test_without_automatic_shutdown_old_rigs_run_at_a_loss(project_factory) -> N
     assert avoided > 0
     gained = with_shutdown.fleet_kpis.npv_usd[0] - res.fleet_kpis.npv_usd[0]
     assert gained == pytest.approx(avoided, rel=1e-12)
+
+
+def test_curtailment_credits_are_paid_only_while_a_row_runs(project_factory) -> None:
+    """A 5 % curtailment credited at $60/MWh: the S19j Pro (3,068 W x 1,000, uptime 1,
+    no overhead) gets 3,068 kW x 5 % x 24 h x days x $60 / 1,000 a month while it runs
+    (before the halving) and nothing once the shutdown has it off; the S21 XP, always
+    running, every month. With the shutdown off, both every month."""
+    contract = {"price_usd_per_kwh": 0.05, "curtailment_share": 0.05}
+    contract["curtailment_credit_usd_per_mwh"] = 60.0
+
+    def run(auto_shutdown: bool):
+        project = project_factory(
+            fleet=[
+                {"model": "S19j Pro", "count": 1_000, "purchase_month": "2022-01"},
+                {"model": "S21 XP", "count": 1_000, "purchase_month": "2024-06"},
+            ],
+            contract=contract,
+            site={"overhead": 1.0, "uptime": 1.0},
+            scenario=SCENARIO,
+            finance={"auto_shutdown": auto_shutdown, "horizon_months": 18},
+        )
+        return compute(compile_inputs(project), keep_rows=True)
+
+    res = run(auto_shutdown=True)
+    days = res.inputs.timeline.days
+    old_credit = 3_068 * 0.05 * 24 * days * 60.0 / 1000.0
+    old, new = res.rows.curtailment_credit_usd
+    off = res.rows.btc_mined[0] == 0
+    assert off[7:].all() and not off[:6].any()  # off after the halving, on before
+    np.testing.assert_allclose(old[~off], old_credit[~off], rtol=1e-12)
+    assert np.all(old[off] == 0.0)
+    assert np.all(new > 0)
+    # The site's and the fleet's credits are the rows', and EBITDA carries them.
+    assert res.fleet.curtailment_credit_usd[0] == pytest.approx(old + new, rel=1e-12)
+    always = run(auto_shutdown=False)
+    np.testing.assert_allclose(always.rows.curtailment_credit_usd[0], old_credit, rtol=1e-12)
+    assert always.fleet.curtailment_credit_usd[0].sum() > res.fleet.curtailment_credit_usd[0].sum()

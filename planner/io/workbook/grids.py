@@ -145,10 +145,11 @@ def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
         f"=IF(AND({tt}>={online_t},{tt}<{retire_t}),"
         f"IF(AutoShutdown,IF({revenue}>={power},1,0),1),0)"
     )
+    # Credits while the row runs (load actually reduced), maintenance while it is online.
     taxable = (
-        f"=CalcRunning!{col}{k}*{c('availability')}*({revenue}-{power})"
-        f"+{online}*({c('credit_usd_per_hour')}*CalcRunning!{col}${HOURS_ROW}"
-        f"-{c('maintenance_usd')})-{depreciation}"
+        f"=CalcRunning!{col}{k}*({c('availability')}*({revenue}-{power})"
+        f"+{c('credit_usd_per_hour')}*CalcRunning!{col}${HOURS_ROW})"
+        f"-{online}*{c('maintenance_usd')}-{depreciation}"
     )
     fcf = (
         f"=CalcTaxable!{col}{k}+{depreciation}-({tt}={c('capex_t')})*{c('capex_usd')}"

@@ -211,8 +211,8 @@ class _SiteMonth:
                 f"*(1-{rows('degradation')})^(({t}-{rows('online_t')})/12))"
                 f"*{self.across('CalcRunning', BTC_PER_TH_ROW)}"
             ),
-            "credit": Formula(
-                f"={hours}*SUMPRODUCT({mask}*{self.on}*{rows('credit_usd_per_hour')})"
+            "credit": Formula(  # paid while a row runs: none when the shutdown has it off
+                f"={hours}*SUMPRODUCT({mask}*{running}*{rows('credit_usd_per_hour')})"
             ),
             "power": Formula(
                 f"={hours}*{self.across('PowerPrices', self.price_row)}"

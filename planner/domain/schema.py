@@ -127,6 +127,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _C("result:npv_usd", "NPV (USD)", "result"),
         _C("result:payback", "Payback", "result"),
         _C("result:breakeven_btc_price_usd", "Breakeven BTC (USD)", "result"),
+        _C(
+            "result:breakeven_btc_after_halving_usd",
+            "Breakeven BTC after halving (USD)",
+            "result",
+            tip="The BTC price at which the row covers its power in the first month after "
+            "the next halving (n/a: not online then, or the halving is past the horizon)",
+        ),
         _C("result:breakeven_hashprice", "Breakeven (USD/PH/day)", "result"),
         _C("result:breakeven_power", "Breakeven power (USD/kWh)", "result"),
         _C("result:unprofitable_from", "Unprofitable from", "result"),

@@ -341,6 +341,13 @@ def _row_entries(results: Results) -> list[dict[str, Any]]:
                 "breakeven_btc_price_usd": _num(b.btc_price_usd[r]),
                 "breakeven_hashprice_usd_per_ph_day": _num(b.hashprice_usd_per_ph_day[r]),
                 "breakeven_power_usd_per_kwh": _num(b.power_usd_per_kwh[r]),
+                "breakeven_btc_price_after_halving_usd": _num(b.btc_price_after_halving_usd[r]),
+                "breakeven_hashprice_after_halving_usd_per_ph_day": _num(
+                    b.hashprice_after_halving_usd_per_ph_day[r]
+                ),
+                "breakeven_power_after_halving_usd_per_kwh": _num(
+                    b.power_after_halving_usd_per_kwh[r]
+                ),
                 "unprofitable_from_month": _month_label(results, int(b.unprofitable_from_month[r])),
                 "shutdown_months": int(b.shutdown_months[r]),
             }

@@ -23,6 +23,7 @@ WIDTHS_PX: dict[tuple[str, str], int] = {
     ("fleet", "notes"): 160,
     ("fleet", "result:npv_usd"): 100,
     ("fleet", "result:breakeven_btc_price_usd"): 110,
+    ("fleet", "result:breakeven_btc_after_halving_usd"): 130,
     ("fleet", "result:breakeven_hashprice"): 120,
     ("fleet", "result:breakeven_power"): 130,
     ("fleet", "result:unprofitable_from"): 100,

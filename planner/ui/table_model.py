@@ -159,6 +159,7 @@ class SectionModel(_EditableModel):
             "result:npv_usd": kpis.npv_usd,
             "result:btc_mined": kpis.btc_mined,
             "result:breakeven_btc_price_usd": b.btc_price_usd,
+            "result:breakeven_btc_after_halving_usd": b.btc_price_after_halving_usd,
             "result:breakeven_hashprice": b.hashprice_usd_per_ph_day,
             "result:breakeven_power": b.power_usd_per_kwh,
         }
@@ -189,7 +190,7 @@ class SectionModel(_EditableModel):
             return display.usd_per_kwh(value)
         if key == "result:btc_mined":
             return f"{value:,.2f}"
-        if key == "result:breakeven_btc_price_usd":
+        if key in ("result:breakeven_btc_price_usd", "result:breakeven_btc_after_halving_usd"):
             return money(value, compact=False)
         return money(value)
 

@@ -117,3 +117,45 @@ def test_curtailment_credits_are_paid_only_while_a_row_runs(project_factory) -> 
     always = run(auto_shutdown=False)
     np.testing.assert_allclose(always.rows.curtailment_credit_usd[0], old_credit, rtol=1e-12)
     assert always.fleet.curtailment_credit_usd[0].sum() > res.fleet.curtailment_credit_usd[0].sum()
+
+
+def test_breakevens_after_the_halving_are_worked_for_the_first_month_after_it(
+    project_factory,
+) -> None:
+    """No fees, a flat network and price, no degradation: in the first month after the
+    halving a rig mines half the BTC per day, so its breakeven BTC price doubles, its
+    breakeven power price halves and its breakeven hashprice stays (hashprice is per
+    PH/s, whatever it is worth)."""
+    scenario = {**SCENARIO, "fees_btc_per_block": 0.0}
+    project = project_factory(
+        fleet=[
+            {"model": "S21 XP", "count": 100, "purchase_month": "2024-06"},
+            {"model": "S21 XP", "count": 100, "purchase_month": "2027-12"},  # online month 2
+            {
+                "model": "S19j Pro",
+                "count": 100,
+                "purchase_month": "2022-01",
+                "retire_month": "2028-02",  # retired before the halving
+            },
+        ],
+        contract={"price_usd_per_kwh": 0.05},
+        site={"overhead": 1.0, "uptime": 1.0},
+        scenario=scenario,
+        finance={"auto_shutdown": False, "horizon_months": 18},
+    )
+    res = compute(compile_inputs(project))
+    b = res.breakevens
+    heights = res.inputs.timeline.height_start
+    after = b.after_halving_month
+    assert heights[after - 1] < 1_050_000 <= heights[after]  # 2028-05, month 7
+    assert after == 7
+    np.testing.assert_allclose(b.btc_price_after_halving_usd[:2], 2 * b.btc_price_usd[:2])
+    np.testing.assert_allclose(b.power_after_halving_usd_per_kwh[:2], b.power_usd_per_kwh[:2] / 2)
+    np.testing.assert_allclose(
+        b.hashprice_after_halving_usd_per_ph_day[:2], b.hashprice_usd_per_ph_day[:2]
+    )
+    assert np.isnan(b.btc_price_after_halving_usd[2])  # not online after the halving
+    # Past the horizon: none.
+    short = compute(compile_inputs(project, horizon_months=6)).breakevens
+    assert short.after_halving_month == -1
+    assert np.isnan(short.btc_price_after_halving_usd).all()

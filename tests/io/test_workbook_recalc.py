@@ -540,7 +540,7 @@ def test_rows_sheet_equals_engine(recalculated: dict[str, Any], case: str) -> No
     check = Checker()
     for r, name in enumerate(rows.row_names):
         w = 4 + r
-        got = {c: sheet.cell(w, c).value for c in range(1, 23)}
+        got = {c: sheet.cell(w, c).value for c in range(1, 26)}
         check.equal(f"Rows A{w}", got[1], name)
         check.number(f"{name} count", got[4], float(rows.count[r]))
         check.number(f"{name} capex", got[5], float(k.capex_usd[r]))
@@ -561,9 +561,16 @@ def test_rows_sheet_equals_engine(recalculated: dict[str, Any], case: str) -> No
         check.number(f"{name} breakeven price", got[19], float(b.btc_price_usd[r]))
         check.number(f"{name} breakeven hashprice", got[20], float(b.hashprice_usd_per_ph_day[r]))
         check.number(f"{name} breakeven power", got[21], float(b.power_usd_per_kwh[r]))
-        check.number(f"{name} shutdown months", got[22], float(b.shutdown_months[r]))
+        after = (
+            (b.btc_price_after_halving_usd, "price"),
+            (b.hashprice_after_halving_usd_per_ph_day, "hashprice"),
+            (b.power_after_halving_usd_per_kwh, "power"),
+        )
+        for column, (values, what) in enumerate(after, start=22):
+            check.number(f"{name} breakeven {what} after the halving", got[column], values[r])
+        check.number(f"{name} shutdown months", got[25], float(b.shutdown_months[r]))
     assert check.problems == []
-    assert check.compared == len(rows.row_names) * 20
+    assert check.compared == len(rows.row_names) * 23
 
 
 @pytest.mark.parametrize("case", CASES)

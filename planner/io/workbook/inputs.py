@@ -39,6 +39,8 @@ from planner.io.workbook.columns import (
     MODEL_COLUMNS,
     MODELS,
     MONTH,
+    MONTHLY,
+    MONTHLY_FIRST_ROW,
     PATHS,
     PERCENT,
     SITE_COLUMNS,
@@ -127,7 +129,7 @@ def _named_rows(
 
 
 def write_inputs(book: Book, data: ExportData) -> None:
-    ws = book.sheet("Inputs", 26 + data.months, 4)
+    ws = book.sheet("Inputs", 27 + data.months, 4)
     widths(ws, (44, 18, 16, 26))
     ws.freeze_panes = "A4"
     ws.append(title(ws, "Inputs: scenario and finance assumptions"))
@@ -156,7 +158,19 @@ def write_inputs(book: Book, data: ExportData) -> None:
         ]
     )
     book.name("AutoShutdown", "Inputs", f"${INPUTS['value']}${row}")
-    row = _named_rows(book, ws, row + 1, derived + _HALVINGS, inputs=False)
+    heights = MONTHLY.span("height", MONTHLY_FIRST_ROW, MONTHLY_FIRST_ROW + data.months - 1)
+    after: Named = (
+        "First month after the next halving #",
+        # Heights rise month by month: the months before it are those below its height.
+        Formula(
+            f"=IF(SUMPRODUCT(--({heights}<NextHalvingHeight))>=HorizonMonths,-1,"
+            f"SUMPRODUCT(--({heights}<NextHalvingHeight)))"
+        ),
+        "month # (-1: past the horizon)",
+        "AfterHalvingMonth",
+        None,
+    )
+    row = _named_rows(book, ws, row + 1, [*derived, *_HALVINGS, after], inputs=False)
     ws.append([])
     _paths(book, ws, data, row + 1)
 

@@ -403,22 +403,35 @@ class _FleetRow:
 
     def breakevens(self) -> list[Cell]:
         """First online month, the breakeven BTC price, hashprice and power price there,
-        and the months shut down."""
+        the same three in the first month after the next halving, and the months shut
+        down."""
         c, first_t = self.c, self.at("first_online")
-        in_first = f"{first_t}+1"
-        hash_first = (
-            f"{c('hashrate_online_th')}*(1-{c('degradation')})^(({first_t}-{c('online_t')})/12)"
-        )
-        days = f"INDEX({self.days_row},{in_first})"
-        power_per_day = (
-            f"{c('load_kw')}*(INDEX({self.shape.site_prices},{c('site_no')},{in_first})"
-            f"*INDEX({self.hours_row},{in_first}))/{days}"
-        )
-        btc_per_day = f"{hash_first}*INDEX({self.btc_th_row},{in_first})/{days}"
         first = f"MAX({c('online_t')},0)"
-        none = f'=IF({first_t}="","",'
+        after = "AfterHalvingMonth"
+        online_after = (
+            f"AND({after}>=0,{c('online_t')}<={after},{after}<{c('retire_t')})"
+        )
         return [
             (Formula(f'=IF({first}<MIN({c("retire_t")},HorizonMonths),{first},"")'), None, {}),
+            *self._breakevens_in(first_t, f'{first_t}=""'),
+            *self._breakevens_in(after, f"NOT({online_after})"),
+            (Formula(f"=SUMPRODUCT({self.online})-SUM({self.run})"), None, {}),
+        ]
+
+    def _breakevens_in(self, month: str, offline: str) -> list[Cell]:
+        """The breakeven BTC price, hashprice and power price in month # `month` (blank
+        where `offline`), at full availability."""
+        c = self.c
+        in_month = f"{month}+1"
+        hash_th = f"{c('hashrate_online_th')}*(1-{c('degradation')})^(({month}-{c('online_t')})/12)"
+        days = f"INDEX({self.days_row},{in_month})"
+        power_per_day = (
+            f"{c('load_kw')}*(INDEX({self.shape.site_prices},{c('site_no')},{in_month})"
+            f"*INDEX({self.hours_row},{in_month}))/{days}"
+        )
+        btc_per_day = f"{hash_th}*INDEX({self.btc_th_row},{in_month})/{days}"
+        none = f'=IF({offline},"",'
+        return [
             (
                 Formula(f'{none}IF({btc_per_day}>0,{power_per_day}/({btc_per_day}),""))'),
                 USD_CENTS,
@@ -426,20 +439,19 @@ class _FleetRow:
             ),
             (
                 Formula(
-                    f'{none}IF({hash_first}>0,{power_per_day}/({hash_first}/1000*(1-PoolFee)),""))'
+                    f'{none}IF({hash_th}>0,{power_per_day}/({hash_th}/1000*(1-PoolFee)),""))'
                 ),
                 USD_CENTS,
                 {},
             ),
             (
                 Formula(
-                    f"{none}IF({c('load_kw')}>0,{btc_per_day}*INDEX({self.price_row},{in_first})"
+                    f"{none}IF({c('load_kw')}>0,{btc_per_day}*INDEX({self.price_row},{in_month})"
                     f'/({c("load_kw")}*24),""))'
                 ),
                 KWH,
                 {},
             ),
-            (Formula(f"=SUMPRODUCT({self.online})-SUM({self.run})"), None, {}),
         ]
 
 

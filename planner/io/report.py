@@ -124,6 +124,7 @@ def monthly_columns(results: Results) -> dict[str, np.ndarray]:
         "resale_usd": f.resale_usd[0],
         "free_cash_flow_usd": f.free_cash_flow_usd[0],
         "cumulative_fcf_usd": np.cumsum(f.free_cash_flow_usd[0]),
+        "loss_carryforward_usd": results.tax_loss_carried_usd,
     }
 
 
@@ -309,6 +310,8 @@ def _fleet_entry(results: Results) -> dict[str, Any]:
             if total_th
             else None,
             "capex_usd_per_th": rig_capex / bought_th if bought_th else None,
+            # The tax loss carried forward at the horizon: a deferred tax asset.
+            "tax_loss_carryforward_end_usd": _num(results.tax_loss_carried_usd[-1]),
         }
     )
     return fleet

@@ -135,3 +135,20 @@ def test_report_scenarios_sensitivity_monte_carlo_and_swaps(sample) -> None:
     swaps = report["swaps"]
     assert len(swaps) == 3 and swaps[0]["npv_usd"] >= swaps[-1]["npv_usd"]
     json.loads(report_json(report))
+
+
+def test_the_tax_loss_carried_forward_is_reported_by_month_and_at_the_horizon(sample) -> None:
+    """Worked from the monthly figures: the loss carried grows by each month's negative
+    taxable income and is used up by positive income (without limit, for now)."""
+    results = run(sample)
+    report = build_report(sample, results)
+    monthly = report["monthly"]
+    carried = 0.0
+    taxable = (
+        results.fleet.ebitda_usd[0] - results.fleet.depreciation_usd[0]
+    )  # the fleet's taxable income, month by month
+    for t, month in enumerate(monthly):
+        carried = max(carried - taxable[t], 0.0)
+        assert month["loss_carryforward_usd"] == pytest.approx(carried, rel=1e-9, abs=1e-3)
+    assert report["fleet"]["tax_loss_carryforward_end_usd"] == pytest.approx(carried)
+    assert carried > 1e6  # the sample ends with a loss to carry (a deferred tax asset)

@@ -501,7 +501,7 @@ def test_monthly_sheet_equals_engine(recalculated: dict[str, Any], case: str) ->
                 f"Monthly {key} month {t}", sheet.cell(t + 2, j + 2).value, float(values[t])
             )
     assert check.problems == []
-    assert check.compared == results.inputs.months * 20
+    assert check.compared == results.inputs.months * 21
 
 
 @pytest.mark.parametrize("case", CASES)

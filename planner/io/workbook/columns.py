@@ -180,6 +180,7 @@ MONTHLY = Columns(
         ("Tax (USD)", "tax"),
         ("Free cash flow (USD)", "fcf"),
         ("Cumulative FCF (USD)", "cum_fcf"),
+        ("Tax loss carried forward (USD)", "loss_carryforward"),
     ],
 )
 MONTHLY_HEADER = MONTHLY.headers
@@ -335,3 +336,4 @@ T_ROW = 3  # month numbers, on every months-across sheet
 DAYS_ROW, HOURS_ROW, BTC_PER_TH_ROW, PRICE_ROW = 4, 5, 6, 7  # CalcRunning's market rows
 ROWS_TAXABLE_ROW = 4  # CalcTaxable's tax block, rows 4 to 11
 TAX_SHARE_ROW = 11  # CalcTaxable: tax per USD of positive taxable income
+LOSS_CARRIED_ROW = 9  # CalcTaxable: the loss carried forward at each month's end

@@ -31,6 +31,7 @@ from planner.io.workbook.columns import (
     GRID_FIRST_ROW,
     HOURS_ROW,
     KWH,
+    LOSS_CARRIED_ROW,
     MONTH,
     MONTHLY,
     MONTHLY_BY_SITE,
@@ -115,7 +116,9 @@ def write_monthly(book: Book, data: ExportData) -> None:
     shape = data.shape
     m, s = MONTHLY, MONTHLY_BY_SITE
     ws = book.sheet("Monthly", 1 + shape.months, len(m))
-    widths(ws, (11, 6, 10, 13, 12, 10, 12, 12, 12, 12, 15, 14, 15, 14, 15, 15, 14, 14, 15, 16))
+    widths(
+        ws, (11, 6, 10, 13, 12, 10, 12, 12, 12, 12, 15, 14, 15, 14, 15, 15, 14, 14, 15, 16, 16)
+    )
     ws.freeze_panes = "B2"
     ws.append(header(ws, m.headers))
     site_last = shape.site_monthly_last
@@ -137,11 +140,14 @@ def write_monthly(book: Book, data: ExportData) -> None:
         fcf, cum = m["fcf"], m["cum_fcf"]
         running = Formula(f"={fcf}{i}") if t == 0 else Formula(f"={cum}{i - 1}+{fcf}{i}")
         cells.append(cell(ws, running, USD))
+        # The fleet's tax loss carried forward at the month's end (a deferred tax asset).
+        carried = f"CalcTaxable!{shape.month_col(t)}{LOSS_CARRIED_ROW}"
+        cells.append(cell(ws, Formula(f"={carried}"), USD))
         ws.append(cells)
     interval = HALVING_INTERVAL_BLOCKS
     height, blocks = f"${m['height']}2", f"${m['blocks']}2"
     ws.conditional_formatting.add(
-        f"A2:{m['cum_fcf']}{shape.monthly_last}",
+        f"A2:{m['loss_carryforward']}{shape.monthly_last}",
         FormulaRule(
             formula=[f"INT(({height}+{blocks})/{interval})>INT({height}/{interval})"],
             fill=HALVING_FILL,

@@ -195,6 +195,8 @@ class RowPass:
     total_btc_mined: np.ndarray  # (R,) over the horizon
     total_revenue_usd: np.ndarray
     total_cash_cost_usd: np.ndarray  # power + maintenance
+    total_power_cost_usd: np.ndarray
+    total_credit_usd: np.ndarray
     total_depreciation_usd: np.ndarray
     total_energy_kwh: np.ndarray
     unprofitable_from_month: np.ndarray  # (R,) first online month not covering power; -1
@@ -212,6 +214,8 @@ class RowPass:
             total_btc_mined=np.empty(rows),
             total_revenue_usd=np.empty(rows),
             total_cash_cost_usd=np.empty(rows),
+            total_power_cost_usd=np.empty(rows),
+            total_credit_usd=np.empty(rows),
             total_depreciation_usd=np.empty(rows),
             total_energy_kwh=np.empty(rows),
             unprofitable_from_month=np.empty(rows, dtype=np.int64),
@@ -355,6 +359,8 @@ def _add_row_totals(
     power_cost_usd = cells.power_cost_usd.sum(axis=1)
     out.total_revenue_usd[c] = cells.revenue_usd.sum(axis=1)
     out.total_cash_cost_usd[c] = power_cost_usd + rv.maintenance_usd[c] * online_months
+    out.total_power_cost_usd[c] = power_cost_usd
+    out.total_credit_usd[c] = rv.credit_usd_per_hour[c] * (cells.running @ hours)
     out.total_depreciation_usd[c] = cells.depreciation_usd.sum(axis=1)
     out.total_energy_kwh[c] = rv.load_kw[c] * (cells.availability @ hours)
     losing = cells.online & ~cells.covers
@@ -407,6 +413,8 @@ def rows_after_tax(
                 cash_cost_usd=mined.total_cash_cost_usd[c],
                 depreciation_usd=mined.total_depreciation_usd[c],
                 energy_kwh=mined.total_energy_kwh[c],
+                power_cost_usd=mined.total_power_cost_usd[c],
+                credit_usd=mined.total_credit_usd[c],
             )
 
     run_parts(finish, len(halves))
@@ -423,4 +431,6 @@ def rows_after_tax(
         cash_cost_usd=nothing,
         depreciation_usd=nothing,
         energy_kwh=nothing,
+        power_cost_usd=nothing,
+        credit_usd=nothing,
     )

@@ -67,6 +67,8 @@ class Kpis:
     energy_mwh: np.ndarray
     cost_per_btc_cash_usd: np.ndarray  # NaN when nothing is mined
     cost_per_btc_all_in_usd: np.ndarray
+    cost_per_btc_net_usd: np.ndarray  # cash cost net of curtailment credits
+    cost_per_btc_energy_usd: np.ndarray  # power only
     revenue_usd_per_mwh: np.ndarray
 
     def take(self, order: np.ndarray) -> Kpis:
@@ -93,6 +95,8 @@ def kpis_from_totals(
     cash_cost_usd: np.ndarray,
     depreciation_usd: np.ndarray,
     energy_kwh: np.ndarray,
+    power_cost_usd: np.ndarray,
+    credit_usd: np.ndarray,
 ) -> Kpis:
     """Answers from each entity's monthly FCF (K x H) and its horizon totals (length K)."""
     simple = metrics.payback(fcf)
@@ -103,6 +107,8 @@ def kpis_from_totals(
         mined = btc > 0
         cost_cash = np.where(mined, cash_cost_usd / btc, np.nan)
         cost_all_in = np.where(mined, (cash_cost_usd + depreciation_usd) / btc, np.nan)
+        cost_net = np.where(mined, (cash_cost_usd - credit_usd) / btc, np.nan)
+        cost_energy = np.where(mined, power_cost_usd / btc, np.nan)
         roi = np.where(capex_usd > 0, total_fcf / capex_usd, np.nan)
         revenue_per_mwh = np.where(energy_mwh > 0, revenue_usd / energy_mwh, np.nan)
     return Kpis(
@@ -121,6 +127,8 @@ def kpis_from_totals(
         energy_mwh=energy_mwh,
         cost_per_btc_cash_usd=cost_cash,
         cost_per_btc_all_in_usd=cost_all_in,
+        cost_per_btc_net_usd=cost_net,
+        cost_per_btc_energy_usd=cost_energy,
         revenue_usd_per_mwh=revenue_per_mwh,
     )
 
@@ -136,4 +144,6 @@ def kpis_of(series: Series, discount_rate_per_year: float) -> Kpis:
         cash_cost_usd=series.power_cost_usd.sum(axis=1) + series.opex_usd.sum(axis=1),
         depreciation_usd=series.depreciation_usd.sum(axis=1),
         energy_kwh=series.energy_kwh.sum(axis=1),
+        power_cost_usd=series.power_cost_usd.sum(axis=1),
+        credit_usd=series.curtailment_credit_usd.sum(axis=1),
     )

@@ -73,6 +73,8 @@ def kpi_dict(results: Results, kpis: Kpis, i: int, irr: float | None) -> dict[st
         "revenue_usd_per_mwh": _num(kpis.revenue_usd_per_mwh[i]),
         "cost_per_btc_cash_usd": _num(kpis.cost_per_btc_cash_usd[i]),
         "cost_per_btc_all_in_usd": _num(kpis.cost_per_btc_all_in_usd[i]),
+        "cost_per_btc_net_usd": _num(kpis.cost_per_btc_net_usd[i]),
+        "cost_per_btc_energy_usd": _num(kpis.cost_per_btc_energy_usd[i]),
     }
 
 

@@ -388,6 +388,7 @@ NAN_MEANS_NONE = {
     *(f"Kpis.{name}" for name in ("payback_months", "payback_at_month")),
     *(f"Kpis.{name}" for name in ("discounted_payback_months", "discounted_payback_at_month")),
     *(f"Kpis.{name}" for name in ("roi", "cost_per_btc_cash_usd", "cost_per_btc_all_in_usd")),
+    *(f"Kpis.{name}" for name in ("cost_per_btc_net_usd", "cost_per_btc_energy_usd")),
     "Kpis.revenue_usd_per_mwh",
     *(f"Breakevens.{f.name}" for f in fields(Breakevens)),
     "Results.site_irr_annual",

@@ -159,3 +159,33 @@ def test_breakevens_after_the_halving_are_worked_for_the_first_month_after_it(
     short = compute(compile_inputs(project, horizon_months=6)).breakevens
     assert short.after_halving_month == -1
     assert np.isnan(short.btc_price_after_halving_usd).all()
+
+
+def test_cost_per_btc_net_of_credits_and_energy_only(project_factory) -> None:
+    """Public miners' cost per BTC: energy only = power / BTC; net = (power + opex -
+    curtailment credits) / BTC; for rows, sites and the fleet alike."""
+    project = project_factory(
+        fleet=[
+            {"model": "S19j Pro", "count": 1_000, "purchase_month": "2022-01"},
+            {"model": "S21 XP", "count": 1_000, "purchase_month": "2024-06"},
+        ],
+        contract={
+            "price_usd_per_kwh": 0.05,
+            "curtailment_share": 0.05,
+            "curtailment_credit_usd_per_mwh": 60.0,
+        },
+        site={"overhead": 1.0, "uptime": 1.0, "maintenance_usd_per_rig_month": 3.0},
+        scenario=SCENARIO,
+        finance={"auto_shutdown": True, "horizon_months": 18},
+    )
+    res = compute(compile_inputs(project), keep_rows=True)
+    for kpis, series in ((res.row_kpis, res.rows), (res.fleet_kpis, res.fleet)):
+        btc = series.btc_mined.sum(axis=1)
+        power = series.power_cost_usd.sum(axis=1)
+        opex = series.opex_usd.sum(axis=1)
+        credit = series.curtailment_credit_usd.sum(axis=1)
+        np.testing.assert_allclose(kpis.cost_per_btc_energy_usd, power / btc, rtol=1e-12)
+        np.testing.assert_allclose(
+            kpis.cost_per_btc_net_usd, (power + opex - credit) / btc, rtol=1e-12
+        )
+        assert np.all(kpis.cost_per_btc_net_usd < kpis.cost_per_btc_cash_usd)

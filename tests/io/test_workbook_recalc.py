@@ -612,8 +612,12 @@ def test_summary_equals_engine(recalculated: dict[str, Any], case: str) -> None:
             sheet.cell(row, 14).value,
             STATUS[int(kpis.discounted_payback_status[i])],
         )
+        check.number(f"{name} net cost", sheet.cell(row, 15).value, kpis.cost_per_btc_net_usd[i])
+        check.number(
+            f"{name} energy cost", sheet.cell(row, 16).value, kpis.cost_per_btc_energy_usd[i]
+        )
     assert check.problems == []
-    assert check.compared == 1 + len(entities) * 14
+    assert check.compared == 1 + len(entities) * 16
 
 
 def test_cases_exercise_what_they_claim(recalculated: dict[str, Any]) -> None:

@@ -253,6 +253,8 @@ KPI_HEADER = (
     "All-in cost per BTC (USD)",
     "Discounted payback (months)",
     "Discounted payback status",
+    "Net cost per BTC (USD)",
+    "Energy cost per BTC (USD)",
 )
 SUMMARY = Columns(
     "Summary",
@@ -274,6 +276,8 @@ SUMMARY = Columns(
                 "all_in_cost",
                 "discounted_payback",
                 "discounted_status",
+                "net_cost",
+                "energy_cost",
             ),
             strict=True,
         ),

@@ -43,7 +43,7 @@ from planner.io.workbook.columns import (
 from planner.io.workbook.data import ExportData
 from planner.io.workbook.formulas import Formula, annual_irr, monthly_irr, npv, payback_cells
 
-SUMMED = ("btc_mined", "revenue", "power", "opex", "capex", "depreciation")
+SUMMED = ("btc_mined", "revenue", "credit", "power", "opex", "capex", "depreciation")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class _Flows:
     cum: str  # its running total
     key: str  # the months: dates (the fleet's) or month numbers (a site's)
     dates: bool
-    sums: dict[str, str]  # SUM(...) of BTC mined, revenue, power, opex, capex, depreciation
+    sums: dict[str, str]  # SUM(...) of BTC mined, revenue, credit, power, opex, capex, depreciation
     irr: float  # the planner's annual IRR, Excel's starting guess
 
 
@@ -124,6 +124,9 @@ def _line(ws: WriteOnlyWorksheet, shape: Shape, n: int, flows: _Flows) -> list[o
         cell(ws, Formula(f'=IF({btc}>0,{all_in}/{btc},"")'), USD_CENTS),
         cell(ws, d_months, DECIMAL),
         cell(ws, d_status),
+        # As public miners report it: cash cost net of curtailment credits, and power only.
+        cell(ws, Formula(f'=IF({btc}>0,({cash}-{sums["credit"]})/{btc},"")'), USD_CENTS),
+        cell(ws, Formula(f'=IF({btc}>0,{sums["power"]}/{btc},"")'), USD_CENTS),
         cell(ws, neg, fill=grey),
         cell(ws, back, fill=grey),
         cell(ws, at_month, DECIMAL, fill=grey),
@@ -167,7 +170,7 @@ def _heading_rows(ws: WriteOnlyWorksheet, shape: Shape) -> None:
 
 def write_summary(book: Book, ws: WriteOnlyWorksheet, data: ExportData) -> None:
     shape = data.shape
-    widths(ws, (26, 16, 11, 11, 11, 9, 13, 16, 16, 16, 14, 14, 14, 12, 10, 10, 10, 10, 10))
+    widths(ws, (26, 16, 11, 11, 11, 9, 13, 16, 16, 16, 14, 14, 14, 12, 14, 14, 10, 10, 10, 10, 10))
     ws.freeze_panes = "B7"
     _heading_rows(ws, shape)
     lines = [_fleet_flows(shape, data.results.fleet_irr_annual)] + [

@@ -19,6 +19,7 @@ from planner.io.workbook.calc import (
     write_calc_rows,
     write_power_prices,
 )
+from planner.io.workbook.columns import SUMMARY
 from planner.io.workbook.data import ExportData, collect
 from planner.io.workbook.decisions import write_decision_sheets
 from planner.io.workbook.grids import write_grids
@@ -46,7 +47,7 @@ class Writer:
     def write(self, progress: Progress | None) -> Workbook:
         step = progress or (lambda _fraction: None)
         book, data = self.book, self.data
-        summary = book.sheet("Summary", 7 + data.shape.sites, 21)  # the first tab
+        summary = book.sheet("Summary", 7 + data.shape.sites, len(SUMMARY))  # the first tab
         for write in (write_inputs, write_fleet, write_sites, write_contracts, write_models):
             write(book, data)
         step(0.05)

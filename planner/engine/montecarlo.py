@@ -29,6 +29,7 @@ import numpy as np
 from planner.engine import metrics
 from planner.engine.inputs import EngineInputs
 from planner.engine.model import HOURS_PER_DAY, TH_PER_EH, Results
+from planner.engine.rows import row_vectors
 from planner.engine.swaps import halving_month_index
 
 # Defaults derived from resources/network_points.csv by `derived_defaults` (four price
@@ -99,30 +100,20 @@ class _RowTable:
 def _row_arrays(inputs: EngineInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per row and month while online: TH/s at full availability (degraded), the power
     cost at full availability (USD) and the curtailment credit paid if it runs (USD); and
-    each row's availability."""
+    each row's availability. Load, availability and credit are the engine's (row_vectors)."""
     months = inputs.months
     t = np.arange(months)
     hours = HOURS_PER_DAY * inputs.timeline.days
+    rv = row_vectors(inputs, np.arange(inputs.count.size))
     online = (t[None, :] >= inputs.online_idx[:, None]) & (t[None, :] < inputs.retire_idx[:, None])
     online &= inputs.count[:, None] > 0
-    contract = inputs.site_contract_idx[inputs.site_idx]
-    site = inputs.site_idx
-    uptime = inputs.site_uptime[site]
-    curtailed = inputs.contract_curtailment_share[contract]
-    availability = uptime * (1.0 - curtailed)
-    load_kw = inputs.count * inputs.power_w / 1000.0 * inputs.site_overhead[site]
     decay = (1.0 - inputs.degradation_per_year)[:, None] ** (
         (t[None, :] - inputs.online_idx[:, None]) / 12.0
     )
     th = np.where(online, inputs.count[:, None] * inputs.hashrate_th[:, None] * decay, 0.0)
-    power = np.where(
-        online, load_kw[:, None] * inputs.contract_price_usd_per_kwh[contract] * hours[None, :], 0.0
-    )
-    credit_usd_per_hour = (
-        load_kw * uptime * curtailed * inputs.contract_credit_usd_per_mwh[contract] / 1000.0
-    )
-    credit = np.where(online, credit_usd_per_hour[:, None] * hours[None, :], 0.0)
-    return th, power, credit, availability
+    power = np.where(online, rv.load_kw[:, None] * rv.energy_cost_usd_per_kw[rv.contract], 0.0)
+    credit = np.where(online, rv.credit_usd_per_hour[:, None] * hours[None, :], 0.0)
+    return th, power, credit, rv.availability_factor
 
 
 def _row_table(inputs: EngineInputs) -> _RowTable:

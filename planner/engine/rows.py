@@ -340,13 +340,14 @@ def _add_to_sites(
     # `online`, the credit per hour `running`, energy the availability.
     k = seg.size
     by_load = member * rv.load_kw[c]
-    by_online = np.concatenate((member * rv.maintenance_usd[c], by_load)) @ cells.online.astype(
-        float
-    )
+    online_f64 = cells.online.astype(float)
+    # Without the shutdown `running` is `online` itself: one conversion serves both.
+    running_f64 = online_f64 if cells.running is cells.online else cells.running.astype(float)
+    by_online = np.concatenate((member * rv.maintenance_usd[c], by_load)) @ online_f64
     series["opex_usd"][seg] += by_online[:k]
     sums.load_kw[seg] += by_online[k:]
     series["curtailment_credit_usd"][seg] += (
-        (member * rv.credit_usd_per_hour[c]) @ cells.running.astype(float)
+        (member * rv.credit_usd_per_hour[c]) @ running_f64
     ) * hours[None, :]
     series["energy_kwh"][seg] += (by_load @ cells.availability) * hours[None, :]
 

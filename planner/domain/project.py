@@ -154,6 +154,9 @@ class RigModel(_Entity):
 
 
 ContractType = Literal["fixed", "hosting", "index"]
+RigTaxMethod = Literal["macrs_5", "straight_line"]
+InfrastructureTaxMethod = Literal["macrs_15", "macrs_39", "straight_line"]
+TaxPayments = Literal["annual", "quarterly"]
 
 
 class PowerContract(_Entity):
@@ -247,6 +250,21 @@ class FinanceSettings(_Entity):
         float, _lenient("number"), Field(gt=0, le=50), _at_least(1 / 12)
     ] = 3.0
     auto_shutdown: Annotated[bool, Strict()] = True
+    # Tax as filed (docs/model-notes.md "Tax as filed"): by fiscal year, with a limit on
+    # the losses a year may use, tax depreciation apart from book, and disposals.
+    fiscal_year_end_month: Annotated[Whole, Field(ge=1, le=12)] = 12
+    tax_payments: TaxPayments = "annual"
+    loss_offset_limit: Fraction = 0.8  # share of a year's taxable income losses may offset
+    loss_expiry_years: Annotated[Whole, Field(ge=0, le=50)] = 0  # 0: losses never expire
+    rig_tax_depreciation: RigTaxMethod = "macrs_5"
+    infrastructure_tax_depreciation: InfrastructureTaxMethod = "macrs_15"
+    # None: 100 % for property placed in service from 2025-01-20, 0 % before.
+    bonus_depreciation_share: Fraction | None = None
+    infrastructure_depreciation_years: Annotated[
+        float, _lenient("number"), Field(gt=0, le=50), _at_least(1 / 12)
+    ] = 15.0
+    tax_terminal_value: Annotated[bool, Strict()] = True  # terminal value after its tax
+    g_and_a_usd_per_month: Annotated[Usd, Field(ge=0)] = 0.0
 
 
 class ConversionPlan(_Entity):

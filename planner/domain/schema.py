@@ -295,6 +295,66 @@ FINANCE_COLUMNS: tuple[Column, ...] = (
     _C("tax_rate", "Tax rate (%)", "fraction", decimals=1),
     _C("depreciation_years", "Depreciation life (years)", "number", decimals=2),
     _C("auto_shutdown", "Switch off rigs that lose money on power", "bool"),
+    _C(
+        "infrastructure_depreciation_years",
+        "Infrastructure depreciation life (years)",
+        "number",
+        decimals=2,
+    ),
+    _C("g_and_a_usd_per_month", "Corporate G&A (USD/month)", "usd"),
+    _C(
+        "fiscal_year_end_month",
+        "Fiscal year ends in month (1-12)",
+        "int",
+        tip="12: the calendar year. The year's tax is on its summed taxable income",
+    ),
+    _C(
+        "tax_payments",
+        "Tax paid",
+        "choice",
+        choices=("annual", "quarterly"),
+        tip="annual: in the fiscal year's last month; quarterly: four equal instalments",
+    ),
+    _C(
+        "loss_offset_limit",
+        "Losses may offset (% of a year's taxable income)",
+        "fraction",
+        decimals=0,
+        tip="US federal: 80 % for losses since 2018; 100 %: no limit",
+    ),
+    _C(
+        "loss_expiry_years",
+        "Losses expire after (years)",
+        "int",
+        tip="0: never (US federal losses since 2018)",
+    ),
+    _C(
+        "rig_tax_depreciation",
+        "Rigs' tax depreciation",
+        "choice",
+        choices=("macrs_5", "straight_line"),
+        tip="MACRS 5-year (half-year convention) or straight line over the book life",
+    ),
+    _C(
+        "infrastructure_tax_depreciation",
+        "Infrastructure's tax depreciation",
+        "choice",
+        choices=("macrs_15", "macrs_39", "straight_line"),
+        tip="MACRS 15-year or 39-year, or straight line over the infrastructure's book life",
+    ),
+    _C(
+        "bonus_depreciation_share",
+        "Bonus depreciation (%)",
+        "fraction",
+        decimals=0,
+        tip="Empty: 100 % for property placed in service from 2025-01-20, 0 % before",
+    ),
+    _C(
+        "tax_terminal_value",
+        "Tax the terminal value as a sale",
+        "bool",
+        tip="The value at the horizon counted after the tax its sale would bring",
+    ),
 )
 
 

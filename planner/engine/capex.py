@@ -1,9 +1,14 @@
-"""Capex, resale and terminal value of fleet rows, and the sites' own items.
+"""Capex, resale and terminal value of fleet rows, their disposals, and the sites' own
+items.
 
 A row's capex (count x unit price) is paid in its purchase month; its resale value is
 received in its retire month, or as a terminal value in the last month when it is still
-owned at the horizon. A site adds demand charges (part of its power cost), fixed opex,
-and infrastructure capex depreciated straight line over the same life from its month.
+owned at the horizon. A disposal's taxable gain is the proceeds less the tax basis left
+(a retirement without a sale deducts the basis left); its book gain, the proceeds less
+the net book value. The terminal value counts as a sale at the horizon when the finance
+setting says so. A site adds demand charges (part of its power cost), fixed opex, and
+infrastructure capex, depreciated straight line over its own book life from its month
+and for tax by its own method.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import numpy as np
 from planner.engine.depreciation import straight_line
 from planner.engine.inputs import NO_MONTH, EngineInputs
 from planner.engine.rows import RowPass, RowVectors
+from planner.engine.tax_depreciation import TaxSchedule, book_value_left
 
 
 def add_capex_and_resale(inputs: EngineInputs, rv: RowVectors, mined: RowPass) -> np.ndarray:
@@ -45,7 +51,47 @@ def add_capex_and_resale(inputs: EngineInputs, rv: RowVectors, mined: RowPass) -
     if mined.kept is not None:
         mined.kept["capex_usd"][row_index[bought], purchase_idx[bought]] = rv.capex_per_row[bought]
         np.add.at(mined.kept["resale_usd"], (resale_rows, resale_months), resale_values_usd)
+    # Every sale is a disposal; the terminal value is one when the setting says so.
+    keep = np.concatenate(
+        (np.ones(int(sold.sum()), bool), np.full(int(at_horizon.sum()), inputs.tax_terminal_value))
+    )
+    _add_disposals(
+        inputs, rv, mined, resale_rows[keep], resale_months[keep], resale_values_usd[keep]
+    )
     return capex_usd_by_row
+
+
+def _add_disposals(
+    inputs: EngineInputs,
+    rv: RowVectors,
+    mined: RowPass,
+    rows: np.ndarray,
+    months_idx: np.ndarray,
+    proceeds_usd: np.ndarray,
+) -> None:
+    """The taxable and book gains on the disposals of `rows` in `months_idx` (a sale in
+    the retire month; the terminal value in the horizon's last month, the basis then
+    after its deductions): into the rows' fiscal-year taxable income and the sums."""
+    # Deductions stop at retirement (before the retire month); at the horizon they run
+    # through its last month.
+    at_idx = np.where(rv.retire_idx[rows] == months_idx, months_idx, months_idx + 1)
+    basis_usd = rv.capex_per_row[rows]
+    online_idx = rv.online_idx[rows]
+    schedule = TaxSchedule(inputs.rig_tax_rates, inputs.fiscal)
+    gain_usd = proceeds_usd - schedule.basis_left(
+        basis_usd, online_idx, at_idx, rv.bonus_share[rows]
+    )
+    book_gain_usd = proceeds_usd - book_value_left(
+        basis_usd, online_idx, at_idx, inputs.depreciation_months
+    )
+    year = inputs.fiscal.month_year[months_idx]
+    np.add.at(mined.taxable_by_year_usd, (rows, year), gain_usd)
+    sums = mined.site_sums
+    np.add.at(sums["gain_on_disposal_usd"], (rv.site[rows], months_idx), gain_usd)
+    np.add.at(sums["book_gain_on_disposal_usd"], (rv.site[rows], months_idx), book_gain_usd)
+    if mined.kept is not None:
+        np.add.at(mined.kept["gain_on_disposal_usd"], (rows, months_idx), gain_usd)
+        np.add.at(mined.kept["book_gain_on_disposal_usd"], (rows, months_idx), book_gain_usd)
 
 
 @dataclass(frozen=True)
@@ -56,11 +102,12 @@ class SiteItems:
     fixed_opex_usd: np.ndarray
     infra_capex_usd: np.ndarray
     infra_depreciation_usd: np.ndarray
+    infra_tax_depreciation_usd: np.ndarray
 
 
 def site_items(inputs: EngineInputs) -> SiteItems:
-    """Demand charges and fixed opex every month; infrastructure capex in its month and
-    its straight-line depreciation from then."""
+    """Demand charges and fixed opex every month; infrastructure capex in its month, its
+    straight-line book depreciation from then and its tax depreciation."""
     months = inputs.months
     sites = len(inputs.site_names)
     t = np.arange(months).astype(float)
@@ -70,7 +117,14 @@ def site_items(inputs: EngineInputs) -> SiteItems:
     infra_base_usd = np.where(has_infra, inputs.site_infra_capex_usd, 0.0)
     infra_idx = inputs.site_infra_capex_idx.astype(float)
     infra_depreciation_usd = straight_line(
-        infra_base_usd, infra_idx, np.full(sites, np.inf), inputs.depreciation_months, t
+        infra_base_usd, infra_idx, np.full(sites, np.inf), inputs.infra_depreciation_months, t
+    )
+    placed_idx = np.where(has_infra, inputs.site_infra_capex_idx, 0)
+    infra_tax_usd = TaxSchedule(inputs.infra_tax_rates, inputs.fiscal).monthly(
+        infra_base_usd,
+        placed_idx,
+        np.full(sites, months + 1),
+        inputs.site_infra_bonus_share,
     )
     infra_capex_usd = np.zeros((sites, months))
     in_horizon = (
@@ -84,4 +138,5 @@ def site_items(inputs: EngineInputs) -> SiteItems:
         fixed_opex_usd=fixed_usd,
         infra_capex_usd=infra_capex_usd,
         infra_depreciation_usd=infra_depreciation_usd,
+        infra_tax_depreciation_usd=infra_tax_usd,
     )

@@ -322,6 +322,7 @@ def site_mining_flows(inputs: EngineInputs, site_index: int, multiple: float = 1
             "terminal_value_usd_per_unit",
             "degradation_per_year",
             "site_idx",
+            "row_bonus_share",
         )
     }
     for name in ("row_names", "row_models", "row_sites"):

@@ -15,6 +15,8 @@ import numpy as np
 
 from planner.domain.months import months_between
 from planner.domain.project import FleetRow, PowerContract, Project, Scenario
+from planner.engine.fiscal import FiscalCalendar
+from planner.engine.tax_depreciation import bonus_shares, month_code, rates_of
 from planner.engine.timeline import Timeline, build_timeline
 
 NOT_RETIRED = 1_000_000  # month index used for rows with no retire month
@@ -79,6 +81,16 @@ class EngineInputs:
     tax_rate: float
     depreciation_months: float
     auto_shutdown: bool
+    # tax as filed and the company's own costs
+    fiscal: FiscalCalendar
+    tax_payments_quarterly: bool
+    loss_offset_limit: float
+    loss_expiry_years: int
+    rig_tax_rates: np.ndarray  # annual rates by year of service
+    infra_tax_rates: np.ndarray
+    tax_terminal_value: bool
+    infra_depreciation_months: float
+    g_and_a_usd_per_month: float
     # fleet rows
     row_names: tuple[str, ...]
     row_models: tuple[str, ...]
@@ -94,6 +106,7 @@ class EngineInputs:
     terminal_value_usd_per_unit: np.ndarray
     degradation_per_year: np.ndarray
     site_idx: np.ndarray
+    row_bonus_share: np.ndarray  # bonus depreciation share of each row's capex
     # sites
     site_names: tuple[str, ...]
     site_capacity_mw: np.ndarray
@@ -104,6 +117,7 @@ class EngineInputs:
     site_demand_charge_usd_per_month: np.ndarray
     site_infra_capex_usd: np.ndarray
     site_infra_capex_idx: np.ndarray
+    site_infra_bonus_share: np.ndarray
     site_contract_idx: np.ndarray
     # contracts
     contract_names: tuple[str, ...]
@@ -136,6 +150,17 @@ def compile_inputs(
         tax_rate=finance.tax_rate,
         depreciation_months=finance.depreciation_years * 12.0,
         auto_shutdown=finance.auto_shutdown,
+        fiscal=FiscalCalendar.of(sc.start_month, months, finance.fiscal_year_end_month),
+        tax_payments_quarterly=finance.tax_payments == "quarterly",
+        loss_offset_limit=finance.loss_offset_limit,
+        loss_expiry_years=finance.loss_expiry_years,
+        rig_tax_rates=rates_of(finance.rig_tax_depreciation, finance.depreciation_years),
+        infra_tax_rates=rates_of(
+            finance.infrastructure_tax_depreciation, finance.infrastructure_depreciation_years
+        ),
+        tax_terminal_value=finance.tax_terminal_value,
+        infra_depreciation_months=finance.infrastructure_depreciation_years * 12.0,
+        g_and_a_usd_per_month=finance.g_and_a_usd_per_month,
         **_fleet_fields(project, sc.start_month),
         **_site_fields(project, sc.start_month),
         **_contract_fields(project.contracts, months, sc.start_month),
@@ -234,6 +259,7 @@ def _fleet_fields(project: Project, start: date) -> dict[str, Any]:
         "terminal_value_usd_per_unit": figures[:, 6].copy(),
         "degradation_per_year": figures[:, 7].copy(),
         "site_idx": np.array([site_pos[name] for name in sites], dtype=np.int64),
+        "row_bonus_share": bonus_shares(figures[:, 3], project.finance.bonus_depreciation_share),
     }
 
 
@@ -274,6 +300,12 @@ def _site_fields(project: Project, start: date) -> dict[str, Any]:
         "site_demand_charge_usd_per_month": capacity_mw * 1000.0 * demand_usd_per_kw_month,
         "site_infra_capex_usd": floats(s.infrastructure_capex_usd for s in sites),
         "site_infra_capex_idx": infra_idx,
+        # Buildings (39-year property) take no bonus depreciation.
+        "site_infra_bonus_share": bonus_shares(
+            np.array([month_code(s.infrastructure_capex_month or start) for s in sites]),
+            project.finance.bonus_depreciation_share,
+            eligible=project.finance.infrastructure_tax_depreciation != "macrs_39",
+        ),
         "site_contract_idx": site_contract,
     }
 

@@ -7,17 +7,17 @@ depreciation (rows.py), capex, resale and the sites' own items (capex.py), the f
 tax (tax.py), the rows' cash flow after tax, and the breakevens (breakevens.py).
 Conventions the model spec leaves open, chosen here and documented in docs/model-notes.md:
 
-- Tax is computed on the fleet's monthly taxable income with losses carried forward
-  without limit; each month's tax is allocated to rows in proportion to their positive
-  taxable income, so row, site and fleet cash flows add up.
+- Tax is filed by fiscal year on the company's taxable income (tax.py); each payment is
+  allocated to rows in proportion to their positive taxable income of its fiscal year,
+  so row, site and fleet cash flows add up. Corporate G&A is the fleet's alone.
 - Demand charges are part of a site's power cost; site fixed opex is part of its opex.
-- Depreciation runs straight line from the online month and stops at retirement; a
-  site's infrastructure capex is depreciated over the same life from its capex month.
+- Book depreciation runs straight line from the online month and stops at retirement; a
+  site's infrastructure capex is depreciated over its own life from its capex month.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 
@@ -27,6 +27,7 @@ from planner.engine import metrics
 from planner.engine.breakevens import Breakevens, breakevens_of
 from planner.engine.capex import SiteItems, add_capex_and_resale, site_items
 from planner.engine.depreciation import straight_line
+from planner.engine.fiscal import AnnualTax
 from planner.engine.inputs import EngineInputs
 from planner.engine.market import HOURS_PER_DAY, TH_PER_EH, Market, market_of
 from planner.engine.rows import (
@@ -35,6 +36,7 @@ from planner.engine.rows import (
     RowPass,
     full_running,
     mine_rows,
+    row_tax_usd,
     row_vectors,
     rows_after_tax,
 )
@@ -85,18 +87,22 @@ class Results:
     site_irr_annual: np.ndarray
     fleet_irr_annual: float | None
     tax_loss_carried_usd: np.ndarray  # fleet loss carried forward at each month end
+    taxable_income_usd: np.ndarray  # (H,) the company's, by month
+    fiscal_years: AnnualTax  # (Y,) the tax as filed, year by year
     site_load_mw: np.ndarray  # (S, H) rig load with cooling overhead of the rows online
     _row_pretax_fcf: np.ndarray  # (R, H), rows in the engine's site order
-    _row_taxable_positive: np.ndarray  # (R, H), same order
+    _row_taxable_by_year: np.ndarray  # (R, Y), same order
     _row_position: np.ndarray  # engine position of each project row
-    _tax_share: np.ndarray  # (H,) tax per USD of positive row taxable income
+    _tax_share: np.ndarray  # (H,) tax paid per USD of positive row taxable income
 
     def row_free_cash_flow(self) -> np.ndarray:
         """Monthly FCF of each fleet row (R x H), after its share of the fleet's tax."""
         if self.rows is not None:
             return self.rows.free_cash_flow_usd
-        pretax = self._row_pretax_fcf[self._row_position]
-        return pretax - self._row_taxable_positive[self._row_position] * self._tax_share
+        position = self._row_position
+        return self._row_pretax_fcf[position] - row_tax_usd(
+            self._row_taxable_by_year[position], self.inputs.fiscal.month_year, self._tax_share
+        )
 
     @cached_property
     def row_irr_annual(self) -> np.ndarray:
@@ -126,19 +132,38 @@ def invested(payback_status: np.ndarray) -> np.ndarray:
     return payback_status != metrics.NEVER_NEGATIVE
 
 
-def site_series_of(sums: dict[str, np.ndarray], items: SiteItems, tax: FleetTax) -> Series:
-    """Each site's series: its rows' sums, its tax allocation and its own items."""
+def site_sums_with_items(sums: dict[str, np.ndarray], items: SiteItems) -> dict[str, np.ndarray]:
+    """Each site's sums before tax: its rows' and its own items."""
     site = dict(sums)
-    site["tax_usd"] = tax.site_tax_usd
     site["power_cost_usd"] += items.demand_usd
     site["opex_usd"] += items.fixed_opex_usd
     site["capex_usd"] += items.infra_capex_usd
     site["depreciation_usd"] += items.infra_depreciation_usd
+    site["tax_depreciation_usd"] += items.infra_tax_depreciation_usd
     site["ebitda_usd"] -= items.demand_usd + items.fixed_opex_usd
+    return site
+
+
+def site_series_of(site: dict[str, np.ndarray], tax: FleetTax) -> Series:
+    """Each site's series: its sums and items, and its tax allocation."""
+    site = dict(site)
+    site["tax_usd"] = tax.site_tax_usd
     site["free_cash_flow_usd"] = (
         site["ebitda_usd"] - site["tax_usd"] - site["capex_usd"] + site["resale_usd"]
     )
     return Series(**site)
+
+
+def fleet_series_of(site_series: Series, g_and_a_usd_per_month: float) -> Series:
+    """The fleet: the sites' sum, less corporate G&A (in EBITDA and cash flow)."""
+    fleet = site_series.total()
+    g_and_a_usd = np.full_like(fleet.ebitda_usd, g_and_a_usd_per_month)
+    return replace(
+        fleet,
+        g_and_a_usd=g_and_a_usd,
+        ebitda_usd=fleet.ebitda_usd - g_and_a_usd,
+        free_cash_flow_usd=fleet.free_cash_flow_usd - g_and_a_usd,
+    )
 
 
 def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
@@ -154,20 +179,18 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
     inverse[rv.order] = np.arange(rv.order.size)
     mined = mine_rows(inputs, rv, market, keep_rows)
     capex_usd_by_row = add_capex_and_resale(inputs, rv, mined)
-    items = site_items(inputs)
-    tax = fleet_tax(
-        inputs.tax_rate,
-        row_ebitda_usd=mined.site_sums["ebitda_usd"],
-        row_depreciation_usd=mined.site_sums["depreciation_usd"],
-        site_demand_usd=items.demand_usd,
-        site_fixed_opex_usd=items.fixed_opex_usd,
-        site_depreciation_usd=items.infra_depreciation_usd,
-        site_taxable_positive_usd=mined.site_taxable_positive_usd,
+    site_sums = site_sums_with_items(mined.site_sums, site_items(inputs))
+    taxable_income_usd = (
+        site_sums["ebitda_usd"].sum(axis=0)
+        - inputs.g_and_a_usd_per_month
+        - site_sums["tax_depreciation_usd"].sum(axis=0)
+        + site_sums["gain_on_disposal_usd"].sum(axis=0)
     )
-    site_series = site_series_of(mined.site_sums, items, tax)
+    tax = fleet_tax(inputs, taxable_income_usd, mined.taxable_by_year_usd, rv.site)
+    site_series = site_series_of(site_sums, tax)
     rate = inputs.discount_rate_per_year
     row_kpis = rows_after_tax(
-        mined, capex_usd_by_row, tax.usd_per_taxable_usd, rate, inverse, inputs.months
+        mined, capex_usd_by_row, tax.usd_per_positive_usd, inputs.fiscal.month_year, rate, inverse
     )
     breakevens = breakevens_of(inputs, rv, market, mined, inverse)
     return _results(inputs, market, mined, site_series, row_kpis, breakevens, tax, inverse)
@@ -185,7 +208,7 @@ def _results(
 ) -> Results:
     """The answers of the sites and the fleet, assembled with the rows' into Results."""
     rate = inputs.discount_rate_per_year
-    fleet_series = site_series.total()
+    fleet_series = fleet_series_of(site_series, inputs.g_and_a_usd_per_month)
     row_series = (
         Series(**{name: values[inverse] for name, values in mined.kept.items()})
         if mined.kept is not None
@@ -211,9 +234,11 @@ def _results(
         ),
         fleet_irr_annual=None if np.isnan(fleet_irr) else float(fleet_irr),
         tax_loss_carried_usd=tax.loss_carried_usd,
+        taxable_income_usd=tax.taxable_income_usd,
+        fiscal_years=tax.paid.years,
         site_load_mw=mined.site_load_kw / 1000.0,
         _row_pretax_fcf=mined.pretax_fcf_usd,
-        _row_taxable_positive=mined.taxable_positive_usd,
+        _row_taxable_by_year=mined.taxable_by_year_usd,
         _row_position=inverse,
-        _tax_share=tax.usd_per_taxable_usd,
+        _tax_share=tax.usd_per_positive_usd,
     )

@@ -13,13 +13,13 @@ Fleet cash flow on each path uses the engine's own rows: in month t a row runs w
 month's BTC per TH x price, X_t, reaches its breakeven k_rt (its power cost over its TH),
 so the rows' EBITDA is X_t x (TH of the rows running) - (their power cost). Rows sorted by
 k_rt make each month a binary search per path. Capex, resale, depreciation and site costs
-do not depend on the path; the fleet's tax (losses carried forward) is run per path.
+do not depend on the path; the fleet's tax as filed (fiscal years, losses carried) is run
+per path.
 With zero volatility and noise the paths reproduce the engine.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,18 +27,21 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from planner.engine import metrics
+from planner.engine.fiscal import FiscalCalendar
 from planner.engine.inputs import EngineInputs
-from planner.engine.model import HOURS_PER_DAY, TH_PER_EH, Results
+from planner.engine.model import HOURS_PER_DAY, TH_PER_EH, Results, Series
 from planner.engine.rows import row_vectors
 from planner.engine.swaps import halving_month_index
+from planner.engine.tax import paid_tax
 
-# Defaults derived from resources/network_points.csv by `derived_defaults` (four price
-# points, November 2025 to February 2026, a sell-off: a high volatility) and kept here so
-# that a run does not read a file; a test holds them to the derivation. The lag, the
-# network's own noise and the fee noise are assumptions: overwrite them.
-DEFAULT_PRICE_VOLATILITY = 0.78
-DEFAULT_NETWORK_ELASTICITY = 0.22
-DEFAULT_NETWORK_LAG_MONTHS = 3
+# Defaults derived from resources/btc_monthly_history.csv (month-end BTC close from 2016,
+# month-end difficulty 2016 to 2023-01) by history.derive_history_defaults, and kept here
+# so that a run does not read a file; a test holds them to the derivation. The network's
+# own noise and the fee noise are assumptions (the history's residual, 0.36 a year, is
+# mostly the two-week difficulty sawtooth): overwrite them.
+DEFAULT_PRICE_VOLATILITY = 0.68
+DEFAULT_NETWORK_ELASTICITY = 0.15
+DEFAULT_NETWORK_LAG_MONTHS = 2
 DEFAULT_NETWORK_NOISE = 0.10
 DEFAULT_FEE_NOISE = 0.30
 PERCENTILES = (5, 25, 50, 75, 95)
@@ -196,8 +199,7 @@ def run_monte_carlo(
     step(0.6)
     fleet = results.fleet
     ebitda = fleet.ebitda_usd[0][None, :] + (variable - variable_det)
-    taxable = ebitda - fleet.depreciation_usd[0][None, :]
-    tax = _fleet_tax(taxable, inputs.tax_rate)
+    tax = paid_tax(inputs, ebitda + _non_cash_usd(fleet)).paid_usd
     fcf = ebitda - fleet.capex_usd[0][None, :] + fleet.resale_usd[0][None, :] - tax
     step(0.85)
     npv = fcf @ _discount(inputs.discount_rate_per_year, months)
@@ -220,34 +222,6 @@ def run_monte_carlo(
         halving_month=halving,
         btc_price_percentiles_usd=np.percentile(price, PERCENTILES, axis=0),
     )
-
-
-def derived_defaults(points: list[dict[str, str]]) -> dict[str, float]:
-    """The defaults from dated network points (resources/network_points.csv): annualized
-    volatility of log price changes and the network's elasticity to the price (log change
-    of hashrate over log change of price between points with both)."""
-    from datetime import date
-
-    priced = [
-        (date.fromisoformat(p["date"]), float(p["btc_price_usd"]), p.get("hashrate_ehs") or "")
-        for p in points
-        if p.get("btc_price_usd")
-    ]
-    priced.sort()
-    variance, years, slopes = 0.0, 0.0, []
-    for (d0, p0, h0), (d1, p1, h1) in itertools.pairwise(priced):
-        span = (d1 - d0).days / 365.25
-        if span <= 0:
-            continue
-        change = math.log(p1 / p0)
-        variance += change**2
-        years += span
-        if h0 and h1 and change:
-            slopes.append(math.log(float(h1) / float(h0)) / change)
-    return {
-        "price_volatility": math.sqrt(variance / years) if years else math.nan,
-        "network_elasticity": float(np.median(slopes)) if slopes else math.nan,
-    }
 
 
 ROW_PATHS = 500  # paths of the per-row probabilities (a run of its own, same seed)
@@ -296,11 +270,13 @@ def row_payback_probabilities(
         x_det=det.btc_per_th_month * det.btc_price_usd,
     )
     chunks = [slice(a, min(a + ROW_CHUNK, r_count)) for a in range(0, r_count, ROW_CHUNK)]
-    share = _tax_share(results, path_ebitda, rows.depreciation_usd, chunks)
+    non_cash_usd = _non_cash_usd(rows)
+    share = _tax_share(results, path_ebitda, non_cash_usd, chunks)
     before, within = _row_probabilities(
         path_ebitda,
+        inputs.fiscal,
         fixed_usd=rows.resale_usd - rows.capex_usd,
-        depreciation_usd=rows.depreciation_usd,
+        non_cash_usd=non_cash_usd,
         tax_share=share,
         chunks=chunks,
         halving=halving_month_index(results),
@@ -347,43 +323,46 @@ class _PathEbitda:
         return ebitda
 
 
-def _fleet_tax(taxable_usd: np.ndarray, tax_rate: float) -> np.ndarray:
-    """Tax on each path (paths x months) with losses carried forward."""
-    tax = np.zeros_like(taxable_usd)
-    loss = np.zeros(taxable_usd.shape[0])
-    for m in range(taxable_usd.shape[1]):
-        taxed = taxable_usd[:, m] - loss
-        positive = taxed > 0
-        tax[:, m] = np.where(positive, tax_rate * taxed, 0.0)
-        loss = np.where(positive, 0.0, -taxed)
-    return tax
+def _non_cash_usd(series: Series) -> np.ndarray:
+    """What turns EBITDA into taxable income: - tax depreciation + gains on disposal
+    (neither moves with the path)."""
+    return series.gain_on_disposal_usd - series.tax_depreciation_usd
+
+
+def _positive_by_year(
+    calendar: FiscalCalendar, path_ebitda: _PathEbitda, non_cash_usd: np.ndarray, c: slice
+) -> np.ndarray:
+    """(rows, n, Y) the rows' positive taxable income of each fiscal year on each path."""
+    taxable_usd = path_ebitda.ebitda_usd(c)
+    taxable_usd += non_cash_usd[c, None, :]
+    return np.maximum(calendar.by_year(taxable_usd), 0.0)
 
 
 def _tax_share(
     results: Results,
     path_ebitda: _PathEbitda,
-    depreciation_usd: np.ndarray,
+    non_cash_usd: np.ndarray,
     chunks: list[slice],
 ) -> np.ndarray:
-    """Per path and month, the fleet's tax (as in run_monte_carlo) over the rows' positive
-    taxable income: the share of a row's positive income that goes in tax."""
-    positive = np.zeros(path_ebitda.x.shape)
+    """Per path and month, the fleet's tax paid (as in run_monte_carlo) over the rows'
+    positive taxable income of the fiscal year it is for."""
+    inputs = results.inputs
+    calendar = inputs.fiscal
+    positive = np.zeros((path_ebitda.x.shape[0], calendar.years))
     for c in chunks:
-        taxable_usd = path_ebitda.ebitda_usd(c)
-        taxable_usd -= depreciation_usd[c, None, :]
-        np.maximum(taxable_usd, 0.0, out=taxable_usd)
-        positive += taxable_usd.sum(axis=0)
-    x = path_ebitda.x
-    taxable = _fleet_ebitda(results, x) - results.fleet.depreciation_usd[0][None, :]
-    tax = _fleet_tax(taxable, results.inputs.tax_rate)
+        positive += _positive_by_year(calendar, path_ebitda, non_cash_usd, c).sum(axis=0)
+    taxable = _fleet_ebitda(results, path_ebitda.x) + _non_cash_usd(results.fleet)
+    tax = paid_tax(inputs, taxable).paid_usd
+    positive_usd = positive[:, calendar.month_year]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(positive > 0, tax / positive, 0.0)
+        return np.where(positive_usd > 0, tax / positive_usd, 0.0)
 
 
 def _row_probabilities(
     path_ebitda: _PathEbitda,
+    calendar: FiscalCalendar,
     fixed_usd: np.ndarray,
-    depreciation_usd: np.ndarray,
+    non_cash_usd: np.ndarray,
     tax_share: np.ndarray,
     chunks: list[slice],
     halving: float,
@@ -399,8 +378,8 @@ def _row_probabilities(
     for done, c in enumerate(chunks):
         step(done / len(chunks))
         flows = path_ebitda.ebitda_usd(c)  # EBITDA, then the row's cash flow after tax
-        tax_usd = np.subtract(flows, depreciation_usd[c, None, :])
-        np.maximum(tax_usd, 0.0, out=tax_usd)
+        positive = np.maximum(calendar.by_year(flows + non_cash_usd[c, None, :]), 0.0)
+        tax_usd = positive[..., calendar.month_year]
         tax_usd *= tax_share[None, :, :]
         flows += fixed_usd[c, None, :]
         flows -= tax_usd

@@ -6,7 +6,8 @@ when online (and, under the automatic shutdown, when its revenue at full availab
 covers its power cost); availability = running x uptime x (1 - curtailed share);
 BTC mined, revenue, power cost and energy scale with availability; curtailment credits
 are paid while the row runs (load actually reduced: none when the shutdown has it off);
-maintenance while it is online.
+maintenance while it is online. Each row's tax depreciation and its taxable income
+(EBITDA - tax depreciation) summed by fiscal year are kept for the fleet's tax.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from planner.engine.depreciation import row_depreciation_usd
 from planner.engine.inputs import EngineInputs
 from planner.engine.market import HOURS_PER_DAY, Market
 from planner.engine.series import SERIES_FIELDS, Kpis, kpis_from_totals
+from planner.engine.tax_depreciation import TaxSchedule
 
 CHUNK_CELLS = 32_768  # row x month cells per chunk: a chunk's arrays stay in cache
 KPI_BLOCK_ROWS = 512  # rows x months of a block of FCF stay in cache
@@ -37,6 +39,7 @@ class RowVectors:
     retire_idx: np.ndarray
     purchase_idx: np.ndarray
     contract: np.ndarray
+    bonus_share: np.ndarray  # bonus depreciation share of the row's capex (tax)
     load_kw: np.ndarray  # rig power with the site's cooling overhead
     availability_factor: np.ndarray  # uptime x (1 - curtailed share)
     credit_usd_per_hour: np.ndarray  # curtailment credit per hour running
@@ -83,6 +86,7 @@ def row_vectors(inputs: EngineInputs, order: np.ndarray) -> RowVectors:
         retire_idx=retire_idx,
         purchase_idx=inputs.purchase_idx[order],
         contract=contract,
+        bonus_share=inputs.row_bonus_share[order],
         load_kw=load_kw,
         availability_factor=uptime * (1.0 - curtailed),
         credit_usd_per_hour=(
@@ -128,6 +132,7 @@ class ChunkCells:
     power_cost_usd: np.ndarray
     ebitda_usd: np.ndarray
     depreciation_usd: np.ndarray
+    tax_depreciation_usd: np.ndarray
 
 
 def chunk_cells(
@@ -137,6 +142,7 @@ def chunk_cells(
     btc_per_th_table: np.ndarray,
     btc_price_usd: np.ndarray,
     hours: np.ndarray,
+    rig_tax: TaxSchedule,
 ) -> ChunkCells:
     """The month-by-month figures of the rows `c` of `rv`."""
     online, btc_full, revenue_full_usd, power_full_usd = full_running(
@@ -166,6 +172,9 @@ def chunk_cells(
         inputs.depreciation_months,
         inputs.months,
     )
+    tax_depreciation_usd = rig_tax.monthly(
+        rv.capex_per_row[c], rv.online_idx[c], rv.retire_idx[c], rv.bonus_share[c]
+    )
     return ChunkCells(
         online=online,
         covers=covers,
@@ -176,6 +185,7 @@ def chunk_cells(
         power_cost_usd=power_cost_usd,
         ebitda_usd=ebitda_usd,
         depreciation_usd=depreciation_usd,
+        tax_depreciation_usd=tax_depreciation_usd,
     )
 
 
@@ -188,9 +198,8 @@ class RowPass:
     """
 
     pretax_fcf_usd: np.ndarray  # (R, H) EBITDA, then - capex + resale
-    taxable_positive_usd: np.ndarray  # (R, H) max(0, EBITDA - depreciation)
+    taxable_by_year_usd: np.ndarray  # (R, Y) EBITDA - tax depreciation (+ disposal gains)
     site_sums: dict[str, np.ndarray]  # (S, H) per Series field, of the rows only
-    site_taxable_positive_usd: np.ndarray  # (S, H)
     site_load_kw: np.ndarray  # (S, H) load with overhead of the rows online
     total_btc_mined: np.ndarray  # (R,) over the horizon
     total_revenue_usd: np.ndarray
@@ -204,12 +213,11 @@ class RowPass:
     kept: dict[str, np.ndarray] | None  # (R, H) row series, when asked for
 
     @staticmethod
-    def empty(rows: int, sites: int, months: int, keep_rows: bool) -> RowPass:
+    def empty(rows: int, sites: int, months: int, years: int, keep_rows: bool) -> RowPass:
         return RowPass(
             pretax_fcf_usd=np.empty((rows, months)),
-            taxable_positive_usd=np.empty((rows, months)),
+            taxable_by_year_usd=np.empty((rows, years)),
             site_sums={name: np.zeros((sites, months)) for name in SERIES_FIELDS},
-            site_taxable_positive_usd=np.zeros((sites, months)),
             site_load_kw=np.zeros((sites, months)),
             total_btc_mined=np.empty(rows),
             total_revenue_usd=np.empty(rows),
@@ -231,20 +239,17 @@ class SiteSums:
     """Per-site sums (S x H) that a pass over rows adds to."""
 
     series: dict[str, np.ndarray]  # per Series field, of the rows only
-    taxable_positive_usd: np.ndarray
     load_kw: np.ndarray
 
     def zeros_like(self) -> SiteSums:
         return SiteSums(
             series={name: np.zeros_like(values) for name, values in self.series.items()},
-            taxable_positive_usd=np.zeros_like(self.taxable_positive_usd),
             load_kw=np.zeros_like(self.load_kw),
         )
 
     def add(self, other: SiteSums) -> None:
         for name, values in other.series.items():
             self.series[name] += values
-        np.add(self.taxable_positive_usd, other.taxable_positive_usd, out=self.taxable_positive_usd)
         np.add(self.load_kw, other.load_kw, out=self.load_kw)
 
 
@@ -256,24 +261,26 @@ def mine_rows(inputs: EngineInputs, rv: RowVectors, market: Market, keep_rows: b
     months = inputs.months
     rows = rv.order.size
     hours = HOURS_PER_DAY * inputs.timeline.days
-    out = RowPass.empty(rows, len(inputs.site_names), months, keep_rows)
+    calendar = inputs.fiscal
+    out = RowPass.empty(rows, len(inputs.site_names), months, calendar.years, keep_rows)
+    rig_tax = TaxSchedule(inputs.rig_tax_rates, calendar)
     btc_per_th_table = rv.degradation_table * market.btc_per_th_month[None, :]
     chunk = max(8, CHUNK_CELLS // max(months, 1))
     parts = split_work(rows * months, list(range(0, rows, chunk)))
-    first = SiteSums(out.site_sums, out.site_taxable_positive_usd, out.site_load_kw)
+    first = SiteSums(out.site_sums, out.site_load_kw)
     sums_of_part = [first] + [first.zeros_like() for _ in parts[1:]]
 
     def mine(part: int) -> None:
         sums = sums_of_part[part]
         for a in parts[part]:
             c = slice(a, min(a + chunk, rows))
-            cells = chunk_cells(inputs, rv, c, btc_per_th_table, market.btc_price_usd, hours)
-            out.pretax_fcf_usd[c] = cells.ebitda_usd
-            taxable_usd = np.subtract(
-                cells.ebitda_usd, cells.depreciation_usd, out=out.taxable_positive_usd[c]
+            cells = chunk_cells(
+                inputs, rv, c, btc_per_th_table, market.btc_price_usd, hours, rig_tax
             )
-            np.maximum(taxable_usd, 0.0, out=taxable_usd)
-            _add_to_sites(sums, taxable_usd, rv, c, cells, hours)
+            out.pretax_fcf_usd[c] = cells.ebitda_usd
+            taxable_usd = cells.ebitda_usd - cells.tax_depreciation_usd
+            out.taxable_by_year_usd[c] = calendar.by_year(taxable_usd)
+            _add_to_sites(sums, rv, c, cells, hours)
             _add_row_totals(out, rv, c, cells, hours)
             if out.kept is not None:
                 _keep_rows(out.kept, rv, c, cells, hours)
@@ -313,7 +320,6 @@ def run_parts(work: Callable[[int], None], parts: int) -> None:
 
 def _add_to_sites(
     sums: SiteSums,
-    taxable_positive_usd: np.ndarray,
     rv: RowVectors,
     c: slice,
     cells: ChunkCells,
@@ -330,9 +336,9 @@ def _add_to_sites(
         ("power_cost_usd", cells.power_cost_usd),
         ("ebitda_usd", cells.ebitda_usd),
         ("depreciation_usd", cells.depreciation_usd),
+        ("tax_depreciation_usd", cells.tax_depreciation_usd),
     ):
         series[name][seg] += np.add.reduceat(values, starts, axis=0)
-    sums.taxable_positive_usd[seg] += np.add.reduceat(taxable_positive_usd, starts, axis=0)
     # Row amount x mask, summed per site: small matmuls instead of cell arrays.
     member = np.zeros((seg.size, n))
     member[np.searchsorted(starts, np.arange(n), side="right") - 1, np.arange(n)] = 1.0
@@ -377,21 +383,33 @@ def _keep_rows(
     kept["power_cost_usd"][c] = cells.power_cost_usd
     kept["ebitda_usd"][c] = cells.ebitda_usd
     kept["depreciation_usd"][c] = cells.depreciation_usd
+    kept["tax_depreciation_usd"][c] = cells.tax_depreciation_usd
     kept["curtailment_credit_usd"][c] = rv.credit_usd_per_hour[c, None] * hours * cells.running
     kept["opex_usd"][c] = rv.maintenance_usd[c, None] * cells.online
     kept["energy_kwh"][c] = rv.load_kw[c, None] * hours[None, :] * cells.availability
 
 
+def row_tax_usd(
+    taxable_by_year_usd: np.ndarray, month_year: np.ndarray, tax_share: np.ndarray
+) -> np.ndarray:
+    """(R, H) each row's share of the fleet's tax paid in each month: its positive taxable
+    income of the fiscal year the payment is for x the tax paid per USD of it."""
+    positive_usd = np.maximum(taxable_by_year_usd, 0.0)[:, month_year]
+    positive_usd *= tax_share[None, :]
+    return positive_usd
+
+
 def rows_after_tax(
     mined: RowPass,
     capex_usd_by_row: np.ndarray,
-    tax_usd_per_taxable_usd: np.ndarray,
+    tax_share: np.ndarray,
+    month_year: np.ndarray,
     discount_rate_per_year: float,
     inverse: np.ndarray,
-    months: int,
 ) -> Kpis:
     """Each row's FCF after its share of the fleet's tax (kept when rows are kept), and its
     NPV, payback and totals, in blocks of rows; returned in the project's row order."""
+    months = month_year.size
     rows = mined.pretax_fcf_usd.shape[0]
     starts = list(range(0, rows, KPI_BLOCK_ROWS))
     kpis_of_block: list[Kpis | None] = [None] * len(starts)
@@ -400,10 +418,10 @@ def rows_after_tax(
     def finish(part: int) -> None:
         for a in halves[part]:
             c = slice(a, min(a + KPI_BLOCK_ROWS, rows))
-            row_tax_usd = mined.taxable_positive_usd[c] * tax_usd_per_taxable_usd[None, :]
-            fcf_usd = mined.pretax_fcf_usd[c] - row_tax_usd
+            tax_usd = row_tax_usd(mined.taxable_by_year_usd[c], month_year, tax_share)
+            fcf_usd = mined.pretax_fcf_usd[c] - tax_usd
             if mined.kept is not None:
-                mined.kept["tax_usd"][c] = row_tax_usd
+                mined.kept["tax_usd"][c] = tax_usd
                 mined.kept["free_cash_flow_usd"][c] = fcf_usd
             kpis_of_block[a // KPI_BLOCK_ROWS] = kpis_from_totals(
                 fcf_usd,

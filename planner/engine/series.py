@@ -21,6 +21,10 @@ SERIES_FIELDS = (
     "resale_usd",
     "free_cash_flow_usd",
     "energy_kwh",
+    "tax_depreciation_usd",
+    "gain_on_disposal_usd",
+    "book_gain_on_disposal_usd",
+    "g_and_a_usd",
 )
 
 
@@ -40,6 +44,10 @@ class Series:
     resale_usd: np.ndarray
     free_cash_flow_usd: np.ndarray
     energy_kwh: np.ndarray
+    tax_depreciation_usd: np.ndarray  # tax's depreciation (MACRS or straight line)
+    gain_on_disposal_usd: np.ndarray  # taxable: proceeds - tax basis left
+    book_gain_on_disposal_usd: np.ndarray  # P&L: proceeds - net book value
+    g_and_a_usd: np.ndarray  # corporate G&A: the fleet's only (0 for rows and sites)
 
     def total(self) -> Series:
         """The sum over entities, as a Series with K = 1."""
@@ -97,8 +105,10 @@ def kpis_from_totals(
     energy_kwh: np.ndarray,
     power_cost_usd: np.ndarray,
     credit_usd: np.ndarray,
+    g_and_a_usd: np.ndarray | float = 0.0,
 ) -> Kpis:
-    """Answers from each entity's monthly FCF (K x H) and its horizon totals (length K)."""
+    """Answers from each entity's monthly FCF (K x H) and its horizon totals (length K).
+    The all-in cost per BTC adds depreciation and corporate G&A to the cash cost."""
     simple = metrics.payback(fcf)
     discounted = metrics.payback(metrics.discounted_flows(fcf, discount_rate_per_year))
     total_fcf = fcf.sum(axis=1)
@@ -106,7 +116,8 @@ def kpis_from_totals(
     with np.errstate(divide="ignore", invalid="ignore"):
         mined = btc > 0
         cost_cash = np.where(mined, cash_cost_usd / btc, np.nan)
-        cost_all_in = np.where(mined, (cash_cost_usd + depreciation_usd) / btc, np.nan)
+        all_in_usd = cash_cost_usd + depreciation_usd + g_and_a_usd
+        cost_all_in = np.where(mined, all_in_usd / btc, np.nan)
         cost_net = np.where(mined, (cash_cost_usd - credit_usd) / btc, np.nan)
         cost_energy = np.where(mined, power_cost_usd / btc, np.nan)
         roi = np.where(capex_usd > 0, total_fcf / capex_usd, np.nan)
@@ -146,4 +157,5 @@ def kpis_of(series: Series, discount_rate_per_year: float) -> Kpis:
         energy_kwh=series.energy_kwh.sum(axis=1),
         power_cost_usd=series.power_cost_usd.sum(axis=1),
         credit_usd=series.curtailment_credit_usd.sum(axis=1),
+        g_and_a_usd=series.g_and_a_usd.sum(axis=1),
     )

@@ -119,9 +119,14 @@ def monthly_columns(results: Results) -> dict[str, np.ndarray]:
         "curtailment_credit_usd": f.curtailment_credit_usd[0],
         "power_cost_usd": f.power_cost_usd[0],
         "opex_usd": f.opex_usd[0],
+        "g_and_a_usd": f.g_and_a_usd[0],
         "ebitda_usd": f.ebitda_usd[0],
         "capex_usd": f.capex_usd[0],
         "depreciation_usd": f.depreciation_usd[0],
+        "tax_depreciation_usd": f.tax_depreciation_usd[0],
+        "gain_on_disposal_usd": f.gain_on_disposal_usd[0],
+        "book_gain_on_disposal_usd": f.book_gain_on_disposal_usd[0],
+        "taxable_income_usd": results.taxable_income_usd,
         "tax_usd": f.tax_usd[0],
         "resale_usd": f.resale_usd[0],
         "free_cash_flow_usd": f.free_cash_flow_usd[0],
@@ -284,6 +289,7 @@ def build_report(
         "sites": _site_entries(results),
         "rows": _row_entries(results),
         "monthly": _monthly_entries(results),
+        "fiscal_years": fiscal_year_entries(results),
         "hpc": hpc_entries(analysis, results),
         **(uncertainty_sections(project, results, settings) if uncertainty else {}),
         "warnings": warnings_of(results) + [f"AI/HPC plan {w}" for w in analysis.skipped],
@@ -317,6 +323,28 @@ def _fleet_entry(results: Results) -> dict[str, Any]:
         }
     )
     return fleet
+
+
+def fiscal_year_entries(results: Results) -> list[dict[str, Any]]:
+    """The tax as filed, fiscal year by fiscal year (labelled by the calendar year each
+    ends in); a year's tax equals the monthly tax paid for it."""
+    years = results.fiscal_years
+    calendar = results.inputs.fiscal
+    return [
+        {
+            "year": label,
+            "first_month": format_month(results.inputs.timeline.month_starts[first]),
+            "last_month": format_month(results.inputs.timeline.month_starts[last]),
+            "taxable_income_usd": float(years.taxable_income_usd[y]),
+            "loss_used_usd": float(years.loss_used_usd[y]),
+            "loss_expired_usd": float(years.loss_expired_usd[y]),
+            "tax_usd": float(years.tax_usd[y]),
+            "loss_carryforward_end_usd": float(years.loss_carryforward_end_usd[y]),
+        }
+        for y, (label, first, last) in enumerate(
+            zip(calendar.labels, calendar.year_first_month, calendar.year_last_month, strict=True)
+        )
+    ]
 
 
 def _site_entries(results: Results) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ def test_infrastructure_bought_before_the_horizon_keeps_depreciating(project_fac
         fleet=[ONE_S21],
         site=site,
         scenario={"start_month": "2026-12"},
-        finance={"horizon_months": 36, "tax_rate": 0.21},
+        finance={"horizon_months": 36, "tax_rate": 0.21, "infrastructure_depreciation_years": 3},
     )
     res = compute(compile_inputs(project), keep_rows=True)
     infra = res.sites.depreciation_usd[0] - res.rows.depreciation_usd.sum(axis=0)

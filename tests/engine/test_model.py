@@ -52,9 +52,7 @@ def test_escalator_steps_on_the_contracts_own_anniversaries() -> None:
     assert path[15] == pytest.approx(0.055)  # 2028-03
     # Without a start month, the scenario's start: as before.
     plain = signed.model_copy(update={"start_month": None})
-    assert contract_price_path(plain, 13, start)[[0, 11, 12]] == pytest.approx(
-        [0.05, 0.05, 0.055]
-    )
+    assert contract_price_path(plain, 13, start)[[0, 11, 12]] == pytest.approx([0.05, 0.05, 0.055])
 
 
 def test_index_contract_follows_the_path_then_holds_the_last_value() -> None:
@@ -128,6 +126,7 @@ def test_demand_charge_fixed_opex_and_infrastructure_are_site_costs(project_fact
             "infrastructure_capex_usd": 360_000,
             "infrastructure_capex_month": "2026-03",
         },
+        finance={"infrastructure_depreciation_years": 3},
     )
     res = rows_of(project)
     rows, site = res.rows, res.sites
@@ -210,17 +209,26 @@ def test_tax_carries_losses_forward_and_is_allocated_to_rows(project_factory) ->
         ],
         scenario={"start_month": "2026-01", "start_block_height": 900_000},
         site={"fixed_opex_usd_per_month": 5_000},
-        finance={"tax_rate": 0.25, "depreciation_years": 1},
+        finance={
+            "tax_rate": 0.25,
+            "depreciation_years": 0.5,
+            "rig_tax_depreciation": "straight_line",
+            "bonus_depreciation_share": 0,
+            "loss_offset_limit": 1.0,
+        },
     )
     res = rows_of(project)
     fleet = res.fleet
-    taxable = fleet.ebitda_usd[0] - fleet.depreciation_usd[0]
-    loss, expected = 0.0, []
-    for income in taxable:
-        base = income - loss
-        expected.append(0.25 * base if base > 0 else 0.0)
-        loss = 0.0 if base > 0 else -base
-    assert taxable[:12].min() < 0 < taxable[12:].max(), "the case must have losses then profits"
+    # Straight line over half a year with the half-year convention: all of it in 2026.
+    taxable = fleet.ebitda_usd[0] - fleet.tax_depreciation_usd[0]
+    assert fleet.tax_depreciation_usd[0, :12].sum() == pytest.approx(210_000)
+    loss, expected = 0.0, np.zeros(24)
+    for year in range(2):  # calendar fiscal years, tax paid in December
+        income = taxable[12 * year : 12 * year + 12].sum()
+        used = min(loss, max(income, 0.0))
+        expected[12 * year + 11] = 0.25 * max(income - used, 0.0)
+        loss += max(-income, 0.0) - used
+    assert taxable[:12].sum() < 0 < taxable[12:].sum(), "the case must have a loss, then profit"
     assert fleet.tax_usd[0] == pytest.approx(expected, rel=1e-12, abs=1e-9)
     assert res.rows.tax_usd.sum(axis=0) == pytest.approx(fleet.tax_usd[0], rel=1e-12, abs=1e-9)
     assert np.all(res.rows.tax_usd >= 0)

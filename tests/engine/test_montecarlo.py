@@ -10,11 +10,12 @@ import pytest
 
 from planner.benchmark import synthetic_project
 from planner.engine import metrics, run
+from planner.engine.history import derive_history_defaults
 from planner.engine.montecarlo import (
     DEFAULT_NETWORK_ELASTICITY,
+    DEFAULT_NETWORK_LAG_MONTHS,
     DEFAULT_PRICE_VOLATILITY,
     MonteCarloSettings,
-    derived_defaults,
     run_monte_carlo,
 )
 from planner.io.project_file import load_project
@@ -73,11 +74,12 @@ def test_p50_follows_the_deterministic_path(sample) -> None:
     assert 0.0 <= mc.p_payback_before_halving <= mc.p_payback_within_horizon <= 1.0
 
 
-def test_defaults_are_derived_from_the_network_points() -> None:
-    with resource_path("network_points.csv").open(encoding="utf-8") as stream:
-        derived = derived_defaults(list(csv.DictReader(stream)))
-    assert round(derived["price_volatility"], 2) == DEFAULT_PRICE_VOLATILITY
-    assert round(derived["network_elasticity"], 2) == DEFAULT_NETWORK_ELASTICITY
+def test_defaults_are_derived_from_the_monthly_history() -> None:
+    with resource_path("btc_monthly_history.csv").open(encoding="utf-8") as stream:
+        derived = derive_history_defaults(list(csv.DictReader(stream)))
+    assert round(derived.price_volatility_per_year, 2) == DEFAULT_PRICE_VOLATILITY
+    assert round(derived.network_elasticity, 2) == DEFAULT_NETWORK_ELASTICITY
+    assert derived.network_lag_months == DEFAULT_NETWORK_LAG_MONTHS
 
 
 def test_bad_settings_are_refused() -> None:

@@ -1,12 +1,16 @@
 """100 S21 at $0.06/kWh, 1.05 overhead, 97 % uptime, 2.5 % pool fee, worked by hand.
 
 The expected figures come from a plain-Python month loop written from MODEL.md, and
-the first month is also written out as literal numbers worked on paper.
+the first month is also written out as literal numbers worked on paper. Tax as filed:
+calendar fiscal years, paid in December (or the horizon's last month); the rigs are
+placed in service in June 2027, so 100 % bonus depreciation takes their $280,000 in
+2027's seven months; 80 % of 2028's income may be offset by 2027's loss.
 """
 
 from __future__ import annotations
 
 import calendar
+import itertools
 import math
 
 import pytest
@@ -52,9 +56,26 @@ def results(project_factory):
 
 
 def hand_months(n: int) -> list[dict[str, float]]:
+    out = _pretax_months(n)
+    loss = 0.0
+    # Fiscal (calendar) years: 2027 is June to December (months 0-6), then 12 months each.
+    bounds = [0, *range(7, n, 12), n]
+    for start, end in itertools.pairwise(bounds):
+        year = out[start:end]
+        income = sum(m["ebitda_usd"] - m["tax_depreciation_usd"] for m in year)
+        used = min(loss, 0.8 * max(income, 0.0))
+        loss = loss - used + max(-income, 0.0)
+        for m in year:
+            m["tax_usd"] = 0.0
+        year[-1]["tax_usd"] = TAX * max(income - used, 0.0)
+    for m in out:
+        m["free_cash_flow_usd"] = m["ebitda_usd"] - m["capex_usd"] - m["tax_usd"]
+    return out
+
+
+def _pretax_months(n: int) -> list[dict[str, float]]:
     out = []
     height = float(START_HEIGHT)
-    loss = 0.0
     year, month = 2027, 6
     for t in range(n):
         days = calendar.monthrange(year, month)[1]
@@ -75,9 +96,6 @@ def hand_months(n: int) -> list[dict[str, float]]:
         ebitda = revenue - power - opex
         capex = COUNT * UNIT_PRICE if t == 0 else 0.0
         depreciation = COUNT * UNIT_PRICE / LIFE_MONTHS
-        taxable = ebitda - depreciation - loss
-        tax = TAX * taxable if taxable > 0 else 0.0
-        loss = 0.0 if taxable > 0 else -taxable
         out.append(
             {
                 "days": days,
@@ -93,8 +111,7 @@ def hand_months(n: int) -> list[dict[str, float]]:
                 "ebitda_usd": ebitda,
                 "capex_usd": capex,
                 "depreciation_usd": depreciation,
-                "tax_usd": tax,
-                "free_cash_flow_usd": ebitda - capex - tax,
+                "tax_depreciation_usd": COUNT * UNIT_PRICE / 7 if t < 7 else 0.0,
                 "curtailment_credit_usd": 0.0,
             }
         )
@@ -123,15 +140,18 @@ def test_first_month_written_out(results) -> None:
     assert m0["ebitda_usd"] == pytest.approx(16_223.6245, abs=1e-6)
     assert m0["capex_usd"] == pytest.approx(280_000.0, abs=1e-9)
     assert m0["depreciation_usd"] == pytest.approx(7_777.777778, abs=1e-6)
-    # 21 % of (16,223.6245 - 7,777.7778) = 21 % of 8,445.8467 = 1,773.6278.
-    assert m0["tax_usd"] == pytest.approx(1_773.627812, abs=1e-6)
-    assert m0["free_cash_flow_usd"] == pytest.approx(16_223.6245 - 280_000 - 1_773.627812, abs=1e-5)
+    # Bonus depreciation: $280,000 over June to December 2027, $40,000 a month; the
+    # year's tax is paid in December.
+    assert m0["tax_depreciation_usd"] == pytest.approx(40_000.0, abs=1e-9)
+    assert m0["taxable_income_usd"] == pytest.approx(16_223.6245 - 40_000, abs=1e-6)
+    assert m0["tax_usd"] == 0.0
+    assert m0["free_cash_flow_usd"] == pytest.approx(16_223.6245 - 280_000, abs=1e-5)
 
 
 def test_first_year_every_figure(results) -> None:
     project, res = results
     report = build_report(project, res)
-    expected = hand_months(12)
+    expected = hand_months(24)[:12]  # the 2028 tax is paid in December 2028
     cumulative = 0.0
     for t, (got, want) in enumerate(zip(report["monthly"][:12], expected, strict=True)):
         cumulative += want["free_cash_flow_usd"]

@@ -331,6 +331,48 @@ def taxed_project() -> Project:
     )
 
 
+def filed_project() -> Project:
+    """Tax as filed off its defaults: a June fiscal year paid quarterly, losses expiring
+    after two years, corporate G&A, straight-line rigs and 39-year infrastructure, bonus
+    by hand, a sale, a retirement without one, and terminal values taxed."""
+    base = taxed_project()
+    fleet = list(base.fleet)
+    fleet[0] = fleet[0].model_copy(
+        update={"retire_month": date(2027, 9, 1), "resale_usd_per_unit": 900.0}
+    )
+    fleet[1] = fleet[1].model_copy(
+        update={"retire_month": date(2027, 5, 1), "resale_usd_per_unit": 0.0}
+    )
+    fleet = [row.model_copy(update={"terminal_value_usd_per_unit": 300.0}) for row in fleet]
+    sites = [
+        site.model_copy(
+            update={
+                "infrastructure_capex_usd": 2_000_000.0,
+                "infrastructure_capex_month": date(2027, 2, 1),
+            }
+        )
+        if i == 0
+        else site
+        for i, site in enumerate(base.sites)
+    ]
+    finance = base.finance.model_copy(
+        update={
+            "fiscal_year_end_month": 6,
+            "tax_payments": "quarterly",
+            "loss_expiry_years": 2,
+            "loss_offset_limit": 0.6,
+            "g_and_a_usd_per_month": 150_000.0,
+            "rig_tax_depreciation": "straight_line",
+            "infrastructure_tax_depreciation": "macrs_39",
+            "bonus_depreciation_share": 0.4,
+            "infrastructure_depreciation_years": 12.0,
+        }
+    )
+    return base.model_copy(
+        update={"name": "Filed", "fleet": fleet, "sites": sites, "finance": finance}
+    )
+
+
 def names_project() -> Project:
     """`contracts_project` with every name of every kind full of lookup wildcards (`*`,
     `?`, `~`) and criteria operators (`<`, `>=`, `=`), each placed after a decoy that a
@@ -422,6 +464,7 @@ def _cases() -> dict[str, tuple[Project, str | None]]:
         "contracts": (contracts_project(), None),
         "losses": (losses_project(), None),
         "taxed": (taxed_project(), None),
+        "filed": (filed_project(), None),
         "names": (names_project(), None),
         # The report that found it: the workbook mapped "P*"'s rows to "Pecos, TX".
         "sample-p-star": (renamed_site(sample, "Williston, ND", "P*"), None),
@@ -480,7 +523,16 @@ def _irr(check: Checker, where: str, got: Any, expected: float) -> None:
     check.number(where, got, expected)
 
 
-CASES = ["sample", "sample-bull", "contracts", "losses", "taxed", "names", "sample-p-star"]
+CASES = [
+    "sample",
+    "sample-bull",
+    "contracts",
+    "losses",
+    "taxed",
+    "filed",
+    "names",
+    "sample-p-star",
+]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -501,7 +553,7 @@ def test_monthly_sheet_equals_engine(recalculated: dict[str, Any], case: str) ->
                 f"Monthly {key} month {t}", sheet.cell(t + 2, j + 2).value, float(values[t])
             )
     assert check.problems == []
-    assert check.compared == results.inputs.months * 21
+    assert check.compared == results.inputs.months * 26
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -509,7 +561,8 @@ def test_monthly_by_site_equals_engine(recalculated: dict[str, Any], case: str) 
     book, results = recalculated[case]
     sheet = book["Monthly by site"]
     months = results.inputs.months
-    fields = [f for f in SERIES_FIELDS if f != "energy_kwh"]  # sheet order: E to O
+    fields = list(SERIES_FIELDS[: SERIES_FIELDS.index("energy_kwh")])  # sheet order: E to O
+    tax_fields = ("tax_depreciation_usd", "gain_on_disposal_usd", "book_gain_on_disposal_usd")
     check = Checker()
     for s, name in enumerate(results.inputs.site_names):
         cumulative = np.cumsum(results.sites.free_cash_flow_usd[s])
@@ -522,8 +575,11 @@ def test_monthly_by_site_equals_engine(recalculated: dict[str, Any], case: str) 
             check.number(
                 f"{name} cumulative month {t}", sheet.cell(i, 16).value, float(cumulative[t])
             )
+            for j, field in enumerate(tax_fields):  # Q to S
+                expected = float(getattr(results.sites, field)[s, t])
+                check.number(f"{name} {field} month {t}", sheet.cell(i, 17 + j).value, expected)
     assert check.problems == []
-    assert check.compared == len(results.inputs.site_names) * months * 13
+    assert check.compared == len(results.inputs.site_names) * months * 16
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -839,3 +895,27 @@ def test_no_lookup_or_criterion_reads_text(
     # What was checked: the lookups by name (contracts, sites, models, plans' sites) and
     # the sums by month and by site number, the payback and crossover searches.
     assert {"MATCH", "SUMIF", "SUMIFS", "COUNTIF", "COUNTIFS", "MINIFS"} <= set(counts)
+
+
+@pytest.mark.parametrize("case", ["sample", "taxed", "filed"])
+def test_tax_years_sheet_equals_engine(recalculated: dict[str, Any], case: str) -> None:
+    book, results = recalculated[case]
+    sheet = book["TaxYears"]
+    years = results.fiscal_years
+    labels = results.inputs.fiscal.labels
+    check = Checker()
+    for y, label in enumerate(labels):
+        row = 4 + y
+        check.equal(f"TaxYears B{row}", sheet.cell(row, 2).value, label)
+        for column, values in (
+            (5, years.taxable_income_usd),
+            (8, years.loss_used_usd),
+            (9, years.loss_expired_usd),
+            (10, years.tax_usd),
+            (11, years.loss_carryforward_end_usd),
+        ):
+            check.number(f"TaxYears {label} col {column}", sheet.cell(row, column).value, values[y])
+    # The years laid out past the horizon's are empty.
+    assert sheet.cell(4 + len(labels), 2).value in (None, "")
+    assert check.problems == []
+    assert check.compared == len(labels) * 6

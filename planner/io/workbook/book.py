@@ -140,6 +140,11 @@ class Shape:
         return TABLE_FIRST_ROW + max(count, 1) - 1
 
     @property
+    def tax_years(self) -> int:
+        """Fiscal years the workbook lays out: enough for any fiscal-year end."""
+        return self.months // 12 + 2
+
+    @property
     def grid_last(self) -> int:
         return GRID_FIRST_ROW + self.rows - 1
 

@@ -7,11 +7,13 @@ fleet's and each site's discounted free cash flow. The per-row grids are in grid
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from planner.engine.tax_depreciation import BONUS_FROM_CODE
 from planner.io.workbook.book import (
     BOLD,
     HEADER_FILL,
@@ -52,6 +54,7 @@ from planner.io.workbook.columns import (
 )
 from planner.io.workbook.data import ExportData
 from planner.io.workbook.formulas import Formula, exact_match, month_index
+from planner.io.workbook.tax import deducted_before
 
 NO_RETIRE = 1_000_000
 INDEX_PATH_FIRST_ROW = 6  # PowerPrices: the contracts' index paths
@@ -225,6 +228,48 @@ def _calc_row(shape: Shape, f: int) -> list[tuple[Formula, str | None]]:
             USD,
         ),
         (Formula(f"={exact_match(fleet('model'), model_names)}"), None),
+        *_tax_columns(at),
+    ]
+
+
+def _tax_columns(at: Callable[[str], str]) -> list[tuple[Formula, str | None]]:
+    """A fleet row's bonus share, where its tax depreciation starts, and its disposal:
+    month, tax basis left, taxable and book gain (CALC_ROWS from "bonus")."""
+    online, capex, bonus = at("online_t"), at("capex_usd"), at("bonus")
+    retire, resale_t = at("retire_t"), at("resale_t")
+    # Deductions stop at a retirement; at the horizon they run through its last month.
+    disposed_at = f"IF({retire}<HorizonMonths,{retire},HorizonMonths)"
+    share = deducted_before(
+        "RigTaxRates",
+        "RigTaxBefore",
+        online,
+        at("fy_online"),
+        bonus,
+        at("first_year_months"),
+        disposed_at,
+    )
+    book_used = f"MIN(1,MAX(0,({disposed_at}-{online})/DepreciationMonths))"
+    disposal = at("disposal_t")
+    return [
+        (
+            Formula(
+                f'=IF(BonusShare="",IF(YEAR(StartMonth)*12+MONTH(StartMonth)+{online}'
+                f">={BONUS_FROM_CODE},1,0),BonusShare)"
+            ),
+            PERCENT,
+        ),
+        (Formula(f"=INT(({online}+FyOffset)/12)"), None),
+        (Formula(f"=12-MOD({online}+FyOffset,12)"), None),
+        (
+            Formula(
+                f"=IF({resale_t}<0,-1,IF(OR({retire}<HorizonMonths,TerminalValueTaxed),"
+                f"{resale_t},-1))"
+            ),
+            None,
+        ),
+        (Formula(f"={capex}*(1-{share})"), USD),
+        (Formula(f"=IF({disposal}<0,0,{at('resale_usd')}-{at('basis_left_usd')})"), USD),
+        (Formula(f"=IF({disposal}<0,0,{at('resale_usd')}-{capex}*(1-{book_used}))"), USD),
     ]
 
 

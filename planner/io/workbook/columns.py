@@ -25,7 +25,7 @@ BLOCKS = "#,##0.00"
 
 # First month column on the sheets that run months across (A: label, B: detail).
 FIRST_MONTH_COLUMN = 3
-GRID_FIRST_ROW = 13  # first fleet row on the Calc* grid sheets
+GRID_FIRST_ROW = 15  # first fleet row on the Calc* grid sheets
 TABLE_FIRST_ROW = 4  # first data row on Fleet, Sites, Contracts, Models, CalcRows, Rows
 DISCOUNTED_FIRST_ROW = 3  # CalcDiscounted: title, header, then one row a month
 
@@ -150,6 +150,8 @@ SITES = Columns(
         ("calc: infrastructure capex month #", "infra_t"),
         ("calc: infrastructure depreciation (USD/month)", "infra_depreciation_usd"),
         ("calc: infrastructure depreciation ends (month #)", "infra_depreciation_end"),
+        ("calc: infrastructure tax basis (USD)", "infra_basis_usd"),
+        ("calc: infrastructure bonus depreciation share", "infra_bonus"),
     ],
 )
 CONTRACTS = Columns("Contracts", _inputs("contracts", CONTRACT_COLUMNS))
@@ -181,6 +183,11 @@ MONTHLY = Columns(
         ("Free cash flow (USD)", "fcf"),
         ("Cumulative FCF (USD)", "cum_fcf"),
         ("Tax loss carried forward (USD)", "loss_carryforward"),
+        ("Corporate G&A (USD)", "g_and_a"),
+        ("Tax depreciation (USD)", "tax_depreciation"),
+        ("Taxable gain on disposal (USD)", "gain"),
+        ("Book gain on disposal (USD)", "book_gain"),
+        ("Taxable income (USD)", "taxable_income"),
     ],
 )
 MONTHLY_HEADER = MONTHLY.headers
@@ -205,6 +212,9 @@ MONTHLY_BY_SITE = Columns(
         ("Resale (USD)", "resale"),
         ("Free cash flow (USD)", "fcf"),
         ("Cumulative FCF (USD)", "cum_fcf"),
+        ("Tax depreciation (USD)", "tax_depreciation"),
+        ("Taxable gain on disposal (USD)", "gain"),
+        ("Book gain on disposal (USD)", "book_gain"),
     ],
 )
 SITE_MONTHLY_HEADER = MONTHLY_BY_SITE.headers
@@ -236,6 +246,13 @@ CALC_ROWS = Columns(
         ("Resale month # (-1: none)", "resale_t"),
         ("Resale or terminal value (USD)", "resale_usd"),
         ("Model #", "model_no"),
+        ("Bonus depreciation share (tax)", "bonus"),
+        ("Fiscal year # placed in service", "fy_online"),
+        ("Months in service in that fiscal year", "first_year_months"),
+        ("Disposal month # (-1: none)", "disposal_t"),
+        ("Tax basis left at disposal (USD)", "basis_left_usd"),
+        ("Taxable gain on disposal (USD)", "tax_gain_usd"),
+        ("Book gain on disposal (USD)", "book_gain_usd"),
     ],
 )
 
@@ -338,6 +355,9 @@ DISCOUNTED = Columns(
 # Rows of the months-across Calc sheets (month columns from FIRST_MONTH_COLUMN).
 T_ROW = 3  # month numbers, on every months-across sheet
 DAYS_ROW, HOURS_ROW, BTC_PER_TH_ROW, PRICE_ROW = 4, 5, 6, 7  # CalcRunning's market rows
-ROWS_TAXABLE_ROW = 4  # CalcTaxable's tax block, rows 4 to 11
-TAX_SHARE_ROW = 11  # CalcTaxable: tax per USD of positive taxable income
-LOSS_CARRIED_ROW = 9  # CalcTaxable: the loss carried forward at each month's end
+ROWS_TAXABLE_ROW = 4  # CalcTaxable's tax block, rows 4 to 13
+COMPANY_TAXABLE_ROW = 7  # CalcTaxable: the company's taxable income of the month
+FISCAL_YEAR_ROW = 8  # CalcTaxable: the month's fiscal year # (0: the horizon's first)
+TAX_PAID_ROW = 10  # CalcTaxable: the tax paid in the month
+LOSS_CARRIED_ROW = 11  # CalcTaxable: the loss carried forward at each month's end
+TAX_SHARE_ROW = 13  # CalcTaxable: tax paid per USD of the rows' positive income of its year

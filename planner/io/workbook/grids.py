@@ -1,6 +1,7 @@
 """The per-row-per-month grids (months across, one fleet row per line from
 GRID_FIRST_ROW): CalcRunning (running flag, with the month's market figures on top),
-CalcTaxable (taxable income, with the fleet's tax block on top), CalcFCF, CalcCumFCF."""
+CalcTaxDep (tax depreciation), CalcTaxable (taxable income, with the company's tax block
+on top), CalcFCF, CalcCumFCF."""
 
 from __future__ import annotations
 
@@ -12,36 +13,49 @@ from planner.io.workbook.book import BOLD, Book, Shape, cell, text_cell, widths
 from planner.io.workbook.columns import (
     BTC_PER_TH_ROW,
     CALC_ROWS,
+    COMPANY_TAXABLE_ROW,
     DAYS_ROW,
     FIRST_MONTH_COLUMN,
+    FISCAL_YEAR_ROW,
     FLEET,
     GRID_FIRST_ROW,
     HOURS_ROW,
+    LOSS_CARRIED_ROW,
     MONTHLY,
     MONTHLY_FIRST_ROW,
     PRICE_ROW,
     SITES,
     T_ROW,
     TABLE_FIRST_ROW,
+    TAX_PAID_ROW,
     TAX_SHARE_ROW,
     USD,
     USD_CENTS,
 )
 from planner.io.workbook.data import ExportData
-from planner.io.workbook.formulas import Formula, straight_line
+from planner.io.workbook.formulas import Formula
 from planner.io.workbook.sheet import COLUMN, PREVIOUS
+from planner.io.workbook.tax import (
+    INFRA_FIRST_ROW,
+    deduction,
+    row_years,
+    tax_years_span,
+    years_grid,
+)
 
 Progress = Callable[[float], None]
 
 TAX_LABELS = (
     "Rows' taxable income (USD)",
-    "Site costs: demand charges, fixed opex, infrastructure depreciation (USD)",
-    "Fleet taxable income (USD)",
-    "Loss brought forward (USD)",
-    "Tax (USD)",
-    "Loss carried forward (USD)",
-    "Rows' positive taxable income (USD)",
-    "Tax per USD of positive taxable income",
+    "Site costs: demand charges, fixed opex, infrastructure tax depreciation (USD)",
+    "Corporate G&A (USD)",
+    "Company taxable income (USD)",
+    "Fiscal year # (0: the horizon's first)",
+    "Share of the fiscal year's tax paid this month",
+    "Tax paid (USD)",
+    "Loss carried forward at the month's end (USD)",
+    "Rows' positive taxable income of the fiscal year (USD)",
+    "Tax paid per USD of it",
 )
 
 
@@ -72,44 +86,56 @@ def _market_rows(ws: WriteOnlyWorksheet, shape: Shape) -> None:
 
 
 def _tax_formula(shape: Shape, line: int, t: int, col: str) -> Formula:
-    """Row `line` (4-11) of the tax block in month column `col`."""
+    """Row `line` (4-13) of the tax block in month column `col`."""
     rows = f"{col}{GRID_FIRST_ROW}:{col}{shape.grid_last}"
+    tt = f"{col}${T_ROW}"
+    fy = f"{col}{FISCAL_YEAR_ROW}"
+    position = f"MOD({tt}+FyOffset,12)"
     if line == 4:
         return Formula(f"=SUM({rows})") if shape.rows else Formula("=0")
     if line == 5:
         if not shape.sites:
             return Formula("=0")
-
-        def site(key: str) -> str:
-            return SITES.span(key, TABLE_FIRST_ROW, shape.table_last(shape.sites))
-
-        depreciation = straight_line(
-            site("infra_depreciation_usd"),
-            site("infra_t"),
-            site("infra_depreciation_end"),
-            f"{col}${T_ROW}",
-        )
+        last = INFRA_FIRST_ROW + shape.sites - 1
+        span = SITES.span
+        slast = shape.table_last(shape.sites)
         return Formula(
-            f"=SUM({site('demand_usd')})+SUM({site('fixed_opex_usd_per_month')})"
-            f"+SUMPRODUCT({depreciation})"
+            f"=SUM({span('demand_usd', TABLE_FIRST_ROW, slast)})"
+            f"+SUM({span('fixed_opex_usd_per_month', TABLE_FIRST_ROW, slast)})"
+            f"+SUM(CalcInfraTax!{col}{INFRA_FIRST_ROW}:{col}{last})"
         )
     if line == 6:
-        return Formula(f"={col}4-{col}5")
-    if line == 7:
-        return Formula("=0") if t == 0 else Formula(f"={shape.month_col(t - 1)}9")
-    if line == 8:
-        return Formula(f"=IF({col}6-{col}7>0,TaxRate*({col}6-{col}7),0)")
+        return Formula("=GandA_USD")
+    if line == COMPANY_TAXABLE_ROW:
+        return Formula(f"={col}4-{col}5-{col}6")
+    if line == FISCAL_YEAR_ROW:
+        return Formula(f"=INT(({tt}+FyOffset)/12)")
     if line == 9:
-        return Formula(f"=IF({col}6-{col}7>0,0,{col}7-{col}6)")
-    if line == 10:
-        return Formula(f'=SUMIF({rows},">0")') if shape.rows else Formula("=0")
-    return Formula(f"=IF({col}10>0,{col}8/{col}10,0)")
+        quarterly = (
+            f"IF({tt}=HorizonMonths-1,4-INT({position}/3),IF(MOD({position},3)=2,1,0))"
+            f"/IF({fy}=0,4-INT(FyOffset/3),4)"
+        )
+        annual = f"IF(OR({position}=11,{tt}=HorizonMonths-1),1,0)"
+        return Formula(f'=IF(TaxPayments="quarterly",{quarterly},{annual})')
+    if line == TAX_PAID_ROW:
+        return Formula(f"=INDEX({tax_years_span(shape, 'tax')},{fy}+1)*{col}9")
+    if line == LOSS_CARRIED_ROW:
+        carried = tax_years_span(shape, "carried")
+        return Formula(
+            f"=IF({tt}=INDEX({tax_years_span(shape, 'last')},{fy}+1),"
+            f"INDEX({carried},{fy}+1),IF({fy}=0,0,INDEX({carried},{fy})))"
+        )
+    if line == 12:
+        if not shape.rows:
+            return Formula("=0")
+        return Formula(f'=SUMIF(INDEX({years_grid(shape)},0,{fy}+1),">0")')
+    return Formula(f"=IF({col}12>0,{col}{TAX_PAID_ROW}/{col}12,0)")
 
 
 def _tax_rows(ws: WriteOnlyWorksheet, shape: Shape) -> None:
-    """CalcTaxable rows 4-11: the fleet's taxable income, losses and tax by month."""
+    """CalcTaxable rows 4-13: the company's taxable income, and its tax by month."""
     for line, label in enumerate(TAX_LABELS, start=4):
-        fmt = "0.000000000" if line == TAX_SHARE_ROW else USD
+        fmt = {TAX_SHARE_ROW: "0.000000000", 9: "0.0000", FISCAL_YEAR_ROW: None}.get(line, USD)
         ws.append(
             [text_cell(ws, label, font=BOLD), None]
             + [
@@ -120,9 +146,10 @@ def _tax_rows(ws: WriteOnlyWorksheet, shape: Shape) -> None:
 
 
 def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
-    """Fleet row r's formulas on CalcRunning, CalcTaxable, CalcFCF and CalcCumFCF, each
-    (first month, the others) with COLUMN for the month's column (and PREVIOUS for the
-    month before's): built once a row, as the months run rows x months times."""
+    """Fleet row r's formulas on CalcRunning, CalcTaxDep, CalcTaxable, CalcFCF and
+    CalcCumFCF, each (first month, the others) with COLUMN for the month's column (and
+    PREVIOUS for the month before's): built once a row, as the months run rows x months
+    times."""
     f, k = TABLE_FIRST_ROW + r, GRID_FIRST_ROW + r
     refs = {key: f"CalcRows!${CALC_ROWS[key]}{f}" for key in CALC_ROWS.keys}
     c = refs.__getitem__
@@ -131,6 +158,7 @@ def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
     p1 = p0 + max(shape.sites, 1) - 1
     col = COLUMN
     tt = f"{col}${T_ROW}"
+    fy = f"CalcTaxable!{col}${FISCAL_YEAR_ROW}"
     revenue = (
         f"{c('hashrate_online_th')}*(1-{c('degradation')})^(({tt}-{online_t})/12)"
         f"*CalcRunning!{col}${BTC_PER_TH_ROW}*CalcRunning!{col}${PRICE_ROW}"
@@ -140,24 +168,39 @@ def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
         f"*INDEX(PowerPrices!{col}${p0}:{col}${p1},{c('site_no')})"
     )
     online = f"({tt}>={online_t})*({tt}<{retire_t})"
-    depreciation = straight_line(c("depreciation_usd"), online_t, c("depreciation_end"), tt)
     running = (
         f"=IF(AND({tt}>={online_t},{tt}<{retire_t}),"
         f"IF(AutoShutdown,IF({revenue}>={power},1,0),1),0)"
     )
+    year_of_service = f"({fy}-{c('fy_online')})"
+    tax_depreciation = (
+        f"=IF(AND({tt}>={online_t},{tt}<{retire_t}),"
+        + deduction(
+            "RigTaxRates", c("capex_usd"), c("bonus"), year_of_service, c("first_year_months")
+        )
+        + ",0)"
+    )
+    gain = f"({tt}={c('disposal_t')})*{c('tax_gain_usd')}"
     # Credits while the row runs (load actually reduced), maintenance while it is online.
     taxable = (
         f"=CalcRunning!{col}{k}*({c('availability')}*({revenue}-{power})"
         f"+{c('credit_usd_per_hour')}*CalcRunning!{col}${HOURS_ROW})"
-        f"-{online}*{c('maintenance_usd')}-{depreciation}"
+        f"-{online}*{c('maintenance_usd')}-CalcTaxDep!{col}{k}+{gain}"
     )
     fcf = (
-        f"=CalcTaxable!{col}{k}+{depreciation}-({tt}={c('capex_t')})*{c('capex_usd')}"
+        f"=CalcTaxable!{col}{k}+CalcTaxDep!{col}{k}-{gain}"
+        f"-({tt}={c('capex_t')})*{c('capex_usd')}"
         f"+({tt}={c('resale_t')})*{c('resale_usd')}"
-        f"-MAX(CalcTaxable!{col}{k},0)*CalcTaxable!{col}${TAX_SHARE_ROW}"
+        f"-MAX(INDEX({row_years(shape, r)},{fy}+1),0)*CalcTaxable!{col}${TAX_SHARE_ROW}"
     )
     cum = (f"=CalcFCF!{col}{k}", f"={PREVIOUS}{k}+CalcFCF!{col}{k}")
-    return (running, running), (taxable, taxable), (fcf, fcf), cum
+    return (
+        (running, running),
+        (tax_depreciation, tax_depreciation),
+        (taxable, taxable),
+        (fcf, fcf),
+        cum,
+    )
 
 
 def write_grids(book: Book, data: ExportData, step: Progress) -> None:
@@ -165,7 +208,7 @@ def write_grids(book: Book, data: ExportData, step: Progress) -> None:
     shape = data.shape
     size = (GRID_FIRST_ROW + shape.rows - 1, FIRST_MONTH_COLUMN + shape.months - 1)
     sheets = [book.sheet(name, *size, calc=True) for name in _GRID_SHEETS]
-    running, taxable, fcf, cum = sheets
+    running, tax_depreciation, taxable, fcf, cum = sheets
     for ws in sheets:
         ws.freeze_panes = f"C{GRID_FIRST_ROW}"
         widths(ws, (26, 18))
@@ -177,9 +220,16 @@ def write_grids(book: Book, data: ExportData, step: Progress) -> None:
     )
     _market_rows(running, shape)
     book.month_rows(
+        tax_depreciation,
+        "Tax depreciation of each row: its year of service's rate on TaxTables",
+        "The first fiscal year's rate, with the bonus share, over the months in service.",
+    )
+    book.month_rows(
         taxable,
-        "Taxable income of each row (EBITDA - depreciation) and the fleet's tax",
-        "Losses carry forward without limit; the tax is shared by the rows' positive income.",
+        "Taxable income of each row (EBITDA - tax depreciation + gain on disposal) and the "
+        "company's tax",
+        "Rows 4-13: the tax as filed (TaxYears) and when it is paid; a payment is shared by "
+        "the rows' positive taxable income of its fiscal year (CalcTaxYears).",
     )
     _tax_rows(taxable, shape)
     book.month_rows(
@@ -188,8 +238,8 @@ def write_grids(book: Book, data: ExportData, step: Progress) -> None:
         "Row NPV, IRR and payback on the Rows sheet come from here.",
     )
     book.month_rows(cum, "Cumulative free cash flow of each row", "")
-    # Pad each sheet to the grid's header row (taxable has its eight tax rows).
-    for ws, used in ((running, 7), (fcf, 3), (cum, 3)):
+    # Pad each sheet to the grid's header row (taxable has its ten tax rows).
+    for ws, used in ((running, 7), (tax_depreciation, 3), (fcf, 3), (cum, 3)):
         for _ in range(GRID_FIRST_ROW - 2 - used):
             ws.append([])
     for ws, label in zip(sheets, _GRID_SHEETS.values(), strict=True):
@@ -212,6 +262,7 @@ def write_grids(book: Book, data: ExportData, step: Progress) -> None:
 # The grid sheets and the label of their rows.
 _GRID_SHEETS = {
     "CalcRunning": "Running (1/0)",
+    "CalcTaxDep": "Tax depreciation (USD)",
     "CalcTaxable": "Taxable income (USD)",
     "CalcFCF": "FCF (USD)",
     "CalcCumFCF": "Cumulative FCF (USD)",

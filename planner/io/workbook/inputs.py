@@ -13,6 +13,7 @@ from typing import Any
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from planner.domain import schema
+from planner.engine.tax_depreciation import BONUS_FROM_CODE
 from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
 from planner.io.workbook.book import (
     BOLD,
@@ -61,7 +62,7 @@ Named = tuple[str, Any, str, str, str | None]
 _FINANCE = {column.key: column for column in schema.FINANCE_COLUMNS}
 
 # The scenario's and the finance settings' named rows: (section, field, name, format).
-_SETTINGS: tuple[tuple[str, str, str, str], ...] = (
+_SETTINGS: tuple[tuple[str, str, str, str | None], ...] = (
     ("scenarios", "start_month", "StartMonth", MONTH),
     ("scenarios", "start_block_height", "StartHeight", COUNT),
     ("scenarios", "block_time_s", "BlockTime_s", DECIMAL),
@@ -75,6 +76,16 @@ _SETTINGS: tuple[tuple[str, str, str, str], ...] = (
     ("finance", "discount_rate_per_year", "DiscountRate", PERCENT),
     ("finance", "tax_rate", "TaxRate", PERCENT),
     ("finance", "depreciation_years", "DepreciationYears", DECIMAL),
+    ("finance", "infrastructure_depreciation_years", "InfraDepreciationYears", DECIMAL),
+    ("finance", "g_and_a_usd_per_month", "GandA_USD", USD),
+    ("finance", "fiscal_year_end_month", "FiscalYearEnd", COUNT),
+    ("finance", "tax_payments", "TaxPayments", None),
+    ("finance", "loss_offset_limit", "LossLimit", PERCENT),
+    ("finance", "loss_expiry_years", "LossExpiryYears", COUNT),
+    ("finance", "bonus_depreciation_share", "BonusShare", PERCENT),
+    ("finance", "tax_terminal_value", "TerminalValueTaxed", None),
+    ("finance", "rig_tax_depreciation", "RigTax", None),
+    ("finance", "infrastructure_tax_depreciation", "InfrastructureTax", None),
 )
 
 
@@ -129,7 +140,7 @@ def _named_rows(
 
 
 def write_inputs(book: Book, data: ExportData) -> None:
-    ws = book.sheet("Inputs", 27 + data.months, 4)
+    ws = book.sheet("Inputs", 40 + data.months, 4)
     widths(ws, (44, 18, 16, 26))
     ws.freeze_panes = "A4"
     ws.append(title(ws, "Inputs: scenario and finance assumptions"))
@@ -147,6 +158,20 @@ def write_inputs(book: Book, data: ExportData) -> None:
             "months",
             "DepreciationMonths",
             DECIMAL,
+        ),
+        (
+            "Infrastructure depreciation life in months",
+            Formula("=InfraDepreciationYears*12"),
+            "months",
+            "InfraDepreciationMonths",
+            DECIMAL,
+        ),
+        (
+            "The start month's place in its fiscal year (0: its first month)",
+            Formula("=MOD(MONTH(StartMonth)-MOD(FiscalYearEnd,12)-1,12)"),
+            "months",
+            "FyOffset",
+            None,
         ),
     ]
     ws.append(
@@ -263,10 +288,21 @@ def _site_calc(row: int, contracts_last: int) -> list[tuple[Formula, str | None]
         (Formula(f"={at('capacity_mw')}*1000*{lookup('demand_charge_usd_per_kw_month')}"), USD),
         (Formula(f'=IF({infra_month}="",{NO_MONTH},{month_index(infra_month)})'), None),
         (
-            Formula(f'=IF(AND({infra_usd}>0,{infra_month}<>""),{infra_usd}/DepreciationMonths,0)'),
+            Formula(
+                f'=IF(AND({infra_usd}>0,{infra_month}<>""),{infra_usd}/InfraDepreciationMonths,0)'
+            ),
             USD,
         ),
-        (Formula(f"={at('infra_t')}+DepreciationMonths"), DECIMAL),
+        (Formula(f"={at('infra_t')}+InfraDepreciationMonths"), DECIMAL),
+        (Formula(f'=IF(AND({infra_usd}>0,{infra_month}<>""),{infra_usd},0)'), USD),
+        (
+            Formula(
+                '=IF(InfrastructureTax="macrs_39",0,IF(BonusShare="",'
+                f"IF(YEAR(StartMonth)*12+MONTH(StartMonth)+{at('infra_t')}"
+                f">={BONUS_FROM_CODE},1,0),BonusShare))"
+            ),
+            PERCENT,
+        ),
     ]
 
 

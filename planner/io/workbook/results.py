@@ -24,9 +24,11 @@ from planner.io.workbook.columns import (
     BTC,
     BTC_PER_TH_ROW,
     CALC_ROWS,
+    COMPANY_TAXABLE_ROW,
     COUNT,
     DAYS_ROW,
     DECIMAL,
+    FISCAL_YEAR_ROW,
     FLEET,
     GRID_FIRST_ROW,
     HOURS_ROW,
@@ -58,6 +60,7 @@ from planner.io.workbook.formulas import (
     straight_line,
     subsidy,
 )
+from planner.io.workbook.tax import infra_tax_row, years_grid
 
 # The Monthly sheet's fleet totals: each the sum of the same column of Monthly by site.
 SUMMED = (
@@ -117,7 +120,35 @@ def write_monthly(book: Book, data: ExportData) -> None:
     m, s = MONTHLY, MONTHLY_BY_SITE
     ws = book.sheet("Monthly", 1 + shape.months, len(m))
     widths(
-        ws, (11, 6, 10, 13, 12, 10, 12, 12, 12, 12, 15, 14, 15, 14, 15, 15, 14, 14, 15, 16, 16)
+        ws,
+        (
+            11,
+            6,
+            10,
+            13,
+            12,
+            10,
+            12,
+            12,
+            12,
+            12,
+            15,
+            14,
+            15,
+            14,
+            15,
+            15,
+            14,
+            14,
+            15,
+            16,
+            16,
+            14,
+            15,
+            15,
+            15,
+            16,
+        ),
     )
     ws.freeze_panes = "B2"
     ws.append(header(ws, m.headers))
@@ -136,6 +167,8 @@ def write_monthly(book: Book, data: ExportData) -> None:
                 if shape.sites
                 else Formula("=0")
             )
+            if key in ("ebitda", "fcf"):  # corporate G&A is the company's, not a site's
+                formula = Formula(f"{formula}-GandA_USD")
             cells.append(cell(ws, formula, fmt))
         fcf, cum = m["fcf"], m["cum_fcf"]
         running = Formula(f"={fcf}{i}") if t == 0 else Formula(f"={cum}{i - 1}+{fcf}{i}")
@@ -143,15 +176,33 @@ def write_monthly(book: Book, data: ExportData) -> None:
         # The fleet's tax loss carried forward at the month's end (a deferred tax asset).
         carried = f"CalcTaxable!{shape.month_col(t)}{LOSS_CARRIED_ROW}"
         cells.append(cell(ws, Formula(f"={carried}"), USD))
+        cells.append(cell(ws, Formula("=GandA_USD"), USD))
+        for key in ("tax_depreciation", "gain", "book_gain"):
+            cells.append(cell(ws, _site_sum(shape, key, t), USD))
+        taxable = f"CalcTaxable!{shape.month_col(t)}{COMPANY_TAXABLE_ROW}"
+        cells.append(cell(ws, Formula(f"={taxable}"), USD))
         ws.append(cells)
     interval = HALVING_INTERVAL_BLOCKS
     height, blocks = f"${m['height']}2", f"${m['blocks']}2"
     ws.conditional_formatting.add(
-        f"A2:{m['loss_carryforward']}{shape.monthly_last}",
+        f"A2:{m['taxable_income']}{shape.monthly_last}",
         FormulaRule(
             formula=[f"INT(({height}+{blocks})/{interval})>INT({height}/{interval})"],
             fill=HALVING_FILL,
         ),
+    )
+
+
+def _site_sum(shape: Shape, key: str, t: int) -> Formula:
+    """Month t's sum of a Monthly by site column over the sites."""
+    s = MONTHLY_BY_SITE
+    if not shape.sites:
+        return Formula("=0")
+    site_last = shape.site_monthly_last
+    column = s[key]
+    return Formula(
+        f"=SUMIF({s.span('t', SITE_MONTHLY_FIRST_ROW, site_last)},{t},"
+        f"{s.sheet}!{column}${SITE_MONTHLY_FIRST_ROW}:{column}${site_last})"
     )
 
 
@@ -160,7 +211,7 @@ class _SiteMonth:
     rows of the site (CalcRows) and the grids, for month number $D{i}."""
 
     def __init__(self, shape: Shape, s: int, i: int) -> None:
-        self.shape, self.i = shape, i
+        self.shape, self.i, self.s = shape, i, s
         self.srow = TABLE_FIRST_ROW + s
         self.price_row = shape.site_price_row(s)
         self.t = f"${MONTHLY_BY_SITE['t']}{i}"
@@ -192,6 +243,23 @@ class _SiteMonth:
     def site_capex(self) -> str:
         return f"IF({self.site('infra_t')}={self.t},{self.site('infrastructure_capex_usd')},0)"
 
+    def tax_items(self) -> dict[str, Formula]:
+        """Tax depreciation (rows' and infrastructure's), taxable and book gains."""
+        infra = f"INDEX({infra_tax_row(self.shape, self.s)},{self.t}+1)"
+        if not self.shape.rows:
+            return {
+                "tax_depreciation": Formula(f"={infra}"),
+                "gain": Formula("=0"),
+                "book_gain": Formula("=0"),
+            }
+        rows, mask, t = self.rows, self.mask, self.t
+        disposed = f"({rows('disposal_t')}={t})"
+        return {
+            "tax_depreciation": Formula(f"=SUMPRODUCT({mask}*{self.grid('CalcTaxDep')})+{infra}"),
+            "gain": Formula(f"=SUMPRODUCT({mask}*{disposed}*{rows('tax_gain_usd')})"),
+            "book_gain": Formula(f"=SUMPRODUCT({mask}*{disposed}*{rows('book_gain_usd')})"),
+        }
+
     def flows(self) -> dict[str, Formula]:
         """BTC mined, credit, power, opex, capex, depreciation, tax and resale."""
         if not self.shape.rows:
@@ -206,7 +274,9 @@ class _SiteMonth:
                 "resale": Formula("=0"),
             }
         rows, mask, t = self.rows, self.mask, self.t
-        running, taxable = self.grid("CalcRunning"), self.grid("CalcTaxable")
+        running = self.grid("CalcRunning")
+        fy = self.across("CalcTaxable", FISCAL_YEAR_ROW)
+        year_income = f"INDEX({years_grid(self.shape)},0,{fy}+1)"
         hours = self.across("CalcRunning", HOURS_ROW)
         rows_depreciation = straight_line(
             rows("depreciation_usd"), rows("online_t"), rows("depreciation_end"), t
@@ -235,9 +305,9 @@ class _SiteMonth:
             "depreciation": Formula(
                 f"=SUMPRODUCT({mask}*{rows_depreciation})+{self.site_depreciation()}"
             ),
-            "tax": Formula(
-                f"={self.across('CalcTaxable', TAX_SHARE_ROW)}*SUMIFS({taxable},"
-                f'{rows("site_no")},${MONTHLY_BY_SITE["site_no"]}{self.i},{taxable},">0")'
+            "tax": Formula(  # the payment's share of the rows' positive income of its year
+                f"={self.across('CalcTaxable', TAX_SHARE_ROW)}*SUMIFS({year_income},"
+                f'{rows("site_no")},${MONTHLY_BY_SITE["site_no"]}{self.i},{year_income},">0")'
             ),
             "resale": Formula(f"=SUMPRODUCT({mask}*({rows('resale_t')}={t})*{rows('resale_usd')})"),
         }
@@ -247,19 +317,23 @@ def write_monthly_by_site(book: Book, data: ExportData) -> None:
     shape = data.shape
     m = MONTHLY_BY_SITE
     ws = book.sheet("Monthly by site", shape.site_monthly_last, len(m))
-    widths(ws, (20, 7, 11, 8, 12, 15, 14, 15, 14, 15, 15, 14, 14, 14, 15, 16))
+    widths(ws, (20, 7, 11, 8, 12, 15, 14, 15, 14, 15, 15, 14, 14, 14, 15, 16, 15, 15, 15))
     ws.freeze_panes = "E3"
-    note = "Tax is the fleet's tax shared by the rows' positive taxable income."
+    note = (
+        "Tax is the company's tax paid, shared by the rows' positive taxable income of the "
+        "fiscal year it is for."
+    )
     ws.append([*title(ws, "Monthly by site"), text_cell(ws, note)])
     ws.append(header(ws, m.headers))
     prices = MONTHLY.span("btc_price", MONTHLY_FIRST_ROW, shape.monthly_last)
-    formats = (None, None, MONTH, None, BTC, *(USD,) * 11) if shape.sites else ()
+    formats = (None, None, MONTH, None, BTC, *(USD,) * 14) if shape.sites else ()
     styles = [book.style(fmt) for fmt in formats]
     for s in range(shape.sites):
         for t in range(shape.months):
             i = SITE_MONTHLY_FIRST_ROW + s * shape.months + t
             site = _SiteMonth(shape, s, i)
             flows = site.flows()
+            items = site.tax_items()
 
             def at(key: str, row: int = i) -> str:
                 return f"{m[key]}{row}"
@@ -287,6 +361,9 @@ def write_monthly_by_site(book: Book, data: ExportData) -> None:
                     flows["resale"],
                     Formula(f"={at('ebitda')}-{at('tax')}-{at('capex')}+{at('resale')}"),
                     cum,
+                    items["tax_depreciation"],
+                    items["gain"],
+                    items["book_gain"],
                 ],
                 styles,
             )
@@ -414,9 +491,7 @@ class _FleetRow:
         c, first_t = self.c, self.at("first_online")
         first = f"MAX({c('online_t')},0)"
         after = "AfterHalvingMonth"
-        online_after = (
-            f"AND({after}>=0,{c('online_t')}<={after},{after}<{c('retire_t')})"
-        )
+        online_after = f"AND({after}>=0,{c('online_t')}<={after},{after}<{c('retire_t')})"
         return [
             (Formula(f'=IF({first}<MIN({c("retire_t")},HorizonMonths),{first},"")'), None, {}),
             *self._breakevens_in(first_t, f'{first_t}=""'),
@@ -444,9 +519,7 @@ class _FleetRow:
                 {},
             ),
             (
-                Formula(
-                    f'{none}IF({hash_th}>0,{power_per_day}/({hash_th}/1000*(1-PoolFee)),""))'
-                ),
+                Formula(f'{none}IF({hash_th}>0,{power_per_day}/({hash_th}/1000*(1-PoolFee)),""))'),
                 USD_CENTS,
                 {},
             ),

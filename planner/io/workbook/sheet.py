@@ -224,8 +224,7 @@ class _XmlRow:
                 append(f'<c r="{letter}{r}"{s} t="n"><v>{to_excel(value):.16g}</v></c>')
             else:
                 raise TypeError(
-                    f"a row written as XML holds formulas, numbers, dates and Text, "
-                    f"not {value!r}"
+                    f"a row written as XML holds formulas, numbers, dates and Text, not {value!r}"
                 )
         if self.repeat:
             self._repeated(parts, letters[len(self.values) - 1 :], r)

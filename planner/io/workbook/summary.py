@@ -67,7 +67,10 @@ def _fleet_flows(shape: Shape, irr: float | None) -> _Flows:
         cum=MONTHLY.span("cum_fcf", a, b),
         key=MONTHLY.span("month", a, b),
         dates=True,
-        sums={key: f"SUM({MONTHLY.span(key, a, b)})" for key in SUMMED},
+        sums={
+            **{key: f"SUM({MONTHLY.span(key, a, b)})" for key in SUMMED},
+            "g_and_a": f"SUM({MONTHLY.span('g_and_a', a, b)})",
+        },
         irr=math.nan if irr is None else irr,
     )
 
@@ -82,7 +85,7 @@ def _site_flows(shape: Shape, s: int, irr: float) -> _Flows:
         cum=m.span("cum_fcf", a, b),
         key=m.span("t", a, b),
         dates=False,
-        sums={key: f"SUM({m.span(key, a, b)})" for key in SUMMED},
+        sums={**{key: f"SUM({m.span(key, a, b)})" for key in SUMMED}, "g_and_a": "0"},
         irr=irr,
     )
 
@@ -107,7 +110,7 @@ def _line(ws: WriteOnlyWorksheet, shape: Shape, n: int, flows: _Flows) -> list[o
     )
     sums, btc = flows.sums, at("btc_mined")
     cash = f"({sums['power']}+{sums['opex']})"
-    all_in = f"({sums['power']}+{sums['opex']}+{sums['depreciation']})"
+    all_in = f"({sums['power']}+{sums['opex']}+{sums['depreciation']}+{sums['g_and_a']})"
     grey = CALC_FILL
     return [
         cell(ws, flows.label, font=BOLD),

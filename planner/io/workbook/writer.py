@@ -33,6 +33,12 @@ from planner.io.workbook.inputs import (
 )
 from planner.io.workbook.results import write_monthly, write_monthly_by_site, write_rows
 from planner.io.workbook.summary import write_summary
+from planner.io.workbook.tax import (
+    write_calc_tax_years,
+    write_infra_tax,
+    write_tax_tables,
+    write_tax_years,
+)
 
 Progress = Callable[[float], None]
 
@@ -59,6 +65,9 @@ class Writer:
             write_decision_sheets,
             write_power_prices,
             write_calc_rows,
+            write_tax_tables,
+            write_infra_tax,
+            write_tax_years,
         ):
             write(book, data)
         step(0.1)
@@ -70,6 +79,7 @@ class Writer:
 
     def grids(self, step: Progress) -> None:
         write_grids(self.book, self.data, step)
+        write_calc_tax_years(self.book, self.data)
 
 
 def build_workbook(

@@ -5,7 +5,7 @@ forking test process's size (hundreds of MB late in a suite), not the child's. V
 the child's own; macOS has only ru_maxrss (in bytes).
 """
 
-PEAK_KB_SOURCE = '''
+PEAK_KB_SOURCE = """
 def peak_kb():
     try:
         with open("/proc/self/status", encoding="ascii") as status:
@@ -17,4 +17,4 @@ def peak_kb():
     import resource
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak // 1024 if sys.platform == "darwin" else peak
-'''
+"""

@@ -110,12 +110,21 @@ class TaxSchedule:
         bonus: np.ndarray,
     ) -> np.ndarray:
         """(N, H) each asset's deduction in each month of the horizon, none from `stop_idx`
-        (a disposal) on."""
-        t = np.arange(self.calendar.months + 1)
-        share = self.deducted_before(placed_idx[:, None], bonus[:, None], t[None, :])
-        deduction = np.diff(share, axis=1)
-        deduction *= basis_usd[:, None]
-        deduction *= t[None, :-1] < stop_idx[:, None]
+        (a disposal) on: its year of service's rate over that year's months in service
+        (the same as the differences of `deducted_before`, by a lookup per year)."""
+        offset = self.calendar.offset
+        years = self.rates.size
+        first_year_months = 12 - (placed_idx + offset) % 12
+        # Each asset's rate per month by year of service (a last column of zeros: after).
+        per_month = np.zeros((placed_idx.size, years + 1))
+        per_month[:, :years] = (1.0 - bonus)[:, None] * self.rates[None, :] / 12.0
+        per_month[:, 0] = (bonus + (1.0 - bonus) * self.rates[0]) / first_year_months
+        per_month *= basis_usd[:, None]
+        k = self.calendar.month_year[None, :] - ((placed_idx + offset) // 12)[:, None]
+        np.clip(k, 0, years, out=k)
+        deduction = np.take_along_axis(per_month, k, axis=1)
+        t = np.arange(self.calendar.months)
+        deduction *= (t[None, :] >= placed_idx[:, None]) & (t[None, :] < stop_idx[:, None])
         return deduction
 
     def basis_left(

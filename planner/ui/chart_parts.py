@@ -210,9 +210,7 @@ def relayout_legend(legend: pg.LegendItem) -> None:
     legend.updateSize()
 
 
-def halving_position(
-    month_starts: Sequence[date], days: np.ndarray, when: date
-) -> float | None:
+def halving_position(month_starts: Sequence[date], days: np.ndarray, when: date) -> float | None:
     """Fractional month index of `when` in the horizon, or None outside it."""
     if not month_starts or when < month_starts[0]:
         return None

@@ -138,9 +138,7 @@ class FileGuard:
                 return False
         while True:
             try:
-                stamp = save_project(
-                    document.project, path, expected=expected, wait_s=LOCK_WAIT_S
-                )
+                stamp = save_project(document.project, path, expected=expected, wait_s=LOCK_WAIT_S)
             except ProjectChangedError:  # changed again since the check: check again
                 return self.save(path)
             except ReadOnlyProjectError as error:
@@ -171,7 +169,7 @@ class FileGuard:
         return True
 
     def _check_disk(self, path: Path, now: FileStamp | None) -> str:
-        """"save" when the file on disk (stamped `now`) is the one the window knows, else
+        """ "save" when the file on disk (stamped `now`) is the one the window knows, else
         the user's answer: "save" (overwrite or recreate), "save_as", "reload", "cancel"."""
         known = self.window.document.disk_stamp
         if same_content(known, now):

@@ -273,9 +273,7 @@ class HpcPanel(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(ranked))
         for row, site in enumerate(ranked):
-            payback = display.payback(
-                int(site.payback.status[1]), float(site.payback.months[1])
-            )
+            payback = display.payback(int(site.payback.status[1]), float(site.payback.months[1]))
             crossover = (
                 format_month(results.inputs.timeline.month_starts[site.crossover_month])
                 if results is not None and site.crossover_month >= 0

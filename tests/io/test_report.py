@@ -138,17 +138,19 @@ def test_report_scenarios_sensitivity_monte_carlo_and_swaps(sample) -> None:
 
 
 def test_the_tax_loss_carried_forward_is_reported_by_month_and_at_the_horizon(sample) -> None:
-    """Worked from the monthly figures: the loss carried grows by each month's negative
-    taxable income and is used up by positive income (without limit, for now)."""
+    """Worked from the monthly taxable income: each calendar fiscal year's loss is added,
+    a year's income uses at most 80 % of it; the figure moves when a year closes (its
+    December, or the horizon's last month)."""
     results = run(sample)
     report = build_report(sample, results)
     monthly = report["monthly"]
-    carried = 0.0
-    taxable = (
-        results.fleet.ebitda_usd[0] - results.fleet.depreciation_usd[0]
-    )  # the fleet's taxable income, month by month
+    carried, income = 0.0, 0.0
     for t, month in enumerate(monthly):
-        carried = max(carried - taxable[t], 0.0)
+        income += month["taxable_income_usd"]
+        if month["month"].endswith("-12") or t == len(monthly) - 1:
+            used = min(carried, 0.8 * max(income, 0.0))
+            carried += max(-income, 0.0) - used
+            income = 0.0
         assert month["loss_carryforward_usd"] == pytest.approx(carried, rel=1e-9, abs=1e-3)
     assert report["fleet"]["tax_loss_carryforward_end_usd"] == pytest.approx(carried)
     assert carried > 1e6  # the sample ends with a loss to carry (a deferred tax asset)

@@ -95,7 +95,7 @@ def test_a_template_with_a_character_xml_cannot_hold_is_refused() -> None:
 
 TEXTS = [
     "Batch 1",
-    "=HYPERLINK(\"x\")",
+    '=HYPERLINK("x")',
     " leading & <trailing> ",
     "line\r\nbreak",
     "ctrl\x01char",

@@ -113,9 +113,7 @@ def test_a_squeezed_saved_layout_is_restored_usable(qtbot, sample) -> None:
     _assert_usable(again)
 
 
-def test_a_layout_saved_on_a_tab_without_charts_keeps_the_split_from_before(
-    qtbot, sample
-) -> None:
+def test_a_layout_saved_on_a_tab_without_charts_keeps_the_split_from_before(qtbot, sample) -> None:
     first = _reopened(qtbot, sample, QSize(1400, 900))
     first.splitter.setSizes([450, 321])
     charts = first.splitter.sizes()[1]

@@ -140,7 +140,7 @@ def _named_rows(
 
 
 def write_inputs(book: Book, data: ExportData) -> None:
-    ws = book.sheet("Inputs", 40 + data.months, 4)
+    ws = book.sheet("Inputs", 39 + data.months, 4)
     widths(ws, (44, 18, 16, 26))
     ws.freeze_panes = "A4"
     ws.append(title(ws, "Inputs: scenario and finance assumptions"))

@@ -102,8 +102,7 @@ def summary_text(answer: BuyAnswer, outcome: PlanOutcome | None) -> str:
         f"Optimized: NPV added {display.money_short(best.npv_usd)}, "
         f"capex {display.money_short(best.capex_usd)} "
         f"of {display.money_short(problem.budget_usd)}, "
-        f"solved in {best.solve_seconds * 1000:.0f} ms. "
-        + free_text
+        f"solved in {best.solve_seconds * 1000:.0f} ms. " + free_text
     )
 
 

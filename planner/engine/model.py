@@ -41,7 +41,7 @@ from planner.engine.rows import (
     rows_after_tax,
 )
 from planner.engine.series import SERIES_FIELDS, Kpis, Series, kpis_from_totals, kpis_of
-from planner.engine.tax import FleetTax, fleet_tax, tax_with_loss_carry_forward
+from planner.engine.tax import FleetTax, fleet_tax
 from planner.engine.timeline import estimate_height_date, next_halving_height
 
 __all__ = [
@@ -63,7 +63,6 @@ __all__ = [
     "market_of",
     "row_vectors",
     "straight_line",
-    "tax_with_loss_carry_forward",
 ]
 
 

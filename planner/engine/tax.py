@@ -45,15 +45,6 @@ def paid_tax(inputs: EngineInputs, taxable_usd: np.ndarray) -> PaidTax:
     )
 
 
-def tax_with_loss_carry_forward(
-    taxable_usd: np.ndarray, rate: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Tax on each month's income taken as a year of its own, losses carried without limit
-    or expiry; also the loss carried at each month end (a worked reference for tests)."""
-    years = annual_tax(taxable_usd, rate, 1.0, 0)
-    return years.tax_usd, years.loss_carryforward_end_usd
-
-
 @dataclass(frozen=True)
 class FleetTax:
     """The fleet's tax and its allocation."""
@@ -62,10 +53,6 @@ class FleetTax:
     paid: PaidTax
     usd_per_positive_usd: np.ndarray  # (H,) tax paid per USD of positive row income
     site_tax_usd: np.ndarray  # (S, H) the allocation summed over each site's rows
-
-    @property
-    def tax_usd(self) -> np.ndarray:
-        return self.paid.paid_usd
 
     @property
     def loss_carried_usd(self) -> np.ndarray:

@@ -33,7 +33,7 @@ def add_capex_and_resale(inputs: EngineInputs, rv: RowVectors, mined: RowPass) -
     site_sums = mined.site_sums
     bought = (purchase_idx >= 0) & (purchase_idx < months)
     capex_usd_by_row = np.where(bought, rv.capex_per_row, 0.0)
-    mined.pretax_fcf_usd[row_index[bought], purchase_idx[bought]] -= rv.capex_per_row[bought]
+    mined.fcf_usd[row_index[bought], purchase_idx[bought]] -= rv.capex_per_row[bought]
     np.add.at(
         site_sums["capex_usd"], (rv.site[bought], purchase_idx[bought]), rv.capex_per_row[bought]
     )
@@ -46,7 +46,7 @@ def add_capex_and_resale(inputs: EngineInputs, rv: RowVectors, mined: RowPass) -
         np.concatenate((retire_idx[sold], np.full(int(at_horizon.sum()), months - 1))),
         np.concatenate((resale_usd[sold], terminal_usd[at_horizon])),
     )
-    np.add.at(mined.pretax_fcf_usd, (resale_rows, resale_months), resale_values_usd)
+    np.add.at(mined.fcf_usd, (resale_rows, resale_months), resale_values_usd)
     np.add.at(site_sums["resale_usd"], (rv.site[resale_rows], resale_months), resale_values_usd)
     if mined.kept is not None:
         mined.kept["capex_usd"][row_index[bought], purchase_idx[bought]] = rv.capex_per_row[bought]

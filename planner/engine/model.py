@@ -36,7 +36,6 @@ from planner.engine.rows import (
     RowPass,
     full_running,
     mine_rows,
-    row_tax_usd,
     row_vectors,
     rows_after_tax,
 )
@@ -89,19 +88,14 @@ class Results:
     taxable_income_usd: np.ndarray  # (H,) the company's, by month
     fiscal_years: AnnualTax  # (Y,) the tax as filed, year by year
     site_load_mw: np.ndarray  # (S, H) rig load with cooling overhead of the rows online
-    _row_pretax_fcf: np.ndarray  # (R, H), rows in the engine's site order
-    _row_taxable_by_year: np.ndarray  # (R, Y), same order
+    _row_fcf: np.ndarray  # (R, H) after tax, rows in the engine's site order
     _row_position: np.ndarray  # engine position of each project row
-    _tax_share: np.ndarray  # (H,) tax paid per USD of positive row taxable income
 
     def row_free_cash_flow(self) -> np.ndarray:
         """Monthly FCF of each fleet row (R x H), after its share of the fleet's tax."""
         if self.rows is not None:
             return self.rows.free_cash_flow_usd
-        position = self._row_position
-        return self._row_pretax_fcf[position] - row_tax_usd(
-            self._row_taxable_by_year[position], self.inputs.fiscal.month_year, self._tax_share
-        )
+        return self._row_fcf[self._row_position]
 
     @cached_property
     def row_irr_annual(self) -> np.ndarray:
@@ -236,8 +230,6 @@ def _results(
         taxable_income_usd=tax.taxable_income_usd,
         fiscal_years=tax.paid.years,
         site_load_mw=mined.site_load_kw / 1000.0,
-        _row_pretax_fcf=mined.pretax_fcf_usd,
-        _row_taxable_by_year=mined.taxable_by_year_usd,
+        _row_fcf=mined.fcf_usd,
         _row_position=inverse,
-        _tax_share=tax.usd_per_positive_usd,
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -132,7 +133,6 @@ class ChunkCells:
     power_cost_usd: np.ndarray
     ebitda_usd: np.ndarray
     depreciation_usd: np.ndarray
-    tax_depreciation_usd: np.ndarray
 
 
 def chunk_cells(
@@ -142,7 +142,6 @@ def chunk_cells(
     btc_per_th_table: np.ndarray,
     btc_price_usd: np.ndarray,
     hours: np.ndarray,
-    rig_tax: TaxSchedule,
 ) -> ChunkCells:
     """The month-by-month figures of the rows `c` of `rv`."""
     online, btc_full, revenue_full_usd, power_full_usd = full_running(
@@ -172,9 +171,6 @@ def chunk_cells(
         inputs.depreciation_months,
         inputs.months,
     )
-    tax_depreciation_usd = rig_tax.monthly(
-        rv.capex_per_row[c], rv.online_idx[c], rv.retire_idx[c], rv.bonus_share[c]
-    )
     return ChunkCells(
         online=online,
         covers=covers,
@@ -185,7 +181,6 @@ def chunk_cells(
         power_cost_usd=power_cost_usd,
         ebitda_usd=ebitda_usd,
         depreciation_usd=depreciation_usd,
-        tax_depreciation_usd=tax_depreciation_usd,
     )
 
 
@@ -197,7 +192,7 @@ class RowPass:
     `rows_after_tax`; rows are in the order of the RowVectors (sorted by site).
     """
 
-    pretax_fcf_usd: np.ndarray  # (R, H) EBITDA, then - capex + resale
+    fcf_usd: np.ndarray  # (R, H) EBITDA, then - capex + resale, then - the row's tax
     taxable_by_year_usd: np.ndarray  # (R, Y) EBITDA - tax depreciation (+ disposal gains)
     site_sums: dict[str, np.ndarray]  # (S, H) per Series field, of the rows only
     site_load_kw: np.ndarray  # (S, H) load with overhead of the rows online
@@ -215,7 +210,7 @@ class RowPass:
     @staticmethod
     def empty(rows: int, sites: int, months: int, years: int, keep_rows: bool) -> RowPass:
         return RowPass(
-            pretax_fcf_usd=np.empty((rows, months)),
+            fcf_usd=np.empty((rows, months)),
             taxable_by_year_usd=np.empty((rows, years)),
             site_sums={name: np.zeros((sites, months)) for name in SERIES_FIELDS},
             site_load_kw=np.zeros((sites, months)),
@@ -263,7 +258,8 @@ def mine_rows(inputs: EngineInputs, rv: RowVectors, market: Market, keep_rows: b
     hours = HOURS_PER_DAY * inputs.timeline.days
     calendar = inputs.fiscal
     out = RowPass.empty(rows, len(inputs.site_names), months, calendar.years, keep_rows)
-    rig_tax = TaxSchedule(inputs.rig_tax_rates, calendar)
+    tax = RowTaxDepreciation.of(inputs, rv)
+    out.site_sums["tax_depreciation_usd"] += tax.site_monthly_usd(len(inputs.site_names), months)
     btc_per_th_table = rv.degradation_table * market.btc_per_th_month[None, :]
     chunk = max(8, CHUNK_CELLS // max(months, 1))
     parts = split_work(rows * months, list(range(0, rows, chunk)))
@@ -274,21 +270,63 @@ def mine_rows(inputs: EngineInputs, rv: RowVectors, market: Market, keep_rows: b
         sums = sums_of_part[part]
         for a in parts[part]:
             c = slice(a, min(a + chunk, rows))
-            cells = chunk_cells(
-                inputs, rv, c, btc_per_th_table, market.btc_price_usd, hours, rig_tax
-            )
-            out.pretax_fcf_usd[c] = cells.ebitda_usd
-            taxable_usd = cells.ebitda_usd - cells.tax_depreciation_usd
-            out.taxable_by_year_usd[c] = calendar.by_year(taxable_usd)
+            cells = chunk_cells(inputs, rv, c, btc_per_th_table, market.btc_price_usd, hours)
+            out.fcf_usd[c] = cells.ebitda_usd
+            out.taxable_by_year_usd[c] = calendar.by_year(cells.ebitda_usd)
+            out.taxable_by_year_usd[c] -= tax.by_year_usd[c]
             _add_to_sites(sums, rv, c, cells, hours)
             _add_row_totals(out, rv, c, cells, hours)
             if out.kept is not None:
                 _keep_rows(out.kept, rv, c, cells, hours)
+                out.kept["tax_depreciation_usd"][c] = (
+                    tax.per_month_usd[c][:, calendar.month_year] * cells.online
+                )
 
     run_parts(mine, len(parts))
     for sums in sums_of_part[1:]:
         first.add(sums)
     return out
+
+
+@dataclass(frozen=True)
+class RowTaxDepreciation:
+    """The rows' tax depreciation by fiscal year of the horizon (R, Y): a row's rate holds
+    over its months in service of a year (first to last), so its months are worked out
+    only where they are needed."""
+
+    per_month_usd: np.ndarray
+    first_month: np.ndarray
+    last_month: np.ndarray  # < first_month: none in service that year
+    site: np.ndarray  # (R,)
+
+    @staticmethod
+    def of(inputs: EngineInputs, rv: RowVectors) -> RowTaxDepreciation:
+        schedule = TaxSchedule(inputs.rig_tax_rates, inputs.fiscal)
+        first, last = schedule.service_by_year(rv.online_idx, rv.retire_idx)
+        return RowTaxDepreciation(
+            per_month_usd=schedule.per_month_by_year(
+                rv.capex_per_row, rv.online_idx, rv.bonus_share
+            ),
+            first_month=first,
+            last_month=last,
+            site=rv.site,
+        )
+
+    @cached_property
+    def by_year_usd(self) -> np.ndarray:
+        return self.per_month_usd * np.maximum(self.last_month - self.first_month + 1, 0)
+
+    def site_monthly_usd(self, sites: int, months: int) -> np.ndarray:
+        """(S, H) the sum over each site's rows by month: steps up at a row's first month
+        in service of a year and down after its last, summed running."""
+        width = months + 1
+        in_service = self.last_month >= self.first_month
+        rate_usd = self.per_month_usd[in_service]
+        base = np.broadcast_to((self.site * width)[:, None], in_service.shape)[in_service]
+        size = sites * width
+        steps = np.bincount(base + self.first_month[in_service], rate_usd, minlength=size)
+        steps -= np.bincount(base + self.last_month[in_service] + 1, rate_usd, minlength=size)
+        return np.cumsum(steps.reshape(sites, width), axis=1)[:, :-1]
 
 
 # A fleet of at least this many row x month cells is worked in two threads at once.
@@ -336,7 +374,6 @@ def _add_to_sites(
         ("power_cost_usd", cells.power_cost_usd),
         ("ebitda_usd", cells.ebitda_usd),
         ("depreciation_usd", cells.depreciation_usd),
-        ("tax_depreciation_usd", cells.tax_depreciation_usd),
     ):
         series[name][seg] += np.add.reduceat(values, starts, axis=0)
     # Row amount x mask, summed per site: small matmuls instead of cell arrays.
@@ -383,7 +420,6 @@ def _keep_rows(
     kept["power_cost_usd"][c] = cells.power_cost_usd
     kept["ebitda_usd"][c] = cells.ebitda_usd
     kept["depreciation_usd"][c] = cells.depreciation_usd
-    kept["tax_depreciation_usd"][c] = cells.tax_depreciation_usd
     kept["curtailment_credit_usd"][c] = rv.credit_usd_per_hour[c, None] * hours * cells.running
     kept["opex_usd"][c] = rv.maintenance_usd[c, None] * cells.online
     kept["energy_kwh"][c] = rv.load_kw[c, None] * hours[None, :] * cells.availability
@@ -394,9 +430,22 @@ def row_tax_usd(
 ) -> np.ndarray:
     """(R, H) each row's share of the fleet's tax paid in each month: its positive taxable
     income of the fiscal year the payment is for x the tax paid per USD of it."""
-    positive_usd = np.maximum(taxable_by_year_usd, 0.0)[:, month_year]
-    positive_usd *= tax_share[None, :]
-    return positive_usd
+    tax_usd = np.zeros((taxable_by_year_usd.shape[0], month_year.size))
+    paid = np.flatnonzero(tax_share)  # the payment months only: a few a year
+    tax_usd[:, paid] = np.maximum(taxable_by_year_usd[:, month_year[paid]], 0.0)
+    tax_usd[:, paid] *= tax_share[paid]
+    return tax_usd
+
+
+def _minus_row_tax(
+    fcf_usd: np.ndarray,
+    taxable_by_year_usd: np.ndarray,
+    month_year: np.ndarray,
+    tax_share: np.ndarray,
+) -> None:
+    """Take each row's share of the tax (`row_tax_usd`) from its cash flow, in place."""
+    paid = np.flatnonzero(tax_share)
+    fcf_usd[:, paid] -= np.maximum(taxable_by_year_usd[:, month_year[paid]], 0.0) * tax_share[paid]
 
 
 def rows_after_tax(
@@ -410,19 +459,23 @@ def rows_after_tax(
     """Each row's FCF after its share of the fleet's tax (kept when rows are kept), and its
     NPV, payback and totals, in blocks of rows; returned in the project's row order."""
     months = month_year.size
-    rows = mined.pretax_fcf_usd.shape[0]
+    rows = mined.fcf_usd.shape[0]
     starts = list(range(0, rows, KPI_BLOCK_ROWS))
     kpis_of_block: list[Kpis | None] = [None] * len(starts)
-    halves = split_work(mined.pretax_fcf_usd.size, starts)
+    halves = split_work(mined.fcf_usd.size, starts)
 
     def finish(part: int) -> None:
         for a in halves[part]:
             c = slice(a, min(a + KPI_BLOCK_ROWS, rows))
-            tax_usd = row_tax_usd(mined.taxable_by_year_usd[c], month_year, tax_share)
-            fcf_usd = mined.pretax_fcf_usd[c] - tax_usd
             if mined.kept is not None:
+                tax_usd = row_tax_usd(mined.taxable_by_year_usd[c], month_year, tax_share)
                 mined.kept["tax_usd"][c] = tax_usd
+                fcf_usd = mined.fcf_usd[c]
+                fcf_usd -= tax_usd
                 mined.kept["free_cash_flow_usd"][c] = fcf_usd
+            else:
+                fcf_usd = mined.fcf_usd[c]
+                _minus_row_tax(fcf_usd, mined.taxable_by_year_usd[c], month_year, tax_share)
             kpis_of_block[a // KPI_BLOCK_ROWS] = kpis_from_totals(
                 fcf_usd,
                 discount_rate_per_year,

@@ -102,16 +102,11 @@ class TaxSchedule:
         share = before + rate * elapsed / span
         return np.where(t <= placed, 0.0, np.where(k >= years, 1.0, share))
 
-    def monthly(
-        self,
-        basis_usd: np.ndarray,
-        placed_idx: np.ndarray,
-        stop_idx: np.ndarray,
-        bonus: np.ndarray,
+    def per_month_by_year(
+        self, basis_usd: np.ndarray, placed_idx: np.ndarray, bonus: np.ndarray
     ) -> np.ndarray:
-        """(N, H) each asset's deduction in each month of the horizon, none from `stop_idx`
-        (a disposal) on: its year of service's rate over that year's months in service
-        (the same as the differences of `deducted_before`, by a lookup per year)."""
+        """(N, Y) each asset's deduction per month in service in each fiscal year of the
+        horizon: its year of service's rate over that year's months in service."""
         offset = self.calendar.offset
         years = self.rates.size
         first_year_months = 12 - (placed_idx + offset) % 12
@@ -120,10 +115,35 @@ class TaxSchedule:
         per_month[:, :years] = (1.0 - bonus)[:, None] * self.rates[None, :] / 12.0
         per_month[:, 0] = (bonus + (1.0 - bonus) * self.rates[0]) / first_year_months
         per_month *= basis_usd[:, None]
-        k = self.calendar.month_year[None, :] - ((placed_idx + offset) // 12)[:, None]
+        k = np.arange(self.calendar.years)[None, :] - ((placed_idx + offset) // 12)[:, None]
         np.clip(k, 0, years, out=k)
-        deduction = np.take_along_axis(per_month, k, axis=1)
-        t = np.arange(self.calendar.months)
+        return np.take_along_axis(per_month, k, axis=1)
+
+    def service_by_year(
+        self, placed_idx: np.ndarray, stop_idx: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(N, Y) each asset's first and last month in service (placed <= t < stop) in each
+        fiscal year of the horizon; last < first where it has none."""
+        calendar = self.calendar
+        first = np.maximum(calendar.year_first_month[None, :], placed_idx[:, None])
+        last = np.minimum(calendar.year_last_month[None, :], stop_idx[:, None] - 1)
+        return first, last
+
+    def monthly(
+        self,
+        basis_usd: np.ndarray,
+        placed_idx: np.ndarray,
+        stop_idx: np.ndarray,
+        bonus: np.ndarray,
+    ) -> np.ndarray:
+        """(N, H) each asset's deduction in each month of the horizon, none from `stop_idx`
+        (a disposal) on (the same as the differences of `deducted_before`, by a lookup per
+        year)."""
+        calendar = self.calendar
+        deduction = np.take(
+            self.per_month_by_year(basis_usd, placed_idx, bonus), calendar.month_year, axis=1
+        )
+        t = np.arange(calendar.months)
         deduction *= (t[None, :] >= placed_idx[:, None]) & (t[None, :] < stop_idx[:, None])
         return deduction
 

@@ -13,6 +13,7 @@ from planner.domain.months import format_month
 from planner.domain.project import Project
 from planner.engine import Results
 from planner.engine import metrics as m
+from planner.engine.bridge import bridge_of
 from planner.engine.hpc import ConversionAnalysis, analyse_conversions
 from planner.engine.model import Kpis
 from planner.engine.montecarlo import (
@@ -290,6 +291,10 @@ def build_report(
         "rows": _row_entries(results),
         "monthly": _monthly_entries(results),
         "fiscal_years": fiscal_year_entries(results),
+        "bridge": [
+            {"label": line.label, "npv_usd": line.npv_usd, "kind": line.kind, "site": line.site}
+            for line in bridge_of(results)
+        ],
         "hpc": hpc_entries(analysis, results),
         **(uncertainty_sections(project, results, settings) if uncertainty else {}),
         "warnings": warnings_of(results) + [f"AI/HPC plan {w}" for w in analysis.skipped],

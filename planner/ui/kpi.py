@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from planner.engine import Results
 from planner.io import display
 from planner.io.display import money, percent
+from planner.ui.bridge_dialog import BridgeDialog
 from planner.ui.document import ProjectDocument
 
 KPI_KEYS = ("npv", "irr", "payback", "btc", "cash_cost", "all_in_cost", "halving")
@@ -57,6 +58,9 @@ class KpiStrip(QFrame):
             self._note[key] = note
         layout.addStretch(1)
         self.values: dict[str, str] = {}
+        self._results: Results | None = None
+        self._note["npv"].linkActivated.connect(self.show_bridge)
+        self._note["npv"].setToolTip("The bridge: from the rows' NPVs to the fleet's")
         if document is not None:
             document.resultsChanged.connect(self.show_results)
             if document.results is not None:
@@ -70,19 +74,32 @@ class KpiStrip(QFrame):
         payback_note = display.payback_note(status, results.inputs.months)
         height, when = results.next_halving
         btc = float(k.btc_mined[0])
+        self._results = results
         self._set(
             "npv",
             money(float(k.npv_usd[0])),
-            f"at {percent(results.inputs.discount_rate_per_year)}/yr, {scenario}",
+            f"at {percent(results.inputs.discount_rate_per_year)}/yr, {scenario} · "
+            '<a href="bridge">bridge</a>',
         )
         self._set("irr", percent(results.fleet_irr_annual), "per year")
         self._set("payback", payback, payback_note)
         self._set("btc", f"{btc:,.1f} BTC", f"over {results.inputs.months} months")
         self._set("cash_cost", _money_or_na(float(k.cost_per_btc_cash_usd[0])), "power + opex")
+        g_and_a = bool(results.fleet.g_and_a_usd.any())
         self._set(
-            "all_in_cost", _money_or_na(float(k.cost_per_btc_all_in_usd[0])), "+ depreciation"
+            "all_in_cost",
+            _money_or_na(float(k.cost_per_btc_all_in_usd[0])),
+            "+ depreciation, G&A" if g_and_a else "+ depreciation",
         )
         self._set("halving", f"{when:%d %b %Y}", f"block {height:,}")
+
+    def show_bridge(self, _link: str = "") -> BridgeDialog | None:
+        """The bridge of the results shown, in a dialog."""
+        if self._results is None:
+            return None
+        dialog = BridgeDialog(self._results, self)
+        dialog.show()
+        return dialog
 
     def _set(self, key: str, value: str, note: str) -> None:
         self._value[key].setText(value)

@@ -44,6 +44,7 @@ from planner.domain.project import (
 )
 from planner.engine import Results, run
 from planner.engine import metrics as m
+from planner.engine.bridge import bridge_of
 from planner.engine.model import SERIES_FIELDS, compute
 from planner.io.project_file import load_project
 from planner.io.report import monthly_columns
@@ -919,3 +920,21 @@ def test_tax_years_sheet_equals_engine(recalculated: dict[str, Any], case: str) 
     assert sheet.cell(4 + len(labels), 2).value in (None, "")
     assert check.problems == []
     assert check.compared == len(labels) * 6
+
+
+@pytest.mark.parametrize("case", ["sample", "filed", "names"])
+def test_summary_bridge_reconciles(recalculated: dict[str, Any], case: str) -> None:
+    book, results = recalculated[case]
+    sheet = book["Summary"]
+    labels = [sheet.cell(row, 1).value for row in range(1, sheet.max_row + 1)]
+    top = labels.index("Line") + 2  # the bridge's header, then its lines
+    by_label = {
+        sheet.cell(row, 1).value: sheet.cell(row, 2).value for row in range(top, sheet.max_row + 1)
+    }
+    check = Checker()
+    for line in bridge_of(results):
+        check.number(f"bridge {line.label}", by_label[line.label], line.npv_usd)
+    check.number("bridge total", by_label["Total"], float(results.fleet_kpis.npv_usd[0]))
+    difference = by_label["Fleet NPV less the total (0: it reconciles)"]
+    assert abs(difference) < 1e-6 * max(1.0, abs(results.fleet_kpis.npv_usd[0]))
+    assert check.problems == []

@@ -32,6 +32,7 @@ from planner.io.workbook.columns import (
     MONTHLY_BY_SITE,
     MONTHLY_FIRST_ROW,
     PERCENT,
+    ROWS,
     SITE_MONTHLY_FIRST_ROW,
     SITES,
     SUMMARY,
@@ -182,6 +183,76 @@ def write_summary(book: Book, ws: WriteOnlyWorksheet, data: ExportData) -> None:
     for n, flows in enumerate(lines):
         ws.append(_line(ws, shape, n, flows))
     _charts(book, ws, SUMMARY_FIRST_ROW + len(lines) + 2)
+    for _ in range(BRIDGE_GAP_ROWS):  # the charts stand here
+        ws.append([])
+    _bridge(ws, shape)
+
+
+# Below the table: the charts (two of 17 rows), then the bridge.
+BRIDGE_GAP_ROWS = 2 + 2 * 17
+
+
+def summary_rows(shape: Shape) -> int:
+    """The rows the Summary sheet fills: the table, the charts' space, the bridge."""
+    table_last = SUMMARY_FIRST_ROW + shape.sites
+    return table_last + BRIDGE_GAP_ROWS + 2 + shape.rows + 3 * shape.sites + 3
+
+
+def _bridge(ws: WriteOnlyWorksheet, shape: Shape) -> None:
+    """The fleet NPV from the rows' NPVs (after their shares of the tax) and what no row
+    carries: each site's demand charges, fixed opex and infrastructure capex, and
+    corporate G&A, at their pre-tax values (their tax shields are in the rows' shares)."""
+    first = DISCOUNTED_FIRST_ROW
+    factors = DISCOUNTED.span("factor", first, first + shape.months - 1)
+    note = (
+        "Bridge: the rows' NPVs to the fleet's. Site items and G&A at their pre-tax value: "
+        "their tax shields are in the rows' shares of the tax."
+    )
+    ws.append([text_cell(ws, note, font=BOLD)])
+    ws.append(header(ws, ("Line", "NPV (USD)")))
+    top = SUMMARY_FIRST_ROW + shape.sites + BRIDGE_GAP_ROWS + 3
+    for r in range(shape.rows):
+        row = TABLE_FIRST_ROW + r
+        ws.append(
+            [
+                cell(ws, Formula(f"=Rows!A{row}")),
+                cell(ws, Formula(f"=Rows!{ROWS['npv']}{row}"), USD),
+            ]
+        )
+    for s in range(shape.sites):
+        srow = TABLE_FIRST_ROW + s
+
+        def site(key: str, srow: int = srow) -> str:
+            return SITES.ref(key, srow)
+
+        infra_t = site("infra_t")
+        items = (
+            ("demand charges", f"=-{site('demand_usd')}*SUM({factors})"),
+            ("fixed opex", f"=-{site('fixed_opex_usd_per_month')}*SUM({factors})"),
+            (
+                "infrastructure capex",
+                f"=IF(AND({infra_t}>=0,{infra_t}<HorizonMonths),"
+                f"-{site('infra_basis_usd')}*INDEX({factors},{infra_t}+1),0)",
+            ),
+        )
+        for label, formula in items:
+            ws.append(
+                [
+                    cell(ws, Formula(f'={site("name")}&": {label}"')),
+                    cell(ws, Formula(formula), USD),
+                ]
+            )
+    ws.append(
+        [text_cell(ws, "Corporate G&A"), cell(ws, Formula(f"=-GandA_USD*SUM({factors})"), USD)]
+    )
+    last = top + shape.rows + 3 * shape.sites
+    ws.append([text_cell(ws, "Total", font=BOLD), cell(ws, Formula(f"=SUM(B{top}:B{last})"), USD)])
+    ws.append(
+        [
+            text_cell(ws, "Fleet NPV less the total (0: it reconciles)"),
+            cell(ws, Formula(f"={SUMMARY['npv']}{SUMMARY_FIRST_ROW}-B{last + 1}"), USD),
+        ]
+    )
 
 
 def _charts(book: Book, ws: WriteOnlyWorksheet, anchor: int) -> None:

@@ -32,7 +32,7 @@ from planner.io.workbook.inputs import (
     write_sites,
 )
 from planner.io.workbook.results import write_monthly, write_monthly_by_site, write_rows
-from planner.io.workbook.summary import write_summary
+from planner.io.workbook.summary import summary_rows, write_summary
 from planner.io.workbook.tax import (
     write_calc_tax_years,
     write_infra_tax,
@@ -53,7 +53,7 @@ class Writer:
     def write(self, progress: Progress | None) -> Workbook:
         step = progress or (lambda _fraction: None)
         book, data = self.book, self.data
-        summary = book.sheet("Summary", 7 + data.shape.sites, len(SUMMARY))  # the first tab
+        summary = book.sheet("Summary", summary_rows(data.shape), len(SUMMARY))  # the first tab
         for write in (write_inputs, write_fleet, write_sites, write_contracts, write_models):
             write(book, data)
         step(0.05)

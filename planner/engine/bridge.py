@@ -1,0 +1,53 @@
+"""The bridge from the rows' NPVs to the fleet's (MODEL.md "Answers").
+
+A row's NPV is its own cash flow after its share of the company's tax. The fleet's adds
+what no row carries: each site's demand charges, fixed opex and infrastructure capex,
+and corporate G&A, each at its pre-tax value (their tax shields are already in the rows'
+shares of the tax, which sum to the company's). So the lines sum to the fleet's NPV to
+floating-point precision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.engine import metrics
+from planner.engine.capex import site_items
+from planner.engine.model import Results
+
+
+@dataclass(frozen=True)
+class BridgeLine:
+    label: str
+    npv_usd: float
+    kind: str  # "row", "site" or "company"
+    site: str = ""  # the row's or the site item's site
+
+
+def bridge_of(results: Results) -> list[BridgeLine]:
+    """The rows' NPVs (project order), each site's own items with a value, corporate G&A."""
+    inputs = results.inputs
+    factors = metrics.discount_factors(inputs.discount_rate_per_year, inputs.months)
+    lines = [
+        BridgeLine(name, float(npv), "row", site)
+        for name, site, npv in zip(
+            inputs.row_names, inputs.row_sites, results.row_kpis.npv_usd, strict=True
+        )
+    ]
+    items = site_items(inputs)
+    for s, site in enumerate(inputs.site_names):
+        for label, flows_usd in (
+            ("demand charges", items.demand_usd[s]),
+            ("fixed opex", items.fixed_opex_usd[s]),
+            ("infrastructure capex", items.infra_capex_usd[s]),
+        ):
+            if np.any(flows_usd):
+                lines.append(
+                    BridgeLine(f"{site}: {label}", -float(flows_usd @ factors), "site", site)
+                )
+    g_and_a_usd = results.fleet.g_and_a_usd[0]
+    if np.any(g_and_a_usd):
+        lines.append(BridgeLine("Corporate G&A", -float(g_and_a_usd @ factors), "company"))
+    return lines

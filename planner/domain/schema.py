@@ -124,7 +124,19 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _C("terminal_value_usd_per_unit", "Terminal value (USD/rig)", "usd"),
         _C("degradation_per_year", "Degradation (%/yr)", "fraction", decimals=1),
         _C("notes", "Notes", "text"),
-        _C("result:npv_usd", "NPV (USD)", "result"),
+        _C(
+            "result:npv_usd",
+            "NPV (USD)",
+            "result",
+            tip="The row's cash flow after its share of the company's tax",
+        ),
+        _C(
+            "result:marginal_npv_usd",
+            "Marginal NPV (USD)",
+            "result",
+            tip="What the row adds: the fleet's NPV with it less without it (the company's "
+            "tax refiled without the row)",
+        ),
         _C("result:payback", "Payback", "result"),
         _C("result:breakeven_btc_price_usd", "Breakeven BTC (USD)", "result"),
         _C(

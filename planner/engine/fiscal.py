@@ -107,6 +107,8 @@ def annual_tax(
     from earlier years: a year may offset at most `offset_limit` of its taxable income,
     oldest losses first; a loss expires unused after `expiry_years` (0: never)."""
     taxable = np.asarray(taxable_by_year_usd, dtype=float)
+    if expiry_years <= 0:
+        return _annual_tax_without_expiry(taxable, rate, offset_limit)
     years = taxable.shape[-1]
     pool = np.zeros((*taxable.shape[:-1], years))  # unused loss of each year's vintage
     used = np.zeros_like(taxable)
@@ -129,6 +131,26 @@ def annual_tax(
         taxable_income_usd=taxable,
         loss_used_usd=used,
         loss_expired_usd=expired,
+        tax_usd=rate * np.maximum(taxable - used, 0.0),
+        loss_carryforward_end_usd=carried,
+    )
+
+
+def _annual_tax_without_expiry(taxable: np.ndarray, rate: float, offset_limit: float) -> AnnualTax:
+    """`annual_tax` when losses never expire: one pool (the order of use does not matter)."""
+    pool = np.zeros(taxable.shape[:-1])
+    used = np.zeros_like(taxable)
+    carried = np.zeros_like(taxable)
+    for y in range(taxable.shape[-1]):
+        income = taxable[..., y]
+        use = np.minimum(pool, offset_limit * np.maximum(income, 0.0))
+        pool = pool - use + np.maximum(-income, 0.0)
+        used[..., y] = use
+        carried[..., y] = pool
+    return AnnualTax(
+        taxable_income_usd=taxable,
+        loss_used_usd=used,
+        loss_expired_usd=np.zeros_like(taxable),
         tax_usd=rate * np.maximum(taxable - used, 0.0),
         loss_carryforward_end_usd=carried,
     )

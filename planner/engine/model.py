@@ -90,12 +90,31 @@ class Results:
     site_load_mw: np.ndarray  # (S, H) rig load with cooling overhead of the rows online
     _row_fcf: np.ndarray  # (R, H) after tax, rows in the engine's site order
     _row_position: np.ndarray  # engine position of each project row
+    _row_taxable_by_year: np.ndarray  # (R, Y) engine order: each row's taxable income
+    _tax_share: np.ndarray  # (H,) tax paid per USD of the rows' positive income of its year
 
     def row_free_cash_flow(self) -> np.ndarray:
         """Monthly FCF of each fleet row (R x H), after its share of the fleet's tax."""
         if self.rows is not None:
             return self.rows.free_cash_flow_usd
         return self._row_fcf[self._row_position]
+
+    def row_taxable_by_year(self) -> np.ndarray:
+        """(R, Y) each fleet row's taxable income by fiscal year, project order."""
+        return self._row_taxable_by_year[self._row_position]
+
+    @property
+    def tax_share(self) -> np.ndarray:
+        """(H,) the tax paid each month per USD of the rows' positive taxable income of the
+        fiscal year it is for: a row's tax is that times its own."""
+        return self._tax_share
+
+    @cached_property
+    def marginal_npv_usd(self) -> np.ndarray:
+        """(R,) each row's marginal NPV (engine/marginal.py), on first use."""
+        from planner.engine.marginal import marginal_npv_usd
+
+        return marginal_npv_usd(self)
 
     @cached_property
     def row_irr_annual(self) -> np.ndarray:
@@ -232,4 +251,6 @@ def _results(
         site_load_mw=mined.site_load_kw / 1000.0,
         _row_fcf=mined.fcf_usd,
         _row_position=inverse,
+        _row_taxable_by_year=mined.taxable_by_year_usd,
+        _tax_share=tax.usd_per_positive_usd,
     )

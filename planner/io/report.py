@@ -374,6 +374,7 @@ def _row_entries(results: Results) -> list[dict[str, Any]]:
                 "model": inputs.row_models[r],
                 "count": int(inputs.count[r]),
                 **kpi_dict(results, results.row_kpis, r, _num(row_irr[r])),
+                "marginal_npv_usd": float(results.marginal_npv_usd[r]),
                 "efficiency_j_per_th": float(inputs.power_w[r] / inputs.hashrate_th[r]),
                 "first_online_month": _month_label(results, int(b.first_online_month[r])),
                 "breakeven_btc_price_usd": _num(b.btc_price_usd[r]),

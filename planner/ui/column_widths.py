@@ -22,6 +22,7 @@ WIDTHS_PX: dict[tuple[str, str], int] = {
     ("fleet", "degradation_per_year"): 100,
     ("fleet", "notes"): 160,
     ("fleet", "result:npv_usd"): 100,
+    ("fleet", "result:marginal_npv_usd"): 120,
     ("fleet", "result:breakeven_btc_price_usd"): 110,
     ("fleet", "result:breakeven_btc_after_halving_usd"): 130,
     ("fleet", "result:breakeven_hashprice"): 120,

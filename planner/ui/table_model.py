@@ -157,6 +157,9 @@ class SectionModel(_EditableModel):
         b = results.breakevens
         values = {
             "result:npv_usd": kpis.npv_usd,
+            "result:marginal_npv_usd": results.marginal_npv_usd
+            if self.section == "fleet"
+            else None,
             "result:btc_mined": kpis.btc_mined,
             "result:breakeven_btc_price_usd": b.btc_price_usd,
             "result:breakeven_btc_after_halving_usd": b.btc_price_after_halving_usd,
@@ -164,6 +167,8 @@ class SectionModel(_EditableModel):
             "result:breakeven_power": b.power_usd_per_kwh,
         }
         array = values.get(key)
+        if key == "result:marginal_npv_usd":  # computed on first use: only when shown
+            array = results.marginal_npv_usd
         if array is None:
             return None
         value = float(array[row])

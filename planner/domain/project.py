@@ -157,6 +157,7 @@ ContractType = Literal["fixed", "hosting", "index"]
 RigTaxMethod = Literal["macrs_5", "straight_line"]
 InfrastructureTaxMethod = Literal["macrs_15", "macrs_39", "straight_line"]
 TaxPayments = Literal["annual", "quarterly"]
+IndexAfterPath = Literal["repeat_year", "hold"]
 
 
 class PowerContract(_Entity):
@@ -166,8 +167,10 @@ class PowerContract(_Entity):
     `escalator_per_year` on each anniversary of that month (without a start month, of the
     scenario's start). hosting: an all-in rate that already includes cooling overhead
     (the site's overhead multiplier is taken as 1). index: the monthly
-    `index_path_usd_per_kwh` (the last value held after it ends; if empty, the flat
-    `price_usd_per_kwh` with the escalator) plus `adder_usd_per_kwh`.
+    `index_path_usd_per_kwh` plus `adder_usd_per_kwh`; after the path ends its last 12
+    months repeat (the seasons), or its last value holds (`index_after_path` "hold", or
+    a path shorter than a year); an empty path is the flat `price_usd_per_kwh` with the
+    escalator.
     """
 
     name: Name
@@ -177,6 +180,7 @@ class PowerContract(_Entity):
     start_month: Month | None = None
     index_path_usd_per_kwh: list[Annotated[Usd, Field(ge=-10, le=10)]] = Field(default_factory=list)
     adder_usd_per_kwh: Annotated[Usd, Field(ge=-10, le=10)] = 0.0
+    index_after_path: IndexAfterPath = "repeat_year"
     demand_charge_usd_per_kw_month: Annotated[Usd, Field(ge=0)] = 0.0
     curtailment_share: Annotated[Fraction, Field(lt=1)] = 0.0
     curtailment_credit_usd_per_mwh: Annotated[Usd, Field(ge=0)] = 0.0

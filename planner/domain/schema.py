@@ -190,6 +190,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         _C("adder_usd_per_kwh", "Adder (USD/kWh)", "price", decimals=4),
         _C(
+            "index_after_path",
+            "After the path",
+            "choice",
+            choices=("repeat_year", "hold"),
+            tip="repeat_year: its last 12 months repeat (the seasons); hold: its last value",
+        ),
+        _C(
             "demand_charge_usd_per_kw_month",
             "Demand charge (USD/kW-month)",
             "usd",

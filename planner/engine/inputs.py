@@ -42,12 +42,26 @@ def grown_path(
     return np.concatenate((given, last * np.exp(rate * extra)))
 
 
+def continued_path(path: np.ndarray, months: int, repeat_year: bool) -> np.ndarray:
+    """A monthly path over `months`: its values, then its last 12 repeated (the seasons;
+    with `repeat_year` and a year of values) or its last value held."""
+    if path.size >= months:
+        return path[:months].copy()
+    after = np.arange(months - path.size)
+    if repeat_year and path.size >= 12:
+        extra = path[path.size - 12 + after % 12]
+    else:
+        extra = np.full(after.size, path[-1])
+    return np.concatenate((path, extra))
+
+
 def contract_price_path(
     contract: PowerContract, months: int, start: date | None = None
 ) -> np.ndarray:
     """USD/kWh paid in each month from the scenario's `start` under a contract (before
-    cooling overhead). The escalator steps on the anniversaries of the contract's own
-    start month (of `start` when it has none); before the contract starts, its rate."""
+    cooling overhead); an index path continues by `continued_path`. The escalator steps
+    on the anniversaries of the contract's own start month (of `start` when it has none);
+    before the contract starts, its rate."""
     elapsed = (
         months_between(contract.start_month, start)
         if contract.start_month is not None and start is not None
@@ -58,8 +72,11 @@ def contract_price_path(
     if contract.type != "index":
         return stepped
     if contract.index_path_usd_per_kwh:
-        path = np.asarray(contract.index_path_usd_per_kwh[:months], dtype=float)
-        index = np.concatenate((path, np.full(months - path.size, path[-1])))
+        index = continued_path(
+            np.asarray(contract.index_path_usd_per_kwh, dtype=float),
+            months,
+            repeat_year=contract.index_after_path == "repeat_year",
+        )
     else:
         index = stepped
     return index + contract.adder_usd_per_kwh

@@ -60,6 +60,15 @@ def test_index_contract_follows_the_path_then_holds_the_last_value() -> None:
         name="c", type="index", index_path_usd_per_kwh=[0.03, 0.05, 0.04], adder_usd_per_kwh=0.005
     )
     assert contract_price_path(contract, 5) == pytest.approx([0.035, 0.055, 0.045, 0.045, 0.045])
+    # A year of values: its seasons repeat after it (unless the contract holds the last).
+    year = [0.03 + 0.001 * m for m in range(12)]
+    seasonal = PowerContract(name="s", type="index", index_path_usd_per_kwh=year)
+    assert contract_price_path(seasonal, 27) == pytest.approx(year + year + year[:3])
+    held = seasonal.model_copy(update={"index_after_path": "hold"})
+    assert contract_price_path(held, 14) == pytest.approx(year + [year[-1]] * 2)
+    # 14 months: the last 12 (months 2-13) repeat.
+    longer = seasonal.model_copy(update={"index_path_usd_per_kwh": [0.1, 0.2, *year]})
+    assert contract_price_path(longer, 16) == pytest.approx([0.1, 0.2, *year, year[0], year[1]])
     flat = PowerContract(name="f", type="index", price_usd_per_kwh=0.04, adder_usd_per_kwh=0.01)
     assert contract_price_path(flat, 3) == pytest.approx([0.05, 0.05, 0.05])
 

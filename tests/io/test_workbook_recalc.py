@@ -369,8 +369,31 @@ def filed_project() -> Project:
             "infrastructure_depreciation_years": 12.0,
         }
     )
+    # Index paths longer than a year: one repeats its last 12 months, one holds its last.
+    seasons = [0.031, 0.029, 0.035, 0.041, 0.058, 0.072, 0.081, 0.077, 0.052, 0.038]
+    paths = {
+        "ERCOT": ([0.02, 0.025, 0.03, 0.028, *seasons], "repeat_year"),
+        "Flat index": ([0.04, *seasons, 0.05, 0.045], "hold"),
+    }
+    contracts = [
+        c.model_copy(
+            update={
+                "index_path_usd_per_kwh": paths[c.name][0],
+                "index_after_path": paths[c.name][1],
+            }
+        )
+        if c.name in paths
+        else c
+        for c in base.contracts
+    ]
     return base.model_copy(
-        update={"name": "Filed", "fleet": fleet, "sites": sites, "finance": finance}
+        update={
+            "name": "Filed",
+            "fleet": fleet,
+            "sites": sites,
+            "contracts": contracts,
+            "finance": finance,
+        }
     )
 
 

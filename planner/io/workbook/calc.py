@@ -140,9 +140,15 @@ def _contract_prices(shape: Shape, i: int) -> list[Formula | float | None]:
     for col in shape.month_cols:
         t = f"{col}${T_ROW}"
         stepped = f"{c('price_usd_per_kwh')}*(1+{c('escalator_per_year')})^{years(t)}"
+        path = f"${m0}{prow}:${mL}{prow}"
+        # After the path: its last 12 months repeat, or (hold, or under a year) its last.
+        after = (
+            f'IF(OR({c("index_after_path")}="hold",{length}<12),INDEX({path},{length}),'
+            f"INDEX({path},{length}-12+MOD({t}-{length},12)+1))"
+        )
         formula = Formula(
             f'=IF({c("type")}="index",IF({length}=0,{stepped},'
-            f"IF({t}<{length},{col}{prow},INDEX(${m0}{prow}:${mL}{prow},{length})))"
+            f"IF({t}<{length},{col}{prow},{after}))"
             f"+{c('adder_usd_per_kwh')},{stepped})"
         )
         cells.append(formula)

@@ -102,6 +102,7 @@ CONTRACT_COLUMNS: tuple[Column, ...] = (
     ("escalator_per_year", PERCENT),
     ("start_month", MONTH),
     ("adder_usd_per_kwh", KWH),
+    ("index_after_path", None),
     ("demand_charge_usd_per_kw_month", USD_CENTS),
     ("curtailment_share", PERCENT),
     ("curtailment_credit_usd_per_mwh", USD_CENTS),

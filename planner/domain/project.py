@@ -233,6 +233,9 @@ class Scenario(_Entity):
         float, _lenient("number"), Field(gt=0, le=36000), _at_least(MIN_BLOCK_TIME_S)
     ] = 600.0
     network_hashrate_ehs: NetworkEhs
+    # The difficulty in force at the start (what pools quote), in T; None: the hashrate's,
+    # one retarget epoch behind its growth.
+    start_difficulty_t: Annotated[float, _lenient("number"), Field(gt=0, le=1e9)] | None = None
     network_hashrate_growth_per_year: Rate = 0.0
     network_hashrate_path_ehs: list[NetworkEhs] = Field(default_factory=list)
     btc_price_usd: BtcPrice

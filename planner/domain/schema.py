@@ -229,6 +229,14 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _C("block_time_s", "Block time (s)", "number", decimals=1),
         _C("network_hashrate_ehs", "Network (EH/s)", "number", decimals=1),
         _C(
+            "start_difficulty_t",
+            "Difficulty at start (T)",
+            "number",
+            decimals=2,
+            tip="What pools quote; blocks come faster when the hashrate is above what it "
+            "implies. Empty: the hashrate's, one retarget (2,016 blocks) behind its growth",
+        ),
+        _C(
             "network_hashrate_growth_per_year",
             "Network growth (%/yr)",
             "rate",

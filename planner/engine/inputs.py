@@ -16,8 +16,13 @@ import numpy as np
 from planner.domain.months import months_between
 from planner.domain.project import FleetRow, PowerContract, Project, Scenario
 from planner.engine.fiscal import FiscalCalendar
+from planner.engine.network import (
+    block_times_s,
+    difficulty_t_of,
+    hashrate_before_start,
+)
 from planner.engine.tax_depreciation import bonus_shares, month_code, rates_of
-from planner.engine.timeline import Timeline, build_timeline
+from planner.engine.timeline import SECONDS_PER_DAY, Timeline, build_timeline, month_days
 
 NOT_RETIRED = 1_000_000  # month index used for rows with no retire month
 NO_MONTH = -1_000_000  # month index of a site with no infrastructure capex
@@ -91,6 +96,7 @@ class EngineInputs:
     start_height: float
     block_time_s: float
     network_hashrate_ehs: np.ndarray
+    difficulty_t: np.ndarray  # (H,) the difficulty in force: the hashrate it implies lags
     btc_price_usd: np.ndarray
     fees_btc_per_block: float
     pool_fee: float
@@ -159,10 +165,9 @@ def compile_inputs(
     months = horizon_months if horizon_months is not None else project.finance.horizon_months
     if months < 1:
         raise ValueError(f"horizon must be at least 1 month, got {months}")
-    timeline = build_timeline(sc.start_month, months, sc.start_block_height, sc.block_time_s)
     finance = project.finance
     return EngineInputs(
-        **_market_fields(sc, timeline),
+        **_market_fields(sc, months),
         discount_rate_per_year=finance.discount_rate_per_year,
         tax_rate=finance.tax_rate,
         depreciation_months=finance.depreciation_years * 12.0,
@@ -184,20 +189,34 @@ def compile_inputs(
     )
 
 
-def _market_fields(sc: Scenario, timeline: Timeline) -> dict[str, Any]:
-    """The scenario's network, price and pool, month by month."""
-    months = timeline.months
+def _market_fields(sc: Scenario, months: int) -> dict[str, Any]:
+    """The scenario's network (and its block times), price and pool, month by month."""
+    hashrate_ehs = grown_path(
+        sc.network_hashrate_ehs,
+        sc.network_hashrate_growth_per_year,
+        sc.network_hashrate_path_ehs,
+        months,
+    )
+    _starts, days = month_days(sc.start_month, months)
+    block_times, implied_ehs = block_times_s(
+        hashrate_ehs,
+        hashrate_before_start(
+            hashrate_ehs, sc.network_hashrate_path_ehs, sc.network_hashrate_growth_per_year
+        ),
+        sc.block_time_s,
+        np.asarray(days) * SECONDS_PER_DAY,
+        sc.start_difficulty_t,
+    )
+    timeline = build_timeline(
+        sc.start_month, months, float(sc.start_block_height), tuple(block_times.tolist())
+    )
     return {
         "scenario_name": sc.name,
         "timeline": timeline,
         "start_height": float(sc.start_block_height),
         "block_time_s": sc.block_time_s,
-        "network_hashrate_ehs": grown_path(
-            sc.network_hashrate_ehs,
-            sc.network_hashrate_growth_per_year,
-            sc.network_hashrate_path_ehs,
-            months,
-        ),
+        "network_hashrate_ehs": hashrate_ehs,
+        "difficulty_t": difficulty_t_of(implied_ehs, sc.block_time_s),
         "btc_price_usd": grown_path(
             sc.btc_price_usd, sc.btc_price_growth_per_year, sc.btc_price_path_usd, months
         ),

@@ -18,7 +18,7 @@ Conventions the model spec leaves open, chosen here and documented in docs/model
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from functools import cached_property
 
 import numpy as np
@@ -41,7 +41,7 @@ from planner.engine.rows import (
 )
 from planner.engine.series import SERIES_FIELDS, Kpis, Series, kpis_from_totals, kpis_of
 from planner.engine.tax import FleetTax, fleet_tax
-from planner.engine.timeline import estimate_height_date, next_halving_height
+from planner.engine.timeline import height_date, next_halving_height
 
 __all__ = [
     "CHUNK_CELLS",
@@ -130,11 +130,8 @@ class Results:
     @cached_property
     def next_halving(self) -> tuple[int, date]:
         """Height and estimated date of the next halving after the scenario's start."""
-        inputs = self.inputs
         height = self.next_halving_height
-        start = datetime.combine(inputs.start_month, datetime.min.time())
-        when = estimate_height_date(start, inputs.start_height, height, inputs.block_time_s)
-        return height, when.date()
+        return height, height_date(self.inputs.timeline, height).date()
 
 
 def invested(payback_status: np.ndarray) -> np.ndarray:

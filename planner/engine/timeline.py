@@ -39,6 +39,15 @@ def estimate_height_date(
     return reference + timedelta(seconds=(target_height - reference_height) * block_time_s)
 
 
+def height_date(timeline: Timeline, height: float) -> datetime:
+    """When `height` is expected: in the last month starting at or below it, at that
+    month's block time (past the horizon, at its last month's)."""
+    k = max(int(np.searchsorted(timeline.height_start, height, side="right")) - 1, 0)
+    start = datetime.combine(timeline.month_starts[k], datetime.min.time())
+    block_time_s = float(timeline.block_time_s[k])
+    return estimate_height_date(start, float(timeline.height_start[k]), height, block_time_s)
+
+
 @dataclass(frozen=True)
 class Timeline:
     """Month-by-month calendar and block schedule of a scenario's horizon."""
@@ -46,6 +55,7 @@ class Timeline:
     month_starts: tuple[date, ...]
     days: np.ndarray  # days in each month
     blocks: np.ndarray  # expected blocks mined in each month (fractional)
+    block_time_s: np.ndarray  # each month's average seconds per block
     height_start: np.ndarray  # block height at the first second of each month
     subsidy_btc: np.ndarray  # subsidy issued in each month, split at halving heights
 
@@ -77,24 +87,38 @@ def subsidy_issued(height_start: np.ndarray, blocks: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
+def month_days(start_month: date, months: int) -> tuple[tuple[date, ...], tuple[float, ...]]:
+    """The first day and the number of days of each of `months` months from `start_month`."""
+    month_starts = tuple(add_months(start_month, t) for t in range(months))
+    return month_starts, tuple(float(days_in_month(m)) for m in month_starts)
+
+
+@lru_cache(maxsize=64)
 def build_timeline(
-    start_month: date, months: int, start_height: float, block_time_s: float
+    start_month: date,
+    months: int,
+    start_height: float,
+    block_time_s: float | tuple[float, ...],
 ) -> Timeline:
-    """The calendar of `months` months from `start_month` and the blocks expected in each.
+    """The calendar of `months` months from `start_month` and the blocks expected in each,
+    at one block time or one per month.
 
     Cached: recomputations after an edit reuse it. Its arrays are read-only.
     """
-    month_starts = tuple(add_months(start_month, t) for t in range(months))
-    days = np.array([days_in_month(m) for m in month_starts], dtype=float)
-    blocks = days * SECONDS_PER_DAY / block_time_s
+    month_starts, day_counts = month_days(start_month, months)
+    days = np.array(day_counts, dtype=float)
+    block_times = np.broadcast_to(np.asarray(block_time_s, dtype=float), (months,))
+    blocks = days * SECONDS_PER_DAY / block_times
     height_start = start_height + np.cumsum(np.concatenate(([0.0], blocks[:-1])))[:months]
     subsidy = subsidy_issued(height_start, blocks)
-    for array in (days, blocks, height_start, subsidy):
+    block_times = block_times.copy()
+    for array in (days, blocks, height_start, subsidy, block_times):
         array.setflags(write=False)
     return Timeline(
         month_starts=month_starts,
         days=days,
         blocks=blocks,
+        block_time_s=block_times,
         height_start=height_start,
         subsidy_btc=subsidy,
     )

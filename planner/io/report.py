@@ -113,6 +113,8 @@ def monthly_columns(results: Results) -> dict[str, np.ndarray]:
         "subsidy_btc": tl.subsidy_btc,
         "fees_btc": mk.fees_btc,
         "network_hashrate_ehs": mk.network_hashrate_ehs,
+        "difficulty_t": results.inputs.difficulty_t,
+        "block_time_s": tl.block_time_s,
         "btc_price_usd": mk.btc_price_usd,
         "hashprice_usd_per_ph_day": mk.hashprice_usd_per_ph_day,
         "btc_mined": f.btc_mined[0],

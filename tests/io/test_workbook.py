@@ -96,7 +96,7 @@ def test_summary_has_native_charts_and_kpis_are_formulas(sample_book: Path) -> N
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == 2
         xml = "".join(archive.read(n).decode() for n in charts)
-    assert "<f>'Monthly'!$S$2:$S$61</f>" in xml and "<f>'Monthly'!$T$2:$T$61</f>" in xml
+    assert "<f>'Monthly'!$U$2:$U$61</f>" in xml and "<f>'Monthly'!$V$2:$V$61</f>" in xml
     book = load_workbook(sample_book)
     summary = book["Summary"]
     assert summary["A7"].value == "Fleet"

@@ -44,9 +44,9 @@ def test_column_letters(number: int, letters: str) -> None:
 
 
 def test_named_columns_give_the_letters_and_ranges_formulas_read() -> None:
-    assert MONTHLY["btc_mined"] == "J"
-    assert MONTHLY["cum_fcf"] == "T"
-    assert MONTHLY.span("fcf", 2, 25) == "Monthly!$S$2:$S$25"
+    assert MONTHLY["btc_mined"] == "L"
+    assert MONTHLY["cum_fcf"] == "V"
+    assert MONTHLY.span("fcf", 2, 25) == "Monthly!$U$2:$U$25"
     assert MONTHLY_BY_SITE.span("t", 3, 8) == "'Monthly by site'!$D$3:$D$8"
     assert SITES.ref("contract_no", 4) == "Sites!$K$4"
     assert len(SITES) == 21

@@ -46,6 +46,7 @@ from planner.engine import Results, run
 from planner.engine import metrics as m
 from planner.engine.bridge import bridge_of
 from planner.engine.model import SERIES_FIELDS, compute
+from planner.engine.timeline import height_date
 from planner.io.project_file import load_project
 from planner.io.report import monthly_columns
 from planner.io.resources import sample_project_path
@@ -386,9 +387,12 @@ def filed_project() -> Project:
         else c
         for c in base.contracts
     ]
+    # The difficulty pools quote at the start, above what the network's hashrate implies.
+    scenarios = [base.scenarios[0].model_copy(update={"start_difficulty_t": 150.0})]
     return base.model_copy(
         update={
             "name": "Filed",
+            "scenarios": scenarios,
             "fleet": fleet,
             "sites": sites,
             "contracts": contracts,
@@ -577,7 +581,7 @@ def test_monthly_sheet_equals_engine(recalculated: dict[str, Any], case: str) ->
                 f"Monthly {key} month {t}", sheet.cell(t + 2, j + 2).value, float(values[t])
             )
     assert check.problems == []
-    assert check.compared == results.inputs.months * 26
+    assert check.compared == results.inputs.months * 28
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -720,7 +724,7 @@ def test_cases_exercise_what_they_claim(recalculated: dict[str, Any]) -> None:
         int(s) for _, r in recalculated.values() for s in r.site_kpis.discounted_payback_status
     }
     assert statuses == {m.PAID_BACK, m.NEVER, m.NEVER_NEGATIVE}
-    assert 14 < bull.fleet_kpis.discounted_payback_months[0] < 15
+    assert 13 < bull.fleet_kpis.discounted_payback_months[0] < 15
 
 
 def test_changing_an_input_in_excel_moves_the_answers(
@@ -961,3 +965,13 @@ def test_summary_bridge_reconciles(recalculated: dict[str, Any], case: str) -> N
     difference = by_label["Fleet NPV less the total (0: it reconciles)"]
     assert abs(difference) < 1e-6 * max(1.0, abs(results.fleet_kpis.npv_usd[0]))
     assert check.problems == []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_next_halving_date_equals_engine(recalculated: dict[str, Any], case: str) -> None:
+    book, results = recalculated[case]
+    sheet, ref = next(book.defined_names["NextHalvingDate"].destinations)
+    got = book[sheet][ref.replace("$", "")].value
+    height, _day = results.next_halving
+    when = height_date(results.inputs.timeline, height)
+    assert abs((got - when).total_seconds()) < 1.0

@@ -38,7 +38,7 @@ def test_the_tab_shows_each_site_ranked_and_the_fleet_charts_make_room(qtbot, wi
     ]
     pecos = _results_row(window, "Pecos, TX")
     assert pecos["Share"] == "50%"
-    assert pecos["Breakeven rent (USD/kW-month)"] == "$77.00"  # ERCOT seasons repeat (was $77.61)
+    assert pecos["Breakeven rent (USD/kW-month)"] == "$76.70"  # from 1,033.7 EH/s (was $77.00)
     assert pecos["Crossover"] == "2031-11"
     window.tabs.setCurrentIndex(0)
     assert window.charts.isVisible()

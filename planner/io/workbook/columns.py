@@ -170,6 +170,8 @@ MONTHLY = Columns(
         ("Subsidy (BTC)", "subsidy"),
         ("Fees (BTC)", "fees"),
         ("Network hashrate (EH/s)", "network_ehs"),
+        ("Difficulty (T)", "difficulty"),
+        ("Block time (s)", "block_time"),
         ("BTC price (USD)", "btc_price"),
         ("Hashprice (USD/PH/day)", "hashprice"),
         ("BTC mined", "btc_mined"),

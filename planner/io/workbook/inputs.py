@@ -67,6 +67,7 @@ _SETTINGS: tuple[tuple[str, str, str, str | None], ...] = (
     ("scenarios", "start_block_height", "StartHeight", COUNT),
     ("scenarios", "block_time_s", "BlockTime_s", DECIMAL),
     ("scenarios", "network_hashrate_ehs", "NetworkHashrate_EHs", DECIMAL),
+    ("scenarios", "start_difficulty_t", "StartDifficulty_T", DECIMAL),
     ("scenarios", "network_hashrate_growth_per_year", "NetworkGrowth", PERCENT),
     ("scenarios", "btc_price_usd", "BtcPrice_USD", USD_CENTS),
     ("scenarios", "btc_price_growth_per_year", "BtcPriceGrowth", PERCENT),
@@ -109,22 +110,35 @@ def _assumptions(data: ExportData) -> list[Named]:
     return rows
 
 
-_HALVINGS: list[Named] = [
-    (
-        "Next halving height",
-        Formula(f"=(INT(StartHeight/{HALVING_INTERVAL_BLOCKS})+1)*{HALVING_INTERVAL_BLOCKS}"),
-        "blocks",
-        "NextHalvingHeight",
-        COUNT,
-    ),
-    (
-        "Next halving date (estimated)",
-        Formula("=StartMonth+(NextHalvingHeight-StartHeight)*BlockTime_s/86400"),
-        "date",
-        "NextHalvingDate",
-        "yyyy-mm-dd",
-    ),
-]
+def _halvings(months: int) -> list[Named]:
+    """The next halving's height and date (in the last month starting at or below it)."""
+    last = MONTHLY_FIRST_ROW + months - 1
+
+    def span(key: str) -> str:
+        return MONTHLY.span(key, MONTHLY_FIRST_ROW, last)
+
+    # Heights rise month by month: the months starting at or below it, counted.
+    month_k = f"SUMPRODUCT(--({span('height')}<=NextHalvingHeight))"
+    return [
+        (
+            "Next halving height",
+            Formula(f"=(INT(StartHeight/{HALVING_INTERVAL_BLOCKS})+1)*{HALVING_INTERVAL_BLOCKS}"),
+            "blocks",
+            "NextHalvingHeight",
+            COUNT,
+        ),
+        (
+            "Next halving date (estimated)",
+            Formula(
+                f"=INDEX({span('month')},{month_k})"
+                f"+(NextHalvingHeight-INDEX({span('height')},{month_k}))"
+                f"*INDEX({span('block_time')},{month_k})/86400"
+            ),
+            "date",
+            "NextHalvingDate",
+            "yyyy-mm-dd",
+        ),
+    ]
 
 
 def _named_rows(
@@ -140,7 +154,7 @@ def _named_rows(
 
 
 def write_inputs(book: Book, data: ExportData) -> None:
-    ws = book.sheet("Inputs", 39 + data.months, 4)
+    ws = book.sheet("Inputs", 41 + data.months, 4)
     widths(ws, (44, 18, 16, 26))
     ws.freeze_panes = "A4"
     ws.append(title(ws, "Inputs: scenario and finance assumptions"))
@@ -164,6 +178,18 @@ def write_inputs(book: Book, data: ExportData) -> None:
             Formula("=InfraDepreciationYears*12"),
             "months",
             "InfraDepreciationMonths",
+            DECIMAL,
+        ),
+        (
+            "Network hashrate in the month before the start",
+            # The path's first step taken back, else the growth rate's.
+            Formula(
+                "=IF(AND(NetworkPathLen>=2,HorizonMonths>=2),"
+                "INDEX(NetworkPath,1)^2/INDEX(NetworkPath,2),"
+                f"Monthly!{MONTHLY['network_ehs']}{MONTHLY_FIRST_ROW}/(1+NetworkGrowth)^(1/12))"
+            ),
+            "EH/s",
+            "NetworkBeforeStart",
             DECIMAL,
         ),
         (
@@ -195,7 +221,7 @@ def write_inputs(book: Book, data: ExportData) -> None:
         "AfterHalvingMonth",
         None,
     )
-    row = _named_rows(book, ws, row + 1, [*derived, *_HALVINGS, after], inputs=False)
+    row = _named_rows(book, ws, row + 1, [*derived, *_halvings(data.months), after], inputs=False)
     ws.append([])
     _paths(book, ws, data, row + 1)
 

@@ -95,14 +95,30 @@ def _market_cells(ws: WriteOnlyWorksheet, t: int, i: int) -> list[WriteOnlyCell]
     network = grown(t, "NetworkHashrate_EHs", "NetworkGrowth", "NetworkPath", "NetworkPathLen")
     price = grown(t, "BtcPrice_USD", "BtcPriceGrowth", "BtcPricePath", "BtcPricePathLen")
     previous_height = f"={at('height', i - 1)}+{at('blocks', i - 1)}"
+    # Blocks come faster while hashrate grows: the difficulty lags it by one retarget
+    # epoch (2,016 target block times), read off the month-to-month growth.
+    hashrate = at("network_ehs")
+    before = "NetworkBeforeStart" if t == 0 else at("network_ehs", i - 1)
+    epoch = f"2016*BlockTime_s/({at('days')}*86400)"
+    lagged = f"BlockTime_s*({before}/{hashrate})^({epoch})"
+    block_time = (
+        Formula(
+            f'=IF(StartDifficulty_T="",{lagged},'
+            f"StartDifficulty_T*1E+12*2^32/BlockTime_s/1E+18*BlockTime_s/{hashrate})"
+        )
+        if t == 0
+        else Formula(f"={lagged}")
+    )
     return [
         cell(ws, Formula(f"=EDATE(StartMonth,{t})"), MONTH),
         cell(ws, Formula(f"=DAY(EOMONTH({at('month')},0))")),
-        cell(ws, Formula(f"={at('days')}*86400/BlockTime_s"), BLOCKS),
+        cell(ws, Formula(f"={at('days')}*86400/{at('block_time')}"), BLOCKS),
         cell(ws, Formula("=StartHeight") if t == 0 else Formula(previous_height), BLOCKS),
         cell(ws, month_subsidy, BTC),
         cell(ws, Formula(f"={blocks}*Fees_BTC_per_block"), BTC),
         cell(ws, Formula("=" + network), DECIMAL),
+        cell(ws, Formula(f"={hashrate}*{at('block_time')}*1E+6/2^32"), DECIMAL),
+        cell(ws, block_time, DECIMAL),
         cell(ws, Formula("=" + price), USD_CENTS),
         cell(
             ws,
@@ -115,41 +131,17 @@ def _market_cells(ws: WriteOnlyWorksheet, t: int, i: int) -> list[WriteOnlyCell]
     ]
 
 
+# Column widths of the Monthly sheet (15 where not given).
+_MONTHLY_WIDTHS = {"month": 11, "days": 6, "blocks": 10, "height": 13, "subsidy": 12}
+_MONTHLY_WIDTHS |= {"fees": 10, "network_ehs": 12, "difficulty": 11, "block_time": 10}
+_MONTHLY_WIDTHS |= {"btc_price": 12, "hashprice": 12, "btc_mined": 12, "cum_fcf": 16}
+
+
 def write_monthly(book: Book, data: ExportData) -> None:
     shape = data.shape
     m, s = MONTHLY, MONTHLY_BY_SITE
     ws = book.sheet("Monthly", 1 + shape.months, len(m))
-    widths(
-        ws,
-        (
-            11,
-            6,
-            10,
-            13,
-            12,
-            10,
-            12,
-            12,
-            12,
-            12,
-            15,
-            14,
-            15,
-            14,
-            15,
-            15,
-            14,
-            14,
-            15,
-            16,
-            16,
-            14,
-            15,
-            15,
-            15,
-            16,
-        ),
-    )
+    widths(ws, [_MONTHLY_WIDTHS.get(key, 15) for key in m.keys])
     ws.freeze_panes = "B2"
     ws.append(header(ws, m.headers))
     site_last = shape.site_monthly_last

@@ -2,10 +2,12 @@
 and each site's free MW, maximize the fleet's NPV. An integer program solved by HiGHS
 (highspy, the solver behind scipy.optimize.milp).
 
-Each rig's value is its NPV as a fleet row bought in the purchase month at that site,
-from one engine run with every (model, site) candidate added as a one-rig row; the
-objective is linear in the counts. A site's free MW is its capacity less the most its
-current rigs draw (with cooling overhead) in any month of the horizon.
+Each rig's value is the NPV it adds to the fleet (its marginal NPV: the company's tax
+refiled without it) as a fleet row bought in the purchase month at that site and still
+owned at the horizon, worth there what the project's resale curve says (as swaps value
+their new rigs), from one engine run with every (model, site) candidate added as a
+one-rig row; the objective is linear in the counts. A site's free MW is its capacity
+less the most its current rigs draw (with cooling overhead) in any month of the horizon.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 from planner.domain.project import FleetRow, Project
 from planner.engine import run
 from planner.engine.model import Results
+from planner.engine.swaps import resale_usd_per_th
 
 KIND_INTEGER = highspy.HighsVarType.kInteger
 
@@ -82,6 +85,13 @@ def free_mw(project: Project, results: Results | None = None) -> dict[str, float
     }
 
 
+def value_at_horizon_usd(project: Project, model: str) -> float:
+    """What one rig of `model` still owned at the horizon is worth: the project's resale
+    curve at its efficiency, times its hashrate."""
+    rig = next(m for m in project.catalog if m.name == model)
+    return resale_usd_per_th(project.resale_curve, rig.efficiency_j_per_th) * rig.hashrate_th
+
+
 def build_problem(
     project: Project,
     candidates: Sequence[BuyCandidate],
@@ -101,6 +111,7 @@ def build_problem(
             count=1,
             unit_price_usd=c.unit_price_usd,
             purchase_month=month,
+            terminal_value_usd_per_unit=value_at_horizon_usd(project, c.model),
         )
         for c in candidates
         for site in names
@@ -108,7 +119,7 @@ def build_problem(
     trial = project.model_copy(update={"fleet": [*project.fleet, *rows]})
     results = run(trial)
     first = len(project.fleet)
-    value = results.row_kpis.npv_usd[first:].reshape(len(candidates), len(names))
+    value = results.marginal_npv_usd[first:].reshape(len(candidates), len(names))
     free = free if free is not None else free_mw(project)
     return BuyProblem(
         models=tuple(c.model for c in candidates),
@@ -237,6 +248,7 @@ def evaluate_plan(
             count=count,
             unit_price_usd=float(prices[model]),
             purchase_month=month,
+            terminal_value_usd_per_unit=value_at_horizon_usd(project, model),
         )
         for model, site, count in plan.mix(problem)
     ]

@@ -8,6 +8,8 @@ import time
 import numpy as np
 import pytest
 
+from planner.domain.project import FleetRow
+from planner.engine import run
 from planner.engine.optimize import (
     BuyCandidate,
     BuyProblem,
@@ -15,6 +17,7 @@ from planner.engine.optimize import (
     build_problem,
     evaluate_plan,
     solve,
+    value_at_horizon_usd,
 )
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
@@ -101,3 +104,29 @@ def test_twenty_models_by_five_sites_solves_within_a_second() -> None:
     print(f"20 x 5 best buy solved in {seconds * 1000:.0f} ms")
     assert plan.capex_usd <= problem.budget_usd + 1e-6
     assert plan.npv_usd > 0
+
+
+def test_a_rig_is_valued_by_what_it_adds_with_its_value_at_the_horizon() -> None:
+    sample = load_project(sample_project_path())
+    problem = build_problem(
+        sample, [BuyCandidate("Antminer S21 XP", 6_500)], 1e9, sites=["Pecos, TX"]
+    )
+    rig = FleetRow(
+        name="one more",
+        model="Antminer S21 XP",
+        site="Pecos, TX",
+        count=1,
+        unit_price_usd=6_500,
+        purchase_month=sample.scenario().start_month,
+        terminal_value_usd_per_unit=value_at_horizon_usd(sample, "Antminer S21 XP"),
+    )
+    with_rig = sample.model_copy(update={"fleet": [*sample.fleet, rig]})
+    added = float(run(with_rig).fleet_kpis.npv_usd[0] - run(sample).fleet_kpis.npv_usd[0])
+    assert problem.value_usd[0, 0] == pytest.approx(added, abs=0.01)
+    # The curve's value: $12/TH (the tier up to 19 J/TH) of its nameplate hashrate.
+    xp = next(m for m in sample.catalog if m.name == "Antminer S21 XP")
+    tier = min(
+        (t for t in sample.resale_curve if xp.efficiency_j_per_th <= t.max_j_per_th),
+        key=lambda t: t.max_j_per_th,
+    )
+    assert value_at_horizon_usd(sample, xp.name) == pytest.approx(tier.usd_per_th * xp.hashrate_th)

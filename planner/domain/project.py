@@ -343,6 +343,26 @@ class SwapCandidate(_Entity):
     notes: Notes = ""
 
 
+class BuyQuote(_Entity):
+    """A best-buy candidate as saved: a catalog model, the quoted price per rig and what
+    the supplier can deliver (None: no limit)."""
+
+    model: Name
+    unit_price_usd: Annotated[Usd, Field(gt=0)]
+    max_rigs: Count | None = None
+
+
+class BestBuySettings(_Entity):
+    """What Decisions > Best buy was last asked: the ticked candidates with their quotes,
+    the ticked sites (empty: every site), the capex budget and the purchase month (None:
+    the start of the horizon). Names that no longer exist are skipped when it is solved."""
+
+    candidates: list[BuyQuote] = Field(default_factory=list)
+    sites: list[Name] = Field(default_factory=list)
+    budget_usd: Annotated[Usd, Field(ge=0)] = 10_000_000.0
+    purchase_month: Month | None = None
+
+
 class Project(_Entity):
     """Everything one planning file holds."""
 
@@ -359,6 +379,7 @@ class Project(_Entity):
     conversions: list[ConversionPlan] = Field(default_factory=list)
     swaps: list[SwapCandidate] = Field(default_factory=list)
     resale_curve: list[ResaleTier] = Field(default_factory=lambda: list(DEFAULT_RESALE_CURVE))
+    best_buy: BestBuySettings = Field(default_factory=BestBuySettings)
 
     def scenario(self, name: str | None = None) -> Scenario:
         """The scenario called `name`, or the active one; KeyError when there is none."""

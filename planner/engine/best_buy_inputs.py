@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from planner.domain.months import format_month, parse_month
-from planner.domain.project import RigModel
+from planner.domain.project import BestBuySettings, BuyQuote, RigModel
 from planner.domain.units import parse_quantity, parse_whole_number
 from planner.engine.optimize import BuyCandidate
 
@@ -133,3 +133,33 @@ def parse_buy_inputs(
         raise ValueError(f"{BUDGET}: must be zero or more, got {budget_usd!r}")
     month = parse_purchase_month(month_text, horizon)
     return BuyInputs(candidates, tuple(ticked_sites), float(budget_usd), month)
+
+
+def settings_of(inputs: BuyInputs, all_sites: Sequence[str]) -> BestBuySettings:
+    """The inputs as the project saves them (every site ticked: saved as none, all)."""
+    return BestBuySettings(
+        candidates=[
+            BuyQuote(model=c.model, unit_price_usd=c.unit_price_usd, max_rigs=c.max_count)
+            for c in inputs.candidates
+        ],
+        sites=[] if set(inputs.sites) == set(all_sites) else list(inputs.sites),
+        budget_usd=inputs.budget_usd,
+        purchase_month=inputs.purchase_month,
+    )
+
+
+def typed_of(settings: BestBuySettings, catalog: Iterable[RigModel]) -> dict[str, CandidateRow]:
+    """The candidate table's rows as the saved settings left them: ticked, with the quote
+    and the limit typed (models no longer in the catalog are left out)."""
+    efficiency = {m.name: m.efficiency_j_per_th for m in catalog}
+    return {
+        quote.model: CandidateRow(
+            quote.model,
+            efficiency[quote.model],
+            True,
+            f"{quote.unit_price_usd:,.2f}".removesuffix(".00"),
+            "" if quote.max_rigs is None else str(quote.max_rigs),
+        )
+        for quote in settings.candidates
+        if quote.model in efficiency
+    }

@@ -262,3 +262,35 @@ def evaluate_plan(
         payback_months=float(payback.months[0]),
         payback_status=int(payback.status[0]),
     )
+
+
+@dataclass(frozen=True)
+class SavedBestBuy:
+    """The best buy for the inputs saved in the project, and the names it had to skip."""
+
+    answer: BuyAnswer
+    skipped: tuple[str, ...]
+
+
+def saved_best_buy(project: Project) -> SavedBestBuy | None:
+    """Solve the project's saved best-buy inputs (None without candidates); candidates
+    and sites no longer in the project are skipped and named."""
+    settings = project.best_buy
+    if not settings.candidates:
+        return None
+    models = {m.name for m in project.catalog}
+    site_names = [s.name for s in project.sites]
+    skipped = [f"candidate model {c.model!r}" for c in settings.candidates if c.model not in models]
+    skipped += [f"site {s!r}" for s in settings.sites if s not in site_names]
+    candidates = [
+        BuyCandidate(c.model, c.unit_price_usd, c.max_rigs)
+        for c in settings.candidates
+        if c.model in models
+    ]
+    sites = [s for s in settings.sites if s in site_names] if settings.sites else site_names
+    if not candidates or not sites:
+        return None
+    problem = build_problem(
+        project, candidates, settings.budget_usd, settings.purchase_month, sites=sites
+    )
+    return SavedBestBuy(best_buy(problem), tuple(skipped))

@@ -22,6 +22,7 @@ from planner.engine.montecarlo import (
     row_payback_probabilities,
     run_monte_carlo,
 )
+from planner.engine.optimize import SavedBestBuy, evaluate_plan, saved_best_buy
 from planner.engine.sensitivity import compare_scenarios, tornado, two_way
 from planner.engine.swaps import analyse_swaps
 from planner.io import display
@@ -301,6 +302,9 @@ def build_report(
         **(uncertainty_sections(project, results, settings) if uncertainty else {}),
         "warnings": warnings_of(results) + [f"AI/HPC plan {w}" for w in analysis.skipped],
     }
+    saved = saved_best_buy(project)
+    if saved is not None:
+        report["best_buy"] = best_buy_entry(project, saved)
     if "swap_warnings" in report:
         report["warnings"] += [f"swap: {w}" for w in report.pop("swap_warnings")]
     return report
@@ -330,6 +334,23 @@ def _fleet_entry(results: Results) -> dict[str, Any]:
         }
     )
     return fleet
+
+
+def best_buy_entry(project: Project, saved: SavedBestBuy) -> dict[str, Any]:
+    """The best buy for the project's saved inputs: the mix, its capex and the NPV it adds
+    (the engine's, with the rigs added to the fleet), and any saved name it skipped."""
+    answer = saved.answer
+    problem, best = answer.problem, answer.best
+    mix = best.mix(problem)
+    settings = project.best_buy
+    npv_usd = evaluate_plan(project, problem, best, settings.purchase_month).npv_usd if mix else 0.0
+    return {
+        "mix": [{"model": model, "site": site, "count": count} for model, site, count in mix],
+        "capex_usd": best.capex_usd,
+        "npv_usd": npv_usd,
+        "budget_usd": settings.budget_usd,
+        "skipped": list(saved.skipped),
+    }
 
 
 def fiscal_year_entries(results: Results) -> list[dict[str, Any]]:

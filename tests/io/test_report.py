@@ -154,3 +154,32 @@ def test_the_tax_loss_carried_forward_is_reported_by_month_and_at_the_horizon(sa
         assert month["loss_carryforward_usd"] == pytest.approx(carried, rel=1e-9, abs=1e-3)
     assert report["fleet"]["tax_loss_carryforward_end_usd"] == pytest.approx(carried)
     assert carried > 1e6  # the sample ends with a loss to carry (a deferred tax asset)
+
+
+def test_best_buy_is_reported_when_the_project_has_candidates(sample) -> None:
+    from planner.domain.project import BestBuySettings, BuyQuote
+    from planner.engine.optimize import BuyCandidate, best_buy, build_problem
+
+    assert "best_buy" not in build_report(sample, run(sample), uncertainty=False)
+    settings = BestBuySettings(
+        candidates=[BuyQuote(model="Antminer S21 XP", unit_price_usd=2_500, max_rigs=400)],
+        budget_usd=3_000_000,
+    )
+    project = sample.model_copy(update={"best_buy": settings})
+    entry = build_report(project, run(project), uncertainty=False)["best_buy"]
+    answer = best_buy(
+        build_problem(sample, [BuyCandidate("Antminer S21 XP", 2_500, 400)], 3_000_000)
+    )
+    mix = answer.best.mix(answer.problem)
+    assert entry["mix"] == [{"model": m, "site": s, "count": c} for m, s, c in mix]
+    assert sum(c for _m, _s, c in mix) <= 400 and entry["capex_usd"] <= 3_000_000
+    assert entry["capex_usd"] == pytest.approx(2_500 * sum(c for _m, _s, c in mix))
+    assert entry["skipped"] == []
+    # A saved model no longer in the catalog is skipped and named.
+    gone = settings.model_copy(
+        update={"candidates": [*settings.candidates, BuyQuote(model="Gone", unit_price_usd=1)]}
+    )
+    entry = build_report(
+        sample.model_copy(update={"best_buy": gone}), run(sample), uncertainty=False
+    )["best_buy"]
+    assert entry["skipped"] == ["candidate model 'Gone'"]

@@ -325,3 +325,43 @@ def test_the_window_row_commands_act_on_the_decisions_sheet_last_in_focus(qtbot,
     panel.swap_sheet.setFocus()
     qtbot.waitUntil(panel.swap_sheet.hasFocus, timeout=5_000)
     assert window.current_sheet() is panel.swap_sheet
+
+
+def test_best_buy_inputs_are_saved_with_the_project_and_come_back(window, tmp_path) -> None:
+    panel = _show_best_buy(window)
+    window.set_scenario("Bull")
+    window.document.flush()
+    _tick(panel, "Antminer S21 XP", price="$5,200", most="120")
+    for r in range(panel.best_buy.sites.rowCount()):
+        if panel.best_buy.sites.item(r, 0).text() != "Williston, ND":
+            panel.best_buy.sites.item(r, 0).setCheckState(Qt.CheckState.Unchecked)
+    panel.best_buy.month.setText("2027-06")
+    panel.best_buy.budget.setValue(50_000_000)
+    assert panel.best_buy.solve() is not None
+    saved = window.document.project.best_buy
+    assert [(q.model, q.unit_price_usd, q.max_rigs) for q in saved.candidates] == [
+        ("Antminer S21 XP", 5_200.0, 120)
+    ]
+    assert saved.sites == ["Williston, ND"]
+    assert (saved.budget_usd, saved.purchase_month) == (50_000_000, date(2027, 6, 1))
+    assert window.document.undo_stack.undoText() == "Best buy inputs"
+    # A new page on the saved project starts from what was asked.
+    from planner.ui.decisions.best_buy import BestBuyPage
+
+    page = BestBuyPage(window.document)
+    page._results_changed(window.document.results)
+    r = next(
+        i
+        for i in range(page.candidates.rowCount())
+        if page.candidates.item(i, 0).text() == "Antminer S21 XP"
+    )
+    assert page.candidates.item(r, 0).checkState() == Qt.CheckState.Checked
+    assert page.candidates.item(r, 2).text() == "5,200"
+    assert page.candidates.item(r, 3).text() == "120"
+    ticked = [
+        page.sites.item(i, 0).text()
+        for i in range(page.sites.rowCount())
+        if page.sites.item(i, 0).checkState() == Qt.CheckState.Checked
+    ]
+    assert ticked == ["Williston, ND"]
+    assert (page.budget.value(), page.month.text()) == (50_000_000, "2027-06")

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from planner.domain.months import format_month
+from planner.domain.project import Project
 from planner.engine.best_buy_inputs import (
     BUDGET,
     CANDIDATE_COLUMNS,
@@ -33,6 +35,8 @@ from planner.engine.best_buy_inputs import (
     CandidateRow,
     candidate_rows,
     parse_buy_inputs,
+    settings_of,
+    typed_of,
 )
 from planner.engine.optimize import (
     BuyAnswer,
@@ -45,7 +49,7 @@ from planner.engine.optimize import (
 )
 from planner.io import display
 from planner.ui.decisions.results_table import ResultTable
-from planner.ui.document import ProjectDocument
+from planner.ui.document import Change, ProjectDocument
 from planner.ui.follow import ResultsFollower
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -247,14 +251,17 @@ class BestBuyPage(QWidget):
 
     def _results_changed(self, _results: Any) -> None:
         """The catalog and the sites' free MW follow the project; what was ticked and typed
-        stays."""
-        typed = {row.model: row for row in self.typed_rows()}
-        unticked = {
-            _cell(self.sites, r, 0).text()
-            for r in range(self.sites.rowCount())
-            if not _ticked(_cell(self.sites, r, 0))
-        }
+        stays. The first fill takes what the project saved when last solved."""
         project = self.document.results_project or self.document.project
+        if self.candidates.rowCount() == 0:  # the saved inputs: the newest project's
+            typed, unticked = self._saved(self.document.project)
+        else:
+            typed = {row.model: row for row in self.typed_rows()}
+            unticked = {
+                _cell(self.sites, r, 0).text()
+                for r in range(self.sites.rowCount())
+                if not _ticked(_cell(self.sites, r, 0))
+            }
         rows = candidate_rows(project.catalog, typed)
         self.candidates.setRowCount(len(rows))
         for r, row in enumerate(rows):
@@ -272,6 +279,27 @@ class BestBuyPage(QWidget):
             self.sites.setItem(r, 0, _tick_box(site.name, site.name not in unticked))
             self.sites.setItem(r, 1, _figure(f"{free[site.name]:,.2f}", editable=False))
 
+    def _saved(self, project: Project) -> tuple[dict[str, CandidateRow], set[str]]:
+        """The candidates and unticked sites the project saved; its budget and month set."""
+        saved = project.best_buy
+        if not saved.candidates:
+            return {}, set()
+        self.budget.setValue(saved.budget_usd)
+        self.month.setText(
+            "" if saved.purchase_month is None else format_month(saved.purchase_month)
+        )
+        names = {s.name for s in project.sites}
+        unticked = names - set(saved.sites) if saved.sites else set()
+        return typed_of(saved, project.catalog), unticked
+
+    def _save(self, inputs: BuyInputs) -> None:
+        """Keep what was asked in the project (saved with it; one undo step)."""
+        project = self.document.project
+        settings = settings_of(inputs, [s.name for s in project.sites])
+        if settings != project.best_buy:
+            after = project.model_copy(update={"best_buy": settings})
+            self.document.apply(after, Change("cells", "best_buy"), "Best buy inputs")
+
     # ---- solving
     def solve(self) -> BuyAnswer | None:
         """Solve for the typed inputs and show the best mix, or say what is wrong."""
@@ -285,6 +313,7 @@ class BestBuyPage(QWidget):
             self.summary.setStyleSheet("color: #b00020;")
             return None
         self.summary.setStyleSheet("")
+        self._save(inputs)
         month = inputs.purchase_month
         problem = build_problem(
             project,

@@ -184,6 +184,11 @@ class PowerContract(_Entity):
     demand_charge_usd_per_kw_month: Annotated[Usd, Field(ge=0)] = 0.0
     curtailment_share: Annotated[Fraction, Field(lt=1)] = 0.0
     curtailment_credit_usd_per_mwh: Annotated[Usd, Field(ge=0)] = 0.0
+    # Hosting terms as hosts write them (any contract type): a take-or-pay minimum, a
+    # share of the site's capacity billed every hour whether or not the rigs draw it; and
+    # the host's share of the site's rigs' revenue above their power cost, each month.
+    take_or_pay_share: Fraction = 0.0
+    profit_share: Fraction = 0.0
     notes: Notes = ""
 
 

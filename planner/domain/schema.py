@@ -209,6 +209,20 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "usd",
             decimals=2,
         ),
+        _C(
+            "take_or_pay_share",
+            "Take-or-pay (% of capacity)",
+            "fraction",
+            decimals=0,
+            tip="Billed every hour at the contract's rate whether or not the rigs draw it",
+        ),
+        _C(
+            "profit_share",
+            "Host's profit share (%)",
+            "fraction",
+            decimals=0,
+            tip="The host's share of the site's rigs' revenue above their power cost",
+        ),
         _C("notes", "Notes", "text"),
     ),
     "catalog": (

@@ -1,7 +1,8 @@
 """The bridge from the rows' NPVs to the fleet's (MODEL.md "Answers").
 
 A row's NPV is its own cash flow after its share of the company's tax. The fleet's adds
-what no row carries: each site's demand charges, fixed opex and infrastructure capex,
+what no row carries: each site's demand charges, hosting terms (the take-or-pay
+shortfall, the host's profit share), fixed opex and infrastructure capex,
 and corporate G&A, each at its pre-tax value (their tax shields are already in the rows'
 shares of the tax, which sum to the company's). So the lines sum to the fleet's NPV to
 floating-point precision.
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.engine import metrics
-from planner.engine.capex import site_items
 from planner.engine.model import Results
 
 
@@ -36,10 +36,12 @@ def bridge_of(results: Results) -> list[BridgeLine]:
             inputs.row_names, inputs.row_sites, results.row_kpis.npv_usd, strict=True
         )
     ]
-    items = site_items(inputs)
+    items = results.site_items
     for s, site in enumerate(inputs.site_names):
         for label, flows_usd in (
             ("demand charges", items.demand_usd[s]),
+            ("take-or-pay shortfall", items.take_or_pay_usd[s]),
+            ("host's profit share", items.profit_share_usd[s]),
             ("fixed opex", items.fixed_opex_usd[s]),
             ("infrastructure capex", items.infra_capex_usd[s]),
         ):

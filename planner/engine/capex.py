@@ -19,6 +19,7 @@ import numpy as np
 
 from planner.engine.depreciation import straight_line
 from planner.engine.inputs import NO_MONTH, EngineInputs
+from planner.engine.market import HOURS_PER_DAY
 from planner.engine.rows import RowPass, RowVectors
 from planner.engine.tax_depreciation import TaxSchedule, book_value_left
 
@@ -103,11 +104,15 @@ class SiteItems:
     infra_capex_usd: np.ndarray
     infra_depreciation_usd: np.ndarray
     infra_tax_depreciation_usd: np.ndarray
+    take_or_pay_usd: np.ndarray  # the minimum billed above the energy the rigs drew
+    profit_share_usd: np.ndarray  # the host's share of the rigs' revenue above power
 
 
-def site_items(inputs: EngineInputs) -> SiteItems:
+def site_items(inputs: EngineInputs, rows: dict[str, np.ndarray]) -> SiteItems:
     """Demand charges and fixed opex every month; infrastructure capex in its month, its
-    straight-line book depreciation from then and its tax depreciation."""
+    straight-line book depreciation from then and its tax depreciation; the hosting terms
+    on the site's rows' sums `rows` (S x H per Series field): the take-or-pay minimum's
+    shortfall and the host's profit share."""
     months = inputs.months
     sites = len(inputs.site_names)
     t = np.arange(months).astype(float)
@@ -133,7 +138,19 @@ def site_items(inputs: EngineInputs) -> SiteItems:
     infra_capex_usd[np.flatnonzero(in_horizon), inputs.site_infra_capex_idx[in_horizon]] = (
         inputs.site_infra_capex_usd[in_horizon]
     )
+    contract = inputs.site_contract_idx
+    hours = HOURS_PER_DAY * inputs.timeline.days
+    minimum_kwh = (
+        inputs.contract_take_or_pay_share[contract, None]
+        * inputs.site_capacity_mw[:, None]
+        * 1000.0
+        * hours[None, :]
+    )
+    shortfall_kwh = np.maximum(minimum_kwh - rows["energy_kwh"], 0.0)
+    margin_usd = np.maximum(rows["revenue_usd"] - rows["power_cost_usd"], 0.0)
     return SiteItems(
+        take_or_pay_usd=shortfall_kwh * inputs.contract_price_usd_per_kwh[contract],
+        profit_share_usd=inputs.contract_profit_share[contract, None] * margin_usd,
         demand_usd=demand_usd,
         fixed_opex_usd=fixed_usd,
         infra_capex_usd=infra_capex_usd,

@@ -147,6 +147,8 @@ class EngineInputs:
     contract_price_usd_per_kwh: np.ndarray  # (C, H)
     contract_curtailment_share: np.ndarray
     contract_credit_usd_per_mwh: np.ndarray
+    contract_take_or_pay_share: np.ndarray
+    contract_profit_share: np.ndarray
 
     @property
     def months(self) -> int:
@@ -364,4 +366,8 @@ def _contract_fields(
         "contract_credit_usd_per_mwh": np.array(
             [c.curtailment_credit_usd_per_mwh for c in contracts], dtype=float
         ),
+        "contract_take_or_pay_share": np.array(
+            [c.take_or_pay_share for c in contracts], dtype=float
+        ),
+        "contract_profit_share": np.array([c.profit_share for c in contracts], dtype=float),
     }

@@ -87,6 +87,7 @@ class Results:
     tax_loss_carried_usd: np.ndarray  # fleet loss carried forward at each month end
     taxable_income_usd: np.ndarray  # (H,) the company's, by month
     fiscal_years: AnnualTax  # (Y,) the tax as filed, year by year
+    site_items: SiteItems  # each site's own monthly items (demand, fixed opex, hosting...)
     site_load_mw: np.ndarray  # (S, H) rig load with cooling overhead of the rows online
     _row_fcf: np.ndarray  # (R, H) after tax, rows in the engine's site order
     _row_position: np.ndarray  # engine position of each project row
@@ -144,12 +145,14 @@ def invested(payback_status: np.ndarray) -> np.ndarray:
 def site_sums_with_items(sums: dict[str, np.ndarray], items: SiteItems) -> dict[str, np.ndarray]:
     """Each site's sums before tax: its rows' and its own items."""
     site = dict(sums)
-    site["power_cost_usd"] += items.demand_usd
-    site["opex_usd"] += items.fixed_opex_usd
+    site["power_cost_usd"] += items.demand_usd + items.take_or_pay_usd
+    site["opex_usd"] += items.fixed_opex_usd + items.profit_share_usd
     site["capex_usd"] += items.infra_capex_usd
     site["depreciation_usd"] += items.infra_depreciation_usd
     site["tax_depreciation_usd"] += items.infra_tax_depreciation_usd
-    site["ebitda_usd"] -= items.demand_usd + items.fixed_opex_usd
+    site["ebitda_usd"] -= (
+        items.demand_usd + items.fixed_opex_usd + items.take_or_pay_usd + items.profit_share_usd
+    )
     return site
 
 
@@ -188,7 +191,8 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
     inverse[rv.order] = np.arange(rv.order.size)
     mined = mine_rows(inputs, rv, market, keep_rows)
     capex_usd_by_row = add_capex_and_resale(inputs, rv, mined)
-    site_sums = site_sums_with_items(mined.site_sums, site_items(inputs))
+    items = site_items(inputs, mined.site_sums)
+    site_sums = site_sums_with_items(mined.site_sums, items)
     taxable_income_usd = (
         site_sums["ebitda_usd"].sum(axis=0)
         - inputs.g_and_a_usd_per_month
@@ -202,7 +206,7 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
         mined, capex_usd_by_row, tax.usd_per_positive_usd, inputs.fiscal.month_year, rate, inverse
     )
     breakevens = breakevens_of(inputs, rv, market, mined, inverse)
-    return _results(inputs, market, mined, site_series, row_kpis, breakevens, tax, inverse)
+    return _results(inputs, market, mined, site_series, row_kpis, breakevens, tax, inverse, items)
 
 
 def _results(
@@ -214,6 +218,7 @@ def _results(
     breakevens: Breakevens,
     tax: FleetTax,
     inverse: np.ndarray,
+    items: SiteItems,
 ) -> Results:
     """The answers of the sites and the fleet, assembled with the rows' into Results."""
     rate = inputs.discount_rate_per_year
@@ -245,6 +250,7 @@ def _results(
         tax_loss_carried_usd=tax.loss_carried_usd,
         taxable_income_usd=tax.taxable_income_usd,
         fiscal_years=tax.paid.years,
+        site_items=items,
         site_load_mw=mined.site_load_kw / 1000.0,
         _row_fcf=mined.fcf_usd,
         _row_position=inverse,

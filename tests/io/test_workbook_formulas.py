@@ -49,7 +49,7 @@ def test_named_columns_give_the_letters_and_ranges_formulas_read() -> None:
     assert MONTHLY.span("fcf", 2, 25) == "Monthly!$U$2:$U$25"
     assert MONTHLY_BY_SITE.span("t", 3, 8) == "'Monthly by site'!$D$3:$D$8"
     assert SITES.ref("contract_no", 4) == "Sites!$K$4"
-    assert len(SITES) == 21
+    assert len(SITES) == 23
     assert MONTHLY.headers[0] == "Month"
 
 

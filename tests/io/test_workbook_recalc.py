@@ -387,6 +387,17 @@ def filed_project() -> Project:
         else c
         for c in base.contracts
     ]
+    # The host bills 60 % of the site's capacity whatever is drawn and takes 15 % of the
+    # margin; the PPA has a minimum offtake too.
+    terms = {"Host": (0.6, 0.15), "PPA": (0.3, 0.0)}
+    contracts = [
+        c.model_copy(
+            update={"take_or_pay_share": terms[c.name][0], "profit_share": terms[c.name][1]}
+        )
+        if c.name in terms
+        else c
+        for c in contracts
+    ]
     # The difficulty pools quote at the start, above what the network's hashrate implies.
     scenarios = [base.scenarios[0].model_copy(update={"start_difficulty_t": 150.0})]
     return base.model_copy(
@@ -606,8 +617,12 @@ def test_monthly_by_site_equals_engine(recalculated: dict[str, Any], case: str) 
             for j, field in enumerate(tax_fields):  # Q to S
                 expected = float(getattr(results.sites, field)[s, t])
                 check.number(f"{name} {field} month {t}", sheet.cell(i, 17 + j).value, expected)
+            items = results.site_items
+            for column, values in ((20, items.take_or_pay_usd), (21, items.profit_share_usd)):
+                got = sheet.cell(i, column).value
+                check.number(f"{name} hosting {column} month {t}", got, float(values[s, t]))
     assert check.problems == []
-    assert check.compared == len(results.inputs.site_names) * months * 16
+    assert check.compared == len(results.inputs.site_names) * months * 18
 
 
 @pytest.mark.parametrize("case", CASES)

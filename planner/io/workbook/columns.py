@@ -106,6 +106,8 @@ CONTRACT_COLUMNS: tuple[Column, ...] = (
     ("demand_charge_usd_per_kw_month", USD_CENTS),
     ("curtailment_share", PERCENT),
     ("curtailment_credit_usd_per_mwh", USD_CENTS),
+    ("take_or_pay_share", PERCENT),
+    ("profit_share", PERCENT),
     ("notes", None),
 )
 MODEL_COLUMNS: tuple[Column, ...] = (
@@ -153,6 +155,8 @@ SITES = Columns(
         ("calc: infrastructure depreciation ends (month #)", "infra_depreciation_end"),
         ("calc: infrastructure tax basis (USD)", "infra_basis_usd"),
         ("calc: infrastructure bonus depreciation share", "infra_bonus"),
+        ("calc: take-or-pay (share of capacity)", "take_or_pay_share"),
+        ("calc: host's profit share", "profit_share"),
     ],
 )
 CONTRACTS = Columns("Contracts", _inputs("contracts", CONTRACT_COLUMNS))
@@ -218,6 +222,8 @@ MONTHLY_BY_SITE = Columns(
         ("Tax depreciation (USD)", "tax_depreciation"),
         ("Taxable gain on disposal (USD)", "gain"),
         ("Book gain on disposal (USD)", "book_gain"),
+        ("Take-or-pay shortfall (USD, in power cost)", "take_or_pay"),
+        ("Host's profit share (USD, in opex)", "profit_share"),
     ],
 )
 SITE_MONTHLY_HEADER = MONTHLY_BY_SITE.headers

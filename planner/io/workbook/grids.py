@@ -22,8 +22,10 @@ from planner.io.workbook.columns import (
     HOURS_ROW,
     LOSS_CARRIED_ROW,
     MONTHLY,
+    MONTHLY_BY_SITE,
     MONTHLY_FIRST_ROW,
     PRICE_ROW,
+    SITE_MONTHLY_FIRST_ROW,
     SITES,
     T_ROW,
     TABLE_FIRST_ROW,
@@ -47,7 +49,7 @@ Progress = Callable[[float], None]
 
 TAX_LABELS = (
     "Rows' taxable income (USD)",
-    "Site costs: demand charges, fixed opex, infrastructure tax depreciation (USD)",
+    "Site costs: demand charges, fixed opex, hosting terms, infrastructure tax depreciation (USD)",
     "Corporate G&A (USD)",
     "Company taxable income (USD)",
     "Fiscal year # (0: the horizon's first)",
@@ -99,10 +101,21 @@ def _tax_formula(shape: Shape, line: int, t: int, col: str) -> Formula:
         last = INFRA_FIRST_ROW + shape.sites - 1
         span = SITES.span
         slast = shape.table_last(shape.sites)
+        by_site = MONTHLY_BY_SITE
+        months = by_site.span("t", SITE_MONTHLY_FIRST_ROW, shape.site_monthly_last)
+
+        def hosting(key: str) -> str:
+            return (
+                f"+SUMIF({months},{t},"
+                f"{by_site.span(key, SITE_MONTHLY_FIRST_ROW, shape.site_monthly_last)})"
+            )
+
         return Formula(
             f"=SUM({span('demand_usd', TABLE_FIRST_ROW, slast)})"
             f"+SUM({span('fixed_opex_usd_per_month', TABLE_FIRST_ROW, slast)})"
             f"+SUM(CalcInfraTax!{col}{INFRA_FIRST_ROW}:{col}{last})"
+            + hosting("take_or_pay")
+            + hosting("profit_share")
         )
     if line == 6:
         return Formula("=GandA_USD")

@@ -329,6 +329,8 @@ def _site_calc(row: int, contracts_last: int) -> list[tuple[Formula, str | None]
             ),
             PERCENT,
         ),
+        (Formula(f"={lookup('take_or_pay_share')}"), PERCENT),
+        (Formula(f"={lookup('profit_share')}"), PERCENT),
     ]
 
 

@@ -232,6 +232,10 @@ class _SiteMonth:
             self.t,
         )
 
+    def at_hosting(self, key: str) -> str:
+        """This row's hosting column `key` ("take_or_pay" or "profit_share")."""
+        return f"{MONTHLY_BY_SITE[key]}{self.i}"
+
     def site_capex(self) -> str:
         return f"IF({self.site('infra_t')}={self.t},{self.site('infrastructure_capex_usd')},0)"
 
@@ -252,14 +256,40 @@ class _SiteMonth:
             "book_gain": Formula(f"=SUMPRODUCT({mask}*{disposed}*{rows('book_gain_usd')})"),
         }
 
+    def hosting(self) -> dict[str, Formula]:
+        """The hosting terms: the take-or-pay minimum's shortfall (the share of capacity
+        billed every hour less the energy the rigs drew, at the month's rate) and the host's
+        share of the rigs' revenue above their power cost (power less demand, shortfall)."""
+        hours = self.across("CalcRunning", HOURS_ROW)
+        rows, mask = self.rows, self.mask
+        drawn_kwh = (
+            f"{hours}*SUMPRODUCT({mask}*{self.grid('CalcRunning')}"
+            f"*{rows('availability')}*{rows('load_kw')})"
+            if self.shape.rows
+            else "0"
+        )
+        minimum_kwh = f"{self.site('take_or_pay_share')}*{self.site('capacity_mw')}*1000*{hours}"
+        m = MONTHLY_BY_SITE
+        rows_power = f"({m['power']}{self.i}-{self.site('demand_usd')}-{m['take_or_pay']}{self.i})"
+        return {
+            "take_or_pay": Formula(
+                f"=MAX(0,{minimum_kwh}-{drawn_kwh})*{self.across('PowerPrices', self.price_row)}"
+            ),
+            "profit_share": Formula(
+                f"={self.site('profit_share')}*MAX(0,{m['revenue']}{self.i}-{rows_power})"
+            ),
+        }
+
     def flows(self) -> dict[str, Formula]:
         """BTC mined, credit, power, opex, capex, depreciation, tax and resale."""
         if not self.shape.rows:
             return {
                 "btc_mined": Formula("=0"),
                 "credit": Formula("=0"),
-                "power": Formula(f"={self.site('demand_usd')}"),
-                "opex": Formula(f"={self.site('fixed_opex_usd_per_month')}"),
+                "power": Formula(f"={self.site('demand_usd')}+{self.at_hosting('take_or_pay')}"),
+                "opex": Formula(
+                    f"={self.site('fixed_opex_usd_per_month')}+{self.at_hosting('profit_share')}"
+                ),
                 "capex": Formula(f"={self.site_capex()}"),
                 "depreciation": Formula("=" + self.site_depreciation()),
                 "tax": Formula("=0"),
@@ -285,11 +315,11 @@ class _SiteMonth:
             "power": Formula(
                 f"={hours}*{self.across('PowerPrices', self.price_row)}"
                 f"*SUMPRODUCT({mask}*{running}*{rows('availability')}*{rows('load_kw')})"
-                f"+{self.site('demand_usd')}"
+                f"+{self.site('demand_usd')}+{self.at_hosting('take_or_pay')}"
             ),
             "opex": Formula(
                 f"=SUMPRODUCT({mask}*{self.on}*{rows('maintenance_usd')})"
-                f"+{self.site('fixed_opex_usd_per_month')}"
+                f"+{self.site('fixed_opex_usd_per_month')}+{self.at_hosting('profit_share')}"
             ),
             "capex": Formula(
                 f"=SUMPRODUCT({mask}*({rows('capex_t')}={t})*{rows('capex_usd')})+{self.site_capex()}"
@@ -309,7 +339,7 @@ def write_monthly_by_site(book: Book, data: ExportData) -> None:
     shape = data.shape
     m = MONTHLY_BY_SITE
     ws = book.sheet("Monthly by site", shape.site_monthly_last, len(m))
-    widths(ws, (20, 7, 11, 8, 12, 15, 14, 15, 14, 15, 15, 14, 14, 14, 15, 16, 15, 15, 15))
+    widths(ws, (20, 7, 11, 8, 12, 15, 14, 15, 14, 15, 15, 14, 14, 14, 15, 16, 15, 15, 15, 18, 18))
     ws.freeze_panes = "E3"
     note = (
         "Tax is the company's tax paid, shared by the rows' positive taxable income of the "
@@ -318,7 +348,7 @@ def write_monthly_by_site(book: Book, data: ExportData) -> None:
     ws.append([*title(ws, "Monthly by site"), text_cell(ws, note)])
     ws.append(header(ws, m.headers))
     prices = MONTHLY.span("btc_price", MONTHLY_FIRST_ROW, shape.monthly_last)
-    formats = (None, None, MONTH, None, BTC, *(USD,) * 14) if shape.sites else ()
+    formats = (None, None, MONTH, None, BTC, *(USD,) * 16) if shape.sites else ()
     styles = [book.style(fmt) for fmt in formats]
     for s in range(shape.sites):
         for t in range(shape.months):
@@ -326,6 +356,7 @@ def write_monthly_by_site(book: Book, data: ExportData) -> None:
             site = _SiteMonth(shape, s, i)
             flows = site.flows()
             items = site.tax_items()
+            hosting = site.hosting()
 
             def at(key: str, row: int = i) -> str:
                 return f"{m[key]}{row}"
@@ -356,6 +387,8 @@ def write_monthly_by_site(book: Book, data: ExportData) -> None:
                     items["tax_depreciation"],
                     items["gain"],
                     items["book_gain"],
+                    hosting["take_or_pay"],
+                    hosting["profit_share"],
                 ],
                 styles,
             )

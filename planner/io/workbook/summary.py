@@ -190,12 +190,13 @@ def write_summary(book: Book, ws: WriteOnlyWorksheet, data: ExportData) -> None:
 
 # Below the table: the charts (two of 17 rows), then the bridge.
 BRIDGE_GAP_ROWS = 2 + 2 * 17
+BRIDGE_SITE_ITEMS = 5  # demand, take-or-pay, profit share, fixed opex, infrastructure
 
 
 def summary_rows(shape: Shape) -> int:
     """The rows the Summary sheet fills: the table, the charts' space, the bridge."""
     table_last = SUMMARY_FIRST_ROW + shape.sites
-    return table_last + BRIDGE_GAP_ROWS + 2 + shape.rows + 3 * shape.sites + 3
+    return table_last + BRIDGE_GAP_ROWS + 2 + shape.rows + BRIDGE_SITE_ITEMS * shape.sites + 3
 
 
 def _bridge(ws: WriteOnlyWorksheet, shape: Shape) -> None:
@@ -226,8 +227,16 @@ def _bridge(ws: WriteOnlyWorksheet, shape: Shape) -> None:
             return SITES.ref(key, srow)
 
         infra_t = site("infra_t")
+        site_first = SITE_MONTHLY_FIRST_ROW + s * shape.months
+        site_last = site_first + shape.months - 1
+
+        def hosting(key: str, first: int = site_first, last: int = site_last) -> str:
+            return f"=-SUMPRODUCT({MONTHLY_BY_SITE.span(key, first, last)},{factors})"
+
         items = (
             ("demand charges", f"=-{site('demand_usd')}*SUM({factors})"),
+            ("take-or-pay shortfall", hosting("take_or_pay")),
+            ("host's profit share", hosting("profit_share")),
             ("fixed opex", f"=-{site('fixed_opex_usd_per_month')}*SUM({factors})"),
             (
                 "infrastructure capex",
@@ -245,7 +254,7 @@ def _bridge(ws: WriteOnlyWorksheet, shape: Shape) -> None:
     ws.append(
         [text_cell(ws, "Corporate G&A"), cell(ws, Formula(f"=-GandA_USD*SUM({factors})"), USD)]
     )
-    last = top + shape.rows + 3 * shape.sites
+    last = top + shape.rows + BRIDGE_SITE_ITEMS * shape.sites
     ws.append([text_cell(ws, "Total", font=BOLD), cell(ws, Formula(f"=SUM(B{top}:B{last})"), USD)])
     ws.append(
         [

@@ -245,6 +245,31 @@ class SiteConversion:
     def partial_npv_usd(self) -> float:
         return float(self.npv_usd[2])
 
+    @cached_property
+    def convert_value_at_horizon_npv_usd(self) -> float:
+        """The convert case's NPV from the data centre's value at the horizon."""
+        factors = metrics.discount_factors(self.context.discount_rate_per_year, self.context.months)
+        return float(self.parts.terminal @ factors)
+
+    @property
+    def convert_operations_npv_usd(self) -> float:
+        """The convert case's NPV from its months of operation (all but the value at the
+        horizon): mining until the start, the rig sale, the build, rent, power, the loan."""
+        return self.convert_npv_usd - self.convert_value_at_horizon_npv_usd
+
+    def keep_reconciliation(self, results: Results) -> list[tuple[str, float]]:
+        """From the site's NPV on the Sites tab (after its share of the company's tax) to
+        keep mining's here (before tax, with the site's value as a mining site at the
+        horizon): the lines sum to `keep_npv_usd`."""
+        s = self.site_index
+        factors = metrics.discount_factors(self.context.discount_rate_per_year, self.context.months)
+        site_value_usd = self.plan.mining_site_value_usd_per_mw * self.context.capacity_mw
+        return [
+            ("Site NPV (Sites tab: after its share of tax)", float(results.site_kpis.npv_usd[s])),
+            ("+ its share of the company's tax", float(results.sites.tax_usd[s] @ factors)),
+            ("+ its value as a mining site at the horizon", float(site_value_usd * factors[-1])),
+        ]
+
     @property
     def npv_gain_usd(self) -> float:
         """What converting the whole site adds to its NPV (negative: converting loses)."""

@@ -151,7 +151,13 @@ def hpc_entries(analysis: ConversionAnalysis, results: Results) -> list[dict[str
                 "start_month": format_month(site.plan.start_month),
                 "it_mw": site.it_mw,
                 "keep_npv_usd": _num(site.keep_npv_usd),
+                "keep_npv_reconciliation": [
+                    {"label": label, "npv_usd": value}
+                    for label, value in site.keep_reconciliation(results)
+                ],
                 "convert_npv_usd": _num(site.convert_npv_usd),
+                "convert_operations_npv_usd": _num(site.convert_operations_npv_usd),
+                "convert_value_at_horizon_npv_usd": _num(site.convert_value_at_horizon_npv_usd),
                 "partial_npv_usd": _num(site.partial_npv_usd),
                 "npv_gain_usd": _num(site.npv_gain_usd),
                 "keep_irr_annual": _num(irr[0]),

@@ -57,7 +57,7 @@ from planner.ui.tasks import LiveTask
 RESULT_HEADERS = (
     "Site",
     "Share",
-    "Keep mining NPV",
+    "Keep mining NPV (before tax)",
     "Convert NPV",
     "Partial NPV",
     "NPV gained by converting",
@@ -296,10 +296,13 @@ class HpcPanel(QWidget):
                 "none" if not math.isfinite(multiple) else f"{multiple:,.2f}x",
                 display.money_short(site.peak_funding_usd),
             )
+            tips = _npv_tips(site, results)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column:
                     item.setTextAlignment(RIGHT)
+                if column in tips:
+                    item.setToolTip(tips[column])
                 self.table.setItem(row, column, item)
         self.table.blockSignals(False)
         names = [s.site for s in ranked]
@@ -405,3 +408,24 @@ class HpcPanel(QWidget):
         if x is None or y is None:
             return np.zeros(0), np.zeros(0)
         return np.asarray(x), np.asarray(y)
+
+
+def _npv_tips(site: SiteConversion, results: Results | None) -> dict[int, str]:
+    """Tooltips of the keep and convert NPV cells: the lines that reconcile keep mining
+    with the site's NPV on the Sites tab, and the convert case's operations and value."""
+    tips = {
+        3: "\n".join(
+            (
+                f"Operations: {display.money(site.convert_operations_npv_usd, compact=False)}",
+                "Data centre's value at the horizon: "
+                + display.money(site.convert_value_at_horizon_npv_usd, compact=False),
+            )
+        )
+    }
+    if results is not None:
+        lines = site.keep_reconciliation(results)
+        tips[2] = "\n".join(
+            [f"{label}: {display.money(value, compact=False)}" for label, value in lines]
+            + [f"= keep mining: {display.money(site.keep_npv_usd, compact=False)}"]
+        )
+    return tips

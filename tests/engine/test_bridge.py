@@ -45,3 +45,20 @@ def test_site_items_and_g_and_a_by_hand(project_factory) -> None:
     assert lines["Row 0"].npv_usd == pytest.approx(float(results.row_kpis.npv_usd[0]))
     total = sum(line.npv_usd for line in lines.values())
     assert total == pytest.approx(float(results.fleet_kpis.npv_usd[0]), abs=1e-6)
+
+
+def test_keep_mining_reconciles_with_the_sites_npv_and_convert_splits() -> None:
+    from planner.engine.hpc import analyse_conversions
+
+    project = load_project(sample_project_path())
+    results = compute(compile_inputs(project))
+    analysis = analyse_conversions(project, results)
+    assert analysis.sites
+    for site in analysis.sites:
+        lines = site.keep_reconciliation(results)
+        assert lines[0][1] == pytest.approx(float(results.site_kpis.npv_usd[site.site_index]))
+        assert sum(value for _label, value in lines) == pytest.approx(site.keep_npv_usd, abs=0.01)
+        assert lines[2][1] > 0  # the site's value as a mining site at the horizon
+        parts = site.convert_operations_npv_usd + site.convert_value_at_horizon_npv_usd
+        assert parts == pytest.approx(site.convert_npv_usd, abs=0.01)
+        assert site.convert_value_at_horizon_npv_usd > 0

@@ -40,6 +40,10 @@ def test_the_tab_shows_each_site_ranked_and_the_fleet_charts_make_room(qtbot, wi
     assert pecos["Share"] == "50%"
     assert pecos["Breakeven rent (USD/kW-month)"] == "$76.70"  # from 1,033.7 EH/s (was $77.00)
     assert pecos["Crossover"] == "2031-11"
+    row = [table.item(r, 0).text() for r in range(table.rowCount())].index("Pecos, TX")
+    assert "= keep mining" in table.item(row, 2).toolTip()
+    assert "Site NPV (Sites tab" in table.item(row, 2).toolTip()
+    assert "Data centre's value at the horizon" in table.item(row, 3).toolTip()
     window.tabs.setCurrentIndex(0)
     assert window.charts.isVisible()
 

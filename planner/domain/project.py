@@ -221,7 +221,25 @@ class FleetRow(_Entity):
     resale_usd_per_unit: Annotated[Usd, Field(ge=0)] = 0.0
     terminal_value_usd_per_unit: Annotated[Usd, Field(ge=0)] = 0.0
     degradation_per_year: Annotated[Fraction, Field(le=0.5)] = 0.0
+    # Landed cost (in the book and tax basis): the price plus import tariff and sales tax
+    # on it, shipping and installation per rig.
+    import_tariff: Annotated[float, _lenient("fraction"), Field(ge=0, le=3)] = 0.0
+    sales_tax: Fraction = 0.0
+    shipping_usd_per_unit: Annotated[Usd, Field(ge=0)] = 0.0
+    installation_usd_per_unit: Annotated[Usd, Field(ge=0)] = 0.0
+    # A deposit paid in the order month, the rest on delivery (the purchase month).
+    deposit_share: Fraction = 0.0
+    order_month: Month | None = None
     notes: Notes = ""
+
+    @property
+    def landed_unit_cost_usd(self) -> float:
+        """What one rig costs delivered and installed: the basis of its depreciation."""
+        return (
+            self.unit_price_usd * (1.0 + self.import_tariff + self.sales_tax)
+            + self.shipping_usd_per_unit
+            + self.installation_usd_per_unit
+        )
 
     @property
     def effective_online_month(self) -> date:

@@ -1,7 +1,9 @@
 """Capex, resale and terminal value of fleet rows, their disposals, and the sites' own
 items.
 
-A row's capex (count x unit price) is paid in its purchase month; its resale value is
+A row's capex (count x landed unit cost: price with tariff and sales tax, shipping and
+installation) is paid in its purchase month, less any deposit paid in its order month;
+its resale value is
 received in its retire month, or as a terminal value in the last month when it is still
 owned at the horizon. A disposal's taxable gain is the proceeds less the tax basis left
 (a retirement without a sale deducts the basis left); its book gain, the proceeds less
@@ -32,12 +34,16 @@ def add_capex_and_resale(inputs: EngineInputs, rv: RowVectors, mined: RowPass) -
     row_index = np.arange(rows)
     purchase_idx, online_idx, retire_idx = rv.purchase_idx, rv.online_idx, rv.retire_idx
     site_sums = mined.site_sums
-    bought = (purchase_idx >= 0) & (purchase_idx < months)
-    capex_usd_by_row = np.where(bought, rv.capex_per_row, 0.0)
-    mined.fcf_usd[row_index[bought], purchase_idx[bought]] -= rv.capex_per_row[bought]
-    np.add.at(
-        site_sums["capex_usd"], (rv.site[bought], purchase_idx[bought]), rv.capex_per_row[bought]
-    )
+    # The deposit in the order month, the rest on delivery: each paid inside the horizon.
+    deposit_usd = rv.capex_per_row * inputs.deposit_share[rv.order]
+    pay_rows = np.concatenate((row_index, row_index))
+    pay_months = np.concatenate((inputs.order_idx[rv.order], purchase_idx))
+    pay_usd = np.concatenate((deposit_usd, rv.capex_per_row - deposit_usd))
+    paid = (pay_months >= 0) & (pay_months < months) & (pay_usd != 0)
+    pay_rows, pay_months, pay_usd = pay_rows[paid], pay_months[paid], pay_usd[paid]
+    capex_usd_by_row = np.bincount(pay_rows, pay_usd, minlength=rows)
+    np.subtract.at(mined.fcf_usd, (pay_rows, pay_months), pay_usd)
+    np.add.at(site_sums["capex_usd"], (rv.site[pay_rows], pay_months), pay_usd)
     sold = (retire_idx >= 0) & (retire_idx < months) & (retire_idx > online_idx)
     resale_usd = rv.count * inputs.resale_usd_per_unit[rv.order]
     at_horizon = (retire_idx >= months) & (purchase_idx <= months - 1)  # owned at the end
@@ -50,7 +56,7 @@ def add_capex_and_resale(inputs: EngineInputs, rv: RowVectors, mined: RowPass) -
     np.add.at(mined.fcf_usd, (resale_rows, resale_months), resale_values_usd)
     np.add.at(site_sums["resale_usd"], (rv.site[resale_rows], resale_months), resale_values_usd)
     if mined.kept is not None:
-        mined.kept["capex_usd"][row_index[bought], purchase_idx[bought]] = rv.capex_per_row[bought]
+        np.add.at(mined.kept["capex_usd"], (pay_rows, pay_months), pay_usd)
         np.add.at(mined.kept["resale_usd"], (resale_rows, resale_months), resale_values_usd)
     # Every sale is a disposal; the terminal value is one when the setting says so.
     keep = np.concatenate(

@@ -346,6 +346,8 @@ def site_mining_flows(inputs: EngineInputs, site_index: int, multiple: float = 1
             "resale_usd_per_unit",
             "terminal_value_usd_per_unit",
             "degradation_per_year",
+            "deposit_share",
+            "order_idx",
             "site_idx",
             "row_bonus_share",
         )

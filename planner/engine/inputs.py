@@ -121,13 +121,15 @@ class EngineInputs:
     count: np.ndarray
     hashrate_th: np.ndarray
     power_w: np.ndarray
-    unit_price_usd: np.ndarray
+    unit_price_usd: np.ndarray  # landed: price, tariff, sales tax, shipping, installation
     purchase_idx: np.ndarray
     online_idx: np.ndarray
     retire_idx: np.ndarray
     resale_usd_per_unit: np.ndarray
     terminal_value_usd_per_unit: np.ndarray
     degradation_per_year: np.ndarray
+    deposit_share: np.ndarray  # of the capex, paid in the order month
+    order_idx: np.ndarray
     site_idx: np.ndarray
     row_bonus_share: np.ndarray  # bonus depreciation share of each row's capex
     # sites
@@ -232,27 +234,31 @@ def _market_fields(sc: Scenario, months: int) -> dict[str, Any]:
 # keeps the rows of the latest run only; runs in several threads at once just miss more).
 _FIGURES: list[dict[int, tuple[FleetRow, tuple[float, ...]]]] = [{}]
 NO_RETIREMENT = -1.0  # in a row's figures: no retire month
+FIGURES = 10  # figures a row has
 
 
 def _figures_of(row: FleetRow) -> tuple[float, ...]:
-    """count, unit price, purchase, online and retire month (as year x 12 + month),
-    resale, terminal value, degradation."""
+    """count, landed unit cost, purchase, online and retire month (as year x 12 + month),
+    resale, terminal value, degradation, deposit share, order month."""
     online = row.online_month or row.purchase_month
     retire = row.retire_month
+    ordered = row.order_month or row.purchase_month
     return (
         row.count,
-        row.unit_price_usd,
+        row.landed_unit_cost_usd,
         row.purchase_month.year * 12 + row.purchase_month.month,
         online.year * 12 + online.month,
         NO_RETIREMENT if retire is None else retire.year * 12 + retire.month,
         row.resale_usd_per_unit,
         row.terminal_value_usd_per_unit,
         row.degradation_per_year,
+        row.deposit_share,
+        ordered.year * 12 + ordered.month,
     )
 
 
 def _row_figures(fleet: Sequence[FleetRow]) -> np.ndarray:
-    """The figures of each row (R x 8), read from the rows not seen in the last run."""
+    """The figures of each row (R x FIGURES), read from the rows not seen in the last run."""
     known = _FIGURES[0]
     fresh: dict[int, tuple[FleetRow, tuple[float, ...]]] = {}
     figures = []
@@ -263,7 +269,7 @@ def _row_figures(fleet: Sequence[FleetRow]) -> np.ndarray:
         fresh[id(row)] = hit
         figures.append(hit[1])
     _FIGURES[0] = fresh
-    return np.array(figures, dtype=float).reshape(len(fleet), 8)
+    return np.array(figures, dtype=float).reshape(len(fleet), FIGURES)
 
 
 def _fleet_fields(project: Project, start: date) -> dict[str, Any]:
@@ -296,6 +302,8 @@ def _fleet_fields(project: Project, start: date) -> dict[str, Any]:
         "resale_usd_per_unit": figures[:, 5].copy(),
         "terminal_value_usd_per_unit": figures[:, 6].copy(),
         "degradation_per_year": figures[:, 7].copy(),
+        "deposit_share": figures[:, 8].copy(),
+        "order_idx": figures[:, 9].astype(np.int64) - base,
         "site_idx": np.array([site_pos[name] for name in sites], dtype=np.int64),
         "row_bonus_share": bonus_shares(figures[:, 3], project.finance.bonus_depreciation_share),
     }

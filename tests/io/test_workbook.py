@@ -22,6 +22,7 @@ from planner.io.resources import sample_project_path
 from planner.io.workbook import MONTHLY_HEADER, ExportError, build_workbook, export_workbook
 from planner.io.workbook import book as wb_book
 from planner.io.workbook import writer as wb_writer
+from planner.io.workbook.columns import FLEET
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +133,8 @@ def test_user_text_starting_like_a_formula_is_written_as_text(
     book = load_workbook(path)
     sheet = book["Fleet"]
     for i, text in enumerate(tricky):
-        name, notes = sheet.cell(4 + i, 1), sheet.cell(4 + i, 12)
+        notes_column = FLEET.keys.index("notes") + 1
+        name, notes = sheet.cell(4 + i, 1), sheet.cell(4 + i, notes_column)
         assert name.data_type == "s" and name.value == f"{text} {i}"
         assert notes.data_type == "s" and notes.value == text
         assert notes.quotePrefix
@@ -142,7 +144,8 @@ def test_user_text_starting_like_a_formula_is_written_as_text(
     # In the file itself these are inline strings, never <f> formula elements.
     with zipfile.ZipFile(path) as archive:
         fleet_xml = archive.read("xl/worksheets/sheet3.xml").decode()
-    assert '<c r="L4" s="3" t="inlineStr"><is><t>=HYPERLINK(' in fleet_xml
+    notes_letter = FLEET["notes"]
+    assert f'<c r="{notes_letter}4" s="3" t="inlineStr"><is><t>=HYPERLINK(' in fleet_xml
     assert "<f>" not in fleet_xml
 
 

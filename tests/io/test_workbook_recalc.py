@@ -32,6 +32,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.formula.tokenizer import Token, Tokenizer
 
+from planner.domain.months import add_months
 from planner.domain.project import (
     ConversionPlan,
     FinanceSettings,
@@ -346,6 +347,21 @@ def filed_project() -> Project:
         update={"retire_month": date(2027, 5, 1), "resale_usd_per_unit": 0.0}
     )
     fleet = [row.model_copy(update={"terminal_value_usd_per_unit": 300.0}) for row in fleet]
+    # Landed cost and a deposit: tariff, sales tax, shipping, installation; 30 % ordered
+    # two months before delivery (and one ordered before the horizon).
+    landed = {
+        "import_tariff": 0.216,
+        "sales_tax": 0.0725,
+        "shipping_usd_per_unit": 45.0,
+        "installation_usd_per_unit": 25.0,
+        "deposit_share": 0.3,
+    }
+    fleet = [
+        row.model_copy(update={**landed, "order_month": add_months(row.purchase_month, -2)})
+        if i >= 2
+        else row
+        for i, row in enumerate(fleet)
+    ]
     sites = [
         site.model_copy(
             update={

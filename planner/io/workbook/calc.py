@@ -208,7 +208,14 @@ def _calc_row(shape: Shape, f: int) -> list[tuple[Formula, str | None]]:
         (Formula(f'=IF({online_month}="",{purchase},{month_index(online_month)})'), None),
         (Formula(f'=IF({retire_month}="",{NO_RETIRE},{month_index(retire_month)})'), None),
         (Formula(f"=IF(AND({purchase}>=0,{purchase}<HorizonMonths),{purchase},-1)"), None),
-        (Formula(f"={count}*{fleet('unit_price_usd')}"), USD),
+        (
+            Formula(
+                f"={count}*({fleet('unit_price_usd')}*(1+{fleet('import_tariff')}"
+                f"+{fleet('sales_tax')})+{fleet('shipping_usd_per_unit')}"
+                f"+{fleet('installation_usd_per_unit')})"
+            ),
+            USD,
+        ),
         (Formula(f"={at('capex_usd')}/DepreciationMonths"), USD_CENTS),
         (Formula(f"=MIN({online}+DepreciationMonths,{retire})"), DECIMAL),
         (
@@ -235,6 +242,16 @@ def _calc_row(shape: Shape, f: int) -> list[tuple[Formula, str | None]]:
         ),
         (Formula(f"={exact_match(fleet('model'), model_names)}"), None),
         *_tax_columns(at),
+        (
+            Formula(
+                f'=IF({fleet("order_month")}="",{at("capex_t")},'
+                f"IF(AND({month_index(fleet('order_month'))}>=0,"
+                f"{month_index(fleet('order_month'))}<HorizonMonths),"
+                f"{month_index(fleet('order_month'))},-1))"
+            ),
+            None,
+        ),
+        (Formula(f"={at('capex_usd')}*{fleet('deposit_share')}"), USD),
     ]
 
 

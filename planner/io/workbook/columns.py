@@ -81,6 +81,12 @@ FLEET_COLUMNS: tuple[Column, ...] = (
     ("resale_usd_per_unit", USD_CENTS),
     ("terminal_value_usd_per_unit", USD_CENTS),
     ("degradation_per_year", PERCENT),
+    ("import_tariff", PERCENT),
+    ("sales_tax", PERCENT),
+    ("shipping_usd_per_unit", USD_CENTS),
+    ("installation_usd_per_unit", USD_CENTS),
+    ("deposit_share", PERCENT),
+    ("order_month", MONTH),
     ("notes", None),
 )
 SITE_COLUMNS: tuple[Column, ...] = (
@@ -247,7 +253,7 @@ CALC_ROWS = Columns(
         ("Online month #", "online_t"),
         ("Retire month #", "retire_t"),
         ("Capex month # (-1: outside the horizon)", "capex_t"),
-        ("Capex (USD)", "capex_usd"),
+        ("Capex, landed (USD)", "capex_usd"),
         ("Depreciation (USD/month)", "depreciation_usd"),
         ("Depreciation ends (month #)", "depreciation_end"),
         ("Curtailment credit (USD/hour)", "credit_usd_per_hour"),
@@ -262,6 +268,8 @@ CALC_ROWS = Columns(
         ("Tax basis left at disposal (USD)", "basis_left_usd"),
         ("Taxable gain on disposal (USD)", "tax_gain_usd"),
         ("Book gain on disposal (USD)", "book_gain_usd"),
+        ("Deposit month # (-1: outside the horizon)", "deposit_t"),
+        ("Deposit (USD)", "deposit_usd"),
     ],
 )
 

@@ -202,7 +202,8 @@ def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
     )
     fcf = (
         f"=CalcTaxable!{col}{k}+CalcTaxDep!{col}{k}-{gain}"
-        f"-({tt}={c('capex_t')})*{c('capex_usd')}"
+        f"-({tt}={c('capex_t')})*({c('capex_usd')}-{c('deposit_usd')})"
+        f"-({tt}={c('deposit_t')})*{c('deposit_usd')}"
         f"+({tt}={c('resale_t')})*{c('resale_usd')}"
         f"-MAX(INDEX({row_years(shape, r)},{fy}+1),0)*CalcTaxable!{col}${TAX_SHARE_ROW}"
     )

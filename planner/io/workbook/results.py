@@ -322,7 +322,10 @@ class _SiteMonth:
                 f"+{self.site('fixed_opex_usd_per_month')}+{self.at_hosting('profit_share')}"
             ),
             "capex": Formula(
-                f"=SUMPRODUCT({mask}*({rows('capex_t')}={t})*{rows('capex_usd')})+{self.site_capex()}"
+                f"=SUMPRODUCT({mask}*({rows('capex_t')}={t})*({rows('capex_usd')}"
+                f"-{rows('deposit_usd')}))"
+                f"+SUMPRODUCT({mask}*({rows('deposit_t')}={t})*{rows('deposit_usd')})"
+                f"+{self.site_capex()}"
             ),
             "depreciation": Formula(
                 f"=SUMPRODUCT({mask}*{rows_depreciation})+{self.site_depreciation()}"
@@ -459,7 +462,14 @@ class _FleetRow:
                 for key in ("name", "model", "site")
             ),
             (Formula(f"=Fleet!{FLEET['count']}{self.f}"), COUNT, {}),
-            (Formula(f"=IF({c('capex_t')}>=0,{c('capex_usd')},0)"), USD, {}),
+            (
+                Formula(
+                    f"=IF({c('capex_t')}>=0,{c('capex_usd')}-{c('deposit_usd')},0)"
+                    f"+IF({c('deposit_t')}>=0,{c('deposit_usd')},0)"
+                ),
+                USD,
+                {},
+            ),
             (
                 Formula(
                     f"={c('hashrate_online_th')}*SUMPRODUCT({run},{self.btc_th_row},{self.decay})"

@@ -174,7 +174,7 @@ def _heading_rows(ws: WriteOnlyWorksheet, shape: Shape) -> None:
 
 def write_summary(book: Book, ws: WriteOnlyWorksheet, data: ExportData) -> None:
     shape = data.shape
-    widths(ws, (26, 16, 11, 11, 11, 9, 13, 16, 16, 16, 14, 14, 14, 12, 14, 14, 10, 10, 10, 10, 10))
+    widths(ws, (40, 16, 11, 11, 11, 9, 13, 16, 16, 16, 14, 14, 14, 12, 14, 14, 10, 10, 10, 10, 10))
     ws.freeze_panes = "B7"
     _heading_rows(ws, shape)
     lines = [_fleet_flows(shape, data.results.fleet_irr_annual)] + [

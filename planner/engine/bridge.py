@@ -3,7 +3,8 @@
 A row's NPV is its own cash flow after its share of the company's tax. The fleet's adds
 what no row carries: each site's demand charges, hosting terms (the take-or-pay
 shortfall, the host's profit share), fixed opex and infrastructure capex,
-and corporate G&A, each at its pre-tax value (their tax shields are already in the rows'
+and corporate G&A, each at its pre-tax value (the capex from its month's start, as in
+every NPV) (their tax shields are already in the rows'
 shares of the tax, which sum to the company's). So the lines sum to the fleet's NPV to
 floating-point precision.
 """
@@ -30,6 +31,7 @@ def bridge_of(results: Results) -> list[BridgeLine]:
     """The rows' NPVs (project order), each site's own items with a value, corporate G&A."""
     inputs = results.inputs
     factors = metrics.discount_factors(inputs.discount_rate_per_year, inputs.months)
+    at_start = 1.0 + metrics.start_premium(inputs.discount_rate_per_year)
     lines = [
         BridgeLine(name, float(npv), "row", site)
         for name, site, npv in zip(
@@ -38,17 +40,16 @@ def bridge_of(results: Results) -> list[BridgeLine]:
     ]
     items = results.site_items
     for s, site in enumerate(inputs.site_names):
-        for label, flows_usd in (
-            ("demand charges", items.demand_usd[s]),
-            ("take-or-pay shortfall", items.take_or_pay_usd[s]),
-            ("host's profit share", items.profit_share_usd[s]),
-            ("fixed opex", items.fixed_opex_usd[s]),
-            ("infrastructure capex", items.infra_capex_usd[s]),
+        for label, flows_usd, timing in (
+            ("demand charges", items.demand_usd[s], 1.0),
+            ("take-or-pay shortfall", items.take_or_pay_usd[s], 1.0),
+            ("host's profit share", items.profit_share_usd[s], 1.0),
+            ("fixed opex", items.fixed_opex_usd[s], 1.0),
+            ("infrastructure capex", items.infra_capex_usd[s], at_start),
         ):
             if np.any(flows_usd):
-                lines.append(
-                    BridgeLine(f"{site}: {label}", -float(flows_usd @ factors), "site", site)
-                )
+                npv_usd = -float(flows_usd @ factors) * timing
+                lines.append(BridgeLine(f"{site}: {label}", npv_usd, "site", site))
     g_and_a_usd = results.fleet.g_and_a_usd[0]
     if np.any(g_and_a_usd):
         lines.append(BridgeLine("Corporate G&A", -float(g_and_a_usd @ factors), "company"))

@@ -50,8 +50,10 @@ MULTIPLE_MIN, MULTIPLE_MAX = 1.0 / 1024.0, 1024.0
 
 def npv_gap(plan: ConversionPlan, ctx: SiteContext, rent: float | None = None) -> float:
     """Convert NPV - keep-mining NPV for the whole site."""
-    flows = np.vstack((convert_parts(plan, ctx, rent).total(), keep_flows(plan, ctx)))
-    npv_usd = metrics.npv(flows, ctx.discount_rate_per_year)
+    parts = convert_parts(plan, ctx, rent)
+    flows = np.vstack((parts.total(), keep_flows(plan, ctx)))
+    at_start = np.vstack((parts.at_start(), -ctx.mining_capex))
+    npv_usd = metrics.npv(flows, ctx.discount_rate_per_year, at_start)
     return float(npv_usd[0] - npv_usd[1])
 
 
@@ -222,16 +224,26 @@ class SiteConversion:
         return np.vstack((self.keep, self.convert, self.partial))
 
     @cached_property
+    def at_start(self) -> np.ndarray:
+        """The part of `flows` at the start of its month (capex, the loan drawn with it)."""
+        keep = -self.context.mining_capex
+        convert = self.parts.at_start()
+        share = self.plan.share
+        return np.vstack((keep, convert, (1.0 - share) * keep + share * convert))
+
+    @cached_property
     def npv_usd(self) -> np.ndarray:
-        return metrics.npv(self.flows, self.context.discount_rate_per_year)
+        return metrics.npv(self.flows, self.context.discount_rate_per_year, self.at_start)
 
     @cached_property
     def payback(self) -> metrics.Payback:
-        return metrics.payback(self.flows)
+        return metrics.payback(self.flows, self.at_start)
 
     @cached_property
     def irr_annual(self) -> np.ndarray:
-        return metrics.irr_annual_many(self.flows, self.payback.status != metrics.NEVER_NEGATIVE)
+        return metrics.irr_annual_many(
+            self.flows, self.payback.status != metrics.NEVER_NEGATIVE, self.at_start
+        )
 
     @property
     def keep_npv_usd(self) -> float:
@@ -247,7 +259,8 @@ class SiteConversion:
 
     @cached_property
     def convert_value_at_horizon_npv_usd(self) -> float:
-        """The convert case's NPV from the data centre's value at the horizon."""
+        """The convert case's NPV from the data centre's value at the horizon (at the
+        horizon's end)."""
         factors = metrics.discount_factors(self.context.discount_rate_per_year, self.context.months)
         return float(self.parts.terminal @ factors)
 
@@ -277,7 +290,8 @@ class SiteConversion:
 
     @cached_property
     def peak_funding_usd(self) -> float:
-        """The convert case's most negative cumulative cash, as a positive amount."""
+        """The convert case's most negative cumulative cash at a month's end, as a positive
+        amount."""
         return float(max(0.0, -float(np.cumsum(self.convert).min())))
 
     @cached_property
@@ -428,6 +442,7 @@ def _site_context(
         demand_usd_per_month=float(inputs.site_demand_charge_usd_per_month[s]),
         capacity_mw=float(inputs.site_capacity_mw[s]),
         mining=mining_usd,
+        mining_capex=sites.capex_usd[s],
         rig_sale_usd=_rig_sale_usd(inputs, s, plan, start),
         discount_rate_per_year=inputs.discount_rate_per_year,
     )

@@ -20,6 +20,7 @@ class ConvertParts:
     """The convert case's monthly components in USD, for the whole site converted."""
 
     mining: np.ndarray  # the site's mining cash flow, before the start month only
+    mining_capex: np.ndarray  # the capex in it (rigs, infrastructure)
     rig_sale: np.ndarray
     capex: np.ndarray
     loan_draw: np.ndarray
@@ -44,6 +45,11 @@ class ConvertParts:
             + self.terminal
         )
 
+    def at_start(self) -> np.ndarray:
+        """The part of `total` at the start of its month: capex (mining's and the build),
+        and the loan drawn with the build capex."""
+        return self.loan_draw - self.capex - self.mining_capex
+
 
 @dataclass(frozen=True)
 class SiteContext:
@@ -56,6 +62,7 @@ class SiteContext:
     demand_usd_per_month: float
     capacity_mw: float
     mining: np.ndarray  # the site's mining cash flow before tax (no site value added)
+    mining_capex: np.ndarray  # the capex in it (paid at the start of its month)
     rig_sale_usd: float  # the rigs owned at the start month, sold then
     discount_rate_per_year: float
 
@@ -84,7 +91,8 @@ def convert_parts(
     )
     it_kw = it_mw_of(plan, ctx.capacity_mw) * 1000.0
 
-    mining_usd = np.where(np.arange(months) < start, ctx.mining, 0.0)
+    before_start = np.arange(months) < start
+    mining_usd = np.where(before_start, ctx.mining, 0.0)
     rig_sale_usd = np.zeros(months)
     rig_sale_usd[start] = ctx.rig_sale_usd
     capex_usd, capex_total_usd, capex_after_horizon_usd = _build_capex(plan, it_kw, start, months)
@@ -102,6 +110,7 @@ def convert_parts(
     )
     return ConvertParts(
         mining=mining_usd,
+        mining_capex=np.where(before_start, ctx.mining_capex, 0.0),
         rig_sale=rig_sale_usd,
         capex=capex_usd,
         loan_draw=loan_draw_usd,

@@ -1,4 +1,8 @@
-"""Payback, NPV and IRR of monthly cash flows (flows at month end).
+"""Payback, NPV and IRR of monthly cash flows.
+
+Flows come at the end of their month, except the part given as `at_start` (capex, paid
+at the start of its month): `at_start` has the shape of `flows` and is included in them
+(FCF counts capex), so the functions only move that part to the month's start.
 
 All functions take a 2-D array of flows (series x months) so that rows, sites and the
 fleet share one implementation.
@@ -39,15 +43,52 @@ NEVER = PaybackStatus.NEVER
 NEVER_NEGATIVE = PaybackStatus.NEVER_NEGATIVE
 
 
+@dataclass(frozen=True)
+class Payments:
+    """Payments by entity and month, few per entity (the rows' capex): three arrays
+    sorted by entity."""
+
+    entity: np.ndarray
+    month: np.ndarray
+    usd: np.ndarray
+
+    @staticmethod
+    def of(entity: np.ndarray, month: np.ndarray, usd: np.ndarray) -> Payments:
+        order = np.argsort(entity, kind="stable")
+        return Payments(entity[order], month[order], usd[order])
+
+    def renumbered(self, new_number: np.ndarray) -> Payments:
+        """The same payments with entity e renumbered `new_number[e]`."""
+        return Payments.of(new_number[self.entity], self.month, self.usd)
+
+    def dense(self, first: int, stop: int, months: int) -> np.ndarray:
+        """(stop - first) x months: the payments of entities first to stop - 1."""
+        out = np.zeros((stop - first, months))
+        a, b = np.searchsorted(self.entity, (first, stop))
+        np.add.at(out, (self.entity[a:b] - first, self.month[a:b]), self.usd[a:b])
+        return out
+
+
 def discount_factors(rate_per_year: float, months: int) -> np.ndarray:
     """1 / (1 + rate) ** ((t + 1) / 12): each month's flow is discounted from its end."""
     t = np.arange(1, months + 1, dtype=float)
     return (1.0 + rate_per_year) ** (-t / 12.0)
 
 
-def npv(flows: np.ndarray, rate_per_year: float) -> np.ndarray:
-    """Net present value of each series at the start of the horizon."""
-    return flows @ discount_factors(rate_per_year, flows.shape[1])
+def start_premium(rate_per_year: float) -> float:
+    """g = (1 + rate) ** (1 / 12) - 1: a payment at the start of a month is worth (1 + g)
+    times the same payment at its end."""
+    return float((1.0 + rate_per_year) ** (1.0 / 12.0) - 1.0)
+
+
+def npv(flows: np.ndarray, rate_per_year: float, at_start: np.ndarray | None = None) -> np.ndarray:
+    """Net present value of each series at the start of the horizon; the `at_start` part
+    of the flows is discounted from the start of its month."""
+    factors = discount_factors(rate_per_year, flows.shape[1])
+    values = flows @ factors
+    if at_start is not None:
+        values = values + start_premium(rate_per_year) * (at_start @ factors)
+    return values
 
 
 @dataclass(frozen=True)
@@ -68,11 +109,15 @@ class Payback:
 PAYBACK_BLOCK_ROWS = 512  # rows x months of one block of cumulative sums stay in cache
 
 
-def payback(flows: np.ndarray) -> Payback:
-    """Interpolated payback of each series: flows accrue evenly through each month.
+def payback(flows: np.ndarray, at_start: np.ndarray | None = None) -> Payback:
+    """Interpolated payback of each series: the `at_start` part of each month's flow comes
+    at its start, the rest accrues evenly through the month.
 
-    Worked in blocks of rows, each row's cumulative sum along its months (sequential
-    sums, so the same figures whatever the block size)."""
+    Cumulative cash goes negative in a month when it is below zero at the month's start
+    (after that month's capex) or at its end; it is back when it is at zero or above at a
+    month's end, found inside the month from the level at its start. Worked in blocks of
+    rows, each row's cumulative sum along its months (sequential sums, so the same figures
+    whatever the block size)."""
     series, months = flows.shape
     at_month = np.empty(series)
     months_from_investment = np.empty(series)
@@ -82,16 +127,20 @@ def payback(flows: np.ndarray) -> Payback:
         c = slice(a, min(a + PAYBACK_BLOCK_ROWS, series))
         block = flows[c]
         cumulative = np.cumsum(block, axis=1)
-        negative = cumulative < 0
+        start_level = cumulative - block  # the cumulative at each month's start
+        accruing = block  # the part of each month's flow that accrues through it
+        if at_start is not None:
+            start_level += at_start[c]
+            accruing = block - at_start[c]
+        negative = (cumulative < 0) | (start_level < 0)
         went_negative = negative.any(axis=1)
         first_negative = negative.argmax(axis=1)
-        recovered = np.logical_not(negative, out=negative)
-        recovered &= t[None, :] > first_negative[:, None]
+        recovered = (cumulative >= 0) & (t[None, :] >= first_negative[:, None])
         has_recovered = recovered.any(axis=1) & went_negative
         first_back = recovered.argmax(axis=1)
         rows = np.arange(block.shape[0])
-        before = cumulative[rows, np.maximum(first_back - 1, 0)]
-        during = block[rows, first_back]
+        before = start_level[rows, first_back]
+        during = accruing[rows, first_back]
         with np.errstate(divide="ignore", invalid="ignore"):
             fraction = np.where(during > 0, -before / during, 0.0)
         back_at = np.where(has_recovered, first_back + fraction, np.nan)
@@ -106,6 +155,30 @@ def payback(flows: np.ndarray) -> Payback:
 
 def discounted_flows(flows: np.ndarray, rate_per_year: float) -> np.ndarray:
     return flows * discount_factors(rate_per_year, flows.shape[1])[None, :]
+
+
+def discounted_payback(
+    flows: np.ndarray, rate_per_year: float, at_start: np.ndarray | None = None
+) -> Payback:
+    """Payback of the discounted flows: the `at_start` part discounted from its month's
+    start, the rest from its end."""
+    factors = discount_factors(rate_per_year, flows.shape[1])[None, :]
+    if at_start is None:
+        return payback(flows * factors)
+    start_factors = factors * (1.0 + start_premium(rate_per_year))
+    discounted_start = at_start * start_factors
+    return payback((flows - at_start) * factors + discounted_start, discounted_start)
+
+
+def boundary_flows(flows: np.ndarray, at_start: np.ndarray | None = None) -> np.ndarray:
+    """The flows of one series at the H + 1 month boundaries: the `at_start` part of month
+    t at boundary t (its start), the rest at boundary t + 1 (its end)."""
+    values = np.zeros(flows.size + 1)
+    values[1:] = flows
+    if at_start is not None:
+        values[:-1] += at_start
+        values[1:] -= at_start
+    return values
 
 
 def sign_changes(flows: np.ndarray) -> int:
@@ -177,27 +250,40 @@ def _monthly_irr(values: np.ndarray) -> float | None:
     return _bracketed_root(values)
 
 
-def irr_annual(flows: np.ndarray) -> float | None:
-    """Annualized IRR, (1 + m) ** 12 - 1 of the monthly rate m that zeroes NPV.
+def irr_annual(flows: np.ndarray, at_start: np.ndarray | None = None) -> float | None:
+    """Annualized IRR, (1 + m) ** 12 - 1 of the monthly rate m that zeroes NPV, with the
+    `at_start` part of the flows at the start of its month (`boundary_flows`).
 
     None when the flows never change sign or no rate can be found. With one sign change
     the rate is unique and pyxirr finds it. With several there may be several rates and
     the one nearest zero is reported (numpy-financial's convention), found with Brent's
     method (planner/engine/roots.py) inside a bracket located on a grid of rates.
     """
-    monthly = _monthly_irr(np.asarray(flows, dtype=float))
+    values = np.asarray(flows, dtype=float)
+    if at_start is not None and np.any(at_start):
+        values = boundary_flows(values, np.asarray(at_start, dtype=float))
+    monthly = _monthly_irr(values)
     if monthly is None or monthly <= -1.0:
         return None
     return float((1.0 + monthly) ** 12 - 1.0)
 
 
-def irr_annual_many(flows: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
-    """`irr_annual` of each series (of those where `only` is true); NaN where there is none."""
+def irr_annual_many(
+    flows: np.ndarray,
+    only: np.ndarray | None = None,
+    at_start: np.ndarray | Payments | None = None,
+) -> np.ndarray:
+    """`irr_annual` of each series (of those where `only` is true); NaN where there is none.
+    `at_start` as a Payments holds the series' capex (paid at its month's start)."""
     out = np.full(flows.shape[0], np.nan)
     for i, series in enumerate(flows):
         if only is not None and not only[i]:
             continue
-        value = irr_annual(series)
+        if isinstance(at_start, Payments):
+            start = -at_start.dense(i, i + 1, series.size)[0]
+        else:
+            start = None if at_start is None else at_start[i]
+        value = irr_annual(series, start)
         if value is not None:
             out[i] = value
     return out

@@ -93,6 +93,7 @@ class Results:
     _row_position: np.ndarray  # engine position of each project row
     _row_taxable_by_year: np.ndarray  # (R, Y) engine order: each row's taxable income
     _tax_share: np.ndarray  # (H,) tax paid per USD of the rows' positive income of its year
+    _row_capex: metrics.Payments  # rows' capex payments (at their months' starts), project order
 
     def row_free_cash_flow(self) -> np.ndarray:
         """Monthly FCF of each fleet row (R x H), after its share of the fleet's tax."""
@@ -121,7 +122,7 @@ class Results:
     def row_irr_annual(self) -> np.ndarray:
         """IRR of each row (NaN for none); computed on first use, one solve per row."""
         return metrics.irr_annual_many(
-            self.row_free_cash_flow(), invested(self.row_kpis.payback_status)
+            self.row_free_cash_flow(), invested(self.row_kpis.payback_status), self._row_capex
         )
 
     @property
@@ -190,7 +191,7 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
     inverse = np.empty_like(rv.order)
     inverse[rv.order] = np.arange(rv.order.size)
     mined = mine_rows(inputs, rv, market, keep_rows)
-    capex_usd_by_row = add_capex_and_resale(inputs, rv, mined)
+    capex_usd_by_row, capex_payments = add_capex_and_resale(inputs, rv, mined)
     items = site_items(inputs, mined.site_sums)
     site_sums = site_sums_with_items(mined.site_sums, items)
     taxable_income_usd = (
@@ -203,10 +204,19 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
     site_series = site_series_of(site_sums, tax)
     rate = inputs.discount_rate_per_year
     row_kpis = rows_after_tax(
-        mined, capex_usd_by_row, tax.usd_per_positive_usd, inputs.fiscal.month_year, rate, inverse
+        mined,
+        capex_usd_by_row,
+        capex_payments,
+        tax.usd_per_positive_usd,
+        inputs.fiscal.month_year,
+        rate,
+        inverse,
     )
     breakevens = breakevens_of(inputs, rv, market, mined, inverse)
-    return _results(inputs, market, mined, site_series, row_kpis, breakevens, tax, inverse, items)
+    row_capex = capex_payments.renumbered(rv.order)
+    return _results(
+        inputs, market, mined, site_series, row_kpis, breakevens, tax, inverse, items, row_capex
+    )
 
 
 def _results(
@@ -219,6 +229,7 @@ def _results(
     tax: FleetTax,
     inverse: np.ndarray,
     items: SiteItems,
+    row_capex: metrics.Payments,
 ) -> Results:
     """The answers of the sites and the fleet, assembled with the rows' into Results."""
     rate = inputs.discount_rate_per_year
@@ -231,7 +242,9 @@ def _results(
     site_kpis = kpis_of(site_series, rate)
     fleet_kpis = kpis_of(fleet_series, rate)
     fleet_irr = metrics.irr_annual_many(
-        fleet_series.free_cash_flow_usd, invested(fleet_kpis.payback_status)
+        fleet_series.free_cash_flow_usd,
+        invested(fleet_kpis.payback_status),
+        -fleet_series.capex_usd,
     )[0]
     return Results(
         inputs=inputs,
@@ -244,7 +257,9 @@ def _results(
         fleet_kpis=fleet_kpis,
         breakevens=breakevens,
         site_irr_annual=metrics.irr_annual_many(
-            site_series.free_cash_flow_usd, invested(site_kpis.payback_status)
+            site_series.free_cash_flow_usd,
+            invested(site_kpis.payback_status),
+            -site_series.capex_usd,
         ),
         fleet_irr_annual=None if np.isnan(fleet_irr) else float(fleet_irr),
         tax_loss_carried_usd=tax.loss_carried_usd,
@@ -256,4 +271,5 @@ def _results(
         _row_position=inverse,
         _row_taxable_by_year=mined.taxable_by_year_usd,
         _tax_share=tax.usd_per_positive_usd,
+        _row_capex=row_capex,
     )

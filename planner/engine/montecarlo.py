@@ -83,10 +83,6 @@ class MonteCarloResult:
 Progress = Callable[[float], None]
 
 
-def _discount(rate: float, months: int) -> np.ndarray:
-    return (1.0 + rate) ** (-np.arange(1, months + 1) / 12.0)
-
-
 @dataclass(frozen=True)
 class _RowTable:
     """Per month, the rows sorted by breakeven: cumulative TH and power cost (x availability)
@@ -186,7 +182,6 @@ def run_monte_carlo(
     """Fleet cash flow on every path, from the deterministic results' rows and costs."""
     step = progress or (lambda _f: None)
     inputs = results.inputs
-    months = inputs.months
     table = _row_table(inputs)
     step(0.1)
     price, network, fees = simulate_markets(inputs, settings)
@@ -202,9 +197,10 @@ def run_monte_carlo(
     tax = paid_tax(inputs, ebitda + _non_cash_usd(fleet)).paid_usd
     fcf = ebitda - fleet.capex_usd[0][None, :] + fleet.resale_usd[0][None, :] - tax
     step(0.85)
-    npv = fcf @ _discount(inputs.discount_rate_per_year, months)
+    at_start = np.broadcast_to(-fleet.capex_usd[0], fcf.shape)  # capex at its month's start
+    npv = metrics.npv(fcf, inputs.discount_rate_per_year, at_start)
     cumulative = np.cumsum(fcf, axis=1)
-    payback = metrics.payback(fcf)
+    payback = metrics.payback(fcf, at_start)
     halving = halving_month_index(results)
     paid = payback.status == metrics.PAID_BACK
     immediate = payback.status == metrics.NEVER_NEGATIVE
@@ -276,6 +272,7 @@ def row_payback_probabilities(
         path_ebitda,
         inputs.fiscal,
         fixed_usd=rows.resale_usd - rows.capex_usd,
+        capex_usd=rows.capex_usd,
         non_cash_usd=non_cash_usd,
         tax_share=share,
         chunks=chunks,
@@ -362,6 +359,7 @@ def _row_probabilities(
     path_ebitda: _PathEbitda,
     calendar: FiscalCalendar,
     fixed_usd: np.ndarray,
+    capex_usd: np.ndarray,
     non_cash_usd: np.ndarray,
     tax_share: np.ndarray,
     chunks: list[slice],
@@ -369,7 +367,8 @@ def _row_probabilities(
     progress: Progress | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's share of paths on which it pays back before the halving and within the
-    horizon: its EBITDA + resale - capex - its share of the path's tax."""
+    horizon: its EBITDA + resale - capex (at its month's start) - its share of the path's
+    tax."""
     count, months = tax_share.shape
     r_count = fixed_usd.shape[0]
     before = np.empty(r_count)
@@ -383,7 +382,8 @@ def _row_probabilities(
         tax_usd *= tax_share[None, :, :]
         flows += fixed_usd[c, None, :]
         flows -= tax_usd
-        payback = metrics.payback(flows.reshape(-1, months))
+        at_start = np.broadcast_to(-capex_usd[c, None, :], flows.shape).reshape(-1, months)
+        payback = metrics.payback(flows.reshape(-1, months), at_start)
         status = payback.status.reshape(flows.shape[0], count)
         at = payback.at_month.reshape(flows.shape[0], count)
         immediate = status == metrics.NEVER_NEGATIVE

@@ -255,10 +255,11 @@ def evaluate_plan(
     base = run(project)
     after = run(project.model_copy(update={"fleet": [*project.fleet, *rows]}))
     flows = after.fleet.free_cash_flow_usd - base.fleet.free_cash_flow_usd
-    payback = metrics.payback(flows)
+    at_start = base.fleet.capex_usd - after.fleet.capex_usd  # capex at its month's start
+    payback = metrics.payback(flows, at_start)
     return PlanOutcome(
         incremental_usd=flows[0],
-        npv_usd=float(metrics.npv(flows, base.inputs.discount_rate_per_year)[0]),
+        npv_usd=float(metrics.npv(flows, base.inputs.discount_rate_per_year, at_start)[0]),
         payback_months=float(payback.months[0]),
         payback_status=int(payback.status[0]),
     )

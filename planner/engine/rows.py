@@ -22,6 +22,7 @@ import numpy as np
 from planner.engine.depreciation import row_depreciation_usd
 from planner.engine.inputs import EngineInputs
 from planner.engine.market import HOURS_PER_DAY, Market
+from planner.engine.metrics import Payments
 from planner.engine.series import SERIES_FIELDS, Kpis, kpis_from_totals
 from planner.engine.tax_depreciation import TaxSchedule
 
@@ -451,13 +452,15 @@ def _minus_row_tax(
 def rows_after_tax(
     mined: RowPass,
     capex_usd_by_row: np.ndarray,
+    capex_payments: Payments,
     tax_share: np.ndarray,
     month_year: np.ndarray,
     discount_rate_per_year: float,
     inverse: np.ndarray,
 ) -> Kpis:
     """Each row's FCF after its share of the fleet's tax (kept when rows are kept), and its
-    NPV, payback and totals, in blocks of rows; returned in the project's row order."""
+    NPV, payback and totals (capex at the start of its month), in blocks of rows;
+    returned in the project's row order."""
     months = month_year.size
     rows = mined.fcf_usd.shape[0]
     starts = list(range(0, rows, KPI_BLOCK_ROWS))
@@ -487,6 +490,7 @@ def rows_after_tax(
                 energy_kwh=mined.total_energy_kwh[c],
                 power_cost_usd=mined.total_power_cost_usd[c],
                 credit_usd=mined.total_credit_usd[c],
+                capex_by_month_usd=capex_payments.dense(c.start, c.stop, months),
             )
 
     run_parts(finish, len(halves))

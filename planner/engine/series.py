@@ -106,11 +106,14 @@ def kpis_from_totals(
     power_cost_usd: np.ndarray,
     credit_usd: np.ndarray,
     g_and_a_usd: np.ndarray | float = 0.0,
+    capex_by_month_usd: np.ndarray | None = None,
 ) -> Kpis:
     """Answers from each entity's monthly FCF (K x H) and its horizon totals (length K).
-    The all-in cost per BTC adds depreciation and corporate G&A to the cash cost."""
-    simple = metrics.payback(fcf)
-    discounted = metrics.payback(metrics.discounted_flows(fcf, discount_rate_per_year))
+    `capex_by_month_usd` (K x H, in the FCF) is paid at the start of its month. The all-in
+    cost per BTC adds depreciation and corporate G&A to the cash cost."""
+    at_start = None if capex_by_month_usd is None else -capex_by_month_usd
+    simple = metrics.payback(fcf, at_start)
+    discounted = metrics.discounted_payback(fcf, discount_rate_per_year, at_start)
     total_fcf = fcf.sum(axis=1)
     energy_mwh = energy_kwh / 1000.0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -123,7 +126,7 @@ def kpis_from_totals(
         roi = np.where(capex_usd > 0, total_fcf / capex_usd, np.nan)
         revenue_per_mwh = np.where(energy_mwh > 0, revenue_usd / energy_mwh, np.nan)
     return Kpis(
-        npv_usd=metrics.npv(fcf, discount_rate_per_year),
+        npv_usd=metrics.npv(fcf, discount_rate_per_year, at_start),
         payback_months=simple.months,
         payback_at_month=simple.at_month,
         payback_status=simple.status,
@@ -158,4 +161,5 @@ def kpis_of(series: Series, discount_rate_per_year: float) -> Kpis:
         power_cost_usd=series.power_cost_usd.sum(axis=1),
         credit_usd=series.curtailment_credit_usd.sum(axis=1),
         g_and_a_usd=series.g_and_a_usd.sum(axis=1),
+        capex_by_month_usd=series.capex_usd,
     )

@@ -40,7 +40,10 @@ def test_site_items_and_g_and_a_by_hand(project_factory) -> None:
     annuity = sum(factors)
     assert lines["Site: demand charges"].npv_usd == pytest.approx(-2_000 * annuity)
     assert lines["Site: fixed opex"].npv_usd == pytest.approx(-10_000 * annuity)
-    assert lines["Site: infrastructure capex"].npv_usd == pytest.approx(-500_000 * factors[2])
+    # Capex at the start of its month (month 2): discounted over two months, not three.
+    assert lines["Site: infrastructure capex"].npv_usd == pytest.approx(
+        -500_000 * 1.10 ** (-2 / 12)
+    )
     assert lines["Corporate G&A"].npv_usd == pytest.approx(-3_000 * annuity)
     assert lines["Row 0"].npv_usd == pytest.approx(float(results.row_kpis.npv_usd[0]))
     total = sum(line.npv_usd for line in lines.values())

@@ -67,8 +67,13 @@ def hand_project(**plan_fields: object) -> Project:
     return project.model_copy(update={"conversions": [ConversionPlan(**fields)]})
 
 
-def discounted(flows: list[float], rate: float) -> float:
-    return sum(f / (1 + rate) ** ((t + 1) / 12) for t, f in enumerate(flows))
+def discounted(flows: list[float], rate: float, capex: list[float] | None = None) -> float:
+    """NPV of flows at month ends, with the capex in them moved to their months' starts."""
+    at_start = capex or [0.0] * len(flows)
+    return sum(
+        (f + c) / (1 + rate) ** ((t + 1) / 12) - c / (1 + rate) ** (t / 12)
+        for t, (f, c) in enumerate(zip(flows, at_start, strict=True))
+    )
 
 
 def test_a_100_mw_site_by_hand() -> None:
@@ -115,8 +120,15 @@ def test_a_100_mw_site_by_hand() -> None:
     # Keep mining: the site's mining cash flow and its value as a mining site at the end.
     keep = [*mining[:59], mining[59] + SITE_VALUE_PER_MW * GROSS_MW]
     assert site.keep == pytest.approx(keep, rel=1e-12)
-    assert site.keep_npv_usd == pytest.approx(discounted(keep, 0.10), rel=1e-12)
-    assert site.convert_npv_usd == pytest.approx(discounted(full, 0.10), rel=1e-12)
+    # Capex (the rigs', and the build's) is paid at the start of its month.
+    mining_capex = [float(c) for c in sites.capex_usd[0]]
+    build = [capex_month if START <= t < START + 12 else 0.0 for t in range(60)]
+    convert_capex = [
+        (m if t < START else 0.0) + b
+        for t, (m, b) in enumerate(zip(mining_capex, build, strict=True))
+    ]
+    assert site.keep_npv_usd == pytest.approx(discounted(keep, 0.10, mining_capex), rel=1e-12)
+    assert site.convert_npv_usd == pytest.approx(discounted(full, 0.10, convert_capex), rel=1e-12)
     assert site.partial_npv_usd == pytest.approx(site.convert_npv_usd, rel=1e-12)  # share 100 %
     # Funding: the cumulative low is at the end of construction.
     assert site.peak_funding_usd == pytest.approx(-min(np.cumsum(full)), rel=1e-12)

@@ -105,3 +105,87 @@ def test_discounted_payback_is_later() -> None:
     j = int(np.argmax(cumulative >= 0))
     expected = j + (-cumulative[j - 1]) / (cumulative[j] - cumulative[j - 1])
     assert discounted.months[0] == pytest.approx(expected, rel=1e-12)
+
+
+# Capex at the start of its month (MODEL.md): flows include it, `at_start` says which part.
+CAPEX_FLOWS = np.r_[0.0, -100_000.0 + 9_000, np.full(22, 9_000.0)]  # $100k paid in month 1
+CAPEX_AT_START = np.r_[0.0, -100_000.0, np.zeros(22)]
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.10, 0.30])
+def test_npv_discounts_capex_from_its_months_start(rate: float) -> None:
+    # numpy-financial on the flows at month boundaries: capex at boundary 1 (month 1's
+    # start), the rest of month t's flow at boundary t + 1.
+    boundaries = np.zeros(CAPEX_FLOWS.size + 1)
+    boundaries[1:] += CAPEX_FLOWS - CAPEX_AT_START
+    boundaries[:-1] += CAPEX_AT_START
+    expected = npf.npv(monthly(rate), boundaries)
+    got = metrics.npv(CAPEX_FLOWS[None, :], rate, CAPEX_AT_START[None, :])[0]
+    assert got == pytest.approx(expected, rel=1e-12)
+    # Against month ends: the capex weighs (1 + rate)^(1/12) more.
+    at_end = metrics.npv(CAPEX_FLOWS[None, :], rate)[0]
+    assert at_end - got == pytest.approx(
+        100_000 * ((1 + rate) ** (-1 / 12) - (1 + rate) ** (-2 / 12)), rel=1e-9, abs=1e-9
+    )
+
+
+def test_irr_with_capex_at_the_start_by_hand() -> None:
+    # $100 paid at the start of a month, $110 back at its end: 10 % a month exactly.
+    flows, at_start = np.array([10.0]), np.array([-100.0])
+    assert metrics.irr_annual(flows, at_start) == pytest.approx(1.1**12 - 1, rel=1e-10)
+    # At the month's end both would net to +$10: no sign change, no IRR.
+    assert metrics.irr_annual(flows) is None
+    many = metrics.irr_annual_many(
+        CAPEX_FLOWS[None, :],
+        at_start=metrics.Payments.of(np.array([0]), np.array([1]), np.array([100_000.0])),
+    )
+    assert many[0] == pytest.approx(metrics.irr_annual(CAPEX_FLOWS, CAPEX_AT_START), rel=1e-12)
+    expected = npf.irr(metrics.boundary_flows(CAPEX_FLOWS, CAPEX_AT_START))
+    assert many[0] == pytest.approx((1 + expected) ** 12 - 1, rel=1e-9)
+
+
+def test_payback_from_the_level_after_the_months_capex() -> None:
+    got = metrics.payback(CAPEX_FLOWS[None, :], CAPEX_AT_START[None, :])
+    # $100k at month 1's start, $9k a month through: back at 1 + 100/9 months.
+    assert got.status[0] == metrics.PAID_BACK
+    assert got.at_month[0] == pytest.approx(1 + 100 / 9, rel=1e-12)
+    assert got.months[0] == pytest.approx(100 / 9, rel=1e-12)
+    # Month ends alone: -$91k at month 1's end, then $9k a month: the same point here.
+    assert metrics.payback(CAPEX_FLOWS[None, :]).at_month[0] == pytest.approx(1 + 100 / 9)
+
+
+def test_payback_inside_the_month_the_capex_is_paid() -> None:
+    # $50 at the start, $80 through the month: back at 50/80 of it; at month ends the
+    # cumulative never goes negative.
+    flows, at_start = np.array([[0.0, 30.0, 80.0]]), np.array([[0.0, -50.0, 0.0]])
+    got = metrics.payback(flows, at_start)
+    assert got.status[0] == metrics.PAID_BACK
+    assert got.at_month[0] == pytest.approx(1 + 50 / 80)
+    assert got.months[0] == pytest.approx(50 / 80)
+    assert metrics.payback(flows).status[0] == metrics.NEVER_NEGATIVE
+
+
+def test_discounted_payback_with_capex_at_the_start() -> None:
+    rate = 0.12
+    got = metrics.discounted_payback(CAPEX_FLOWS[None, :], rate, CAPEX_AT_START[None, :])
+    factors = (1 + rate) ** (-np.arange(1, CAPEX_FLOWS.size + 1) / 12)
+    capex_pv = 100_000 * (1 + rate) ** (-1 / 12)
+    inflows_pv = np.cumsum(np.r_[0.0, np.full(23, 9_000.0)] * factors)
+    back = int(np.argmax(inflows_pv >= capex_pv))
+    fraction = (capex_pv - inflows_pv[back - 1]) / (9_000 * factors[back])
+    assert got.at_month[0] == pytest.approx(back + fraction, rel=1e-12)
+    assert (
+        got.at_month[0] > metrics.payback(CAPEX_FLOWS[None, :], CAPEX_AT_START[None, :]).at_month[0]
+    )
+
+
+def test_payments_dense_by_entity() -> None:
+    payments = metrics.Payments.of(
+        np.array([3, 0, 3]), np.array([2, 0, 1]), np.array([5.0, 1.0, 7.0])
+    )
+    assert payments.dense(0, 4, 3).tolist() == [[1, 0, 0], [0, 0, 0], [0, 0, 0], [0, 7, 5]]
+    assert payments.dense(3, 4, 3).tolist() == [[0, 7, 5]]
+    assert payments.renumbered(np.array([1, 9, 9, 0])).dense(0, 2, 3).tolist() == [
+        [0, 7, 5],
+        [1, 0, 0],
+    ]

@@ -274,9 +274,12 @@ def test_rows_sites_and_fleet_add_up() -> None:
         assert getattr(res.rows, name).sum(axis=0) == pytest.approx(
             getattr(res.fleet, name)[0], rel=1e-12, abs=1e-6
         ), name
-    assert res.row_kpis.npv_usd.sum() + 0 == pytest.approx(
-        float(res.rows.free_cash_flow_usd.sum(axis=0) @ (1.12 ** (-(np.arange(60) + 1) / 12)))
-    )
+    # Capex is discounted from its month's start: (1.12)^(1/12) times its end-of-month value.
+    end_factors = 1.12 ** (-(np.arange(60) + 1) / 12)
+    fcf_pv = float(res.rows.free_cash_flow_usd.sum(axis=0) @ end_factors)
+    capex_pv = float(res.rows.capex_usd.sum(axis=0) @ end_factors)
+    assert capex_pv > 1e6
+    assert res.row_kpis.npv_usd.sum() == pytest.approx(fcf_pv - (1.12 ** (1 / 12) - 1) * capex_pv)
 
 
 def test_chunking_and_kept_rows_do_not_change_answers(monkeypatch) -> None:

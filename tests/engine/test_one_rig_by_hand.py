@@ -173,12 +173,19 @@ def test_first_year_every_figure(results) -> None:
 def test_answers_from_the_hand_cash_flows(results) -> None:
     project, res = results
     flows = [m["free_cash_flow_usd"] for m in hand_months(24)]
-    npv = sum(f / 1.10 ** ((t + 1) / 12) for t, f in enumerate(flows))
+    capex = [m["capex_usd"] for m in hand_months(24)]
+    # Capex at the start of its month, the rest of the month's flow at its end.
+    npv = sum(
+        (f + c) / 1.10 ** ((t + 1) / 12) - c / 1.10 ** (t / 12)
+        for t, (f, c) in enumerate(zip(flows, capex, strict=True))
+    )
+    assert capex[0] == 280_000
     assert res.fleet_kpis.npv_usd[0] == pytest.approx(npv, rel=1e-12)
     cumulative, payback = 0.0, None
-    for t, f in enumerate(flows):
-        if cumulative < 0 <= cumulative + f:
-            payback = t + (-cumulative) / f
+    for t, (f, c) in enumerate(zip(flows, capex, strict=True)):
+        start = cumulative - c  # after the month's capex, which comes first
+        if start < 0 <= cumulative + f:
+            payback = t + (-start) / (f + c)
             break
         cumulative += f
     fleet = build_report(project, res)["fleet"]

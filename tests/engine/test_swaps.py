@@ -81,6 +81,8 @@ def test_a_swap_by_hand() -> None:
     assert result.incremental_usd == pytest.approx(expected, rel=1e-9, abs=1e-6)
     rate = 0.10
     npv = sum(f / (1 + rate) ** ((m + 1) / 12) for m, f in enumerate(expected))
+    # The new rigs' capex is paid at the start of the swap month, not its end.
+    npv -= capex * ((1 + rate) ** (-SWAP_MONTH / 12) - (1 + rate) ** (-(SWAP_MONTH + 1) / 12))
     assert result.npv_usd == pytest.approx(npv, rel=1e-9)
     cumulative = np.cumsum(expected)
     first_back = int(np.argmax((cumulative >= 0) & (t > SWAP_MONTH)))
@@ -90,9 +92,9 @@ def test_a_swap_by_hand() -> None:
     assert result.pays_back_before_halving == (at <= result.halving_month)
     assert 9 < result.halving_month < 10  # block 1,050,000 in March 2028 here
     irr_monthly = (1 + result.irr_annual) ** (1 / 12) - 1
-    assert sum(f / (1 + irr_monthly) ** m for m, f in enumerate(expected)) == pytest.approx(
-        0, abs=1e-3
-    )
+    at_rate = sum(f / (1 + irr_monthly) ** m for m, f in enumerate(expected))
+    at_rate -= capex * ((1 + irr_monthly) ** (-SWAP_MONTH + 1) - (1 + irr_monthly) ** -SWAP_MONTH)
+    assert at_rate == pytest.approx(0, abs=1e-3)
 
 
 def test_swapped_project_and_errors() -> None:

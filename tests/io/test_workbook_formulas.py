@@ -11,11 +11,13 @@ from planner.io.workbook import columns, formulas
 from planner.io.workbook.columns import MONTHLY, MONTHLY_BY_SITE, SITES, Columns, column_letter
 from planner.io.workbook.formulas import (
     Formula,
+    StartLevels,
     annual_irr,
     exact_match,
     monthly_irr,
     npv,
     payback_cells,
+    pv,
     straight_line,
 )
 
@@ -71,12 +73,27 @@ def test_straight_line_counts_the_fraction_of_the_last_month() -> None:
 
 
 def test_payback_cells_use_the_helper_cells() -> None:
-    neg, back, at, months, status = payback_cells("T", "CUM", "FCF", ("W4", "X4", "Y4"))
+    neg, back, at, months, status = payback_cells("T", "CUM", ("W4", "X4", "Y4"))
     assert neg == '=IF(COUNTIF(CUM,"<0")=0,-1,_xlfn.MINIFS(T,CUM,"<0"))'
-    assert "W4" in back and 'COUNTIFS(CUM,">=0",T,">"&W4)' in back
-    assert at.startswith("=IF(X4<0,") and months == '=IF(W4<0,0,IF(X4<0,"",Y4-W4))'
+    assert "W4" in back and 'COUNTIFS(CUM,">=0",T,">="&W4)' in back
+    during = "(INDEX(CUM,X4+1)-INDEX(CUM,X4))"  # the month's flow: its end less its start
+    assert at == f'=IF(X4<0,"",X4+IF({during}>0,-INDEX(CUM,X4)/{during},0))'
+    assert months == '=IF(W4<0,0,IF(X4<0,"",Y4-W4))'
     assert status == '=IF(W4<0,"immediate",IF(X4<0,"never","paid back"))'
     assert all(isinstance(f, Formula) for f in (neg, back, at, months, status))
+
+
+def test_payback_cells_from_the_levels_at_month_starts() -> None:
+    start = StartLevels.of_range("T", "S")
+    neg, _back, at, _months, _status = payback_cells("T", "CUM", ("W4", "X4", "Y4"), start=start)
+    first_start = 'IF(COUNTIF(S,"<0")=0,-1,_xlfn.MINIFS(T,S,"<0"))'
+    # The first month below zero at its end or at its start, whichever comes first.
+    assert neg == (
+        f'=IF(COUNTIF(CUM,"<0")=0,{first_start},IF({first_start}<0,'
+        f'_xlfn.MINIFS(T,CUM,"<0"),MIN({first_start},_xlfn.MINIFS(T,CUM,"<0"))))'
+    )
+    # Interpolated from the level at the month's start, after its capex.
+    assert "INDEX(S,X4+1)" in at and "INDEX(CUM,X4)" not in at
 
 
 def test_irr_and_npv() -> None:
@@ -87,3 +104,8 @@ def test_irr_and_npv() -> None:
         '=IF(OR(Q4="immediate",Z4=""),"",IF(OR(Z4<=-1,Z4>10),"",(1+Z4)^12-1))'
     )
     assert npv("F") == "=NPV((1+DiscountRate)^(1/12)-1,F)"
+    # Capex at its month's start: g times its PV at month ends less.
+    assert npv("F", pv("C")) == (
+        "=NPV((1+DiscountRate)^(1/12)-1,F)-((1+DiscountRate)^(1/12)-1)"
+        "*NPV((1+DiscountRate)^(1/12)-1,C)"
+    )

@@ -362,6 +362,24 @@ def filed_project() -> Project:
         else row
         for i, row in enumerate(fleet)
     ]
+    # Rigs at $40 apiece: the batch is back above zero before the end of the month it is
+    # paid for (capex at the month's start, its first month's cash through the month).
+    fleet.append(
+        fleet[2].model_copy(
+            update={
+                "name": "Nearly free",
+                "count": 200,
+                "unit_price_usd": 40.0,
+                "deposit_share": 0.0,
+                "order_month": None,
+                "import_tariff": 0.0,
+                "sales_tax": 0.0,
+                "shipping_usd_per_unit": 0.0,
+                "installation_usd_per_unit": 0.0,
+                "online_month": None,
+            }
+        )
+    )
     sites = [
         site.model_copy(
             update={
@@ -755,7 +773,12 @@ def test_cases_exercise_what_they_claim(recalculated: dict[str, Any]) -> None:
         int(s) for _, r in recalculated.values() for s in r.site_kpis.discounted_payback_status
     }
     assert statuses == {m.PAID_BACK, m.NEVER, m.NEVER_NEGATIVE}
-    assert 13 < bull.fleet_kpis.discounted_payback_months[0] < 15
+    assert 13 < bull.fleet_kpis.discounted_payback_months[0] < 16
+    # A batch back above zero inside the month its capex is paid at the start of.
+    _, filed = recalculated["filed"]
+    nearly_free = filed.inputs.row_names.index("Nearly free")
+    assert filed.row_kpis.payback_status[nearly_free] == m.PAID_BACK
+    assert 0 < filed.row_kpis.payback_months[nearly_free] < 1
 
 
 def test_changing_an_input_in_excel_moves_the_answers(
@@ -826,7 +849,7 @@ def test_hpc_sheet_equals_engine(recalculated: dict[str, Any], case: str) -> Non
             f"{site.site} status", at(q, "status", PLAN), STATUS[int(site.payback.status[1])]
         )
         for t in range(months):
-            r = head + 1 + p * months + t
+            r = head + 1 + p * (months + 1) + t  # each plan: its months and the horizon's end
             for key, flows in (
                 ("keep", site.keep),
                 ("convert", site.convert),

@@ -36,7 +36,7 @@ def test_scenarios_side_by_side(qtbot, window) -> None:
     _settle(qtbot, panel)
     rows = _texts(panel.scenarios.table)
     assert [r[0] for r in rows] == ["Base (active)", "Bear", "Bull"]
-    assert rows[0][1] == "-$16.3M"  # from 1,033.7 EH/s (ERCOT seasons repeat: -$13.6M)
+    assert rows[0][1] == "-$16.6M"  # capex at its month's start (at its end: -$16.3M)
     _x, y = panel.scenarios.curves["Bull"].getOriginalDataset()
     bull = run(window.document.project, "Bull")
     assert y == pytest.approx(np.cumsum(bull.fleet.free_cash_flow_usd[0]))

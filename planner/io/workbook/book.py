@@ -212,16 +212,21 @@ class Book:
             ws.sheet_properties.tabColor = "A6A6A6"
         return ws
 
-    def month_rows(self, ws: WriteOnlyWorksheet, heading: str, note: str) -> None:
-        """Rows 1-3 of a months-across sheet: title, month dates, month numbers."""
+    def month_rows(
+        self, ws: WriteOnlyWorksheet, heading: str, note: str, boundaries: bool = False
+    ) -> None:
+        """Rows 1-3 of a months-across sheet: title, month dates, month numbers; with
+        `boundaries`, one more column for the horizon's end (month # = the months)."""
         months = self.shape.months
         month = MONTHLY["month"]
         ws.append([*title(ws, heading), text_cell(ws, note)])
+        end = [cell(ws, "horizon's end", font=BOLD)] if boundaries else []
         ws.append(
             [cell(ws, "Month", font=BOLD), None]
             + [
                 cell(ws, Formula(f"=Monthly!{month}{t + MONTHLY_FIRST_ROW}"), MONTH, font=BOLD)
                 for t in range(months)
             ]
+            + end
         )
-        ws.append([cell(ws, "Month #", font=BOLD), None, *range(months)])
+        ws.append([cell(ws, "Month #", font=BOLD), None, *range(months + int(boundaries))])

@@ -53,7 +53,7 @@ from planner.io.workbook.columns import (
     column_letter,
 )
 from planner.io.workbook.data import ExportData
-from planner.io.workbook.formulas import Formula, exact_match, month_index
+from planner.io.workbook.formulas import START_PREMIUM, Formula, exact_match, month_index
 from planner.io.workbook.tax import deducted_before
 
 NO_RETIRE = 1_000_000
@@ -297,33 +297,53 @@ def _tax_columns(at: Callable[[str], str]) -> list[tuple[Formula, str | None]]:
 
 
 def write_calc_discounted(book: Book, data: ExportData) -> None:
-    """Each month's FCF discounted to the start, and its running total, for the fleet
-    and each site: the Summary's discounted payback reads them. Months run down."""
+    """For the fleet and each site, month by month: the FCF discounted to the start and
+    its running total, the cumulative cash at the month's start after its capex (plain and
+    discounted), and the flow at each month boundary; the Summary's NPV, IRR and paybacks
+    read them. Months run down, with one more row for the horizon's end."""
     shape = data.shape
     first = DISCOUNTED_FIRST_ROW
-    ws = book.sheet("CalcDiscounted", first + shape.months - 1, 5 + 2 * shape.sites, calc=True)
-    ws.freeze_panes = f"C{first}"
-    widths(ws, (10, 11, 12, *(16,) * (2 + 2 * shape.sites)))
+    entities = 1 + shape.sites
+    ws = book.sheet(
+        "CalcDiscounted",
+        first + shape.months,
+        len(DISCOUNTED) + DISCOUNTED_PER * entities,
+        calc=True,
+    )
+    ws.freeze_panes = f"D{first}"
+    widths(ws, (10, 11, 12, *(16,) * (DISCOUNTED_PER * entities)))
     ws.append(
         title(
             ws,
             "Discounted free cash flow: a month's flow x 1/(1+DiscountRate)^((month #+1)/12), "
-            "as in NPV",
+            "as in NPV, its capex from the month's start (x (1+DiscountRate)^(1/12) more); the "
+            "flows at month boundaries (capex at its month's start, the rest at its end) "
+            "are what the IRR solves",
         )
     )
     ws.append(_discounted_header(ws, shape))
-    for t in range(shape.months):
+    for t in range(shape.months + 1):
         ws.append(_discounted_month(ws, shape, t))
+
+
+# Per flow (the fleet, then each site): these columns on CalcDiscounted.
+DISCOUNTED_LABELS = (
+    "discounted FCF (USD)",
+    "cumulative (USD)",
+    "cash at the month's start, after its capex (USD)",
+    "discounted, at the month's start (USD)",
+    "flow at the month's start boundary (USD)",
+)
+DISCOUNTED_PER = len(DISCOUNTED_LABELS)
 
 
 def _discounted_header(ws: WriteOnlyWorksheet, shape: Shape) -> list[WriteOnlyCell]:
     labels: list[WriteOnlyCell] = header(
-        ws,
-        (*DISCOUNTED.headers, "Fleet: discounted FCF (USD)", "Fleet: cumulative (USD)"),
+        ws, (*DISCOUNTED.headers, *(f"Fleet: {what}" for what in DISCOUNTED_LABELS))
     )
     for s in range(shape.sites):
         site = SITES.ref("name", TABLE_FIRST_ROW + s)
-        for what in ("discounted FCF (USD)", "cumulative (USD)"):
+        for what in DISCOUNTED_LABELS:
             labels.append(
                 cell(
                     ws,
@@ -336,29 +356,66 @@ def _discounted_header(ws: WriteOnlyWorksheet, shape: Shape) -> list[WriteOnlyCe
     return labels
 
 
-def discounted_columns(n: int) -> tuple[str, str]:
-    """CalcDiscounted's columns of flow `n` (0: the fleet, then each site): the
-    discounted FCF and its running total."""
-    first = len(DISCOUNTED) + 1 + 2 * n
-    return column_letter(first), column_letter(first + 1)
+def discounted_columns(n: int) -> dict[str, str]:
+    """CalcDiscounted's columns of flow `n` (0: the fleet, then each site): "fcf" (the
+    discounted FCF), "cum" (its running total), "start" (cumulative cash at the month's
+    start after its capex), "d_start" (the same discounted), "boundary" (the flows at
+    month boundaries, one row more)."""
+    first = len(DISCOUNTED) + 1 + DISCOUNTED_PER * n
+    keys = ("fcf", "cum", "start", "d_start", "boundary")
+    return {key: column_letter(first + i) for i, key in enumerate(keys)}
+
+
+def _discounted_sources(shape: Shape) -> list[tuple[str, str, str]]:
+    """(sheet!FCF column, capex column, cumulative FCF column) of each flow: the fleet on
+    Monthly, each site on Monthly by site (a block of months per site)."""
+    m, b = MONTHLY, MONTHLY_BY_SITE
+    return [
+        (f"Monthly!{m['fcf']}", f"Monthly!{m['capex']}", f"Monthly!{m['cum_fcf']}"),
+        *(
+            (f"{b.sheet}!{b['fcf']}", f"{b.sheet}!{b['capex']}", f"{b.sheet}!{b['cum_fcf']}")
+            for _s in range(shape.sites)
+        ),
+    ]
 
 
 def _discounted_month(ws: WriteOnlyWorksheet, shape: Shape, t: int) -> list[Any]:
+    """Row of month # t (t = the horizon's months: only the last boundary's flows)."""
     r = DISCOUNTED_FIRST_ROW + t
     d = DISCOUNTED
-    cells: list[Any] = [
-        t,
-        cell(ws, Formula(f"=Monthly!{MONTHLY['month']}{t + MONTHLY_FIRST_ROW}"), MONTH),
-        cell(ws, Formula(f"=1/(1+DiscountRate)^(({d['t']}{r}+1)/12)"), "0.000000"),
+    end = t == shape.months
+    cells: list[Any] = [t]
+    if end:
+        cells += [None, None]
+    else:
+        cells += [
+            cell(ws, Formula(f"=Monthly!{MONTHLY['month']}{t + MONTHLY_FIRST_ROW}"), MONTH),
+            cell(ws, Formula(f"=1/(1+DiscountRate)^(({d['t']}{r}+1)/12)"), "0.000000"),
+        ]
+    firsts = [MONTHLY_FIRST_ROW] + [
+        SITE_MONTHLY_FIRST_ROW + s * shape.months for s in range(shape.sites)
     ]
-    fcf_by_site = MONTHLY_BY_SITE["fcf"]
-    sources = [f"Monthly!{MONTHLY['fcf']}{t + MONTHLY_FIRST_ROW}"] + [
-        f"{MONTHLY_BY_SITE.sheet}!{fcf_by_site}{SITE_MONTHLY_FIRST_ROW + s * shape.months + t}"
-        for s in range(shape.sites)
-    ]
-    for n, source in enumerate(sources):
-        fcf, cum = discounted_columns(n)
-        cells.append(cell(ws, Formula(f"={source}*${d['factor']}{r}"), USD))
-        running = Formula(f"={fcf}{r}") if t == 0 else Formula(f"={cum}{r - 1}+{fcf}{r}")
-        cells.append(cell(ws, running, USD))
+    factor = f"${d['factor']}{r}"
+    for n, (first_row, (fcf, capex, cum)) in enumerate(
+        zip(firsts, _discounted_sources(shape), strict=True)
+    ):
+        col = discounted_columns(n)
+        here, before = first_row + t, first_row + t - 1
+        previous_end = f"{fcf}{before}+{capex}{before}" if t else "0"
+        if end:
+            cells += [None] * (DISCOUNTED_PER - 1)
+            cells.append(cell(ws, Formula(f"={previous_end}"), USD))
+            continue
+        discounted = f"={fcf}{here}*{factor}-{capex}{here}*{factor}*{START_PREMIUM}"
+        running = f"={col['fcf']}{r}" if t == 0 else f"={col['cum']}{r - 1}+{col['fcf']}{r}"
+        start = f"={cum}{before}-{capex}{here}" if t else f"=-{capex}{here}"
+        d_before = f"{col['cum']}{r - 1}" if t else "0"
+        d_start = f"={d_before}-{capex}{here}*{factor}*(1+{START_PREMIUM})"
+        cells += [
+            cell(ws, Formula(discounted), USD),
+            cell(ws, Formula(running), USD),
+            cell(ws, Formula(start), USD),
+            cell(ws, Formula(d_start), USD),
+            cell(ws, Formula(f"={previous_end}-{capex}{here}"), USD),
+        ]
     return cells

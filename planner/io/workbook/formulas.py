@@ -7,6 +7,8 @@ holds the whole workbook to the engine's figures.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
 
@@ -60,16 +62,38 @@ def grown(t: int, start: str, growth: str, path: str, length: str) -> str:
     )
 
 
+# A payment at the start of a month is worth (1 + this) times one at its end.
+START_PREMIUM = "((1+DiscountRate)^(1/12)-1)"
+
+
+@dataclass(frozen=True)
+class StartLevels:
+    """Cumulative cash at each month's start, after the capex paid then (MODEL.md: capex
+    is paid at the start of its month): `first_negative` is an expression of the first
+    month # where it is below zero (-1: none), `level(t)` one of its value in month # t."""
+
+    first_negative: str
+    level: Callable[[str], str]
+
+    @staticmethod
+    def of_range(key_range: str, start_range: str) -> StartLevels:
+        """From a range of the levels, month by month along `key_range`'s month numbers."""
+        first = f'IF(COUNTIF({start_range},"<0")=0,-1,_xlfn.MINIFS({key_range},{start_range},"<0"))'
+        return StartLevels(first, lambda t: f"INDEX({start_range},{t}+1)")
+
+
 def payback_cells(
     key_range: str,
     cum_range: str,
-    fcf_range: str,
     cells: tuple[str, str, str],
     dates: bool = False,
+    start: StartLevels | None = None,
 ) -> tuple[Formula, Formula, Formula, Formula, Formula]:
     """Formulas of the interpolated payback (docs/model-notes.md), as the engine does it:
-    the first month with negative cumulative FCF, the first later month where it is back
-    at zero or above, the point inside that month, the months from the first, the status.
+    the first month in which cumulative FCF is negative (at its end, or with `start` at
+    its start after its capex), the first month from then on where it is back at zero or
+    above at its end, the point inside that month (the month's flow accruing evenly from
+    its start level), the months from the first, the status.
 
     `key_range` holds the month numbers (or, with `dates`, the months as dates) of the
     flows; `cells` are the helper cells that hold the first three results.
@@ -82,17 +106,23 @@ def payback_cells(
     def key(t_cell: str) -> str:
         return f"EDATE(StartMonth,{t_cell})" if dates else t_cell
 
-    minifs_neg = f'_xlfn.MINIFS({key_range},{cum_range},"<0")'
-    later = f'{key_range},">"&{key(neg)}'
-    first_neg = Formula(f'=IF(COUNTIF({cum_range},"<0")=0,-1,{to_t(minifs_neg)})')
+    minifs_neg = to_t(f'_xlfn.MINIFS({key_range},{cum_range},"<0")')
+    if start is None:
+        first_neg = Formula(f'=IF(COUNTIF({cum_range},"<0")=0,-1,{minifs_neg})')
+        before = f"INDEX({cum_range},{back})"  # the month before's end (back > neg >= 0)
+    else:
+        s = start.first_negative
+        first_neg = Formula(
+            f'=IF(COUNTIF({cum_range},"<0")=0,{s},IF({s}<0,{minifs_neg},MIN({s},{minifs_neg})))'
+        )
+        before = start.level(back)
+    later = f'{key_range},">="&{key(neg)}'
     minifs_back = f'_xlfn.MINIFS({key_range},{cum_range},">=0",{later})'
     first_back = Formula(
         f'=IF({neg}<0,-1,IF(COUNTIFS({cum_range},">=0",{later})=0,-1,{to_t(minifs_back)}))'
     )
-    payback_at = Formula(
-        f'=IF({back}<0,"",{back}+IF(INDEX({fcf_range},{back}+1)>0,'
-        f"-INDEX({cum_range},{back})/INDEX({fcf_range},{back}+1),0))"
-    )
+    during = f"(INDEX({cum_range},{back}+1)-{before})"
+    payback_at = Formula(f'=IF({back}<0,"",{back}+IF({during}>0,-{before}/{during},0))')
     months = Formula(f'=IF({neg}<0,0,IF({back}<0,"",{at}-{neg}))')
     status = Formula(f'=IF({neg}<0,"immediate",IF({back}<0,"never","paid back"))')
     return first_neg, first_back, payback_at, months, status
@@ -115,6 +145,21 @@ def annual_irr(monthly: str, status_cell: str) -> Formula:
     )
 
 
-def npv(flows: str) -> Formula:
-    """NPV of monthly flows at the monthly equivalent of the annual DiscountRate."""
-    return Formula(f"=NPV((1+DiscountRate)^(1/12)-1,{flows})")
+def npv(flows: str, capex_pv: str | None = None) -> Formula:
+    """NPV of monthly flows at the monthly equivalent of the annual DiscountRate; with
+    `capex_pv` (an expression of the PV of the capex in the flows, at month ends), that
+    capex is discounted from its months' starts instead."""
+    if capex_pv is None:
+        return Formula(f"=NPV({START_PREMIUM[1:-1]},{flows})")
+    return Formula(f"=NPV({START_PREMIUM[1:-1]},{flows})-{START_PREMIUM}*{capex_pv}")
+
+
+def pv(flows: str) -> str:
+    """The expression of the PV of monthly flows at month ends (for `npv`'s capex)."""
+    return f"NPV({START_PREMIUM[1:-1]},{flows})"
+
+
+def capex_paid_pv(t: str, usd: str) -> str:
+    """The expression of the PV at month ends of `usd` paid in month # `t` (nothing when
+    `t` is outside the horizon, -1)."""
+    return f"IF(AND({t}>=0,{t}<HorizonMonths),{usd}*(1+DiscountRate)^(-({t}+1)/12),0)"

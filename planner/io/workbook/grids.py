@@ -1,7 +1,8 @@
 """The per-row-per-month grids (months across, one fleet row per line from
 GRID_FIRST_ROW): CalcRunning (running flag, with the month's market figures on top),
 CalcTaxDep (tax depreciation), CalcTaxable (taxable income, with the company's tax block
-on top), CalcFCF, CalcCumFCF."""
+on top), CalcFCF, CalcCumFCF, CalcIRRFlows (the flows at month boundaries, one column
+more)."""
 
 from __future__ import annotations
 
@@ -208,12 +209,26 @@ def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
         f"-MAX(INDEX({row_years(shape, r)},{fy}+1),0)*CalcTaxable!{col}${TAX_SHARE_ROW}"
     )
     cum = (f"=CalcFCF!{col}{k}", f"={PREVIOUS}{k}+CalcFCF!{col}{k}")
+
+    def capex_at(t: str) -> str:  # the capex paid at the start of month # t
+        return (
+            f"(({t}={c('capex_t')})*({c('capex_usd')}-{c('deposit_usd')})"
+            f"+({t}={c('deposit_t')})*{c('deposit_usd')})"
+        )
+
+    # The flow at each month's start boundary: the month before's FCF without its capex,
+    # less this month's capex (the last column: the horizon's end).
+    boundary = (
+        f"=-{capex_at(tt)}",
+        f"=CalcFCF!{PREVIOUS}{k}+{capex_at(f'({tt}-1)')}-{capex_at(tt)}",
+    )
     return (
         (running, running),
         (tax_depreciation, tax_depreciation),
         (taxable, taxable),
         (fcf, fcf),
         cum,
+        boundary,
     )
 
 
@@ -221,8 +236,11 @@ def write_grids(book: Book, data: ExportData, step: Progress) -> None:
     """The per-row-per-month sheets: running flag, taxable income, FCF, cumulative FCF."""
     shape = data.shape
     size = (GRID_FIRST_ROW + shape.rows - 1, FIRST_MONTH_COLUMN + shape.months - 1)
-    sheets = [book.sheet(name, *size, calc=True) for name in _GRID_SHEETS]
-    running, tax_depreciation, taxable, fcf, cum = sheets
+    sheets = [
+        book.sheet(name, size[0], size[1] + int(name == "CalcIRRFlows"), calc=True)
+        for name in _GRID_SHEETS
+    ]
+    running, tax_depreciation, taxable, fcf, cum, boundary = sheets
     for ws in sheets:
         ws.freeze_panes = f"C{GRID_FIRST_ROW}"
         widths(ws, (26, 18))
@@ -252,8 +270,15 @@ def write_grids(book: Book, data: ExportData, step: Progress) -> None:
         "Row NPV, IRR and payback on the Rows sheet come from here.",
     )
     book.month_rows(cum, "Cumulative free cash flow of each row", "")
+    book.month_rows(
+        boundary,
+        "Each row's cash flow at month boundaries: the capex at its month's start, the "
+        "rest of the month's FCF at its end",
+        "Row IRR on the Rows sheet solves these flows.",
+        boundaries=True,
+    )
     # Pad each sheet to the grid's header row (taxable has its ten tax rows).
-    for ws, used in ((running, 7), (tax_depreciation, 3), (fcf, 3), (cum, 3)):
+    for ws, used in ((running, 7), (tax_depreciation, 3), (fcf, 3), (cum, 3), (boundary, 3)):
         for _ in range(GRID_FIRST_ROW - 2 - used):
             ws.append([])
     for ws, label in zip(sheets, _GRID_SHEETS.values(), strict=True):
@@ -268,7 +293,8 @@ def write_grids(book: Book, data: ExportData, step: Progress) -> None:
         f = TABLE_FIRST_ROW + r
         labels = [Formula(f"=Fleet!{FLEET['name']}{f}"), Formula(f"=Fleet!{FLEET['site']}{f}")]
         for ws, (first, template) in zip(sheets, _row_templates(shape, r), strict=True):
-            ws.append_formulas(labels, template=template, first=first, repeat=shape.months)
+            repeat = shape.months + int(ws is boundary)
+            ws.append_formulas(labels, template=template, first=first, repeat=repeat)
         if r % 200 == 0:
             step(0.1 + 0.85 * r / shape.rows)
 
@@ -280,4 +306,5 @@ _GRID_SHEETS = {
     "CalcTaxable": "Taxable income (USD)",
     "CalcFCF": "FCF (USD)",
     "CalcCumFCF": "Cumulative FCF (USD)",
+    "CalcIRRFlows": "Flow at the month's start boundary (USD)",
 }

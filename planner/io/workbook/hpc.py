@@ -45,11 +45,13 @@ from planner.io.workbook.columns import MONTH as MONTH_FORMAT
 from planner.io.workbook.data import ExportData
 from planner.io.workbook.formulas import (
     Formula,
+    StartLevels,
     exact_match,
     month_index,
     monthly_irr,
     npv,
     payback_cells,
+    pv,
 )
 
 # (header, key) of the plan table, inputs first.
@@ -135,7 +137,17 @@ MONTH_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Cumulative partial (USD)", "cum_partial"),
     ("Convert - keep, cumulative (USD)", "gap"),
     ("NOI and value per USD/kW-month of rent (USD)", "per_rent"),
+    ("Keep mining: capex in it (USD)", "keep_capex"),
+    ("Convert: paid at the month's start (USD)", "convert_start"),
+    ("Keep mining: cash at the month's start (USD)", "start_keep"),
+    ("Convert: cash at the month's start (USD)", "start_convert"),
+    ("Partial: cash at the month's start (USD)", "start_partial"),
+    ("Keep mining: flow at the month's start boundary (USD)", "b_keep"),
+    ("Convert: flow at the month's start boundary (USD)", "b_convert"),
+    ("Partial: flow at the month's start boundary (USD)", "b_partial"),
 )
+# Each plan's months are followed by a row for the horizon's end (its boundary flows only):
+# capex is paid at the start of its month, so the IRRs solve the flows at month boundaries.
 
 
 PLAN_TABLE = Columns("HPC", PLAN_INPUTS + PLAN_CALC)
@@ -151,7 +163,7 @@ def sheet_size(analysis: ConversionAnalysis, months: int) -> tuple[int, int]:
     plans = len(analysis.sites)
     if not plans:
         return 2, 1
-    return header_row(plans) + plans * months, max(PLAN_WIDTH, len(MONTH_COLUMNS))
+    return header_row(plans) + plans * (months + 1), max(PLAN_WIDTH, len(MONTH_COLUMNS))
 
 
 def header_row(plans: int) -> int:
@@ -187,10 +199,12 @@ def write_hpc_sheet(
     head = header_row(len(plans))
     for p, site in enumerate(plans):
         q = FIRST_PLAN_ROW + p
-        a = head + 1 + p * months
+        a = head + 1 + p * (months + 1)
 
         def rng(key: str, a: int = a) -> str:
-            return f"${MONTH[key]}${a}:${MONTH[key]}${a + months - 1}"
+            """The plan's months of column `key` (the boundaries: one row more)."""
+            last = a + months - int(not key.startswith("b_"))
+            return f"${MONTH[key]}${a}:${MONTH[key]}${last}"
 
         def c(key: str, q: int = q) -> str:
             return f"${PLAN[key]}${q}"
@@ -318,17 +332,24 @@ def _plan_results(
     usd, usd_cents, pct, month_fmt, dec = USD, USD_CENTS, PERCENT, MONTH_FORMAT, DECIMAL
     multiple = site.breakeven_btc_price_multiple
     irr = site.irr_annual
+    # Capex (and the loan drawn with it) from its month's start: its PV at month ends.
+    keep_capex_pv = pv(rng("keep_capex"))
+    convert_capex_pv = f"(-{pv(rng('convert_start'))})"
+    partial_capex_pv = f"((1-{c('share')})*{keep_capex_pv}+{c('share')}*{convert_capex_pv})"
     calc: dict[str, tuple[str | float, str | None]] = {
-        "keep_npv": (npv(rng("keep")), usd),
-        "convert_npv": (npv(rng("convert")), usd),
-        "partial_npv": (npv(rng("partial")), usd),
+        "keep_npv": (npv(rng("keep"), keep_capex_pv), usd),
+        "convert_npv": (npv(rng("convert"), convert_capex_pv), usd),
+        "partial_npv": (npv(rng("partial"), partial_capex_pv), usd),
         "gain": (Formula(f"={c('convert_npv')}-{c('keep_npv')}"), usd),
-        "keep_irr": (Formula(_annual(c("keep_irr_m"), rng("cum_keep"))), pct),
-        "convert_irr": (Formula(_annual(c("convert_irr_m"), rng("cum_convert"))), pct),
-        "partial_irr": (Formula(_annual(c("partial_irr_m"), rng("cum_partial"))), pct),
     }
+    for key in ("keep", "convert", "partial"):
+        monthly = c(f"{key}_irr_m")
+        calc[f"{key}_irr"] = (_annual(monthly, rng(f"cum_{key}"), rng(f"start_{key}")), pct)
     neg, back, at, payback_months, payback_status = payback_cells(
-        rng("t"), rng("cum_convert"), rng("convert"), (c("neg"), c("back"), c("at"))
+        rng("t"),
+        rng("cum_convert"),
+        (c("neg"), c("back"), c("at")),
+        start=StartLevels.of_range(rng("t"), rng("start_convert")),
     )
     later = f'{rng("t")},">"&{c("below")}'
     calc.update(
@@ -358,9 +379,9 @@ def _plan_results(
             ),
             "breakeven_multiple": (multiple if math.isfinite(multiple) else "", "0.000"),
             "peak_funding": (Formula(f"=MAX(0,-MIN({rng('cum_convert')}))"), usd),
-            "keep_irr_m": (monthly_irr(rng("keep"), float(irr[0])), "0.0000%"),
-            "convert_irr_m": (monthly_irr(rng("convert"), float(irr[1])), "0.0000%"),
-            "partial_irr_m": (monthly_irr(rng("partial"), float(irr[2])), "0.0000%"),
+            "keep_irr_m": (monthly_irr(rng("b_keep"), float(irr[0])), "0.0000%"),
+            "convert_irr_m": (monthly_irr(rng("b_convert"), float(irr[1])), "0.0000%"),
+            "partial_irr_m": (monthly_irr(rng("b_partial"), float(irr[2])), "0.0000%"),
             "neg": (neg, None),
             "back": (back, None),
             "at": (at, dec),
@@ -377,11 +398,11 @@ def _plan_results(
     return calc
 
 
-def _annual(monthly: str, cumulative: str) -> str:
-    """Annual IRR from the monthly one; none where the cumulative cash never went negative
-    (the formula's text: wrap it in the workbook's `formula`)."""
-    return (
-        f'=IF(OR(COUNTIF({cumulative},"<0")=0,{monthly}=""),"",'
+def _annual(monthly: str, cumulative: str, at_start: str) -> Formula:
+    """Annual IRR from the monthly one; none where the cumulative cash never went negative,
+    at a month's end or at its start after its capex."""
+    return Formula(
+        f'=IF(OR(COUNTIF({cumulative},"<0")+COUNTIF({at_start},"<0")=0,{monthly}=""),"",'
         f'IF(OR({monthly}<=-1,{monthly}>10),"",(1+{monthly})^12-1))'
     )
 
@@ -393,7 +414,8 @@ class _PlanMonth:
     """The formulas of plan `p`'s month t, on row r of the monthly table."""
 
     def __init__(self, p: int, r: int, t: int, months: int, grid: dict[str, str]) -> None:
-        self.q, self.r, self.t, self.months, self.grid = FIRST_PLAN_ROW + p, r, t, months, grid
+        self.p, self.q, self.r, self.t = p, FIRST_PLAN_ROW + p, r, t
+        self.months, self.grid = months, grid
         self.tt = f"${MONTH['t']}{r}"
         c = self.c
         self.k = f"({self.tt}-{c('lease_start')})"
@@ -451,6 +473,52 @@ class _PlanMonth:
                 USD,
             )
         cells["gap"] = (Formula(f"={m('cum_convert')}-{m('cum_keep')}"), USD)
+        return cells | self.at_start()
+
+    def _paid_at_start(self, key: str) -> str:
+        """The part of this row's `key` flow paid at its month's start (capex, less the
+        loan drawn with the build's)."""
+        c, m = self.c, self.m
+        if key == "keep":
+            return f"(-{m('keep_capex')})"
+        if key == "convert":
+            return m("convert_start")
+        return f"((1-{c('share')})*(-{m('keep_capex')})+{c('share')}*{m('convert_start')})"
+
+    def at_start(self) -> Cells:
+        """The capex in keep mining, what convert pays at each month's start, the cash at
+        each month's start after it, and the flows at month boundaries (the IRRs')."""
+        c, m, tt, grid = self.c, self.m, self.tt, self.grid
+        at = f"({c('site_no')}-1)*{self.months}+{tt}+1"
+        cells: Cells = {
+            "keep_capex": (Formula(f"=INDEX({grid['mbs_capex']},{at})"), USD),
+            "convert_start": (
+                Formula(f"={m('draw')}-{m('capex')}-IF({tt}<{c('start')},{m('keep_capex')},0)"),
+                USD,
+            ),
+        }
+        for key in ("keep", "convert", "partial"):
+            before = f"{m('cum_' + key, previous=True)}+" if self.t else ""
+            paid = self._paid_at_start(key)
+            cells[f"start_{key}"] = (Formula(f"={before}{paid}"), USD)
+            cells[f"b_{key}"] = (Formula(f"={self._month_before(key)}+{paid}"), USD)
+        return cells
+
+    def _month_before(self, key: str) -> str:
+        """The month before's `key` flow less its part paid at its start (0 in month 0)."""
+        if self.t == 0:
+            return "0"
+        before = _PlanMonth(self.p, self.r - 1, self.t - 1, self.months, self.grid)
+        return f"({before.m(key)}-{before._paid_at_start(key)})"
+
+    def end_row(self) -> Cells:
+        """The row after the plan's last month: the horizon's end, its boundary flows."""
+        cells: Cells = {
+            "site": (Formula(f"={self.c('site')}"), None),
+            "t": (self.t, None),
+        }
+        for key in ("keep", "convert", "partial"):
+            cells[f"b_{key}"] = (Formula(f"={self._month_before(key)}"), USD)
         return cells
 
     def loan(self) -> Cells:
@@ -558,10 +626,13 @@ def _write_months(
     ws: WriteOnlyWorksheet, p: int, head: int, months: int, grid: dict[str, str]
 ) -> None:
     """The monthly rows of plan `p`: every part of keep mining, convert and partial."""
+    first = head + 1 + p * (months + 1)
     for t in range(months):
-        month = _PlanMonth(p, head + 1 + p * months + t, t, months, grid)
+        month = _PlanMonth(p, first + t, t, months, grid)
         cells = month.flows() | month.loan() | month.lease()
         ws.append([cell(ws, *cells[key]) for _h, key in MONTH_COLUMNS])
+    end = _PlanMonth(p, first + months, months, months, grid).end_row()
+    ws.append([cell(ws, *end[key]) if key in end else None for _h, key in MONTH_COLUMNS])
 
 
 def write_hpc(book: Book, data: ExportData) -> None:

@@ -52,7 +52,9 @@ from planner.io.workbook.columns import (
 from planner.io.workbook.data import ExportData
 from planner.io.workbook.formulas import (
     Formula,
+    StartLevels,
     annual_irr,
+    capex_paid_pv,
     grown,
     monthly_irr,
     npv,
@@ -433,6 +435,7 @@ class _FleetRow:
         self.run = f"CalcRunning!{m0}{k}:{mL}{k}"
         self.fcf = f"CalcFCF!{m0}{k}:{mL}{k}"
         self.cum = f"CalcCumFCF!{m0}{k}:{mL}{k}"
+        self.boundary = f"CalcIRRFlows!{m0}{k}:{shape.month_col(shape.months)}{k}"
         self.t_row = shape.across("CalcRunning", T_ROW)
         self.hours_row = shape.across("CalcRunning", HOURS_ROW)
         self.days_row = shape.across("CalcRunning", DAYS_ROW)
@@ -504,11 +507,20 @@ class _FleetRow:
     def returns(self, irr: float) -> tuple[list[Cell], list[Cell]]:
         """NPV, IRR, payback (its helper cells last, grey)."""
         neg, back, at, months, status = payback_cells(
-            self.t_row, self.cum, self.fcf, (self.at("neg"), self.at("back"), self.at("at"))
+            self.t_row,
+            self.cum,
+            (self.at("neg"), self.at("back"), self.at("at")),
+            start=self.start(),
+        )
+        c = self.c
+        rest = f"({c('capex_usd')}-{c('deposit_usd')})"
+        capex_pv = (
+            f"({capex_paid_pv(c('capex_t'), rest)}"
+            f"+{capex_paid_pv(c('deposit_t'), c('deposit_usd'))})"
         )
         grey = {"fill": CALC_FILL}
         return [
-            (npv(self.fcf), USD, {}),
+            (npv(self.fcf, capex_pv), USD, {}),
             (annual_irr(self.at("irr_monthly"), self.at("status")), PERCENT, {}),
             (months, DECIMAL, {}),
             (status, None, {}),
@@ -516,8 +528,27 @@ class _FleetRow:
             (neg, None, grey),
             (back, None, grey),
             (at, DECIMAL, grey),
-            (monthly_irr(self.fcf, irr), "0.0000%", grey),
+            (monthly_irr(self.boundary, irr), "0.0000%", grey),
         ]
+
+    def start(self) -> StartLevels:
+        """The row's cumulative cash at each month's start after its capex: zero before its
+        first payment in the horizon (the deposit or the rest), so that month is the first
+        whose start is below zero."""
+        c = self.c
+        rest = f"({c('capex_usd')}-{c('deposit_usd')})"
+        pays_rest = f"AND({c('capex_t')}>=0,{rest}>0)"
+        pays_deposit = f"AND({c('deposit_t')}>=0,{c('deposit_usd')}>0)"
+        first = (
+            f"IF({pays_deposit},IF({pays_rest},MIN({c('deposit_t')},{c('capex_t')}),"
+            f"{c('deposit_t')}),IF({pays_rest},{c('capex_t')},-1))"
+        )
+
+        def level(t: str) -> str:
+            paid = f"(({t}={c('capex_t')})*{rest}+({t}={c('deposit_t')})*{c('deposit_usd')})"
+            return f"(IF({t}=0,0,INDEX({self.cum},{t}))-{paid})"
+
+        return StartLevels(first, level)
 
     def breakevens(self) -> list[Cell]:
         """First online month, the breakeven BTC price, hashprice and power price there,

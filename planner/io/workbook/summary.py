@@ -42,7 +42,16 @@ from planner.io.workbook.columns import (
     USD_CENTS,
 )
 from planner.io.workbook.data import ExportData
-from planner.io.workbook.formulas import Formula, annual_irr, monthly_irr, npv, payback_cells
+from planner.io.workbook.formulas import (
+    START_PREMIUM,
+    Formula,
+    StartLevels,
+    annual_irr,
+    monthly_irr,
+    npv,
+    payback_cells,
+    pv,
+)
 
 SUMMED = ("btc_mined", "revenue", "credit", "power", "opex", "capex", "depreciation")
 
@@ -53,6 +62,7 @@ class _Flows:
 
     label: str
     fcf: str  # free cash flow by month
+    capex: str  # the capex in it, paid at each month's start
     cum: str  # its running total
     key: str  # the months: dates (the fleet's) or month numbers (a site's)
     dates: bool
@@ -65,6 +75,7 @@ def _fleet_flows(shape: Shape, irr: float | None) -> _Flows:
     return _Flows(
         label="Fleet",
         fcf=MONTHLY.span("fcf", a, b),
+        capex=MONTHLY.span("capex", a, b),
         cum=MONTHLY.span("cum_fcf", a, b),
         key=MONTHLY.span("month", a, b),
         dates=True,
@@ -83,6 +94,7 @@ def _site_flows(shape: Shape, s: int, irr: float) -> _Flows:
     return _Flows(
         label=Formula(f"=Sites!{SITES['name']}{TABLE_FIRST_ROW + s}"),
         fcf=m.span("fcf", a, b),
+        capex=m.span("capex", a, b),
         cum=m.span("cum_fcf", a, b),
         key=m.span("t", a, b),
         dates=False,
@@ -98,24 +110,34 @@ def _line(ws: WriteOnlyWorksheet, shape: Shape, n: int, flows: _Flows) -> list[o
     def at(key: str) -> str:
         return f"{SUMMARY[key]}{row}"
 
-    neg, back, at_month, months, status = payback_cells(
-        flows.key, flows.cum, flows.fcf, (at("neg"), at("back"), at("at")), flows.dates
-    )
     first, end = DISCOUNTED_FIRST_ROW, DISCOUNTED_FIRST_ROW + shape.months - 1
-    d_fcf, d_cum = discounted_columns(n)  # the fleet's pair first, then each site's
-    d_neg, d_back, d_at, d_months, d_status = payback_cells(
-        DISCOUNTED.span("t", first, end),
-        f"CalcDiscounted!${d_cum}${first}:${d_cum}${end}",
-        f"CalcDiscounted!${d_fcf}${first}:${d_fcf}${end}",
-        (at("d_neg"), at("d_back"), at("d_at")),
+    col = discounted_columns(n)  # the fleet's columns first, then each site's
+
+    def discounted(key: str, last: int = end) -> str:
+        return f"CalcDiscounted!${col[key]}${first}:${col[key]}${last}"
+
+    t_range = DISCOUNTED.span("t", first, end)
+    neg, back, at_month, months, status = payback_cells(
+        flows.key,
+        flows.cum,
+        (at("neg"), at("back"), at("at")),
+        flows.dates,
+        StartLevels.of_range(t_range, discounted("start")),
     )
+    d_neg, d_back, d_at, d_months, d_status = payback_cells(
+        t_range,
+        discounted("cum"),
+        (at("d_neg"), at("d_back"), at("d_at")),
+        start=StartLevels.of_range(t_range, discounted("d_start")),
+    )
+    boundary = discounted("boundary", end + 1)  # the IRR's flows: one more boundary
     sums, btc = flows.sums, at("btc_mined")
     cash = f"({sums['power']}+{sums['opex']})"
     all_in = f"({sums['power']}+{sums['opex']}+{sums['depreciation']}+{sums['g_and_a']})"
     grey = CALC_FILL
     return [
         cell(ws, flows.label, font=BOLD),
-        cell(ws, npv(flows.fcf), USD),
+        cell(ws, npv(flows.fcf, pv(flows.capex)), USD),
         cell(ws, annual_irr(at("irr_monthly"), at("status")), PERCENT),
         cell(ws, months, DECIMAL),
         cell(ws, status),
@@ -134,7 +156,7 @@ def _line(ws: WriteOnlyWorksheet, shape: Shape, n: int, flows: _Flows) -> list[o
         cell(ws, neg, fill=grey),
         cell(ws, back, fill=grey),
         cell(ws, at_month, DECIMAL, fill=grey),
-        cell(ws, monthly_irr(flows.fcf, flows.irr), "0.0000%", fill=grey),
+        cell(ws, monthly_irr(boundary, flows.irr), "0.0000%", fill=grey),
         cell(ws, d_neg, fill=grey),
         cell(ws, d_back, fill=grey),
         cell(ws, d_at, DECIMAL, fill=grey),
@@ -241,7 +263,7 @@ def _bridge(ws: WriteOnlyWorksheet, shape: Shape) -> None:
             (
                 "infrastructure capex",
                 f"=IF(AND({infra_t}>=0,{infra_t}<HorizonMonths),"
-                f"-{site('infra_basis_usd')}*INDEX({factors},{infra_t}+1),0)",
+                f"-{site('infra_basis_usd')}*INDEX({factors},{infra_t}+1)*(1+{START_PREMIUM}),0)",
             ),
         )
         for label, formula in items:

@@ -22,17 +22,17 @@ import numpy as np
 from planner.engine.depreciation import straight_line
 from planner.engine.inputs import NO_MONTH, EngineInputs
 from planner.engine.market import HOURS_PER_DAY
-from planner.engine.metrics import Payments
+from planner.engine.metrics import StartFlows
 from planner.engine.rows import RowPass, RowVectors
 from planner.engine.tax_depreciation import TaxSchedule, book_value_left
 
 
 def add_capex_and_resale(
     inputs: EngineInputs, rv: RowVectors, mined: RowPass
-) -> tuple[np.ndarray, Payments]:
+) -> tuple[np.ndarray, StartFlows]:
     """Add each row's capex and resale to its pre-tax cash flow and to its site's sums
-    (and to the kept row series); return each row's capex inside the horizon, and its
-    payments by month (both in the rows' sorted order)."""
+    (and to the kept row series); return each row's capex inside the horizon, and the
+    same as flows at their months' starts (both in the rows' sorted order)."""
     months = inputs.months
     rows = rv.order.size
     row_index = np.arange(rows)
@@ -69,7 +69,7 @@ def add_capex_and_resale(
     _add_disposals(
         inputs, rv, mined, resale_rows[keep], resale_months[keep], resale_values_usd[keep]
     )
-    return capex_usd_by_row, Payments.of(pay_rows, pay_months, pay_usd)
+    return capex_usd_by_row, StartFlows.of(pay_rows, pay_months, -pay_usd)
 
 
 def _add_disposals(

@@ -44,29 +44,64 @@ NEVER_NEGATIVE = PaybackStatus.NEVER_NEGATIVE
 
 
 @dataclass(frozen=True)
-class Payments:
-    """Payments by entity and month, few per entity (the rows' capex): three arrays
-    sorted by entity."""
+class StartFlows:
+    """The part of series' flows that comes at the start of its month (capex, as negative
+    USD), few per series: entity, month index and USD, sorted by entity then month, one
+    entry per (entity, month)."""
 
     entity: np.ndarray
     month: np.ndarray
     usd: np.ndarray
 
     @staticmethod
-    def of(entity: np.ndarray, month: np.ndarray, usd: np.ndarray) -> Payments:
-        order = np.argsort(entity, kind="stable")
-        return Payments(entity[order], month[order], usd[order])
+    def of(entity: np.ndarray, month: np.ndarray, usd: np.ndarray) -> StartFlows:
+        """From entries in any order; those of one entity and month are added up."""
+        order = np.lexsort((month, entity))
+        entity, month, usd = entity[order], month[order], usd[order]
+        if entity.size == 0:
+            return StartFlows(entity.astype(np.int64), month.astype(np.int64), usd.astype(float))
+        new = np.r_[True, (entity[1:] != entity[:-1]) | (month[1:] != month[:-1])]
+        starts = np.flatnonzero(new)
+        return StartFlows(entity[starts], month[starts], np.add.reduceat(usd, starts))
 
-    def renumbered(self, new_number: np.ndarray) -> Payments:
-        """The same payments with entity e renumbered `new_number[e]`."""
-        return Payments.of(new_number[self.entity], self.month, self.usd)
+    @staticmethod
+    def of_dense(at_start: np.ndarray) -> StartFlows:
+        """From a K x H array (zero where nothing comes at a month's start)."""
+        entity, month = np.nonzero(at_start)
+        return StartFlows(entity, month, np.asarray(at_start[entity, month], dtype=float))
 
-    def dense(self, first: int, stop: int, months: int) -> np.ndarray:
-        """(stop - first) x months: the payments of entities first to stop - 1."""
-        out = np.zeros((stop - first, months))
+    def renumbered(self, new_number: np.ndarray) -> StartFlows:
+        """The same flows with entity e renumbered `new_number[e]`."""
+        return StartFlows.of(new_number[self.entity], self.month, self.usd)
+
+    def block(self, first: int, stop: int) -> StartFlows:
+        """The flows of entities first to stop - 1, numbered from 0."""
         a, b = np.searchsorted(self.entity, (first, stop))
-        np.add.at(out, (self.entity[a:b] - first, self.month[a:b]), self.usd[a:b])
+        return StartFlows(self.entity[a:b] - first, self.month[a:b], self.usd[a:b])
+
+    def dense(self, count: int, months: int) -> np.ndarray:
+        """count x months."""
+        out = np.zeros((count, months))
+        out[self.entity, self.month] = self.usd
         return out
+
+    def scaled(self, by_month: np.ndarray) -> StartFlows:
+        """Each flow times `by_month` of its month (discount factors)."""
+        return StartFlows(self.entity, self.month, self.usd * by_month[self.month])
+
+    def by_entity(self, by_month: np.ndarray, count: int) -> np.ndarray:
+        """(count,) the sum of each entity's flows times `by_month` of their months."""
+        return np.bincount(self.entity, self.usd * by_month[self.month], minlength=count)
+
+
+# The part of flows at their months' starts: K x H, sparse, or nothing.
+AtStart = np.ndarray | StartFlows | None
+
+
+def _sparse(at_start: AtStart) -> StartFlows | None:
+    if at_start is None or isinstance(at_start, StartFlows):
+        return at_start
+    return StartFlows.of_dense(at_start)
 
 
 def discount_factors(rate_per_year: float, months: int) -> np.ndarray:
@@ -81,13 +116,14 @@ def start_premium(rate_per_year: float) -> float:
     return float((1.0 + rate_per_year) ** (1.0 / 12.0) - 1.0)
 
 
-def npv(flows: np.ndarray, rate_per_year: float, at_start: np.ndarray | None = None) -> np.ndarray:
+def npv(flows: np.ndarray, rate_per_year: float, at_start: AtStart = None) -> np.ndarray:
     """Net present value of each series at the start of the horizon; the `at_start` part
     of the flows is discounted from the start of its month."""
     factors = discount_factors(rate_per_year, flows.shape[1])
     values = flows @ factors
-    if at_start is not None:
-        values = values + start_premium(rate_per_year) * (at_start @ factors)
+    sparse = _sparse(at_start)
+    if sparse is not None:
+        values = values + start_premium(rate_per_year) * sparse.by_entity(factors, flows.shape[0])
     return values
 
 
@@ -109,7 +145,7 @@ class Payback:
 PAYBACK_BLOCK_ROWS = 512  # rows x months of one block of cumulative sums stay in cache
 
 
-def payback(flows: np.ndarray, at_start: np.ndarray | None = None) -> Payback:
+def payback(flows: np.ndarray, at_start: AtStart = None) -> Payback:
     """Interpolated payback of each series: the `at_start` part of each month's flow comes
     at its start, the rest accrues evenly through the month.
 
@@ -122,25 +158,34 @@ def payback(flows: np.ndarray, at_start: np.ndarray | None = None) -> Payback:
     at_month = np.empty(series)
     months_from_investment = np.empty(series)
     status = np.empty(series, dtype=np.int8)
+    sparse = _sparse(at_start)
     t = np.arange(months)
     for a in range(0, series, PAYBACK_BLOCK_ROWS):
         c = slice(a, min(a + PAYBACK_BLOCK_ROWS, series))
         block = flows[c]
+        start = sparse.block(c.start, c.stop) if sparse is not None else None
         cumulative = np.cumsum(block, axis=1)
-        start_level = cumulative - block  # the cumulative at each month's start
-        accruing = block  # the part of each month's flow that accrues through it
-        if at_start is not None:
-            start_level += at_start[c]
-            accruing = block - at_start[c]
-        negative = (cumulative < 0) | (start_level < 0)
+        negative = cumulative < 0
+        if start is not None and start.usd.size:
+            # Below zero at a month's start after its capex (elsewhere the start is the
+            # month before's end, already counted).
+            level = cumulative[start.entity, start.month] - block[start.entity, start.month]
+            below = level + start.usd < 0
+            negative[start.entity[below], start.month[below]] = True
         went_negative = negative.any(axis=1)
         first_negative = negative.argmax(axis=1)
-        recovered = (cumulative >= 0) & (t[None, :] >= first_negative[:, None])
+        recovered = cumulative >= 0
+        recovered &= t[None, :] >= first_negative[:, None]
         has_recovered = recovered.any(axis=1) & went_negative
         first_back = recovered.argmax(axis=1)
         rows = np.arange(block.shape[0])
-        before = start_level[rows, first_back]
-        during = accruing[rows, first_back]
+        during = block[rows, first_back]  # the month's flow, less its part at the start
+        before = cumulative[rows, first_back] - during  # the level at its start
+        if start is not None and start.usd.size:
+            then = start.month == first_back[start.entity]
+            at_back = np.bincount(start.entity[then], start.usd[then], minlength=rows.size)
+            before = before + at_back
+            during = during - at_back
         with np.errstate(divide="ignore", invalid="ignore"):
             fraction = np.where(during > 0, -before / during, 0.0)
         back_at = np.where(has_recovered, first_back + fraction, np.nan)
@@ -158,16 +203,18 @@ def discounted_flows(flows: np.ndarray, rate_per_year: float) -> np.ndarray:
 
 
 def discounted_payback(
-    flows: np.ndarray, rate_per_year: float, at_start: np.ndarray | None = None
+    flows: np.ndarray, rate_per_year: float, at_start: AtStart = None
 ) -> Payback:
     """Payback of the discounted flows: the `at_start` part discounted from its month's
     start, the rest from its end."""
-    factors = discount_factors(rate_per_year, flows.shape[1])[None, :]
-    if at_start is None:
-        return payback(flows * factors)
-    start_factors = factors * (1.0 + start_premium(rate_per_year))
-    discounted_start = at_start * start_factors
-    return payback((flows - at_start) * factors + discounted_start, discounted_start)
+    factors = discount_factors(rate_per_year, flows.shape[1])
+    discounted = flows * factors[None, :]
+    sparse = _sparse(at_start)
+    if sparse is None:
+        return payback(discounted)
+    premium = start_premium(rate_per_year)
+    np.add.at(discounted, (sparse.entity, sparse.month), premium * sparse.scaled(factors).usd)
+    return payback(discounted, sparse.scaled(factors * (1.0 + premium)))
 
 
 def boundary_flows(flows: np.ndarray, at_start: np.ndarray | None = None) -> np.ndarray:
@@ -268,22 +315,32 @@ def irr_annual(flows: np.ndarray, at_start: np.ndarray | None = None) -> float |
     return float((1.0 + monthly) ** 12 - 1.0)
 
 
+IRR_BLOCK_ROWS = 1024  # rows whose flows at month boundaries are laid out at once
+
+
 def irr_annual_many(
-    flows: np.ndarray,
-    only: np.ndarray | None = None,
-    at_start: np.ndarray | Payments | None = None,
+    flows: np.ndarray, only: np.ndarray | None = None, at_start: AtStart = None
 ) -> np.ndarray:
     """`irr_annual` of each series (of those where `only` is true); NaN where there is none.
-    `at_start` as a Payments holds the series' capex (paid at its month's start)."""
-    out = np.full(flows.shape[0], np.nan)
-    for i, series in enumerate(flows):
-        if only is not None and not only[i]:
-            continue
-        if isinstance(at_start, Payments):
-            start = -at_start.dense(i, i + 1, series.size)[0]
-        else:
-            start = None if at_start is None else at_start[i]
-        value = irr_annual(series, start)
-        if value is not None:
-            out[i] = value
+    With `at_start`, each series' flows at the month boundaries (`boundary_flows`), laid
+    out a block of rows at a time."""
+    count, months = flows.shape
+    out = np.full(count, np.nan)
+    sparse = _sparse(at_start)
+    for a in range(0, count, IRR_BLOCK_ROWS):
+        c = slice(a, min(a + IRR_BLOCK_ROWS, count))
+        block = flows[c]
+        if sparse is not None:
+            start = sparse.block(c.start, c.stop)
+            values = np.zeros((block.shape[0], months + 1))
+            values[:, 1:] = block
+            values[start.entity, start.month] += start.usd  # one entry per (row, month)
+            values[start.entity, start.month + 1] -= start.usd
+            block = values
+        for j, series in enumerate(block):
+            if only is not None and not only[a + j]:
+                continue
+            monthly = _monthly_irr(series)
+            if monthly is not None and monthly > -1.0:
+                out[a + j] = (1.0 + monthly) ** 12 - 1.0
     return out

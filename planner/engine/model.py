@@ -93,7 +93,7 @@ class Results:
     _row_position: np.ndarray  # engine position of each project row
     _row_taxable_by_year: np.ndarray  # (R, Y) engine order: each row's taxable income
     _tax_share: np.ndarray  # (H,) tax paid per USD of the rows' positive income of its year
-    _row_capex: metrics.Payments  # rows' capex payments (at their months' starts), project order
+    _row_capex: metrics.StartFlows  # rows' capex (at its months' starts), project order
 
     def row_free_cash_flow(self) -> np.ndarray:
         """Monthly FCF of each fleet row (R x H), after its share of the fleet's tax."""
@@ -191,7 +191,7 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
     inverse = np.empty_like(rv.order)
     inverse[rv.order] = np.arange(rv.order.size)
     mined = mine_rows(inputs, rv, market, keep_rows)
-    capex_usd_by_row, capex_payments = add_capex_and_resale(inputs, rv, mined)
+    capex_usd_by_row, capex_at_start = add_capex_and_resale(inputs, rv, mined)
     items = site_items(inputs, mined.site_sums)
     site_sums = site_sums_with_items(mined.site_sums, items)
     taxable_income_usd = (
@@ -206,14 +206,14 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
     row_kpis = rows_after_tax(
         mined,
         capex_usd_by_row,
-        capex_payments,
+        capex_at_start,
         tax.usd_per_positive_usd,
         inputs.fiscal.month_year,
         rate,
         inverse,
     )
     breakevens = breakevens_of(inputs, rv, market, mined, inverse)
-    row_capex = capex_payments.renumbered(rv.order)
+    row_capex = capex_at_start.renumbered(rv.order)
     return _results(
         inputs, market, mined, site_series, row_kpis, breakevens, tax, inverse, items, row_capex
     )
@@ -229,7 +229,7 @@ def _results(
     tax: FleetTax,
     inverse: np.ndarray,
     items: SiteItems,
-    row_capex: metrics.Payments,
+    row_capex: metrics.StartFlows,
 ) -> Results:
     """The answers of the sites and the fleet, assembled with the rows' into Results."""
     rate = inputs.discount_rate_per_year

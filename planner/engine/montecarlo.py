@@ -197,7 +197,7 @@ def run_monte_carlo(
     tax = paid_tax(inputs, ebitda + _non_cash_usd(fleet)).paid_usd
     fcf = ebitda - fleet.capex_usd[0][None, :] + fleet.resale_usd[0][None, :] - tax
     step(0.85)
-    at_start = np.broadcast_to(-fleet.capex_usd[0], fcf.shape)  # capex at its month's start
+    at_start = _capex_on_paths(fleet.capex_usd, fcf.shape[0])  # capex at its month's start
     npv = metrics.npv(fcf, inputs.discount_rate_per_year, at_start)
     cumulative = np.cumsum(fcf, axis=1)
     payback = metrics.payback(fcf, at_start)
@@ -382,8 +382,7 @@ def _row_probabilities(
         tax_usd *= tax_share[None, :, :]
         flows += fixed_usd[c, None, :]
         flows -= tax_usd
-        at_start = np.broadcast_to(-capex_usd[c, None, :], flows.shape).reshape(-1, months)
-        payback = metrics.payback(flows.reshape(-1, months), at_start)
+        payback = metrics.payback(flows.reshape(-1, months), _capex_on_paths(capex_usd[c], count))
         status = payback.status.reshape(flows.shape[0], count)
         at = payback.at_month.reshape(flows.shape[0], count)
         immediate = status == metrics.NEVER_NEGATIVE
@@ -391,6 +390,18 @@ def _row_probabilities(
         within[c] = (paid | immediate).mean(axis=1)
         before[c] = (immediate | (paid & (at <= halving))).mean(axis=1)
     return before, within
+
+
+def _capex_on_paths(capex_usd: np.ndarray, paths: int) -> metrics.StartFlows:
+    """Rows' capex (R x H) at its months' starts, the same on each of their paths: as
+    flows of the R x paths series, row by row."""
+    rows, months = np.nonzero(capex_usd)
+    on_path = np.arange(paths)
+    return metrics.StartFlows.of(
+        (rows[:, None] * paths + on_path[None, :]).ravel(),
+        np.repeat(months, paths),
+        np.repeat(-capex_usd[rows, months], paths),
+    )
 
 
 def _fleet_ebitda(results: Results, x: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 from planner.engine.depreciation import row_depreciation_usd
 from planner.engine.inputs import EngineInputs
 from planner.engine.market import HOURS_PER_DAY, Market
-from planner.engine.metrics import Payments
+from planner.engine.metrics import StartFlows
 from planner.engine.series import SERIES_FIELDS, Kpis, kpis_from_totals
 from planner.engine.tax_depreciation import TaxSchedule
 
@@ -452,7 +452,7 @@ def _minus_row_tax(
 def rows_after_tax(
     mined: RowPass,
     capex_usd_by_row: np.ndarray,
-    capex_payments: Payments,
+    capex_at_start: StartFlows,
     tax_share: np.ndarray,
     month_year: np.ndarray,
     discount_rate_per_year: float,
@@ -490,7 +490,7 @@ def rows_after_tax(
                 energy_kwh=mined.total_energy_kwh[c],
                 power_cost_usd=mined.total_power_cost_usd[c],
                 credit_usd=mined.total_credit_usd[c],
-                capex_by_month_usd=capex_payments.dense(c.start, c.stop, months),
+                at_start=capex_at_start.block(c.start, c.stop),
             )
 
     run_parts(finish, len(halves))

@@ -106,12 +106,14 @@ def kpis_from_totals(
     power_cost_usd: np.ndarray,
     credit_usd: np.ndarray,
     g_and_a_usd: np.ndarray | float = 0.0,
-    capex_by_month_usd: np.ndarray | None = None,
+    at_start: metrics.AtStart = None,
 ) -> Kpis:
     """Answers from each entity's monthly FCF (K x H) and its horizon totals (length K).
-    `capex_by_month_usd` (K x H, in the FCF) is paid at the start of its month. The all-in
-    cost per BTC adds depreciation and corporate G&A to the cash cost."""
-    at_start = None if capex_by_month_usd is None else -capex_by_month_usd
+    `at_start` is the part of the FCF paid at its months' starts (capex, negative). The
+    all-in cost per BTC adds depreciation and corporate G&A to the cash cost."""
+    at_start = (
+        metrics.StartFlows.of_dense(at_start) if isinstance(at_start, np.ndarray) else at_start
+    )
     simple = metrics.payback(fcf, at_start)
     discounted = metrics.discounted_payback(fcf, discount_rate_per_year, at_start)
     total_fcf = fcf.sum(axis=1)
@@ -161,5 +163,5 @@ def kpis_of(series: Series, discount_rate_per_year: float) -> Kpis:
         power_cost_usd=series.power_cost_usd.sum(axis=1),
         credit_usd=series.curtailment_credit_usd.sum(axis=1),
         g_and_a_usd=series.g_and_a_usd.sum(axis=1),
-        capex_by_month_usd=series.capex_usd,
+        at_start=-series.capex_usd,
     )

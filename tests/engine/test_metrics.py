@@ -137,7 +137,7 @@ def test_irr_with_capex_at_the_start_by_hand() -> None:
     assert metrics.irr_annual(flows) is None
     many = metrics.irr_annual_many(
         CAPEX_FLOWS[None, :],
-        at_start=metrics.Payments.of(np.array([0]), np.array([1]), np.array([100_000.0])),
+        at_start=metrics.StartFlows.of(np.array([0]), np.array([1]), np.array([-100_000.0])),
     )
     assert many[0] == pytest.approx(metrics.irr_annual(CAPEX_FLOWS, CAPEX_AT_START), rel=1e-12)
     expected = npf.irr(metrics.boundary_flows(CAPEX_FLOWS, CAPEX_AT_START))
@@ -179,13 +179,43 @@ def test_discounted_payback_with_capex_at_the_start() -> None:
     )
 
 
-def test_payments_dense_by_entity() -> None:
-    payments = metrics.Payments.of(
-        np.array([3, 0, 3]), np.array([2, 0, 1]), np.array([5.0, 1.0, 7.0])
+def test_start_flows_by_entity_and_month() -> None:
+    # A deposit and the rest in one month add up; entities come back sorted.
+    flows = metrics.StartFlows.of(
+        np.array([3, 0, 3, 3]), np.array([2, 0, 1, 2]), np.array([-5.0, -1.0, -7.0, -2.0])
     )
-    assert payments.dense(0, 4, 3).tolist() == [[1, 0, 0], [0, 0, 0], [0, 0, 0], [0, 7, 5]]
-    assert payments.dense(3, 4, 3).tolist() == [[0, 7, 5]]
-    assert payments.renumbered(np.array([1, 9, 9, 0])).dense(0, 2, 3).tolist() == [
-        [0, 7, 5],
-        [1, 0, 0],
+    assert flows.dense(4, 3).tolist() == [[-1, 0, 0], [0, 0, 0], [0, 0, 0], [0, -7, -7]]
+    assert flows.block(3, 4).dense(1, 3).tolist() == [[0, -7, -7]]
+    assert flows.renumbered(np.array([1, 9, 9, 0])).dense(2, 3).tolist() == [
+        [0, -7, -7],
+        [-1, 0, 0],
     ]
+    assert flows.by_entity(np.array([1.0, 0.5, 0.25]), 4).tolist() == [-1, 0, 0, -5.25]
+    dense = flows.dense(4, 3)
+    assert metrics.StartFlows.of_dense(dense).dense(4, 3).tolist() == dense.tolist()
+
+
+def test_sparse_and_dense_start_flows_give_the_same_answers() -> None:
+    rng = np.random.default_rng(5)
+    flows = rng.normal(2_000.0, 3_000.0, (700, 36))
+    at_start = np.where(rng.random((700, 36)) < 0.05, -rng.uniform(1e3, 5e4, (700, 36)), 0.0)
+    flows += at_start
+    sparse = metrics.StartFlows.of_dense(at_start)
+    for a, b in (
+        (metrics.payback(flows, at_start), metrics.payback(flows, sparse)),
+        (
+            metrics.discounted_payback(flows, 0.1, at_start),
+            metrics.discounted_payback(flows, 0.1, sparse),
+        ),
+    ):
+        assert np.array_equal(a.status, b.status)
+        np.testing.assert_array_equal(a.at_month, b.at_month)
+    np.testing.assert_allclose(
+        metrics.npv(flows, 0.1, at_start), metrics.npv(flows, 0.1, sparse), rtol=1e-12
+    )
+    some = slice(0, 40)
+    np.testing.assert_allclose(
+        metrics.irr_annual_many(flows[some], at_start=at_start[some]),
+        metrics.irr_annual_many(flows[some], at_start=sparse.block(0, 40)),
+        rtol=1e-12,
+    )

@@ -839,8 +839,15 @@ def test_hpc_sheet_equals_engine(recalculated: dict[str, Any], case: str) -> Non
             ("breakeven_rent", site.breakeven_rent_usd_per_kw_month),
             ("peak_funding", site.peak_funding_usd),
             ("breakeven_multiple", site.breakeven_btc_price_multiple),
+            ("convert_operations", site.convert_operations_npv_usd),
+            ("convert_value", site.convert_value_at_horizon_npv_usd),
+            ("rec_check", 0.0),
         ):
             check.number(f"{site.site} {key}", at(q, key, PLAN), float(expected))
+        # Keep mining's NPV from the site's NPV on Summary, line by line as the engine.
+        lines = [value for _label, value in site.keep_reconciliation(results)]
+        for key, expected in zip(("rec_site", "rec_tax", "rec_value"), lines, strict=True):
+            check.number(f"{site.site} {key}", at(q, key, PLAN), expected)
         for key, expected in zip(
             ("keep_irr", "convert_irr", "partial_irr"), site.irr_annual, strict=True
         ):
@@ -857,7 +864,7 @@ def test_hpc_sheet_equals_engine(recalculated: dict[str, Any], case: str) -> Non
             ):
                 check.number(f"{site.site} {key} month {t}", at(r, key, MONTH), float(flows[t]))
     assert check.problems == []
-    assert check.compared == len(analysis.sites) * (13 + 3 * months)
+    assert check.compared == len(analysis.sites) * (19 + 3 * months)
     if case in ("sample", "contracts", "names", "sample-p-star"):
         assert len(analysis.sites) == 2
 

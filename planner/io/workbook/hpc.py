@@ -36,6 +36,8 @@ from planner.io.workbook.columns import (
     PERCENT,
     SITE_MONTHLY_FIRST_ROW,
     SITES,
+    SUMMARY,
+    SUMMARY_FIRST_ROW,
     TABLE_FIRST_ROW,
     USD,
     USD_CENTS,
@@ -112,6 +114,12 @@ PLAN_CALC: tuple[tuple[str, str], ...] = (
     ("calc: payback at month", "at"),
     ("calc: first month below keep mining #", "below"),
     ("calc: NPV per USD/kW-month of rent", "slope"),
+    ("Keep mining from: the site's NPV on Summary (after its share of tax)", "rec_site"),
+    ("+ its share of the company's tax (PV)", "rec_tax"),
+    ("+ its value as a mining site at the horizon (PV)", "rec_value"),
+    ("Keep mining NPV less those three (0: it reconciles)", "rec_check"),
+    ("Convert NPV: operations (USD)", "convert_operations"),
+    ("Convert NPV: the data centre's value at the horizon (USD)", "convert_value"),
 )
 MONTH_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Site", "site"),
@@ -138,6 +146,7 @@ MONTH_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Convert - keep, cumulative (USD)", "gap"),
     ("NOI and value per USD/kW-month of rent (USD)", "per_rent"),
     ("Keep mining: capex in it (USD)", "keep_capex"),
+    ("The site's share of the company's tax (USD)", "site_tax"),
     ("Convert: paid at the month's start (USD)", "convert_start"),
     ("Keep mining: cash at the month's start (USD)", "start_keep"),
     ("Convert: cash at the month's start (USD)", "start_convert"),
@@ -277,7 +286,11 @@ def _plan_calc(
     sites_last: int,
 ) -> dict[str, tuple[str | float, str | None]]:
     """The plan's derived cells and results by key, each with its number format."""
-    return _plan_build(c, rng, rows, sites_last) | _plan_results(site, c, rng)
+    return (
+        _plan_build(c, rng, rows, sites_last)
+        | _plan_results(site, c, rng)
+        | _reconciliation(c, rng, sites_last)
+    )
 
 
 def _plan_build(
@@ -398,6 +411,28 @@ def _plan_results(
     return calc
 
 
+def _reconciliation(
+    c: Callable[[str], str], rng: Callable[[str], str], sites_last: int
+) -> dict[str, tuple[str | float, str | None]]:
+    """Keep mining's NPV (before tax, with the site's value at the horizon) from the
+    site's NPV on Summary, and the convert case's NPV split at the horizon."""
+    npv_col, first_site = SUMMARY["npv"], SUMMARY_FIRST_ROW + 1
+    last_site = first_site + sites_last - TABLE_FIRST_ROW
+    summary_sites = f"Summary!${npv_col}${first_site}:${npv_col}${last_site}"
+    site_value = f"{c('mining_site_value_usd_per_mw')}*{c('capacity')}"
+    return {
+        "rec_site": (Formula(f"=INDEX({summary_sites},{c('site_no')})"), USD),
+        "rec_tax": (Formula(f"={pv(rng('site_tax'))}"), USD),
+        "rec_value": (Formula(f"={site_value}*(1+DiscountRate)^(-HorizonMonths/12)"), USD),
+        "rec_check": (
+            Formula(f"={c('keep_npv')}-{c('rec_site')}-{c('rec_tax')}-{c('rec_value')}"),
+            USD,
+        ),
+        "convert_value": (npv(rng("terminal")), USD),
+        "convert_operations": (Formula(f"={c('convert_npv')}-{c('convert_value')}"), USD),
+    }
+
+
 def _annual(monthly: str, cumulative: str, at_start: str) -> Formula:
     """Annual IRR from the monthly one; none where the cumulative cash never went negative,
     at a month's end or at its start after its capex."""
@@ -492,6 +527,7 @@ class _PlanMonth:
         at = f"({c('site_no')}-1)*{self.months}+{tt}+1"
         cells: Cells = {
             "keep_capex": (Formula(f"=INDEX({grid['mbs_capex']},{at})"), USD),
+            "site_tax": (Formula(f"=INDEX({grid['mbs_tax']},{at})"), USD),
             "convert_start": (
                 Formula(f"={m('draw')}-{m('capex')}-IF({tt}<{c('start')},{m('keep_capex')},0)"),
                 USD,
@@ -647,6 +683,7 @@ def write_hpc(book: Book, data: ExportData) -> None:
         "mbs_ebitda": by_site.span("ebitda", first, last),
         "mbs_capex": by_site.span("capex", first, last),
         "mbs_resale": by_site.span("resale", first, last),
+        "mbs_tax": by_site.span("tax", first, last),
         "hours": shape.across("CalcRunning", HOURS_ROW),
         "site_prices": shape.site_prices,
     }

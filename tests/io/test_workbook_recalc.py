@@ -673,7 +673,7 @@ def test_rows_sheet_equals_engine(recalculated: dict[str, Any], case: str) -> No
     check = Checker()
     for r, name in enumerate(rows.row_names):
         w = 4 + r
-        got = {c: sheet.cell(w, c).value for c in range(1, 26)}
+        got = {c: sheet.cell(w, c).value for c in range(1, 27)}
         check.equal(f"Rows A{w}", got[1], name)
         check.number(f"{name} count", got[4], float(rows.count[r]))
         check.number(f"{name} capex", got[5], float(k.capex_usd[r]))
@@ -702,8 +702,10 @@ def test_rows_sheet_equals_engine(recalculated: dict[str, Any], case: str) -> No
         for column, (values, what) in enumerate(after, start=22):
             check.number(f"{name} breakeven {what} after the halving", got[column], values[r])
         check.number(f"{name} shutdown months", got[25], float(b.shutdown_months[r]))
+        # The fleet's NPV with the row less without it, the tax refiled by formula.
+        check.number(f"{name} marginal NPV", got[26], float(results.marginal_npv_usd[r]))
     assert check.problems == []
-    assert check.compared == len(rows.row_names) * 23
+    assert check.compared == len(rows.row_names) * 24
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -779,6 +781,11 @@ def test_cases_exercise_what_they_claim(recalculated: dict[str, Any]) -> None:
     nearly_free = filed.inputs.row_names.index("Nearly free")
     assert filed.row_kpis.payback_status[nearly_free] == m.PAID_BACK
     assert 0 < filed.row_kpis.payback_months[nearly_free] < 1
+    # Losses expire (year 0's, unused by the end of year 2) and are used within the limit;
+    # marginal NPVs differ from the rows' own where a row's tax shield counts.
+    assert filed.fiscal_years.loss_expired_usd.sum() > 1e6
+    assert filed.fiscal_years.loss_used_usd.sum() > 0
+    assert np.abs(taxed.marginal_npv_usd - taxed.row_kpis.npv_usd).max() > 1e5
 
 
 def test_changing_an_input_in_excel_moves_the_answers(

@@ -15,9 +15,10 @@ Layout:
 - Rows: per fleet row totals, NPV, IRR, payback and breakevens.
 - PowerPrices, CalcRows, CalcRunning, CalcTaxable, CalcFCF, CalcCumFCF, CalcIRRFlows:
   helper sheets of per-row and per-month calculations (months across), each cell a short
-  formula; CalcDiscounted: the fleet's and each site's discounted FCF, cash at each
-  month's start and flows at month boundaries (months down). Capex is paid at the start
-  of its month: NPVs discount it from there, IRRs solve the flows at month boundaries.
+  formula; CalcMarginal: each row's marginal NPV, the tax refiled without it;
+  CalcDiscounted: the fleet's and each site's discounted FCF, cash at each month's start
+  and flows at month boundaries (months down). Capex is paid at the start of its month:
+  NPVs discount it from there, IRRs solve the flows at month boundaries.
 
 Only a `Formula` is written as a formula; every other str, project text above all, is
 written as text (`_text`), whatever it starts with. Names are looked up exactly

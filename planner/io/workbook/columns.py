@@ -354,6 +354,7 @@ ROWS = Columns(
         ("Breakeven hashprice after the halving (USD/PH/day)", "breakeven_hashprice_after"),
         ("Breakeven power price after the halving (USD/kWh)", "breakeven_power_after"),
         ("Shutdown months", "shutdown_months"),
+        ("Marginal NPV (USD)", "marginal_npv"),
         ("calc: first negative month #", "neg"),
         ("calc: first month back #", "back"),
         ("calc: payback at month", "at"),

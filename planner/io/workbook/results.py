@@ -62,6 +62,7 @@ from planner.io.workbook.formulas import (
     straight_line,
     subsidy,
 )
+from planner.io.workbook.marginal import marginal_ref
 from planner.io.workbook.tax import infra_tax_row, years_grid
 
 # The Monthly sheet's fleet totals: each the sum of the same column of Monthly by site.
@@ -405,7 +406,8 @@ ROWS_WIDTHS = (28, 20, 18, 9, 15, 12, 15, 15, 13, 14, 13, 13, 15, 15, 10, 10, 11
 def write_rows(book: Book, data: ExportData) -> None:
     shape = data.shape
     ws = book.sheet("Rows", 3 + shape.rows, len(ROWS))
-    widths(ws, (*ROWS_WIDTHS, 10, 10, 10, 10))
+    helpers = 4  # the calc: columns at the end
+    widths(ws, (*ROWS_WIDTHS, *(15,) * (len(ROWS) - len(ROWS_WIDTHS) - helpers), *(10,) * helpers))
     ws.freeze_panes = "B4"
     heading = "Fleet rows: totals, NPV, IRR, payback and breakevens"
     note = "Breakevens are in the row's first online month, at full availability."
@@ -603,4 +605,5 @@ class _FleetRow:
 def _row_formulas(shape: Shape, r: int, irr: float) -> list[Cell]:
     row = _FleetRow(shape, r)
     returns, helpers = row.returns(irr)
-    return [*row.totals(), *returns, *row.breakevens(), *helpers]
+    marginal: Cell = (Formula(f"={marginal_ref(r)}"), USD, {})
+    return [*row.totals(), *returns, *row.breakevens(), marginal, *helpers]

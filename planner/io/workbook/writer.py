@@ -31,6 +31,7 @@ from planner.io.workbook.inputs import (
     write_models,
     write_sites,
 )
+from planner.io.workbook.marginal import write_calc_marginal
 from planner.io.workbook.results import write_monthly, write_monthly_by_site, write_rows
 from planner.io.workbook.summary import summary_rows, write_summary
 from planner.io.workbook.tax import (
@@ -80,6 +81,7 @@ class Writer:
     def grids(self, step: Progress) -> None:
         write_grids(self.book, self.data, step)
         write_calc_tax_years(self.book, self.data)
+        write_calc_marginal(self.book, self.data.shape)
 
 
 def build_workbook(

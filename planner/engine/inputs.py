@@ -97,6 +97,8 @@ class EngineInputs:
     block_time_s: float
     network_hashrate_ehs: np.ndarray
     difficulty_t: np.ndarray  # (H,) the difficulty in force: the hashrate it implies lags
+    network_before_start_ehs: float  # the hashrate of the month before the start
+    start_difficulty_t: float | None  # the difficulty quoted at the start, if given
     btc_price_usd: np.ndarray
     fees_btc_per_block: float
     pool_fee: float
@@ -202,11 +204,12 @@ def _market_fields(sc: Scenario, months: int) -> dict[str, Any]:
         months,
     )
     _starts, days = month_days(sc.start_month, months)
+    before_start_ehs = hashrate_before_start(
+        hashrate_ehs, sc.network_hashrate_path_ehs, sc.network_hashrate_growth_per_year
+    )
     block_times, implied_ehs = block_times_s(
         hashrate_ehs,
-        hashrate_before_start(
-            hashrate_ehs, sc.network_hashrate_path_ehs, sc.network_hashrate_growth_per_year
-        ),
+        before_start_ehs,
         sc.block_time_s,
         np.asarray(days) * SECONDS_PER_DAY,
         sc.start_difficulty_t,
@@ -221,6 +224,8 @@ def _market_fields(sc: Scenario, months: int) -> dict[str, Any]:
         "block_time_s": sc.block_time_s,
         "network_hashrate_ehs": hashrate_ehs,
         "difficulty_t": difficulty_t_of(implied_ehs, sc.block_time_s),
+        "network_before_start_ehs": before_start_ehs,
+        "start_difficulty_t": sc.start_difficulty_t,
         "btc_price_usd": grown_path(
             sc.btc_price_usd, sc.btc_price_growth_per_year, sc.btc_price_path_usd, months
         ),

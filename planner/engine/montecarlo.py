@@ -8,6 +8,9 @@ Paths (monthly, seeded, reproducible):
   exp(sigma_n V_t): miners follow the price with a lag, plus the network's own noise V.
 - Fees: the scenario's BTC per block x exp(sigma_f Z_t - sigma_f^2 / 2), independent each
   month (mean kept).
+- Blocks: each path's block times follow its own hashrate as the engine's do (engine/
+  network.py: difficulty lags hashrate by an epoch, from the same month before the start),
+  so its blocks per month, its subsidy and its halving month are its own.
 
 Fleet cash flow on each path uses the engine's own rows: in month t a row runs when the
 month's BTC per TH x price, X_t, reaches its breakeven k_rt (its power cost over its TH),
@@ -30,9 +33,11 @@ from planner.engine import metrics
 from planner.engine.fiscal import FiscalCalendar
 from planner.engine.inputs import EngineInputs
 from planner.engine.model import HOURS_PER_DAY, TH_PER_EH, Results, Series
+from planner.engine.network import block_times_s
 from planner.engine.rows import row_vectors
 from planner.engine.swaps import halving_month_index
 from planner.engine.tax import paid_tax
+from planner.engine.timeline import SECONDS_PER_DAY, next_halving_height, subsidy_issued
 
 # Defaults derived from resources/btc_monthly_history.csv (month-end BTC close from 2016,
 # month-end difficulty 2016 to 2023-01) by history.derive_history_defaults, and kept here
@@ -92,8 +97,28 @@ class _RowTable:
     cum_th: list[np.ndarray]
     cum_power: list[np.ndarray]
     cum_credit: list[np.ndarray]
+    cum_energy: list[np.ndarray]  # kWh (x availability)
     always_th: np.ndarray  # rows that run whatever the price (no shutdown)
     always_power: np.ndarray
+    always_energy: np.ndarray
+
+    def running(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """TH/s, power cost (USD) and energy (kWh) of the rows running at USD per
+        TH-month x (paths x months), all at their availability."""
+        if not self.thresholds:
+            shape = x.shape
+            return (
+                np.broadcast_to(self.always_th, shape),
+                np.broadcast_to(self.always_power, shape),
+                np.broadcast_to(self.always_energy, shape),
+            )
+        th, power, energy = (np.empty_like(x) for _ in range(3))
+        for m in range(x.shape[1]):
+            idx = np.searchsorted(self.thresholds[m], x[:, m], side="right")
+            th[:, m] = self.cum_th[m][idx]
+            power[:, m] = self.cum_power[m][idx]
+            energy[:, m] = self.cum_energy[m][idx]
+        return th, power, energy
 
 
 def _row_arrays(inputs: EngineInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -115,26 +140,84 @@ def _row_arrays(inputs: EngineInputs) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return th, power, credit, rv.availability_factor
 
 
-def _row_table(inputs: EngineInputs) -> _RowTable:
+def _row_table(inputs: EngineInputs, members: np.ndarray | None = None) -> _RowTable:
+    """The table of the fleet's rows, or of `members` (row indices)."""
     months = inputs.months
     th, power, credit, availability = _row_arrays(inputs)
+    energy = _row_energy_kwh(inputs)
+    if members is not None:
+        th, power, credit, availability, energy = (
+            a[members] for a in (th, power, credit, availability, energy)
+        )
     th_a = th * availability[:, None]
     power_a = power * availability[:, None]
-    thresholds, cum_th, cum_power, cum_credit = [], [], [], []
+    energy_a = energy * availability[:, None]
+    thresholds: list[np.ndarray] = []
+    cum: dict[str, list[np.ndarray]] = {"th": [], "power": [], "credit": [], "energy": []}
     if inputs.auto_shutdown:
         with np.errstate(divide="ignore", invalid="ignore"):
             k = np.where(th > 0, power / th, np.where(power <= 0, -np.inf, np.inf))
         for m in range(months):
             order = np.argsort(k[:, m], kind="stable")
             thresholds.append(k[order, m])
-            cum_th.append(np.concatenate(([0.0], np.cumsum(th_a[order, m]))))
-            cum_power.append(np.concatenate(([0.0], np.cumsum(power_a[order, m]))))
-            cum_credit.append(np.concatenate(([0.0], np.cumsum(credit[order, m]))))
+            for key, values in (("th", th_a), ("power", power_a), ("credit", credit)):
+                cum[key].append(np.concatenate(([0.0], np.cumsum(values[order, m]))))
+            cum["energy"].append(np.concatenate(([0.0], np.cumsum(energy_a[order, m]))))
+        none = np.zeros(months)
         return _RowTable(
-            thresholds, cum_th, cum_power, cum_credit, np.zeros(months), np.zeros(months)
+            thresholds, cum["th"], cum["power"], cum["credit"], cum["energy"], none, none, none
         )
     # Without the shutdown every online row runs: its credit does not move with the path.
-    return _RowTable([], [], [], [], th_a.sum(axis=0), power_a.sum(axis=0))
+    return _RowTable(
+        [], [], [], [], [], th_a.sum(axis=0), power_a.sum(axis=0), energy_a.sum(axis=0)
+    )
+
+
+def _row_energy_kwh(inputs: EngineInputs) -> np.ndarray:
+    """Per row and month while online: the energy drawn at full availability (kWh)."""
+    t = np.arange(inputs.months)
+    hours = HOURS_PER_DAY * inputs.timeline.days
+    rv = row_vectors(inputs, np.arange(inputs.count.size))
+    online = (t[None, :] >= inputs.online_idx[:, None]) & (t[None, :] < inputs.retire_idx[:, None])
+    return np.where(online, rv.load_kw[:, None] * hours[None, :], 0.0)
+
+
+@dataclass(frozen=True)
+class _Hosting:
+    """A site on hosting terms: its rows' table, the take-or-pay minimum and price, and the
+    host's profit share (engine/capex.py site_items), to bill them on each path."""
+
+    table: _RowTable
+    minimum_kwh: np.ndarray  # (H,)
+    price_usd_per_kwh: np.ndarray  # (H,)
+    profit_share: float
+
+    def billed_usd(self, x: np.ndarray) -> np.ndarray:
+        """(paths x months) the take-or-pay shortfall and the host's profit share at x."""
+        th, power, energy = self.table.running(x)
+        shortfall = np.maximum(self.minimum_kwh[None, :] - energy, 0.0)
+        margin = np.maximum(x * th - power, 0.0)
+        return shortfall * self.price_usd_per_kwh[None, :] + self.profit_share * margin
+
+
+def _hosting_sites(inputs: EngineInputs) -> list[_Hosting]:
+    """The sites whose contracts bill a minimum or take a share of the margin."""
+    hours = HOURS_PER_DAY * inputs.timeline.days
+    found = []
+    for s, contract in enumerate(inputs.site_contract_idx):
+        minimum = float(inputs.contract_take_or_pay_share[contract])
+        share = float(inputs.contract_profit_share[contract])
+        if minimum <= 0 and share <= 0:
+            continue
+        found.append(
+            _Hosting(
+                table=_row_table(inputs, np.flatnonzero(inputs.site_idx == s)),
+                minimum_kwh=minimum * float(inputs.site_capacity_mw[s]) * 1000.0 * hours,
+                price_usd_per_kwh=inputs.contract_price_usd_per_kwh[contract],
+                profit_share=share,
+            )
+        )
+    return found
 
 
 def _variable_ebitda(table: _RowTable, x: np.ndarray, auto_shutdown: bool) -> np.ndarray:
@@ -186,14 +269,10 @@ def run_monte_carlo(
     step(0.1)
     price, network, fees = simulate_markets(inputs, settings)
     step(0.3)
-    x = _usd_per_th_month(inputs, price, network, fees)
-    det = results.market
-    x_det = (det.btc_per_th_month * det.btc_price_usd)[None, :]
-    variable = _variable_ebitda(table, x, inputs.auto_shutdown)
-    variable_det = _variable_ebitda(table, x_det, inputs.auto_shutdown)
+    x, halving_by_path = _usd_per_th_month(inputs, price, network, fees)
     step(0.6)
     fleet = results.fleet
-    ebitda = fleet.ebitda_usd[0][None, :] + (variable - variable_det)
+    ebitda = _fleet_ebitda(results, x, table)
     tax = paid_tax(inputs, ebitda + _non_cash_usd(fleet)).paid_usd
     fcf = ebitda - fleet.capex_usd[0][None, :] + fleet.resale_usd[0][None, :] - tax
     step(0.85)
@@ -205,7 +284,7 @@ def run_monte_carlo(
     paid = payback.status == metrics.PAID_BACK
     immediate = payback.status == metrics.NEVER_NEGATIVE
     within = paid | immediate
-    before = immediate | (paid & (payback.at_month <= halving))
+    before = immediate | (paid & (payback.at_month <= halving_by_path))
     step(1.0)
     return MonteCarloResult(
         settings=settings,
@@ -226,11 +305,38 @@ ROW_CHUNK = 4  # rows a pass over paths works on: (4, paths, months) arrays stay
 
 def _usd_per_th_month(
     inputs: EngineInputs, price: np.ndarray, network: np.ndarray, fees: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """BTC per TH/s in each month (after pool fee) x the price, what a TH/s earns, on each
+    path; and each path's next halving as a fractional month (inf: after the horizon).
+    Blocks come at each path's own block times (engine/network.py)."""
+    month_seconds = inputs.timeline.days * SECONDS_PER_DAY
+    block_times, _implied = block_times_s(
+        network,
+        inputs.network_before_start_ehs,
+        inputs.block_time_s,
+        month_seconds,
+        inputs.start_difficulty_t,
+    )
+    blocks = month_seconds / block_times
+    height_start = inputs.start_height + np.concatenate(
+        (np.zeros((blocks.shape[0], 1)), np.cumsum(blocks[:, :-1], axis=1)), axis=1
+    )
+    issuance = subsidy_issued(height_start, blocks) + blocks * fees
+    usd_per_th = issuance / (network * TH_PER_EH) * (1.0 - inputs.pool_fee) * price
+    return usd_per_th, _halving_months(height_start, blocks, inputs.start_height)
+
+
+def _halving_months(
+    height_start: np.ndarray, blocks: np.ndarray, start_height: float
 ) -> np.ndarray:
-    """BTC per TH/s in each month (after pool fee) x the price: what a TH/s earns."""
-    tl = inputs.timeline
-    issuance = tl.subsidy_btc[None, :] + tl.blocks[None, :] * fees
-    return issuance / (network * TH_PER_EH) * (1.0 - inputs.pool_fee) * price
+    """(paths,) the fractional month in which each path reaches the next halving."""
+    height = next_halving_height(start_height)
+    inside = (height_start <= height) & (height < height_start + blocks)
+    found = inside.any(axis=1)
+    t = inside.argmax(axis=1)
+    rows = np.arange(t.size)
+    fraction = (height - height_start[rows, t]) / blocks[rows, t]
+    return np.where(found, t + fraction, math.inf)
 
 
 def row_payback_probabilities(
@@ -254,6 +360,7 @@ def row_payback_probabilities(
         return np.zeros(0), np.zeros(0), count
     th, power_usd, credit_usd, availability = _row_arrays(inputs)
     small = replace(settings, paths=count)
+    x, halving_by_path = _usd_per_th_month(inputs, *simulate_markets(inputs, small))
     det = results.market
     path_ebitda = _PathEbitda(
         th=th,
@@ -262,7 +369,7 @@ def row_payback_probabilities(
         availability=availability,
         auto_shutdown=inputs.auto_shutdown,
         ebitda_det_usd=rows.ebitda_usd,
-        x=_usd_per_th_month(inputs, *simulate_markets(inputs, small)),
+        x=x,
         x_det=det.btc_per_th_month * det.btc_price_usd,
     )
     chunks = [slice(a, min(a + ROW_CHUNK, r_count)) for a in range(0, r_count, ROW_CHUNK)]
@@ -276,7 +383,7 @@ def row_payback_probabilities(
         non_cash_usd=non_cash_usd,
         tax_share=share,
         chunks=chunks,
-        halving=halving_month_index(results),
+        halving=halving_by_path,
         progress=progress,
     )
     return before, within, count
@@ -363,7 +470,7 @@ def _row_probabilities(
     non_cash_usd: np.ndarray,
     tax_share: np.ndarray,
     chunks: list[slice],
-    halving: float,
+    halving: np.ndarray,
     progress: Progress | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's share of paths on which it pays back before the halving and within the
@@ -388,7 +495,7 @@ def _row_probabilities(
         immediate = status == metrics.NEVER_NEGATIVE
         paid = status == metrics.PAID_BACK
         within[c] = (paid | immediate).mean(axis=1)
-        before[c] = (immediate | (paid & (at <= halving))).mean(axis=1)
+        before[c] = (immediate | (paid & (at <= halving[None, :]))).mean(axis=1)
     return before, within
 
 
@@ -404,12 +511,17 @@ def _capex_on_paths(capex_usd: np.ndarray, paths: int) -> metrics.StartFlows:
     )
 
 
-def _fleet_ebitda(results: Results, x: np.ndarray) -> np.ndarray:
+def _fleet_ebitda(results: Results, x: np.ndarray, table: _RowTable | None = None) -> np.ndarray:
+    """The fleet's EBITDA on each path: the engine's, moved by what its rows earn and what
+    hosts on take-or-pay or profit-share terms bill at the path's x instead of the
+    engine's."""
     inputs = results.inputs
-    table = _row_table(inputs)
+    table = table if table is not None else _row_table(inputs)
     det = results.market
     x_det = (det.btc_per_th_month * det.btc_price_usd)[None, :]
-    return results.fleet.ebitda_usd[0][None, :] + (
-        _variable_ebitda(table, x, inputs.auto_shutdown)
-        - _variable_ebitda(table, x_det, inputs.auto_shutdown)
+    moved = _variable_ebitda(table, x, inputs.auto_shutdown) - _variable_ebitda(
+        table, x_det, inputs.auto_shutdown
     )
+    for site in _hosting_sites(inputs):
+        moved -= site.billed_usd(x) - site.billed_usd(x_det)
+    return results.fleet.ebitda_usd[0][None, :] + moved

@@ -50,10 +50,12 @@ def block_times_s(
     month_seconds: np.ndarray,
     start_difficulty_t: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(H,) each month's block time and the difficulty-implied hashrate behind it."""
-    previous = np.concatenate(([before_start_ehs], hashrate_ehs[:-1]))
+    """(..., H) each month's block time and the difficulty-implied hashrate behind it, for
+    one hashrate path (H,) or many (paths x H), all from the same month before the start."""
+    before = np.full((*hashrate_ehs.shape[:-1], 1), before_start_ehs)
+    previous = np.concatenate((before, hashrate_ehs[..., :-1]), axis=-1)
     epoch_months = RETARGET_BLOCKS * target_s / month_seconds
     implied = hashrate_ehs * (previous / hashrate_ehs) ** epoch_months
-    if start_difficulty_t is not None and implied.size:
-        implied[0] = implied_hashrate_ehs(start_difficulty_t, target_s)
+    if start_difficulty_t is not None and implied.shape[-1]:
+        implied[..., 0] = implied_hashrate_ehs(start_difficulty_t, target_s)
     return target_s * implied / hashrate_ehs, implied

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from planner.benchmark import synthetic_project
+from planner.domain.project import PowerContract, Site
 from planner.engine import metrics, run
 from planner.engine.history import derive_history_defaults
 from planner.engine.montecarlo import (
@@ -20,6 +21,7 @@ from planner.engine.montecarlo import (
 )
 from planner.io.project_file import load_project
 from planner.io.resources import resource_path, sample_project_path
+from tests.engine.conftest import make_project
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +117,78 @@ def test_row_probabilities(sample) -> None:
     assert ((before >= 0) & (before <= within) & (within <= 1)).all()
     again = row_payback_probabilities(results, noisy)
     assert np.array_equal(before, again[0])
+
+
+def _hosted_project(price_factor: float = 1.0, auto_shutdown: bool = True):
+    """Two models on a host billing 60 % of the site's capacity and taking 15 % of the
+    margin, and a site of its own; prices scaled by `price_factor`."""
+    host = PowerContract(
+        name="Host",
+        type="fixed",
+        price_usd_per_kwh=0.075,
+        take_or_pay_share=0.6,
+        profit_share=0.15,
+    )
+    return make_project(
+        fleet=[
+            {"model": "S19j Pro", "count": 900, "purchase_month": "2025-01"},
+            {"model": "S21", "count": 400, "purchase_month": "2027-08", "site": "Hosted"},
+            {"model": "S19j Pro", "count": 500, "purchase_month": "2024-06", "site": "Hosted"},
+        ],
+        scenario={"btc_price_usd": 100_000 * price_factor, "start_difficulty_t": 140.0},
+        finance={"auto_shutdown": auto_shutdown, "tax_rate": 0.21, "horizon_months": 36},
+        extra_sites=[Site(name="Hosted", contract="Host", capacity_mw=6, overhead=1.0)],
+        extra_contracts=[host],
+    )
+
+
+@pytest.mark.parametrize("auto_shutdown", [True, False])
+@pytest.mark.parametrize("factor", [0.35, 0.7, 1.6])
+def test_a_path_at_a_scaled_price_is_the_engine_at_that_price(
+    auto_shutdown: bool, factor: float
+) -> None:
+    """What a path earns and what the host bills on it (take-or-pay shortfall as rigs shut
+    down, profit share on the margin) are the engine's under the same prices."""
+    from planner.engine.montecarlo import _fleet_ebitda
+
+    results = run(_hosted_project(1.0, auto_shutdown))
+    scaled = run(_hosted_project(factor, auto_shutdown))
+    det = results.market
+    x = factor * (det.btc_per_th_month * det.btc_price_usd)[None, :]
+    items = scaled.site_items
+    assert items.take_or_pay_usd[1].sum() > 0  # 2.9 MW of rigs against a 3.6 MW minimum
+    if factor > 1:
+        assert items.profit_share_usd[1].sum() > 0
+    moved = items.take_or_pay_usd[1].sum() - results.site_items.take_or_pay_usd[1].sum()
+    assert (moved > 1e3) == (auto_shutdown and factor < 1)  # rigs off still pay the minimum
+    assert _fleet_ebitda(results, x)[0] == pytest.approx(
+        scaled.fleet.ebitda_usd[0], rel=1e-9, abs=1e-3
+    )
+
+
+def test_each_path_has_its_own_block_times_and_halving() -> None:
+    """A path whose hashrate grows 60 %/yr faster than the scenario's mines blocks faster,
+    and its halving comes earlier: as the engine has them with that hashrate path."""
+    from planner.engine.montecarlo import _usd_per_th_month
+    from planner.engine.swaps import halving_month_index
+
+    project = _hosted_project()
+    results = run(project)
+    inputs = results.inputs
+    t = np.arange(inputs.months)
+    faster = inputs.network_hashrate_ehs * 1.6 ** (t / 12)
+    network = np.vstack((inputs.network_hashrate_ehs, faster))
+    price = np.vstack((inputs.btc_price_usd, inputs.btc_price_usd))
+    fees = np.full(network.shape, inputs.fees_btc_per_block)
+    x, halving = _usd_per_th_month(inputs, price, network, fees)
+    det = results.market
+    assert x[0] == pytest.approx(det.btc_per_th_month * det.btc_price_usd, rel=1e-12)
+    assert halving[0] == pytest.approx(halving_month_index(results), rel=1e-12)
+    scenario = project.scenarios[0].model_copy(
+        update={"network_hashrate_path_ehs": faster.tolist()}
+    )
+    growing = run(project.model_copy(update={"scenarios": [scenario]}))
+    grown = growing.market
+    assert x[1] == pytest.approx(grown.btc_per_th_month * grown.btc_price_usd, rel=1e-12)
+    assert halving[1] == pytest.approx(halving_month_index(growing), rel=1e-12)
+    assert halving[1] < halving[0] - 0.1  # days earlier

@@ -272,7 +272,9 @@ def write_tax_years(book: Book, data: ExportData) -> None:
         )
         line = [
             y,
-            Formula(f'=IF({first}>{last},"",YEAR(EDATE(StartMonth,11-FyOffset))+{y})'),
+            Formula(
+                f'=IF({first}>{last},"outside the horizon",YEAR(EDATE(StartMonth,11-FyOffset))+{y})'
+            ),
             Formula(f"=MAX(0,{12 * y}-FyOffset)"),
             Formula(f"=MIN(HorizonMonths-1,{12 * y + 11}-FyOffset)"),
             Formula(f"=SUMIF({fy},{y},{income_by_month})"),

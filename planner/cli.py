@@ -16,6 +16,7 @@ import functools
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -124,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
             "without a command, open the window:\n"
             "  planner [PROJECT]                       open PROJECT (default: the sample)\n"
             "  planner --screenshot OUT.png [PROJECT]  render the window to a PNG and exit\n"
+            "    [--tab NAME] [--size WxH]             a tab (Decisions/Sensitivity), a size\n"
             "\n'planner COMMAND --help' shows a command's flags."
         ),
     )
@@ -486,6 +488,26 @@ def _print_bench(
         )
 
 
+SMALLEST_WINDOW = (800, 600)
+LARGEST_WINDOW = (7680, 4320)
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    """--size: WIDTHxHEIGHT in pixels, within SMALLEST_WINDOW and LARGEST_WINDOW."""
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text, re.ASCII)
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"must be WIDTHxHEIGHT in pixels, e.g. 1600x1000, got {text!r}"
+        )
+    width, height = int(match[1]), int(match[2])
+    (low_w, low_h), (high_w, high_h) = SMALLEST_WINDOW, LARGEST_WINDOW
+    if not (low_w <= width <= high_w and low_h <= height <= high_h):
+        raise argparse.ArgumentTypeError(
+            f"must be from {low_w}x{low_h} to {high_w}x{high_h}, got {width}x{height}"
+        )
+    return width, height
+
+
 def cmd_open(argv: Sequence[str]) -> int:
     """No command: open a project in the window (the bundled sample when none is named)."""
     parser = _Parser(prog="planner", description="Open a project (default: the bundled sample).")
@@ -496,17 +518,36 @@ def cmd_open(argv: Sequence[str]) -> int:
         metavar="OUT.png",
         help="render the main window with the project to a PNG and exit",
     )
+    parser.add_argument(
+        "--tab",
+        metavar="NAME",
+        help="with --screenshot: the tab to render, by its title (any case); a tab inside "
+        "a tab as Decisions/Sensitivity (default: the first)",
+    )
+    parser.add_argument(
+        "--size",
+        type=_window_size,
+        metavar="WxH",
+        help="with --screenshot: the window's size in pixels, from 800x600 to 7680x4320 "
+        "(default: 1600x1000)",
+    )
     args = parser.parse_args(argv)
     from planner.io.resources import sample_project_path
 
     if args.screenshot is not None:
         inputs = [args.project] if args.project else []
         _check_output(args.screenshot, "--screenshot", ".png", inputs)
+    else:
+        for flag, value in (("--tab", args.tab), ("--size", args.size)):
+            if value is not None:
+                raise UserError(f"{flag}: only with --screenshot")
     path = args.project or sample_project_path()
     project = _load(path)
     from planner.ui.app import run_gui
 
-    return run_gui(project, args.project, args.screenshot)
+    if args.screenshot is None:
+        return run_gui(project, args.project, None)
+    return run_gui(project, args.project, args.screenshot, tab=args.tab, size=args.size)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -187,6 +187,19 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _C("result:npv_usd", "NPV (USD)", "result"),
         _C("result:payback", "Payback", "result"),
         _C("result:btc_mined", "BTC mined", "result"),
+        _C(
+            "result:peak_mw",
+            "Peak draw (MW)",
+            "result",
+            tip="The most the site's rigs draw in a month, cooling overhead included",
+        ),
+        _C(
+            "result:utilisation",
+            "Peak use of capacity (%)",
+            "result",
+            tip="Peak draw over the site's capacity; above 100 % the plan puts more on the "
+            "site than it can take",
+        ),
     ),
     "contracts": (
         _C("name", "Contract", "text"),

@@ -26,6 +26,7 @@ from planner.engine.montecarlo import (
 from planner.engine.optimize import SavedBestBuy, evaluate_plan, saved_best_buy
 from planner.engine.sensitivity import compare_scenarios, tornado, two_way
 from planner.engine.swaps import analyse_swaps
+from planner.engine.warnings import plan_warnings
 from planner.io.report_text import payback_text, render_text
 
 _STATUS_OF_KEY = {status.key: status for status in m.PaybackStatus}
@@ -87,19 +88,8 @@ def _month_label(results: Results, index: int) -> str | None:
 
 
 def warnings_of(results: Results) -> list[str]:
-    """Things a CFO should know that do not stop the model: sites over capacity."""
-    out = []
-    inputs = results.inputs
-    for s, name in enumerate(inputs.site_names):
-        load = results.site_load_mw[s]
-        capacity = inputs.site_capacity_mw[s]
-        if load.size and load.max() > capacity + 1e-9:
-            worst = int(load.argmax())
-            out.append(
-                f"site {name!r}: rigs draw {load[worst]:,.2f} MW with cooling overhead in "
-                f"{_month_label(results, worst)}, above its capacity of {capacity:,.2f} MW"
-            )
-    return out
+    """Things a CFO should know that do not stop the model (engine/warnings.py)."""
+    return [warning.message for warning in plan_warnings(results)]
 
 
 def monthly_columns(results: Results) -> dict[str, np.ndarray]:

@@ -41,6 +41,7 @@ from planner.ui.kpi import KpiStrip
 from planner.ui.sheet import SheetView
 from planner.ui.table_model import FinanceModel, SectionModel
 from planner.ui.tasks import BackgroundTask
+from planner.ui.warnings_bar import WarningsBar
 
 if TYPE_CHECKING:
     pass
@@ -79,7 +80,9 @@ class MainWindow(ImportExportWindow):
         self.file_guard = FileGuard(self)
 
         self.kpis = KpiStrip(self.document)
+        self.warnings_bar = WarningsBar(self.document)
         self._build_tabs()
+        self.warnings_bar.goTo.connect(self.go_to_cell)
         self._lay_out()
         self._build_actions()
         self.document.resultsChanged.connect(self._show_results)
@@ -154,6 +157,7 @@ class MainWindow(ImportExportWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.kpis)
+        layout.addWidget(self.warnings_bar)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.compute_label = QLabel("")
@@ -260,6 +264,19 @@ class MainWindow(ImportExportWindow):
             lambda _c=False: self.current_sheet().actions_by_name[name].trigger()
         )
         return action
+
+    def go_to_cell(self, section: str, row: int, key: str) -> None:
+        """Show the cell of table `section` (as in the project file), row `row`, field `key`."""
+        view, model = self.sheets.get(section), self.models.get(section)
+        if view is None or model is None:
+            return
+        self.tabs.setCurrentWidget(view)
+        column = next((i for i, c in enumerate(model.columns) if c.key == key), 0)
+        index = model.index(row, column)
+        if index.isValid():
+            view.setCurrentIndex(index)
+            view.scrollTo(index)
+        view.setFocus()
 
     def current_sheet(self) -> SheetView:
         widget = self.tabs.currentWidget()

@@ -133,6 +133,8 @@ class SectionModel(_EditableModel):
             return RESULT_BRUSH if column.kind == "result" else None
         if role == Qt.ItemDataRole.ForegroundRole and column.kind == "result":
             value = self._result_value(row, column.key)
+            if column.key == "result:utilisation":  # over capacity
+                return NEGATIVE_BRUSH if value is not None and value > 1 + 1e-9 else None
             return NEGATIVE_BRUSH if value is not None and value < 0 else None
         if role == Qt.ItemDataRole.ToolTipRole:
             return error or column.tip or None
@@ -166,6 +168,8 @@ class SectionModel(_EditableModel):
             "result:breakeven_hashprice": b.hashprice_usd_per_ph_day,
             "result:breakeven_power": b.power_usd_per_kwh,
         }
+        if self.section == "sites" and key in ("result:peak_mw", "result:utilisation"):
+            return self._site_draw(results, row, key)
         array = values.get(key)
         if key == "result:marginal_npv_usd":  # computed on first use: only when shown
             array = results.marginal_npv_usd
@@ -173,6 +177,18 @@ class SectionModel(_EditableModel):
             return None
         value = float(array[row])
         return value if math.isfinite(value) else None
+
+    @staticmethod
+    def _site_draw(results: Results, row: int, key: str) -> float | None:
+        """A site's peak draw (MW), or that over its capacity."""
+        load_mw = results.site_load_mw[row]
+        if not load_mw.size:
+            return None
+        peak_mw = float(load_mw.max())
+        if key == "result:peak_mw":
+            return peak_mw
+        capacity_mw = float(results.inputs.site_capacity_mw[row])
+        return peak_mw / capacity_mw if capacity_mw > 0 else None
 
     def _result_text(self, row: int, key: str) -> str:
         results = self._results()
@@ -193,8 +209,10 @@ class SectionModel(_EditableModel):
             return f"{value:,.2f}"
         if key == "result:breakeven_power":
             return display.usd_per_kwh(value)
-        if key == "result:btc_mined":
+        if key in ("result:btc_mined", "result:peak_mw"):
             return f"{value:,.2f}"
+        if key == "result:utilisation":
+            return f"{value:.1%}"
         if key in ("result:breakeven_btc_price_usd", "result:breakeven_btc_after_halving_usd"):
             return money(value, compact=False)
         return money(value)

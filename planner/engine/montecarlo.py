@@ -39,13 +39,13 @@ from planner.engine.swaps import halving_month_index
 from planner.engine.tax import paid_tax
 from planner.engine.timeline import SECONDS_PER_DAY, next_halving_height, subsidy_issued
 
-# Defaults derived from resources/btc_monthly_history.csv (month-end BTC close from 2016,
-# month-end difficulty 2016 to 2023-01) by history.derive_history_defaults, and kept here
-# so that a run does not read a file; a test holds them to the derivation. The network's
-# own noise and the fee noise are assumptions (the history's residual, 0.36 a year, is
-# mostly the two-week difficulty sawtooth): overwrite them.
+# Defaults derived from resources/btc_monthly_history.csv (month-end BTC close and
+# difficulty in force, 2016-01 to 2026-05) by history.derive_history_defaults, and kept
+# here so that a run does not read a file; a test holds them to the derivation. The
+# network's own noise and the fee noise are assumptions (the history's residual, 0.31 a
+# year, is mostly the two-week difficulty sawtooth): overwrite them.
 DEFAULT_PRICE_VOLATILITY = 0.68
-DEFAULT_NETWORK_ELASTICITY = 0.15
+DEFAULT_NETWORK_ELASTICITY = 0.14
 DEFAULT_NETWORK_LAG_MONTHS = 2
 DEFAULT_NETWORK_NOISE = 0.10
 DEFAULT_FEE_NOISE = 0.30

@@ -38,6 +38,7 @@ from planner.ui.file_guard import FileGuard
 from planner.ui.hpc_panel import HpcPanel
 from planner.ui.import_export import ImportExportWindow
 from planner.ui.kpi import KpiStrip
+from planner.ui.monthly_tab import MonthlyTab
 from planner.ui.sheet import SheetView
 from planner.ui.table_model import FinanceModel, SectionModel
 from planner.ui.tasks import BackgroundTask
@@ -105,7 +106,8 @@ class MainWindow(ImportExportWindow):
 
     # ------------------------------------------------------------------ the views
     def _build_tabs(self) -> None:
-        """A sheet for each section of the project, then the AI/HPC and Decisions tabs."""
+        """A sheet for each section of the project, then the Monthly, AI/HPC and Decisions
+        tabs."""
         self.tabs = QTabWidget()
         self.sheets: dict[str, SheetView] = {}
         self.models: dict[str, SectionModel | FinanceModel] = {}
@@ -121,6 +123,8 @@ class MainWindow(ImportExportWindow):
             self.sheets[key] = view
             self.models[key] = model
             self.tabs.addTab(view, title)
+        self.monthly = MonthlyTab(self.document)
+        self.tabs.addTab(self.monthly, "Monthly")
         self.hpc = HpcPanel(self.document)
         self.sheets["conversions"] = self.hpc.sheet
         self.models["conversions"] = self.hpc.model

@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -126,6 +134,7 @@ class MonthlyTab(QWidget):
         self.results: Results | None = None
         self._rows: tuple[Results, Series] | None = None  # rows' series of those results
         self.entities: list[Entity] = []
+        self._stale = False  # results came while the tab was hidden
         self.ask_csv_path: Callable[[], Path | None] = self._ask_csv_path
         self.chooser = QComboBox()
         self.chooser.setMinimumContentsLength(24)
@@ -171,7 +180,20 @@ class MonthlyTab(QWidget):
 
     # ------------------------------------------------------------------ showing
     def show_results(self, results: Results) -> None:
+        """Show the results now if the tab is on screen, else when it is shown: edits do
+        not wait for a hidden grid (a row's series need the engine rerun)."""
         self.results = results
+        self._stale = not self.isVisible()
+        if not self._stale:
+            self._refresh(results)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale and self.results is not None:
+            self._stale = False
+            self._refresh(self.results)
+
+    def _refresh(self, results: Results) -> None:
         chosen = self.entities[self.chooser.currentIndex()] if self.entities else None
         self.entities = entities(results)
         self.chooser.blockSignals(True)

@@ -81,6 +81,7 @@ def test_the_grid_follows_the_chooser_and_copies_with_headers(qtbot, window, sam
 def test_export_csv_and_it_keeps_the_choice_after_an_edit(qtbot, window, tmp_path: Path) -> None:
     _settle(qtbot, window)
     tab = window.monthly
+    window.tabs.setCurrentWidget(tab)
     titles = [tab.chooser.itemText(i) for i in range(tab.chooser.count())]
     tab.chooser.setCurrentIndex(2)
     chosen = titles[2]
@@ -89,9 +90,15 @@ def test_export_csv_and_it_keeps_the_choice_after_an_edit(qtbot, window, tmp_pat
     assert tab.export_csv() == target
     text = target.read_text(encoding="utf-8-sig")
     assert text.startswith(chosen + ",")
-    # An edit recomputes: the grid still shows the same site.
+    # An edit made on the Sites tab recomputes; the hidden grid waits until it is shown,
+    # and then still shows the same site, with the new figures.
+    before = tab.model.grid
+    window.tabs.setCurrentWidget(window.sheets["sites"])
     model = window.models["sites"]
     with qtbot.waitSignal(window.document.resultsChanged, timeout=SETTLE_MS):
         model.setData(model.index(0, model.column_index("uptime")), "90%", Qt.ItemDataRole.EditRole)
     _settle(qtbot, window)
+    assert tab._stale and tab.model.grid is before
+    window.tabs.setCurrentWidget(tab)
+    assert not tab._stale and tab.model.grid is not before
     assert tab.chooser.currentText() == chosen

@@ -30,6 +30,7 @@ from planner.io.workbook.columns import (
     Column,
 )
 from planner.io.workbook.formulas import Formula
+from planner.io.workbook.printing import fit_to_page
 from planner.io.workbook.sheet import Sheet, Styles, copy_style, text_cell
 
 # The cell helpers, with the sheet and its one text writer (sheet.py) that they build on.
@@ -197,8 +198,12 @@ class Book:
     def name(self, name: str, sheet: str, ref: str) -> None:
         self.wb.defined_names[name] = DefinedName(name, attr_text=f"{sheet}!{ref}")
 
-    def sheet(self, title: str, rows: int, columns: int, *, calc: bool = False) -> Sheet:
-        """A new sheet that will hold `rows` x `columns` cells.
+    def sheet(
+        self, title: str, rows: int, columns: int, *, calc: bool = False, one_table: bool = True
+    ) -> Sheet:
+        """A new sheet that will hold `rows` x `columns` cells; a helper sheet (`calc`)
+        has a grey tab and is hidden. Printed, its header row (the row above the frozen
+        pane) is repeated on each page unless the sheet holds more than `one_table`.
 
         The size goes into the sheet's <dimension> element: without it, readers such as
         openpyxl's read-only mode scan every sheet of the book to size it when the book is
@@ -208,8 +213,11 @@ class Book:
         self.wb._add_sheet(ws)
         used = f"A1:{get_column_letter(max(columns, 1))}{max(rows, 1)}"
         ws.calculate_dimension = lambda: used
-        if calc:
+        ws.print_columns, ws.helper, ws.print_header = columns, calc, one_table
+        if calc:  # hidden when the book is done (printing.py)
             ws.sheet_properties.tabColor = "A6A6A6"
+        else:
+            fit_to_page(ws)
         return ws
 
     def month_rows(

@@ -61,7 +61,9 @@ def write_decision_sheets(book: Book, data: ExportData) -> None:
 
 def write_scenarios(book: Book, data: ExportData) -> None:
     compared, months = data.compared, data.months
-    ws = book.sheet("Scenarios", 4 + len(compared) + 2 + months, max(12, 1 + len(compared)))
+    ws = book.sheet(
+        "Scenarios", 4 + len(compared) + 2 + months, max(12, 1 + len(compared)), one_table=False
+    )
     ws.freeze_panes = "B5"
     widths(ws, (22, 14, 10, 12, 12, 12, 14, 14, 14, 14, 14, 14))
     ws.append(title(ws, "Scenarios side by side"))
@@ -166,7 +168,7 @@ def write_swaps(book: Book, data: ExportData) -> None:
 def write_monte_carlo(book: Book, data: ExportData) -> None:
     mc, paybacks, months = data.monte_carlo, data.row_payback, data.months
     names = data.results.inputs.row_names
-    ws = book.sheet("Monte Carlo", 12 + 2 + months + 2 + len(names), 6)
+    ws = book.sheet("Monte Carlo", 12 + 2 + months + 2 + len(names), 6, one_table=False)
     ws.freeze_panes = "B15"
     widths(ws, (34, 16, 16, 16, 16, 16))
     ws.append(title(ws, "Monte Carlo of the fleet's cash flow"))

@@ -674,7 +674,7 @@ def _write_months(
 def write_hpc(book: Book, data: ExportData) -> None:
     """The HPC sheet of the export: the plans' formulas read the mining model's sheets."""
     shape: Shape = data.shape
-    ws = book.sheet("HPC", *sheet_size(data.conversions, data.months))
+    ws = book.sheet("HPC", *sheet_size(data.conversions, data.months), one_table=False)
     ws.freeze_panes = "B5"
     widths(ws, [22, 12, 12] + [14] * (PLAN_WIDTH - 3))
     by_site = MONTHLY_BY_SITE

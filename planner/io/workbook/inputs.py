@@ -154,7 +154,7 @@ def _named_rows(
 
 
 def write_inputs(book: Book, data: ExportData) -> None:
-    ws = book.sheet("Inputs", 41 + data.months, 4)
+    ws = book.sheet("Inputs", 41 + data.months, 4, one_table=False)
     widths(ws, (44, 18, 16, 26))
     ws.freeze_panes = "A4"
     ws.append(title(ws, "Inputs: scenario and finance assumptions"))

@@ -21,7 +21,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
@@ -31,6 +31,7 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
 from planner.io.workbook.formulas import Formula
+from planner.io.workbook.printing import column_width, wrapped_height_pt, wrapped_lines
 
 # Excel's limit on the text of one cell.
 MAX_CELL_TEXT = 32_767
@@ -259,7 +260,12 @@ class Sheet(WriteOnlyWorksheet):
     """A write-only sheet on which a plain str appended as a value is text, never a
     formula (openpyxl would read any str starting with "=" as one): only a Formula is.
 
-    `append_formulas` writes a row of formulas and numbers without a cell object each."""
+    `append_formulas` writes a row of formulas and numbers without a cell object each.
+    A row with wrapped text is made as tall as its text (`wrapped_lines`).
+
+    For printing (printing.py): the rows written (`row_count`), the columns printed
+    (`print_columns`), whether it is a helper sheet (hidden) and whether its header row
+    is repeated on each printed page (`print_header`)."""
 
     # openpyxl's (untyped) writer of the sheet's file and its generator of rows.
     _writer: Any
@@ -268,16 +274,39 @@ class Sheet(WriteOnlyWorksheet):
     def __init__(self, wb: Workbook, title: str, styles: Styles | None = None) -> None:
         super().__init__(wb, title)
         self.styles = styles or Styles(wb)
+        self.row_count = 0
+        self.print_columns = 0
+        self.helper = False
+        self.print_header = True
 
     def append(self, row: Iterable[Any]) -> None:
-        super().append(
-            [
-                text_cell(self, value)
-                if isinstance(value, str) and not isinstance(value, Formula)
-                else value
-                for value in row
-            ]
-        )
+        cells = [
+            text_cell(self, value)
+            if isinstance(value, str) and not isinstance(value, Formula)
+            else value
+            for value in row
+        ]
+        lines = self._wrapped_lines(cells)
+        if lines > 1:  # before the row is written: openpyxl writes its height with it
+            self.row_dimensions[self.row_count + 1].height = wrapped_height_pt(lines)
+        super().append(cells)
+        self.row_count += 1
+
+    def _wrapped_lines(self, cells: Sequence[Any]) -> int:
+        """The most lines a wrapped text cell of the row takes in its column."""
+        lines = 1
+        for column, item in enumerate(cells, start=1):
+            if (
+                isinstance(item, Cell)
+                and item.has_style
+                and item._style.alignmentId
+                and item.alignment.wrap_text
+                and isinstance(item.value, str)
+                and not isinstance(item.value, Formula)
+            ):
+                width = column_width(self, column)
+                lines = max(lines, wrapped_lines(item.value, width, bool(item.font.b)))
+        return lines
 
     def append_formulas(
         self,
@@ -303,6 +332,7 @@ class Sheet(WriteOnlyWorksheet):
             self._rows = self._write_rows()
             next(self._rows)
         self._rows.send(_XmlRow(values, styles, template, repeat, first))
+        self.row_count += 1
 
     def _get_writer(self) -> None:
         if self._writer is None:

@@ -52,6 +52,7 @@ from planner.io.workbook.formulas import (
     payback_cells,
     pv,
 )
+from planner.io.workbook.printing import add_row_breaks, chart_breaks
 
 SUMMED = ("btc_mined", "revenue", "credit", "power", "opex", "capex", "depreciation")
 
@@ -196,8 +197,9 @@ def _heading_rows(ws: WriteOnlyWorksheet, shape: Shape) -> None:
 
 def write_summary(book: Book, ws: WriteOnlyWorksheet, data: ExportData) -> None:
     shape = data.shape
-    widths(ws, (40, 16, 11, 11, 11, 9, 13, 16, 16, 16, 14, 14, 14, 12, 14, 14, 10, 10, 10, 10, 10))
+    widths(ws, (40, 16, 11, 11, 11, 9, 13, 16, 16, 16, 14, 14, 14, 12, 14, 14, *(18,) * 7))
     ws.freeze_panes = "B7"
+    ws.print_columns = SUMMARY.keys.index("neg")  # printed without its grey helper columns
     _heading_rows(ws, shape)
     lines = [_fleet_flows(shape, data.results.fleet_irr_annual)] + [
         _site_flows(shape, s, float(data.results.site_irr_annual[s])) for s in range(shape.sites)
@@ -210,8 +212,9 @@ def write_summary(book: Book, ws: WriteOnlyWorksheet, data: ExportData) -> None:
     _bridge(ws, shape)
 
 
-# Below the table: the charts (two of 17 rows), then the bridge.
-BRIDGE_GAP_ROWS = 2 + 2 * 17
+# Below the table: the charts (two of CHART_ROWS rows), then the bridge.
+CHART_ROWS = 17
+BRIDGE_GAP_ROWS = 2 + 2 * CHART_ROWS
 BRIDGE_SITE_ITEMS = 5  # demand, take-or-pay, profit share, fixed opex, infrastructure
 
 
@@ -309,5 +312,6 @@ def _charts(book: Book, ws: WriteOnlyWorksheet, anchor: int) -> None:
         chart.x_axis.delete = False
         chart.y_axis.delete = False
         chart.legend = None
-        chart.height, chart.width = 8, 24
-        ws.add_chart(chart, f"A{anchor + 17 * n}")
+        chart.height, chart.width = 8, 24  # cm: 15 rows of 15 pt, 12 columns of Summary
+        ws.add_chart(chart, f"A{anchor + CHART_ROWS * n}")
+    add_row_breaks(ws, chart_breaks(ws, anchor, CHART_ROWS, len(charts)))

@@ -32,6 +32,7 @@ from planner.io.workbook.inputs import (
     write_sites,
 )
 from planner.io.workbook.marginal import write_calc_marginal
+from planner.io.workbook.printing import set_up_printing
 from planner.io.workbook.results import write_monthly, write_monthly_by_site, write_rows
 from planner.io.workbook.summary import summary_rows, write_summary
 from planner.io.workbook.tax import (
@@ -54,7 +55,8 @@ class Writer:
     def write(self, progress: Progress | None) -> Workbook:
         step = progress or (lambda _fraction: None)
         book, data = self.book, self.data
-        summary = book.sheet("Summary", summary_rows(data.shape), len(SUMMARY))  # the first tab
+        # The first tab; printed without its header over the charts and the bridge below.
+        summary = book.sheet("Summary", summary_rows(data.shape), len(SUMMARY), one_table=False)
         for write in (write_inputs, write_fleet, write_sites, write_contracts, write_models):
             write(book, data)
         step(0.05)
@@ -75,6 +77,7 @@ class Writer:
         self.grids(step)
         write_calc_discounted(book, data)
         write_summary(book, summary, data)
+        set_up_printing(book.wb.worksheets)
         step(1.0)
         return book.wb
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from planner.domain.months import format_month, parse_month
+from planner.domain.months import format_month, parse_month_text
 from planner.domain.schema import Column, ColumnKind
 from planner.domain.units import QuantityKind, parse_quantity, parse_whole_number
 
@@ -84,6 +84,16 @@ QUANTITY_KINDS: dict[ColumnKind, QuantityKind] = {
     "power_w": "power_w",
     "hashrate_th": "hashrate_th",
 }
+# How typed dates with a day are read: month first (3/1/2027 is March) unless the user's
+# locale writes the day first (the window sets it from the system's locale).
+_DATE_ORDER = {"day_first": False}
+
+
+def set_day_first(day_first: bool) -> None:
+    """Read typed dates such as 3/1/2027 day first (the locale's order) or month first."""
+    _DATE_ORDER["day_first"] = day_first
+
+
 _TRUE = {"yes", "y", "true", "1", "on"}
 _FALSE = {"no", "n", "false", "0", "off"}
 
@@ -115,7 +125,7 @@ def parse_cell(column: Column, text: str) -> Any:
     if kind in QUANTITY_KINDS:
         return parse_quantity(raw, QUANTITY_KINDS[kind])
     if kind == "month":
-        return parse_month(raw)
+        return parse_month_text(raw, _DATE_ORDER["day_first"])
     if kind == "bool":
         if raw.casefold() in _TRUE:
             return True

@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QLocale, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from planner.domain import editing as ed
+from planner.domain.cells import set_day_first
 from planner.domain.project import Project
 from planner.engine import Results
 from planner.io import autosave
@@ -60,12 +61,23 @@ FILE_FILTER = "Planner projects (*.mplan *.json);;All files (*)"
 log = logging.getLogger(__name__)
 
 
+def locale_writes_day_first(locale: QLocale) -> bool:
+    """Whether the locale's short date puts the day before the month (dd/MM/yyyy); the C
+    locale (no language set) reads dates month first, as Excel in English does."""
+    if locale.language() == QLocale.Language.C:
+        return False
+    pattern = locale.dateFormat(QLocale.FormatType.ShortFormat).casefold()
+    day, month = pattern.find("d"), pattern.find("m")
+    return 0 <= day < month
+
+
 class MainWindow(ImportExportWindow):
     """One window on one ProjectDocument."""
 
     def __init__(self, project: Project, path: Path | None = None):
         super().__init__()
         self.document = ProjectDocument(project, path, self)
+        set_day_first(locale_writes_day_first(QLocale()))
         self.setMinimumSize(900, 600)
         # Prompts go through these so that tests can answer them.
         self.ask_yes_no: Callable[[str, str], bool] = self._ask_yes_no

@@ -8,13 +8,12 @@ import csv
 import io
 from typing import Any
 
-from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QLineEdit,
     QMenu,
     QStyledItemDelegate,
@@ -30,7 +29,6 @@ from planner.ui.document import Change
 from planner.ui.table_model import FinanceModel, SectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-NO_MONTH = QDate(1900, 1, 1)
 
 
 def cell_data(index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -68,16 +66,12 @@ class CellDelegate(QStyledItemDelegate):
             else:
                 combo.addItems(["Yes", "No"])
             return combo
-        if column.kind == "month":
-            editor = QDateEdit(parent)
-            editor.setDisplayFormat("yyyy-MM")
-            editor.setCalendarPopup(True)
-            # The minimum date stands for "no month": an empty cell stays empty.
-            editor.setMinimumDate(NO_MONTH)
-            editor.setSpecialValueText("(none)")
-            return editor
         line = QLineEdit(parent)
-        if column.tip:
+        if column.kind == "month":
+            # Typed as Excel writes months; empty stays empty where the column allows it.
+            line.setPlaceholderText("2027-03, Mar 2027, Mar-27, 03/2027, 3/1/2027")
+            line.setToolTip(column.tip or "A month: 2027-03, Mar 2027, Mar-27, 03/2027, 3/1/2027")
+        elif column.tip:
             line.setPlaceholderText(column.tip)
         return line
 
@@ -86,9 +80,6 @@ class CellDelegate(QStyledItemDelegate):
         if isinstance(editor, QComboBox):
             found = editor.findText(text)
             editor.setCurrentIndex(max(found, 0))
-        elif isinstance(editor, QDateEdit):
-            date = QDate.fromString(text, "yyyy-MM")
-            editor.setDate(date if date.isValid() else NO_MONTH)
         elif isinstance(editor, QLineEdit):
             editor.setText(text)
             editor.selectAll()
@@ -96,8 +87,6 @@ class CellDelegate(QStyledItemDelegate):
     def setModelData(self, editor: QWidget, model: Any, index: AnyIndex) -> None:
         if isinstance(editor, QComboBox):
             text = editor.currentText()
-        elif isinstance(editor, QDateEdit):
-            text = "" if editor.date() == NO_MONTH else editor.date().toString("yyyy-MM")
         elif isinstance(editor, QLineEdit):
             text = editor.text()
         else:

@@ -56,7 +56,12 @@ def test_typed_text_becomes_the_value(sample, key, text, value) -> None:
         ("site", "Nowhere", "unknown site 'Nowhere'"),
         ("model", "Antminer X", "unknown rig model 'Antminer X'"),
         ("retire_month", "2020-01", "must be after the online month 2022-11, got 2020-01"),
-        ("purchase_month", "soon", "must be a month written YYYY-MM, got 'soon'"),
+        (
+            "purchase_month",
+            "soon",
+            "must be a month such as 2027-03, Mar 2027, Mar-27, 03/2027, 3/1/2027 or an Excel "
+            "date number, got 'soon'",
+        ),
         ("name", "S21 2024", "duplicate name 'S21 2024' (also row 5)"),
     ],
 )

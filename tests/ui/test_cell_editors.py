@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def test_typed_editors(window) -> None:
-    from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QStyleOptionViewItem
+    from PySide6.QtWidgets import QComboBox, QLineEdit, QStyleOptionViewItem
 
     view = window.sheets["fleet"]
     model = window.models["fleet"]
@@ -23,9 +23,17 @@ def test_typed_editors(window) -> None:
         "Williston, ND",
     ]
     month = editor("purchase_month")
-    assert isinstance(month, QDateEdit) and month.displayFormat() == "yyyy-MM"
-    delegate.setEditorData(month, model.index(0, model.column_index("purchase_month")))
-    assert month.date().toString("yyyy-MM") == "2021-09"
+    assert isinstance(month, QLineEdit) and "Mar 2027" in month.placeholderText()
+    purchased = model.index(0, model.column_index("purchase_month"))
+    delegate.setEditorData(month, purchased)
+    assert month.text() == "2021-09"
+    # Typed as Excel writes it: a US date with its day, then a month name and short year.
+    month.setText("3/15/2021")
+    delegate.setModelData(month, model, purchased)
+    assert f"{window.document.project.fleet[0].purchase_month:%Y-%m}" == "2021-03"
+    month.setText("Jul-21")
+    delegate.setModelData(month, model, purchased)
+    assert f"{window.document.project.fleet[0].purchase_month:%Y-%m}" == "2021-07"
     count = editor("count")
     assert isinstance(count, QLineEdit)
     delegate.setEditorData(count, model.index(0, model.column_index("count")))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDateEdit, QStyleOptionViewItem
+from PySide6.QtWidgets import QLineEdit, QStyleOptionViewItem
 
 from planner.io import autosave
 from planner.ui.sheet import cell_data
@@ -46,9 +46,9 @@ def test_month_editor_leaves_an_empty_cell_empty(window) -> None:
     delegate = view.itemDelegate()
     cell = index(window, "fleet", 1, "retire_month")
     editor = delegate.createEditor(view.viewport(), QStyleOptionViewItem(), cell)
-    assert isinstance(editor, QDateEdit)
+    assert isinstance(editor, QLineEdit)
     delegate.setEditorData(editor, cell)
-    assert editor.text() == "(none)"
+    assert editor.text() == ""
     delegate.setModelData(editor, model, cell)
     assert window.document.project.fleet[1].retire_month is None
     assert window.document.undo_stack.count() == 0

@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
 from planner.io.workbook import export_workbook
 from planner.io.workbook.columns import SUMMARY, SUMMARY_FIRST_ROW
-from planner.io.workbook.printing import wrapped_height_pt, wrapped_lines
+from planner.io.workbook.printing import chart_breaks, wrapped_height_pt, wrapped_lines
+from planner.io.workbook.sheet import Sheet
 from planner.io.workbook.summary import CHART_ROWS
 
 HELPERS = {
@@ -164,3 +165,22 @@ def test_libreoffice_prints_the_sample_in_few_pages(exported: Path, tmp_path: Pa
     pdf = (tmp_path / exported.with_suffix(".pdf").name).read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
     assert 16 <= pages < MAX_PAGES  # at least a page a visible sheet; hidden ones not printed
+
+
+def test_chart_breaks_move_charts_that_do_not_fit_below_the_table() -> None:
+    ws = Sheet(Workbook(write_only=True), "S")
+    ws.print_columns = 16
+    for column in range(1, 17):
+        ws.column_dimensions[get_column_letter(column)].width = 15.0
+    # A short table: the charts print under it, the page breaks after them.
+    assert chart_breaks(ws, 12, CHART_ROWS, 2) == [11 + 2 * CHART_ROWS]
+    # A long one (many sites): the charts start a page, and one page holds both.
+    first = 200
+    assert chart_breaks(ws, first, CHART_ROWS, 2) == [first - 1, first - 1 + 2 * CHART_ROWS]
+    # At full scale a page holds one chart of 17 rows: a break between them too.
+    ws.print_columns = 2
+    assert chart_breaks(ws, first, CHART_ROWS, 2) == [
+        first - 1,
+        first - 1 + CHART_ROWS,
+        first - 1 + 2 * CHART_ROWS,
+    ]

@@ -198,7 +198,12 @@ class SheetView(QTableView):
         return cells
 
     def selected_rows(self) -> list[int]:
-        return sorted({row for row, _ in self.selected_cells()})
+        """The project rows selected (never the blank row at the end)."""
+        model = self.section_model()
+        rows = {row for row, _ in self.selected_cells()}
+        if model is not None:
+            rows.discard(model.item_count())
+        return sorted(rows)
 
     # ---- clipboard
     def copy(self) -> None:
@@ -290,7 +295,11 @@ class SheetView(QTableView):
             return
         if not isinstance(model, SectionModel) or not cells:
             return
-        pairs = [(r, model.columns[c].key) for r, c in cells if model.columns[c].editable]
+        pairs = [
+            (r, model.columns[c].key)
+            for r, c in cells
+            if model.columns[c].editable and not model.is_blank(r)
+        ]
         if not pairs:
             return
         model.attempt(
@@ -306,7 +315,7 @@ class SheetView(QTableView):
         cells = self.selected_cells()
         if model is None or not cells:
             return
-        rows = sorted({r for r, _ in cells})
+        rows = sorted({r for r, _ in cells if not model.is_blank(r)})
         keys = sorted({model.columns[c].key for _, c in cells}, key=model.column_index)
         if len(rows) < 2:
             return
@@ -321,7 +330,7 @@ class SheetView(QTableView):
         if model is None:
             return
         rows = self.selected_rows()
-        at = rows[0] if rows else model.rowCount()
+        at = rows[0] if rows else model.item_count()  # on the blank row: a row at the end
         count = max(len(rows), 1)
         if model.attempt(
             lambda p: ed.insert_rows(p, model.section, at, count),

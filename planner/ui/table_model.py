@@ -67,7 +67,8 @@ class _EditableModel(QAbstractTableModel):
 
 
 class SectionModel(_EditableModel):
-    """The rows of one project list (fleet, sites, contracts, catalog, scenarios)."""
+    """The rows of one project list (fleet, sites, contracts, catalog, scenarios), and a
+    blank row at the end, as in a spreadsheet: typing or pasting there adds rows."""
 
     def __init__(self, document: ProjectDocument, section: str):
         super().__init__(document)
@@ -89,9 +90,22 @@ class SectionModel(_EditableModel):
         return getattr(self.document.project, self.section)
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.items())
+        return 0 if parent.isValid() else len(self.items()) + 1
+
+    def item_count(self) -> int:
+        """The project's rows, without the blank row at the end."""
+        return len(self.items())
+
+    def is_blank(self, row: int) -> bool:
+        return row == len(self.items())
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Vertical and self.is_blank(section):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "*"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "Type or paste here to add a row"
+            return None
         if orientation == Qt.Orientation.Horizontal:
             if not 0 <= section < len(self.columns):
                 return None
@@ -117,6 +131,8 @@ class SectionModel(_EditableModel):
         if not index.isValid():
             return None
         row, column = index.row(), self.columns[index.column()]
+        if self.is_blank(row):
+            return self._blank_data(column, role)
         error = self.cell_errors.get((row, column.key))
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if column.kind == "result":
@@ -146,7 +162,8 @@ class SectionModel(_EditableModel):
         if results is None:
             return None
         size = {"fleet": len(results.inputs.row_names), "sites": len(results.inputs.site_names)}
-        return results if size.get(self.section, self.rowCount()) == self.rowCount() else None
+        count = self.item_count()
+        return results if size.get(self.section, count) == count else None
 
     def _result_value(self, row: int, key: str) -> float | None:
         if key == "result:efficiency":
@@ -177,6 +194,19 @@ class SectionModel(_EditableModel):
             return None
         value = float(array[row])
         return value if math.isfinite(value) else None
+
+    def _blank_data(self, column: Any, role: int) -> Any:
+        """The blank row: empty cells, the error of a refused new-row cell, a hint."""
+        error = self.cell_errors.get((self.item_count(), column.key))
+        if role == Qt.ItemDataRole.EditRole:
+            return ""
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return RIGHT if column.numeric else LEFT
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return ERROR_BRUSH if error else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return error or "Type or paste here to add a row"
+        return None
 
     @staticmethod
     def _site_draw(results: Results, row: int, key: str) -> float | None:
@@ -225,9 +255,18 @@ class SectionModel(_EditableModel):
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
             return False
         key = self.columns[index.column()].key
+        row = index.row()
+        if self.is_blank(row):
+            if not str(value).strip():
+                return False  # nothing typed: no row
+            return self.attempt(
+                lambda p: ed.set_cells(p, self.section, [(row, key, str(value))]),
+                Change("insert", self.section, (row,)),
+                f"Add a row: {self.header_of(key)}",
+            )
         return self.attempt(
-            lambda p: ed.set_cells(p, self.section, [(index.row(), key, str(value))]),
-            Change("cells", self.section, (index.row(),), (key,)),
+            lambda p: ed.set_cells(p, self.section, [(row, key, str(value))]),
+            Change("cells", self.section, (row,), (key,)),
             f"Edit {self.header_of(key)}",
         )
 
@@ -262,7 +301,7 @@ class SectionModel(_EditableModel):
 
     def _changed(self, change: Change) -> None:
         if not self._mine(change):
-            if change.kind == "cells" and self.rowCount():
+            if change.kind == "cells" and self.item_count():
                 self._references_renamed(change)
             return
         if change.kind in ("reset", "insert", "remove"):
@@ -293,14 +332,14 @@ class SectionModel(_EditableModel):
         ]
         if columns:
             self.dataChanged.emit(
-                self.index(0, min(columns)), self.index(self.rowCount() - 1, max(columns))
+                self.index(0, min(columns)), self.index(self.item_count() - 1, max(columns))
             )
 
     def _results_changed(self, _results: Results) -> None:
-        if self._result_cols and self.rowCount():
+        if self._result_cols and self.item_count():
             self.dataChanged.emit(
                 self.index(0, min(self._result_cols)),
-                self.index(self.rowCount() - 1, max(self._result_cols)),
+                self.index(self.item_count() - 1, max(self._result_cols)),
             )
 
 

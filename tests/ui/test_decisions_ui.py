@@ -261,7 +261,7 @@ def test_resale_curve_is_edited_in_the_swaps_view(qtbot, window) -> None:
     _settle(qtbot, panel)
     curve = panel.swaps.curve_model
     usd_per_th = curve.column_index("usd_per_th")
-    assert curve.rowCount() == 4
+    assert curve.item_count() == 4
     doc = window.document
     assert curve.setData(curve.index(2, usd_per_th), "$4.00")  # the 25-38 J/TH class: S19j Pro
     doc.flush()
@@ -348,7 +348,9 @@ def test_best_buy_inputs_are_saved_with_the_project_and_come_back(window, tmp_pa
     # A new page on the saved project starts from what was asked.
     from planner.ui.decisions.best_buy import BestBuyPage
 
-    page = BestBuyPage(window.document)
+    # Owned by the window, as the app's pages are: an unowned page left to the garbage
+    # collector can be freed while Qt still sends its results follower events.
+    page = BestBuyPage(window.document, window)
     page._results_changed(window.document.results)
     r = next(
         i

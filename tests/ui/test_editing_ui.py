@@ -110,9 +110,10 @@ def test_paste_past_the_last_row_adds_rows(window) -> None:
     paste(window, "fleet", n - 1, "name", "Last\nNew one\tAntminer S21\tPecos, TX\t10\n")
     fleet = window.document.project.fleet
     assert len(fleet) == n + 1 and fleet[-1].name == "New one" and fleet[-1].count == 10
-    assert window.models["fleet"].rowCount() == n + 1
+    assert window.models["fleet"].item_count() == n + 1
+    assert window.models["fleet"].rowCount() == n + 2  # and the blank row at the end
     window.document.undo_stack.undo()
-    assert window.models["fleet"].rowCount() == n
+    assert window.models["fleet"].item_count() == n
 
 
 def test_copy_gives_tsv_that_pastes_back(window) -> None:
@@ -132,7 +133,7 @@ def test_copy_gives_tsv_that_pastes_back(window) -> None:
     assert QGuiApplication.clipboard().text() == "4000\t6500\r\n2000\t4100\r\n"
     paste(window, "fleet", 5, "count", QGuiApplication.clipboard().text())
     assert [r.count for r in window.document.project.fleet[5:7]] == [4_000, 2_000]
-    assert model.rowCount() == 11
+    assert model.item_count() == 11
 
 
 def select_rows(window, section: str, rows: list[int], key: str = "count") -> None:
@@ -165,9 +166,9 @@ def test_fill_down_insert_delete_duplicate_each_undone(window, sample) -> None:
     select_rows(window, "fleet", [3, 4])
     view.insert_rows()
     assert len(doc.project.fleet) == n + 2 and doc.project.fleet[3].count == 0
-    assert window.models["fleet"].rowCount() == n + 2
+    assert window.models["fleet"].item_count() == n + 2
     doc.undo_stack.undo()
-    assert doc.project == sample and window.models["fleet"].rowCount() == n
+    assert doc.project == sample and window.models["fleet"].item_count() == n
 
     select_rows(window, "fleet", [2, 5])
     view.delete_rows()
@@ -180,9 +181,9 @@ def test_fill_down_insert_delete_duplicate_each_undone(window, sample) -> None:
     select_rows(window, "fleet", [6])
     view.duplicate_rows()
     assert doc.project.fleet[7].name == "S21 Hyd 2024 (2)"
-    assert window.models["fleet"].rowCount() == n + 1
+    assert window.models["fleet"].item_count() == n + 1
     doc.undo_stack.undo()
-    assert doc.project == sample and window.models["fleet"].rowCount() == n
+    assert doc.project == sample and window.models["fleet"].item_count() == n
 
 
 def test_delete_clears_and_sort_is_undoable(window, sample) -> None:
@@ -261,3 +262,37 @@ def test_tsv_quotes_cells_with_tabs_quotes_and_newlines() -> None:
     text = to_tsv(rows)
     assert text == 'plain\t"say ""hi"""\t"two\nlines"\t"a\tb"\r\n'
     assert from_tsv(text) == rows
+
+
+def test_typing_in_the_blank_row_at_the_end_adds_a_row(window) -> None:
+    """As in a spreadsheet: the table ends with a blank row; typing there adds a row, one
+    undo step, and a new blank row appears below it."""
+    from PySide6.QtCore import Qt
+
+    doc = window.document
+    model = window.models["fleet"]
+    n = len(doc.project.fleet)
+    assert model.rowCount() == n + 1 and model.is_blank(n)
+    assert model.headerData(n, Qt.Orientation.Vertical, Qt.ItemDataRole.DisplayRole) == "*"
+    blank = model.index(n, model.column_index("count"))
+    assert model.data(blank) is None and model.flags(blank) & Qt.ItemFlag.ItemIsEditable
+    assert not model.setData(blank, "  ")  # nothing typed: no row
+    assert model.setData(blank, "250")
+    assert len(doc.project.fleet) == n + 1 and doc.project.fleet[-1].count == 250
+    assert model.rowCount() == n + 2 and model.is_blank(n + 1)
+    assert doc.undo_stack.undoText().startswith("Add a row")
+    # A refused value in the blank row adds nothing and marks the cell.
+    price = model.index(n + 1, model.column_index("unit_price_usd"))
+    assert not model.setData(price, "abc")
+    assert len(doc.project.fleet) == n + 1
+    assert model.data(price, Qt.ItemDataRole.ToolTipRole) != "Type or paste here to add a row"
+    doc.undo_stack.undo()
+    assert len(doc.project.fleet) == n and model.rowCount() == n + 1
+    # Row commands ignore the blank row: deleting it deletes nothing.
+    view = window.sheets["fleet"]
+    view.setCurrentIndex(model.index(n, 0))
+    view.delete_rows()
+    assert len(doc.project.fleet) == n
+    # Pasting on the blank row appends.
+    paste(window, "fleet", n, "count", "7\n8\n")
+    assert [r.count for r in doc.project.fleet[n:]] == [7, 8]

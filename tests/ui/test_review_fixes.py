@@ -36,7 +36,7 @@ def test_marks_do_not_move_to_other_rows(window) -> None:
     view.insert_rows()
     assert not model.setData(index(window, "fleet", 5, "count"), "-5")
     window.document.undo_stack.undo()
-    for row in range(model.rowCount()):
+    for row in range(model.item_count()):
         assert cell_data(index(window, "fleet", row, "count"), Qt.ItemDataRole.ToolTipRole) is None
 
 

@@ -17,7 +17,6 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeySequence,
     QShortcut,
-    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QComboBox,
@@ -48,6 +47,7 @@ from planner.io.monthly_grid import (
     write_csv,
 )
 from planner.ui.document import ProjectDocument
+from planner.ui.follow import ResultsFollower
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 RIGHT_ALIGNED = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -134,7 +134,6 @@ class MonthlyTab(QWidget):
         self.results: Results | None = None
         self._rows: tuple[Results, Series] | None = None  # rows' series of those results
         self.entities: list[Entity] = []
-        self._stale = False  # results came while the tab was hidden
         self.ask_csv_path: Callable[[], Path | None] = self._ask_csv_path
         self.chooser = QComboBox()
         self.chooser.setMinimumContentsLength(24)
@@ -148,7 +147,9 @@ class MonthlyTab(QWidget):
         copy_shortcut.activated.connect(self.copy)
         self.sites = QTableWidget()
         self._lay_out()
-        document.resultsChanged.connect(self.show_results)
+        # Results that come while the tab is hidden are shown when it is: edits elsewhere
+        # do not wait for the grid (a row's series need the engine rerun).
+        self.follower = ResultsFollower(document, self, self.show_results)
         if document.results is not None:
             self.show_results(document.results)
 
@@ -180,20 +181,7 @@ class MonthlyTab(QWidget):
 
     # ------------------------------------------------------------------ showing
     def show_results(self, results: Results) -> None:
-        """Show the results now if the tab is on screen, else when it is shown: edits do
-        not wait for a hidden grid (a row's series need the engine rerun)."""
         self.results = results
-        self._stale = not self.isVisible()
-        if not self._stale:
-            self._refresh(results)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale and self.results is not None:
-            self._stale = False
-            self._refresh(self.results)
-
-    def _refresh(self, results: Results) -> None:
         chosen = self.entities[self.chooser.currentIndex()] if self.entities else None
         self.entities = entities(results)
         self.chooser.blockSignals(True)

@@ -98,7 +98,7 @@ def test_export_csv_and_it_keeps_the_choice_after_an_edit(qtbot, window, tmp_pat
     with qtbot.waitSignal(window.document.resultsChanged, timeout=SETTLE_MS):
         model.setData(model.index(0, model.column_index("uptime")), "90%", Qt.ItemDataRole.EditRole)
     _settle(qtbot, window)
-    assert tab._stale and tab.model.grid is before
+    assert tab.follower.behind and tab.model.grid is before
     window.tabs.setCurrentWidget(tab)
-    assert not tab._stale and tab.model.grid is not before
+    assert not tab.follower.behind and tab.model.grid is not before
     assert tab.chooser.currentText() == chosen

@@ -210,17 +210,17 @@ def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
     )
     cum = (f"=CalcFCF!{col}{k}", f"={PREVIOUS}{k}+CalcFCF!{col}{k}")
 
-    def capex_at(t: str) -> str:  # the capex paid at the start of month # t
-        return (
-            f"(({t}={c('capex_t')})*({c('capex_usd')}-{c('deposit_usd')})"
-            f"+({t}={c('deposit_t')})*{c('deposit_usd')})"
-        )
-
-    # The flow at each month's start boundary: the month before's FCF without its capex,
-    # less this month's capex (the last column: the horizon's end).
+    # The flow at each month's start boundary: the month before's FCF without its capex
+    # (paid at that month's start), less this month's capex (the last column: the
+    # horizon's end). A payment in month # m counts +1 at boundary m + 1, -1 at m.
+    ct, dt, deposit = c("capex_t"), c("deposit_t"), c("deposit_usd")
+    moved = (
+        f"({c('capex_usd')}-{deposit})*(({tt}-1={ct})-({tt}={ct}))"
+        f"+{deposit}*(({tt}-1={dt})-({tt}={dt}))"
+    )
     boundary = (
-        f"=-{capex_at(tt)}",
-        f"=CalcFCF!{PREVIOUS}{k}+{capex_at(f'({tt}-1)')}-{capex_at(tt)}",
+        f"=-({tt}={ct})*({c('capex_usd')}-{deposit})-({tt}={dt})*{deposit}",
+        f"=CalcFCF!{PREVIOUS}{k}+{moved}",
     )
     return (
         (running, running),

@@ -12,6 +12,7 @@ from PySide6.QtCore import QLocale, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QApplication,
     QComboBox,
     QDialog,
@@ -40,6 +41,7 @@ from planner.ui.hpc_panel import HpcPanel
 from planner.ui.import_export import ImportExportWindow
 from planner.ui.kpi import KpiStrip
 from planner.ui.monthly_tab import MonthlyTab
+from planner.ui.selection_stats import selection_summary
 from planner.ui.sheet import SheetView
 from planner.ui.table_model import FinanceModel, SectionModel
 from planner.ui.tasks import BackgroundTask
@@ -177,7 +179,17 @@ class MainWindow(ImportExportWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.compute_label = QLabel("")
+        self.selection_label = QLabel("")  # Sum, Average and Count of the selection
+        self.statusBar().addPermanentWidget(self.selection_label)
         self.statusBar().addPermanentWidget(self.compute_label)
+        for view in [*self.sheets.values(), self.monthly.table]:
+            view.selectionModel().selectionChanged.connect(
+                lambda *_args, view=view: self._selection_changed(view)
+            )
+        self.tabs.currentChanged.connect(lambda _index: self.selection_label.setText(""))
+
+    def _selection_changed(self, view: QAbstractItemView) -> None:
+        self.selection_label.setText(selection_summary(view))
 
     # ------------------------------------------------------------------ actions and menus
     def _action(

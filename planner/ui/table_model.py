@@ -195,6 +195,19 @@ class SectionModel(_EditableModel):
         value = float(array[row])
         return value if math.isfinite(value) else None
 
+    def number_at(self, row: int, column: int) -> tuple[float | None, bool, bool]:
+        """The cell as a number for the selection's Sum and Average: (the number or None,
+        whether the cell holds anything, whether its unit is USD)."""
+        col = self.columns[column]
+        usd = col.unit == "USD"
+        if col.kind == "result":
+            number = self._result_value(row, col.key)
+            return number, number is not None, usd
+        value = getattr(self.items()[row], col.key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None, value not in (None, "", []), False
+        return float(value), True, usd
+
     def _blank_data(self, column: Any, role: int) -> Any:
         """The blank row: empty cells, the error of a refused new-row cell, a hint."""
         error = self.cell_errors.get((self.item_count(), column.key))

@@ -20,3 +20,8 @@ def resource_path(name: str) -> Path:
 
 def sample_project_path() -> Path:
     return app_root() / "samples" / "sample_project.json"
+
+
+def doc_path(name: str) -> Path:
+    """A page of docs/ (the user guide), beside the package or inside the bundle."""
+    return app_root() / "docs" / name

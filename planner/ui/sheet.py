@@ -8,7 +8,15 @@ import csv
 import io
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+)
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -19,6 +27,7 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
+    QToolTip,
     QWidget,
 )
 
@@ -29,6 +38,7 @@ from planner.ui.document import Change
 from planner.ui.table_model import FinanceModel, SectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+COMMIT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
 
 
 def cell_data(index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -48,7 +58,41 @@ def _column_of(model: Any, index: AnyIndex) -> Column:
 
 
 class CellDelegate(QStyledItemDelegate):
-    """Editors by column kind: lists for references and choices, a month picker, text."""
+    """Editors by column kind: lists for references and choices, text. A typed value the
+    table would refuse stays in the editor on Enter or Tab, the reason beside it."""
+
+    REFUSED_STYLE = "QLineEdit { border: 2px solid #b00020; }"
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            isinstance(watched, QLineEdit)
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in COMMIT_KEYS
+        ):
+            reason = self._refusal(watched)
+            watched.setProperty("refusal", reason or "")
+            if reason:
+                watched.setStyleSheet(self.REFUSED_STYLE)
+                watched.setToolTip(reason)
+                if QGuiApplication.platformName() != "offscreen":  # a popup needs a screen
+                    where = watched.mapToGlobal(QPoint(0, watched.height()))
+                    QToolTip.showText(where, reason, watched)
+                return True  # the editor stays open with the text as typed
+            watched.setStyleSheet("")
+        return super().eventFilter(watched, event)
+
+    def _refusal(self, editor: QLineEdit) -> str | None:
+        index = editor.property("cell")
+        if not isinstance(index, QPersistentModelIndex) or not index.isValid():
+            return None
+        model = index.model()
+        if not isinstance(model, SectionModel):
+            return None
+        text = editor.text()
+        if text == str(cell_data(index, Qt.ItemDataRole.EditRole) or ""):
+            return None
+        return model.refusal(index.row(), model.columns[index.column()].key, text)
 
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex
@@ -83,6 +127,7 @@ class CellDelegate(QStyledItemDelegate):
         elif isinstance(editor, QLineEdit):
             editor.setText(text)
             editor.selectAll()
+            editor.setProperty("cell", QPersistentModelIndex(index))
 
     def setModelData(self, editor: QWidget, model: Any, index: AnyIndex) -> None:
         if isinstance(editor, QComboBox):

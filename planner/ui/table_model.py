@@ -195,6 +195,19 @@ class SectionModel(_EditableModel):
         value = float(array[row])
         return value if math.isfinite(value) else None
 
+    def refusal(self, row: int, key: str, text: str) -> str | None:
+        """Why typing `text` in the cell would be refused (its header named), or None: the
+        edit tried on a copy of the project, nothing applied."""
+        if self.is_blank(row) and not text.strip():
+            return None
+        try:
+            ed.set_cells(self.document.project, self.section, [(row, key, text)])
+        except CellErrors as error:
+            mine = [e for e in error.errors if e.row == row and e.key == key] or error.errors
+            first = mine[0]
+            return f"{self.header_of(first.key)}: {first.message}"
+        return None
+
     def number_at(self, row: int, column: int) -> tuple[float | None, bool, bool]:
         """The cell as a number for the selection's Sum and Average: (the number or None,
         whether the cell holds anything, whether its unit is USD)."""

@@ -296,3 +296,31 @@ def test_typing_in_the_blank_row_at_the_end_adds_a_row(window) -> None:
     # Pasting on the blank row appends.
     paste(window, "fleet", n, "count", "7\n8\n")
     assert [r.count for r in doc.project.fleet[n:]] == [7, 8]
+
+
+def test_a_refused_value_stays_in_the_editor_with_the_reason(qtbot, window) -> None:
+    """Enter on a value the table would refuse keeps the editor open with the text as
+    typed, the reason (naming the column's header) beside it; a good value then commits."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLineEdit
+
+    doc = window.document
+    view, model = window.sheets["fleet"], window.models["fleet"]
+    window.tabs.setCurrentWidget(view)
+    index = model.index(1, model.column_index("purchase_month"))
+    before = doc.project.fleet[1].purchase_month
+    view.setCurrentIndex(index)
+    view.edit(index)
+    editor = view.viewport().findChild(QLineEdit)
+    assert editor is not None and editor.isVisible()
+    editor.setText("13/1/2027")
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    assert editor.isVisible() and editor.text() == "13/1/2027"
+    reason = editor.property("refusal")
+    assert reason.startswith("Purchased: '13/1/2027' has no month 13")
+    assert doc.project.fleet[1].purchase_month == before and doc.undo_stack.count() == 0
+    editor.setText("Jan 2027")
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not editor.isVisible(), timeout=2_000)
+    assert f"{doc.project.fleet[1].purchase_month:%Y-%m}" == "2027-01"

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from planner.benchmark import CaseResult
     from planner.domain.project import Project
+    from planner.engine.montecarlo import MonteCarloSettings
     from planner.io.fleet_import import ImportPlan
     from planner.ui.bench import GuiEditResult
 
@@ -154,6 +155,13 @@ def _add_report(report: argparse.ArgumentParser) -> None:
         metavar="OUT.xlsx",
         help="also write the plan as an Excel workbook of live formulas",
     )
+    report.add_argument(
+        "--pdf",
+        type=Path,
+        metavar="OUT.pdf",
+        help="also write a board pack PDF (key figures, NPV bridge, scenarios, cash flow "
+        "charts, AI/HPC, Monte Carlo fan); the report is still printed",
+    )
 
 
 def _add_import(imp: argparse.ArgumentParser) -> None:
@@ -241,6 +249,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UserError(f"--scenario: {error.args[0]}") from None
     if args.xlsx is not None:
         _check_output(args.xlsx, "--xlsx", ".xlsx", inputs=[args.project])
+    if args.pdf is not None:
+        _check_output(args.pdf, "--pdf", ".pdf", inputs=[args.project])
     results = run(project, args.scenario, args.months)
     from planner.engine.montecarlo import MonteCarloSettings
 
@@ -254,8 +264,22 @@ def cmd_report(args: argparse.Namespace) -> int:
         except ExportError as error:
             raise UserError(f"--xlsx: {error}") from None
         _err(f"planner: wrote {args.xlsx}\n")
+    if args.pdf is not None:
+        _write_pdf(project, args, settings)
     _out(report_json(report) if args.json else render_text(report))
     return 0
+
+
+def _write_pdf(project: Project, args: argparse.Namespace, settings: MonteCarloSettings) -> None:
+    """`report --pdf`: the board pack of the report's scenario, horizon and Monte Carlo run."""
+    from planner.ui.board_pack import write_board_pack
+
+    try:
+        write_board_pack(project, args.pdf, args.scenario, months=args.months, settings=settings)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise UserError(f"--pdf: cannot write {args.pdf}: {reason}") from None
+    _err(f"planner: wrote {args.pdf}\n")
 
 
 def _check_output(path: Path, flag: str, suffix: str, inputs: Sequence[Path] = ()) -> None:

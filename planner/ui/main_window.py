@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QSplitter,
@@ -42,7 +43,7 @@ from planner.ui.import_export import ImportExportWindow
 from planner.ui.kpi import KpiStrip
 from planner.ui.monthly_tab import MonthlyTab
 from planner.ui.selection_stats import selection_summary
-from planner.ui.sheet import SheetView
+from planner.ui.sheet import SheetView, find_next
 from planner.ui.table_model import FinanceModel, SectionModel
 from planner.ui.tasks import BackgroundTask
 from planner.ui.warnings_bar import WarningsBar
@@ -87,6 +88,8 @@ class MainWindow(ImportExportWindow):
         # (title, text, ((key, button label), ...)) -> the key chosen, or "cancel"
         self.ask_choice: Callable[[str, str, Sequence[tuple[str, str]]], str] = self._ask_choice
         self.ask_save_path: Callable[[], Path | None] = self._ask_save_path
+        self.ask_find_text: Callable[[str], str | None] = self._ask_find_text
+        self._last_find = ""
         self.show_error: Callable[[str, str], None] = self._show_error
         self.confirm_import: Callable[[QDialog], bool] = self._confirm_import
         self.ask_export_path: Callable[[], Path | None] = self._ask_export_path
@@ -234,6 +237,9 @@ class MainWindow(ImportExportWindow):
             "Write the plan as a workbook of live formulas that finance can audit",
         )
         self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.find_action = self._action(
+            "Find…", self.find_dialog, QKeySequence.StandardKey.Find, "Find text in this table"
+        )
         self._build_menus()
         self._build_toolbar()
         self._rebuild_recent_menu()
@@ -259,6 +265,8 @@ class MainWindow(ImportExportWindow):
         edit.addSeparator()
         for name in ("copy", "paste", "fill_down", "clear", "insert", "duplicate", "delete"):
             edit.addAction(self._sheet_action(name))
+        edit.addSeparator()
+        edit.addAction(self.find_action)
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("About", self._about))
@@ -288,10 +296,32 @@ class MainWindow(ImportExportWindow):
         action = QAction(sample.text(), self)
         action.setShortcut(sample.shortcut())
         action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        action.triggered.connect(
-            lambda _c=False: self.current_sheet().actions_by_name[name].trigger()
-        )
+        action.triggered.connect(lambda _c=False: self._run_sheet_action(name))
         return action
+
+    def _run_sheet_action(self, name: str) -> None:
+        sheet = self.current_sheet()
+        if sheet is not None:
+            sheet.actions_by_name[name].trigger()
+        elif name == "copy" and self.tabs.currentWidget() is self.monthly:
+            self.monthly.copy()
+
+    def find_dialog(self) -> bool:
+        """Ctrl+F: ask for a text and go to the next cell of the table in view holding it;
+        again (Ctrl+F, Enter) for the next one."""
+        text = self.ask_find_text(self._last_find)
+        if text is None or not text.strip():
+            return False
+        self._last_find = text
+        sheet = self.current_sheet()
+        found = find_next(sheet if sheet is not None else self.monthly.table, text)
+        if not found:
+            self.statusBar().showMessage(f"No cell of this table holds {text!r}", 8_000)
+        return found
+
+    def _ask_find_text(self, previous: str) -> str | None:
+        text, ok = QInputDialog.getText(self, "Find", "Find in this table:", text=previous)
+        return text if ok else None
 
     def go_to_cell(self, section: str, row: int, key: str) -> None:
         """Show the cell of table `section` (as in the project file), row `row`, field `key`."""
@@ -306,14 +336,14 @@ class MainWindow(ImportExportWindow):
             view.scrollTo(index)
         view.setFocus()
 
-    def current_sheet(self) -> SheetView:
+    def current_sheet(self) -> SheetView | None:
+        """The editable table in view (None on the Monthly tab, which has none)."""
         widget = self.tabs.currentWidget()
         if isinstance(widget, HpcPanel):
             return widget.sheet
         if isinstance(widget, DecisionsPanel):
             return self._last_decisions_sheet  # swaps or the resale curve: the last in focus
-        assert isinstance(widget, SheetView)
-        return widget
+        return widget if isinstance(widget, SheetView) else None
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if new in (self.decisions.swap_sheet, self.decisions.swaps.curve_sheet):

@@ -140,6 +140,32 @@ class CellDelegate(QStyledItemDelegate):
             model.setData(index, text, Qt.ItemDataRole.EditRole)
 
 
+def find_next(view: QTableView, text: str) -> bool:
+    """Go to the next cell of `view` after its current one (row by row, wrapping) whose
+    shown text (for a row's first cell, with the row's label) contains `text`, any case;
+    False when no cell does."""
+    model = view.model()
+    needle = text.strip().casefold()
+    if model is None or not needle:
+        return False
+    rows, columns = model.rowCount(), model.columnCount()
+    current = view.currentIndex()
+    start = current.row() * columns + current.column() + 1 if current.isValid() else 0
+    for step in range(rows * columns):
+        position = (start + step) % (rows * columns)
+        row, column = divmod(position, columns)
+        index = model.index(row, column)
+        shown = cell_data(index)
+        if column == 0:  # a row's label in its header (the Monthly grid's line items)
+            label = model.headerData(row, Qt.Orientation.Vertical, Qt.ItemDataRole.DisplayRole)
+            shown = f"{label} {shown}" if label and shown is not None else label or shown
+        if shown is not None and needle in str(shown).casefold():
+            view.setCurrentIndex(index)
+            view.scrollTo(index)
+            return True
+    return False
+
+
 def to_tsv(rows: list[list[str]]) -> str:
     """Cells as Excel writes them to the clipboard: tab-separated, quoted where needed."""
     out = io.StringIO()
@@ -234,6 +260,10 @@ class SheetView(QTableView):
         row = min(max(current.row() + rows, 0), model.rowCount() - 1)
         col = min(max(current.column() + cols, 0), model.columnCount() - 1)
         self.setCurrentIndex(model.index(row, col))
+
+    # ---- find
+    def find_next(self, text: str) -> bool:
+        return find_next(self, text)
 
     # ---- selection helpers
     def selected_cells(self) -> list[tuple[int, int]]:

@@ -324,3 +324,42 @@ def test_a_refused_value_stays_in_the_editor_with_the_reason(qtbot, window) -> N
     QTest.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not editor.isVisible(), timeout=2_000)
     assert f"{doc.project.fleet[1].purchase_month:%Y-%m}" == "2027-01"
+
+
+def test_ctrl_f_finds_the_next_cell_and_wraps(qtbot, window) -> None:
+    view, model = window.sheets["sites"], window.models["sites"]
+    window.tabs.setCurrentWidget(view)
+    view.setCurrentIndex(model.index(0, 0))
+    window.ask_find_text = lambda _previous: "williston"
+    assert window.find_dialog()
+    assert (view.currentIndex().row(), view.currentIndex().column()) == (2, 0)
+    window.ask_find_text = lambda _previous: "wind ppa"  # its contract, further right
+    assert window.find_dialog()
+    assert view.currentIndex().row() == 2
+    assert model.columns[view.currentIndex().column()].key == "contract"
+    window.ask_find_text = lambda _previous: "no such text"
+    assert not window.find_dialog()
+    assert "No cell of this table holds 'no such text'" in window.statusBar().currentMessage()
+
+
+def test_the_edit_menu_on_the_monthly_tab(qtbot, window) -> None:
+    """The Monthly tab has no editable table: Copy copies its grid, Find searches it, and
+    the other commands do nothing (they used to fail on it)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    qtbot.waitUntil(lambda: window.document.results is not None, timeout=10_000)
+    window.tabs.setCurrentWidget(window.monthly)
+    assert window.current_sheet() is None
+    window._run_sheet_action("copy")
+    assert QGuiApplication.clipboard().text().startswith("Fleet\t")
+    window._run_sheet_action("delete")  # nothing to delete here
+    window.ask_find_text = lambda _previous: "EBITDA"
+    assert window.find_dialog()
+    table = window.monthly.table
+    assert (
+        window.monthly.model.headerData(
+            table.currentIndex().row(), Qt.Orientation.Vertical, Qt.ItemDataRole.DisplayRole
+        )
+        == "EBITDA (USD)"
+    )

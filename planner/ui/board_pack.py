@@ -152,6 +152,8 @@ def _font(size: float, bold: bool = False) -> QFont:
     font = QFont(FONT_FAMILY)
     font.setPointSizeF(size)
     font.setBold(bold)
+    # No ligatures: "fi" stays two letters, so the PDF's text searches and copies as typed.
+    font.setFeature(QFont.Tag("liga"), 0)
     return font
 
 

@@ -233,12 +233,14 @@ class GuideDialog(QDialog):
 
 def _show(dialog: GuideDialog) -> GuideDialog:
     first_time = not dialog.isVisible() and dialog.search.text() == ""
+    if dialog.isVisible():  # already open, perhaps behind the window: bring it up
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
     dialog.show()
     if first_time:
         dialog.browser.moveCursor(QTextCursor.MoveOperation.Start)
         dialog.browser.verticalScrollBar().setValue(0)
-    dialog.raise_()
-    dialog.activateWindow()
     return dialog
 
 

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialog,
-    QFileDialog,
     QInputDialog,
     QLabel,
     QMessageBox,
@@ -31,15 +30,14 @@ from planner.domain.cells import set_day_first
 from planner.domain.project import Project
 from planner.engine import Results
 from planner.io import autosave
-from planner.io.project_file import FileStamp, ProjectFileError, load_project
-from planner.io.templates import new_project
 from planner.ui import window_settings
 from planner.ui.charts import ChartsPanel
 from planner.ui.decisions import DecisionsPanel
 from planner.ui.document import Change, ProjectDocument
+from planner.ui.file_commands import FileCommandsWindow
 from planner.ui.file_guard import FileGuard
+from planner.ui.help_dialog import show_shortcuts, show_user_guide
 from planner.ui.hpc_panel import HpcPanel
-from planner.ui.import_export import ImportExportWindow
 from planner.ui.kpi import KpiStrip
 from planner.ui.monthly_tab import MonthlyTab
 from planner.ui.selection_stats import selection_summary
@@ -60,7 +58,6 @@ TABS = (
     ("scenarios", "Scenarios"),
     ("finance", "Finance"),
 )
-FILE_FILTER = "Planner projects (*.mplan *.json);;All files (*)"
 log = logging.getLogger(__name__)
 
 
@@ -74,7 +71,7 @@ def locale_writes_day_first(locale: QLocale) -> bool:
     return 0 <= day < month
 
 
-class MainWindow(ImportExportWindow):
+class MainWindow(FileCommandsWindow):
     """One window on one ProjectDocument."""
 
     def __init__(self, project: Project, path: Path | None = None):
@@ -269,6 +266,16 @@ class MainWindow(ImportExportWindow):
         edit.addAction(self.find_action)
 
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(
+            self._action(
+                "User guide",
+                lambda: show_user_guide(self),
+                QKeySequence.StandardKey.HelpContents,
+                "How to use the planner, and the definition of every figure",
+            )
+        )
+        help_menu.addAction(self._action("Keyboard shortcuts", lambda: show_shortcuts(self)))
+        help_menu.addSeparator()
         help_menu.addAction(self._action("About", self._about))
 
     def _build_toolbar(self) -> None:
@@ -408,117 +415,6 @@ class MainWindow(ImportExportWindow):
         name = path.name if path else f"{self.document.project.name} (not saved)"
         self.setWindowTitle(f"{name}[*] — Mining planner")
         self.setWindowModified(self.document.modified)
-
-    # ------------------------------------------------------------------ files
-    def maybe_save(self) -> bool:
-        """Ask before losing changes; False means the user cancelled."""
-        if not self.document.modified:
-            return True
-        answer = self.ask_save_changes()
-        if answer == "save":
-            return self.save()
-        return answer == "discard"
-
-    def new_file(self) -> None:
-        if self.maybe_save():
-            self.leave_current()
-            self.document.replace(new_project(), None, None)
-
-    def open_dialog(self) -> None:
-        if not self.maybe_save():
-            return
-        start = str(self.document.path.parent) if self.document.path else ""
-        name, _ = QFileDialog.getOpenFileName(self, "Open project", start, FILE_FILTER)
-        if name:
-            self.open_path(Path(name), ask=False)
-
-    def open_path(self, path: Path, ask: bool = True) -> bool:
-        """Open a project file; on an error the current project stays as it is."""
-        if ask and not self.maybe_save():
-            return False
-        loaded = self.file_guard.load(path)
-        if loaded is None:
-            return False
-        project, stamp = loaded
-        self.leave_current()
-        self.document.replace(project, path, stamp)
-        self._add_recent(path)
-        self.offer_recovery()
-        return True
-
-    def save(self) -> bool:
-        if self.document.path is None:
-            return self.save_as_dialog()
-        return self.save_to(self.document.path)
-
-    def save_as_dialog(self) -> bool:
-        path = self.ask_save_path()
-        return path is not None and self.save_to(path)
-
-    def _ask_save_path(self) -> Path | None:
-        start = str(self.document.path or Path.home() / "plan.mplan")
-        name, _ = QFileDialog.getSaveFileName(self, "Save project as", start, FILE_FILTER)
-        if not name:
-            return None
-        path = Path(name)
-        # A name without an extension gets the planner's own (JSON inside).
-        return path if path.suffix else path.with_name(path.name + ".mplan")
-
-    def save_to(self, path: Path) -> bool:
-        """Save, after checking the file on disk is the one this window knows (see
-        FileGuard); False if not saved (said, or cancelled)."""
-        return self.file_guard.save(path)
-
-    def saved(self, path: Path, stamp: FileStamp | None) -> None:
-        """Bookkeeping once the project is safely in `path`."""
-        autosave.discard_autosave(self.document.path)
-        self.document.mark_saved(path, stamp)
-        autosave.discard_autosave(path)
-        self._add_recent(path)
-        self.statusBar().showMessage(f"Saved {path}", 5_000)
-
-    def autosave_now(self) -> Path | None:
-        if not self.document.modified:
-            return None
-        try:
-            return autosave.write_autosave(self.document.project, self.document.path)
-        except OSError as error:
-            self.statusBar().showMessage(f"Autosave failed: {error}", 10_000)
-            return None
-
-    def offer_recovery(self) -> bool:
-        """If an autosave copy is newer than the file, offer it; True if recovered."""
-        copy = autosave.recovery_for(self.document.path)
-        if copy is None:
-            return False
-        try:
-            recovered = load_project(copy)
-        except ProjectFileError:
-            autosave.discard_autosave(self.document.path)
-            return False
-        except Exception:  # kept for a later look; never a reason not to open
-            log.exception("reading the autosave copy %s", copy)
-            return False
-        where = self.document.path.name if self.document.path else "an unsaved project"
-        if not self.ask_yes_no(
-            "Recover unsaved changes?",
-            f"An autosaved copy of {where} is newer than the file, so the planner probably "
-            "stopped with unsaved changes. Recover it?",
-        ):
-            autosave.discard_autosave(self.document.path)
-            return False
-        self.document.apply(recovered, Change("reset"), "Recover autosaved changes")
-        return True
-
-    def leave_current(self) -> None:
-        autosave.discard_autosave(self.document.path)
-
-    def _add_recent(self, path: Path) -> None:
-        window_settings.add_recent_file(path)
-        self._rebuild_recent_menu()
-
-    def recent_files(self) -> list[str]:
-        return window_settings.recent_files()
 
     def _rebuild_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QWidget
 
 from planner.domain import schema
 from planner.io import resources
@@ -272,3 +272,15 @@ def test_the_definitions_name_the_other_figures() -> None:
         "Tax as filed",
     ):
         assert term in terms
+
+
+def test_the_help_menu_opens_the_guide_and_the_shortcuts(window) -> None:
+    actions = {a.text(): a for a in window.menuBar().actions()}
+    help_menu = actions["&Help"].menu()
+    entries = {a.text(): a for a in help_menu.actions() if a.text()}
+    assert list(entries) == ["User guide", "Keyboard shortcuts", "About"]
+    entries["User guide"].trigger()
+    guides = [w for w in window.findChildren(QDialog) if w.isVisible()]
+    assert guides and "user guide" in guides[-1].windowTitle().casefold()
+    entries["Keyboard shortcuts"].trigger()
+    assert any("shortcuts" in w.windowTitle().casefold() for w in window.findChildren(QDialog))

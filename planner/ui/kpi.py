@@ -24,6 +24,25 @@ TITLES = {
 }
 
 
+# What each figure is (its tooltip; the user guide's Definitions say more).
+DEFINITIONS = {
+    "npv": "Net present value of the fleet's free cash flow after tax as filed, discounted "
+    "at the finance discount rate: flows at each month's end, capex at its month's start. "
+    "The bridge link shows it from the rows' NPVs.",
+    "irr": "The annual rate at which the fleet's NPV is zero ((1 + monthly rate)^12 - 1); "
+    "n/a where the cumulative cash never goes negative or no rate exists.",
+    "payback": "Months from the start of the month in which cumulative free cash flow first "
+    "goes negative to the point it is back at zero, interpolated within the month.",
+    "btc": "BTC the fleet mines over the horizon, after the pool fee, at each row's uptime "
+    "and curtailment.",
+    "cash_cost": "Power and opex (maintenance, site fixed opex, hosting terms) over BTC "
+    "mined: the cash cost of one BTC.",
+    "all_in_cost": "The cash cost per BTC plus book depreciation and corporate G&A.",
+    "halving": "When the next halving block is expected, from the block times the "
+    "scenario's network hashrate gives.",
+}
+
+
 class KpiStrip(QFrame):
     """Fleet KPIs of the document's latest results, always in view; `values` holds the
     texts shown (for tests)."""
@@ -47,8 +66,10 @@ class KpiStrip(QFrame):
             box.setSpacing(0)
             title = QLabel(TITLES[key])
             title.setProperty("role", "title")
+            title.setToolTip(DEFINITIONS[key])
             value = QLabel("…")
             value.setProperty("role", "value")
+            value.setToolTip(DEFINITIONS[key])
             note = QLabel("")
             note.setProperty("role", "note")
             for label in (title, value, note):

@@ -284,3 +284,12 @@ def test_the_help_menu_opens_the_guide_and_the_shortcuts(window) -> None:
     assert guides and "user guide" in guides[-1].windowTitle().casefold()
     entries["Keyboard shortcuts"].trigger()
     assert any("shortcuts" in w.windowTitle().casefold() for w in window.findChildren(QDialog))
+
+
+def test_every_kpi_has_its_definition_as_a_tooltip(window) -> None:
+    from planner.ui.kpi import DEFINITIONS, KPI_KEYS
+
+    strip = window.kpis
+    for key in KPI_KEYS:
+        assert strip._value[key].toolTip() == DEFINITIONS[key]
+        assert len(DEFINITIONS[key]) > 40

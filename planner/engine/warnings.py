@@ -61,16 +61,17 @@ def _outside_the_horizon(results: Results) -> list[PlanWarning]:
     months = inputs.months
     last = _month(results, months - 1)
     out = []
-    for r, name in enumerate(inputs.row_names):
-        if inputs.count[r] <= 0:
-            continue
+    counted = inputs.count > 0
+    outside = counted & ((inputs.purchase_idx >= months) | (inputs.retire_idx <= 0))
+    for r in np.flatnonzero(outside):  # few rows: the loop is over those only
+        name = inputs.row_names[r]
         if inputs.purchase_idx[r] >= months:
             out.append(
                 PlanWarning(
                     f"fleet row {name!r}: bought after the horizon (which ends {last}); it adds "
                     "nothing to the plan",
                     "fleet",
-                    r,
+                    int(r),
                     "purchase_month",
                 )
             )
@@ -80,7 +81,7 @@ def _outside_the_horizon(results: Results) -> list[PlanWarning]:
                     f"fleet row {name!r}: retired before the plan starts "
                     f"({_month(results, 0)}); it adds nothing to the plan",
                     "fleet",
-                    r,
+                    int(r),
                     "retire_month",
                 )
             )

@@ -295,8 +295,8 @@ def _swatch(p: QPainter, colour: QColor, inset: float, rect: QRectF) -> None:
     p.fillRect(rect.adjusted(inset, 1 + inset, -inset, -1 - inset), colour)
 
 
-def _legend(p: QPainter, rect: QRectF, chart: Chart) -> None:
-    """The chart's series in one row above the plot."""
+def _legend(p: QPainter, rect: QRectF, chart: Chart) -> float:
+    """The chart's series in rows above the plot; returns the height they take."""
     entries: list[tuple[str, Callable[[QRectF], None]]] = []
     if chart.bars is not None:
         entries.append((chart.bars[3], partial(_swatch, p, chart.bars[2], 2.0)))
@@ -318,26 +318,30 @@ def _legend(p: QPainter, rect: QRectF, chart: Chart) -> None:
             p.drawLine(QPointF(r.center().x(), r.top()), QPointF(r.center().x(), r.bottom()))
 
         entries.append(("Halving", halving))
-    x = rect.left()
+    x, y, row = rect.left(), rect.top(), 18.0
     for name, draw in entries:
-        width = _text_width(p, name, 8.5)
-        if x + 26 + width > rect.right():
-            break
-        draw(QRectF(x, rect.top() + 3, 20, rect.height() - 6))
-        _text(p, QRectF(x + 24, rect.top(), width + 4, rect.height()), name, 8.5, elide=False)
+        width = min(_text_width(p, name, 8.5), rect.width() - 28)
+        if x > rect.left() and x + 24 + width > rect.right():  # wrap to the next row
+            x, y = rect.left(), y + row
+        draw(QRectF(x, y + 3, 20, row - 6))
+        _text(p, QRectF(x + 24, y, width + 4, row), name, 8.5)
         x += 24 + width + 16
+    return y + row - rect.top()
 
 
 def draw_chart(p: QPainter, rect: QRectF, chart: Chart, right_gutter: float = 12.0) -> None:
     """Axes (money on y, months on x, both titled with their units), the legend above,
     the series clipped to the plot, the halving as a dashed line with its date."""
     legend = QRectF(rect.left() + 70, rect.top(), rect.width() - 70, 18)
-    _legend(p, legend, chart)
+    used = _legend(p, legend, chart) + 8
     plot = QRectF(
-        rect.left() + 70, rect.top() + 26, rect.width() - 70 - right_gutter, rect.height() - 66
+        rect.left() + 70,
+        rect.top() + used,
+        rect.width() - 70 - right_gutter,
+        rect.height() - used - 40,
     )
     low, high = _y_range(chart)
-    step = _nice_step(high - low, 6)
+    step = _nice_step(high - low, 8)
     low = math.floor(low / step) * step
     high = math.ceil(high / step) * step
 

@@ -37,6 +37,7 @@ class ImportExportWindow(QMainWindow):
     show_error: Callable[[str, str], None]
     confirm_import: Callable[[QDialog], bool]
     ask_export_path: Callable[[], Path | None]
+    ask_board_pack_path: Callable[[Path], str]
 
     def import_dialog(self) -> None:
         start = str(self.document.path.parent) if self.document.path else ""
@@ -142,6 +143,39 @@ class ImportExportWindow(QMainWindow):
             lambda: self.statusBar().showMessage("Export cancelled: nothing was written", 10_000),
         )
         return self.task
+
+    def export_board_pack_dialog(self) -> Path | None:
+        """File > Export board pack…: the KPIs, the bridge, scenarios, the cash-flow charts,
+        AI/HPC and the Monte Carlo fan of the current project and scenario, as a PDF."""
+        folder = self.document.path.parent if self.document.path else Path.home()
+        stem = self.document.path.stem if self.document.path else "plan"
+        name = self.ask_board_pack_path(folder / f"{stem} board pack.pdf")
+        if not name:
+            return None
+        path = Path(name) if name.lower().endswith(".pdf") else Path(name + ".pdf")
+        return self.export_board_pack(path)
+
+    def _ask_board_pack_path(self, start: Path) -> str:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export board pack", str(start), "PDF documents (*.pdf)"
+        )
+        return name
+
+    def export_board_pack(self, path: Path) -> Path | None:
+        """Write the board pack (about a second: on the GUI thread, the status bar says
+        so); a path that cannot be written is said, and nothing is half-written."""
+        from planner.ui.board_pack import write_board_pack
+
+        self.statusBar().showMessage(f"Writing the board pack to {path.name}…")
+        scenario = self.document.project.active_scenario
+        try:
+            write_board_pack(self.document.project, path, scenario)
+        except OSError as error:
+            self.show_error("Cannot write the board pack", f"{path}: {unexpected(error)}")
+            self.statusBar().clearMessage()
+            return None
+        self.statusBar().showMessage(f"Board pack written to {path}", 10_000)
+        return path
 
     def _confirm_import(self, dialog: QDialog) -> bool:
         return dialog.exec() == QDialog.DialogCode.Accepted

@@ -86,6 +86,7 @@ class MainWindow(FileCommandsWindow):
         self.ask_choice: Callable[[str, str, Sequence[tuple[str, str]]], str] = self._ask_choice
         self.ask_save_path: Callable[[], Path | None] = self._ask_save_path
         self.ask_find_text: Callable[[str], str | None] = self._ask_find_text
+        self.ask_board_pack_path: Callable[[Path], str] = self._ask_board_pack_path
         self._last_find = ""
         self.show_error: Callable[[str, str], None] = self._show_error
         self.confirm_import: Callable[[QDialog], bool] = self._confirm_import
@@ -233,6 +234,11 @@ class MainWindow(FileCommandsWindow):
             QKeySequence("Ctrl+E"),
             "Write the plan as a workbook of live formulas that finance can audit",
         )
+        self.board_pack_action = self._action(
+            "Export board pack…",
+            self.export_board_pack_dialog,
+            tip="A PDF for the board: KPIs, bridge, scenarios, cash flow, AI/HPC, Monte Carlo",
+        )
         self.quit_action = self._action("Quit", self.close, QKeySequence.StandardKey.Quit)
         self.find_action = self._action(
             "Find…", self.find_dialog, QKeySequence.StandardKey.Find, "Find text in this table"
@@ -252,6 +258,7 @@ class MainWindow(FileCommandsWindow):
         files.addSeparator()
         files.addAction(self.import_action)
         files.addAction(self.export_excel_action)
+        files.addAction(self.board_pack_action)
         files.addAction(self.export_chart_action)
         files.addSeparator()
         files.addAction(self.quit_action)

@@ -85,3 +85,20 @@ def test_garbage_is_not_collected_in_the_worker_thread(qtbot, window, tmp_path: 
     assert not gc.isenabled()  # while the worker runs
     _run(qtbot, task)
     assert gc.isenabled()
+
+
+def test_file_export_board_pack_writes_the_pdf(window, tmp_path) -> None:
+    files = next(a for a in window.menuBar().actions() if a.text() == "&File").menu()
+    entry = next(a for a in files.actions() if a.text() == "Export board pack…")
+    target = tmp_path / "board"
+    window.ask_board_pack_path = lambda _start: str(target)
+    entry.trigger()
+    pdf = tmp_path / "board.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert "Board pack written to" in window.statusBar().currentMessage()
+    # A folder that does not exist: said, nothing written.
+    window.ask_board_pack_path = lambda _start: str(tmp_path / "missing" / "pack.pdf")
+    window.errors.clear()
+    assert window.export_board_pack_dialog() is None
+    assert window.errors and window.errors[0][0] == "Cannot write the board pack"
+    assert not (tmp_path / "missing").exists()

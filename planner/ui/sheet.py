@@ -219,6 +219,13 @@ class SheetView(QTableView):
             self.addAction(action)
             self.actions_by_name[name] = action
 
+    def setModel(self, model: Any) -> None:
+        super().setModel(model)
+        self._sorted_rows: list[Any] = []
+        if model is not None:
+            for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
+                signal.connect(self._order_changed)
+
     def section_model(self) -> SectionModel | None:
         model = self.model()
         return model if isinstance(model, SectionModel) else None
@@ -457,9 +464,20 @@ class SheetView(QTableView):
             f"Sort by {model.columns[logical].header}",
         ):
             self._sorted = (logical, descending)
+            self._sorted_rows = list(model.items())
             order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
             self.horizontalHeader().setSortIndicatorShown(True)
             self.horizontalHeader().setSortIndicator(logical, order)
+
+    def _order_changed(self) -> None:
+        """The rows were reordered, added or removed since the sort (an undo of it, a
+        paste, an insert): the arrow would claim an order the table no longer has."""
+        model = self.section_model()
+        if self._sorted is None or model is None:
+            return
+        if list(model.items()) != self._sorted_rows:
+            self._sorted = None
+            self.horizontalHeader().setSortIndicatorShown(False)
 
     def _context_menu(self, position: Any) -> None:
         menu = QMenu(self)

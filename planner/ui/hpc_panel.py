@@ -81,6 +81,8 @@ def _deals_text() -> str:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         return f"The reference table could not be read: {path}: {error.strerror or error}"
+    # "~" means "about" in the table; Markdown would read a pair of them as strikethrough.
+    text = text.replace("~", "\\~")
     return (
         text + "\n\nPlan defaults: PUE 1.3, $9M per MW of IT over 12 months, $150 per kW-month "
         "with a 3 % escalator, 15-year lease, 85 % NOI margin, mining site $400k per MW, "

@@ -143,3 +143,17 @@ def test_reference_deals_are_in_the_tab(window) -> None:
     text = window.hpc.deals.toPlainText()
     assert "Cipher - Fluidstack" in text and "company press release 2024-10-22" in text
     assert "cap rate 7.5 %" in text
+
+
+def test_the_reference_deals_show_about_signs_not_strikethrough(window) -> None:
+    from PySide6.QtGui import QTextCursor
+
+    document = window.hpc.deals.document()
+    assert "~500 (Muskogee 70 of 100)" in document.toPlainText()
+    cursor = QTextCursor(document)
+    struck = []
+    while not cursor.atEnd():
+        cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
+        if cursor.charFormat().fontStrikeOut():
+            struck.append(cursor.position())
+    assert struck == []

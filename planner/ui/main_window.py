@@ -71,6 +71,21 @@ def locale_writes_day_first(locale: QLocale) -> bool:
     return 0 <= day < month
 
 
+def _fixed_text_twin(word: str, action: QAction, parent: QWidget) -> QAction:
+    """An action showing `word` that triggers `action`, enabled with it, and whose tooltip
+    is `action`'s changing text ("Undo Edit Rigs")."""
+    twin = QAction(word, parent)
+    twin.triggered.connect(action.trigger)
+
+    def follow() -> None:
+        twin.setEnabled(action.isEnabled())
+        twin.setToolTip(action.text())
+
+    action.changed.connect(follow)
+    follow()
+    return twin
+
+
 class MainWindow(FileCommandsWindow):
     """One window on one ProjectDocument."""
 
@@ -292,8 +307,10 @@ class MainWindow(FileCommandsWindow):
         for action in (self.new_action, self.open_action, self.save_action):
             toolbar.addAction(action)
         toolbar.addSeparator()
-        toolbar.addAction(self.undo_action)
-        toolbar.addAction(self.redo_action)
+        # Fixed words on the toolbar (the step they undo in the tooltip), so that the
+        # buttons after them do not move as the Edit menu's texts change.
+        for word, action in (("Undo", self.undo_action), ("Redo", self.redo_action)):
+            toolbar.addAction(_fixed_text_twin(word, action, self))
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Scenario: "))
         self.scenario_combo = QComboBox()

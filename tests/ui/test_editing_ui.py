@@ -380,3 +380,19 @@ def test_the_sort_arrow_goes_when_the_sort_is_undone(window) -> None:
     assert header.isSortIndicatorShown()
     model.setData(model.index(0, model.column_index("count")), "123456")  # an edit keeps order
     assert header.isSortIndicatorShown()
+
+
+def test_the_toolbar_keeps_its_place_as_the_undo_text_changes(window) -> None:
+    from PySide6.QtWidgets import QToolBar
+
+    toolbar = window.findChild(QToolBar, "MainToolbar")
+    undo = next(a for a in toolbar.actions() if a.text() == "Undo")
+    assert not undo.isEnabled()
+    before = toolbar.sizeHint().width()
+    model = window.models["fleet"]
+    assert model.setData(model.index(0, model.column_index("count")), "4100")
+    assert undo.text() == "Undo" and undo.isEnabled()
+    assert undo.toolTip().startswith("Undo Edit ")  # the step, in its tooltip
+    assert toolbar.sizeHint().width() == before
+    undo.trigger()
+    assert window.document.project.fleet[0].count == 4_000

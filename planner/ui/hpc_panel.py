@@ -294,8 +294,8 @@ class HpcPanel(QWidget):
                 display.percent(float(site.irr_annual[1])),
                 payback,
                 crossover,
-                "none" if not math.isfinite(rent) else f"${rent:,.2f}",
-                "none" if not math.isfinite(multiple) else f"{multiple:,.2f}x",
+                display.NOT_AVAILABLE if not math.isfinite(rent) else f"${rent:,.2f}",
+                display.NOT_AVAILABLE if not math.isfinite(multiple) else f"{multiple:,.2f}x",
                 display.money_short(site.peak_funding_usd),
             )
             tips = _npv_tips(site, results)

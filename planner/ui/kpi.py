@@ -129,4 +129,4 @@ class KpiStrip(QFrame):
 
 
 def _money_or_na(value: float) -> str:
-    return money(value, compact=False) if math.isfinite(value) else "n/a"
+    return money(value, compact=False) if math.isfinite(value) else display.NOT_AVAILABLE

@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QLocale, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -71,19 +72,23 @@ def locale_writes_day_first(locale: QLocale) -> bool:
     return 0 <= day < month
 
 
-def _fixed_text_twin(word: str, action: QAction, parent: QWidget) -> QAction:
-    """An action showing `word` that triggers `action`, enabled with it, and whose tooltip
-    is `action`'s changing text ("Undo Edit Rigs")."""
-    twin = QAction(word, parent)
-    twin.triggered.connect(action.trigger)
+class _FixedTextTwin(QAction):
+    """An action showing a fixed word that triggers `action`, enabled with it, and whose
+    tooltip is `action`'s changing text ("Undo Edit Rigs"). Its slot is a method, so Qt
+    drops the connection when the twin goes."""
 
-    def follow() -> None:
-        twin.setEnabled(action.isEnabled())
-        twin.setToolTip(action.text())
+    def __init__(self, word: str, action: QAction, parent: QWidget) -> None:
+        super().__init__(word, parent)
+        self.action = action
+        self.triggered.connect(action.trigger)
+        action.changed.connect(self.follow)
+        self.follow()
 
-    action.changed.connect(follow)
-    follow()
-    return twin
+    def follow(self) -> None:
+        if not (shiboken6.isValid(self) and shiboken6.isValid(self.action)):
+            return  # the window is going: its actions are deleted one by one
+        self.setEnabled(self.action.isEnabled())
+        self.setToolTip(self.action.text())
 
 
 class MainWindow(FileCommandsWindow):
@@ -310,7 +315,7 @@ class MainWindow(FileCommandsWindow):
         # Fixed words on the toolbar (the step they undo in the tooltip), so that the
         # buttons after them do not move as the Edit menu's texts change.
         for word, action in (("Undo", self.undo_action), ("Redo", self.redo_action)):
-            toolbar.addAction(_fixed_text_twin(word, action, self))
+            toolbar.addAction(_FixedTextTwin(word, action, self))
         toolbar.addSeparator()
         toolbar.addWidget(QLabel(" Scenario: "))
         self.scenario_combo = QComboBox()

@@ -260,7 +260,7 @@ class SectionModel(_EditableModel):
             return "never" if month < 0 else f"{results.inputs.timeline.month_starts[month]:%Y-%m}"
         value = self._result_value(row, key)
         if value is None:
-            return "n/a"
+            return display.NOT_AVAILABLE
         if key == "result:breakeven_hashprice":
             return f"{value:,.2f}"
         if key == "result:breakeven_power":

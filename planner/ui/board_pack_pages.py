@@ -148,7 +148,7 @@ class BoardPackPages:
             ),
             (
                 "IRR",
-                display.percent(f["irr_annual"], missing="none"),
+                display.percent(f["irr_annual"], missing=display.NOT_AVAILABLE),
                 "annual, fleet free cash flow",
             ),
             ("Payback", _payback_text(f["payback_status"], f["payback_months"]), payback_note),
@@ -514,7 +514,7 @@ def _scenario_row(s: dict[str, Any], active: str) -> list[str]:
     return [
         f"{s['name']} (this pack)" if s["name"] == active else s["name"],
         display.money(s["npv_usd"]),
-        display.percent(s["irr_annual"], missing="none"),
+        display.percent(s["irr_annual"], missing=display.NOT_AVAILABLE),
         _payback_text(s["payback_status"], s["payback_months"]),
         f"{s['btc_mined']:,.1f}",
         display.money(s["cost_per_btc_cash_usd"], compact=False),
@@ -527,12 +527,12 @@ def _scenario_row(s: dict[str, Any], active: str) -> list[str]:
 
 def _rent(h: dict[str, Any]) -> str:
     value = h["breakeven_rent_usd_per_kw_month"]
-    return "none" if value is None else f"${value:,.2f}/kW-mo"
+    return display.NOT_AVAILABLE if value is None else f"${value:,.2f}/kW-mo"
 
 
 def _multiple(h: dict[str, Any]) -> str:
     value = h["breakeven_btc_price_multiple"]
-    return "none" if value is None else f"{value:.2f}x"
+    return display.NOT_AVAILABLE if value is None else f"{value:.2f}x"
 
 
 _HPC_FIGURES: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
@@ -542,8 +542,8 @@ _HPC_FIGURES: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("Convert: NPV", lambda h: display.money(h["convert_npv_usd"])),
     ("Partial: NPV", lambda h: display.money(h["partial_npv_usd"])),
     ("NPV gained by converting", lambda h: display.money(h["npv_gain_usd"])),
-    ("Keep mining: IRR", lambda h: display.percent(h["keep_irr_annual"], "none")),
-    ("Convert: IRR", lambda h: display.percent(h["convert_irr_annual"], "none")),
+    ("Keep mining: IRR", lambda h: display.percent(h["keep_irr_annual"], display.NOT_AVAILABLE)),
+    ("Convert: IRR", lambda h: display.percent(h["convert_irr_annual"], display.NOT_AVAILABLE)),
     (
         "Convert: payback",
         lambda h: _payback_text(h["convert_payback_status"], h["convert_payback_months"]),

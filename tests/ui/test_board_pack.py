@@ -43,7 +43,11 @@ def page_count(path: Path) -> int:
 
 def pages_text(path: Path) -> list[str]:
     out = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", "-layout", str(path), "-"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=True,
     ).stdout
     return out.split("\f")[:-1]
 
@@ -67,7 +71,7 @@ def test_the_sample_pack_has_a_page_per_topic_with_header_and_number(
     sample_pack: Path, sample
 ) -> None:
     info = subprocess.run(
-        ["pdfinfo", str(sample_pack)], capture_output=True, text=True, check=True
+        ["pdfinfo", str(sample_pack)], capture_output=True, text=True, encoding="utf-8", check=True
     ).stdout
     assert "Pages:           7" in info
     size = next(line for line in info.splitlines() if line.startswith("Page size"))
@@ -190,6 +194,7 @@ def test_the_command_writes_the_pack_in_a_process_without_a_window(tmp_path: Pat
         [*command, "--json", "--paths", "50", "--pdf", str(path)],
         capture_output=True,
         text=True,
+        encoding="utf-8",
         env=env,
         timeout=300,
     )

@@ -204,7 +204,14 @@ class Site(_Entity):
     maintenance_usd_per_rig_month: Annotated[Usd, Field(ge=0)] = 0.0
     infrastructure_capex_usd: Annotated[Usd, Field(ge=0)] = 0.0
     infrastructure_capex_month: Month | None = None
+    # The cooling the site has: rig models of another cooling are not bought for it
+    # (the best buy) and are warned about when placed there. None: not stated, any.
+    cooling: Cooling | None = None
     notes: Notes = ""
+
+    def takes(self, cooling: str) -> bool:
+        """Whether rigs cooled by `cooling` can run here."""
+        return self.cooling is None or self.cooling == cooling
 
 
 class FleetRow(_Entity):

@@ -183,6 +183,14 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
         _C("infrastructure_capex_usd", "Infrastructure capex (USD)", "usd"),
         _C("infrastructure_capex_month", "Capex month", "month"),
+        _C(
+            "cooling",
+            "Cooling",
+            "choice",
+            choices=("air", "hydro", "immersion"),
+            tip="The cooling the site has; empty: any. The best buy buys only rigs of this "
+            "cooling for it",
+        ),
         _C("notes", "Notes", "text"),
         _C("result:npv_usd", "NPV (USD)", "result"),
         _C("result:payback", "Payback", "result"),

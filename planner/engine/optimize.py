@@ -48,6 +48,7 @@ class BuyProblem:
     budget_usd: float
     free_mw: np.ndarray  # (S,)
     max_count: np.ndarray  # (M,) inf when unlimited
+    fits: np.ndarray | None = None  # (M, S) whether the model's cooling is the site's
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,15 @@ def build_problem(
         max_count=np.array(
             [math.inf if c.max_count is None else c.max_count for c in candidates], dtype=float
         ),
+        fits=_fits(project, candidates, names),
     )
+
+
+def _fits(project: Project, candidates: Sequence[BuyCandidate], sites: Sequence[str]) -> np.ndarray:
+    """(M, S) whether each candidate's cooling is what the site has (any, if unstated)."""
+    cooling = {m.name: m.cooling for m in project.catalog}
+    by_site = {s.name: s for s in project.sites}
+    return np.array([[by_site[s].takes(cooling[c.model]) for s in sites] for c in candidates])
 
 
 def _load_mw(project: Project, candidates: Sequence[BuyCandidate], sites: list[str]) -> np.ndarray:
@@ -171,6 +180,8 @@ def solve(problem: BuyProblem, forbid: tuple[int, int] | None = None) -> BuyPlan
         for s in range(s_count):
             if problem.value_usd[m, s] <= 0 or (forbid is not None and forbid == (m, s)):
                 continue  # a rig that loses value is never bought
+            if problem.fits is not None and not problem.fits[m, s]:
+                continue  # nor one the site cannot cool
             bound = problem.max_count[m]
             if problem.price_usd[m] > 0:
                 bound = min(bound, problem.budget_usd / problem.price_usd[m])

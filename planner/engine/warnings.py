@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.domain.months import format_month
+from planner.domain.project import Project
 from planner.engine.model import Results
 
 CAPACITY_TOLERANCE_MW = 1e-9
@@ -24,9 +25,32 @@ class PlanWarning:
     key: str
 
 
-def plan_warnings(results: Results) -> list[PlanWarning]:
-    """Sites drawing more than their capacity; fleet rows outside the horizon."""
-    return _over_capacity(results) + _outside_the_horizon(results)
+def plan_warnings(results: Results, project: Project | None = None) -> list[PlanWarning]:
+    """Sites drawing more than their capacity; fleet rows outside the horizon; with the
+    project, rows whose rigs' cooling is not the site's."""
+    cooling = _cooling(project) if project is not None else []
+    return _over_capacity(results) + _outside_the_horizon(results) + cooling
+
+
+def _cooling(project: Project) -> list[PlanWarning]:
+    """Fleet rows at a site that does not have their rigs' cooling."""
+    sites = {s.name: s for s in project.sites}
+    cooling = {m.name: m.cooling for m in project.catalog}
+    out = []
+    for r, row in enumerate(project.fleet):
+        site, rigs = sites.get(row.site), cooling.get(row.model)
+        if site is None or rigs is None or row.count <= 0 or site.takes(rigs):
+            continue
+        out.append(
+            PlanWarning(
+                f"fleet row {row.name!r}: {rigs}-cooled {row.model} at {row.site!r}, "
+                f"{'an' if str(site.cooling)[0] in 'aeiou' else 'a'} {site.cooling}-cooled site",
+                "fleet",
+                r,
+                "site",
+            )
+        )
+    return out
 
 
 def _month(results: Results, index: int) -> str:

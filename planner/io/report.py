@@ -87,9 +87,9 @@ def _month_label(results: Results, index: int) -> str | None:
     return format_month(results.inputs.timeline.month_starts[index])
 
 
-def warnings_of(results: Results) -> list[str]:
+def warnings_of(results: Results, project: Project | None = None) -> list[str]:
     """Things a CFO should know that do not stop the model (engine/warnings.py)."""
-    return [warning.message for warning in plan_warnings(results)]
+    return [warning.message for warning in plan_warnings(results, project)]
 
 
 def monthly_columns(results: Results) -> dict[str, np.ndarray]:
@@ -296,7 +296,7 @@ def build_report(
         ],
         "hpc": hpc_entries(analysis, results),
         **(uncertainty_sections(project, results, settings) if uncertainty else {}),
-        "warnings": warnings_of(results) + [f"AI/HPC plan {w}" for w in analysis.skipped],
+        "warnings": warnings_of(results, project) + [f"AI/HPC plan {w}" for w in analysis.skipped],
     }
     saved = saved_best_buy(project)
     if saved is not None:

@@ -38,11 +38,13 @@ class WarningsBar(QFrame):
         layout.addWidget(self.title)
         layout.addWidget(self.list, 1)
         self.warnings: list[PlanWarning] = []
+        self.document = document
         document.resultsChanged.connect(self.show_results)
         self.setVisible(False)
 
     def show_results(self, results: Results) -> None:
-        self.show_warnings(plan_warnings(results))
+        project = self.document.results_project or self.document.project
+        self.show_warnings(plan_warnings(results, project))
 
     def show_warnings(self, warnings: list[PlanWarning]) -> None:
         self.warnings = warnings

@@ -130,3 +130,49 @@ def test_a_rig_is_valued_by_what_it_adds_with_its_value_at_the_horizon() -> None
         key=lambda t: t.max_j_per_th,
     )
     assert value_at_horizon_usd(sample, xp.name) == pytest.approx(tier.usd_per_th * xp.hashrate_th)
+
+
+def test_no_rig_goes_to_a_site_that_cannot_cool_it() -> None:
+    """The sample's sites state their cooling (Pecos and Hosted air, Williston hydro): the
+    best buy puts hydro rigs only at Williston and air rigs only at the air sites, however
+    much the mix would add elsewhere; a site with no stated cooling takes both."""
+    project = load_project(sample_project_path())
+    assert {s.name: s.cooling for s in project.sites} == {
+        "Pecos, TX": "air",
+        "Hosted - Ohio": "air",
+        "Williston, ND": "hydro",
+    }
+    candidates = [
+        BuyCandidate("Antminer S21 XP Hyd", 7_000.0),
+        BuyCandidate("Antminer S21 XP", 5_500.0),
+    ]
+    problem = build_problem(project, candidates, 40_000_000)
+    assert problem.fits is not None
+    assert problem.fits.tolist() == [[False, False, True], [True, True, False]]
+    answer = best_buy(problem)
+    cooling = {m.name: m.cooling for m in project.catalog}
+    sites = {s.name: s for s in project.sites}
+    for plan in (answer.best, *answer.alternatives):
+        for model, site, count in plan.mix(problem):
+            assert count > 0 and sites[site].takes(cooling[model]), (model, site)
+    # A site that states no cooling takes both.
+    open_sites = [s.model_copy(update={"cooling": None}) for s in project.sites]
+    loose = build_problem(project.model_copy(update={"sites": open_sites}), candidates, 4e7)
+    assert loose.fits is not None and loose.fits.all()
+
+
+def test_a_row_at_a_site_that_cannot_cool_it_is_a_warning() -> None:
+    from planner.engine.warnings import plan_warnings
+
+    project = load_project(sample_project_path())
+    assert plan_warnings(run(project), project) == []
+    fleet = list(project.fleet)
+    hyd = next(i for i, r in enumerate(fleet) if r.model == "Antminer S21 Hyd")
+    fleet[hyd] = fleet[hyd].model_copy(update={"site": "Pecos, TX"})
+    moved = project.model_copy(update={"fleet": fleet})
+    warnings = [w for w in plan_warnings(run(moved), moved) if w.key == "site"]
+    assert [(w.section, w.row) for w in warnings] == [("fleet", hyd)]
+    assert warnings[0].message == (
+        f"fleet row {fleet[hyd].name!r}: hydro-cooled Antminer S21 Hyd at 'Pecos, TX', "
+        "an air-cooled site"
+    )

@@ -141,7 +141,9 @@ def test_best_buy_uses_typed_prices_limits_sites_and_month(window) -> None:
     window.set_scenario("Bull")
     window.document.flush()
     project = window.document.project
-    _tick(panel, "Antminer S21 XP", price="$5,200", most="120")
+    # Williston is hydro-cooled: its rigs are the hydro models (an air S21 XP is not bought
+    # there however much it adds).
+    _tick(panel, "Antminer S21 XP Hyd", price="$5,200", most="120")
     for r in range(panel.best_buy.sites.rowCount()):
         if panel.best_buy.sites.item(r, 0).text() != "Williston, ND":
             panel.best_buy.sites.item(r, 0).setCheckState(Qt.CheckState.Unchecked)
@@ -155,7 +157,7 @@ def test_best_buy_uses_typed_prices_limits_sites_and_month(window) -> None:
     expected = best_buy(
         build_problem(
             project,
-            [BuyCandidate("Antminer S21 XP", 5_200.0, 120)],
+            [BuyCandidate("Antminer S21 XP Hyd", 5_200.0, 120)],
             50_000_000,
             purchase_month=date(2027, 6, 1),
             sites=["Williston, ND"],
@@ -164,7 +166,11 @@ def test_best_buy_uses_typed_prices_limits_sites_and_month(window) -> None:
     assert np.array_equal(answer.best.counts, expected.best.counts)
     assert answer.best.counts.sum() == 120  # the supplier's limit binds
     assert answer.best.npv_usd == pytest.approx(expected.best.npv_usd, abs=0.01)
-    assert _texts(panel.best_buy.plan_table)[0][:3] == ["Antminer S21 XP", "Williston, ND", "120"]
+    assert _texts(panel.best_buy.plan_table)[0][:3] == [
+        "Antminer S21 XP Hyd",
+        "Williston, ND",
+        "120",
+    ]
     assert _texts(panel.best_buy.plan_table)[0][4] == "$624k"  # 120 rigs x $5,200
 
 

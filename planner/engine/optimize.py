@@ -249,20 +249,7 @@ def evaluate_plan(
     """Run the engine with the plan's rigs added: NPV and payback of the purchase."""
     from planner.engine import metrics
 
-    month = purchase_month or project.scenario().start_month
-    prices = dict(zip(problem.models, problem.price_usd, strict=True))
-    rows = [
-        FleetRow(
-            name=f"buy {count} {model} @ {site}",
-            model=model,
-            site=site,
-            count=count,
-            unit_price_usd=float(prices[model]),
-            purchase_month=month,
-            terminal_value_usd_per_unit=value_at_horizon_usd(project, model),
-        )
-        for model, site, count in plan.mix(problem)
-    ]
+    rows = mix_rows(project, problem, plan, purchase_month)
     base = run(project)
     after = run(project.model_copy(update={"fleet": [*project.fleet, *rows]}))
     flows = after.fleet.free_cash_flow_usd - base.fleet.free_cash_flow_usd
@@ -274,6 +261,36 @@ def evaluate_plan(
         payback_months=float(payback.months[0]),
         payback_status=int(payback.status[0]),
     )
+
+
+def mix_rows(
+    project: Project, problem: BuyProblem, plan: BuyPlan, purchase_month: date | None = None
+) -> list[FleetRow]:
+    """The plan as fleet rows: each (model, site) pair's rigs at the quoted price, bought
+    in the month (the scenario's start by default), worth their value at the horizon by
+    the resale curve; named "buy N MODEL @ SITE", made unique against the fleet's names."""
+    month = purchase_month or project.scenario().start_month
+    prices = dict(zip(problem.models, problem.price_usd, strict=True))
+    taken = {row.name.casefold() for row in project.fleet}
+    rows = []
+    for model, site, count in plan.mix(problem):
+        name = base = f"buy {count} {model} @ {site}"
+        n = 2
+        while name.casefold() in taken:
+            name, n = f"{base} ({n})", n + 1
+        taken.add(name.casefold())
+        rows.append(
+            FleetRow(
+                name=name,
+                model=model,
+                site=site,
+                count=count,
+                unit_price_usd=float(prices[model]),
+                purchase_month=month,
+                terminal_value_usd_per_unit=value_at_horizon_usd(project, model),
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)

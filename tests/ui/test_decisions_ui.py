@@ -131,9 +131,14 @@ def test_best_buy_solves_the_ticked_models(window) -> None:
     assert set(answer.problem.models) == {"Antminer S21 XP", "Antminer S21 Pro"}
     assert answer.best.mix(answer.problem)
     assert panel.best_buy.plan_table.rowCount() == len(answer.best.mix(answer.problem))
-    assert "Optimized: NPV added" in panel.best_buy.summary.text()
-    assert "payback" in panel.best_buy.summary.text()
-    assert panel.best_buy.outcome.npv_usd > 0
+    from planner.io.display import money_short
+
+    outcome = panel.best_buy.outcome
+    assert outcome.npv_usd > 0
+    assert panel.best_buy.summary.text().startswith(
+        f"Buying this mix adds {money_short(outcome.npv_usd)} to the fleet's NPV"
+    )
+    assert "pays back in" in panel.best_buy.summary.text()
 
 
 def test_best_buy_uses_typed_prices_limits_sites_and_month(window) -> None:
@@ -373,3 +378,33 @@ def test_best_buy_inputs_are_saved_with_the_project_and_come_back(window, tmp_pa
     ]
     assert ticked == ["Williston, ND"]
     assert (page.budget.value(), page.month.text()) == (50_000_000, "2027-06")
+
+
+def test_add_to_fleet_inserts_the_best_mix_in_one_undo_step(window) -> None:
+    panel = _show_best_buy(window)
+    doc = window.document
+    before = list(doc.project.fleet)
+    page = panel.best_buy
+    assert not page.add_button.isEnabled()  # nothing solved yet
+    _tick(panel, "Antminer S21 XP Hyd", price="$5,200", most="120")
+    for r in range(page.sites.rowCount()):
+        if page.sites.item(r, 0).text() != "Williston, ND":
+            page.sites.item(r, 0).setCheckState(Qt.CheckState.Unchecked)
+    page.month.setText("2027-06")
+    page.budget.setValue(50_000_000)
+    answer = page.solve()
+    assert answer is not None and page.add_button.isEnabled()
+    # One NPV, with what it means; the optimizer's own figure in the tooltip.
+    text = page.summary.text()
+    assert text.startswith("Buying this mix adds ") and "to the fleet's NPV" in text
+    assert "marginal NPV" in page.summary.toolTip()
+    mix = answer.best.mix(answer.problem)
+    assert page.add_to_fleet() == len(mix) == 1
+    added = doc.project.fleet[len(before) :]
+    assert [(r.model, r.site, r.count) for r in added] == mix
+    assert added[0].name == "buy 120 Antminer S21 XP Hyd @ Williston, ND"
+    assert added[0].unit_price_usd == 5_200 and f"{added[0].purchase_month:%Y-%m}" == "2027-06"
+    assert doc.undo_stack.undoText() == "Add the best buy (1 rows)"
+    assert not page.add_button.isEnabled()
+    doc.undo_stack.undo()
+    assert doc.project.fleet == before

@@ -4,6 +4,7 @@ best_buy_inputs turns them into the problem's inputs (and names what it refuses)
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -46,6 +47,7 @@ from planner.engine.optimize import (
     build_problem,
     evaluate_plan,
     free_mw,
+    mix_rows,
 )
 from planner.io import display
 from planner.ui.decisions.results_table import ResultTable
@@ -101,12 +103,22 @@ def summary_text(answer: BuyAnswer, outcome: PlanOutcome | None) -> str:
             "No candidate adds value at its price at any site: the best buy is none. " + free_text
         )
     return (
-        f"Engine run of the best mix: NPV {display.money_short(outcome.npv_usd)}, payback "
-        f"{display.months(outcome.payback_months)} (after tax, against not buying). "
-        f"Optimized: NPV added {display.money_short(best.npv_usd)}, "
-        f"capex {display.money_short(best.capex_usd)} "
-        f"of {display.money_short(problem.budget_usd)}, "
-        f"solved in {best.solve_seconds * 1000:.0f} ms. " + free_text
+        f"Buying this mix adds {display.money_short(outcome.npv_usd)} to the fleet's NPV "
+        f"(after tax: the fleet run with the rigs and without them), and pays back in "
+        f"{display.months(outcome.payback_months)}. Capex "
+        f"{display.money_short(best.capex_usd)} of {display.money_short(problem.budget_usd)}. "
+        + free_text
+    )
+
+
+def summary_tip(answer: BuyAnswer) -> str:
+    """How the mix was chosen: the optimizer's own figure (each rig's marginal NPV added
+    up), which the engine run above refines."""
+    best = answer.best
+    return (
+        f"Chosen by an integer program (HiGHS, {best.solve_seconds * 1000:.0f} ms) maximizing "
+        f"the sum of each rig's marginal NPV: {display.money_short(best.npv_usd)}. The figure "
+        "shown runs the whole mix through the engine, so the rigs' shared tax counts."
     )
 
 
@@ -155,6 +167,7 @@ class BestBuyPage(QWidget):
         super().__init__(parent)
         self.document = document
         self.answer: BuyAnswer | None = None
+        self._month: date | None = None  # the purchase month of the latest solve
         self.outcome: PlanOutcome | None = None
         self._build_inputs()
         self.plan_table = ResultTable()
@@ -173,6 +186,7 @@ class BestBuyPage(QWidget):
         fields.addRow(PURCHASE_MONTH, self.month)
         form.addLayout(fields)
         form.addWidget(self.button)
+        form.addWidget(self.add_button)
         right = QWidget()
         inner = QVBoxLayout(right)
         inner.addWidget(self.summary)
@@ -213,6 +227,10 @@ class BestBuyPage(QWidget):
         self.month.setToolTip("The month the rigs are bought (YYYY-MM).")
         self.button = QPushButton("Find the best buy")
         self.button.clicked.connect(self.solve)
+        self.add_button = QPushButton("Add to fleet")
+        self.add_button.setToolTip("Insert the best mix as fleet rows, one undo step")
+        self.add_button.setEnabled(False)
+        self.add_button.clicked.connect(self.add_to_fleet)
 
     # ---- the typed inputs
     def typed_rows(self) -> list[CandidateRow]:
@@ -300,6 +318,19 @@ class BestBuyPage(QWidget):
             after = project.model_copy(update={"best_buy": settings})
             self.document.apply(after, Change("cells", "best_buy"), "Best buy inputs")
 
+    def add_to_fleet(self) -> int:
+        """Insert the best mix as fleet rows (one undo step); the number of rows added."""
+        if self.answer is None:
+            return 0
+        project = self.document.project
+        rows = mix_rows(project, self.answer.problem, self.answer.best, self._month)
+        if not rows:
+            return 0
+        after = project.model_copy(update={"fleet": [*project.fleet, *rows]})
+        self.document.apply(after, Change("reset", "fleet"), f"Add the best buy ({len(rows)} rows)")
+        self.add_button.setEnabled(False)  # added once; solve again for another
+        return len(rows)
+
     # ---- solving
     def solve(self) -> BuyAnswer | None:
         """Solve for the typed inputs and show the best mix, or say what is wrong."""
@@ -329,6 +360,9 @@ class BestBuyPage(QWidget):
             evaluate_plan(project, problem, answer.best, purchase_month=month) if mix else None
         )
         self.summary.setText(summary_text(answer, self.outcome))
+        self.summary.setToolTip(summary_tip(answer) if mix else "")
+        self._month = month
+        self.add_button.setEnabled(bool(mix))
         self.plan_table.show_rows(PLAN_HEADERS, plan_rows(problem, mix), text_columns=(0, 1))
         self.alternatives.show_rows(
             ALTERNATIVE_HEADERS, alternative_rows(answer) if mix else [], text_columns=(0, 3)

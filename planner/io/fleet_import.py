@@ -126,9 +126,24 @@ class ImportPlan:
             for swap in (project.swaps[i] for i in self._dropped_swaps(project))
         ]
 
-    def apply(self, project: Project, replace: bool = False) -> Project:
+    def already_in(self, project: Project) -> dict[int, str]:
+        """The imported rows that are already in the fleet: the same model, site, count
+        and purchase month as a fleet row (adding them would count those rigs twice), by
+        their index here, with the fleet row's name."""
+        fleet = {(r.model, r.site, r.count, r.purchase_month): r.name for r in project.fleet}
+        found = {}
+        for i, row in enumerate(self.rows):
+            name = fleet.get((row.model, row.site, row.count, row.purchase_month))
+            if name is not None:
+                found[i] = name
+        return found
+
+    def apply(
+        self, project: Project, replace: bool = False, skip_already_in: bool = False
+    ) -> Project:
         """The project with the imported rows (appended, or replacing the fleet together
-        with what `replace_drops` lists), validated as a project file is.
+        with what `replace_drops` lists; when adding with `skip_already_in`, without the
+        rows `already_in` finds), validated as a project file is.
 
         Raises ImportApplyError, naming every problem, when the result would not validate.
         """
@@ -138,7 +153,9 @@ class ImportPlan:
             update["fleet"] = list(self.rows)
             update["swaps"] = [s for i, s in enumerate(project.swaps) if i not in dropped]
         else:
-            update["fleet"] = [*project.fleet, *self.rows]
+            skipped = self.already_in(project) if skip_already_in else {}
+            new_rows = [row for i, row in enumerate(self.rows) if i not in skipped]
+            update["fleet"] = [*project.fleet, *new_rows]
         candidate = project.model_copy(update=update)
         try:
             return validate_project(candidate.model_dump(mode="json"))

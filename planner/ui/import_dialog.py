@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -33,6 +34,9 @@ PREVIEW_COLUMNS = (
 )
 
 
+ALREADY_IN = QColor("#fff4ce")
+
+
 class ImportDialog(QDialog):
     """A read-only preview of an import plan. Import is enabled only without problems."""
 
@@ -42,6 +46,7 @@ class ImportDialog(QDialog):
         super().__init__(parent)
         self.plan = plan
         self.drops = plan.replace_drops(project) if project is not None else []
+        self.already_in = plan.already_in(project) if project is not None else {}
         self.setWindowTitle(f"Import fleet from {plan.source}")
         self.resize(980, 620)
         layout = QVBoxLayout(self)
@@ -60,11 +65,30 @@ class ImportDialog(QDialog):
         layout.addWidget(columns)
 
         self.table = self._preview_table(plan)
+        for i, name in self.already_in.items():  # the rows the fleet already has, marked
+            for column in range(self.table.columnCount()):
+                item = self.table.item(i, column)
+                if item is not None:
+                    item.setBackground(ALREADY_IN)
+                    item.setToolTip(f"Already in the fleet as {name!r}")
         layout.addWidget(self.table, 3)
         self.issues = self._issue_list(plan)
         layout.addWidget(self.issues, 2)
         self.replace_box = QCheckBox("Replace the current fleet (otherwise the rows are added)")
         layout.addWidget(self.replace_box)
+        # Rows the fleet already has: adding them again would count their rigs twice.
+        count = len(self.already_in)
+        self.skip_box = QCheckBox(
+            f"Leave out the {count} row(s) already in the fleet (same model, site, rigs and "
+            "purchase month: "
+            + ", ".join(f"row {i + 1} is {name!r}" for i, name in list(self.already_in.items())[:5])
+            + (", ..." if count > 5 else "")
+            + ")"
+        )
+        self.skip_box.setChecked(bool(count))
+        self.skip_box.setVisible(bool(count))
+        self.replace_box.toggled.connect(lambda on: self.skip_box.setEnabled(not on))
+        layout.addWidget(self.skip_box)
         # What a replace takes with the old rows, said before the user commits to it.
         self.drops_label = QLabel(
             "Replacing also drops "
@@ -120,4 +144,8 @@ class ImportDialog(QDialog):
         return issues
 
     def result_project(self, project: Project) -> Project:
-        return self.plan.apply(project, replace=self.replace_box.isChecked())
+        return self.plan.apply(
+            project,
+            replace=self.replace_box.isChecked(),
+            skip_already_in=self.skip_box.isChecked(),
+        )

@@ -194,3 +194,18 @@ def test_cli_import_dry_run_and_errors(tmp_path: Path, capsys) -> None:
     assert main(["import", str(INVENTORY), "--into", str(project)]) == 0
     assert len(load_project(project).fleet) == 11 + 10
     assert (tmp_path / "plan.json.bak").read_bytes() == before
+
+
+def test_rows_already_in_the_fleet_are_found_and_can_be_left_out(sample) -> None:
+    """The sample's inventory holds 9 of the fleet's own rows: adding it as it is would
+    count 9 batches twice; left out, only the new row is added; a replace takes all 10."""
+    plan = import_fleet(INVENTORY, sample)
+    already = plan.already_in(sample)
+    assert len(already) == 9 and len(plan.rows) == 10
+    fleet = {(r.model, r.site, r.count, r.purchase_month): r.name for r in sample.fleet}
+    for i, name in already.items():
+        row = plan.rows[i]
+        assert fleet[(row.model, row.site, row.count, row.purchase_month)] == name
+    assert len(plan.apply(sample).fleet) == 11 + 10
+    assert len(plan.apply(sample, skip_already_in=True).fleet) == 11 + 1
+    assert len(plan.apply(sample, replace=True, skip_already_in=True).fleet) == 10

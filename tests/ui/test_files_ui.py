@@ -190,7 +190,14 @@ def test_import_fleet_previews_then_imports_as_one_undo_step(qtbot, window, samp
     assert dialog.import_button.isEnabled()
     assert dialog.table.rowCount() == 10
     assert "17,720 rigs" in dialog.summary.text()
-    assert len(window.document.project.fleet) == 11 + 10
+    # The sample's own inventory: 9 of its 10 rows are the fleet's own (same model, site,
+    # rigs and purchase month), flagged and left out by default, so the fleet is not
+    # doubled; the tenth is added.
+    assert len(dialog.already_in) == 9
+    assert dialog.skip_box.isChecked() and "9 row(s) already in the fleet" in dialog.skip_box.text()
+    first = next(iter(dialog.already_in))
+    assert dialog.table.item(first, 0).toolTip().startswith("Already in the fleet as ")
+    assert len(window.document.project.fleet) == 11 + 1
     assert window.document.undo_stack.count() == 1
     window.document.undo_stack.undo()
     assert window.document.project == sample

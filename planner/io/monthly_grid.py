@@ -15,9 +15,8 @@ from planner.domain.months import format_month
 from planner.engine.model import Results, compute
 from planner.engine.series import Series
 from planner.engine.timeline import next_halving_height
+from planner.io.formula_text import quoted
 from planner.io.project_file import write_atomically
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 @dataclass(frozen=True)
@@ -179,7 +178,7 @@ def _halving_month(results: Results) -> int:
 
 def _text(value: str | float) -> str | float:
     """Text that Excel would read as a formula keeps a leading quote (never a formula)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and quoted(value):
         return "'" + value
     return value
 

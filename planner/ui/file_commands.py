@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -151,5 +152,12 @@ class FileCommandsWindow(ImportExportWindow):
         return window_settings.recent_files()
 
     def _rebuild_recent_menu(self) -> None:
-        """Open recent's entries, newest first (the window builds them with its actions)."""
-        raise NotImplementedError
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for name in files:
+            action = self.recent_menu.addAction(name)
+            action.triggered.connect(partial(self._open_recent, Path(name)))
+        self.recent_menu.setEnabled(bool(files))
+
+    def _open_recent(self, path: Path, _checked: bool = False) -> None:
+        self.open_path(path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -444,13 +443,6 @@ class MainWindow(FileCommandsWindow):
         name = path.name if path else f"{self.document.project.name} (not saved)"
         self.setWindowTitle(f"{name}[*] — Mining planner")
         self.setWindowModified(self.document.modified)
-
-    def _rebuild_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        files = self.recent_files()
-        for name in files:
-            self.recent_menu.addAction(self._action(name, partial(self.open_path, Path(name))))
-        self.recent_menu.setEnabled(bool(files))
 
     # ------------------------------------------------------------------ settings and closing
     def restore_settings(self) -> None:

@@ -109,7 +109,8 @@ def _text_row_xml(write: str) -> tuple[bytes, Workbook]:
     """A row of project text, dates, numbers and blanks, cell by cell or as XML."""
     from datetime import date
 
-    from planner.io.workbook.sheet import Text, cell_text, quoted
+    from planner.io.formula_text import quoted
+    from planner.io.workbook.sheet import Text, cell_text
 
     values: list[object] = [*TEXTS, date(2027, 3, 1), None, 12.5]
     formats = [None] * len(TEXTS) + ["yyyy-mm", "yyyy-mm", USD]

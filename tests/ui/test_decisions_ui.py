@@ -98,6 +98,19 @@ def _show_best_buy(window):
     return window.decisions
 
 
+def _ask_for_hydro_rigs_at_williston(panel) -> None:
+    """Up to 120 S21 XP Hyd at $5,200 for Williston alone, in June 2027, $50M budget.
+    Williston is hydro-cooled: its rigs are the hydro models (an air S21 XP is not bought
+    there however much it adds)."""
+    _tick(panel, "Antminer S21 XP Hyd", price="$5,200", most="120")
+    sites = panel.best_buy.sites
+    for r in range(sites.rowCount()):
+        if sites.item(r, 0).text() != "Williston, ND":
+            sites.item(r, 0).setCheckState(Qt.CheckState.Unchecked)
+    panel.best_buy.month.setText("2027-06")
+    panel.best_buy.budget.setValue(50_000_000)
+
+
 def _candidate(panel, model: str) -> int:
     for r in range(panel.best_buy.candidates.rowCount()):
         if panel.best_buy.candidates.item(r, 0).text() == model:
@@ -146,14 +159,7 @@ def test_best_buy_uses_typed_prices_limits_sites_and_month(window) -> None:
     window.set_scenario("Bull")
     window.document.flush()
     project = window.document.project
-    # Williston is hydro-cooled: its rigs are the hydro models (an air S21 XP is not bought
-    # there however much it adds).
-    _tick(panel, "Antminer S21 XP Hyd", price="$5,200", most="120")
-    for r in range(panel.best_buy.sites.rowCount()):
-        if panel.best_buy.sites.item(r, 0).text() != "Williston, ND":
-            panel.best_buy.sites.item(r, 0).setCheckState(Qt.CheckState.Unchecked)
-    panel.best_buy.month.setText("2027-06")
-    panel.best_buy.budget.setValue(50_000_000)
+    _ask_for_hydro_rigs_at_williston(panel)
     answer = panel.best_buy.solve()
     assert answer is not None
     assert answer.problem.sites == ("Williston, ND",)
@@ -386,12 +392,7 @@ def test_add_to_fleet_inserts_the_best_mix_in_one_undo_step(window) -> None:
     before = list(doc.project.fleet)
     page = panel.best_buy
     assert not page.add_button.isEnabled()  # nothing solved yet
-    _tick(panel, "Antminer S21 XP Hyd", price="$5,200", most="120")
-    for r in range(page.sites.rowCount()):
-        if page.sites.item(r, 0).text() != "Williston, ND":
-            page.sites.item(r, 0).setCheckState(Qt.CheckState.Unchecked)
-    page.month.setText("2027-06")
-    page.budget.setValue(50_000_000)
+    _ask_for_hydro_rigs_at_williston(panel)
     answer = page.solve()
     assert answer is not None and page.add_button.isEnabled()
     # One NPV, with what it means; the optimizer's own figure in the tooltip.

@@ -15,6 +15,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from planner.domain import schema
 from planner.engine.tax_depreciation import BONUS_FROM_CODE
 from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
+from planner.io.formula_text import quoted
 from planner.io.workbook.book import (
     BOLD,
     CALC_FILL,
@@ -53,7 +54,7 @@ from planner.io.workbook.columns import (
 )
 from planner.io.workbook.data import ExportData
 from planner.io.workbook.formulas import Formula, exact_match, month_index
-from planner.io.workbook.sheet import Sheet, Text, cell_text, quoted
+from planner.io.workbook.sheet import Sheet, Text, cell_text
 
 NO_MONTH = -1_000_000
 

@@ -30,15 +30,13 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import xmlfile
 
+from planner.io.formula_text import quoted
 from planner.io.workbook.formulas import Formula
 from planner.io.workbook.printing import column_width, wrapped_height_pt, wrapped_lines
 
 # Excel's limit on the text of one cell.
 MAX_CELL_TEXT = 32_767
 
-# Text that Excel or LibreOffice would read as a formula when the cell is edited or the
-# sheet is saved as CSV: written with a quote prefix, as a user typing '=1 would get.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 # What XML 1.0 cannot hold (lxml refuses it; written as text it would break the sheet).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -52,11 +50,6 @@ def cell_text(value: str) -> str:
     if ILLEGAL_CHARACTERS_RE.search(value):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return value if len(value) <= MAX_CELL_TEXT else value[: MAX_CELL_TEXT - 1] + "…"
-
-
-def quoted(value: str) -> bool:
-    """Whether text needs the quote prefix that keeps it text when edited."""
-    return value.startswith(FORMULA_STARTS)
 
 
 class Text(str):

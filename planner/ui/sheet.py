@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QPoint,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from planner.domain import editing as ed
 from planner.domain.schema import REFERENCES, Column
+from planner.domain.slips import Slip, cell_slip, finance_slip
 from planner.ui.column_widths import width_px
 from planner.ui.document import Change
 from planner.ui.table_model import FinanceModel, SectionModel
@@ -51,6 +54,21 @@ def cell_data(index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
     return index.model().data(index, role)
 
 
+def ask_slip(parent: QWidget | None, slip: Slip) -> str | None:
+    """Ask which reading of a plausible slip was meant: the text to write, or None."""
+    box = QMessageBox(parent)
+    box.setWindowTitle("Which did you mean?")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setText(slip.question)
+    typed = box.addButton(slip.as_typed_label, QMessageBox.ButtonRole.AcceptRole)
+    meant = box.addButton(slip.meant_label, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(meant)
+    box.exec()
+    clicked = box.clickedButton()
+    return slip.as_typed if clicked is typed else slip.meant if clicked is meant else None
+
+
 def _column_of(model: Any, index: AnyIndex) -> Column:
     if isinstance(model, FinanceModel):
         return model.setting(index)
@@ -62,6 +80,8 @@ class CellDelegate(QStyledItemDelegate):
     table would refuse stays in the editor on Enter or Tab, the reason beside it."""
 
     REFUSED_STYLE = "QLineEdit { border: 2px solid #b00020; }"
+    # Asks which reading of a plausible slip was meant (tests put an answer here).
+    ask = staticmethod(ask_slip)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -136,8 +156,30 @@ class CellDelegate(QStyledItemDelegate):
             text = editor.text()
         else:
             return
-        if text != str(cell_data(index, Qt.ItemDataRole.EditRole) or ""):
+        if text == str(cell_data(index, Qt.ItemDataRole.EditRole) or ""):
+            return
+        column = _column_of(model, index)
+        slip = (
+            cell_slip(model.section, column, text)
+            if isinstance(model, SectionModel)
+            else finance_slip(column, text)
+            if isinstance(model, FinanceModel)
+            else None
+        )
+        if slip is None:
             model.setData(index, text, Qt.ItemDataRole.EditRole)
+            return
+        # Asked once the editor has closed: a dialog inside the commit would take the
+        # editor's focus and commit it a second time.
+        cell = QPersistentModelIndex(index)
+        view = self.parent()
+
+        def ask() -> None:
+            chosen = self.ask(view if isinstance(view, QWidget) else None, slip)
+            if chosen is not None and cell.isValid():
+                model.setData(model.index(cell.row(), cell.column()), chosen)
+
+        QTimer.singleShot(0, ask)
 
 
 def find_next(view: QTableView, text: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_typed_editors(window) -> None:
     from PySide6.QtWidgets import QComboBox, QLineEdit, QStyleOptionViewItem
@@ -41,3 +43,39 @@ def test_typed_editors(window) -> None:
     count.setText("4,100")
     delegate.setModelData(count, model, model.index(0, model.column_index("count")))
     assert window.document.project.fleet[0].count == 4_100
+
+
+def test_a_plausible_slip_is_asked_about_before_it_is_written(window, qtbot, monkeypatch) -> None:
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from planner.ui.sheet import CellDelegate
+
+    view = window.sheets["fleet"]
+    model = window.models["fleet"]
+    delegate = view.itemDelegate()
+    asked: list[str] = []
+    answers = iter([lambda slip: slip.meant, lambda slip: slip.as_typed, lambda slip: None])
+
+    def answer(_parent, slip):
+        asked.append(slip.question)
+        return next(answers)(slip)
+
+    monkeypatch.setattr(CellDelegate, "ask", staticmethod(answer))
+    cell = model.index(0, model.column_index("degradation_per_year"))
+    editor = delegate.createEditor(view.viewport(), QStyleOptionViewItem(), cell)
+    before = window.document.project.fleet[0].degradation_per_year
+    editor.setText("0.5")
+    delegate.setModelData(editor, model, cell)
+    assert window.document.project.fleet[0].degradation_per_year == before  # not yet
+    qtbot.waitUntil(lambda: len(asked) == 1)
+    assert asked[0] == "0.5 in Degradation (%/yr): 50 %, or did you mean 0.5 %?"
+    assert window.document.project.fleet[0].degradation_per_year == pytest.approx(0.005)
+    editor.setText("0.4")
+    delegate.setModelData(editor, model, cell)
+    qtbot.waitUntil(lambda: len(asked) == 2)
+    assert window.document.project.fleet[0].degradation_per_year == pytest.approx(0.4)
+    editor.setText("0.3")
+    delegate.setModelData(editor, model, cell)
+    qtbot.waitUntil(lambda: len(asked) == 3)
+    assert window.document.project.fleet[0].degradation_per_year == pytest.approx(0.4)  # Cancel
+    editor.deleteLater()

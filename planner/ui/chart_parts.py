@@ -6,6 +6,7 @@ charts all draw with these, so they read alike.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from datetime import date
@@ -34,6 +35,10 @@ DASHED_FIRST = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLi
 FOREGROUND = "#333333"
 GRID_ALPHA = 0.15
 HALF = 0.5
+MAX_LEGEND_ENTRIES = 8
+# Upper edges of the efficiency classes rig models are grouped by when there are too many
+# to name each in a legend (J/TH: lower is better).
+EFFICIENCY_EDGES_J_PER_TH = (15.0, 18.0, 21.0, 25.0, 30.0, 38.0)
 
 
 def pen(colour: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
@@ -199,8 +204,8 @@ def curve_data(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
 
 
 def relayout_legend(legend: pg.LegendItem) -> None:
-    """Lay the legend's entries out in one row, or three columns when there are many."""
-    columns = max(1, len(legend.items)) if len(legend.items) <= 5 else 3
+    """Lay the legend's entries out in one row, or four columns when there are many."""
+    columns = max(1, len(legend.items)) if len(legend.items) <= 5 else 4
     legend.columnCount = columns
     legend.rowCount = max(1, math.ceil(len(legend.items) / columns))
     for i in range(legend.layout.count() - 1, -1, -1):
@@ -220,3 +225,70 @@ def halving_position(month_starts: Sequence[date], days: np.ndarray, when: date)
         if 0 <= offset < length:
             return t + offset / length
     return None
+
+
+def efficiency_class(j_per_th: float) -> tuple[int, str]:
+    """The efficiency class of a rig, by rank (best first) and name: "<15 J/TH",
+    "15–18 J/TH", ..., "≥38 J/TH"."""
+    edges = EFFICIENCY_EDGES_J_PER_TH
+    if j_per_th < edges[0]:
+        return 0, f"<{edges[0]:g} J/TH"
+    for rank, (low, high) in enumerate(itertools.pairwise(edges), start=1):
+        if j_per_th < high:
+            return rank, f"{low:g}–{high:g} J/TH"
+    return len(edges), f"≥{edges[-1]:g} J/TH"
+
+
+def breakeven_lines(
+    models: Sequence[str],
+    counts: np.ndarray,
+    j_per_th: np.ndarray,
+    breakevens: np.ndarray,
+    room: int = MAX_LEGEND_ENTRIES - 1,
+) -> list[tuple[str, float]]:
+    """Legend label and count-weighted mean breakeven of each rig model (finite rows only);
+    when there are more models than `room`, of each efficiency class instead, the label
+    saying the class and how many models it holds."""
+    keep = np.isfinite(breakevens) & (counts > 0)
+    by_model = weighted_means(list(models), counts, breakevens, keep)
+    if len(by_model) <= room:
+        return [(f"{model} breakeven", value) for model, value in by_model.items()]
+    classes = [efficiency_class(float(e)) for e in j_per_th]
+    by_class = weighted_means([name for _rank, name in classes], counts, breakevens, keep)
+    lines = []
+    for _rank, name in sorted(set(classes)):
+        if name not in by_class:
+            continue
+        held = {m for m, c, k in zip(models, classes, keep, strict=True) if c[1] == name and k}
+        noun = "model" if len(held) == 1 else "models"
+        lines.append((f"{name} breakeven ({len(held)} {noun})", by_class[name]))
+    return lines
+
+
+def weighted_means(
+    keys: list[str], weights: np.ndarray, values: np.ndarray, keep: np.ndarray
+) -> dict[str, float]:
+    weight: dict[str, float] = {}
+    total: dict[str, float] = {}
+    for key, w, v, k in zip(keys, weights.tolist(), values.tolist(), keep.tolist(), strict=True):
+        if k:
+            weight[key] = weight.get(key, 0.0) + w
+            total[key] = total.get(key, 0.0) + w * v
+    return {key: total[key] / weight[key] for key in weight}
+
+
+def largest_with_rest(
+    names: Sequence[str], values: np.ndarray, room: int = MAX_LEGEND_ENTRIES, noun: str = "sites"
+) -> tuple[list[str], list[np.ndarray]]:
+    """At most `room` curves of (names x months) `values`: all when they fit, else the
+    room - 1 largest (by total absolute value, in their order) and the rest summed as
+    "Other N <noun> (sum)"."""
+    if len(names) <= room:
+        return list(names), list(values)
+    size = np.abs(values).sum(axis=1)
+    kept = sorted(np.argsort(-size, kind="stable")[: room - 1].tolist())
+    rest = [i for i in range(len(names)) if i not in kept]
+    return (
+        [names[i] for i in kept] + [f"Other {len(rest)} {noun} (sum)"],
+        [values[i] for i in kept] + [values[rest].sum(axis=0)],
+    )

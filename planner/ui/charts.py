@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from planner.domain.months import format_month
 from planner.engine import Results, metrics
 from planner.io import display
+from planner.ui.chart_menu import ChartMenu, ChartTable, EmptyNote, fit_limits, month_table
 from planner.ui.chart_parts import (
     BLUE,
     DASHED_FIRST,
@@ -56,10 +57,13 @@ from planner.ui.chart_parts import (
     Legend,
     MoneyAxis,
     MonthAxis,
+    breakeven_lines,
     curve_data,
     halving_position,
+    largest_with_rest,
     pen,
     relayout_legend,
+    weighted_means,
 )
 from planner.ui.document import ProjectDocument
 from planner.ui.follow import ResultsFollower
@@ -69,6 +73,17 @@ TAB_TITLES = ("Cash flow", "Cumulative FCF", "Hashprice", "BTC price", "By site"
 
 MAX_LISTED_BREAKEVENS = 8  # the readout lists more models by the nearest two only
 HINT = "Hover over a chart to read a month's values."
+# Y axis titles short enough for the plot's height at 1280x720; the tab names the chart.
+Y_TITLES = {
+    "cash_flow": "USD per month",
+    "cumulative": "USD",
+    "hashprice": "USD/PH/day",
+    "btc_price": "USD per BTC",
+    "by_site": "EBITDA, USD/mo",
+}
+UNITS = {"hashprice": "USD/PH/day", "btc_price": "USD/BTC"}
+NO_RIGS = "Add rigs on the Fleet tab to see the fleet's figures here."
+WITH_RIGS_ONLY = ("cash_flow", "cumulative", "by_site")  # the others show market paths
 
 
 @dataclass
@@ -119,6 +134,8 @@ class ChartsPanel(QWidget):
         self._results: Results | None = None
         self._mid = np.zeros(0)
         self._stale: set[str] = set()  # charts not drawn since the latest results
+        self.menus: dict[str, ChartMenu] = {}
+        self.notes: dict[str, EmptyNote] = {}
 
         self.readout = QLabel(HINT)
         self.readout.setWordWrap(True)
@@ -141,16 +158,8 @@ class ChartsPanel(QWidget):
         layout.addWidget(self.readout)
         layout.addWidget(self.tabs, 1)
 
-        labels = {
-            "cash_flow": "Monthly cash flow",
-            "cumulative": "Cumulative free cash flow",
-            "hashprice": "Hashprice",
-            "btc_price": "BTC price and cost per BTC",
-            "by_site": "Monthly EBITDA",
-        }
-        units = {"hashprice": "USD/PH/day", "btc_price": "USD/BTC"}
         for key, title in zip(CHART_KEYS, TAB_TITLES, strict=True):
-            self._make_plot(key, title, labels[key], units.get(key, "USD"))
+            self._make_plot(key, title, Y_TITLES[key])
         self._build_cash_flow()
         self._build_cumulative()
         self._build_prices()
@@ -218,15 +227,13 @@ class ChartsPanel(QWidget):
             btc, "All-in cost per BTC", pen(VERMILLION, 2.0, Qt.PenStyle.DashLine)
         )
 
-    def _make_plot(self, key: str, title: str, y_label: str, units: str) -> None:
+    def _make_plot(self, key: str, title: str, y_label: str) -> None:
         axis_pen = pg.mkPen(FOREGROUND)
         month_axis = MonthAxis("bottom", pen=axis_pen, textPen=axis_pen)
         money_axis = MoneyAxis("left", pen=axis_pen, textPen=axis_pen)
         widget = pg.PlotWidget(background="w", axisItems={"bottom": month_axis, "left": money_axis})
         item = widget.getPlotItem()
-        style = {"color": FOREGROUND, "font-size": "10pt"}
-        item.setLabel("left", y_label, units=units, **style)
-        item.setLabel("bottom", "Month", **style)
+        item.setLabel("left", y_label, color=FOREGROUND, **{"font-size": "9pt"})
         item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
         item.getViewBox().setDefaultPadding(0.04)
         legend = Legend(labelTextColor=FOREGROUND, labelTextSize="9pt", frame=False, verSpacing=-6)
@@ -254,6 +261,10 @@ class ChartsPanel(QWidget):
         item.addItem(hover, ignoreBounds=True)
         widget.scene().sigMouseMoved.connect(partial(self._mouse_moved, key))
         self.plots[key] = widget
+        self.menus[key] = ChartMenu(
+            widget, partial(self.table, key), key, partial(self._export_chart, key)
+        )
+        self.notes[key] = EmptyNote(widget, NO_RIGS)
         self._legends[key] = legend
         self._month_axes[key] = month_axis
         self._halving_lines[key] = halving
@@ -311,15 +322,18 @@ class ChartsPanel(QWidget):
             self._show_cost_per_btc(results, mid)
         else:
             self._show_sites(results, mid)
+        fit_limits(self.plots[key].getPlotItem())
+        no_rigs = not float(results.inputs.count.sum()) > 0
+        self.notes[key].set_empty(no_rigs and key in WITH_RIGS_ONLY)
 
     def _show_sites(self, results: Results, mid: np.ndarray) -> None:
         """EBITDA of each site."""
-        names = list(results.inputs.site_names)
-        ebitda_usd = results.sites.ebitda_usd
-        if self._sites.update([mid] * len(names), list(ebitda_usd), names):
+        names, ebitda_usd = largest_with_rest(results.inputs.site_names, results.sites.ebitda_usd)
+        if self._sites.update([mid] * len(names), ebitda_usd, names):
             relayout_legend(self._legends["by_site"])
         self._readouts["by_site"].entries = [
-            (f"{name} EBITDA", ebitda_usd[s], display.money_short) for s, name in enumerate(names)
+            (f"{name} EBITDA", values, display.money_short)
+            for name, values in zip(names, ebitda_usd, strict=True)
         ]
 
     def _show_halving(self, results: Results) -> None:
@@ -373,14 +387,26 @@ class ChartsPanel(QWidget):
         """Hashprice and each rig model's breakeven."""
         hashprice = results.market.hashprice_usd_per_ph_day
         self._hashprice.setData(mid, hashprice)
-        models, values = self._model_breakevens(results)
-        span = np.array([0.0, float(results.inputs.months)])
-        labels = [f"{model} breakeven" for model in models]
+        inputs = results.inputs
+        lines = breakeven_lines(
+            inputs.row_models,
+            inputs.count,
+            np.divide(
+                inputs.power_w,
+                inputs.hashrate_th,
+                out=np.full(inputs.count.size, np.inf),
+                where=inputs.hashrate_th > 0,
+            ),
+            results.breakevens.hashprice_usd_per_ph_day,
+        )
+        span = np.array([0.0, float(inputs.months)])
+        labels = [label for label, _value in lines]
         if self._breakevens.update(
-            [span] * len(values), [np.array([v, v]) for v in values], labels
+            [span] * len(lines), [np.array([v, v]) for _label, v in lines], labels
         ):
             relayout_legend(self._legends["hashprice"])
         self._readouts["hashprice"].entries = [("Hashprice", hashprice, display.usd_per_ph_day)]
+        models, values = self._model_breakevens(results)
         self._readouts["hashprice"].breakevens = list(zip(models, values, strict=True))
 
     def _show_cost_per_btc(self, results: Results, mid: np.ndarray) -> None:
@@ -408,16 +434,9 @@ class ChartsPanel(QWidget):
         """Count-weighted mean breakeven hashprice of each rig model's rows (finite only)."""
         inputs = results.inputs
         breakeven = results.breakevens.hashprice_usd_per_ph_day
-        weight: dict[str, float] = {}
-        total: dict[str, float] = {}
-        for model, count, value in zip(
-            inputs.row_models, inputs.count.tolist(), breakeven.tolist(), strict=True
-        ):
-            if math.isfinite(value) and count > 0:
-                weight[model] = weight.get(model, 0.0) + count
-                total[model] = total.get(model, 0.0) + count * value
-        models = list(weight)
-        return models, [total[m] / weight[m] for m in models]
+        keep = np.isfinite(breakeven) & (inputs.count > 0)
+        means = weighted_means(list(inputs.row_models), inputs.count, breakeven, keep)
+        return list(means), list(means.values())
 
     # -- read back --------------------------------------------------------------------
 
@@ -450,6 +469,13 @@ class ChartsPanel(QWidget):
         if name == "by_site":
             return self._sites.series()
         raise KeyError(f"no chart named {name!r}; charts: {', '.join(CHART_KEYS)}")
+
+    def table(self, name: str) -> ChartTable:
+        """Chart `name`'s curves as a table, a row a month (its right-click Copy data)."""
+        return month_table(self.series(name), self._month_starts, UNITS.get(name, "USD"))
+
+    def _export_chart(self, name: str, path: str) -> None:
+        self.export_png(path, CHART_KEYS.index(name))
 
     # -- hover ------------------------------------------------------------------------
 

@@ -47,17 +47,38 @@ def mid(results: Results) -> np.ndarray:
     return np.arange(results.inputs.months) + 0.5
 
 
-def model_breakevens(results: Results) -> dict[str, float]:
-    """Count-weighted mean of each model's finite row breakevens, computed here by hand."""
+def model_breakevens(results: Results, room: int = 7) -> dict[str, float]:
+    """The hashprice chart's breakeven lines, computed here by hand: the count-weighted
+    mean of each model's finite row breakevens; with more than 7 models (the sample has
+    11), of each efficiency class (J/TH band) instead, labelled with its model count."""
     inputs = results.inputs
+    j_per_th = inputs.power_w / inputs.hashrate_th
+    bands = [
+        ("<15 J/TH", 0, 15),
+        ("15–18 J/TH", 15, 18),
+        ("18–21 J/TH", 18, 21),
+        ("21–25 J/TH", 21, 25),
+        ("25–30 J/TH", 25, 30),
+        ("30–38 J/TH", 30, 38),
+        ("≥38 J/TH", 38, math.inf),
+    ]
+    values = results.breakevens.hashprice_usd_per_ph_day
+    finite = np.isfinite(values) & (inputs.count > 0)
+    models = np.array(inputs.row_models)
+    if len(set(models[finite])) <= room:
+        groups = [(f"{m} breakeven", models == m) for m in dict.fromkeys(inputs.row_models)]
+    else:
+        groups = []
+        for name, low, high in bands:
+            rows = (j_per_th >= low) & (j_per_th < high)
+            count = len(set(models[rows & finite]))
+            noun = "model" if count == 1 else "models"
+            groups.append((f"{name} breakeven ({count} {noun})", rows))
     out: dict[str, float] = {}
-    for model in dict.fromkeys(inputs.row_models):
-        rows = np.array([name == model for name in inputs.row_models])
-        values = results.breakevens.hashprice_usd_per_ph_day[rows]
-        weights = inputs.count[rows]
-        finite = np.isfinite(values) & (weights > 0)
-        if finite.any():
-            out[f"{model} breakeven"] = float(np.average(values[finite], weights=weights[finite]))
+    for label, rows in groups:
+        if (rows & finite).any():
+            weights = inputs.count[rows & finite]
+            out[label] = float(np.average(values[rows & finite], weights=weights))
     return out
 
 
@@ -93,7 +114,15 @@ def test_plotted_arrays_are_the_engines(panel, base):
     np.testing.assert_allclose(hashprice["Hashprice"][1], base.market.hashprice_usd_per_ph_day)
     expected = model_breakevens(base)
     assert set(hashprice) == {"Hashprice", *expected}
-    assert len(expected) == len(set(base.inputs.row_models))
+    assert len(set(base.inputs.row_models)) == 11  # grouped by efficiency class
+    assert list(expected) == [
+        "<15 J/TH breakeven (2 models)",
+        "15–18 J/TH breakeven (3 models)",
+        "18–21 J/TH breakeven (3 models)",
+        "21–25 J/TH breakeven (1 model)",
+        "25–30 J/TH breakeven (2 models)",
+    ]
+    assert list(panel._breakevens.names) == list(expected)  # best class first
     for label, value in expected.items():
         bx, by = hashprice[label]
         np.testing.assert_allclose(bx, [0.0, base.inputs.months])
@@ -294,10 +323,11 @@ def test_hover_readout_shows_the_month_under_the_mouse(panel, base, qtbot):
 
     panel.tabs.setCurrentIndex(CHART_KEYS.index("hashprice"))
     price = base.market.hashprice_usd_per_ph_day[16]
-    covered = sum(value <= price for value in model_breakevens(base).values())
+    per_model = model_breakevens(base, room=100)  # the readout names models, not classes
+    covered = sum(value <= price for value in per_model.values())
     text = panel.readout.text()
     assert f"Hashprice ${price:,.2f}/PH/day" in text
-    assert f"above {covered} of {len(model_breakevens(base))} model breakevens" in text
+    assert f"above {covered} of {len(per_model)} model breakevens" in text
 
 
 @pytest.mark.parametrize("tab", range(len(CHART_KEYS)))

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -75,6 +76,8 @@ class PathTableModel(QAbstractTableModel):
     `entries` are the path's months: a number, or a refused text. Every change keeps the
     entries before it, for the dialog's own undo.
     """
+
+    pathChanged = Signal()  # after any change of the entries
 
     def __init__(self, frame: PathFrame, values: Sequence[float], parent: QWidget):
         super().__init__(parent)
@@ -270,10 +273,22 @@ class PathTableModel(QAbstractTableModel):
         self._set(entries)
 
     def _set(self, entries: list[Entry]) -> None:
-        self.beginResetModel()
+        """Make `entries` the path: rows added or removed past the horizon, the rest
+        repainted (not reset, so the current month and the selection stay)."""
+        rows_before = self.rowCount()
+        rows_after = max(len(entries), self.frame.horizon_months)
+        if rows_after > rows_before:
+            self.beginInsertRows(QModelIndex(), rows_before, rows_after - 1)
+        elif rows_after < rows_before:
+            self.beginRemoveRows(QModelIndex(), rows_after, rows_before - 1)
         self.entries = entries
         self._engine = self.frame.engine_values(self.values_before_refused())
-        self.endResetModel()
+        if rows_after > rows_before:
+            self.endInsertRows()
+        elif rows_after < rows_before:
+            self.endRemoveRows()
+        self.dataChanged.emit(self.index(0, 0), self.index(rows_after - 1, len(HEADERS) - 1))
+        self.pathChanged.emit()
 
 
 class PathView(QTableView):
@@ -331,7 +346,7 @@ class PathDialog(QDialog):
         self.action_buttons: dict[str, QPushButton] = {}
         self._lay_out()
         self._add_actions()
-        self.model.modelReset.connect(self._refresh)
+        self.model.pathChanged.connect(self._refresh)
         self.view.selectionModel().currentChanged.connect(self._refresh)
         self.view.setCurrentIndex(self.model.index(0, VALUE))
         self._refresh()

@@ -3,34 +3,100 @@
 One place for the window's tables, KPI strip, charts and Decisions pages and for the text
 report, so the same figure reads the same everywhere. A missing figure (None, NaN or
 infinite) reads "n/a" unless a caller says otherwise.
+
+Money in the window is whole dollars with thousands separators ("$16,334,781"), in the
+KPI strip and in every table column alike, as Excel's `$#,##0` shows it and reads it back
+when pasted. A column takes one scale from its largest magnitude (`money_column`): whole
+dollars, or whole millions ("$12,346M") once a figure reaches ten billion, so a column never
+mixes "$39,729", "$492.0k" and "$10.46M". Compact texts ("$1.23M", three significant
+digits) are for charts' ticks and hover labels, and print where space is short.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 
 from planner.engine.metrics import PaybackStatus
 
 NOT_AVAILABLE = "n/a"
+# A money column whose largest figure reaches this is written in whole millions.
+MILLIONS_FROM_USD = 1e10
 
 
 def _missing(value: float | None) -> bool:
     return value is None or not math.isfinite(value)
 
 
-def money(value: float | None, compact: bool = True) -> str:
-    """$1.23M, -$450.1k, $87,512 (compact) or $1,234,567 (full)."""
+class MoneyText(str):
+    """A money figure's text that keeps its number (`usd`, None when missing), so that a
+    table can write its whole column at one scale (`uniform_money_columns`)."""
+
+    usd: float | None
+
+    def __new__(cls, text: str, usd: float | None) -> MoneyText:
+        made = super().__new__(cls, text)
+        made.usd = float(usd) if usd is not None and math.isfinite(usd) else None
+        return made
+
+
+def money_scale(values: Iterable[float | None]) -> float:
+    """The unit a column of USD figures is written in: 1 (whole dollars) or 1e6 (whole
+    millions, once its largest magnitude reaches MILLIONS_FROM_USD)."""
+    sizes = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    return 1e6 if sizes and max(sizes) >= MILLIONS_FROM_USD else 1.0
+
+
+def _at_scale(value: float | None, unit: float) -> str:
+    if value is None or not math.isfinite(value):
+        return NOT_AVAILABLE
+    digits = f"{abs(value) / unit:,.0f}"
+    sign = "-" if value < 0 and digits != "0" else ""  # never "-$0"
+    return f"{sign}${digits}{'M' if unit == 1e6 else ''}"
+
+
+def money_column(values: Sequence[float | None]) -> list[str]:
+    """A column of USD figures at one scale, picked from its largest magnitude:
+    [39729, 492000, 10460000] -> ["$39,729", "$492,000", "$10,460,000"];
+    [2.5e10, 4.9e5] -> ["$25,000M", "$0M"]; a missing figure reads "n/a"."""
+    unit = money_scale(values)
+    return [MoneyText(_at_scale(v, unit), v) for v in values]
+
+
+def money(value: float | None, compact: bool = False) -> str:
+    """One USD figure as a table column of it shows it: "$1,234,567" (`money_column`);
+    compact for print where space is short: "$1.23M", "-$450.1k", "$87,512"."""
+    if not compact:
+        return money_column([value])[0]
     if value is None or not math.isfinite(value):
         return NOT_AVAILABLE
     sign = "-" if value < 0 else ""
     size = abs(value)
-    if compact and size >= 1e9:
-        return f"{sign}${size / 1e9:,.2f}B"
-    if compact and size >= 1e6:
-        return f"{sign}${size / 1e6:,.2f}M"
-    if compact and size >= 1e5:
-        return f"{sign}${size / 1e3:,.1f}k"
-    return f"{sign}${size:,.0f}"
+    if size >= 1e9:
+        text = f"{sign}${size / 1e9:,.2f}B"
+    elif size >= 1e6:
+        text = f"{sign}${size / 1e6:,.2f}M"
+    elif size >= 1e5:
+        text = f"{sign}${size / 1e3:,.1f}k"
+    else:
+        text = f"{sign}${size:,.0f}"
+    return MoneyText(text, value)
+
+
+def uniform_money_columns(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+    """`rows` with each column's money texts (MoneyText) rewritten at the column's one
+    scale (`money_column`); other texts, such as "n/a" or words, stay as they are."""
+    out = [list(row) for row in rows]
+    width = max((len(row) for row in out), default=0)
+    for c in range(width):
+        cells = [(r, row[c]) for r, row in enumerate(out) if c < len(row)]
+        money_cells = [(r, cell) for r, cell in cells if isinstance(cell, MoneyText)]
+        if not money_cells:
+            continue
+        texts = money_column([cell.usd for _r, cell in money_cells])
+        for (r, _cell), text in zip(money_cells, texts, strict=True):
+            out[r][c] = text
+    return out
 
 
 def _scaled(size: float) -> tuple[float, str]:
@@ -41,7 +107,8 @@ def _scaled(size: float) -> tuple[float, str]:
 
 
 def money_short(value: float | None) -> str:
-    """USD with three significant digits: "$1.23M", "-$350k", "$950" (charts, hover)."""
+    """USD with three significant digits: "$1.23M", "-$350k", "$950" (charts, hover). In a
+    table's column it is written at the column's scale (a MoneyText keeps the number)."""
     if value is None or not math.isfinite(value):
         return NOT_AVAILABLE
     size = abs(value)
@@ -52,9 +119,9 @@ def money_short(value: float | None) -> str:
         decimals = 0
     text = f"{scaled:,.{decimals}f}"
     if float(text.replace(",", "")) >= 1000 and suffix != "B":  # 999.96k rounds to 1.00M
-        return money_short(math.copysign(1000 * unit, value))
+        return MoneyText(money_short(math.copysign(1000 * unit, value)), value)
     sign = "-" if value < 0 and float(text.replace(",", "")) != 0 else ""
-    return f"{sign}${text}{suffix}"
+    return MoneyText(f"{sign}${text}{suffix}", value)
 
 
 def money_tick(value: float, spacing: float) -> str:

@@ -1,8 +1,9 @@
-"""The strip of fleet answers always in view: NPV, IRR, payback, BTC, cost per BTC, halving."""
+"""The strip of fleet answers always in view: NPV, IRR, payback, BTC, cost per BTC, halving.
+
+Money reads as the tables write it (display.money: whole dollars), so the strip's NPV is
+the Scenarios table's base NPV to the dollar."""
 
 from __future__ import annotations
-
-import math
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -105,11 +106,11 @@ class KpiStrip(QFrame):
         self._set("irr", percent(results.fleet_irr_annual), "per year")
         self._set("payback", payback, payback_note)
         self._set("btc", f"{btc:,.1f} BTC", f"over {results.inputs.months} months")
-        self._set("cash_cost", _money_or_na(float(k.cost_per_btc_cash_usd[0])), "power + opex")
+        self._set("cash_cost", money(float(k.cost_per_btc_cash_usd[0])), "power + opex")
         g_and_a = bool(results.fleet.g_and_a_usd.any())
         self._set(
             "all_in_cost",
-            _money_or_na(float(k.cost_per_btc_all_in_usd[0])),
+            money(float(k.cost_per_btc_all_in_usd[0])),
             "+ depreciation, G&A" if g_and_a else "+ depreciation",
         )
         self._set("halving", f"{when:%d %b %Y}", f"block {height:,}")
@@ -126,7 +127,3 @@ class KpiStrip(QFrame):
         self._value[key].setText(value)
         self._note[key].setText(note)
         self.values[key] = value
-
-
-def _money_or_na(value: float) -> str:
-    return money(value, compact=False) if math.isfinite(value) else display.NOT_AVAILABLE

@@ -62,9 +62,9 @@ BOLD.setBold(True)
 def cell_text(kind: str, value: float) -> str:
     """A grid value as the tab shows it (one format per line item)."""
     if not math.isfinite(value):
-        return ""
+        return display.NOT_AVAILABLE
     if kind == "usd":
-        return money(value, compact=False)
+        return money(value)
     if kind == "btc":
         return f"{value:,.4f}"
     if kind == "blocks":
@@ -230,20 +230,21 @@ class MonthlyTab(QWidget):
         self.sites.setRowCount(len(names))
         self.sites.verticalHeader().setVisible(False)
         kpis = results.site_kpis
+        npv_texts = display.money_column([float(v) for v in kpis.npv_usd[: len(names)]])
         for s, name in enumerate(names):
             load_mw = results.site_load_mw[s]
             peak_mw = float(load_mw.max()) if load_mw.size else 0.0
             capacity_mw = float(results.inputs.site_capacity_mw[s])
             values = [
                 name,
-                money(float(kpis.npv_usd[s]), compact=False),
+                npv_texts[s],
                 percent(float(results.site_irr_annual[s])),
                 display.payback(int(kpis.payback_status[s]), float(kpis.payback_months[s])),
                 display.usd_per_btc(_finite(kpis.cost_per_btc_cash_usd[s])),
                 display.usd_per_btc(_finite(kpis.cost_per_btc_all_in_usd[s])),
                 f"{peak_mw:,.2f}",
                 f"{capacity_mw:,.2f}",
-                f"{peak_mw / capacity_mw:.1%}" if capacity_mw > 0 else "",
+                f"{peak_mw / capacity_mw:,.1%}" if capacity_mw > 0 else display.NOT_AVAILABLE,
             ]
             for c, text in enumerate(values):
                 item = QTableWidgetItem(text)

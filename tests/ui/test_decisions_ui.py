@@ -36,7 +36,9 @@ def test_scenarios_side_by_side(qtbot, window) -> None:
     _settle(qtbot, panel)
     rows = _texts(panel.scenarios.table)
     assert [r[0] for r in rows] == ["Base (active)", "Bear", "Bull"]
-    assert rows[0][1] == "-$16.6M"  # capex at its month's start (at its end: -$16.3M)
+    # Capex at its month's start (at its end: -$16.3M); whole dollars, as the KPI strip.
+    assert rows[0][1] == "-$16,574,939" == window.kpis.values["npv"]
+    assert all(r[1].count(",") == 2 for r in rows)  # one scale in the column
     _x, y = panel.scenarios.curves["Bull"].getOriginalDataset()
     bull = run(window.document.project, "Bull")
     assert y == pytest.approx(np.cumsum(bull.fleet.free_cash_flow_usd[0]))
@@ -144,12 +146,12 @@ def test_best_buy_solves_the_ticked_models(window) -> None:
     assert set(answer.problem.models) == {"Antminer S21 XP", "Antminer S21 Pro"}
     assert answer.best.mix(answer.problem)
     assert panel.best_buy.plan_table.rowCount() == len(answer.best.mix(answer.problem))
-    from planner.io.display import money_short
+    from planner.io.display import money
 
     outcome = panel.best_buy.outcome
     assert outcome.npv_usd > 0
     assert panel.best_buy.summary.text().startswith(
-        f"Buying this mix adds {money_short(outcome.npv_usd)} to the fleet's NPV"
+        f"Buying this mix adds {money(outcome.npv_usd)} to the fleet's NPV"
     )
     assert "pays back in" in panel.best_buy.summary.text()
 
@@ -182,7 +184,7 @@ def test_best_buy_uses_typed_prices_limits_sites_and_month(window) -> None:
         "Williston, ND",
         "120",
     ]
-    assert _texts(panel.best_buy.plan_table)[0][4] == "$624k"  # 120 rigs x $5,200
+    assert _texts(panel.best_buy.plan_table)[0][4] == "$624,000"  # 120 rigs x $5,200
 
 
 def test_typed_candidates_survive_an_edit_of_the_project(window) -> None:

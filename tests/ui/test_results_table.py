@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 
+from planner.io.display import money_short
 from planner.io.display import months as months_text
 from planner.io.display import percent as percent_text
 from planner.ui.decisions.results_table import LEFT, RIGHT, ResultTable
@@ -54,3 +55,17 @@ def test_months_and_percent_say_never_and_n_a() -> None:
     assert months_text(float("inf")) == "never"
     assert percent_text(0.269) == "26.9%"
     assert percent_text(None) == percent_text(float("nan")) == "n/a"
+
+
+def test_a_money_column_is_shown_at_one_scale(qtbot) -> None:
+    """Pages write money as they like (money_short: "$39.7k", "$10.5M"); the table shows
+    each column at one scale, whole dollars, and copies what it shows."""
+    table = ResultTable()
+    qtbot.addWidget(table)
+    npvs = [39_729.0, 492_000.0, 10_460_000.0, None]
+    rows = [[f"S{i}", money_short(v), "13.9 mo"] for i, v in enumerate(npvs)]
+    table.show_rows(["Swap", "NPV", "Payback"], rows)
+    assert [row[1] for row in table.texts()] == ["$39,729", "$492,000", "$10,460,000", "n/a"]
+    assert [row[2] for row in table.texts()] == ["13.9 mo"] * 4
+    table.copy()
+    assert from_tsv(QGuiApplication.clipboard().text())[1] == ["S0", "$39,729", "13.9 mo"]

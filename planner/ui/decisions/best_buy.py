@@ -70,8 +70,8 @@ def plan_rows(problem: BuyProblem, mix: list[tuple[str, str, int]]) -> list[list
                 model,
                 site,
                 f"{count:,}",
-                display.money_short(float(problem.value_usd[m, s])),
-                display.money_short(count * float(problem.price_usd[m])),
+                display.money(float(problem.value_usd[m, s])),
+                display.money(count * float(problem.price_usd[m])),
                 f"{count * problem.load_mw[m, s]:,.2f}",
             ]
         )
@@ -83,8 +83,8 @@ def alternative_rows(answer: BuyAnswer) -> list[list[str]]:
     return [
         [
             f"{plan.excluded[0]} @ {plan.excluded[1]}" if plan.excluded else "",
-            display.money_short(plan.npv_usd),
-            display.money_short(plan.capex_usd),
+            display.money(plan.npv_usd),
+            display.money(plan.capex_usd),
             "; ".join(f"{c:,} {m} @ {s}" for m, s, c in plan.mix(answer.problem)) or "buy nothing",
         ]
         for plan in answer.alternatives
@@ -103,11 +103,10 @@ def summary_text(answer: BuyAnswer, outcome: PlanOutcome | None) -> str:
             "No candidate adds value at its price at any site: the best buy is none. " + free_text
         )
     return (
-        f"Buying this mix adds {display.money_short(outcome.npv_usd)} to the fleet's NPV "
+        f"Buying this mix adds {display.money(outcome.npv_usd)} to the fleet's NPV "
         f"(after tax: the fleet run with the rigs and without them), and pays back in "
         f"{display.months(outcome.payback_months)}. Capex "
-        f"{display.money_short(best.capex_usd)} of {display.money_short(problem.budget_usd)}. "
-        + free_text
+        f"{display.money(best.capex_usd)} of {display.money(problem.budget_usd)}. " + free_text
     )
 
 
@@ -116,8 +115,8 @@ def summary_tip(answer: BuyAnswer) -> str:
     up), which the engine run above refines."""
     best = answer.best
     return (
-        f"Chosen by an integer program (HiGHS, {best.solve_seconds * 1000:.0f} ms) maximizing "
-        f"the sum of each rig's marginal NPV: {display.money_short(best.npv_usd)}. The figure "
+        f"Chosen by an integer program (HiGHS, {best.solve_seconds * 1000:,.0f} ms) maximizing "
+        f"the sum of each rig's marginal NPV: {display.money(best.npv_usd)}. The figure "
         "shown runs the whole mix through the engine, so the rigs' shared tax counts."
     )
 
@@ -285,7 +284,7 @@ class BestBuyPage(QWidget):
         for r, row in enumerate(rows):
             name = _tick_box(row.model, row.ticked)
             name.setData(Qt.ItemDataRole.UserRole, row.model)
-            efficiency = _figure(f"{row.efficiency_j_per_th:.1f}", editable=False)
+            efficiency = _figure(f"{row.efficiency_j_per_th:,.1f}", editable=False)
             efficiency.setData(Qt.ItemDataRole.UserRole, row.efficiency_j_per_th)
             self.candidates.setItem(r, 0, name)
             self.candidates.setItem(r, 1, efficiency)

@@ -2,7 +2,9 @@
 text, text columns on the left, figures on the right, copied to Excel as TSV.
 
 A page hands it the texts (`show(headers, rows)`); the table never formats a number
-itself, so what a page shows is what its tests read back (`texts()`).
+itself, so what a page shows is what its tests read back (`texts()`), with one exception:
+money texts (display.MoneyText, as display.money and money_short write them) are written
+at one scale per column (display.money_column), so no column mixes "$39,729" and "$10.46M".
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from planner.io.display import uniform_money_columns
 from planner.ui.sheet import to_tsv
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -35,7 +38,7 @@ class ResultModel(QAbstractTableModel):
     ) -> None:
         self.beginResetModel()
         self.headers = list(headers)
-        self.rows = [list(row) for row in rows]
+        self.rows = uniform_money_columns(list(rows))
         self.text_columns = frozenset(text_columns)
         self.endResetModel()
 

@@ -43,9 +43,9 @@ def swap_row(result: SwapResult) -> list[str]:
     return [
         f"{swap.row} -> {swap.model}, {swap.month:%Y-%m}",
         f"{result.new_count:,}",
-        display.money_short(result.sale_usd),
-        display.money_short(result.capex_usd),
-        display.money_short(result.npv_usd),
+        display.money(result.sale_usd),
+        display.money(result.capex_usd),
+        display.money(result.npv_usd),
         display.percent(result.irr_annual),
         display.months(result.payback_months),
         "yes" if result.pays_back_before_halving else "no",

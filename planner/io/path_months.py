@@ -36,6 +36,8 @@ _SCENARIO_PATHS = {
     "btc_price_path_usd": ("btc_price_usd", "btc_price_growth_per_year"),
     "network_hashrate_path_ehs": ("network_hashrate_ehs", "network_hashrate_growth_per_year"),
 }
+# Decimals a month's value shows with (the grid's editor gets every digit).
+_DECIMALS = {"btc_price_path_usd": 0, "network_hashrate_path_ehs": 1, "index_path_usd_per_kwh": 4}
 _PLAIN_NUMBER = re.compile(r"^\s*\(?\s*[-+]?\s*\$?\s*[-+]?[\d.,]+\s*\)?\s*$")
 
 
@@ -73,6 +75,14 @@ class PathFrame:
 
     def month_label(self, index: int) -> str:
         return format_month(self.month(index))
+
+    def shown(self, value: float) -> str:
+        """A month's value as the grid shows it: "$67,000", "1,020.5", "0.0320"."""
+        decimals = _DECIMALS.get(self.column.key, 2)
+        if self.unit == "USD":
+            sign = "-" if value < 0 else ""
+            return f"{sign}${abs(value):,.{decimals}f}"
+        return f"{value:,.{decimals}f}"
 
     def default_fill_rate(self) -> float:
         """The rate "Fill to horizon" offers: the scenario's growth; a contract's escalator
@@ -118,29 +128,34 @@ class PathFrame:
         return f"engine: holds {self.month_label(count - 1)}"
 
     def after_the_path(self) -> str:
-        """One sentence on what the engine does after the path's last month."""
+        """What the engine does after the path's last month, in a sentence or two."""
         if isinstance(self.entity, Scenario):
             start_key, growth_key = _SCENARIO_PATHS[self.column.key]
             growth = schema.column("scenarios", growth_key)
             start = schema.column("scenarios", start_key)
             rate = percent(float(getattr(self.entity, growth_key)))
             return (
-                f"After its last month the engine grows the last value by {growth.label} "
-                f"({rate}/yr); with no path, from {start.label}."
+                f"After the path the engine grows its last value by {growth.header}, "
+                f"{rate}; with no path, from {start.header}."
             )
-        text = (
-            "After its last month the engine repeats its last 12 months (or holds its last "
-            "value, for a path shorter than a year)"
-            if self.entity.index_after_path == "repeat_year"
-            else "After its last month the engine holds its last value"
-        )
-        text += (
-            f"; with no path, the contract's flat rate. The adder "
-            f"({self.entity.adder_usd_per_kwh:g} USD/kWh) is added to every month."
-        )
-        if self.entity.type != "index":
-            text += f" This contract is {self.entity.type}: its index path is not used."
+        if self.entity.index_after_path == "repeat_year":
+            text = "After the path the engine repeats its last 12 months (a shorter path: "
+            text += "its last value held); with no path, the contract's rate."
+        else:
+            text = "After the path the engine holds its last value; with no path, the "
+            text += "contract's rate."
+        if self.entity.adder_usd_per_kwh:
+            text += f" The adder, {self.entity.adder_usd_per_kwh:g} USD/kWh, comes on top."
         return text
+
+    def unused(self) -> str:
+        """Why the engine ignores this path ("" when it uses it)."""
+        if isinstance(self.entity, PowerContract) and self.entity.type != "index":
+            return (
+                f"{self.entity.name} is a {self.entity.type} contract: the engine uses its "
+                "index path only when its Type is index."
+            )
+        return ""
 
 
 def path_frame(project: Project, section: str, row: int, key: str) -> PathFrame:

@@ -11,6 +11,7 @@ setData, so it is one step on the app's undo stack; Cancel writes nothing.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -51,7 +52,6 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 PATH_SECTIONS = ("scenarios", "contracts")
 HEADERS = ("Month", "Value", "Where from")
 MONTH, VALUE, BASIS = range(3)
-DECIMALS = {"btc_price_path_usd": 0, "network_hashrate_path_ehs": 1, "index_path_usd_per_kwh": 4}
 ENGINE_BRUSH = QBrush(QColor("#f0f0f0"))
 ENGINE_TEXT = QBrush(QColor("#6b6b6b"))
 REFUSED_BRUSH = QBrush(QColor("#fbd5d2"))
@@ -147,15 +147,7 @@ class PathTableModel(QAbstractTableModel):
         value = entry if entry is not None else self.engine_value(row)
         if value is None:
             return ""
-        return f"{value:.12g}" if edit else self.shown(value)
-
-    def shown(self, value: float) -> str:
-        """A month's value as the grid shows it: "$67,000", "1,020.5", "0.0320"."""
-        decimals = DECIMALS.get(self.frame.column.key, 2)
-        if self.frame.unit == "USD":
-            sign = "-" if value < 0 else ""
-            return f"{sign}${abs(value):,.{decimals}f}"
-        return f"{value:,.{decimals}f}"
+        return f"{value:.12g}" if edit else self.frame.shown(value)
 
     def engine_value(self, row: int) -> float | None:
         """What the engine uses in month `row` (None past the horizon, or while a month
@@ -196,12 +188,11 @@ class PathTableModel(QAbstractTableModel):
         if not index.isValid() or role != Qt.ItemDataRole.EditRole or index.column() != VALUE:
             return False
         text = str(value)
-        row = index.row()
-        if row < len(self.entries) and text == self._text(row, VALUE, self.entries[row], True):
-            return False  # the editor closed on the text it opened with
-        if self.is_engine_row(row) and not text.strip():
+        if text == self.data(index, Qt.ItemDataRole.EditRole):
+            return False  # the editor closed on the text it opened with (a grey month too)
+        if self.is_engine_row(index.row()) and not text.strip():
             return False  # nothing typed in a month after the path's end
-        self.set_texts(row, [text])
+        self.set_texts(index.row(), [text])
         return True
 
     def set_texts(self, top: int, texts: Sequence[str]) -> None:
@@ -355,22 +346,28 @@ class PathDialog(QDialog):
     # ---- layout
     def _intro(self) -> str:
         frame = self.frame
-        last = frame.month_label(frame.horizon_months - 1)
+        name = html.escape(frame.entity.name)
         month_zero = (
-            f"{frame.entity.name}'s start"
+            f"{name}'s start"
             if frame.is_scenario
-            else f"the start of the active scenario, {frame.scenario_name}"
+            else f"the start of the active scenario, {html.escape(frame.scenario_name)}"
         )
         return (
-            f"{frame.column.header} of {frame.entity.name}, one value a month from "
-            f"{frame.month_label(0)} ({month_zero}); the horizon runs to {last}. "
-            f"{frame.after_the_path()} Grey months are past the path's end: the value shown "
-            "is the engine's, not part of the path; type or paste in one to extend the path."
+            f"<b>{name}: {frame.column.header}</b><br>From {frame.month_label(0)}"
+            f" ({month_zero}); the horizon, {frame.horizon_months} months, runs to "
+            f"{frame.month_label(frame.horizon_months - 1)}.<br>{frame.after_the_path()}<br>"
+            "<i>Grey months are past the path's end, with the engine's value: type or paste "
+            "in one to extend the path to it.</i>"
         )
 
     def _lay_out(self) -> None:
         intro = QLabel(self._intro(), self)
         intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        unused = QLabel(self.frame.unused(), self)
+        unused.setWordWrap(True)
+        unused.setStyleSheet(PROBLEM_STYLE)
+        unused.setVisible(bool(self.frame.unused()))
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet(PROBLEM_STYLE)
         self.view.verticalHeader().setVisible(False)
@@ -403,6 +400,7 @@ class PathDialog(QDialog):
         tools.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(unused)
         layout.addLayout(tools)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.summary)
@@ -551,6 +549,8 @@ class PathDialog(QDialog):
 def _source(model: QAbstractItemModel | None, index: AnyIndex) -> tuple[SectionModel, int, str]:
     """The SectionModel, row and column key behind `index`, through any proxy models;
     ValueError when it is not a monthly path of a project row."""
+    if isinstance(index, QPersistentModelIndex) and model is not None:
+        index = model.index(index.row(), index.column())  # mapToSource takes a QModelIndex
     while isinstance(model, QAbstractProxyModel):
         index = model.mapToSource(index)
         model = model.sourceModel()

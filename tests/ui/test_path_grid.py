@@ -151,6 +151,15 @@ def test_bad_value_is_refused_in_place_naming_month_and_header(qtbot, document) 
     assert document.project.scenarios[0].btc_price_path_usd[4:] == [71_000, 72_000]
 
 
+def test_an_editor_closed_unchanged_on_a_grey_month_does_not_grow_the_path(qtbot, document) -> None:
+    dialog = open_grid(qtbot, document, "scenarios", PRICE)
+    model = dialog.model
+    index = model.index(7, VALUE)
+    assert not model.setData(index, model.data(index, Qt.ItemDataRole.EditRole))
+    assert not model.setData(index, "  ")
+    assert model.entries == [] and model.history == []
+
+
 def test_cancel_leaves_the_project_unchanged(qtbot, document) -> None:
     before = document.project
     steps = document.undo_stack.count()

@@ -53,7 +53,7 @@ def format_value(column: Column, value: Any) -> str:
     if kind == "bool":
         return "Yes" if value else "No"
     if kind == "list":
-        return "; ".join(f"{float(v):g}" for v in value)
+        return "; ".join(f"{float(v):,.12g}" for v in value)  # 95,000; 98,500
     return str(value)
 
 

@@ -70,7 +70,7 @@ def _over_capacity(results: Results) -> list[PlanWarning]:
                 PlanWarning(
                     f"site {name!r}: rigs draw {load_mw[worst]:,.2f} MW with cooling overhead "
                     f"in {_month(results, worst)}, above its capacity of {capacity_mw:,.2f} MW"
-                    f" ({over} month{'s' if over != 1 else ''} over)",
+                    f" ({over:,} month{'s' if over != 1 else ''} over)",
                     "sites",
                     s,
                     "capacity_mw",

@@ -14,8 +14,9 @@ _STATUS_OF_KEY = {status.key: status for status in m.PaybackStatus}
 
 
 def percent(value: float | None) -> str:
-    """A rate in the text report: "none" where there is none (an IRR that does not exist)."""
-    return display.percent(value, missing="none")
+    """A rate in the text report: "n/a" where there is none (an IRR that does not exist),
+    as the window says it."""
+    return display.percent(value)
 
 
 def payback_text(entry: dict[str, Any], horizon: int, key: str = "payback") -> str:
@@ -34,6 +35,9 @@ def _short_payback(entry: dict[str, Any]) -> str:
 
 
 def _table(headers: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
+    """Columns padded to their widest cell; each money column at one scale, as the window's
+    tables show it (display.uniform_money_columns)."""
+    rows = display.uniform_money_columns(rows)
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
     ]
@@ -73,7 +77,7 @@ def _summary_lines(report: dict[str, Any]) -> list[str]:
     horizon = report["horizon_months"]
     roi = percent(f["roi"]) if f["roi"] is not None else "n/a (no capex in the horizon)"
     efficiency = (
-        f"{f['efficiency_j_per_th']:.1f} J/TH"
+        f"{f['efficiency_j_per_th']:,.1f} J/TH"
         if f["efficiency_j_per_th"] is not None
         else "no rigs"
     )
@@ -143,12 +147,12 @@ def _rows_lines(rows: list[dict[str, Any]]) -> list[str]:
                 _short_payback(r),
                 f"{r['btc_mined']:,.1f}",
                 money(r["breakeven_btc_price_usd"], compact=False),
-                "n/a"
+                display.NOT_AVAILABLE
                 if r["breakeven_hashprice_usd_per_ph_day"] is None
                 else f"{r['breakeven_hashprice_usd_per_ph_day']:,.2f}",
-                "n/a"
+                display.NOT_AVAILABLE
                 if r["breakeven_power_usd_per_kwh"] is None
-                else f"{r['breakeven_power_usd_per_kwh']:.4f}",
+                else f"{r['breakeven_power_usd_per_kwh']:,.4f}",
                 r["unprofitable_from_month"] or "never",
             ]
             for r in rows
@@ -180,12 +184,12 @@ def _hpc_lines(hpc: list[dict[str, Any]]) -> list[str]:
                 f"{money(h['partial_npv_usd'])} ({h['share']:.0%})",
                 percent(h["convert_irr_annual"]),
                 h["crossover_month"] or "never",
-                "none"
+                display.NOT_AVAILABLE
                 if h["breakeven_rent_usd_per_kw_month"] is None
                 else f"${h['breakeven_rent_usd_per_kw_month']:,.2f}/kW-mo",
-                "none"
+                display.NOT_AVAILABLE
                 if h["breakeven_btc_price_multiple"] is None
-                else f"{h['breakeven_btc_price_multiple']:.2f}x",
+                else f"{h['breakeven_btc_price_multiple']:,.2f}x",
                 money(h["peak_funding_usd"]),
             ]
             for h in hpc

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from planner.engine import Results
 from planner.engine.bridge import bridge_of
-from planner.io.display import money
+from planner.io.display import money_column
 
 HEADERS = ("Line", "Site", "NPV (USD)")
 KINDS = {"row": "Fleet row", "site": "Site item", "company": "Company"}
@@ -32,9 +32,10 @@ class BridgeDialog(QDialog):
         self.setWindowTitle("Fleet NPV: from the rows to the fleet")
         lines = bridge_of(results)
         total_usd = sum(line.npv_usd for line in lines)
+        values = money_column([line.npv_usd for line in lines] + [total_usd])  # one scale
         self.rows: list[tuple[str, str, str]] = [
-            (line.label, line.site, money(line.npv_usd, compact=False)) for line in lines
-        ] + [("Fleet NPV", "", money(total_usd, compact=False))]
+            (line.label, line.site, text) for line, text in zip(lines, values[:-1], strict=True)
+        ] + [("Fleet NPV", "", values[-1])]
         note = QLabel(
             "Each row's NPV is after its share of the company's tax. The sites' own items "
             "and corporate G&A are valued before tax: their tax shields are already in the "

@@ -56,7 +56,7 @@ class WarningsBar(QFrame):
             self.list.addItem(item)
         self.list.setCurrentRow(-1)  # nothing picked until the user picks
         count = len(warnings)
-        self.title.setText(f"<b>{count} warning{'s' if count != 1 else ''}</b>")
+        self.title.setText(f"<b>{count:,} warning{'s' if count != 1 else ''}</b>")
         row_px = self.list.sizeHintForRow(0) if count else 0
         self.list.setFixedHeight(row_px * min(count, VISIBLE_ROWS) + 4)
         self.setVisible(bool(warnings))

@@ -416,9 +416,10 @@ class PathDialog(QDialog):
         for text, shortcut, slot in (
             ("Copy", QKeySequence.StandardKey.Copy, self.copy),
             ("Paste", QKeySequence.StandardKey.Paste, self.paste),
-            ("Undo", QKeySequence.StandardKey.Undo, self.undo),
+            ("Undo", QKeySequence.StandardKey.Undo, self.model.undo),
             ("Add month", QKeySequence("Ctrl+I"), self.add_month),
             ("Delete to end", QKeySequence("Ctrl+-"), self.delete_to_end),
+            ("Delete", QKeySequence.StandardKey.Delete, self.delete_last),
         ):
             action = QAction(text, self.view)
             action.setShortcut(shortcut)
@@ -465,6 +466,14 @@ class PathDialog(QDialog):
         if rows and self.model.delete_from(rows[0]):
             self._select(max(rows[0] - 1, 0), 1)
 
+    def delete_last(self) -> None:
+        """Delete: the selected months when they run to the path's end (it has no gaps)."""
+        rows = self.view.selected_rows()
+        if rows and rows[-1] >= len(self.model.entries) - 1:
+            self.delete_to_end()
+        elif rows:
+            self._say("A path has no gaps: Delete takes months off its end only.")
+
     def fill(self) -> None:
         """Grow the path to the horizon at the typed rate per year."""
         try:
@@ -492,6 +501,8 @@ class PathDialog(QDialog):
     def paste(self) -> None:
         texts = pm.texts_from_tsv(QGuiApplication.clipboard().text())
         rows = self.view.selected_rows()
+        if len(texts) == 1 and len(rows) > 1:
+            texts = texts * len(rows)  # one value into a selection fills it, as in Excel
         if texts and rows:
             self.paste_texts(rows[0], texts)
 
@@ -499,9 +510,6 @@ class PathDialog(QDialog):
         """Values into the months from `top` on (growing the path), as one dialog step."""
         self.model.set_texts(top, texts)
         self._select(top, len(texts))
-
-    def undo(self) -> None:
-        self.model.undo()
 
     def _select(self, top: int, count: int) -> None:
         bottom = min(top + count, self.model.rowCount()) - 1

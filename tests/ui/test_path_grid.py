@@ -124,6 +124,14 @@ def test_pasted_row_past_the_end_grows_an_index_path(qtbot, document) -> None:
     assert len(document.project.contracts[0].index_path_usd_per_kwh) == 14
 
 
+def test_one_value_pasted_on_selected_months_fills_them(qtbot, document) -> None:
+    QGuiApplication.clipboard().setText("$0.04\r\n")
+    dialog = open_grid(qtbot, document, "contracts", INDEX)
+    dialog._select(2, 3)
+    dialog.paste()
+    assert dialog.model.values()[1:6] == [0.034, 0.04, 0.04, 0.04, 0.036]
+
+
 def test_bad_value_is_refused_in_place_naming_month_and_header(qtbot, document) -> None:
     """Typed "abc" in 2027-05 stays in its month, marked, the reason under the grid naming the
     month and the column header; OK is off and writes nothing until it is fixed."""
@@ -212,10 +220,17 @@ def test_fill_add_delete_and_undo_inside_the_dialog(qtbot, document) -> None:
     assert dialog.action_buttons["delete"].text() == "Delete 2028-12 to end"
     dialog.delete_to_end()
     assert len(dialog.model.values()) == 24
-    dialog.undo()
+    dialog.model.undo()
     assert len(dialog.model.values()) == 61
+    dialog.view.setCurrentIndex(dialog.model.index(10, VALUE))
+    dialog.delete_last()  # Delete inside the path: a path has no gaps
+    assert len(dialog.model.values()) == 61 and "no gaps" in dialog.problem.text()
+    dialog._select(58, 3)
+    dialog.delete_last()  # the last 3 months, selected: gone
+    assert len(dialog.model.values()) == 58
     dialog.rate.setText("fast")
     dialog.model.delete_from(2)
+    assert dialog.problem.isHidden()
     dialog.fill()
     assert dialog.problem.text().startswith("Fill to horizon, growth (%/yr): cannot read")
     assert len(dialog.model.values()) == 2

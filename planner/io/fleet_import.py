@@ -8,8 +8,11 @@ the decimal separator their column shows (planner.io.number_format: `0,300` in a
 `;`-separated file is 0.3; a column that could be read either way is a problem, not a
 guess), units are converted, rig models are matched to the catalog by name (case and
 spacing insensitive) or added from the sheet's hashrate and power, and every row-level
-problem is listed by row and column. Nothing changes until the plan is applied, and an
-applied plan is a validated project.
+problem is listed by the sheet's row number and the column's header. Rows at a site the
+project lacks are planned and wait for the site to be created (planner.io.import_sites);
+a blank or missing degradation takes its model's figure in the fleet, else the project's
+default (planner.io.import_defaults). Nothing changes until the plan is applied
+(planner.io.import_plan), and an applied plan is a validated project.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,11 +28,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from planner.domain.cells import QUANTITY_KINDS
-from planner.domain.errors import MAX_MESSAGE, ProjectValidationError, quote, shorten
 from planner.domain.months import parse_month
 from planner.domain.project import FleetRow, Project, RigModel
 from planner.domain.units import QuantityKind, parse_quantity, parse_whole_number
-from planner.domain.validation import describe_error, validate_project
+from planner.domain.validation import describe_error
 from planner.io import number_format
 from planner.io.fleet_columns import (
     FIELD_COLUMNS,
@@ -38,6 +40,8 @@ from planner.io.fleet_columns import (
     find_header,
     map_header,
 )
+from planner.io.import_defaults import CATALOG_NOTE, DegradationDefaults, format_degradation
+from planner.io.import_plan import ImportApplyError, ImportPlan, ImportProblem, row_ranges
 from planner.io.table_reader import FleetImportError, Progress, Table, read_table
 
 __all__ = [
@@ -71,104 +75,6 @@ def _catalog_index(catalog: Iterable[RigModel]) -> dict[str, RigModel]:
     return index
 
 
-@dataclass(frozen=True)
-class ImportProblem:
-    """A row that cannot be imported: sheet row number (1-based), column, value, reason."""
-
-    row: int
-    column: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        """`row 4, Qty ('lots'): reason`; a long value, column or reason is cut."""
-        where = f"row {self.row}" + (f", {shorten(self.column)}" if self.column else "")
-        shown = f" ({quote(self.value)})" if self.value else ""
-        return f"{where}{shown}: {shorten(self.reason, MAX_MESSAGE)}"
-
-
-class ImportApplyError(FleetImportError):
-    """Applying a plan would make a project that does not validate; `problems` says why."""
-
-    def __init__(self, message: str, problems: Sequence[Any]):
-        super().__init__(message)
-        self.problems = list(problems)
-
-
-@dataclass
-class ImportPlan:
-    """What an import would do: rows to add, catalog entries to create, and problems."""
-
-    source: str
-    sheet: str
-    header_row: int
-    mapping: dict[str, str]
-    rows: list[FleetRow] = field(default_factory=list)
-    new_models: list[RigModel] = field(default_factory=list)
-    problems: list[ImportProblem] = field(default_factory=list)
-    skipped: list[ImportProblem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def _dropped_swaps(self, project: Project) -> list[int]:
-        """Indexes of the swaps that name a fleet row a replace would remove."""
-        kept = {row.name for row in self.rows}
-        return [i for i, swap in enumerate(project.swaps) if swap.row not in kept]
-
-    def replace_drops(self, project: Project) -> list[str]:
-        """What replacing the fleet would drop with the old rows, one line each: every
-        swap candidate naming a replaced row (the only entity that names fleet rows)."""
-        return [
-            f"the swap of fleet row {swap.row!r} to {swap.model!r} in {swap.month:%Y-%m}"
-            for swap in (project.swaps[i] for i in self._dropped_swaps(project))
-        ]
-
-    def already_in(self, project: Project) -> dict[int, str]:
-        """The imported rows that are already in the fleet: the same model, site, count
-        and purchase month as a fleet row (adding them would count those rigs twice), by
-        their index here, with the fleet row's name."""
-        fleet = {(r.model, r.site, r.count, r.purchase_month): r.name for r in project.fleet}
-        found = {}
-        for i, row in enumerate(self.rows):
-            name = fleet.get((row.model, row.site, row.count, row.purchase_month))
-            if name is not None:
-                found[i] = name
-        return found
-
-    def apply(
-        self, project: Project, replace: bool = False, skip_already_in: bool = False
-    ) -> Project:
-        """The project with the imported rows (appended, or replacing the fleet together
-        with what `replace_drops` lists; when adding with `skip_already_in`, without the
-        rows `already_in` finds), validated as a project file is.
-
-        Raises ImportApplyError, naming every problem, when the result would not validate.
-        """
-        update: dict[str, Any] = {"catalog": [*project.catalog, *self.new_models]}
-        if replace:
-            dropped = set(self._dropped_swaps(project))
-            update["fleet"] = list(self.rows)
-            update["swaps"] = [s for i, s in enumerate(project.swaps) if i not in dropped]
-        else:
-            skipped = self.already_in(project) if skip_already_in else {}
-            new_rows = [row for i, row in enumerate(self.rows) if i not in skipped]
-            update["fleet"] = [*project.fleet, *new_rows]
-        candidate = project.model_copy(update=update)
-        try:
-            return validate_project(candidate.model_dump(mode="json"))
-        except ProjectValidationError as error:
-            shown = "; ".join(str(p) for p in error.problems[:5])
-            more = len(error.problems) - 5
-            raise ImportApplyError(
-                f"{self.source or self.sheet}: the imported project would not be valid: {shown}"
-                + (f" (and {more} more)" if more > 0 else ""),
-                error.problems,
-            ) from None
-
-
 # ---------------------------------------------------------------------- header
 
 
@@ -182,12 +88,14 @@ def _new_plan(table: Table, source: str) -> tuple[ImportPlan, int, dict[str, tup
             "such as Qty/Units/Count)"
         )
     header = table.rows[header_index]
+    read = {c for c, _s in mapping.values()}
     plan = ImportPlan(
         source=source,
         sheet=table.sheet,
         header_row=table.row_number(header_index),
         mapping={f: _text(header[c]) for f, (c, _s) in mapping.items()},
         notes=list(table.notes),
+        unused_columns=[_text(h) for c, h in enumerate(header) if _text(h) and c not in read],
     )
     return plan, header_index, mapping
 
@@ -299,9 +207,8 @@ class _Row:
 
     def problem(self, fieldname: str, reason: str) -> None:
         plan = self.planner.plan
-        column = plan.mapping.get(fieldname, fieldname)
         plan.problems.append(
-            ImportProblem(self.number, column, _text(self.cell(fieldname)), reason)
+            ImportProblem(self.number, plan.header(fieldname), _text(self.cell(fieldname)), reason)
         )
         self.problems += 1
 
@@ -375,10 +282,13 @@ class _RowPlanner:
         self.catalog = _catalog_index(project.catalog)
         self.created: dict[str, RigModel] = {}
         self.project_sites = [s.name for s in project.sites]
+        plan.known_sites = list(self.project_sites)
         self.sites = {s.casefold(): s for s in self.project_sites}
+        self.unknown: dict[str, str] = {}  # casefold -> the sheet's first spelling
         self.site_fallback = default_site or (self.project_sites[0] if project.sites else None)
         self.start_month = project.scenario().start_month
         self.taken = {r.name.casefold() for r in project.fleet}
+        self.degradation = DegradationDefaults(project)
         if "site" not in mapping:
             plan.notes.append(f"no site column: every row goes to site {self.site_fallback!r}")
 
@@ -395,7 +305,7 @@ class _RowPlanner:
             )
             return True
         if "total" in model_text.casefold():
-            column = self.plan.mapping.get("model", "model")
+            column = self.plan.header("model")
             self.plan.skipped.append(ImportProblem(row.number, column, model_text, "subtotal row"))
             return True
         return False
@@ -423,15 +333,19 @@ class _RowPlanner:
             row.problem("model", describe_error(error.errors()[0]))
             return None
         self.created[key] = model
+        self.plan.new_model_rows[model.name] = row.number
         return model
 
     def site(self, row: _Row) -> str | None:
+        """The project's site of the row; a site the project lacks as the sheet first
+        spells it (its rows wait for the site to be created); None: no site at all."""
         text = _text(row.cell("site"))
-        site = self.sites.get(text.casefold()) if text else self.site_fallback
-        if site is None:
-            known = ", ".join(self.project_sites) or "none yet"
-            row.problem("site", f"unknown site (the project has: {known})")
-        return site
+        if not text:
+            if self.site_fallback is None:
+                row.problem("site", "no site, and the project has no site to put the row at")
+            return self.site_fallback
+        key = text.casefold()
+        return self.sites.get(key) or self.unknown.setdefault(key, text)
 
     def plan_row(self, cells: Sequence[Any], number: int, uncached: Iterable[int]) -> None:
         row = _Row(cells, number, self)
@@ -472,6 +386,11 @@ class _RowPlanner:
         if months["purchase_month"] is None:
             self.plan.notes.append(f"row {row.number}: no purchase date, {purchase:%Y-%m} assumed")
         name = _free_name(_text(row.cell("name")) or f"{model.name} ({row.number})", self.taken)
+        degradation_source = ""
+        if values["degradation_per_year"] is None:
+            default = self.degradation.for_model(model.name)
+            values["degradation_per_year"] = default.per_year
+            degradation_source = default.source
         try:
             fleet_row = FleetRow(
                 name=name,
@@ -492,7 +411,36 @@ class _RowPlanner:
             row.problem("retire_month", "must be after the online month")
             return
         self.taken.add(name.casefold())
+        index = len(self.plan.rows)
         self.plan.rows.append(fleet_row)
+        self.plan.row_numbers.append(row.number)
+        if degradation_source:
+            self.plan.degradation_sources[index] = degradation_source
+        if site.casefold() not in self.sites:
+            self.plan.unknown_sites.setdefault(site, []).append(index)
+
+
+def _note_degradation(plan: ImportPlan) -> None:
+    """Say which rows took a default degradation, what it is and where it came from."""
+    if not plan.degradation_sources:
+        return
+    header = plan.header("degradation_per_year")
+    if "degradation_per_year" in plan.mapping:
+        lead = f"blank {header!r} cells"
+    else:
+        lead = "no degradation column"
+    plan.notes.append(
+        f"{lead}: {CATALOG_NOTE}, so each row takes the figure its model has in the fleet, "
+        "else the project's default"
+    )
+    groups: dict[tuple[str, float, str], list[int]] = {}
+    for index, source in plan.degradation_sources.items():
+        row = plan.rows[index]
+        key = (row.model, row.degradation_per_year, source)
+        groups.setdefault(key, []).append(plan.row_number(index))
+    for (model, per_year, source), numbers in groups.items():
+        shown = format_degradation(per_year)
+        plan.notes.append(f"{row_ranges(numbers)} ({model}): degradation {shown}, {source}")
 
 
 def _blank_gap(plan: ImportPlan, previous: int, number: int) -> None:
@@ -532,6 +480,7 @@ def plan_import(
         previous = number
         planner.plan_row(table.rows[index], number, uncached.get(index, ()))
     plan.new_models = list(planner.created.values())
+    _note_degradation(plan)
     if progress:
         progress(1.0)
     return plan

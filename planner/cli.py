@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from planner.benchmark import CaseResult
     from planner.domain.project import Project
     from planner.engine.montecarlo import MonteCarloSettings
-    from planner.io.fleet_import import ImportPlan
     from planner.ui.bench import GuiEditResult
 
 EXIT_USAGE = 2
@@ -164,12 +163,35 @@ def _add_report(report: argparse.ArgumentParser) -> None:
     )
 
 
+def _site_flag(text: str) -> tuple[str, float]:
+    """An argparse type: `NAME=CAPACITY_MW` of --create-site."""
+    from planner.io.import_sites import parse_site_flag
+
+    try:
+        return parse_site_flag(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _add_import(imp: argparse.ArgumentParser) -> None:
     """The arguments of `planner import`."""
     imp.add_argument("sheet", type=Path, help="workbook (.xlsx) or CSV file")
     imp.add_argument("--into", type=Path, required=True, help="project file to add the rows to")
     imp.add_argument("--sheet", dest="sheet_name", help="sheet name (default: the first)")
     imp.add_argument("--site", help="site for rows without one (default: the first site)")
+    imp.add_argument(
+        "--create-site",
+        action="append",
+        type=_site_flag,
+        metavar="NAME=CAPACITY_MW",
+        help="create a site the sheet names that the project lacks, with this capacity, "
+        "and import its rows (repeatable); without it those rows are refused",
+    )
+    imp.add_argument(
+        "--new-site-contract",
+        metavar="CONTRACT",
+        help="power contract of the sites --create-site makes (default: the project's first)",
+    )
     imp.add_argument("--replace", action="store_true", help="replace the fleet instead of adding")
     imp.add_argument(
         "--yes",
@@ -313,102 +335,10 @@ def cmd_schema(_: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Load, plan and save under the project's lock, so two imports at once both land."""
-    from planner.io.project_file import ProjectFileError, project_lock
+    """`planner import`: planner/cli_import.py."""
+    from planner.cli_import import run_import
 
-    if _same_file(args.sheet, args.into):
-        raise UserError(f"--into: {args.into} is the sheet being imported; name the project")
-    if args.dry_run:
-        return _import(args)
-    try:
-        with project_lock(args.into) as lock:
-            for note in lock.notes:
-                _err(f"planner: note: {note}\n")
-            return _import(args)
-    except ProjectFileError as error:
-        raise UserError(str(error)) from None
-
-
-def _import(args: argparse.Namespace) -> int:
-    from planner.io.fleet_import import FleetImportError, import_fleet
-
-    project = _load(args.into)
-    if args.site is not None and args.site not in {s.name for s in project.sites}:
-        known = ", ".join(s.name for s in project.sites)
-        raise UserError(f"--site: unknown site {args.site!r} (the project has: {known})")
-    try:
-        plan = import_fleet(args.sheet, project, sheet=args.sheet_name, default_site=args.site)
-    except FleetImportError as error:
-        raise UserError(str(error)) from None
-    _print_import_preview(args.sheet, plan)
-    if plan.problems:
-        for problem in plan.problems:
-            _err(f"planner: error: {args.sheet}: {problem}\n")
-        _err(f"planner: error: nothing imported: {len(plan.problems)} problem(s)\n")
-        return EXIT_USAGE
-    # What replacing the fleet would take with it (swaps naming the replaced rows).
-    drops = plan.replace_drops(project) if args.replace else []
-    if drops:
-        for drop in drops:
-            _out(f"  --replace drops {drop}\n")
-    if args.dry_run:
-        _out("dry run: the project was not changed\n")
-        return 0
-    if drops and not args.yes:
-        _err(
-            f"planner: error: --replace would drop {len(drops)} item(s) listed above; "
-            "nothing imported (rerun with --yes to replace anyway)\n"
-        )
-        return EXIT_USAGE
-    _save_import(args, project, plan)
-    return 0
-
-
-def _print_import_preview(sheet: Path, plan: ImportPlan) -> None:
-    """Where the table was found, how its columns map, and what it would add."""
-    _out(f"{sheet} sheet {plan.sheet!r}, header on row {plan.header_row}\n")
-    for fieldname, header in plan.mapping.items():
-        _out(f"  {header!r} -> {fieldname}\n")
-    _out(f"{len(plan.rows)} row(s) to import, {sum(r.count for r in plan.rows):,} rigs\n")
-    for model in plan.new_models:
-        _out(
-            f"  new catalog entry {model.name!r}: {model.hashrate_th:g} TH/s, {model.power_w:g} W\n"
-        )
-    for skipped in plan.skipped:
-        _out(f"  skipped {skipped}\n")
-    for note in plan.notes:
-        _out(f"  note: {note}\n")
-
-
-def _save_import(args: argparse.Namespace, project: Project, plan: ImportPlan) -> None:
-    """Apply the plan and save the project over `args.into`, keeping a backup; nothing is
-    written when the result would not open again."""
-    from planner.io.fleet_import import FleetImportError
-    from planner.io.project_file import (
-        ProjectFileError,
-        backup_path,
-        parse_project,
-        project_to_json,
-        save_project,
-    )
-
-    try:
-        imported = plan.apply(project, replace=args.replace)
-    except FleetImportError as error:
-        raise UserError(f"nothing imported: {error}") from None
-    try:  # never write a project that would not open again
-        parse_project(project_to_json(imported), args.into)
-    except ProjectFileError as error:
-        raise UserError(
-            f"nothing imported: the project would not open afterwards: {error}"
-        ) from None
-    try:
-        save_project(imported, args.into)
-    except ProjectFileError as error:
-        raise UserError(str(error)) from None
-    backup = backup_path(args.into)
-    shown = backup.name if backup.parent == args.into.parent.resolve() else str(backup)
-    _out(f"imported into {args.into} (previous version kept as {shown})\n")
+    return run_import(args)
 
 
 def _case(text: str, option: str = "--case") -> tuple[int, int]:

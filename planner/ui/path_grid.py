@@ -139,6 +139,8 @@ class PathTableModel(QAbstractTableModel):
         if col == MONTH:
             return self.frame.month_label(row)
         if col == BASIS:
+            if isinstance(entry, Refused):
+                return f"refused: {entry.reason}"
             if self.is_engine_row(row) and self.refused_rows():
                 return "engine: once the red months are read"
             return self.frame.basis(row, len(self.entries))

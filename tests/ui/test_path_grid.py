@@ -142,6 +142,7 @@ def test_bad_value_is_refused_in_place_naming_month_and_header(qtbot, document) 
     assert message == "2027-05, Price path (USD by month): cannot read 'abc' as a number"
     assert not dialog.problem.isHidden()
     assert shown(dialog, 5) == "abc"
+    assert shown(dialog, 5, 2) == "refused: cannot read 'abc' as a number"
     assert dialog.model.data(dialog.model.index(5, VALUE), Qt.ItemDataRole.ToolTipRole) == (
         "cannot read 'abc' as a number"
     )

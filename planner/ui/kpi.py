@@ -105,7 +105,7 @@ class KpiStrip(QFrame):
         )
         self._set("irr", percent(results.fleet_irr_annual), "per year")
         self._set("payback", payback, payback_note)
-        self._set("btc", f"{btc:,.1f} BTC", f"over {results.inputs.months} months")
+        self._set("btc", f"{btc:,.1f} BTC", f"over {results.inputs.months:,} months")
         self._set("cash_cost", money(float(k.cost_per_btc_cash_usd[0])), "power + opex")
         g_and_a = bool(results.fleet.g_and_a_usd.any())
         self._set(

@@ -326,7 +326,9 @@ class BestBuyPage(QWidget):
         if not rows:
             return 0
         after = project.model_copy(update={"fleet": [*project.fleet, *rows]})
-        self.document.apply(after, Change("reset", "fleet"), f"Add the best buy ({len(rows)} rows)")
+        self.document.apply(
+            after, Change("reset", "fleet"), f"Add the best buy ({len(rows):,} rows)"
+        )
         self.add_button.setEnabled(False)  # added once; solve again for another
         return len(rows)
 

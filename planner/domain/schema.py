@@ -70,6 +70,18 @@ REFERRED_BY: dict[str, tuple[tuple[str, str], ...]] = {
 }
 # The field that names a row of each section (unique, case-insensitive).
 KEY_FIELD = {"conversions": "site", "swaps": "", "resale_curve": ""}  # "": no unique key
+# The columns whose values add up to a meaningful total (a table's totals row).
+TOTALS: dict[str, tuple[str, ...]] = {
+    "fleet": ("count", "result:npv_usd", "result:marginal_npv_usd", "result:btc_mined"),
+    "sites": (
+        "capacity_mw",
+        "fixed_opex_usd_per_month",
+        "infrastructure_capex_usd",
+        "result:npv_usd",
+        "result:btc_mined",
+    ),
+    "swaps": ("count",),
+}
 
 
 @dataclass(frozen=True)

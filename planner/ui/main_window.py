@@ -42,6 +42,7 @@ from planner.ui.kpi import KpiStrip
 from planner.ui.monthly_tab import MonthlyTab
 from planner.ui.selection_stats import selection_summary
 from planner.ui.sheet import SheetView, find_next
+from planner.ui.sheet_frame import SheetFrame
 from planner.ui.table_model import FinanceModel, SectionModel
 from planner.ui.tasks import BackgroundTask
 from planner.ui.warnings_bar import WarningsBar
@@ -145,6 +146,7 @@ class MainWindow(FileCommandsWindow):
         self.tabs = QTabWidget()
         self.sheets: dict[str, SheetView] = {}
         self.models: dict[str, SectionModel | FinanceModel] = {}
+        self.pages: dict[str, QWidget] = {}  # each table's tab page (the table and its filter)
         for key, title in TABS:
             view = SheetView()
             model: SectionModel | FinanceModel = (
@@ -156,7 +158,9 @@ class MainWindow(FileCommandsWindow):
             view.apply_widths()
             self.sheets[key] = view
             self.models[key] = model
-            self.tabs.addTab(view, title)
+            page: QWidget = view if key == "finance" else SheetFrame(view)
+            self.pages[key] = page
+            self.tabs.addTab(page, title)
         self.monthly = MonthlyTab(self.document)
         self.tabs.addTab(self.monthly, "Monthly")
         self.hpc = HpcPanel(self.document)
@@ -363,13 +367,20 @@ class MainWindow(FileCommandsWindow):
         view, model = self.sheets.get(section), self.models.get(section)
         if view is None or model is None:
             return
-        self.tabs.setCurrentWidget(view)
+        page = self.pages.get(section)
+        if page is None:
+            page = self.hpc if section == "conversions" else self.decisions
+        self.tabs.setCurrentWidget(page)
         column = next((i for i, c in enumerate(model.columns) if c.key == key), 0)
         index = model.index(row, column)
         if index.isValid():
             view.setCurrentIndex(index)
             view.scrollTo(index)
         view.setFocus()
+
+    def page_of(self, view: QWidget) -> QWidget:
+        """The tab page that shows table `view` (the table with its filter bar)."""
+        return next((self.pages[k] for k, v in self.sheets.items() if v is view), view)
 
     def current_sheet(self) -> SheetView | None:
         """The editable table in view (None on the Monthly tab, which has none)."""
@@ -378,6 +389,8 @@ class MainWindow(FileCommandsWindow):
             return widget.sheet
         if isinstance(widget, DecisionsPanel):
             return self._last_decisions_sheet  # swaps or the resale curve: the last in focus
+        if isinstance(widget, SheetFrame):
+            return widget.view
         return widget if isinstance(widget, SheetView) else None
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:

@@ -258,7 +258,10 @@ class SectionModel(_EditableModel):
         if key == "result:unprofitable_from":
             month = int(results.breakevens.unprofitable_from_month[row])
             return "never" if month < 0 else f"{results.inputs.timeline.month_starts[month]:%Y-%m}"
-        value = self._result_value(row, key)
+        return self.result_text(key, self._result_value(row, key))
+
+    def result_text(self, key: str, value: float | None) -> str:
+        """A computed column's number as its cells show it (also its total)."""
         if value is None:
             return display.NOT_AVAILABLE
         if key == "result:breakeven_hashprice":

@@ -54,7 +54,7 @@ def test_invalid_input_is_refused_at_the_cell(window) -> None:
 
 def paste(window, section: str, row: int, key: str, text: str) -> None:
     view = window.sheets[section]
-    window.tabs.setCurrentWidget(view)
+    window.tabs.setCurrentWidget(window.page_of(view))
     view.setCurrentIndex(cell(window, section, row, key))
     QGuiApplication.clipboard().setText(text)
     view.paste()
@@ -91,7 +91,7 @@ def test_paste_with_one_bad_cell_changes_nothing(window, sample) -> None:
 
 def test_one_value_pasted_into_a_selection_fills_every_cell(window) -> None:
     view = window.sheets["fleet"]
-    window.tabs.setCurrentWidget(view)
+    window.tabs.setCurrentWidget(window.page_of(view))
     view.setCurrentIndex(cell(window, "fleet", 1, "count"))
     for row in (2, 3):
         view.selectionModel().select(
@@ -140,7 +140,7 @@ def select_rows(window, section: str, rows: list[int], key: str = "count") -> No
     from PySide6.QtCore import QItemSelection, QItemSelectionModel
 
     view = window.sheets[section]
-    window.tabs.setCurrentWidget(view)
+    window.tabs.setCurrentWidget(window.page_of(view))
     selection = view.selectionModel()
     selection.clearSelection()
     for row in rows:
@@ -307,7 +307,7 @@ def test_a_refused_value_stays_in_the_editor_with_the_reason(qtbot, window) -> N
 
     doc = window.document
     view, model = window.sheets["fleet"], window.models["fleet"]
-    window.tabs.setCurrentWidget(view)
+    window.tabs.setCurrentWidget(window.page_of(view))
     index = model.index(1, model.column_index("purchase_month"))
     before = doc.project.fleet[1].purchase_month
     view.setCurrentIndex(index)
@@ -328,7 +328,7 @@ def test_a_refused_value_stays_in_the_editor_with_the_reason(qtbot, window) -> N
 
 def test_ctrl_f_finds_the_next_cell_and_wraps(qtbot, window) -> None:
     view, model = window.sheets["sites"], window.models["sites"]
-    window.tabs.setCurrentWidget(view)
+    window.tabs.setCurrentWidget(window.page_of(view))
     view.setCurrentIndex(model.index(0, 0))
     window.ask_find_text = lambda _previous: "williston"
     assert window.find_dialog()

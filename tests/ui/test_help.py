@@ -215,7 +215,7 @@ def check_table_keys(window, qtbot) -> set[str]:
     the guide says; the keys checked."""
     view = window.sheets["fleet"]
     model = window.models["fleet"]
-    window.tabs.setCurrentWidget(view)
+    window.tabs.setCurrentWidget(window.page_of(view))
     count = model.column_index("count")
     notes = model.column_index("notes")
     before = cell_data(model.index(0, count))

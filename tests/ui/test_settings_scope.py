@@ -125,7 +125,7 @@ def test_a_layout_saved_on_a_tab_without_charts_keeps_the_split_from_before(qtbo
     second.close()  # on the AI/HPC tab: the 0 px charts are not saved
     third = _reopened(qtbot, sample, QSize(1400, 900))
     assert third.tabs.currentWidget() is third.hpc
-    third.tabs.setCurrentWidget(third.sheets["fleet"])
+    third.tabs.setCurrentWidget(third.pages["fleet"])
     qtbot.waitUntil(lambda: third.splitter.sizes()[1] > 0)
     _assert_usable(third)
     assert abs(third.splitter.sizes()[1] - charts) <= 2
@@ -140,6 +140,6 @@ def test_panes_cannot_be_dragged_or_set_below_their_minimums(window, qtbot) -> N
     _assert_usable(window)
     window.tabs.setCurrentWidget(window.decisions)
     window.splitter.setSizes([900, 0])
-    window.tabs.setCurrentWidget(window.sheets["sites"])
+    window.tabs.setCurrentWidget(window.pages["sites"])
     qtbot.waitUntil(lambda: window.splitter.sizes()[1] > 0)
     _assert_usable(window)

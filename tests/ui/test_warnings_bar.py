@@ -36,7 +36,7 @@ def test_a_site_over_capacity_is_shown_and_a_click_goes_to_its_capacity(qtbot, w
     window.tabs.setCurrentIndex(0)  # the Fleet tab
     bar.list.itemClicked.emit(bar.list.item(0))
     view, model = window.sheets["sites"], window.models["sites"]
-    assert window.tabs.currentWidget() is view
+    assert window.current_sheet() is view
     assert view.currentIndex().row() == pecos
     assert model.columns[view.currentIndex().column()].key == "capacity_mw"
     # The Sites table: peak draw and its share of capacity, in red above 100 %.
@@ -65,6 +65,6 @@ def test_rows_outside_the_horizon_are_warnings_that_lead_to_their_month(qtbot, w
     )
     bar.list.itemClicked.emit(item)
     view, model = window.sheets["fleet"], window.models["fleet"]
-    assert window.tabs.currentWidget() is view
+    assert window.current_sheet() is view
     assert view.currentIndex().row() == 1
     assert model.columns[view.currentIndex().column()].key == "purchase_month"

@@ -1,0 +1,145 @@
+"""A table's totals row, as Excel's Total Row: under the rows, always in view, the sum of
+each column that adds up (rigs, capacity, NPV, BTC mined) over the rows shown, so a filter
+gives the total of what it shows (Excel's SUBTOTAL).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QTableView
+
+from planner.domain import cells, schema
+from planner.ui.table_model import RIGHT, SectionModel
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+TOTAL_BRUSH = QBrush(QColor("#e8ecf2"))
+
+
+class TotalsModel(QAbstractTableModel):
+    """One row: the totals of `source`'s additive columns over the rows `shown` says."""
+
+    def __init__(self, source: SectionModel, shown: Any):
+        super().__init__(source)
+        self.source = source
+        self.shown = shown  # row -> bool: whether the table shows the row
+        self.keys = set(schema.TOTALS.get(source.section, ()))
+        self._cache: dict[int, str] | None = None
+        self._font = QFont()
+        self._font.setBold(True)
+        for signal in (
+            source.dataChanged,
+            source.modelReset,
+            source.rowsInserted,
+            source.rowsRemoved,
+        ):
+            signal.connect(self.refresh)
+        source.document.resultsChanged.connect(self.refresh)
+
+    def refresh(self, *_args: Any) -> None:
+        """Recount on the next paint: the rows, their values or the filter changed."""
+        self._cache = None
+        if self.columnCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(0, self.columnCount() - 1))
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 1
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.source.columns)
+
+    def rows_shown(self) -> list[int]:
+        return [row for row in range(self.source.item_count()) if self.shown(row)]
+
+    def totals(self) -> dict[int, str]:
+        """Each column's total as its cells show numbers, and the first column's label."""
+        if self._cache is not None:
+            return self._cache
+        rows = self.rows_shown()
+        texts: dict[int, str] = {}
+        for i, column in enumerate(self.source.columns):
+            if column.key not in self.keys:
+                continue
+            numbers = [self.source.number_at(row, i)[0] for row in rows]
+            if column.kind == "result" and any(n is None for n in numbers):
+                texts[i] = "…"  # results still coming, or a row without one
+                continue
+            total = sum(n for n in numbers if n is not None)
+            texts[i] = (
+                self.source.result_text(column.key, total)
+                if column.kind == "result"
+                else cells.format_value(column, int(total) if column.kind == "int" else total)
+            )
+        count = self.source.item_count()
+        label = "Total" if len(rows) == count else f"Total of {len(rows):,} shown ({count:,})"
+        texts.setdefault(0, label)
+        self._cache = texts
+        return texts
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.totals().get(index.column(), "")
+        if role == Qt.ItemDataRole.FontRole:
+            return self._font
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return TOTAL_BRUSH
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
+            return RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() in self.totals():
+            return "The sum over the rows shown"
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return "Σ"
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.ToolTipRole:
+            return "Totals of the rows shown"
+        return None
+
+
+class TotalsView(QTableView):
+    """The totals row, laid in a margin under `table`'s rows: same columns, same widths,
+    scrolled sideways with it."""
+
+    def __init__(self, table: QTableView, model: TotalsModel):
+        super().__init__(table)
+        self.table = table
+        self.setModel(model)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.horizontalHeader().hide()
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollMode(table.horizontalScrollMode())
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setStyleSheet("QTableView { border-top: 1px solid #9aa4b1; }")
+        self.height_px = table.verticalHeader().defaultSectionSize() + 1
+        self.setRowHeight(0, self.height_px - 1)
+        table.horizontalHeader().sectionResized.connect(self._column_resized)
+        table.horizontalScrollBar().valueChanged.connect(self.horizontalScrollBar().setValue)
+        for column in range(model.columnCount()):
+            self.setColumnWidth(column, table.columnWidth(column))
+
+    def _column_resized(self, column: int, _old: int, new: int) -> None:
+        self.setColumnWidth(column, new)
+
+    def place(self) -> None:
+        """Lay the row in the margin under the table's viewport."""
+        table = self.table
+        viewport = table.viewport().geometry()
+        header_px = table.verticalHeader().width()
+        self.verticalHeader().setFixedWidth(header_px)
+        self.setGeometry(
+            viewport.x() - header_px,
+            viewport.bottom() + 1,
+            viewport.width() + header_px,
+            self.height_px,
+        )
+        self.horizontalScrollBar().setValue(table.horizontalScrollBar().value())

@@ -339,6 +339,37 @@ def _halving_months(
     return np.where(found, t + fraction, math.inf)
 
 
+@dataclass(frozen=True)
+class RowPaybackChances:
+    """Per fleet row (project order): the share of paths on which it pays back before the
+    next halving and within the horizon; NaN for a row with no capex inside the horizon
+    (bought before it starts: there is nothing of it to pay back), and the paths run."""
+
+    before_halving: np.ndarray
+    within_horizon: np.ndarray
+    paths: int
+    has_capex: np.ndarray  # bool per row: some of its capex falls inside the horizon
+
+
+def row_payback_chances(
+    results: Results,
+    settings: MonteCarloSettings,
+    paths: int = ROW_PATHS,
+    progress: Progress | None = None,
+) -> RowPaybackChances:
+    """Each fleet row's chances of paying back (as `row_payback_probabilities`), NaN where
+    the row has no capex inside the horizon: a batch bought before the start has no
+    outlay in the plan to recover, so a chance of paying it back has no meaning."""
+    before, within, count, capex_usd = _row_paybacks(results, settings, paths, progress)
+    has_capex = (capex_usd != 0).any(axis=1)
+    return RowPaybackChances(
+        before_halving=np.where(has_capex, before, np.nan),
+        within_horizon=np.where(has_capex, within, np.nan),
+        paths=count,
+        has_capex=has_capex,
+    )
+
+
 def row_payback_probabilities(
     results: Results,
     settings: MonteCarloSettings,
@@ -348,7 +379,17 @@ def row_payback_probabilities(
     """Per fleet row (project order): P(payback before the next halving), P(payback within
     the horizon), and the number of paths: a run of min(paths, settings.paths) with the
     same seed and settings. Each row's cash flow on a path carries its share of that
-    path's fleet tax, shared as the engine shares it."""
+    path's fleet tax, shared as the engine shares it. A row with no capex inside the
+    horizon counts as paid back on each path where its flows never go negative;
+    `row_payback_chances` gives NaN for it instead (the window shows that)."""
+    before, within, count, _capex = _row_paybacks(results, settings, paths, progress)
+    return before, within, count
+
+
+def _row_paybacks(
+    results: Results, settings: MonteCarloSettings, paths: int, progress: Progress | None
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """`row_payback_probabilities`, and the rows' capex by month (rows x H, USD)."""
     from planner.engine.model import compute
 
     inputs = results.inputs
@@ -357,7 +398,7 @@ def row_payback_probabilities(
     assert rows is not None
     r_count = inputs.count.size
     if r_count == 0:
-        return np.zeros(0), np.zeros(0), count
+        return np.zeros(0), np.zeros(0), count, np.zeros((0, inputs.months))
     th, power_usd, credit_usd, availability = _row_arrays(inputs)
     small = replace(settings, paths=count)
     x, halving_by_path = _usd_per_th_month(inputs, *simulate_markets(inputs, small))
@@ -386,7 +427,7 @@ def row_payback_probabilities(
         halving=halving_by_path,
         progress=progress,
     )
-    return before, within, count
+    return before, within, count, rows.capex_usd
 
 
 @dataclass(frozen=True)

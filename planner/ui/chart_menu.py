@@ -79,26 +79,59 @@ def month_table(
     return ChartTable(("Month", *(f"{name} ({unit})" for name in columns)), rows)
 
 
+def data_bounds(plot: pg.PlotItem) -> tuple[tuple[float, float] | None, ...]:
+    """(x, y) bounds of the data of the visible items that count for the view's range:
+    curves by their data as given (pyqtgraph's own bounds are of what it draws, clipped
+    to the view), bars by their extent, lines by their position."""
+    lows: list[list[float]] = [[], []]
+    highs: list[list[float]] = [[], []]
+    for item in plot.getViewBox().addedItems:
+        if not item.isVisible():
+            continue
+        for axis, values in enumerate(_item_extent(item)):
+            finite = values[np.isfinite(values)] if values is not None else np.zeros(0)
+            if finite.size:
+                lows[axis].append(float(finite.min()))
+                highs[axis].append(float(finite.max()))
+    return tuple((min(lows[a]), max(highs[a])) if lows[a] else None for a in (0, 1))
+
+
+def _item_extent(item: object) -> tuple[np.ndarray | None, np.ndarray | None]:
+    if isinstance(item, pg.PlotDataItem):
+        x, y = item.getOriginalDataset()
+        if x is None or y is None or not len(y):
+            return None, None
+        level = item.opts.get("fillLevel")
+        extra = [float(level)] if level is not None else []
+        return np.asarray(x, dtype=float), np.append(np.asarray(y, dtype=float), extra)
+    if isinstance(item, pg.InfiniteLine):
+        at = np.array([item.value()], dtype=float)
+        return (at, None) if item.angle % 180 == 90 else (None, at)
+    if isinstance(item, pg.BarGraphItem | pg.ScatterPlotItem):
+        found = [item.dataBounds(axis) for axis in (0, 1)]
+        return tuple(  # type: ignore[return-value]
+            np.array(b, dtype=float) if b is not None and None not in b else None for b in found
+        )
+    return None, None
+
+
 def fit_limits(
-    plot: pg.PlotItem, x_bounds: tuple[float, float] | None = None, pad: float = LIMIT_PADDING
+    plot: pg.PlotItem, pad: float = LIMIT_PADDING
 ) -> tuple[float, float, float, float] | None:
-    """Keep the view of `plot` on its data: pan and zoom stop at the bounds of its items
-    (x at `x_bounds` when given), padded by `pad` of their span; no limits when it has no
-    data. Call again when the data change. Returns (x min, x max, y min, y max)."""
+    """Keep the view of `plot` on its data: pan and zoom stop at the bounds of its items'
+    data (`data_bounds`), padded by `pad` of their span; no limits when it has no data.
+    Call again when the data change. Returns (x min, x max, y min, y max)."""
     view = plot.getViewBox()
-    x_range, y_range = view.childrenBounds()
-    if x_bounds is not None and x_range is not None:
-        x_range = x_bounds
+    x_range, y_range = data_bounds(plot)
     if x_range is None or y_range is None:
         view.setLimits(xMin=None, xMax=None, yMin=None, yMax=None, maxXRange=None, maxYRange=None)
         return None
     limits: list[float] = []
-    for (low, high), margin in ((x_range, 0.0 if x_bounds else pad), (y_range, pad)):
-        span = float(high) - float(low)
+    for low, high in (x_range, y_range):
+        span, margin = high - low, pad
         if not span > 0:
-            span = max(abs(float(low)), 1.0)
-            margin = max(margin, 0.5)
-        limits += [float(low) - margin * span, float(high) + margin * span]
+            span, margin = max(abs(low), 1.0), max(pad, 0.5)
+        limits += [low - margin * span, high + margin * span]
     x_min, x_max, y_min, y_max = limits
     view.setLimits(
         xMin=x_min,
@@ -127,6 +160,7 @@ class EmptyNote(QLabel):
         self.setStyleSheet("color: #555555; font-size: 11pt; background: transparent;")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setGeometry(chart.rect())
+        self._chart = chart
         chart.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -135,11 +169,18 @@ class EmptyNote(QLabel):
         return False
 
     def set_empty(self, empty: bool, text: str | None = None) -> None:
+        """Say `text` (or the note's own) over the chart, its axes and legend hidden, while
+        it is `empty`."""
         if text is not None:
             self.setText(text)
         self.setVisible(empty)
         if empty:
             self.raise_()
+        item = self._chart.getPlotItem()
+        for side in ("left", "bottom"):
+            item.showAxis(side, not empty)
+        if item.legend is not None:
+            item.legend.setVisible(not empty)
 
 
 class ChartMenu(QObject):

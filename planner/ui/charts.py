@@ -265,6 +265,7 @@ class ChartsPanel(QWidget):
             widget, partial(self.table, key), key, partial(self._export_chart, key)
         )
         self.notes[key] = EmptyNote(widget, NO_RIGS)
+        self.notes[key].set_empty(True)
         self._legends[key] = legend
         self._month_axes[key] = month_axis
         self._halving_lines[key] = halving

@@ -17,6 +17,8 @@ from planner.engine.montecarlo import (
     DEFAULT_NETWORK_LAG_MONTHS,
     DEFAULT_PRICE_VOLATILITY,
     MonteCarloSettings,
+    row_payback_chances,
+    row_payback_probabilities,
     run_monte_carlo,
 )
 from planner.io.project_file import load_project
@@ -117,6 +119,28 @@ def test_row_probabilities(sample) -> None:
     assert ((before >= 0) & (before <= within) & (within <= 1)).all()
     again = row_payback_probabilities(results, noisy)
     assert np.array_equal(before, again[0])
+
+
+def test_rows_bought_before_the_horizon_have_no_payback_chance(sample) -> None:
+    """A batch bought before the start has no capex in the plan: its chance of paying back
+    is NaN (no answer), not the 100 % of a cash flow that never went negative."""
+    results = run(sample)
+    start = results.inputs.start_month
+    bought_before = [row.purchase_month < start for row in sample.fleet]
+    assert bought_before == [True] * 9 + [False] * 2  # 2021-09 ... 2025-06; 2026-12, 2027-01
+    quiet = MonteCarloSettings(paths=4, **QUIET)
+    chances = row_payback_chances(results, quiet)
+    assert chances.paths == 4
+    assert chances.has_capex.tolist() == [not b for b in bought_before]
+    assert np.isnan(chances.before_halving[:9]).all()
+    assert np.isnan(chances.within_horizon[:9]).all()
+    before, within, _count = row_payback_probabilities(results, quiet)
+    assert within[:9].max() == 1.0  # what the raw figure said of them: "100 %"
+    np.testing.assert_array_equal(chances.within_horizon[9:], within[9:])
+    np.testing.assert_array_equal(chances.before_halving[9:], before[9:])
+    k = results.row_kpis  # no noise: the engine's own payback for the rows with capex
+    paid = (k.payback_status == metrics.PAID_BACK) | (k.payback_status == metrics.NEVER_NEGATIVE)
+    assert chances.within_horizon[9:].tolist() == paid[9:].astype(float).tolist()
 
 
 def _hosted_project(price_factor: float = 1.0, auto_shutdown: bool = True):

@@ -5,15 +5,17 @@ of fleet NPV and each fleet row's chance of paying back."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -24,19 +26,27 @@ from PySide6.QtWidgets import (
 
 from planner.engine import Results
 from planner.engine.montecarlo import (
+    PERCENTILES,
     MonteCarloResult,
     MonteCarloSettings,
-    row_payback_probabilities,
+    RowPaybackChances,
+    row_payback_chances,
     run_monte_carlo,
 )
 from planner.io import display
-from planner.ui.chart_parts import PALETTE, MoneyAxis, MonthAxis, pen
-from planner.ui.decisions.results_table import ResultTable
+from planner.ui.chart_menu import (
+    ChartMenu,
+    ChartTable,
+    EmptyNote,
+    fit_limits,
+    month_table,
+)
+from planner.ui.chart_parts import BLUE, INK, MoneyAxis, MonthAxis, curve_data, pen
+from planner.ui.decisions.results_table import ResultModel, ResultTable
 from planner.ui.document import ProjectDocument
 from planner.ui.tasks import BackgroundTask
 
-# Each row's chance of paying back before the halving and within the horizon, and paths.
-RowFigures = tuple[np.ndarray, np.ndarray, int]
+MAX_PATHS = 200_000
 # The settings shown as percent or plain numbers: key, label, suffix, scale to the box.
 FIELDS = (
     ("price_volatility", "BTC price volatility (per year)", " %", 100.0),
@@ -44,28 +54,93 @@ FIELDS = (
     ("network_noise", "Network noise (per year)", " %", 100.0),
     ("fee_noise", "Fee noise (per month)", " %", 100.0),
 )
+PRESS_RUN = (
+    "Press Run Monte Carlo to simulate the fleet's cash flow over many BTC price, "
+    "network and fee paths."
+)
+CANCELLED = "Monte Carlo cancelled: nothing to show. Press Run Monte Carlo to simulate again."
+NOTHING_TO_PAY_BACK = (
+    "Bought before the horizon starts: no capex of this row falls inside the plan, so "
+    "there is nothing of it to pay back."
+)
+# The fan: P5-P95 (90 % of paths) light, P25-P75 (half of them) darker, P50 a bold line.
+BANDS = (
+    (0, 4, 35, "P5–P95 (90 % of paths)"),
+    (1, 3, 80, "P25–P75 (half of the paths)"),
+)
 
 
 def simulate(
     results: Results, settings: MonteCarloSettings, progress: Any
-) -> tuple[MonteCarloResult, RowFigures]:
+) -> tuple[MonteCarloResult, RowPaybackChances]:
     """The fleet's paths, then each row's payback chances (a worker's job)."""
     fleet = run_monte_carlo(results, settings, lambda f: progress(0.6 * f))
     progress(0.6)
-    rows = row_payback_probabilities(results, settings, progress=lambda f: progress(0.6 + 0.4 * f))
+    rows = row_payback_chances(results, settings, progress=lambda f: progress(0.6 + 0.4 * f))
     progress(1.0)
     return fleet, rows
 
 
-def row_lines(names: Sequence[str], figures: RowFigures) -> tuple[list[str], list[list[str]]]:
-    """The per-row payback chances as headers and table lines."""
-    before, within, count = figures
+def _chance(value: float) -> str:
+    return display.NOT_AVAILABLE if not np.isfinite(value) else f"{value:.1%}"
+
+
+def row_lines(
+    names: Sequence[str], chances: RowPaybackChances
+) -> tuple[list[str], list[list[str]], dict[tuple[int, int], str]]:
+    """The per-row payback chances as headers, table lines and the tooltips of the cells
+    that have no answer (n/a: the row has nothing to pay back inside the horizon)."""
     headers = [
-        f"Fleet row ({count:,} paths)",
+        f"Fleet row ({chances.paths:,} paths)",
         "P(payback before the halving)",
         "P(payback in the horizon)",
     ]
-    return headers, [[name, f"{before[r]:.1%}", f"{within[r]:.1%}"] for r, name in enumerate(names)]
+    lines = [
+        [name, _chance(chances.before_halving[r]), _chance(chances.within_horizon[r])]
+        for r, name in enumerate(names)
+    ]
+    tips = {
+        (r, column): NOTHING_TO_PAY_BACK
+        for r in range(len(names))
+        if not chances.has_capex[r]
+        for column in (1, 2)
+    }
+    return headers, lines, tips
+
+
+class _TippedModel(ResultModel):
+    """Result rows, some cells with a tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tips: dict[tuple[int, int], str] = {}
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
+            return self.tips.get((index.row(), index.column()))
+        return super().data(index, role)
+
+
+class RowChancesTable(ResultTable):
+    """The rows' payback chances; an n/a cell says why in its tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tipped = _TippedModel(self)
+        self.results = self.tipped
+        self.setModel(self.tipped)
+
+    def show_chances(
+        self, headers: list[str], lines: list[list[str]], tips: dict[tuple[int, int], str]
+    ) -> None:
+        self.tipped.tips = tips
+        self.show_rows(headers, lines)
+
+    def tooltip(self, row: int, column: int) -> str | None:
+        value = self.results.data(self.results.index(row, column), Qt.ItemDataRole.ToolTipRole)
+        return value if isinstance(value, str) else None
 
 
 class MonteCarloPage(QWidget):
@@ -76,23 +151,12 @@ class MonteCarloPage(QWidget):
         self.document = document
         self.result: MonteCarloResult | None = None
         self.task: BackgroundTask | None = None
-        self.row_figures: RowFigures | None = None
+        self.row_figures: RowPaybackChances | None = None
+        self._month_starts: tuple[date, ...] = ()
         settings = self._build_settings()
-        self.fan_plot = pg.PlotWidget(
-            axisItems={"bottom": MonthAxis(), "left": MoneyAxis()}, background="w"
-        )
-        self.fan_plot.setTitle("Cumulative free cash flow: P5, P25, P50, P75, P95")
-        self.fan_lines = [
-            self.fan_plot.plot([], [], pen=pen(PALETTE[0], 2.5 if q == 2 else 1)) for q in range(5)
-        ]
-        self.fan_fills: list[pg.FillBetweenItem] = []
-        self.npv_plot = pg.PlotWidget(axisItems={"bottom": MoneyAxis("bottom")}, background="w")
-        self.npv_plot.setTitle("Distribution of fleet NPV")
-        self.npv_hist = pg.PlotDataItem(
-            [], [], stepMode="center", fillLevel=0, brush=(0, 114, 178, 90)
-        )
-        self.npv_plot.addItem(self.npv_hist)
-        self.rows = ResultTable()
+        self._build_fan()
+        self._build_histogram()
+        self.rows = RowChancesTable()
         charts = QSplitter(Qt.Orientation.Vertical)
         charts.addWidget(self.fan_plot)
         charts.addWidget(self.npv_plot)
@@ -103,17 +167,88 @@ class MonteCarloPage(QWidget):
         split.setStretchFactor(1, 3)
         QVBoxLayout(self).addWidget(split)
 
+    def _build_fan(self) -> None:
+        """Five percentile curves of cumulative FCF, the bands between them, each curve
+        named at its end and the bands in the legend."""
+        self.fan_plot = pg.PlotWidget(
+            axisItems={"bottom": MonthAxis(), "left": MoneyAxis()}, background="w"
+        )
+        self.fan_plot.setTitle("Cumulative free cash flow across the paths")
+        legend = self.fan_plot.addLegend(
+            offset=(10, 10), labelTextColor=INK, brush=pg.mkBrush(255, 255, 255, 210)
+        )
+        # dynamicRangeLimit off: the bands are filled from the curves as drawn, which
+        # pyqtgraph would otherwise clip to the view they were first drawn in.
+        self.fan_lines = [
+            pg.PlotDataItem([], [], pen=pen(BLUE, 2.5 if q == 50 else 1.0), dynamicRangeLimit=None)
+            for q in PERCENTILES
+        ]
+        self.fan_fills: list[pg.FillBetweenItem] = []
+        self._band_samples: list[pg.BarGraphItem] = []
+        for low, high, alpha, label in BANDS:
+            brush = pg.mkBrush(QColor(0, 114, 178, alpha))
+            fill = pg.FillBetweenItem(self.fan_lines[low], self.fan_lines[high], brush=brush)
+            self.fan_plot.addItem(fill)
+            self.fan_fills.append(fill)
+            sample = pg.BarGraphItem(x=[], height=[], width=1, brush=brush, pen=pg.mkPen(None))
+            self._band_samples.append(sample)  # only its colour, in the legend
+            legend.addItem(sample, label)
+        for q, line in zip(PERCENTILES, self.fan_lines, strict=True):
+            self.fan_plot.addItem(line)
+            if q == 50:
+                legend.addItem(line, "P50 (median)")
+        self.fan_labels = [pg.TextItem(f"P{q}", color=INK, anchor=(0.0, 0.5)) for q in PERCENTILES]
+        for text in self.fan_labels:
+            text.setVisible(False)
+            self.fan_plot.addItem(text, ignoreBounds=True)
+        self.fan_menu = ChartMenu(self.fan_plot, self.fan_table, "monte_carlo_fan")
+        self.fan_note = EmptyNote(self.fan_plot, PRESS_RUN)
+        self.fan_note.set_empty(True)
+
+    def _build_histogram(self) -> None:
+        """The distribution of fleet NPV, its P5, P50 and P95 marked."""
+        self.npv_plot = pg.PlotWidget(axisItems={"bottom": MoneyAxis("bottom")}, background="w")
+        self.npv_plot.setTitle("Distribution of fleet NPV")
+        self.npv_plot.setLabel("left", "Paths")
+        self.npv_hist = pg.PlotDataItem(
+            [], [], stepMode="center", fillLevel=0, brush=(0, 114, 178, 90)
+        )
+        self.npv_plot.addItem(self.npv_hist)
+        self.npv_marks = [
+            pg.InfiniteLine(
+                angle=90,
+                pen=pen(INK, 1.2 if q == 50 else 1.0, Qt.PenStyle.DashLine),
+                label=f"P{q}",
+                labelOpts={"position": 0.92, "color": INK, "fill": pg.mkBrush(255, 255, 255, 200)},
+            )
+            for q in (5, 50, 95)
+        ]
+        for mark in self.npv_marks:
+            mark.setVisible(False)
+            self.npv_plot.addItem(mark, ignoreBounds=True)
+        self.npv_menu = ChartMenu(self.npv_plot, self.npv_table, "monte_carlo_npv")
+        self.npv_note = EmptyNote(self.npv_plot, PRESS_RUN)
+        self.npv_note.set_empty(True)
+
     def _build_settings(self) -> QWidget:
         defaults = MonteCarloSettings()
         self.paths = QSpinBox()
-        self.paths.setRange(100, 200_000)
+        self.paths.setLocale(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        self.paths.setGroupSeparatorShown(True)  # 10,000 as the app writes numbers
+        self.paths.setRange(100, MAX_PATHS)
         self.paths.setSingleStep(1_000)
         self.paths.setValue(defaults.paths)
+        self.paths.setToolTip(f"Paths to simulate: from 100 to at most {MAX_PATHS:,}")
+        self.paths_cap = QLabel(f"at most {MAX_PATHS:,}")
+        self.paths_cap.setStyleSheet("color: #555555;")
         self.seed = QSpinBox()
         self.seed.setRange(0, 2_000_000_000)
         self.seed.setValue(defaults.seed)
         form = QFormLayout()
-        form.addRow("Paths", self.paths)
+        paths_row = QHBoxLayout()
+        paths_row.addWidget(self.paths, 1)
+        paths_row.addWidget(self.paths_cap)
+        form.addRow("Paths", paths_row)
         form.addRow("Seed", self.seed)
         self.fields: dict[str, QDoubleSpinBox] = {}
         for key, label, suffix, scale in FIELDS:
@@ -158,20 +293,22 @@ class MonteCarloPage(QWidget):
         settings = self.settings()
         self.button.setEnabled(False)
 
-        def done(both: tuple[MonteCarloResult, RowFigures]) -> None:
+        def done(both: tuple[MonteCarloResult, RowPaybackChances]) -> None:
             self.button.setEnabled(True)
             self.row_figures = both[1]
             self.show_result(both[0])
 
         def failed(error: BaseException) -> None:
             self.button.setEnabled(True)
+            self.clear_figures(f"Monte Carlo failed: {error}")
             self.summary.setText(f"Monte Carlo failed: {error}")
 
         def cancelled() -> None:
             self.button.setEnabled(True)
-            self.summary.setText("Monte Carlo cancelled.")
+            self.clear_figures(CANCELLED)
+            self.summary.setText(CANCELLED)
 
-        def job(progress: Any) -> tuple[MonteCarloResult, RowFigures]:
+        def job(progress: Any) -> tuple[MonteCarloResult, RowPaybackChances]:
             return simulate(results, settings, progress)
 
         self.task = BackgroundTask(
@@ -181,14 +318,13 @@ class MonteCarloPage(QWidget):
 
     def show_result(self, result: MonteCarloResult) -> None:
         self.result = result
-        self._show_fan(result.cumulative_percentiles_usd)
-        # The histogram of the middle 98 % (the tail of a lognormal price runs far).
-        low, high = np.percentile(result.npv_usd, [1, 99])
-        counts, edges = np.histogram(result.npv_usd, bins=60, range=(low, high))
-        self.npv_hist.setData(edges, counts)
         results = self.document.results
+        if results is not None:
+            self._month_starts = tuple(results.inputs.timeline.month_starts)
+        self._show_fan(result.cumulative_percentiles_usd)
+        self._show_histogram(result)
         if results is not None and self.row_figures is not None:
-            self.rows.show_rows(*row_lines(results.inputs.row_names, self.row_figures))
+            self.rows.show_chances(*row_lines(results.inputs.row_names, self.row_figures))
         p = result.npv_percentiles_usd
         self.summary.setText(
             f"{result.settings.paths:,} paths, seed {result.settings.seed}. "
@@ -198,24 +334,67 @@ class MonteCarloPage(QWidget):
             f"P95 {display.money_short(p[4])}."
         )
 
+    def clear_figures(self, why: str) -> None:
+        """Empty the charts and the rows (a cancelled or failed run shows nothing of the
+        run before it); `why` is said over the charts."""
+        self.result = None
+        self.row_figures = None
+        for line in self.fan_lines:
+            line.setData([], [])
+        self.npv_hist.setData([], [])
+        for item in (*self.fan_labels, *self.npv_marks, *self.fan_fills):
+            item.setVisible(False)
+        self.rows.show_chances([], [], {})
+        for plot, note in ((self.fan_plot, self.fan_note), (self.npv_plot, self.npv_note)):
+            fit_limits(plot.getPlotItem())
+            note.set_empty(True, why)
+
     def _show_fan(self, bands: np.ndarray) -> None:
-        """The five percentile curves, and the P5-P95 and P25-P75 bands between them."""
+        """The five percentile curves (the bands follow them), each named at its end."""
         x = np.arange(1, bands.shape[1] + 1, dtype=float)
         axis = self.fan_plot.getAxis("bottom")
         assert isinstance(axis, MonthAxis)
         if self.document.results is not None:
             axis.set_start(self.document.results.inputs.start_month)
-        for line, values in zip(self.fan_lines, bands, strict=True):
+        for line, text, values in zip(self.fan_lines, self.fan_labels, bands, strict=True):
             line.setData(x, values)
+            text.setPos(float(x[-1]), float(values[-1]))
+            text.setVisible(True)
         for fill in self.fan_fills:
-            self.fan_plot.removeItem(fill)
-        self.fan_fills = [
-            pg.FillBetweenItem(
-                pg.PlotCurveItem(x, bands[low]),
-                pg.PlotCurveItem(x, bands[high]),
-                brush=pg.mkBrush(QColor(0, 114, 178, alpha)),
-            )
-            for low, high, alpha in ((0, 4, 35), (1, 3, 70))
-        ]
-        for fill in self.fan_fills:
-            self.fan_plot.addItem(fill)
+            fill.setVisible(True)
+        fit_limits(self.fan_plot.getPlotItem())
+        self.fan_plot.getPlotItem().getViewBox().enableAutoRange()
+        self.fan_note.set_empty(False)
+
+    def _show_histogram(self, result: MonteCarloResult) -> None:
+        """The middle 98 % of fleet NPV (a lognormal price's tail runs far), P5, P50, P95."""
+        low, high = np.percentile(result.npv_usd, [1, 99])
+        counts, edges = np.histogram(result.npv_usd, bins=60, range=(low, high))
+        self.npv_hist.setData(edges, counts)
+        percentiles = dict(zip(PERCENTILES, result.npv_percentiles_usd.tolist(), strict=True))
+        for mark, q in zip(self.npv_marks, (5, 50, 95), strict=True):
+            mark.setValue(percentiles[q])
+            mark.setVisible(True)
+        fit_limits(self.npv_plot.getPlotItem())
+        self.npv_plot.getPlotItem().getViewBox().enableAutoRange()
+        self.npv_note.set_empty(False)
+
+    def fan_table(self) -> ChartTable:
+        """The fan's percentiles by month (its right-click Copy data)."""
+        if self.result is None:
+            return ChartTable((), [])
+        series = {
+            f"P{q} cumulative FCF": curve_data(line)
+            for q, line in zip(PERCENTILES, self.fan_lines, strict=True)
+        }
+        return month_table(series, self._month_starts, "USD")
+
+    def npv_table(self) -> ChartTable:
+        """The histogram's bins (its right-click Copy data)."""
+        edges, counts = curve_data(self.npv_hist)
+        if self.result is None or not counts.size:
+            return ChartTable((), [])
+        return ChartTable(
+            ("NPV from (USD)", "NPV to (USD)", "Paths"),
+            [[float(edges[i]), float(edges[i + 1]), int(counts[i])] for i in range(counts.size)],
+        )

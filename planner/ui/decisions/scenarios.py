@@ -4,6 +4,7 @@ and their cumulative free cash flows overlaid."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -16,7 +17,8 @@ from planner.domain.project import Project
 from planner.engine import Results
 from planner.engine.sensitivity import compare_scenarios
 from planner.io import display
-from planner.ui.chart_parts import PALETTE, MoneyAxis, MonthAxis, pen
+from planner.ui.chart_menu import ChartMenu, ChartTable, EmptyNote, fit_limits, month_table
+from planner.ui.chart_parts import PALETTE, MoneyAxis, MonthAxis, curve_data, pen
 from planner.ui.decisions.results_table import ResultTable
 
 HEADERS = (
@@ -68,6 +70,10 @@ class ScenariosPage(QWidget):
         self.plot.addLegend(offset=(10, 10))
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self._month_starts: tuple[date, ...] = ()
+        self.menu = ChartMenu(self.plot, self.chart_table, "scenarios")
+        self.note = EmptyNote(self.plot, "The scenarios' curves appear here once they are run.")
+        self.note.set_empty(True)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.plot)
@@ -98,11 +104,19 @@ class ScenariosPage(QWidget):
                 )
             self.curves[name].setData(x, cumulative)
             axis.set_start(results.inputs.start_month)
+            self._month_starts = tuple(results.inputs.timeline.month_starts)
         names = {name for name, _results in compared}
         for name in list(self.curves):
             if name not in names:
                 self.plot.removeItem(self.curves.pop(name))
+        fit_limits(self.plot.getPlotItem())
+        self.note.set_empty(not compared)
         self.table.show_rows(
             HEADERS,
             [scenario_row(name, results, project.active_scenario) for name, results in compared],
         )
+
+    def chart_table(self) -> ChartTable:
+        """Each scenario's cumulative free cash flow by month (the chart's Copy data)."""
+        series = {f"{name} cumulative FCF": curve_data(c) for name, c in self.curves.items()}
+        return month_table(series, self._month_starts, "USD")

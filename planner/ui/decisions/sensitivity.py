@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QSplitter, QVBoxLayou
 from planner.domain.project import Project
 from planner.engine.sensitivity import DRIVERS, Tornado, TwoWay, tornado, two_way
 from planner.io import display
-from planner.ui.chart_parts import PALETTE, MoneyAxis, pen
+from planner.ui.chart_menu import ChartMenu, ChartTable, EmptyNote, fit_limits
+from planner.ui.chart_parts import BLUE, VERMILLION, MoneyAxis, pen
 from planner.ui.decisions.results_table import ResultTable
 
 TORNADO_HEADERS = (
@@ -26,6 +27,10 @@ TORNADO_HEADERS = (
     "Payback at -step",
     "Payback at +step",
 )
+LOW_COLOUR = VERMILLION  # the driver moved down
+HIGH_COLOUR = BLUE  # the driver moved up
+LOW_LABEL = "Driver moved down (-step)"
+HIGH_LABEL = "Driver moved up (+step)"
 
 
 def sensitivity_figures(
@@ -77,12 +82,7 @@ class SensitivityPage(QWidget):
             form.addRow(f"{driver.label} ±", box)
         steps = QWidget()
         steps.setLayout(form)
-        self.tornado_plot = pg.PlotWidget(axisItems={"bottom": MoneyAxis("bottom")}, background="w")
-        self.tornado_plot.setTitle("Fleet NPV with each driver moved down and up")
-        self.tornado_bars = pg.BarGraphItem(x0=[], y=[], height=0.6, width=[], brushes=[])
-        self.tornado_plot.addItem(self.tornado_bars)
-        self.tornado_base = pg.InfiniteLine(angle=90, pen=pen("#222222", 1))
-        self.tornado_plot.addItem(self.tornado_base)
+        self._build_tornado()
         self.tornado_labels = ResultTable()
         self.two_way_table = ResultTable()
         self.two_way_payback = ResultTable()
@@ -98,6 +98,52 @@ class SensitivityPage(QWidget):
         split.addWidget(right)
         split.setStretchFactor(1, 3)
         QVBoxLayout(self).addWidget(split)
+
+    def _build_tornado(self) -> None:
+        """Each driver's bar from the base NPV to its NPV at -step (one colour) and at
+        +step (the other), the base NPV a vertical line; the legend says which is which."""
+        self.tornado_plot = pg.PlotWidget(axisItems={"bottom": MoneyAxis("bottom")}, background="w")
+        self.tornado_plot.setTitle("Fleet NPV with each driver moved down and up")
+        self.tornado_plot.setLabel("bottom", "Fleet NPV (USD)")
+        self.tornado_plot.setMouseEnabled(x=True, y=False)  # the drivers stay in view
+        legend = self.tornado_plot.addLegend(offset=(-10, 10))
+        legend.setColumnCount(2)
+        self.tornado_low = pg.BarGraphItem(
+            x0=[], y=[], height=0.6, width=[], brush=LOW_COLOUR, pen=pg.mkPen(None), name=LOW_LABEL
+        )
+        self.tornado_high = pg.BarGraphItem(
+            x0=[],
+            y=[],
+            height=0.6,
+            width=[],
+            brush=HIGH_COLOUR,
+            pen=pg.mkPen(None),
+            name=HIGH_LABEL,
+        )
+        self.tornado_plot.addItem(self.tornado_low)
+        self.tornado_plot.addItem(self.tornado_high)
+        self.tornado_base = pg.InfiniteLine(angle=90, pen=pen("#222222", 1))
+        self.tornado_plot.addItem(self.tornado_base)
+        self.tornado_menu = ChartMenu(self.tornado_plot, self.tornado_table, "tornado")
+        self.tornado_note = EmptyNote(
+            self.tornado_plot,
+            "The tornado appears here once the fleet's NPV is computed "
+            "(add rigs on the Fleet tab if there are none).",
+        )
+        self.tornado_note.set_empty(True)
+
+    def tornado_table(self) -> ChartTable:
+        """The tornado's bars, largest swing first (its right-click Copy data)."""
+        result = self.tornado_result
+        if result is None:
+            return ChartTable((), [])
+        return ChartTable(
+            ("Driver", "Step", "Base NPV (USD)", "NPV at -step (USD)", "NPV at +step (USD)"),
+            [
+                [row[0], row[1], float(result.base_npv_usd), b.npv_low_usd, b.npv_high_usd]
+                for row, b in zip(tornado_rows(result), result.bars, strict=True)
+            ],
+        )
 
     def step_values(self) -> dict[str, float]:
         """Each driver's step as a fraction (the boxes show percent or points)."""
@@ -122,18 +168,18 @@ class SensitivityPage(QWidget):
     def show_tornado(self, result: Tornado) -> None:
         self.tornado_result = result
         bars = list(reversed(result.bars))  # largest at the top
-        lows = np.array([b.npv_low_usd for b in bars])
-        highs = np.array([b.npv_high_usd for b in bars])
-        self.tornado_bars.setOpts(
-            x0=np.minimum(lows, highs),
-            y=np.arange(len(bars)),
-            width=np.abs(highs - lows),
-            height=0.6,
-            brushes=[pg.mkBrush(PALETTE[0]) for _ in bars],
-        )
-        self.tornado_base.setValue(result.base_npv_usd)
+        base = float(result.base_npv_usd)
+        y = np.arange(len(bars), dtype=float)
+        for item, npvs in (
+            (self.tornado_low, np.array([b.npv_low_usd for b in bars], dtype=float)),
+            (self.tornado_high, np.array([b.npv_high_usd for b in bars], dtype=float)),
+        ):
+            item.setOpts(x0=np.minimum(npvs, base), y=y, width=np.abs(npvs - base), height=0.6)
+        self.tornado_base.setValue(base)
         axis = self.tornado_plot.getAxis("left")
         axis.setTicks([[(i, b.label) for i, b in enumerate(bars)]])
+        fit_limits(self.tornado_plot.getPlotItem())
+        self.tornado_note.set_empty(not bars)
         self.tornado_labels.show_rows(TORNADO_HEADERS, tornado_rows(result))
 
     def show_two_way(self, table: TwoWay) -> None:

@@ -133,6 +133,7 @@ class SheetView(QTableView):
                 if model.section in TOTALS
                 else None
             )
+            self._refilter()
         else:
             self.frozen = self.totals = None
 
@@ -180,6 +181,10 @@ class SheetView(QTableView):
         for row in range(model.rowCount()):
             keep = model.is_blank(row) or self._keeps(model, row, position)
             self.setRowHidden(row, not keep)
+        # An empty table's first row says what to do, across the table.
+        self.clearSpans()
+        if not model.item_count() and model.columnCount() > 1:
+            self.setSpan(0, 0, 1, model.columnCount())
         if self.frozen is not None:
             self.frozen.copy_hidden_rows()
         if self.totals is not None:

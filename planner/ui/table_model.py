@@ -30,6 +30,22 @@ NEGATIVE_BRUSH = QBrush(QColor("#a31515"))
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 AnyIndex = QModelIndex | QPersistentModelIndex
+HINT_BRUSH = QBrush(QColor("#6b7380"))
+# What an empty table says in its first row: what to do to fill it.
+EMPTY_HINTS = {
+    "fleet": "No rigs yet: type a batch name here, paste rows from Excel (Ctrl+V), or "
+    "File > Import fleet… reads a sheet",
+    "sites": "No sites yet: type a site's name here, or paste rows from Excel; fleet rows "
+    "need a site",
+    "contracts": "No power contracts yet: type a contract's name here; sites need one",
+    "catalog": "No rig models yet: type a model here, or paste them from Excel; fleet rows "
+    "need a model",
+    "scenarios": "No scenario: type a name here to add the market the plan runs on",
+    "conversions": "No AI/HPC plan yet: pick a site here to compare keeping it mining with "
+    "renting it to an AI/HPC tenant",
+    "swaps": "No swap yet: pick a fleet batch here to test replacing it with newer rigs",
+    "resale_curve": "No resale curve: type an efficiency (J/TH) and its resale price",
+}
 FROM_THE_ROW = frozenset({"result:efficiency"})  # computed columns that need no results
 
 
@@ -222,10 +238,16 @@ class SectionModel(_EditableModel):
         return float(value), True, usd
 
     def _blank_data(self, column: Any, role: int) -> Any:
-        """The blank row: empty cells, the error of a refused new-row cell, a hint."""
+        """The blank row: empty cells, the error of a refused new-row cell, a hint; in an
+        empty table, what to do first."""
         error = self.cell_errors.get((self.item_count(), column.key))
         if role == Qt.ItemDataRole.EditRole:
             return ""
+        first_of_empty = not self.item_count() and column is self.columns[0]
+        if first_of_empty and role == Qt.ItemDataRole.DisplayRole and not error:
+            return EMPTY_HINTS.get(self.section, "Type or paste here to add a row")
+        if first_of_empty and role == Qt.ItemDataRole.ForegroundRole:
+            return HINT_BRUSH
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if column.numeric else LEFT
         if role == Qt.ItemDataRole.BackgroundRole:

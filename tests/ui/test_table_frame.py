@@ -64,7 +64,7 @@ def test_the_filter_compares_in_one_column_and_keeps_new_rows_in_view(window, sa
 
 
 def test_the_name_column_stays_in_view_scrolling_right(qtbot, window) -> None:
-    _frame_, view, model = _frame(window, "fleet")
+    _, view, model = _frame(window, "fleet")
     frozen = view.frozen
     assert frozen.isHidden()  # at the left edge the table shows its own first column
     bar = view.horizontalScrollBar()
@@ -83,3 +83,25 @@ def test_the_name_column_stays_in_view_scrolling_right(qtbot, window) -> None:
     assert frozen.verticalScrollBar().value() == view.verticalScrollBar().value()
     bar.setValue(0)
     assert frozen.isHidden()
+
+
+def test_an_empty_table_says_what_to_do_and_typing_there_adds_a_row(window) -> None:
+    from PySide6.QtCore import Qt
+
+    swaps = window.sheets["swaps"]
+    swaps.selectAll()
+    swaps.delete_rows()  # swaps name fleet rows: they go first
+    _, view, model = _frame(window, "fleet")
+    view.selectAll()
+    view.delete_rows()
+    assert model.item_count() == 0
+    hint = model.data(model.index(0, 0))
+    assert hint.startswith("No rigs yet: type a batch name here")
+    assert "File > Import fleet" in hint
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.EditRole) == ""
+    assert view.columnSpan(0, 0) == model.columnCount()
+    assert view.totals.model().data(view.totals.model().index(0, 0)) == "Total"
+    assert model.setData(model.index(0, 0), "First batch")
+    assert model.item_count() == 1 and view.columnSpan(0, 0) == 1
+    assert model.data(model.index(0, 0)) == "First batch"
+    assert model.data(model.index(1, 0)) is None  # the blank row after it is blank again

@@ -9,7 +9,8 @@ KPI strip and in every table column alike, as Excel's `$#,##0` shows it and read
 when pasted. A column takes one scale from its largest magnitude (`money_column`): whole
 dollars, or whole millions ("$12,346M") once a figure reaches ten billion, so a column never
 mixes "$39,729", "$492.0k" and "$10.46M". Compact texts ("$1.23M", three significant
-digits) are for charts' ticks and hover labels, and print where space is short.
+digits) are for charts' ticks and hover labels; print where space is short takes a compact
+column (`money_column(values, compact=True)`: "$16.57M", one scale per column as well).
 """
 
 from __future__ import annotations
@@ -40,27 +41,39 @@ class MoneyText(str):
         return made
 
 
-def money_scale(values: Iterable[float | None]) -> float:
-    """The unit a column of USD figures is written in: 1 (whole dollars) or 1e6 (whole
-    millions, once its largest magnitude reaches MILLIONS_FROM_USD)."""
+Scale = tuple[float, str, int]  # unit, suffix, decimals: (1e6, "M", 2) writes "$16.57M"
+
+
+def money_scale(values: Iterable[float | None], compact: bool = False) -> Scale:
+    """The scale a column of USD figures is written at, from its largest magnitude: whole
+    dollars, or whole millions once it reaches MILLIONS_FROM_USD; compact (print, where
+    space is short): millions with 2 decimals from $1M, billions from $1B."""
     sizes = [abs(v) for v in values if v is not None and math.isfinite(v)]
-    return 1e6 if sizes and max(sizes) >= MILLIONS_FROM_USD else 1.0
+    largest = max(sizes, default=0.0)
+    if compact:
+        for unit, suffix in ((1e9, "B"), (1e6, "M")):
+            if largest >= unit:
+                return unit, suffix, 2
+        return 1.0, "", 0
+    return (1e6, "M", 0) if largest >= MILLIONS_FROM_USD else (1.0, "", 0)
 
 
-def _at_scale(value: float | None, unit: float) -> str:
+def _at_scale(value: float | None, scale: Scale) -> str:
     if value is None or not math.isfinite(value):
         return NOT_AVAILABLE
-    digits = f"{abs(value) / unit:,.0f}"
-    sign = "-" if value < 0 and digits != "0" else ""  # never "-$0"
-    return f"{sign}${digits}{'M' if unit == 1e6 else ''}"
+    unit, suffix, decimals = scale
+    digits = f"{abs(value) / unit:,.{decimals}f}"
+    sign = "-" if value < 0 and digits.strip("0.,") else ""  # never "-$0"
+    return f"{sign}${digits}{suffix}"
 
 
-def money_column(values: Sequence[float | None]) -> list[str]:
+def money_column(values: Sequence[float | None], compact: bool = False) -> list[str]:
     """A column of USD figures at one scale, picked from its largest magnitude:
     [39729, 492000, 10460000] -> ["$39,729", "$492,000", "$10,460,000"];
-    [2.5e10, 4.9e5] -> ["$25,000M", "$0M"]; a missing figure reads "n/a"."""
-    unit = money_scale(values)
-    return [MoneyText(_at_scale(v, unit), v) for v in values]
+    [2.5e10, 4.9e5] -> ["$25,000M", "$0M"]; compact: ["$0.04M", "$0.49M", "$10.46M"].
+    A missing figure reads "n/a"."""
+    scale = money_scale(values, compact)
+    return [MoneyText(_at_scale(v, scale), v) for v in values]
 
 
 def money(value: float | None, compact: bool = False) -> str:
@@ -83,7 +96,7 @@ def money(value: float | None, compact: bool = False) -> str:
     return MoneyText(text, value)
 
 
-def uniform_money_columns(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+def uniform_money_columns(rows: Sequence[Sequence[str]], compact: bool = False) -> list[list[str]]:
     """`rows` with each column's money texts (MoneyText) rewritten at the column's one
     scale (`money_column`); other texts, such as "n/a" or words, stay as they are."""
     out = [list(row) for row in rows]
@@ -93,7 +106,7 @@ def uniform_money_columns(rows: Sequence[Sequence[str]]) -> list[list[str]]:
         money_cells = [(r, cell) for r, cell in cells if isinstance(cell, MoneyText)]
         if not money_cells:
             continue
-        texts = money_column([cell.usd for _r, cell in money_cells])
+        texts = money_column([cell.usd for _r, cell in money_cells], compact)
         for (r, _cell), text in zip(money_cells, texts, strict=True):
             out[r][c] = text
     return out

@@ -31,13 +31,27 @@ def test_a_money_column_has_one_scale_whole_dollars() -> None:
 
 
 def test_a_column_reaching_ten_billion_is_in_whole_millions() -> None:
-    assert money_scale([2.5e10, 4.9e5]) == 1e6
+    assert money_scale([2.5e10, 4.9e5]) == (1e6, "M", 0)
     assert money_column([2.5e10, 4.9e5, -1_234_567_890_123]) == [
         "$25,000M",
         "$0M",
         "-$1,234,568M",
     ]
-    assert money_scale([9.99e9, float("inf"), None]) == 1.0
+    assert money_scale([9.99e9, float("inf"), None]) == (1.0, "", 0)
+
+
+def test_a_compact_column_for_print_has_one_scale_too() -> None:
+    """Print, where space is short (a board pack's table): millions with two decimals from
+    $1M, billions from $1B, else whole dollars; still one scale per column."""
+    assert money_column([39_729, 492_000, 10_460_000], compact=True) == [
+        "$0.04M",
+        "$0.49M",
+        "$10.46M",
+    ]
+    assert money_column([97_515.4, 124_590.0], compact=True) == ["$97,515", "$124,590"]
+    assert money_column([-3e9, -4_000.0, None], compact=True) == ["-$3.00B", "$0.00B", "n/a"]
+    rows = [["Base", money(-16_574_939.0)], ["Bull", money(22_008_850.0)]]
+    assert uniform_money_columns(rows, compact=True) == [["Base", "-$16.57M"], ["Bull", "$22.01M"]]
 
 
 def test_no_minus_zero_and_missing_is_n_a() -> None:

@@ -386,11 +386,10 @@ class _RowPlanner:
         if months["purchase_month"] is None:
             self.plan.notes.append(f"row {row.number}: no purchase date, {purchase:%Y-%m} assumed")
         name = _free_name(_text(row.cell("name")) or f"{model.name} ({row.number})", self.taken)
-        degradation_source = ""
+        default = None
         if values["degradation_per_year"] is None:
             default = self.degradation.for_model(model.name)
             values["degradation_per_year"] = default.per_year
-            degradation_source = default.source
         try:
             fleet_row = FleetRow(
                 name=name,
@@ -414,15 +413,15 @@ class _RowPlanner:
         index = len(self.plan.rows)
         self.plan.rows.append(fleet_row)
         self.plan.row_numbers.append(row.number)
-        if degradation_source:
-            self.plan.degradation_sources[index] = degradation_source
+        if default is not None:
+            self.plan.degradation_defaults[index] = default
         if site.casefold() not in self.sites:
             self.plan.unknown_sites.setdefault(site, []).append(index)
 
 
 def _note_degradation(plan: ImportPlan) -> None:
     """Say which rows took a default degradation, what it is and where it came from."""
-    if not plan.degradation_sources:
+    if not plan.degradation_defaults:
         return
     header = plan.header("degradation_per_year")
     if "degradation_per_year" in plan.mapping:
@@ -434,9 +433,9 @@ def _note_degradation(plan: ImportPlan) -> None:
         "else the project's default"
     )
     groups: dict[tuple[str, float, str], list[int]] = {}
-    for index, source in plan.degradation_sources.items():
+    for index, default in plan.degradation_defaults.items():
         row = plan.rows[index]
-        key = (row.model, row.degradation_per_year, source)
+        key = (row.model, row.degradation_per_year, default.source)
         groups.setdefault(key, []).append(plan.row_number(index))
     for (model, per_year, source), numbers in groups.items():
         shown = format_degradation(per_year)

@@ -27,10 +27,12 @@ def format_degradation(per_year: float) -> str:
 
 @dataclass(frozen=True)
 class DefaultDegradation:
-    """A degradation the sheet did not give, and where it came from."""
+    """A degradation the sheet did not give, where it came from, and that in a word or
+    two (for a table cell)."""
 
     per_year: float
     source: str
+    short: str
 
 
 class DegradationDefaults:
@@ -50,10 +52,13 @@ class DegradationDefaults:
             self.fallback = DefaultDegradation(
                 median(figures),
                 f"the project's default, the median of its {len(figures):,} fleet rows",
+                "project default",
             )
         else:
             self.fallback = DefaultDegradation(
-                0.0, "the planner's default (the project has no fleet rows to go by)"
+                0.0,
+                "the planner's default (the project has no fleet rows to go by)",
+                "planner default",
             )
 
     def for_model(self, model: str) -> DefaultDegradation:
@@ -62,7 +67,9 @@ class DegradationDefaults:
         row = self.newest.get(key)
         if row is None:
             return DefaultDegradation(
-                self.fallback.per_year, f"{self.fallback.source}; the fleet has no {model}"
+                self.fallback.per_year,
+                f"{self.fallback.source}; the fleet has no {model}",
+                self.fallback.short,
             )
         count = self.rows_of[key]
         which = (
@@ -70,4 +77,4 @@ class DegradationDefaults:
             if count == 1
             else f"the newest of the fleet's {count} {model} rows, {row.name!r}"
         )
-        return DefaultDegradation(row.degradation_per_year, f"as {which}")
+        return DefaultDegradation(row.degradation_per_year, f"as {which}", f"as {row.name!r}")

@@ -16,6 +16,7 @@ from planner.domain import schema
 from planner.domain.errors import MAX_MESSAGE, ProjectValidationError, quote, shorten
 from planner.domain.project import FleetRow, Project, RigModel, Site
 from planner.domain.validation import validate_project
+from planner.io.import_defaults import DefaultDegradation
 from planner.io.table_reader import FleetImportError
 
 
@@ -95,7 +96,7 @@ class ImportPlan:
     row_numbers: list[int] = field(default_factory=list)  # the sheet row of each of `rows`
     unknown_sites: dict[str, list[int]] = field(default_factory=dict)  # name -> row indexes
     known_sites: list[str] = field(default_factory=list)  # the project's, when planned
-    degradation_sources: dict[int, str] = field(default_factory=dict)  # row index -> default's
+    degradation_defaults: dict[int, DefaultDegradation] = field(default_factory=dict)  # by row
     new_model_rows: dict[str, int] = field(default_factory=dict)  # model -> first sheet row
     unused_columns: list[str] = field(default_factory=list)  # the sheet's headers not read
 

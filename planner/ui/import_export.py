@@ -95,7 +95,13 @@ class ImportExportWindow(QMainWindow):
             log.exception("importing %s", plan.source)
             self.show_error("Cannot import fleet", f"{plan.source}: {unexpected(error)}")
             return
-        self.document.apply(after, Change("reset"), f"Import {len(plan.rows)} fleet row(s)")
+        sites = dialog.new_sites_count()
+        self.document.apply(
+            after,
+            Change("reset"),
+            f"Import {len(plan.rows)} fleet row(s)"
+            + (f" and {sites} new site(s)" if sites else ""),
+        )
         self.tabs.setCurrentWidget(self.sheets["fleet"])
         self.last_import_applied = True
 

@@ -232,7 +232,7 @@ def test_degradation_defaults_by_model_else_the_projects(tmp_path: Path, sample)
     plan = import_fleet(path, project)
     assert plan.ok
     assert [r.degradation_per_year for r in plan.rows] == [0.04, 0.025, 0.025]
-    assert plan.degradation_sources == {
+    assert {i: d.source for i, d in plan.degradation_defaults.items()} == {
         0: "as the fleet's Antminer S21 row 'S21 2024'",
         1: "the project's default, the median of its 11 fleet rows; the fleet has no Antminer S21+",
         2: "the project's default, the median of its 11 fleet rows; the fleet has no Brand New 1",
@@ -263,7 +263,7 @@ def test_a_blank_degradation_cell_takes_the_default_and_a_given_one_is_kept(
     )
     plan = import_fleet(path, sample)
     assert [r.degradation_per_year for r in plan.rows] == [0.02, 0.0, 0.035]
-    assert list(plan.degradation_sources) == [0]
+    assert list(plan.degradation_defaults) == [0]
     notes = [n for n in plan.notes if "degradation" in n]
     assert notes[0].startswith("blank 'Degradation' cells:")
     assert notes[1] == (
@@ -277,4 +277,7 @@ def test_an_empty_fleet_takes_the_planners_default(tmp_path: Path, sample) -> No
     path.write_text('Model,Qty,Site\nAntminer S21,1,"Pecos, TX"\n', encoding="utf-8")
     plan = import_fleet(path, sample.model_copy(update={"fleet": [], "swaps": []}))
     assert plan.rows[0].degradation_per_year == 0.0
-    assert plan.degradation_sources[0].startswith("the planner's default (the project has no")
+    assert plan.degradation_defaults[0].source.startswith(
+        "the planner's default (the project has no"
+    )
+    assert plan.degradation_defaults[0].short == "planner default"

@@ -25,6 +25,15 @@ from planner.domain.months import format_month
 
 MENU_TEXTS = ("Copy data", "Export PNG…", "Export CSV…", "Reset zoom")
 LIMIT_PADDING = 0.05  # of the data's span, on each side: the furthest a view may go
+# A ViewBox's own limits when it has none (pyqtgraph's defaults; None fails in log mode).
+NO_LIMITS: dict[str, float | None] = {
+    "xMin": -1e307,
+    "xMax": 1e307,
+    "yMin": -1e307,
+    "yMax": 1e307,
+    "maxXRange": None,
+    "maxYRange": None,
+}
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,10 @@ def _item_extent(item: object) -> tuple[np.ndarray | None, np.ndarray | None]:
             return None, None
         level = item.opts.get("fillLevel")
         extra = [float(level)] if level is not None else []
-        return np.asarray(x, dtype=float), np.append(np.asarray(y, dtype=float), extra)
+        xs, ys = np.asarray(x, dtype=float), np.append(np.asarray(y, dtype=float), extra)
+        log_x, log_y = item.opts.get("logMode", (False, False))
+        with np.errstate(divide="ignore", invalid="ignore"):  # the view is in log10 there
+            return (np.log10(xs) if log_x else xs), (np.log10(ys) if log_y else ys)
     if isinstance(item, pg.InfiniteLine):
         at = np.array([item.value()], dtype=float)
         return (at, None) if item.angle % 180 == 90 else (None, at)
@@ -124,7 +136,7 @@ def fit_limits(
     view = plot.getViewBox()
     x_range, y_range = data_bounds(plot)
     if x_range is None or y_range is None:
-        view.setLimits(xMin=None, xMax=None, yMin=None, yMax=None, maxXRange=None, maxYRange=None)
+        view.setLimits(**NO_LIMITS)
         return None
     limits: list[float] = []
     for low, high in (x_range, y_range):

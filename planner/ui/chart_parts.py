@@ -195,6 +195,16 @@ class Legend(pg.LegendItem):
         self.updateGeometry()
 
 
+def legend_below(item: pg.PlotItem) -> Legend:
+    """A legend under the plot of `item`, which its named items then join (call
+    `relayout_legend` once they have)."""
+    legend = Legend(labelTextColor=FOREGROUND, labelTextSize="9pt", frame=False, verSpacing=-6)
+    item.legend = legend  # PlotItem.addItem puts named items in it
+    item.layout.addItem(legend, 4, 1)
+    item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
+    return legend
+
+
 def curve_data(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
     # The dataset as given, not getData(): that one is clipped to the view for drawing.
     x, y = curve.getOriginalDataset()

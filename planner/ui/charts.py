@@ -54,13 +54,13 @@ from planner.ui.chart_parts import (
     SOLID_FIRST,
     VERMILLION,
     CurveSet,
-    Legend,
     MoneyAxis,
     MonthAxis,
     breakeven_lines,
     curve_data,
     halving_position,
     largest_with_rest,
+    legend_below,
     pen,
     relayout_legend,
     weighted_means,
@@ -236,10 +236,7 @@ class ChartsPanel(QWidget):
         item.setLabel("left", y_label, color=FOREGROUND, **{"font-size": "9pt"})
         item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
         item.getViewBox().setDefaultPadding(0.04)
-        legend = Legend(labelTextColor=FOREGROUND, labelTextSize="9pt", frame=False, verSpacing=-6)
-        item.legend = legend  # PlotItem.addItem puts named items in it
-        item.layout.addItem(legend, 4, 1)
-        item.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
+        legend = legend_below(item)
         halving = pg.InfiniteLine(
             angle=90,
             movable=False,

@@ -9,6 +9,7 @@ the NPV that converting adds against the rent and against a multiple of the BTC 
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
 import pyqtgraph as pg
@@ -38,6 +39,14 @@ from planner.engine.hpc import (
 )
 from planner.io import display
 from planner.io.resources import resource_path
+from planner.ui.chart_menu import (
+    ChartMenu,
+    ChartTable,
+    EmptyNote,
+    fit_limits,
+    month_table,
+    xy_table,
+)
 from planner.ui.chart_parts import (
     BLUE,
     GREEN,
@@ -46,6 +55,7 @@ from planner.ui.chart_parts import (
     VERMILLION,
     MoneyAxis,
     MonthAxis,
+    curve_data,
     pen,
 )
 from planner.ui.document import ProjectDocument
@@ -72,6 +82,10 @@ RESULT_HEADERS = (
 RENT_POINTS = 41
 MULTIPLE_POINTS = 17
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+NO_PLAN = "Add a conversion plan in the table above to compare keep mining with converting."
+RENT = "Rent (USD per kW of IT a month)"
+MULTIPLE = "Multiple of the scenario's BTC price path"
+GAIN = "NPV gained by converting (USD)"
 
 
 def _deals_text() -> str:
@@ -162,7 +176,7 @@ class HpcPanel(QWidget):
         """NPV gained by converting against the rent and against the BTC price."""
         self.by_rent = pg.PlotWidget(axisItems={"left": MoneyAxis()}, background="w")
         self.by_rent.setTitle("NPV gained by converting, by rent")
-        self.by_rent.setLabel("bottom", "Rent (USD per kW of IT a month)")
+        self.by_rent.setLabel("bottom", RENT)
         self.by_rent.showGrid(x=True, y=True, alpha=0.15)
         self.rent_curve = self.by_rent.plot([], [], pen=pen(ORANGE))
         self.rent_mark = pg.InfiniteLine(
@@ -176,7 +190,7 @@ class HpcPanel(QWidget):
 
         self.by_price = pg.PlotWidget(axisItems={"left": MoneyAxis()}, background="w")
         self.by_price.setTitle("NPV gained by converting, by BTC price")
-        self.by_price.setLabel("bottom", "Multiple of the scenario's BTC price path")
+        self.by_price.setLabel("bottom", MULTIPLE)
         self.by_price.setLogMode(x=True, y=False)
         self.by_price.showGrid(x=True, y=True, alpha=0.15)
         self.price_curve = self.by_price.plot([], [], pen=pen(BLUE), symbol="o", symbolSize=4)
@@ -188,6 +202,38 @@ class HpcPanel(QWidget):
         )
         self.by_price.addItem(self.price_mark)
         self.by_price.addItem(pg.InfiniteLine(angle=0, pen=pen(INK, 1)))
+        self._month_starts: tuple[date, ...] = ()
+        self.menus = {
+            "cumulative": ChartMenu(self.cumulative, self.cumulative_table, "hpc_cumulative"),
+            "by_rent": ChartMenu(
+                self.by_rent,
+                lambda: xy_table((RENT, GAIN), *curve_data(self.rent_curve)),
+                "hpc_by_rent",
+            ),
+            "by_price": ChartMenu(
+                self.by_price,
+                lambda: xy_table((MULTIPLE, GAIN), *curve_data(self.price_curve)),
+                "hpc_by_btc_price",
+            ),
+        }
+        self.notes = {
+            key: EmptyNote(plot, NO_PLAN)
+            for key, plot in (
+                ("cumulative", self.cumulative),
+                ("by_rent", self.by_rent),
+                ("by_price", self.by_price),
+            )
+        }
+        for note in self.notes.values():
+            note.set_empty(True)
+
+    def cumulative_table(self) -> ChartTable:
+        """Each option's cumulative cash by month (the chart's Copy data)."""
+        names = {"keep": "Keep mining", "convert": "Convert", "partial": "Partial"}
+        series = {
+            f"{names[key]} cumulative cash": curve_data(curve) for key, curve in self.curves.items()
+        }
+        return month_table(series, self._month_starts, "USD")
 
     def _lay_out(self) -> None:
         """Plans on top, the options in the middle, the charts and reference deals below."""
@@ -347,15 +393,26 @@ class HpcPanel(QWidget):
             self.construction.hide()
             self.rent_mark.hide()
             self.price_mark.hide()
+            self._fit_charts(empty=True)
             return
         self._draw_cumulative(site, results)
         self._draw_by_rent(site)
         self._draw_by_price(site, results)
+        self._fit_charts(empty=False)
+
+    def _fit_charts(self, empty: bool) -> None:
+        """Limit each chart's view to its data; say what to do over them while empty."""
+        for plot in (self.cumulative, self.by_rent, self.by_price):
+            fit_limits(plot.getPlotItem())
+        text = NO_PLAN if self.analysis is None or not self.analysis.sites else None
+        for note in self.notes.values():
+            note.set_empty(empty, text or "Select a site in the table above for its charts.")
 
     def _draw_cumulative(self, site: SiteConversion, results: Results) -> None:
         axis = self.cumulative.getAxis("bottom")
         assert isinstance(axis, MonthAxis)
         axis.set_start(results.inputs.start_month)
+        self._month_starts = tuple(results.inputs.timeline.month_starts)
         months = site.keep.size
         x = np.arange(1, months + 1, dtype=float)  # balances at each month's end
         for key, flows in (

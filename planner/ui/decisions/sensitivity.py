@@ -16,7 +16,7 @@ from planner.domain.project import Project
 from planner.engine.sensitivity import DRIVERS, Tornado, TwoWay, tornado, two_way
 from planner.io import display
 from planner.ui.chart_menu import ChartMenu, ChartTable, EmptyNote, fit_limits
-from planner.ui.chart_parts import BLUE, VERMILLION, MoneyAxis, pen
+from planner.ui.chart_parts import BLUE, VERMILLION, MoneyAxis, legend_below, pen, relayout_legend
 from planner.ui.decisions.results_table import ResultTable
 
 TORNADO_HEADERS = (
@@ -106,8 +106,7 @@ class SensitivityPage(QWidget):
         self.tornado_plot.setTitle("Fleet NPV with each driver moved down and up")
         self.tornado_plot.setLabel("bottom", "Fleet NPV (USD)")
         self.tornado_plot.setMouseEnabled(x=True, y=False)  # the drivers stay in view
-        legend = self.tornado_plot.addLegend(offset=(-10, 10))
-        legend.setColumnCount(2)
+        legend = legend_below(self.tornado_plot.getPlotItem())
         self.tornado_low = pg.BarGraphItem(
             x0=[], y=[], height=0.6, width=[], brush=LOW_COLOUR, pen=pg.mkPen(None), name=LOW_LABEL
         )
@@ -122,6 +121,7 @@ class SensitivityPage(QWidget):
         )
         self.tornado_plot.addItem(self.tornado_low)
         self.tornado_plot.addItem(self.tornado_high)
+        relayout_legend(legend)
         self.tornado_base = pg.InfiniteLine(angle=90, pen=pen("#222222", 1))
         self.tornado_plot.addItem(self.tornado_base)
         self.tornado_menu = ChartMenu(self.tornado_plot, self.tornado_table, "tornado")

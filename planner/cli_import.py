@@ -51,7 +51,7 @@ def _import(args: argparse.Namespace) -> int:
     except FleetImportError as error:
         raise UserError(str(error)) from None
     new_sites = _sites_to_create(args, project, plan, contract)
-    _print_import_preview(args.sheet, plan, new_sites)
+    _print_import_preview(args.sheet, plan, project, new_sites)
     problems = [str(p) for p in plan.problems] + _unresolved_sites(plan, project, new_sites)
     if problems:
         for problem in problems:
@@ -145,7 +145,9 @@ def _unresolved_sites(plan: ImportPlan, project: Project, new_sites: list[Site])
     ]
 
 
-def _print_import_preview(sheet: Path, plan: ImportPlan, new_sites: list[Site]) -> None:
+def _print_import_preview(
+    sheet: Path, plan: ImportPlan, project: Project, new_sites: list[Site]
+) -> None:
     """Where the table was found, how its columns map, and what it would add."""
     from planner.io.import_plan import planner_header, row_ranges
     from planner.io.import_sites import DEFAULTS_TEXT
@@ -161,7 +163,7 @@ def _print_import_preview(sheet: Path, plan: ImportPlan, new_sites: list[Site]) 
         where = f" ({row_ranges([row])})" if row is not None else ""
         _out(
             f"  new catalog entry {model.name!r}{where}: "
-            f"{model.hashrate_th:g} TH/s, {model.power_w:g} W\n"
+            f"{model.hashrate_th:,g} TH/s, {model.power_w:,g} W\n"
         )
     for site in new_sites:
         _out(
@@ -172,6 +174,14 @@ def _print_import_preview(sheet: Path, plan: ImportPlan, new_sites: list[Site]) 
         _out(f"  new sites: {DEFAULTS_TEXT}\n")
     for skipped in plan.skipped:
         _out(f"  skipped {skipped}\n")
+    already = plan.already_in(project)
+    if already:
+        named = [f"row {plan.row_number(i)} is {name!r}" for i, name in list(already.items())[:5]]
+        _out(
+            f"  {len(already)} row(s) already in the fleet (same model, site, rigs and purchase "
+            f"month; adding imports them again): {', '.join(named)}"
+            + (", ...\n" if len(already) > 5 else "\n")
+        )
     for note in plan.notes:
         _out(f"  note: {note}\n")
 

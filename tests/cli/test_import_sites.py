@@ -193,3 +193,28 @@ def test_a_dry_run_shows_the_site_it_would_create_and_writes_nothing(capsys, fil
     assert code == 0
     assert "new site 'Dallas' (rows 5, 8): 12 MW" in out and "dry run" in out
     assert project.read_bytes() == before
+
+
+def test_the_preview_speaks_the_sheets_headers_and_row_numbers(capsys, tmp_path: Path) -> None:
+    project = tmp_path / "plan.json"
+    project.write_bytes(SAMPLE.read_bytes())
+    inventory = ROOT / "samples" / "fleet-inventory.xlsx"
+    code, out, _err = run(capsys, "import", str(inventory), "--into", str(project), "--dry-run")
+    assert code == 0
+    lines = out.splitlines()
+    assert "  'Unit cost ($)' -> Unit price (USD)" in lines
+    assert "  'Power (kW)' -> Power (W)" in lines
+    assert not any("unit_price_usd" in line or "purchase_month" in line for line in lines)
+    assert "  new catalog entry 'Bitmain Antminer S21e XP Hyd 3U' (row 15): 860 TH/s, 11,180 W" in (
+        lines
+    )
+    assert "  skipped row 9: blank row" in lines
+    assert (
+        "  9 row(s) already in the fleet (same model, site, rigs and purchase month; adding "
+        "imports them again): row 5 is 'S19j Pro 2021', row 6 is 'M50S 2022', row 7 is "
+        "'S19 XP Hyd 2023', row 8 is 'S19 XP 2023', row 10 is 'S21 2024', ..."
+    ) in lines
+    assert (
+        "  note: row 15 (Bitmain Antminer S21e XP Hyd 3U): degradation 2.5%/yr, the project's "
+        "default, the median of its 11 fleet rows; the fleet has no Bitmain Antminer S21e XP Hyd 3U"
+    ) in lines

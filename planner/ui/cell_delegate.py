@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -23,12 +24,14 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTableView,
     QToolTip,
     QWidget,
 )
 
 from planner.domain.schema import REFERENCES, Column
 from planner.domain.slips import Slip, cell_slip, finance_slip
+from planner.ui.path_grid import edit_path, is_path_column
 from planner.ui.table_model import FinanceModel, SectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -58,6 +61,13 @@ def ask_slip(parent: QWidget | None, slip: Slip) -> str | None:
     box.exec()
     clicked = box.clickedButton()
     return slip.as_typed if clicked is typed else slip.meant if clicked is meant else None
+
+
+def open_path_grid(view: QTableView, index: QModelIndex | QPersistentModelIndex) -> None:
+    """The grid of months for a monthly path cell, opened once the current event is
+    handled (a dialog inside a mouse or key handler would run its loop there)."""
+    cell = QPersistentModelIndex(index)
+    QTimer.singleShot(0, view, lambda: cell.isValid() and edit_path(view, cell))
 
 
 def _column_of(model: Any, index: AnyIndex) -> Column:
@@ -104,6 +114,27 @@ class CellDelegate(QStyledItemDelegate):
         if text == str(cell_data(index, Qt.ItemDataRole.EditRole) or ""):
             return None
         return model.refusal(index.row(), model.columns[index.column()].key, text)
+
+    def editorEvent(
+        self,
+        event: QEvent,
+        model: QAbstractItemModel,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        """Double-click or F2 on a monthly path (BTC price, network, index prices) opens
+        its grid of months instead of the text editor; typing on the cell still edits
+        its ';'-separated text."""
+        opens = event.type() == QEvent.Type.MouseButtonDblClick or (
+            isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_F2
+        )
+        view = self.parent()
+        if opens and isinstance(view, QTableView) and is_path_column(model, index):
+            open_path_grid(view, index)
+            return True
+        return super().editorEvent(event, model, option, index)
 
     def createEditor(
         self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex

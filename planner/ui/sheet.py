@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 from planner.domain import editing as ed
 from planner.domain.row_filter import RowFilter
 from planner.domain.schema import TOTALS
-from planner.ui.cell_delegate import CellDelegate, cell_data
+from planner.ui.cell_delegate import CellDelegate, cell_data, open_path_grid
 from planner.ui.column_widths import width_px
 from planner.ui.document import Change
 from planner.ui.frozen_column import FrozenColumn
+from planner.ui.path_grid import is_path_column
 from planner.ui.table_model import FinanceModel, SectionModel
 from planner.ui.totals_row import TotalsModel, TotalsView
 
@@ -475,4 +476,10 @@ class SheetView(QTableView):
             menu.addSeparator()
             for name in ("insert", "duplicate", "delete"):
                 menu.addAction(self.actions_by_name[name])
+        index = self.indexAt(position)
+        if is_path_column(self.model(), index):
+            menu.addSeparator()
+            menu.addAction("Edit monthly path…").triggered.connect(
+                lambda: open_path_grid(self, index)
+            )
         menu.exec(self.viewport().mapToGlobal(position))

@@ -82,7 +82,7 @@ class ImportDialog(QDialog):
         self.drops = plan.replace_drops(project) if project is not None else []
         self.already_in = plan.already_in(project) if project is not None else {}
         self.setWindowTitle(f"Import fleet from {plan.source}")
-        self.resize(1040, 720)
+        self.resize(1040, 660)
         layout = QVBoxLayout(self)
         self.summary = QLabel(self._summary(plan))
         self.summary.setWordWrap(True)

@@ -8,12 +8,13 @@ changes nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from planner.domain import schema
-from planner.domain.errors import MAX_MESSAGE, ProjectValidationError, quote, shorten
+from planner.domain.errors import MAX_MESSAGE, Problem, ProjectValidationError, quote, shorten
 from planner.domain.project import FleetRow, Project, RigModel, Site
 from planner.domain.validation import validate_project
 from planner.io.import_defaults import DefaultDegradation
@@ -49,6 +50,9 @@ def planner_header(fieldname: str) -> str:
         return schema.column(section, fieldname).header
     except KeyError:
         return fieldname.replace("_", " ")
+
+
+_FLEET_PATH = re.compile(r"^fleet\[(\d+)\](?:\.(\w+))?")
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,17 @@ class ImportPlan:
             for row in self.rows
         ]
 
+    def _in_sheet_terms(self, problem: Problem, at: dict[int, int]) -> str:
+        """A project problem about an imported row, said by its sheet row and header
+        (`row 7, Site: ...`); any other as the project file would say it."""
+        found = _FLEET_PATH.match(problem.path)
+        if found is None or int(found.group(1)) not in at:
+            return str(problem)
+        where = f"row {self.row_number(at[int(found.group(1))])}"
+        if found.group(2):
+            where += f", {self.header(found.group(2))}"
+        return f"{where}: {problem.message}"
+
     def apply(
         self,
         project: Project,
@@ -199,12 +214,16 @@ class ImportPlan:
             update["swaps"] = [s for i, s in enumerate(project.swaps) if i not in dropped]
         else:
             skipped = self.already_in(project) if skip_already_in else {}
-            update["fleet"] = [*project.fleet, *(r for i, r in enumerate(rows) if i not in skipped)]
+            kept = [i for i in range(len(rows)) if i not in skipped]
+            update["fleet"] = [*project.fleet, *(rows[i] for i in kept)]
+        first = 0 if replace else len(project.fleet)
+        imported = range(len(rows)) if replace else kept
+        at = {first + n: i for n, i in enumerate(imported)}  # fleet index -> row index here
         candidate = project.model_copy(update=update)
         try:
             return validate_project(candidate.model_dump(mode="json"))
         except ProjectValidationError as error:
-            shown = "; ".join(str(p) for p in error.problems[:5])
+            shown = "; ".join(self._in_sheet_terms(p, at) for p in error.problems[:5])
             more = len(error.problems) - 5
             raise ImportApplyError(
                 f"{self.source or self.sheet}: the imported project would not be valid: {shown}"

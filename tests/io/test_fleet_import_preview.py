@@ -4,13 +4,15 @@ degradation came from."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from planner.domain.project import FleetRow
 from planner.io.fleet_import import ImportApplyError, import_fleet
-from planner.io.import_plan import row_ranges
+from planner.io.import_plan import ImportPlan, row_ranges
 from planner.io.import_sites import (
     new_site,
     parse_capacity_mw,
@@ -281,3 +283,24 @@ def test_an_empty_fleet_takes_the_planners_default(tmp_path: Path, sample) -> No
         "the planner's default (the project has no"
     )
     assert plan.degradation_defaults[0].short == "planner default"
+
+
+def test_a_plan_that_would_not_validate_names_the_sheet_row_and_header(sample) -> None:
+    row = FleetRow(
+        name="Lost", model="Antminer S21", site="Atlantis", count=1, purchase_month=date(2026, 1, 1)
+    )
+    plan = ImportPlan(
+        source="x.csv",
+        sheet="x.csv",
+        header_row=4,
+        mapping={"site": "Location"},
+        rows=[row],
+        row_numbers=[7],
+    )
+    for replace in (False, True):
+        with pytest.raises(ImportApplyError) as refused:
+            plan.apply(sample, replace=replace)
+        assert str(refused.value).startswith(
+            "x.csv: the imported project would not be valid: row 7, Location: unknown site "
+            "'Atlantis'"
+        )

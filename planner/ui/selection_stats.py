@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QAbstractItemView
 
-from planner.io.display import money
+from planner.io.display import money_column
 from planner.ui.monthly_tab import MonthlyModel
 from planner.ui.table_model import FinanceModel, SectionModel
 
@@ -49,9 +49,12 @@ def selection_summary(view: QAbstractItemView) -> str:
         return f"Count {count:,}" if count else ""
 
     def shown(value: float) -> str:
-        if all_usd:
-            return money(value, compact=False)
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
 
     total = math.fsum(numbers)
-    return f"Average {shown(total / len(numbers))} · Count {count:,} · Sum {shown(total)}"
+    average = total / len(numbers)
+    if all_usd:  # money at one scale for both, as a table column writes it
+        average_text, total_text = money_column([average, total])
+    else:
+        average_text, total_text = shown(average), shown(total)
+    return f"Average {average_text} · Count {count:,} · Sum {total_text}"

@@ -96,11 +96,12 @@ class ImportExportWindow(QMainWindow):
             self.show_error("Cannot import fleet", f"{plan.source}: {unexpected(error)}")
             return
         sites = dialog.new_sites_count()
+        before = 0 if dialog.replace_box.isChecked() else len(self.document.project.fleet)
+        added = len(after.fleet) - before  # rows already in the fleet may be left out
         self.document.apply(
             after,
             Change("reset"),
-            f"Import {len(plan.rows)} fleet row(s)"
-            + (f" and {sites} new site(s)" if sites else ""),
+            f"Import {added} fleet row(s)" + (f" and {sites} new site(s)" if sites else ""),
         )
         self.tabs.setCurrentWidget(self.sheets["fleet"])
         self.last_import_applied = True

@@ -129,3 +129,11 @@ def test_an_unknown_site_without_a_capacity_imports_nothing(
     assert "nothing imported: rows 5, 8, Location ('Dallas'): unknown site" in window.errors[-1][1]
     assert window.document.project == sample
     assert window.document.undo_stack.count() == 0
+
+
+def test_the_undo_step_counts_the_rows_it_added(qtbot, window) -> None:
+    """The sample's own inventory: 9 of its 10 rows are left out as already in the fleet,
+    so the step adds 1 row and says so."""
+    window.confirm_import = lambda _dialog: True
+    _run(qtbot, window.import_fleet(INVENTORY))
+    assert window.document.undo_stack.undoText() == "Import 1 fleet row(s)"

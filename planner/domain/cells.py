@@ -54,6 +54,8 @@ def format_value(column: Column, value: Any) -> str:
         return "Yes" if value else "No"
     if kind == "list":
         return "; ".join(f"{float(v):,.12g}" for v in value)  # 95,000; 98,500
+    if kind == "refs":
+        return "; ".join(value)
     return str(value)
 
 
@@ -132,8 +134,10 @@ def parse_cell(column: Column, text: str) -> Any:
         if raw.casefold() in _FALSE:
             return False
         raise ValueError(f"must be yes or no, got {raw!r}")
-    if kind == "list":
+    if kind in ("list", "refs"):
         parts = [p for p in raw.replace("\n", ";").replace("\t", ";").split(";") if p.strip()]
+        if kind == "refs":
+            return [p.strip() for p in parts]
         return [parse_quantity(p, "usd") for p in parts]
     raise ValueError(f"{column.header} is computed and cannot be edited")
 

@@ -26,7 +26,15 @@ from planner.domain.project import (
     Site,
     SwapCandidate,
 )
-from planner.domain.schema import ENTITIES, FINANCE_COLUMNS, KEY_FIELD, REFERRED_BY, column
+from planner.domain.schema import (
+    ENTITIES,
+    FINANCE_COLUMNS,
+    KEY_FIELD,
+    REFERRED_BY,
+    TREASURY_COLUMNS,
+    column,
+)
+from planner.domain.treasury import DebtInstrument, Hedge, TreasurySettings
 from planner.domain.validation import (
     conversion_problems,
     describe_error,
@@ -108,6 +116,14 @@ def template(project: Project, section: str, taken: Iterable[str]) -> BaseModel:
         start = project.scenario().start_month
         return ConversionPlan(
             site=free[0], start_month=date(start.year + 1, start.month, 1), enabled=False
+        )
+    if section == "debt":
+        return DebtInstrument(name=unique_name(f"Loan {len(taken) + 1}", taken))
+    if section == "hedges":
+        return Hedge(
+            name=unique_name(f"Hedge {len(taken) + 1}", taken),
+            type="hashprice_forward",
+            first_month=project.scenario().start_month,
         )
     raise KeyError(section)
 
@@ -206,11 +222,34 @@ def _edited_row(
         entity = model.model_validate(data)
     except ValidationError as error:
         for detail in error.errors():
-            key = str(detail["loc"][0]) if detail["loc"] else "name"
+            key, message = _field_of(model, detail)
             if not any(e.key == key for e in errors):
-                errors.append(CellError(row, key, describe_error(detail)))
+                errors.append(CellError(row, key, message))
         return None, errors
     return entity, errors
+
+
+def _field_of(model: type[BaseModel], detail: Any) -> tuple[str, str]:
+    """The field a pydantic error is about and its message; a check across fields (a
+    model validator) names its field first: "liquidation_ltv: must be above ..."."""
+    message = describe_error(detail)
+    if detail["loc"]:
+        return str(detail["loc"][0]), message
+    field, _, rest = message.partition(": ")
+    if rest and field in model.model_fields:
+        return field, rest
+    return "name", message
+
+
+def _uses(value: Any, name: str) -> bool:
+    """Whether a reference cell (a name, or a list of names) names `name`."""
+    return name in value if isinstance(value, list) else value == name
+
+
+def _renamed(value: Any, renames: dict[str, str]) -> Any:
+    if isinstance(value, list):
+        return [renames.get(v, v) for v in value]
+    return renames.get(value, value)
 
 
 def _duplicate_names(
@@ -242,9 +281,7 @@ def _with_renames(
     update: dict[str, Any] = {section: items}
     for child, key in REFERRED_BY.get(section, ()) if renames else ():
         update[child] = [
-            item.model_copy(update={key: renames[getattr(item, key)]})
-            if getattr(item, key) in renames
-            else item
+            item.model_copy(update={key: _renamed(getattr(item, key), renames)})
             for item in getattr(project, child)
         ]
     if renames and section == "scenarios" and project.active_scenario in renames:
@@ -265,6 +302,15 @@ def _reference_errors(project: Project, section: str, rows: Iterable[int]) -> li
                 if swap.model not in models:
                     refused.append(CellError(row, "model", f"unknown rig model {swap.model!r}"))
         return refused
+    if section == "debt":
+        fleet = {r.name for r in project.fleet}
+        return [
+            CellError(row, "fleet_rows", f"unknown fleet row {name!r}")
+            for row in rows
+            if row < len(project.debt)
+            for name in project.debt[row].fleet_rows
+            if name not in fleet
+        ]
     if section not in ("fleet", "sites", "conversions"):
         return []
     names = reference_names(
@@ -394,7 +440,7 @@ def delete_rows(project: Project, section: str, rows: Sequence[int]) -> Project:
         users = getattr(project, child)
         for row in sorted(doomed):
             name = items[row].name
-            using = [i + 1 for i, item in enumerate(users) if getattr(item, key) == name]
+            using = [i + 1 for i, item in enumerate(users) if _uses(getattr(item, key), name)]
             if using:
                 shown = ", ".join(str(n) for n in using[:8]) + (" ..." if len(using) > 8 else "")
                 what = {
@@ -402,6 +448,7 @@ def delete_rows(project: Project, section: str, rows: Sequence[int]) -> Project:
                     "sites": "sites",
                     "conversions": "AI/HPC plans",
                     "swaps": "swap candidates",
+                    "debt": "equipment financing",
                 }[child]
                 errors.append(CellError(row, "name", f"{name!r} is used by {what} {shown}"))
     kept = [item for i, item in enumerate(items) if i not in doomed]
@@ -486,3 +533,34 @@ def set_finance_many(project: Project, edits: Sequence[tuple[str, str]]) -> Proj
     if problems:
         raise CellErrors([CellError(rows["horizon_months"], "horizon_months", p) for p in problems])
     return after
+
+
+def set_treasury_many(project: Project, edits: Sequence[tuple[str, str]]) -> Project:
+    """Set treasury settings from typed texts (key, text); all or nothing. A project
+    without treasury settings gets them (the defaults, with these edits)."""
+    base = project.treasury or TreasurySettings()
+    data = base.model_dump()
+    rows = {c.key: i for i, c in enumerate(TREASURY_COLUMNS)}
+    errors = []
+    for key, text in edits:
+        try:
+            data[key] = value_for(TreasurySettings, TREASURY_COLUMNS[rows[key]], text)
+        except ValueError as error:
+            errors.append(CellError(rows[key], key, str(error)))
+    if errors:
+        raise CellErrors(errors)
+    try:
+        treasury = TreasurySettings.model_validate(data)
+    except ValidationError as error:
+        raise CellErrors(
+            [
+                CellError(rows.get(key, 0), key, message)
+                for key, message in (_field_of(TreasurySettings, d) for d in error.errors())
+            ]
+        ) from None
+    return project.model_copy(update={"treasury": treasury})
+
+
+def remove_treasury(project: Project) -> Project:
+    """The project without treasury settings (its debt and hedges stay)."""
+    return project.model_copy(update={"treasury": None})

@@ -6,125 +6,40 @@ file a string such as "97%" or "$3,500" is read too. See docs/project-format.md.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    Strict,
-    WithJsonSchema,
-)
+from pydantic import Field, Strict
 
-from planner.domain.months import format_month, parse_month
-from planner.domain.units import QuantityKind, parse_quantity, parse_whole_number
+from planner.domain.fields import (
+    MAX_BLOCK_HEIGHT,
+    MAX_HASHRATE_TH,
+    MAX_HORIZON_MONTHS,
+    MAX_POWER_W,
+    MIN_BLOCK_TIME_S,
+    MIN_HASHRATE_TH,
+    MIN_POWER_W,
+    BtcPrice,
+    Count,
+    Fraction,
+    Megawatts,
+    Month,
+    Name,
+    NetworkEhs,
+    Notes,
+    Rate,
+    SmallRate,
+    Text,
+    Usd,
+    Whole,
+    _at_least,
+    _lenient,
+)
+from planner.domain.fields import MAX_MW as MAX_MW  # imported from here by others
+from planner.domain.fields import Entity as _Entity
+from planner.domain.treasury import DebtInstrument, Hedge, TreasurySettings
 
 SCHEMA_VERSION = 2
-
-# Bounds that keep every figure the engine derives finite (docs/project-format.md). They
-# are far beyond any real plan: a trillion dollars, ten million rigs in a row, 100 GW.
-MAX_USD = 1e12
-MAX_BTC_PRICE_USD = 1e9
-MAX_COUNT = 10_000_000
-MAX_MW = 100_000.0
-MAX_HASHRATE_TH = 1e6  # one rig of 1 EH/s
-MIN_HASHRATE_TH = 1e-6  # 1 MH/s, a CPU of 2010
-MAX_POWER_W = 1e7
-MIN_POWER_W = 1.0
-MIN_NETWORK_EHS = 1e-6  # 1 TH/s, the network of 2010
-MAX_NETWORK_EHS = 1e9
-MIN_BLOCK_TIME_S = 0.001
-MAX_BLOCK_HEIGHT = 1_000_000_000
-MAX_HORIZON_MONTHS = 600
-MAX_TEXT = 32_767  # what one spreadsheet cell holds
-
-
-def _at_least(minimum: float) -> AfterValidator:
-    """A floor above a field's `> 0`: values this small only overflow what is divided by them."""
-
-    def check(value: float) -> float:
-        if value < minimum:
-            raise ValueError(f"must be >= {minimum:g}, got {value:g}")
-        return value
-
-    return AfterValidator(check)
-
-
-def _lenient(kind: QuantityKind) -> BeforeValidator:
-    """Accept strings as typed by people ("3,500", "17.5%") as well as numbers; refuse
-    true/false, NaN and infinity (pydantic would read true as 1)."""
-
-    def convert(value: Any) -> Any:
-        if isinstance(value, str | int | float):  # bool is an int
-            return parse_quantity(value, kind)
-        return value
-
-    return BeforeValidator(convert)
-
-
-# C0 and C1 controls, DEL, and the bidirectional embeddings, overrides and isolates: they
-# move the terminal's cursor or reorder what a reader sees, and spreadsheets refuse them.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_IN_NOTES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _refuse(found: re.Match[str] | None) -> None:
-    if found is not None:
-        raise ValueError(
-            f"must not contain control characters (U+{ord(found.group()):04X} "
-            f"at character {found.start() + 1})"
-        )
-
-
-def _plain_text(value: str) -> str:
-    _refuse(_CONTROL.search(value))
-    return value
-
-
-def _notes_text(value: str) -> str:
-    """Notes may run over several lines and hold tabs; line ends are kept as \\n."""
-    if "\r" in value:
-        value = value.replace("\r\n", "\n").replace("\r", "\n")
-    _refuse(_CONTROL_IN_NOTES.search(value))
-    return value
-
-
-Month = Annotated[
-    date,
-    BeforeValidator(parse_month),
-    PlainSerializer(format_month, return_type=str),
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "description": "YYYY-MM"}
-    ),
-]
-Usd = Annotated[float, _lenient("usd"), Field(le=MAX_USD)]
-Whole = Annotated[int, BeforeValidator(parse_whole_number)]
-Fraction = Annotated[float, _lenient("fraction"), Field(ge=0, le=1)]
-Rate = Annotated[float, _lenient("fraction"), Field(ge=-0.99, le=3)]
-SmallRate = Annotated[float, _lenient("fraction"), Field(ge=-0.99, le=1)]
-Name = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_plain_text)]
-Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_plain_text)]
-Notes = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_notes_text)]
-Count = Annotated[Whole, Field(ge=0, le=MAX_COUNT)]
-Megawatts = Annotated[float, _lenient("number"), Field(ge=0, le=MAX_MW)]
-
-
-NetworkEhs = Annotated[
-    float, _lenient("number"), Field(gt=0, le=MAX_NETWORK_EHS), _at_least(MIN_NETWORK_EHS)
-]
-BtcPrice = Annotated[float, _lenient("usd"), Field(gt=0, le=MAX_BTC_PRICE_USD)]
-
-
-class _Entity(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, validate_default=True, frozen=True
-    )
-
 
 Cooling = Literal["air", "hydro", "immersion"]
 
@@ -410,6 +325,11 @@ class Project(_Entity):
     swaps: list[SwapCandidate] = Field(default_factory=list)
     resale_curve: list[ResaleTier] = Field(default_factory=lambda: list(DEFAULT_RESALE_CURVE))
     best_buy: BestBuySettings = Field(default_factory=BestBuySettings)
+    # The company's balance sheet, debt and hedges (domain/treasury.py); without them the
+    # plan sells every BTC mined in its month and has no debt.
+    treasury: TreasurySettings | None = None
+    debt: list[DebtInstrument] = Field(default_factory=list)
+    hedges: list[Hedge] = Field(default_factory=list)
 
     def scenario(self, name: str | None = None) -> Scenario:
         """The scenario called `name`, or the active one; KeyError when there is none."""

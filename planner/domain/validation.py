@@ -99,7 +99,16 @@ def describe_error(error: Mapping[str, Any]) -> str:
 
 
 def problems_from_pydantic(error: ValidationError, prefix: Sequence[Any] = ()) -> list[Problem]:
-    return [Problem(format_path([*prefix, *e["loc"]]), describe_error(e)) for e in error.errors()]
+    return [_problem([*prefix, *e["loc"]], describe_error(e)) for e in error.errors()]
+
+
+def _problem(path: list[Any], message: str) -> Problem:
+    """A check across an entity's fields (a model validator) names its field first:
+    `debt[0]` + "liquidation_ltv: must be ..." is `debt[0].liquidation_ltv: must be ...`."""
+    field, _, rest = message.partition(": ")
+    if rest and field.isidentifier() and path and isinstance(path[-1], int):
+        return Problem(format_path([*path, field]), rest)
+    return Problem(format_path(path), message)
 
 
 def _duplicates(
@@ -239,6 +248,25 @@ def cross_check(data: Mapping[str, Any] | Project) -> list[Problem]:
         model = _text(item, "model")
         if model and model not in names["catalog"]:
             problems.append(Problem(f"swaps[{index}].model", f"unknown rig model {quote(model)}"))
+    problems.extend(_treasury_problems(data, fleet_names if fleet_readable else None))
+    return problems
+
+
+def _treasury_problems(data: Mapping[str, Any], fleet_names: set[str] | None) -> list[Problem]:
+    """Duplicate debt and hedge names; fleet rows an equipment financing names that the
+    fleet lacks (`fleet_names` None: the fleet cannot be read, checked once it is fixed)."""
+    problems: list[Problem] = []
+    for field in ("debt", "hedges"):
+        problems.extend(_duplicates([_text(item, "name") for item in _items(data, field)], field))
+    for index, item in enumerate(_items(data, "debt")):
+        rows = item.get("fleet_rows")
+        if fleet_names is None or not isinstance(rows, list):
+            continue
+        for row in rows:
+            if isinstance(row, str) and row.strip() and row.strip() not in fleet_names:
+                problems.append(
+                    Problem(f"debt[{index}].fleet_rows", f"unknown fleet row {quote(row.strip())}")
+                )
     return problems
 
 

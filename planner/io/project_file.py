@@ -78,8 +78,19 @@ def load_project(path: Path | str) -> Project:
 
 
 def project_to_json(project: Project) -> str:
-    """The project as human-readable JSON (two-space indent, fields in schema order)."""
-    return json.dumps(project.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    """The project as human-readable JSON (two-space indent, fields in schema order).
+
+    A project without a treasury, debt or hedges is written without those keys: the file
+    is the one an earlier planner wrote and can still read."""
+    data = project.model_dump(mode="json")
+    for key, empty in _OPTIONAL_SECTIONS.items():
+        if data.get(key) == empty:
+            del data[key]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+# Sections added in the treasury's edition, left out of a file while empty.
+_OPTIONAL_SECTIONS: dict[str, object] = {"treasury": None, "debt": [], "hedges": []}
 
 
 # ------------------------------------------------------------------------ saving

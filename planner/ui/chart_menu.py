@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QColor, QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMenu, QMessageBox, QWidget
 
@@ -239,11 +239,15 @@ class ChartMenu(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent):
-            menu = self.menu()
-            menu.exec(event.globalPos())
-            menu.deleteLater()
+            self.show_menu(event.globalPos())
             return True
         return False
+
+    def show_menu(self, at: QPoint) -> None:
+        """Show the menu at `at` (global) until an action is chosen or it is closed."""
+        menu = self.menu()
+        menu.exec(at)
+        menu.deleteLater()
 
     def copy_data(self) -> None:
         QApplication.clipboard().setText(table_text(self.table()))

@@ -1,0 +1,122 @@
+"""Decisions > Monte Carlo: the percentiles named on the charts, nothing of a cancelled
+run left on screen, the paths cap said, and n/a for rows with nothing to pay back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from planner.engine.montecarlo import PERCENTILES, row_payback_chances, run_monte_carlo
+from planner.io.display import NOT_AVAILABLE
+from planner.ui.chart_menu import table_text
+from planner.ui.decisions.monte_carlo import (
+    CANCELLED,
+    MAX_PATHS,
+    NOTHING_TO_PAY_BACK,
+    PRESS_RUN,
+)
+
+
+@pytest.fixture
+def page(window):
+    window.tabs.setCurrentWidget(window.decisions)
+    window.decisions.tabs.setCurrentWidget(window.decisions.monte_carlo)
+    return window.decisions.monte_carlo
+
+
+def _run(qtbot, page, paths: int):
+    page.paths.setValue(paths)
+    task = page.run()
+    assert task is not None
+    qtbot.waitUntil(lambda: task.finished, timeout=60_000)
+    return task
+
+
+def test_the_paths_box_says_its_cap_with_thousands_separators(page) -> None:
+    assert page.paths.maximum() == MAX_PATHS == 200_000
+    assert page.paths.text() == "10,000"
+    assert page.paths_cap.text() == "at most 200,000"
+    assert "200,000" in page.paths.toolTip()
+    page.paths.setValue(150_000)
+    assert page.paths.text() == "150,000"
+
+
+def test_before_a_run_the_charts_say_press_run(page) -> None:
+    for note, plot in ((page.fan_note, page.fan_plot), (page.npv_note, page.npv_plot)):
+        assert note.isVisibleTo(page) and note.text() == PRESS_RUN
+        assert not plot.getPlotItem().getAxis("left").isVisible()
+    assert not page.fan_table().rows
+
+
+def test_the_percentiles_are_named_on_the_charts(qtbot, page, window) -> None:
+    _run(qtbot, page, 400)
+    result = page.result
+    assert result is not None
+    bands = result.cumulative_percentiles_usd
+    months = bands.shape[1]
+    for q, text, line, values in zip(
+        PERCENTILES, page.fan_labels, page.fan_lines, bands, strict=True
+    ):
+        assert text.toPlainText() == f"P{q}" and text.isVisible()
+        assert (text.pos().x(), text.pos().y()) == pytest.approx((months, values[-1]))
+        np.testing.assert_array_equal(line.getOriginalDataset()[1], values)
+    legend = page.fan_plot.getPlotItem().legend
+    assert [label.text for _s, label in legend.items] == [
+        "P5–P95 (90 % of paths)",
+        "P25–P75 (half of the paths)",
+        "P50 (median)",
+    ]
+    marks = [(m.label.format, m.value()) for m in page.npv_marks]
+    p = result.npv_percentiles_usd
+    assert marks == [("P5", p[0]), ("P50", p[2]), ("P95", p[4])]
+    assert not page.fan_note.isVisibleTo(page)
+    fan = table_text(page.fan_table()).splitlines()
+    assert fan[0].split("\t") == ["Month"] + [f"P{q} cumulative FCF (USD)" for q in PERCENTILES]
+    assert len(fan) == 1 + months
+    assert len(page.npv_table().rows) == 60
+    assert sum(row[2] for row in page.npv_table().rows) > 0.97 * 400  # the middle 98 %
+
+
+def test_rows_bought_before_the_horizon_show_n_a_with_the_reason(qtbot, page, window) -> None:
+    _run(qtbot, page, 300)
+    rows = page.rows.texts()
+    chances = page.row_figures
+    assert chances is not None
+    expected = row_payback_chances(window.document.results, page.settings())
+    np.testing.assert_array_equal(chances.within_horizon, expected.within_horizon)
+    assert [row[1:] for row in rows[:9]] == [[NOT_AVAILABLE, NOT_AVAILABLE]] * 9
+    for r in range(9):
+        assert page.rows.tooltip(r, 1) == page.rows.tooltip(r, 2) == NOTHING_TO_PAY_BACK
+    for r in (9, 10):  # bought inside the horizon: a chance of paying back
+        assert rows[r][1] == f"{chances.before_halving[r]:.1%}"
+        assert rows[r][2] == f"{chances.within_horizon[r]:.1%}"
+        assert page.rows.tooltip(r, 2) is None
+
+
+def test_after_cancel_nothing_of_the_previous_run_is_shown(qtbot, page) -> None:
+    _run(qtbot, page, 300)
+    assert page.result is not None and page.rows.texts()
+    page.paths.setValue(50_000)
+    task = page.run()
+    assert task is not None
+    task.cancel()
+    qtbot.waitUntil(lambda: task.finished, timeout=60_000)
+    assert page.result is None and page.row_figures is None
+    assert page.summary.text() == CANCELLED
+    for line in page.fan_lines:
+        assert line.getOriginalDataset()[1] is None or not len(line.getOriginalDataset()[1])
+    assert page.npv_hist.getOriginalDataset()[1] is None or not len(
+        page.npv_hist.getOriginalDataset()[1]
+    )
+    assert not any(fill.isVisible() for fill in page.fan_fills)
+    assert not any(text.isVisible() for text in page.fan_labels)
+    assert page.rows.texts() == []
+    for note in (page.fan_note, page.npv_note):
+        assert note.isVisibleTo(page) and note.text() == CANCELLED
+    assert page.button.isEnabled()
+
+
+def test_a_run_matches_the_engine(qtbot, page, window) -> None:
+    _run(qtbot, page, 500)
+    expected = run_monte_carlo(window.document.results, page.settings())
+    np.testing.assert_array_equal(page.result.npv_usd, expected.npv_usd)

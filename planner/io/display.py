@@ -35,10 +35,13 @@ class MoneyText(str):
 
     usd: float | None
 
-    def __new__(cls, text: str, usd: float | None) -> MoneyText:
+    def __new__(cls, text: str, usd: float | None = None) -> MoneyText:
         made = super().__new__(cls, text)
         made.usd = float(usd) if usd is not None and math.isfinite(usd) else None
         return made
+
+    def __reduce__(self) -> tuple[type[MoneyText], tuple[str, float | None]]:
+        return MoneyText, (str(self), self.usd)  # copies and pickles keep the number
 
 
 Scale = tuple[float, str, int]  # unit, suffix, decimals: (1e6, "M", 2) writes "$16.57M"

@@ -3,7 +3,9 @@ same figure, "n/a" for no answer (planner.io.display, no Qt)."""
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 
 import pytest
 
@@ -78,6 +80,9 @@ def test_money_texts_keep_their_number() -> None:
     assert isinstance(money(5.0), MoneyText) and money(5.0).usd == 5.0
     assert not isinstance(money_short(None), MoneyText)
     assert MoneyText("n/a", float("nan")).usd is None
+    for copied in (pickle.loads(pickle.dumps(text)), copy.deepcopy(text)):
+        assert isinstance(copied, MoneyText) and copied == "$1.57M"
+        assert copied.usd == 1_574_321.0
 
 
 def test_uniform_money_columns_rewrites_only_money_texts() -> None:

@@ -36,6 +36,7 @@ FOREGROUND = "#333333"
 GRID_ALPHA = 0.15
 HALF = 0.5
 MAX_LEGEND_ENTRIES = 8
+LONG_LABEL = 24  # characters: legends of such labels get three columns, not four
 # Upper edges of the efficiency classes rig models are grouped by when there are too many
 # to name each in a legend (J/TH: lower is better).
 EFFICIENCY_EDGES_J_PER_TH = (15.0, 18.0, 21.0, 25.0, 30.0, 38.0)
@@ -214,8 +215,11 @@ def curve_data(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
 
 
 def relayout_legend(legend: pg.LegendItem) -> None:
-    """Lay the legend's entries out in one row, or four columns when there are many."""
-    columns = max(1, len(legend.items)) if len(legend.items) <= 5 else 4
+    """Lay the legend's entries out in one row, or in four columns when there are many
+    (three when their labels are long)."""
+    count = len(legend.items)
+    longest = max((len(label.text) for _sample, label in legend.items), default=0)
+    columns = max(1, count) if count <= 5 else (3 if longest > LONG_LABEL else 4)
     legend.columnCount = columns
     legend.rowCount = max(1, math.ceil(len(legend.items) / columns))
     for i in range(legend.layout.count() - 1, -1, -1):
@@ -238,15 +242,15 @@ def halving_position(month_starts: Sequence[date], days: np.ndarray, when: date)
 
 
 def efficiency_class(j_per_th: float) -> tuple[int, str]:
-    """The efficiency class of a rig, by rank (best first) and name: "<15 J/TH",
-    "15–18 J/TH", ..., "≥38 J/TH"."""
+    """The efficiency class of a rig, by rank (best first) and name: "under 15 J/TH",
+    "15–18 J/TH", ..., "38+ J/TH" (no "<": legend labels are rich text)."""
     edges = EFFICIENCY_EDGES_J_PER_TH
     if j_per_th < edges[0]:
-        return 0, f"<{edges[0]:g} J/TH"
+        return 0, f"under {edges[0]:g} J/TH"
     for rank, (low, high) in enumerate(itertools.pairwise(edges), start=1):
         if j_per_th < high:
             return rank, f"{low:g}–{high:g} J/TH"
-    return len(edges), f"≥{edges[-1]:g} J/TH"
+    return len(edges), f"{edges[-1]:g}+ J/TH"
 
 
 def breakeven_lines(

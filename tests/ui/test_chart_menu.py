@@ -191,7 +191,9 @@ def test_a_fleet_of_15_models_has_at_most_8_legend_entries(panel, sample) -> Non
     assert len(set(results.inputs.row_models)) == 15
     panel.tabs.setCurrentIndex(CHART_KEYS.index("hashprice"))
     panel.show_results(results)
-    labels = [label.text for _sample, label in panel._legends["hashprice"].items]
+    items = panel._legends["hashprice"].items
+    labels = [label.text for _sample, label in items]
+    assert [label.item.toPlainText() for _sample, label in items] == labels  # as shown
     assert len(labels) <= 8
     assert labels[0] == "Hashprice"
     assert all(" J/TH breakeven (" in label for label in labels[1:])
@@ -201,12 +203,12 @@ def test_a_fleet_of_15_models_has_at_most_8_legend_entries(panel, sample) -> Non
 
 def test_efficiency_classes_and_grouped_breakevens() -> None:
     assert [efficiency_class(v)[1] for v in (12.0, 15.0, 17.9, 21.0, 29.5, 38.0)] == [
-        "<15 J/TH",
+        "under 15 J/TH",
         "15–18 J/TH",
         "15–18 J/TH",
         "21–25 J/TH",
         "25–30 J/TH",
-        "≥38 J/TH",
+        "38+ J/TH",
     ]
     models = ["a", "b", "c"]
     counts = np.array([100.0, 300.0, 50.0])

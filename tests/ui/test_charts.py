@@ -54,13 +54,13 @@ def model_breakevens(results: Results, room: int = 7) -> dict[str, float]:
     inputs = results.inputs
     j_per_th = inputs.power_w / inputs.hashrate_th
     bands = [
-        ("<15 J/TH", 0, 15),
+        ("under 15 J/TH", 0, 15),
         ("15–18 J/TH", 15, 18),
         ("18–21 J/TH", 18, 21),
         ("21–25 J/TH", 21, 25),
         ("25–30 J/TH", 25, 30),
         ("30–38 J/TH", 30, 38),
-        ("≥38 J/TH", 38, math.inf),
+        ("38+ J/TH", 38, math.inf),
     ]
     values = results.breakevens.hashprice_usd_per_ph_day
     finite = np.isfinite(values) & (inputs.count > 0)
@@ -116,7 +116,7 @@ def test_plotted_arrays_are_the_engines(panel, base):
     assert set(hashprice) == {"Hashprice", *expected}
     assert len(set(base.inputs.row_models)) == 11  # grouped by efficiency class
     assert list(expected) == [
-        "<15 J/TH breakeven (2 models)",
+        "under 15 J/TH breakeven (2 models)",
         "15–18 J/TH breakeven (3 models)",
         "18–21 J/TH breakeven (3 models)",
         "21–25 J/TH breakeven (1 model)",

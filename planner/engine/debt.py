@@ -1,0 +1,204 @@
+"""Debt schedules (MODEL.md "Treasury, debt and hedges"; rules in docs/model-notes.md).
+
+A loan is drawn at the start of its draw month; interest for a month is the balance at
+its start x the year's rate / 12, paid at the month's end from the draw month on; after
+the interest-only months a level loan pays an annuity on the balance over the months
+left of its term (recomputed each month, so a rate path or a forced repayment re-levels
+it), a bullet loan repays all in the term's last month. A loan drawn before the horizon
+enters it at the balance its schedule leaves. Balances carry a leading paths axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.domain.months import months_between
+from planner.domain.treasury import DebtInstrument
+from planner.engine.inputs import EngineInputs
+
+
+@dataclass(frozen=True)
+class LoanTerms:
+    """One instrument with its months as indexes of the horizon (month 0: the start)."""
+
+    name: str
+    type: str
+    principal_usd: float
+    draw_idx: int
+    rate_per_month: np.ndarray  # (H,) the monthly rate of each month of the horizon
+    interest_only_months: int
+    term_months: int
+    bullet: bool
+    fee_usd: float
+    btc_pledged: float
+    margin_call_ltv: float
+    liquidation_ltv: float
+    conversion_btc_price_usd: float
+    delivered_ph: float
+
+    @property
+    def maturity_idx(self) -> int:
+        """The term's last month: the last payment."""
+        return self.draw_idx + self.term_months - 1
+
+    def rate_at(self, t: int) -> float:
+        """The monthly rate of month t (before the horizon: its first month's)."""
+        return float(self.rate_per_month[min(max(t, 0), self.rate_per_month.size - 1)])
+
+
+def loan_terms(instrument: DebtInstrument, inputs: EngineInputs) -> LoanTerms:
+    """The instrument's terms on the horizon of `inputs`: an equipment loan lends its
+    advance rate x the landed cost of its fleet rows, drawn in their latest purchase
+    month unless it says; a rate path runs from the horizon's start, its last value
+    holding; a convertible is repaid (or converted) in one bullet."""
+    months = inputs.months
+    principal = instrument.principal_usd
+    draw = instrument.draw_month
+    draw_idx = months_between(inputs.start_month, draw) if draw is not None else 0
+    if instrument.type == "equipment":
+        rows = [inputs.row_names.index(n) for n in instrument.fleet_rows if n in inputs.row_names]
+        cost = float((inputs.count[rows] * inputs.unit_price_usd[rows]).sum()) if rows else 0.0
+        principal = instrument.advance_rate * cost
+        if draw is None and rows:
+            draw_idx = int(inputs.purchase_idx[rows].max())
+    path = np.asarray(instrument.rate_path_per_year, dtype=float)
+    if path.size:
+        yearly = np.concatenate((path[:months], np.full(max(months - path.size, 0), path[-1])))
+    else:
+        yearly = np.full(months, instrument.rate_per_year)
+    return LoanTerms(
+        name=instrument.name,
+        type=instrument.type,
+        principal_usd=principal,
+        draw_idx=draw_idx,
+        rate_per_month=yearly / 12.0,
+        interest_only_months=instrument.interest_only_months,
+        term_months=instrument.term_months,
+        bullet=instrument.repayment == "bullet" or instrument.type == "convertible",
+        fee_usd=instrument.upfront_fee_share * principal,
+        btc_pledged=instrument.btc_pledged,
+        margin_call_ltv=instrument.margin_call_ltv,
+        liquidation_ltv=instrument.liquidation_ltv,
+        conversion_btc_price_usd=instrument.conversion_btc_price_usd or 0.0,
+        delivered_ph=instrument.delivered_ph,
+    )
+
+
+def annuity_usd(balance: np.ndarray, rate: float, months: int) -> np.ndarray:
+    """The level payment that repays `balance` over `months` at `rate` a month:
+    balance x r / (1 - (1 + r)^-n), or balance / n at a zero rate."""
+    if rate == 0.0:
+        return balance / months
+    return balance * rate / (1.0 - (1.0 + rate) ** -months)
+
+
+def scheduled(terms: LoanTerms, t: int, balance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(interest, principal) due at the end of month t on the balance at its start."""
+    k = t - terms.draw_idx
+    if k < 0 or k >= terms.term_months:
+        zero = np.zeros_like(balance)
+        return zero, zero
+    rate = terms.rate_at(t)
+    interest = balance * rate
+    if k == terms.term_months - 1:
+        return interest, balance.copy()
+    if terms.bullet or k < terms.interest_only_months:
+        return interest, np.zeros_like(balance)
+    payment = annuity_usd(balance, rate, terms.term_months - k)
+    return interest, payment - interest
+
+
+@dataclass(frozen=True)
+class LoanFlows:
+    """One instrument's flows by month (P, H): cash in and out, and the balance."""
+
+    draw_usd: np.ndarray
+    fee_usd: np.ndarray
+    interest_usd: np.ndarray
+    principal_usd: np.ndarray  # repaid in cash
+    non_cash_usd: np.ndarray  # balance gone without cash: converted, delivered, liquidated
+    balance_end_usd: np.ndarray
+
+    @staticmethod
+    def zeros(paths: int, months: int) -> LoanFlows:
+        return LoanFlows(*(np.zeros((paths, months)) for _ in range(6)))
+
+
+def fixed_loan_flows(terms: LoanTerms, paths: int, months: int) -> LoanFlows:
+    """The schedule of a term loan, equipment financing or convertible (repaid), which
+    no price moves; a loan drawn before the horizon runs from its draw without cash."""
+    flows = LoanFlows.zeros(1, months)
+    balance = np.zeros(1)
+    for t in range(min(terms.draw_idx, 0), months):
+        if t == terms.draw_idx:
+            balance = balance + terms.principal_usd
+            if t >= 0:
+                flows.draw_usd[0, t] = terms.principal_usd
+                flows.fee_usd[0, t] = terms.fee_usd
+        interest, principal = scheduled(terms, t, balance)
+        balance = balance - principal
+        if t >= 0:
+            flows.interest_usd[0, t] = interest[0]
+            flows.principal_usd[0, t] = principal[0]
+            flows.balance_end_usd[0, t] = balance[0]
+    return LoanFlows(*(np.repeat(a, paths, axis=0) for a in _fields(flows)))
+
+
+def _fields(flows: LoanFlows) -> tuple[np.ndarray, ...]:
+    return (
+        flows.draw_usd,
+        flows.fee_usd,
+        flows.interest_usd,
+        flows.principal_usd,
+        flows.non_cash_usd,
+        flows.balance_end_usd,
+    )
+
+
+def convert_at_maturity(terms: LoanTerms, flows: LoanFlows, price_usd: np.ndarray) -> LoanFlows:
+    """A convertible at its maturity: equity (no cash; the balance goes) on the paths
+    whose BTC price is above the conversion price, repaid in cash on the others."""
+    t = terms.maturity_idx
+    if not 0 <= t < price_usd.shape[1]:
+        return flows
+    converts = price_usd[:, t] > terms.conversion_btc_price_usd
+    principal = flows.principal_usd.copy()
+    non_cash = flows.non_cash_usd.copy()
+    non_cash[:, t] = np.where(converts, principal[:, t], 0.0)
+    principal[:, t] = np.where(converts, 0.0, principal[:, t])
+    return LoanFlows(
+        flows.draw_usd,
+        flows.fee_usd,
+        flows.interest_usd,
+        principal,
+        non_cash,
+        flows.balance_end_usd,
+    )
+
+
+def prepayment_flows(
+    terms: LoanTerms, hashprice_usd_per_ph_day: np.ndarray, days: np.ndarray
+) -> tuple[LoanFlows, np.ndarray, np.ndarray]:
+    """A hashrate-backed prepayment: the USD in at the draw; over the term, PH/s x days
+    delivered each month, valued at the model's hashprice (revenue given up: paid from
+    operating cash), while the balance (deferred revenue) falls by principal / term a
+    month. Returns the flows, the delivery's value (P, H) and the revenue recognised
+    (P, H), both for the tax."""
+    paths, months = hashprice_usd_per_ph_day.shape
+    t = np.arange(months)
+    k = t - terms.draw_idx
+    active = (k >= 0) & (k < terms.term_months)
+    recognised = np.where(active, terms.principal_usd / terms.term_months, 0.0)
+    before = max(-terms.draw_idx, 0) * terms.principal_usd / terms.term_months
+    drawn = terms.principal_usd if terms.draw_idx < months else 0.0
+    balance = np.where(k >= 0, np.maximum(drawn - before - np.cumsum(recognised), 0.0), 0.0)
+    flows = LoanFlows.zeros(paths, months)
+    if 0 <= terms.draw_idx < months:
+        flows.draw_usd[:, terms.draw_idx] = terms.principal_usd
+        flows.fee_usd[:, terms.draw_idx] = terms.fee_usd
+    flows.non_cash_usd[:] = recognised
+    flows.balance_end_usd[:] = balance
+    delivered = np.where(active, hashprice_usd_per_ph_day * terms.delivered_ph * days, 0.0)
+    return flows, delivered, np.broadcast_to(recognised, (paths, months)).copy()

@@ -1,0 +1,236 @@
+"""The treasury's monthly forward pass: cash, BTC held, sales and the BTC-backed loans.
+
+One month, in this order (docs/model-notes.md "Treasury"): the month's cash flows that
+no sale changes (operating cash without BTC revenue, tax, scheduled debt, hedges); each
+BTC-backed loan's draw (pledging held BTC), interest and principal; the policy's sale of
+the month's mined BTC; with `cover_shortfalls`, more of the month's mined BTC, until cash
+is back at the buffer; the mined BTC kept joins the holdings at the month's price; the
+price rule's sale of holdings; held BTC sold to cover a shortfall; then each BTC loan's
+LTV: at the margin-call LTV the collateral is topped up from free held BTC back to the
+LTV at the draw; at the liquidation LTV, or when the top-up falls short of the margin
+call, the lender sells collateral until the loan is back at its LTV at the draw (the
+proceeds repay it, no cash moves). Arrays have a leading paths axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.engine.btc_lots import CostBasis
+from planner.engine.debt import LoanTerms, scheduled
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The sale policy as numbers."""
+
+    opening_cash_usd: float
+    opening_btc_held: float
+    opening_btc_cost_basis_usd: float
+    min_cash_usd: float
+    sell_share_of_mined: float
+    cover_shortfalls: bool
+    sell_above_price_usd: float  # inf: no price rule
+    sell_above_share: float
+    fifo: bool
+
+
+@dataclass
+class RollOutput:
+    """What a pass produced, (P, H) unless said; loan arrays (L, P, H) for BTC loans."""
+
+    cash_end_usd: np.ndarray
+    mined_sales_usd: np.ndarray
+    held_sales_usd: np.ndarray
+    btc_sold: np.ndarray
+    btc_sold_held: np.ndarray
+    btc_liquidated: np.ndarray
+    btc_held_end: np.ndarray
+    btc_cost_basis_end_usd: np.ndarray
+    realised_gain_usd: np.ndarray
+    btc_pledged_end: np.ndarray
+    loan_draw_usd: np.ndarray
+    loan_fee_usd: np.ndarray
+    loan_interest_usd: np.ndarray
+    loan_principal_usd: np.ndarray
+    loan_liquidated_usd: np.ndarray  # balance repaid by the lender's sale of collateral
+    loan_balance_end_usd: np.ndarray
+    loan_collateral_end_btc: np.ndarray
+    loan_ltv_end: np.ndarray  # NaN where nothing is outstanding
+    loan_topped_up_btc: np.ndarray
+    loan_liquidated_btc: np.ndarray
+
+    @staticmethod
+    def zeros(loans: int, paths: int, months: int) -> RollOutput:
+        names = RollOutput.__dataclass_fields__
+        return RollOutput(
+            **{
+                name: np.zeros(
+                    (loans, paths, months) if name.startswith("loan_") else (paths, months)
+                )
+                for name in names
+            }
+        )
+
+
+@dataclass
+class _Loan:
+    terms: LoanTerms
+    balance: np.ndarray
+    collateral: np.ndarray
+    start_ltv: np.ndarray
+
+
+def roll(
+    policy: Policy,
+    loans: tuple[LoanTerms, ...],
+    price_usd: np.ndarray,
+    btc_mined: np.ndarray,
+    fixed_cash_usd: np.ndarray,
+    sell_held: bool = True,
+) -> RollOutput:
+    """Roll cash and BTC forward over (P, H) paths. `fixed_cash_usd` holds each month's
+    cash flows that no sale changes; without `sell_held` no held BTC is sold (the runway
+    without sales): only the month's mined BTC covers a shortfall."""
+    paths, months = price_usd.shape
+    out = RollOutput.zeros(len(loans), paths, months)
+    basis = CostBasis(
+        policy.fifo, paths, months, policy.opening_btc_held, policy.opening_btc_cost_basis_usd
+    )
+    state = [_Loan(t, np.zeros(paths), np.zeros(paths), np.ones(paths)) for t in loans]
+    for loan in state:
+        _open_before_horizon(loan, basis, price_usd[:, 0])
+    cash = np.full(paths, policy.opening_cash_usd)
+    buffer = policy.min_cash_usd
+    for t in range(months):
+        price = price_usd[:, t]
+        cash = cash + fixed_cash_usd[:, t]
+        for i, loan in enumerate(state):
+            cash = cash + _service(loan, i, t, out, basis, price)
+        mined = btc_mined[:, t]
+        sold = mined * policy.sell_share_of_mined
+        cash = cash + sold * price
+        if policy.cover_shortfalls:
+            extra = np.minimum(mined - sold, np.maximum(buffer - cash, 0.0) / price)
+            sold = sold + extra
+            cash = cash + extra * price
+        out.mined_sales_usd[:, t] = sold * price
+        basis.add(mined - sold, price)
+        free = basis.held_btc - _pledged(state)
+        held = np.where(price >= policy.sell_above_price_usd, free * policy.sell_above_share, 0.0)
+        if not sell_held:
+            held = np.zeros(paths)
+        elif policy.cover_shortfalls:
+            held = held + np.minimum(
+                free - held, np.maximum(buffer - cash - held * price, 0.0) / price
+            )
+        held = np.maximum(held, 0.0)
+        cost = basis.sell(held)
+        cash = cash + held * price
+        out.held_sales_usd[:, t] = held * price
+        out.realised_gain_usd[:, t] = held * price - cost
+        out.btc_sold[:, t] = sold + held
+        out.btc_sold_held[:, t] = held
+        for i, loan in enumerate(state):
+            _margin(loan, i, t, out, basis, price, state)
+        out.cash_end_usd[:, t] = cash
+        out.btc_held_end[:, t] = basis.held_btc
+        out.btc_cost_basis_end_usd[:, t] = basis.cost_usd
+        out.btc_pledged_end[:, t] = _pledged(state)
+    return out
+
+
+def _pledged(state: list[_Loan]) -> np.ndarray | float:
+    return sum((loan.collateral for loan in state), 0.0)
+
+
+def _open_before_horizon(loan: _Loan, basis: CostBasis, price_usd: np.ndarray) -> None:
+    """A BTC loan drawn before the horizon: its balance by its schedule, its collateral
+    pledged out of the opening holding, its LTV at the draw taken at the first price."""
+    terms = loan.terms
+    if terms.draw_idx >= 0:
+        return
+    balance = np.full(price_usd.shape, terms.principal_usd)
+    for t in range(terms.draw_idx, 0):
+        _interest, principal = scheduled(terms, t, balance)
+        balance = balance - principal
+    loan.balance = balance
+    loan.collateral = np.minimum(terms.btc_pledged, basis.held_btc) * (balance > 0)
+    loan.start_ltv = _ltv_at_draw(terms, price_usd)
+
+
+def _ltv_at_draw(terms: LoanTerms, price_usd: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(
+            terms.btc_pledged > 0, terms.principal_usd / (terms.btc_pledged * price_usd), 1.0
+        )
+
+
+def _service(
+    loan: _Loan, i: int, t: int, out: RollOutput, basis: CostBasis, price: np.ndarray
+) -> np.ndarray:
+    """Draw, interest and principal of a BTC loan in month t; returns its cash (P,)."""
+    terms = loan.terms
+    cash = np.zeros_like(price)
+    if t == terms.draw_idx:
+        loan.balance = loan.balance + terms.principal_usd
+        free = basis.held_btc - loan.collateral
+        loan.collateral = loan.collateral + np.minimum(terms.btc_pledged, np.maximum(free, 0.0))
+        loan.start_ltv = _ltv_at_draw(terms, price)
+        out.loan_draw_usd[i, :, t] = terms.principal_usd
+        out.loan_fee_usd[i, :, t] = terms.fee_usd
+        cash = cash + terms.principal_usd - terms.fee_usd
+    interest, principal = scheduled(terms, t, loan.balance)
+    loan.balance = loan.balance - principal
+    if t >= terms.maturity_idx:
+        loan.collateral = np.where(loan.balance > 0, loan.collateral, 0.0)
+    out.loan_interest_usd[i, :, t] = interest
+    out.loan_principal_usd[i, :, t] = principal
+    return cash - interest - principal
+
+
+def _margin(
+    loan: _Loan,
+    i: int,
+    t: int,
+    out: RollOutput,
+    basis: CostBasis,
+    price: np.ndarray,
+    state: list[_Loan],
+) -> None:
+    """The month-end LTV test of a BTC loan: top-up, then liquidation (module doc)."""
+    terms = loan.terms
+    owed = loan.balance > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ltv = np.where(owed, loan.balance / (loan.collateral * price), np.nan)
+    target = loan.start_ltv
+    call = owed & (ltv >= terms.margin_call_ltv) & (ltv < terms.liquidation_ltv)
+    if call.any():
+        free = np.maximum(basis.held_btc - _pledged(state), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wanted = np.where(call, loan.balance / (target * price) - loan.collateral, 0.0)
+        top_up = np.clip(wanted, 0.0, free)
+        loan.collateral = loan.collateral + top_up
+        out.loan_topped_up_btc[i, :, t] = top_up
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ltv = np.where(owed, loan.balance / (loan.collateral * price), np.nan)
+    sell = owed & (ltv >= np.where(call, terms.margin_call_ltv, terms.liquidation_ltv))
+    if sell.any():
+        # (D - xS) / ((C - x) S) = L0  =>  x = (D - L0 C S) / (S (1 - L0))
+        x = (loan.balance - target * loan.collateral * price) / (price * (1.0 - target))
+        x = np.where(sell, np.clip(x, 0.0, loan.collateral), 0.0)
+        cost = basis.sell(x)
+        repaid = np.minimum(x * price, loan.balance)
+        loan.balance = loan.balance - repaid
+        loan.collateral = loan.collateral - x
+        out.loan_liquidated_btc[i, :, t] = x
+        out.loan_liquidated_usd[i, :, t] = repaid
+        out.btc_liquidated[:, t] += x
+        out.realised_gain_usd[:, t] += x * price - cost
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ltv = np.where(loan.balance > 0, loan.balance / (loan.collateral * price), np.nan)
+    out.loan_balance_end_usd[i, :, t] = loan.balance
+    out.loan_collateral_end_btc[i, :, t] = loan.collateral
+    out.loan_ltv_end[i, :, t] = ltv

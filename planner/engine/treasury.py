@@ -48,7 +48,7 @@ from planner.engine.treasury_roll_one import roll_one
 if TYPE_CHECKING:
     from planner.engine.model import Results
 
-MAX_PASSES = 8
+MAX_PASSES = 30  # each pass moves the tax by at most the tax rate x the last change
 TAX_TOLERANCE_USD = 0.005
 
 __all__ = [

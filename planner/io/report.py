@@ -26,8 +26,10 @@ from planner.engine.montecarlo import (
 from planner.engine.optimize import SavedBestBuy, evaluate_plan, saved_best_buy
 from planner.engine.sensitivity import compare_scenarios, tornado, two_way
 from planner.engine.swaps import analyse_swaps
+from planner.engine.treasury import has_treasury, run_treasury
 from planner.engine.warnings import plan_warnings
 from planner.io.report_text import payback_text, render_text
+from planner.io.report_treasury import treasury_entry
 
 _STATUS_OF_KEY = {status.key: status for status in m.PaybackStatus}
 
@@ -301,6 +303,8 @@ def build_report(
     saved = saved_best_buy(project)
     if saved is not None:
         report["best_buy"] = best_buy_entry(project, saved)
+    if has_treasury(project):  # absent without treasury settings, debt or hedges
+        report["treasury"] = treasury_entry(results, run_treasury(results, project))
     if "swap_warnings" in report:
         report["warnings"] += [f"swap: {w}" for w in report.pop("swap_warnings")]
     return report

@@ -284,3 +284,44 @@ def test_axis_titles_fit_their_axis(qtbot, window, size) -> None:
         axis = charts.plots[key].getPlotItem().getAxis("left")
         title_px = axis.label.boundingRect().width()
         assert 0 < title_px <= axis.height(), (key, size, title_px, axis.height())
+
+
+def test_the_ai_hpc_charts_copy_their_data_and_say_when_there_is_no_plan(
+    qtbot, window, sample
+) -> None:
+    import math
+
+    from planner.ui.document import Change
+    from planner.ui.hpc_panel import MULTIPLE_POINTS, NO_PLAN
+
+    hpc = window.hpc
+    window.tabs.setCurrentWidget(hpc)
+    qtbot.waitUntil(hpc.settled, timeout=30_000)
+    assert hpc.selected_site is not None
+    cumulative = hpc.menus["cumulative"].table()
+    assert cumulative.headers == (
+        "Month",
+        "Keep mining cumulative cash (USD)",
+        "Convert cumulative cash (USD)",
+        "Partial cumulative cash (USD)",
+    )
+    site = hpc.site(hpc.selected_site)
+    assert [row[1] for row in cumulative.rows] == pytest.approx(np.cumsum(site.keep))
+    by_price = hpc.menus["by_price"].table()
+    assert by_price.headers[0] == "Multiple of the scenario's BTC price path"
+    assert len(by_price.rows) == MULTIPLE_POINTS
+    multiples = [row[0] for row in by_price.rows]
+    low, high = math.log10(min(multiples)), math.log10(max(multiples))  # a log-x view
+    x_min, x_max, *_ = view_limits(hpc.by_price.getPlotItem())
+    assert (x_min, x_max) == pytest.approx(_padded(low, high))
+    assert all(note.isHidden() for note in hpc.notes.values())  # (two are on hidden tabs)
+
+    window.document.apply(sample.model_copy(update={"conversions": []}), Change("reset"), "none")
+    window.document.flush()
+    assert hpc.settled()
+    for key, note in hpc.notes.items():
+        assert not note.isHidden() and note.text() == NO_PLAN, key
+        assert view_limits(getattr(hpc, key).getPlotItem())[0] == -1e307  # no limits
+    assert hpc.menus["cumulative"].table().rows == [] or all(
+        math.isnan(v) for row in hpc.menus["cumulative"].table().rows for v in row[1:]
+    )

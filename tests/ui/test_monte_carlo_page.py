@@ -11,6 +11,7 @@ from planner.io.display import NOT_AVAILABLE
 from planner.ui.chart_menu import table_text
 from planner.ui.decisions.monte_carlo import (
     CANCELLED,
+    LABEL_GAP_PX,
     MAX_PATHS,
     NOTHING_TO_PAY_BACK,
     PRESS_RUN,
@@ -58,8 +59,15 @@ def test_the_percentiles_are_named_on_the_charts(qtbot, page, window) -> None:
         PERCENTILES, page.fan_labels, page.fan_lines, bands, strict=True
     ):
         assert text.toPlainText() == f"P{q}" and text.isVisible()
-        assert (text.pos().x(), text.pos().y()) == pytest.approx((months, values[-1]))
+        assert text.pos().x() == months and text.pos().y() >= values[-1]
         np.testing.assert_array_equal(line.getOriginalDataset()[1], values)
+    # Each name at its curve's end, moved up only as far as keeps them 13 px apart.
+    view = page.fan_plot.getPlotItem().getViewBox()
+    gap = LABEL_GAP_PX * abs(view.viewPixelSize()[1])
+    placed = [text.pos().y() for text in page.fan_labels]
+    assert placed[0] == bands[0][-1]
+    for below, above, end in zip(placed[:-1], placed[1:], bands[1:, -1], strict=True):
+        assert above == pytest.approx(max(end, below + gap))
     legend = page.fan_plot.getPlotItem().legend
     assert [label.text for _s, label in legend.items] == [
         "P5–P95 (90 % of paths)",

@@ -4,6 +4,7 @@ of fleet NPV and each fleet row's chance of paying back."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -47,6 +48,7 @@ from planner.ui.document import ProjectDocument
 from planner.ui.tasks import BackgroundTask
 
 MAX_PATHS = 200_000
+LABEL_GAP_PX = 13  # the least height between two percentile names at the fan's end
 # The settings shown as percent or plain numbers: key, label, suffix, scale to the box.
 FIELDS = (
     ("price_volatility", "BTC price volatility (per year)", " %", 100.0),
@@ -201,6 +203,9 @@ class MonteCarloPage(QWidget):
         for text in self.fan_labels:
             text.setVisible(False)
             self.fan_plot.addItem(text, ignoreBounds=True)
+        view = self.fan_plot.getPlotItem().getViewBox()
+        view.sigRangeChanged.connect(self._place_fan_labels)
+        view.sigResized.connect(self._place_fan_labels)
         self.fan_menu = ChartMenu(self.fan_plot, self.fan_table, "monte_carlo_fan")
         self.fan_note = EmptyNote(self.fan_plot, PRESS_RUN)
         self.fan_note.set_empty(True)
@@ -358,13 +363,27 @@ class MonteCarloPage(QWidget):
             axis.set_start(self.document.results.inputs.start_month)
         for line, text, values in zip(self.fan_lines, self.fan_labels, bands, strict=True):
             line.setData(x, values)
-            text.setPos(float(x[-1]), float(values[-1]))
             text.setVisible(True)
+        self._place_fan_labels()
         for fill in self.fan_fills:
             fill.setVisible(True)
         fit_limits(self.fan_plot.getPlotItem())
         self.fan_plot.getPlotItem().getViewBox().enableAutoRange()
         self.fan_note.set_empty(False)
+
+    def _place_fan_labels(self) -> None:
+        """Each percentile's name at its curve's end, moved up just enough that no two
+        overlap at the view's scale (the curves often end close together)."""
+        if self.result is None:
+            return
+        ends = self.result.cumulative_percentiles_usd[:, -1]
+        view = self.fan_plot.getPlotItem().getViewBox()
+        gap = LABEL_GAP_PX * abs(float(view.viewPixelSize()[1]))
+        x = float(self.result.cumulative_percentiles_usd.shape[1])
+        previous = -math.inf
+        for text, end in zip(self.fan_labels, ends.tolist(), strict=True):  # P5 first
+            previous = max(end, previous + gap)
+            text.setPos(x, previous)
 
     def _show_histogram(self, result: MonteCarloResult) -> None:
         """The middle 98 % of fleet NPV (a lognormal price's tail runs far), P5, P50, P95."""

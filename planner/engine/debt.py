@@ -94,6 +94,22 @@ def annuity_usd(balance: np.ndarray, rate: float, months: int) -> np.ndarray:
     return balance * rate / (1.0 - (1.0 + rate) ** -months)
 
 
+def due(terms: LoanTerms, t: int, balance: float) -> tuple[float, float]:
+    """`scheduled` for one balance, in floats."""
+    k = t - terms.draw_idx
+    if k < 0 or k >= terms.term_months:
+        return 0.0, 0.0
+    rate = terms.rate_at(t)
+    interest = balance * rate
+    if k == terms.term_months - 1:
+        return interest, balance
+    if terms.bullet or k < terms.interest_only_months:
+        return interest, 0.0
+    left = terms.term_months - k
+    payment = balance / left if rate == 0.0 else balance * rate / (1.0 - (1.0 + rate) ** -left)
+    return interest, payment - interest
+
+
 def scheduled(terms: LoanTerms, t: int, balance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(interest, principal) due at the end of month t on the balance at its start."""
     k = t - terms.draw_idx
@@ -130,19 +146,23 @@ def fixed_loan_flows(terms: LoanTerms, paths: int, months: int) -> LoanFlows:
     """The schedule of a term loan, equipment financing or convertible (repaid), which
     no price moves; a loan drawn before the horizon runs from its draw without cash."""
     flows = LoanFlows.zeros(1, months)
-    balance = np.zeros(1)
-    for t in range(min(terms.draw_idx, 0), months):
+    balance = 0.0
+    rows: list[tuple[float, float, float]] = []  # from month 0 to the maturity
+    for t in range(min(terms.draw_idx, 0), min(months, terms.maturity_idx + 1)):
         if t == terms.draw_idx:
-            balance = balance + terms.principal_usd
+            balance += terms.principal_usd
             if t >= 0:
                 flows.draw_usd[0, t] = terms.principal_usd
                 flows.fee_usd[0, t] = terms.fee_usd
-        interest, principal = scheduled(terms, t, balance)
-        balance = balance - principal
+        interest, principal = due(terms, t, balance)
+        balance -= principal
         if t >= 0:
-            flows.interest_usd[0, t] = interest[0]
-            flows.principal_usd[0, t] = principal[0]
-            flows.balance_end_usd[0, t] = balance[0]
+            rows.append((interest, principal, balance))
+    if rows:
+        values = np.array(rows).T
+        flows.interest_usd[0, : len(rows)] = values[0]
+        flows.principal_usd[0, : len(rows)] = values[1]
+        flows.balance_end_usd[0, : len(rows)] = values[2]
     return LoanFlows(*(np.repeat(a, paths, axis=0) for a in _fields(flows)))
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.engine.debt import LoanTerms
+from planner.engine.debt import LoanTerms, due
 from planner.engine.treasury_roll import Policy, RollOutput
 
 
@@ -50,10 +50,26 @@ class _Lots:
         return cost
 
 
+# What each BTC loan records a month, in RollOutput's loan_* order of these names.
+LOAN_FIELDS = (
+    "draw_usd",
+    "fee_usd",
+    "interest_usd",
+    "principal_usd",
+    "liquidated_usd",
+    "balance_end_usd",
+    "collateral_end_btc",
+    "ltv_end",
+    "topped_up_btc",
+    "liquidated_btc",
+)
+DRAW, FEE, INTEREST, PRINCIPAL, LIQUIDATED_USD, BALANCE, COLLATERAL, LTV, TOP_UP, SOLD = range(10)
+
+
 @dataclass
 class _Loan:
-    i: int
     terms: LoanTerms
+    record: list[list[float]]  # LOAN_FIELDS x months
     balance: float = 0.0
     collateral: float = 0.0
     start_ltv: float = 1.0
@@ -74,18 +90,18 @@ def roll_one(
     mined_btc = btc_mined[0].tolist()
     fixed = fixed_cash_usd[0].tolist()
     lots = _Lots(policy.fifo, policy.opening_btc_held, policy.opening_btc_cost_basis_usd)
-    state = [_Loan(i, t) for i, t in enumerate(loans)]
+    state = [_Loan(t, [[0.0] * months for _ in LOAN_FIELDS]) for t in loans]
     for loan in state:
         _open_before_horizon(loan, lots, prices[0])
     cash = policy.opening_cash_usd
     buffer = policy.min_cash_usd
     share, cover = policy.sell_share_of_mined, policy.cover_shortfalls
-    rows = np.zeros((11, months))  # the (P, H) outputs, filled in floats, copied once
+    rows = [[0.0] * months for _ in range(11)]  # the (P, H) outputs, copied once
     for t in range(months):
         price = prices[t]
         cash += fixed[t]
         for loan in state:
-            cash += _service(loan, t, out, lots, price)
+            cash += _service(loan, t, lots, price)
         mined = mined_btc[t]
         sold = mined * share
         cash += sold * price
@@ -93,7 +109,7 @@ def roll_one(
             extra = min(mined - sold, (buffer - cash) / price)
             sold += extra
             cash += extra * price
-        rows[0, t] = sold * price
+        rows[0][t] = sold * price
         lots.add(mined - sold, price)
         free = lots.held - sum(loan.collateral for loan in state)
         held = free * policy.sell_above_share if price >= policy.sell_above_price_usd else 0.0
@@ -104,16 +120,16 @@ def roll_one(
         held = max(held, 0.0)
         cost = lots.sell(held)
         cash += held * price
-        rows[1, t] = held * price
-        rows[2, t] = held * price - cost
-        rows[3, t] = sold + held
-        rows[4, t] = held
+        rows[1][t] = held * price
+        rows[2][t] = held * price - cost
+        rows[3][t] = sold + held
+        rows[4][t] = held
         for loan in state:
-            _margin(loan, t, out, lots, price, rows, state)
-        rows[5, t] = cash
-        rows[6, t] = lots.held
-        rows[7, t] = lots.cost
-        rows[8, t] = sum(loan.collateral for loan in state)
+            _margin(loan, t, lots, price, rows, state)
+        rows[5][t] = cash
+        rows[6][t] = lots.held
+        rows[7][t] = lots.cost
+        rows[8][t] = sum(loan.collateral for loan in state)
     out.mined_sales_usd[0] = rows[0]
     out.held_sales_usd[0] = rows[1]
     out.realised_gain_usd[0] = rows[2]
@@ -124,28 +140,15 @@ def roll_one(
     out.btc_cost_basis_end_usd[0] = rows[7]
     out.btc_pledged_end[0] = rows[8]
     out.btc_liquidated[0] = rows[9]
-    out.realised_gain_usd[0] += rows[10]
+    out.realised_gain_usd[0] += np.array(rows[10])
+    for i, loan in enumerate(state):
+        for name, values in zip(LOAN_FIELDS, loan.record, strict=True):
+            getattr(out, f"loan_{name}")[i, 0] = values
     return out
 
 
 def _ltv_at_draw(terms: LoanTerms, price: float) -> float:
     return terms.principal_usd / (terms.btc_pledged * price) if terms.btc_pledged > 0 else 1.0
-
-
-def _due(terms: LoanTerms, t: int, balance: float) -> tuple[float, float]:
-    """debt.scheduled in floats."""
-    k = t - terms.draw_idx
-    if k < 0 or k >= terms.term_months:
-        return 0.0, 0.0
-    rate = terms.rate_at(t)
-    interest = balance * rate
-    if k == terms.term_months - 1:
-        return interest, balance
-    if terms.bullet or k < terms.interest_only_months:
-        return interest, 0.0
-    left = terms.term_months - k
-    payment = balance / left if rate == 0.0 else balance * rate / (1.0 - (1.0 + rate) ** -left)
-    return interest, payment - interest
 
 
 def _open_before_horizon(loan: _Loan, lots: _Lots, price: float) -> None:
@@ -154,29 +157,29 @@ def _open_before_horizon(loan: _Loan, lots: _Lots, price: float) -> None:
         return
     balance = terms.principal_usd
     for t in range(terms.draw_idx, 0):
-        balance -= _due(terms, t, balance)[1]
+        balance -= due(terms, t, balance)[1]
     loan.balance = balance
     loan.collateral = min(terms.btc_pledged, lots.held) if balance > 0 else 0.0
     loan.start_ltv = _ltv_at_draw(terms, price)
 
 
-def _service(loan: _Loan, t: int, out: RollOutput, lots: _Lots, price: float) -> float:
-    terms, i = loan.terms, loan.i
+def _service(loan: _Loan, t: int, lots: _Lots, price: float) -> float:
+    terms, record = loan.terms, loan.record
     cash = 0.0
     if t == terms.draw_idx:
         loan.balance += terms.principal_usd
         free = lots.held - loan.collateral
         loan.collateral += min(terms.btc_pledged, max(free, 0.0))
         loan.start_ltv = _ltv_at_draw(terms, price)
-        out.loan_draw_usd[i, 0, t] = terms.principal_usd
-        out.loan_fee_usd[i, 0, t] = terms.fee_usd
+        record[DRAW][t] = terms.principal_usd
+        record[FEE][t] = terms.fee_usd
         cash += terms.principal_usd - terms.fee_usd
-    interest, principal = _due(terms, t, loan.balance)
+    interest, principal = due(terms, t, loan.balance)
     loan.balance -= principal
     if t >= terms.maturity_idx and loan.balance <= 0:
         loan.collateral = 0.0
-    out.loan_interest_usd[i, 0, t] = interest
-    out.loan_principal_usd[i, 0, t] = principal
+    record[INTEREST][t] = interest
+    record[PRINCIPAL][t] = principal
     return cash - interest - principal
 
 
@@ -189,13 +192,12 @@ def _ltv(loan: _Loan, price: float) -> float:
 def _margin(
     loan: _Loan,
     t: int,
-    out: RollOutput,
     lots: _Lots,
     price: float,
-    rows: np.ndarray,
+    rows: list[list[float]],
     state: list[_Loan],
 ) -> None:
-    terms, i = loan.terms, loan.i
+    terms, record = loan.terms, loan.record
     ltv = _ltv(loan, price)
     target = loan.start_ltv
     call = terms.margin_call_ltv <= ltv < terms.liquidation_ltv
@@ -203,7 +205,7 @@ def _margin(
         free = max(lots.held - sum(x.collateral for x in state), 0.0)
         top_up = min(max(loan.balance / (target * price) - loan.collateral, 0.0), free)
         loan.collateral += top_up
-        out.loan_topped_up_btc[i, 0, t] = top_up
+        record[TOP_UP][t] = top_up
         ltv = _ltv(loan, price)
     if ltv >= (terms.margin_call_ltv if call else terms.liquidation_ltv):
         x = (loan.balance - target * loan.collateral * price) / (price * (1.0 - target))
@@ -212,11 +214,11 @@ def _margin(
         repaid = min(x * price, loan.balance)
         loan.balance -= repaid
         loan.collateral -= x
-        out.loan_liquidated_btc[i, 0, t] = x
-        out.loan_liquidated_usd[i, 0, t] = repaid
-        rows[9, t] += x
-        rows[10, t] += x * price - cost
+        record[SOLD][t] = x
+        record[LIQUIDATED_USD][t] = repaid
+        rows[9][t] += x
+        rows[10][t] += x * price - cost
         ltv = _ltv(loan, price)
-    out.loan_balance_end_usd[i, 0, t] = loan.balance
-    out.loan_collateral_end_btc[i, 0, t] = loan.collateral
-    out.loan_ltv_end[i, 0, t] = ltv
+    record[BALANCE][t] = loan.balance
+    record[COLLATERAL][t] = loan.collateral
+    record[LTV][t] = ltv

@@ -259,7 +259,9 @@ class BoardPackPages:
         widths = [170.0, 76, 62, 78, 78, 78, 78, 72, 72, 60]
         scale = area.width() / sum(widths)
         widths = [w * scale for w in widths]
-        rows = [_scenario_row(s, active) for s in chunk]
+        rows = display.uniform_money_columns(
+            [_scenario_row(s, active) for s in chunk], compact=True
+        )
         bold = [i for i, s in enumerate(chunk) if s["name"] == active]
         y = draw_table(p, area.left(), area.top(), widths, headers, rows, 20.0, bold_rows=bold)
         chart_area = QRectF(area.left(), y + 18, area.width(), area.bottom() - y - 18)

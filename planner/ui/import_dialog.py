@@ -117,9 +117,9 @@ class ImportDialog(QDialog):
         rigs = sum(r.count for r in plan.rows)
         sites = f"{len(plan.unknown_sites)} site(s) to create; " if plan.unknown_sites else ""
         return (
-            f"Sheet “{plan.sheet}”, header on row {plan.header_row}. {len(plan.rows)} row(s), "
+            f"Sheet “{plan.sheet}”, header on row {plan.header_row}. {len(plan.rows):,} row(s), "
             f"{rigs:,} rigs to import; {len(plan.new_models)} new catalog model(s); {sites}"
-            f"{len(plan.skipped)} row(s) skipped; {len(plan.problems)} problem(s). "
+            f"{len(plan.skipped):,} row(s) skipped; {len(plan.problems):,} problem(s). "
             "Rows are numbered as in the sheet."
         )
 
@@ -142,7 +142,7 @@ class ImportDialog(QDialog):
             for i, name in list(self.already_in.items())[:5]
         ]
         self.skip_box = QCheckBox(
-            f"Leave out the {count} row(s) already in the fleet (same model, site, rigs and "
+            f"Leave out the {count:,} row(s) already in the fleet (same model, site, rigs and "
             "purchase month: " + ", ".join(named) + (", ..." if count > 5 else "") + ")"
         )
         self.skip_box.setChecked(bool(count))
@@ -222,7 +222,7 @@ class ImportDialog(QDialog):
             row = plan.new_model_rows.get(model.name)
             where = f" ({row_ranges([row])})" if row is not None else ""
             issues.addItem(
-                f"New catalog model {model.name}{where}: {model.hashrate_th:g} TH/s, "
+                f"New catalog model {model.name}{where}: {model.hashrate_th:,g} TH/s, "
                 f"{model.power_w:,g} W"
             )
         for skipped in plan.skipped:

@@ -339,7 +339,7 @@ class SheetView(QTableView):
             else Change("cells", model.section, tuple(range(top, top + len(block))), tuple(keys))
         )
         width = max(len(r) for r in block)
-        if model.attempt(edit, change, f"Paste {len(block)} x {width}"):
+        if model.attempt(edit, change, f"Paste {len(block):,} x {width:,}"):
             bottom = min(top + len(block), model.rowCount()) - 1
             right = min(left + width, model.columnCount()) - 1
             selection = self.selectionModel()
@@ -406,7 +406,7 @@ class SheetView(QTableView):
         if model.attempt(
             lambda p: ed.insert_rows(p, model.section, at, count),
             Change("insert", model.section, tuple(range(at, at + count))),
-            f"Insert {count} row(s)",
+            f"Insert {count:,} row(s)",
         ):
             self.selectionModel().setCurrentIndex(
                 model.index(at, 0),
@@ -423,7 +423,7 @@ class SheetView(QTableView):
         model.attempt(
             lambda p: ed.duplicate_rows(p, model.section, rows),
             Change("insert", model.section, tuple(range(at, at + len(rows)))),
-            f"Duplicate {len(rows)} row(s)",
+            f"Duplicate {len(rows):,} row(s)",
         )
 
     def delete_rows(self) -> None:
@@ -438,7 +438,7 @@ class SheetView(QTableView):
             else Change("reset", model.section)
         )
         model.attempt(
-            lambda p: ed.delete_rows(p, model.section, rows), change, f"Delete {len(rows)} row(s)"
+            lambda p: ed.delete_rows(p, model.section, rows), change, f"Delete {len(rows):,} row(s)"
         )
 
     def _sort_clicked(self, logical: int) -> None:

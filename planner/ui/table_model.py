@@ -293,7 +293,7 @@ class SectionModel(_EditableModel):
         if key in ("result:btc_mined", "result:peak_mw"):
             return f"{value:,.2f}"
         if key == "result:utilisation":
-            return f"{value:.1%}"
+            return f"{value:,.1%}"
         if key in ("result:breakeven_btc_price_usd", "result:breakeven_btc_after_halving_usd"):
             return money(value, compact=False)
         return money(value)

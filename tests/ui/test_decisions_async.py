@@ -11,7 +11,7 @@ import pytest
 from planner.domain import editing as ed
 from planner.engine.sensitivity import compare_scenarios, tornado, two_way
 from planner.engine.swaps import analyse_swaps
-from planner.io.display import money_short as format_money
+from planner.io.display import money as format_money
 from planner.ui import tasks
 from planner.ui.decisions import SCENARIOS, SENSITIVITY, SWAPS
 from planner.ui.decisions.sensitivity import sensitivity_figures

@@ -93,7 +93,7 @@ def test_export_csv_and_it_keeps_the_choice_after_an_edit(qtbot, window, tmp_pat
     # An edit made on the Sites tab recomputes; the hidden grid waits until it is shown,
     # and then still shows the same site, with the new figures.
     before = tab.model.grid
-    window.tabs.setCurrentWidget(window.sheets["sites"])
+    window.tabs.setCurrentWidget(window.pages["sites"])
     model = window.models["sites"]
     with qtbot.waitSignal(window.document.resultsChanged, timeout=SETTLE_MS):
         model.setData(model.index(0, model.column_index("uptime")), "90%", Qt.ItemDataRole.EditRole)

@@ -20,7 +20,7 @@ from planner.engine.model import Kpis
 from planner.engine.montecarlo import (
     PERCENTILES,
     MonteCarloSettings,
-    row_payback_probabilities,
+    row_payback_chances,
     run_monte_carlo,
 )
 from planner.engine.optimize import SavedBestBuy, evaluate_plan, saved_best_buy
@@ -242,7 +242,7 @@ def _swap_entries(project: Project, skipped: list[str]) -> list[dict[str, Any]]:
 def _monte_carlo_section(results: Results, settings: MonteCarloSettings) -> dict[str, Any]:
     """The fleet's Monte Carlo run, then the per-row payback probabilities."""
     mc = run_monte_carlo(results, settings)
-    before, within, row_paths = row_payback_probabilities(results, mc.settings)
+    chances = row_payback_chances(results, mc.settings)  # null: no capex in the horizon
     return {
         "paths": mc.settings.paths,
         "seed": mc.settings.seed,
@@ -258,12 +258,12 @@ def _monte_carlo_section(results: Results, settings: MonteCarloSettings) -> dict
             f"p{q}": values.tolist()
             for q, values in zip(PERCENTILES, mc.cumulative_percentiles_usd, strict=True)
         },
-        "row_paths": row_paths,
+        "row_paths": chances.paths,
         "rows": [
             {
                 "name": name,
-                "p_payback_before_halving": float(before[r]),
-                "p_payback_within_horizon": float(within[r]),
+                "p_payback_before_halving": _num(chances.before_halving[r]),
+                "p_payback_within_horizon": _num(chances.within_horizon[r]),
             }
             for r, name in enumerate(results.inputs.row_names)
         ],

@@ -269,8 +269,9 @@ def test_monte_carlo_shows_each_rows_probabilities(qtbot, window) -> None:
     rows = _texts(panel.monte_carlo.rows)
     assert len(rows) == len(window.document.project.fleet)
     assert rows[0][0] == "S19j Pro 2021"
-    _before, within, count = panel.monte_carlo.row_figures
-    assert count == 300 and rows[0][2] == f"{within[0]:.1%}"
+    chances = panel.monte_carlo.row_figures
+    assert chances.paths == 300 and rows[0][2] == "n/a"  # bought before the horizon
+    assert rows[9][2] == f"{chances.within_horizon[9]:.1%}"
 
 
 def test_resale_curve_is_edited_in_the_swaps_view(qtbot, window) -> None:

@@ -18,7 +18,7 @@ from planner.engine.model import Results
 from planner.engine.montecarlo import (
     MonteCarloResult,
     MonteCarloSettings,
-    row_payback_probabilities,
+    row_payback_chances,
     run_monte_carlo,
 )
 from planner.engine.sensitivity import (
@@ -87,14 +87,14 @@ def collect(project: Project, scenario_name: str | None, horizon: int | None) ->
     # meanwhile (numpy releases the GIL in its loops), on the same settings and seed.
     settings = MonteCarloSettings()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as pool:
-        by_row = pool.submit(row_payback_probabilities, results, settings)
+        by_row = pool.submit(row_payback_chances, results, settings)
         monte_carlo = run_monte_carlo(results, settings)
         conversions = analyse_conversions(project, results)
         skipped: list[str] = []
         swaps = analyse_swaps(project, skipped)
         compared = compare_scenarios(project, months)
         sensitivity = tornado(project), two_way(project)
-        before, within, paths = by_row.result()
+        chances = by_row.result()
     return ExportData(
         project=project,
         scenario=scenario,
@@ -114,5 +114,5 @@ def collect(project: Project, scenario_name: str | None, horizon: int | None) ->
         swaps=swaps,
         swaps_skipped=skipped,
         monte_carlo=monte_carlo,
-        row_payback=RowPayback(before, within, paths),
+        row_payback=RowPayback(chances.before_halving, chances.within_horizon, chances.paths),
     )

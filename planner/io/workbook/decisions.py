@@ -4,9 +4,12 @@ The analyses ran before writing (data.py); here they are only written."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from planner.engine.sensitivity import DRIVER_BY_KEY
+from planner.io.display import NOT_AVAILABLE
 from planner.io.report import next_halving
 from planner.io.workbook.book import Book, cell, finite, header, text_cell, title, widths
 from planner.io.workbook.columns import BTC, COUNT, DECIMAL, MONTH, PERCENT, USD, USD_CENTS
@@ -50,6 +53,13 @@ SWAP_HEADER = (
     "Before the halving",
     "Notes",
 )
+
+
+def _chance_cell(ws: Any, chance: float) -> Any:
+    """A probability, or "n/a" for a row with nothing to pay back in the horizon."""
+    if np.isfinite(chance):
+        return cell(ws, chance, PERCENT)
+    return text_cell(ws, NOT_AVAILABLE)
 
 
 def write_decision_sheets(book: Book, data: ExportData) -> None:
@@ -209,7 +219,7 @@ def write_monte_carlo(book: Book, data: ExportData) -> None:
         ws.append(
             [
                 text_cell(ws, name),
-                cell(ws, float(paybacks.before_halving[i]), PERCENT),
-                cell(ws, float(paybacks.within_horizon[i]), PERCENT),
+                _chance_cell(ws, float(paybacks.before_halving[i])),
+                _chance_cell(ws, float(paybacks.within_horizon[i])),
             ]
         )

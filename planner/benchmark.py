@@ -212,3 +212,103 @@ def mc_case(rows: int, months: int, paths: int = 10_000) -> dict[str, float | in
         "row_paths": row_paths,
         "rows_s": round(rows_s, 3),
     }
+
+
+def with_treasury(project: Project, falling: bool = False) -> Project:
+    """`project` with a treasury much like the one issue 16 asks of the sample: cash,
+    1,200 BTC held, equipment financing on the newest batch, a BTC-backed loan, a term
+    loan, a hashprice forward and a collar; `falling`: the price falls 3 % a month."""
+    from planner.domain.treasury import DebtInstrument, Hedge, TreasurySettings
+
+    start = project.scenario().start_month
+    newest = max(project.fleet, key=lambda r: r.purchase_month).name
+    scenarios = project.scenarios
+    if falling:
+        months = project.finance.horizon_months
+        path = [project.scenario().btc_price_usd * 0.97**t for t in range(months)]
+        scenarios = [s.model_copy(update={"btc_price_path_usd": path}) for s in scenarios]
+    treasury = TreasurySettings(
+        opening_cash_usd=20e6,
+        opening_btc_held=1_200,
+        opening_btc_cost_basis_usd=60e6,
+        min_cash_usd=5e6,
+        sell_share_of_mined=0.5,
+        sell_above_price_usd=120_000,
+        sell_above_share=0.1,
+    )
+    debt = [
+        DebtInstrument(
+            name="Equipment",
+            type="equipment",
+            fleet_rows=[newest],
+            advance_rate=0.6,
+            rate_per_year=0.12,
+            term_months=30,
+        ),
+        DebtInstrument(
+            name="BTC line",
+            type="btc_loan",
+            principal_usd=30e6,
+            btc_pledged=700,
+            rate_per_year=0.09,
+            term_months=24,
+            repayment="bullet",
+        ),
+        DebtInstrument(
+            name="Term",
+            type="term_loan",
+            principal_usd=10e6,
+            rate_per_year=0.10,
+            term_months=48,
+            interest_only_months=6,
+        ),
+    ]
+    hedges = [
+        Hedge(
+            name="Forward",
+            type="hashprice_forward",
+            hashrate_ph=500,
+            first_month=start,
+            months=12,
+            fixed_usd_per_ph_day=45,
+        ),
+        Hedge(
+            name="Collar",
+            type="collar",
+            btc_amount=200,
+            strike_usd=60_000,
+            call_strike_usd=110_000,
+            first_month=start,
+            expiry_month=start.replace(year=start.year + 1),
+        ),
+    ]
+    return project.model_copy(
+        update={"scenarios": scenarios, "treasury": treasury, "debt": debt, "hedges": hedges}
+    )
+
+
+def treasury_case(rows: int, months: int, repeats: int = 15) -> dict[str, float | int]:
+    """Milliseconds of a recompute with and without the treasury of `with_treasury` (3
+    instruments, 2 hedges) run after it; the share it adds."""
+    from planner.engine.treasury import run_treasury
+
+    project = with_treasury(synthetic_project(rows, months))
+    plain, treasury = [], []
+    for _ in range(repeats + 1):
+        gc.collect()
+        start = time.perf_counter()
+        results = compute(compile_inputs(project))
+        middle = time.perf_counter()
+        run_treasury(results, project)
+        end = time.perf_counter()
+        plain.append((middle - start) * 1000.0)
+        treasury.append((end - middle) * 1000.0)
+    compute_ms = statistics.median(plain[1:])
+    treasury_ms = statistics.median(treasury[1:])
+    return {
+        "rows": rows,
+        "months": months,
+        "compute_median_ms": round(compute_ms, 2),
+        "treasury_median_ms": round(treasury_ms, 2),
+        "treasury_share": round(treasury_ms / compute_ms, 3),
+    }

@@ -244,6 +244,13 @@ def _add_bench(bench: argparse.ArgumentParser) -> None:
         help="time Monte Carlo (10,000 paths) and the per-row probabilities, e.g. 1000x120",
     )
     bench.add_argument(
+        "--treasury",
+        action="append",
+        metavar="ROWSxMONTHS",
+        help="time a recompute with and without a treasury (3 debt instruments, 2 hedges) "
+        "run after it, e.g. 1000x120 (repeatable)",
+    )
+    bench.add_argument(
         "--case",
         action="append",
         metavar="ROWSxMONTHS",
@@ -352,16 +359,25 @@ def _case(text: str, option: str = "--case") -> tuple[int, int]:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from planner.benchmark import DEFAULT_CASES, excel_case, hpc_case, mc_case, run_benchmarks
+    from planner.benchmark import (
+        DEFAULT_CASES,
+        excel_case,
+        hpc_case,
+        mc_case,
+        run_benchmarks,
+        treasury_case,
+    )
 
     cases = tuple(_case(c) for c in args.case) if args.case else DEFAULT_CASES
     excel_cases = tuple(_case(c, "--excel") for c in args.excel or ())
     hpc_cases = tuple(_case(c, "--hpc") for c in args.hpc or ())
     mc_cases = tuple(_case(c, "--mc") for c in args.mc or ())
+    treasury_cases = tuple(_case(c, "--treasury") for c in args.treasury or ())
     gui_cases = tuple(_case(c, "--gui-case") for c in args.gui_case or ())
     if gui_cases and args.gui is False:
         raise UserError("--gui-case: asks for the window, which --no-gui turns off")
-    extra_only = bool(excel_cases or hpc_cases or mc_cases or gui_cases) and not args.case
+    extra = excel_cases or hpc_cases or mc_cases or gui_cases or treasury_cases
+    extra_only = bool(extra) and not args.case
     if args.repeats is not None and args.repeats < 1:
         raise UserError(f"--repeats: must be at least 1, got {args.repeats}")
     repeats = args.repeats or 15
@@ -369,15 +385,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     excel = [excel_case(rows, months) for rows, months in excel_cases]
     hpc = [hpc_case(rows, months, repeats) for rows, months in hpc_cases]
     mc = [mc_case(rows, months) for rows, months in mc_cases]
+    treasury = [treasury_case(rows, months, repeats) for rows, months in treasury_cases]
     gui = []
     if gui_cases or args.gui or (args.gui is None and not args.case and not extra_only):
         from planner.ui.bench import DEFAULT_GUI_CASES, gui_edit_cases
 
         gui = gui_edit_cases(gui_cases or DEFAULT_GUI_CASES, args.repeats)
     if args.json:
-        _out(_bench_json(results, gui, excel, hpc, mc))
+        _out(_bench_json(results, gui, excel, hpc, mc, treasury))
     else:
         _print_bench(results, gui, excel, hpc, mc)
+        _print_treasury_bench(treasury)
     return 0
 
 
@@ -390,6 +408,7 @@ def _bench_json(
     excel: Timings,
     hpc: Timings,
     mc: Timings,
+    treasury: Timings | None = None,
 ) -> str:
     """The timings as JSON: the cases, then each kind of extra case that ran."""
     out: dict[str, object] = {"cases": [r.as_dict() for r in results]}
@@ -401,7 +420,18 @@ def _bench_json(
         out["hpc"] = hpc
     if mc:
         out["monte_carlo"] = mc
+    if treasury:
+        out["treasury"] = treasury
     return json.dumps(out, indent=2) + "\n"
+
+
+def _print_treasury_bench(treasury: Timings) -> None:
+    for t in treasury:
+        _out(
+            f"treasury after a recompute, {t['rows']:,} rows x {t['months']} months: "
+            f"{t['treasury_median_ms']:.2f} ms on {t['compute_median_ms']:.2f} ms "
+            f"({t['treasury_share']:.0%})\n"
+        )
 
 
 def _print_bench(

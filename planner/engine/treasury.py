@@ -194,11 +194,10 @@ def treasury_paths(
     days = inputs.timeline.days.astype(float)
     fixed = fixed_flows(plan, market, days)
     fixed_cash = sum(fixed.components.values(), np.zeros_like(market.btc_price_usd))
-    run, extra_tax, passes = _solve(plan, market, inputs, fixed, fixed_cash, sell_held=True)
+    run, extra_tax, tax, passes = _solve(plan, market, inputs, fixed, fixed_cash, sell_held=True)
     without = run  # the same pass when no held BTC was sold
     if run.btc_sold_held.any():
         without = _solve(plan, market, inputs, fixed, fixed_cash, sell_held=False)[0]
-    tax = _refiled(plan, market, inputs, fixed, run)
     notes = list(plan.notes)
     if passes > MAX_PASSES:
         notes.append("the tax on BTC sales did not settle to the cent in the passes allowed")
@@ -212,9 +211,13 @@ def _solve(
     fixed: FixedFlows,
     fixed_cash: np.ndarray,
     sell_held: bool,
-) -> tuple[RollOutput, np.ndarray, int]:
-    """Roll forward with the extra tax the pass's own sales bring (a fixed point)."""
+) -> tuple[RollOutput, np.ndarray, TreasuryTax, int]:
+    """Roll forward with the extra tax the pass's own sales bring: a fixed point. A
+    pass moves the tax by a share (at most the tax rate) of the last move; once that
+    share shows, the next guess adds the rest of the geometric series. A pass whose
+    tax equals the tax it was run with (to half a cent) ends it."""
     extra = np.zeros_like(fixed_cash)
+    last_step = 0.0
     for passes in range(1, MAX_PASSES + 1):
         run = (roll_one if fixed_cash.shape[0] == 1 else roll)(
             plan.policy,
@@ -224,11 +227,15 @@ def _solve(
             fixed_cash - extra,
             sell_held,
         )
-        new = _refiled(plan, market, inputs, fixed, run).extra_tax_usd
-        if np.max(np.abs(new - extra), initial=0.0) < TAX_TOLERANCE_USD:
-            return run, extra, passes
-        extra = new
-    return run, extra, MAX_PASSES + 1
+        tax = _refiled(plan, market, inputs, fixed, run)
+        change = tax.extra_tax_usd - extra
+        step = float(np.max(np.abs(change), initial=0.0))
+        if step < TAX_TOLERANCE_USD:
+            return run, extra, tax, passes
+        ratio = step / last_step if last_step > 0 else 0.0
+        extra = tax.extra_tax_usd + (change * ratio / (1.0 - ratio) if ratio < 0.9 else 0.0)
+        last_step = step
+    return run, extra, tax, MAX_PASSES + 1
 
 
 @dataclass(frozen=True)

@@ -194,10 +194,13 @@ def treasury_paths(
     days = inputs.timeline.days.astype(float)
     fixed = fixed_flows(plan, market, days)
     fixed_cash = sum(fixed.components.values(), np.zeros_like(market.btc_price_usd))
-    run, extra_tax, tax, passes = _solve(plan, market, inputs, fixed, fixed_cash, sell_held=True)
+    rules = (inputs.tax_rate, inputs.loss_offset_limit, inputs.loss_expiry_years)
+    before = annual_tax(inputs.fiscal.by_year(market.taxable_income_usd), *rules).tax_usd
+    solve = (plan, market, inputs, fixed, fixed_cash, before)
+    run, extra_tax, tax, passes = _solve(*solve, sell_held=True)
     without = run  # the same pass when no held BTC was sold
     if run.btc_sold_held.any():
-        without = _solve(plan, market, inputs, fixed, fixed_cash, sell_held=False)[0]
+        without = _solve(*solve, sell_held=False)[0]
     notes = list(plan.notes)
     if passes > MAX_PASSES:
         notes.append("the tax on BTC sales did not settle to the cent in the passes allowed")
@@ -210,6 +213,7 @@ def _solve(
     inputs: EngineInputs,
     fixed: FixedFlows,
     fixed_cash: np.ndarray,
+    before: np.ndarray,
     sell_held: bool,
 ) -> tuple[RollOutput, np.ndarray, TreasuryTax, int]:
     """Roll forward with the extra tax the pass's own sales bring: a fixed point. A
@@ -227,7 +231,7 @@ def _solve(
             fixed_cash - extra,
             sell_held,
         )
-        tax = _refiled(plan, market, inputs, fixed, run)
+        tax = _refiled(plan, market, inputs, fixed, run, before)
         change = tax.extra_tax_usd - extra
         step = float(np.max(np.abs(change), initial=0.0))
         if step < TAX_TOLERANCE_USD:
@@ -257,8 +261,10 @@ def _refiled(
     inputs: EngineInputs,
     fixed: FixedFlows,
     run: RollOutput,
+    before: np.ndarray,
 ) -> TreasuryTax:
-    """Tax as filed with the treasury's items (module doc); same loss rules and months."""
+    """Tax as filed with the treasury's items (module doc); same loss rules and months.
+    `before`: the tax of each fiscal year (P, Y) on the fleet's taxable income alone."""
     calendar = inputs.fiscal
     items = (
         run.realised_gain_usd
@@ -281,7 +287,6 @@ def _refiled(
     base = calendar.by_year(market.taxable_income_usd)
     taxable = base + calendar.by_year(items) - deducted
     rules = (inputs.tax_rate, inputs.loss_offset_limit, inputs.loss_expiry_years)
-    before = annual_tax(base, *rules).tax_usd
     after = annual_tax(taxable, *rules).tax_usd
     weights = calendar.payment_weights(inputs.tax_payments_quarterly)
     return TreasuryTax(

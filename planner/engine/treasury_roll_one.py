@@ -90,7 +90,7 @@ def roll_one(
     mined_btc = btc_mined[0].tolist()
     fixed = fixed_cash_usd[0].tolist()
     lots = _Lots(policy.fifo, policy.opening_btc_held, policy.opening_btc_cost_basis_usd)
-    state = [_Loan(t, [[0.0] * months for _ in LOAN_FIELDS]) for t in loans]
+    state = [_Loan(t, _records(months)) for t in loans]
     for loan in state:
         _open_before_horizon(loan, lots, prices[0])
     cash = policy.opening_cash_usd
@@ -111,7 +111,7 @@ def roll_one(
             cash += extra * price
         rows[0][t] = sold * price
         lots.add(mined - sold, price)
-        free = lots.held - sum(loan.collateral for loan in state)
+        free = lots.held - _pledged(state) if state else lots.held
         held = free * policy.sell_above_share if price >= policy.sell_above_price_usd else 0.0
         if not sell_held:
             held = 0.0
@@ -129,7 +129,7 @@ def roll_one(
         rows[5][t] = cash
         rows[6][t] = lots.held
         rows[7][t] = lots.cost
-        rows[8][t] = sum(loan.collateral for loan in state)
+        rows[8][t] = _pledged(state) if state else 0.0
     out.mined_sales_usd[0] = rows[0]
     out.held_sales_usd[0] = rows[1]
     out.realised_gain_usd[0] = rows[2]
@@ -145,6 +145,15 @@ def roll_one(
         for name, values in zip(LOAN_FIELDS, loan.record, strict=True):
             getattr(out, f"loan_{name}")[i, 0] = values
     return out
+
+
+def _pledged(state: list[_Loan]) -> float:
+    return sum(loan.collateral for loan in state)
+
+
+def _records(months: int) -> list[list[float]]:
+    """A BTC loan's records: zeros, and an LTV of NaN while nothing is owed."""
+    return [[math.nan if k == LTV else 0.0] * months for k in range(len(LOAN_FIELDS))]
 
 
 def _ltv_at_draw(terms: LoanTerms, price: float) -> float:
@@ -165,6 +174,8 @@ def _open_before_horizon(loan: _Loan, lots: _Lots, price: float) -> None:
 
 def _service(loan: _Loan, t: int, lots: _Lots, price: float) -> float:
     terms, record = loan.terms, loan.record
+    if t < terms.draw_idx or (t > terms.maturity_idx and loan.balance <= 0):
+        return 0.0
     cash = 0.0
     if t == terms.draw_idx:
         loan.balance += terms.principal_usd
@@ -198,11 +209,13 @@ def _margin(
     state: list[_Loan],
 ) -> None:
     terms, record = loan.terms, loan.record
+    if loan.balance <= 0 and loan.collateral <= 0:
+        return  # nothing owed, nothing pledged: the records' zeros and NaN LTV stand
     ltv = _ltv(loan, price)
     target = loan.start_ltv
     call = terms.margin_call_ltv <= ltv < terms.liquidation_ltv
     if call:
-        free = max(lots.held - sum(x.collateral for x in state), 0.0)
+        free = max(lots.held - _pledged(state), 0.0)
         top_up = min(max(loan.balance / (target * price) - loan.collateral, 0.0), free)
         loan.collateral += top_up
         record[TOP_UP][t] = top_up

@@ -7,85 +7,13 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
+from planner.benchmark import with_treasury
 from planner.domain.project import Project
-from planner.domain.treasury import DebtInstrument, Hedge, TreasurySettings
 from planner.engine import run
 from planner.engine.treasury import has_treasury, run_treasury
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
 from tests.engine.treasury_cases import assert_identities, empty_project, on_path
-
-
-def with_treasury(project: Project, falling: bool = False) -> Project:
-    """The sample with a treasury much like the one issue 16 asks of it: cash, 1,200 BTC,
-    equipment financing on the newest batch, a BTC-backed loan, a term loan, a hashprice
-    forward and a collar; `falling`: the price falls 3 % a month."""
-    start = project.scenario().start_month
-    newest = max(project.fleet, key=lambda r: r.purchase_month).name
-    scenarios = project.scenarios
-    if falling:
-        path = [project.scenario().btc_price_usd * 0.97**t for t in range(60)]
-        scenarios = [s.model_copy(update={"btc_price_path_usd": path}) for s in scenarios]
-    return project.model_copy(
-        update={
-            "scenarios": scenarios,
-            "treasury": TreasurySettings(
-                opening_cash_usd=20e6,
-                opening_btc_held=1_200,
-                opening_btc_cost_basis_usd=60e6,
-                min_cash_usd=5e6,
-                sell_share_of_mined=0.5,
-                sell_above_price_usd=120_000,
-                sell_above_share=0.1,
-            ),
-            "debt": [
-                DebtInstrument(
-                    name="Equipment",
-                    type="equipment",
-                    fleet_rows=[newest],
-                    advance_rate=0.6,
-                    rate_per_year=0.12,
-                    term_months=30,
-                ),
-                DebtInstrument(
-                    name="BTC line",
-                    type="btc_loan",
-                    principal_usd=30e6,
-                    btc_pledged=700,
-                    rate_per_year=0.09,
-                    term_months=24,
-                    repayment="bullet",
-                ),
-                DebtInstrument(
-                    name="Term",
-                    type="term_loan",
-                    principal_usd=10e6,
-                    rate_per_year=0.10,
-                    term_months=48,
-                    interest_only_months=6,
-                ),
-            ],
-            "hedges": [
-                Hedge(
-                    name="Forward",
-                    type="hashprice_forward",
-                    hashrate_ph=500,
-                    first_month=start,
-                    months=12,
-                    fixed_usd_per_ph_day=45,
-                ),
-                Hedge(
-                    name="Collar",
-                    type="collar",
-                    btc_amount=200,
-                    strike_usd=60_000,
-                    call_strike_usd=110_000,
-                    first_month=start,
-                    expiry_month=start.replace(year=start.year + 1),
-                ),
-            ],
-        }
-    )
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +192,23 @@ def test_a_draw_after_the_horizon_is_allowed_and_said() -> None:
     assert result.notes == (
         "debt 'Late' is drawn in 2030-01, after the horizon ends (2027-06): it has no effect",
     )
+
+
+def test_many_paths_at_once_equal_the_scenario(sample: Project) -> None:
+    from planner.engine.treasury import TreasuryMarket, treasury_paths, treasury_plan
+
+    project = with_treasury(sample, falling=True)
+    project = project.model_copy(
+        update={"finance": project.finance.model_copy(update={"tax_rate": 0.21})}
+    )
+    results = run(project)
+    one = run_treasury(results, project)
+    market = TreasuryMarket.of(results)
+    three = TreasuryMarket(
+        **{name: np.repeat(getattr(market, name), 3, axis=0) for name in vars(market)}
+    )
+    many = treasury_paths(treasury_plan(project, results.inputs), three, results.inputs)
+    assert many.paths == 3
+    for name in ("cash_end_usd", "btc_held_end", "debt_end_usd", "extra_tax_usd"):
+        np.testing.assert_allclose(getattr(many, name)[2], getattr(one, name)[0], atol=0.01)
+    assert many.margin_calls(2) == one.margin_calls(0)

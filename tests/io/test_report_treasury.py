@@ -7,12 +7,12 @@ import json
 
 import pytest
 
+from planner.benchmark import with_treasury
 from planner.domain.project import Project
 from planner.engine import run
 from planner.io.project_file import load_project
 from planner.io.report import build_report, report_json
 from planner.io.resources import sample_project_path
-from tests.engine.test_treasury import with_treasury
 
 MONTHLY_KEYS = {
     "month",

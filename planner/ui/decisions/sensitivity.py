@@ -10,7 +10,14 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from planner.domain.project import Project
 from planner.engine.sensitivity import DRIVERS, Tornado, TwoWay, tornado, two_way
@@ -86,13 +93,19 @@ class SensitivityPage(QWidget):
         self.tornado_labels = ResultTable()
         self.two_way_table = ResultTable()
         self.two_way_payback = ResultTable()
-        tables = QSplitter(Qt.Orientation.Horizontal)
-        tables.addWidget(self.two_way_table)
-        tables.addWidget(self.two_way_payback)
+        # The figures under the tornado, one table at a time with the page's full width:
+        # the two-way grids are 6 columns wide, and side by side they were cut at 1280x720.
+        self.tables = QTabWidget()
+        self.tables.setDocumentMode(True)
+        self.tables.addTab(self.tornado_labels, "Tornado figures")
+        self.tables.addTab(self.two_way_table, "NPV: BTC price x power price")
+        self.tables.addTab(self.two_way_payback, "Payback: BTC price x power price")
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.tornado_plot)
-        right.addWidget(self.tornado_labels)
-        right.addWidget(tables)
+        right.addWidget(self.tables)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        right.setSizes([300, 220])  # in that proportion: all five rows of a grid in view
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(steps)
         split.addWidget(right)

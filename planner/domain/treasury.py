@@ -1,5 +1,5 @@
 """The company's treasury: its opening balance sheet and BTC policy, its debt and its
-hedges (MODEL.md "Treasury, debt and hedges"; the rules are in docs/model-notes.md).
+hedges (MODEL.md "Treasury, debt and hedges"; the rules are in planner/engine/treasury.py).
 
 Plain pydantic entities; checks that span entities (a fleet row an equipment loan names,
 duplicate names) are in validation.py, and `treasury_notes` says what is allowed but has

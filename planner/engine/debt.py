@@ -1,4 +1,4 @@
-"""Debt schedules (MODEL.md "Treasury, debt and hedges"; rules in docs/model-notes.md).
+"""Debt schedules (MODEL.md "Treasury, debt and hedges").
 
 A loan is drawn at the start of its draw month; interest for a month is the balance at
 its start x the year's rate / 12, paid at the month's end from the draw month on; after

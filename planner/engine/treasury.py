@@ -2,8 +2,9 @@
 hedges and the tax they change (MODEL.md "Treasury, debt and hedges").
 
 `run_treasury(results, project)` is the scenario's path; `treasury_paths(plan, market,
-inputs)` runs any number of paths at once (arrays (P, H)), for Monte Carlo. Rules, in
-docs/model-notes.md "Treasury":
+inputs)` runs any number of paths at once (arrays (P, H)), for Monte Carlo. The rules
+(the month's order is in treasury_roll.py, the debt's in debt.py, the hedges' in
+hedges.py):
 
 - Cash: opening cash + each month's components (TreasuryResult.cash_components), which
   add up to its change. Operating cash is the fleet's free cash flow before tax without

@@ -1,6 +1,6 @@
 """The treasury's monthly forward pass: cash, BTC held, sales and the BTC-backed loans.
 
-One month, in this order (docs/model-notes.md "Treasury"): the month's cash flows that
+One month, in this order: the month's cash flows that
 no sale changes (operating cash without BTC revenue, tax, scheduled debt, hedges); each
 BTC-backed loan's draw (pledging held BTC), interest and principal; the policy's sale of
 the month's mined BTC; with `cover_shortfalls`, more of the month's mined BTC, until cash

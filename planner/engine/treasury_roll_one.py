@@ -85,7 +85,6 @@ def roll_one(
 ) -> RollOutput:
     """treasury_roll.roll for P = 1, in floats."""
     months = price_usd.shape[1]
-    out = RollOutput.zeros(len(loans), 1, months)
     prices = price_usd[0].tolist()
     mined_btc = btc_mined[0].tolist()
     fixed = fixed_cash_usd[0].tolist()
@@ -130,6 +129,11 @@ def roll_one(
         rows[6][t] = lots.held
         rows[7][t] = lots.cost
         rows[8][t] = _pledged(state) if state else 0.0
+    return _stored(RollOutput.zeros(len(loans), 1, months), rows, state)
+
+
+def _stored(out: RollOutput, rows: list[list[float]], state: list[_Loan]) -> RollOutput:
+    """The pass's records copied into its (P, H) arrays."""
     out.mined_sales_usd[0] = rows[0]
     out.held_sales_usd[0] = rows[1]
     out.realised_gain_usd[0] = rows[2]

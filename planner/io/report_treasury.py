@@ -100,7 +100,7 @@ def _monthly(results: Results, tr: TreasuryResult, p: int) -> list[dict[str, Any
         "treasury_tax_usd": tr.extra_tax_usd[p],
     }
     lists = {key: values.tolist() for key, values in columns.items()}
-    components = {key: tr.cash_components[key][p].tolist() for key in CASH_COMPONENTS}
+    components = {key: (tr.cash_components[key][p] + 0.0).tolist() for key in CASH_COMPONENTS}
     leverage = tr.net_debt_to_ebitda[p].tolist()
     coverage = tr.debt_service_coverage[p].tolist()
     ltvs = {loan.name: loan.ltv[p].tolist() for loan in btc_loans}

@@ -111,7 +111,8 @@ def _monthly(results: Results, tr: TreasuryResult, p: int) -> list[dict[str, Any
             "cash_components": {key: values[t] for key, values in components.items()},
             "net_debt_to_ebitda": _num(leverage[t]),
             "debt_service_coverage": _num(coverage[t]),
-            "ltv": {name: _num(values[t]) for name, values in ltvs.items()},
+            # A list, not a dict by name: the keys of the report are fixed words.
+            "ltv": [{"instrument": name, "ltv": _num(values[t])} for name, values in ltvs.items()],
         }
         for t, label in enumerate(labels)
     ]

@@ -14,7 +14,8 @@ from datetime import date
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPen
+from PySide6.QtGui import QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from planner.domain.months import add_months, format_month
 from planner.io import display
@@ -306,3 +307,28 @@ def largest_with_rest(
         [names[i] for i in kept] + [f"Other {len(rest)} {noun} (sum)"],
         [values[i] for i in kept] + [values[rest].sum(axis=0)],
     )
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text cut with "…" where it does not fit; `text()` and the
+    tooltip keep all of it."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setToolTip(text)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        area = self.contentsRect()
+        shown = self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, area.width()
+        )
+        painter.drawText(
+            area, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown
+        )

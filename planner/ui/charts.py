@@ -24,14 +24,13 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QFileDialog,
-    QLabel,
+    QHBoxLayout,
     QMessageBox,
     QPushButton,
-    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -54,6 +53,7 @@ from planner.ui.chart_parts import (
     SOLID_FIRST,
     VERMILLION,
     CurveSet,
+    ElidedLabel,
     MoneyAxis,
     MonthAxis,
     breakeven_lines,
@@ -110,6 +110,16 @@ def _breakeven_text(price: float, breakevens: list[tuple[str, float]]) -> str:
     return f"{head}; " + ", ".join(nearest)
 
 
+class _Corner(QWidget):
+    """The tab row's corner, as wide as the panel sets it (a tab widget lays its corner
+    out at the corner's size hint)."""
+
+    width_px = 160
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.width_px, super().sizeHint().height())
+
+
 class ChartsPanel(QWidget):
     """Five charts of a result (cash flow, cumulative FCF, hashprice, BTC price, by site).
 
@@ -137,25 +147,24 @@ class ChartsPanel(QWidget):
         self.menus: dict[str, ChartMenu] = {}
         self.notes: dict[str, EmptyNote] = {}
 
-        self.readout = QLabel(HINT)
-        self.readout.setWordWrap(True)
-        self.readout.setTextFormat(Qt.TextFormat.PlainText)
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.readout.setFixedHeight(self.readout.fontMetrics().lineSpacing() * 3 + 10)
-        self.readout.setContentsMargins(6, 2, 6, 2)
-        self.readout.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        # The hover readout sits in the tab row, beside the charts' tabs (one line, the
+        # whole text in its tooltip): the plot keeps the height a row above it would take.
+        self.readout = ElidedLabel(HINT)
         self.export_button = QPushButton("Export PNG…")
         self.export_button.setToolTip("Save the chart on screen as a PNG image")
         self.export_button.clicked.connect(self._export_dialog)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.currentChanged.connect(self._tab_changed)
-
-        self.tabs.setCornerWidget(self.export_button, Qt.Corner.TopRightCorner)
+        self.corner = _Corner()
+        corner_row = QHBoxLayout(self.corner)
+        corner_row.setContentsMargins(8, 0, 2, 0)
+        corner_row.addWidget(self.readout, 1)
+        corner_row.addWidget(self.export_button)
+        self.tabs.setCornerWidget(self.corner, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.readout)
+        layout.setSpacing(0)
         layout.addWidget(self.tabs, 1)
 
         for key, title in zip(CHART_KEYS, TAB_TITLES, strict=True):
@@ -173,6 +182,13 @@ class ChartsPanel(QWidget):
         )
         if document is not None and document.results is not None:
             self.show_results(document.results)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The corner (readout and Export) takes the tab row's width the tabs leave."""
+        super().resizeEvent(event)
+        tabs_px = self.tabs.tabBar().sizeHint().width()
+        self.corner.width_px = max(160, self.width() - tabs_px - 8)
+        self.corner.updateGeometry()  # the tab widget lays its corner out again
 
     def catch_up(self) -> None:
         """Draw the document's newest results if the panel skipped them while hidden."""

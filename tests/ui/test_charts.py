@@ -366,3 +366,23 @@ def test_only_the_chart_in_view_is_drawn_until_another_is_chosen(panel, base, bu
 def test_unknown_chart_name(panel):
     with pytest.raises(KeyError):
         panel.series("pie")
+
+
+def test_the_readout_shares_the_tab_row_and_keeps_its_whole_text(qtbot, window) -> None:
+    """At 1280x720 the hover readout sits in the charts' tab row, beside the tabs and
+    before Export PNG (a row of its own cost the plot its height), one line, its whole
+    text in the tooltip."""
+    window.resize(1280, 720)
+    charts = window.charts
+    tab_bar = charts.tabs.tabBar()
+    qtbot.waitUntil(lambda: tab_bar.width() >= tab_bar.sizeHint().width())
+    assert charts.corner.width() > 400
+    corner = charts.corner.geometry()
+    assert abs(corner.center().y() - tab_bar.geometry().center().y()) <= 4
+    assert corner.left() >= tab_bar.geometry().left() + tab_bar.sizeHint().width()
+    assert corner.right() <= charts.width()
+    assert charts.export_button.geometry().right() <= charts.corner.width()
+    long_text = "2028-04  ·  " + "Hashprice $21.94/PH/day  ·  " * 12
+    charts.readout.setText(long_text)
+    assert charts.readout.text() == long_text and charts.readout.toolTip() == long_text
+    assert charts.readout.height() <= tab_bar.height() + 4

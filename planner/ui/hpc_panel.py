@@ -320,30 +320,10 @@ class HpcPanel(QWidget):
         results = self._shown
         self.table.blockSignals(True)
         self.table.setRowCount(len(ranked))
-        for row, site in enumerate(ranked):
-            payback = display.payback(int(site.payback.status[1]), float(site.payback.months[1]))
-            crossover = (
-                format_month(results.inputs.timeline.month_starts[site.crossover_month])
-                if results is not None and site.crossover_month >= 0
-                else "never"
-            )
-            rent = site.breakeven_rent_usd_per_kw_month
-            multiple = site.breakeven_btc_price_multiple
-            cells = (
-                site.site,
-                f"{site.plan.share * 100:.0f}%",
-                display.money_short(site.keep_npv_usd),
-                display.money_short(site.convert_npv_usd),
-                display.money_short(site.partial_npv_usd),
-                display.money_short(site.npv_gain_usd),
-                display.percent(float(site.irr_annual[0])),
-                display.percent(float(site.irr_annual[1])),
-                payback,
-                crossover,
-                display.NOT_AVAILABLE if not math.isfinite(rent) else f"${rent:,.2f}",
-                display.NOT_AVAILABLE if not math.isfinite(multiple) else f"{multiple:,.2f}x",
-                display.money_short(site.peak_funding_usd),
-            )
+        rows = [self._analysis_cells(site, results) for site in ranked]
+        for row, (site, cells) in enumerate(
+            zip(ranked, display.uniform_money_columns(rows), strict=True)
+        ):
             tips = _npv_tips(site, results)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -360,6 +340,33 @@ class HpcPanel(QWidget):
             self.select_site(wanted)
         else:
             self.select_site(None)
+
+    @staticmethod
+    def _analysis_cells(site: SiteConversion, results: Results | None) -> list[str]:
+        """One site's row of the comparison: money in whole dollars, one scale a column."""
+        payback = display.payback(int(site.payback.status[1]), float(site.payback.months[1]))
+        crossover = (
+            format_month(results.inputs.timeline.month_starts[site.crossover_month])
+            if results is not None and site.crossover_month >= 0
+            else "never"
+        )
+        rent = site.breakeven_rent_usd_per_kw_month
+        multiple = site.breakeven_btc_price_multiple
+        return [
+            site.site,
+            f"{site.plan.share * 100:.0f}%",
+            display.money(site.keep_npv_usd),
+            display.money(site.convert_npv_usd),
+            display.money(site.partial_npv_usd),
+            display.money(site.npv_gain_usd),
+            display.percent(float(site.irr_annual[0])),
+            display.percent(float(site.irr_annual[1])),
+            payback,
+            crossover,
+            display.NOT_AVAILABLE if not math.isfinite(rent) else f"${rent:,.2f}",
+            display.NOT_AVAILABLE if not math.isfinite(multiple) else f"{multiple:,.2f}x",
+            display.money(site.peak_funding_usd),
+        ]
 
     def _selection_changed(self) -> None:
         rows = self.table.selectionModel().selectedRows()

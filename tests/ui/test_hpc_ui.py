@@ -157,3 +157,19 @@ def test_the_reference_deals_show_about_signs_not_strikethrough(window) -> None:
         if cursor.charFormat().fontStrikeOut():
             struck.append(cursor.position())
     assert struck == []
+
+
+def test_each_money_column_reads_at_one_scale(qtbot, window) -> None:
+    """$275M over $505k was the same column at two scales: both are whole dollars now."""
+    from planner.io.display import money_column
+
+    panel = _show(qtbot, window)
+    ranked = panel.analysis.ranked()
+    for header, field in (
+        ("Convert NPV", "convert_npv_usd"),
+        ("Keep mining NPV (before tax)", "keep_npv_usd"),
+        ("NPV gained by converting", "npv_gain_usd"),
+    ):
+        shown = [_results_row(window, s.site)[header] for s in ranked]
+        assert shown == money_column([getattr(s, field) for s in ranked])
+        assert all(text.endswith(tuple("0123456789")) for text in shown)  # no k or M

@@ -137,7 +137,7 @@ def _name(item: Any) -> str:
     if isinstance(item, SwapCandidate):
         return f"{item.row} -> {item.model} {item.month:%Y-%m}"
     if isinstance(item, ResaleTier):
-        return f"up to {item.max_j_per_th:g} J/TH"
+        return f"up to {item.max_j_per_th:,.12g} J/TH"
     return str(item.site)
 
 

@@ -46,7 +46,7 @@ def _at_least(minimum: float) -> AfterValidator:
 
     def check(value: float) -> float:
         if value < minimum:
-            raise ValueError(f"must be >= {minimum:g}, got {value:g}")
+            raise ValueError(f"must be >= {minimum:,.12g}, got {value:,.12g}")
         return value
 
     return AfterValidator(check)

@@ -32,7 +32,9 @@ def _show_bound(bound: Any) -> str:
     """A field's bound as a person reads it: 1,000,000,000,000 rather than 1000000000000.0."""
     if isinstance(bound, int | float) and float(bound).is_integer() and abs(bound) >= 10_000:
         return f"{bound:,.0f}"
-    return f"{bound:g}" if isinstance(bound, float) else str(bound)
+    if isinstance(bound, float):
+        return f"{bound:,.12g}"
+    return f"{bound:,}" if isinstance(bound, int) else str(bound)
 
 
 def _listed(names: Iterable[str], most: int = 12) -> str:

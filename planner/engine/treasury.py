@@ -24,7 +24,7 @@ hedges.py):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -77,6 +77,11 @@ class TreasuryPlan:
     def btc_loans(self) -> tuple[LoanTerms, ...]:
         return tuple(loan for loan in self.loans if loan.type == "btc_loan")
 
+    def without_hedge(self, name: str) -> TreasuryPlan:
+        """The plan without the hedge called `name`: what the hedge is worth is the
+        treasury with it less without it (on the same paths)."""
+        return replace(self, hedges=tuple(h for h in self.hedges if h.name != name))
+
 
 def has_treasury(project: Project) -> bool:
     """Whether the project states a treasury, debt or hedges."""
@@ -110,7 +115,9 @@ def treasury_plan(project: Project, inputs: EngineInputs) -> TreasuryPlan:
 
 @dataclass(frozen=True)
 class TreasuryMarket:
-    """What the treasury takes of the fleet's run, per path (P, H)."""
+    """What the treasury takes of the fleet's run, per path (P, H). Monte Carlo builds
+    one from its paths' prices, hashprices and the fleet's flows and tax on each path;
+    `of` takes the scenario's from compute()'s results."""
 
     btc_price_usd: np.ndarray
     hashprice_usd_per_ph_day: np.ndarray

@@ -74,6 +74,15 @@ def test_a_hashprice_forward_costs_in_a_rally() -> None:
     assert_identities(result)
 
 
+def test_a_plan_without_a_hedge() -> None:
+    from planner.engine import compile_inputs
+    from planner.engine.treasury import treasury_plan
+
+    project = empty_project(4, hedges=[PUT, COLLAR])
+    plan = treasury_plan(project, compile_inputs(project))
+    assert [h.name for h in plan.without_hedge("Put").hedges] == ["Collar"]
+
+
 def test_hedges_are_taxed_in_their_fiscal_year() -> None:
     project = empty_project(14, hedges=[PUT], finance={"tax_rate": 0.2})
     result = on_path(project, price_usd=70_000)

@@ -61,6 +61,8 @@ class RigModel(_Entity):
     cooling: Cooling = "air"
     release_year: Annotated[Whole, Field(ge=2009, le=2100)] | None = None
     reference_price_usd: Annotated[Usd, Field(ge=0)] | None = None
+    # Hashrate lost a year; empty: not stated (an import takes the fleet's figure).
+    degradation_per_year: Annotated[Fraction, Field(le=0.5)] | None = None
     source: Text = ""
 
     @property

@@ -299,6 +299,14 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _C("cooling", "Cooling", "choice", choices=("air", "hydro", "immersion")),
         _C("release_year", "Released", "int"),
         _C("reference_price_usd", "Reference price (USD)", "usd"),
+        _C(
+            "degradation_per_year",
+            "Degradation (%/yr)",
+            "fraction",
+            decimals=1,
+            tip="Hashrate the model loses a year; imported rows without a figure take it "
+            "(empty: the fleet's figure for the model)",
+        ),
         _C("source", "Source", "text"),
     ),
     "scenarios": (

@@ -429,8 +429,9 @@ def _note_degradation(plan: ImportPlan) -> None:
     else:
         lead = "no degradation column"
     plan.notes.append(
-        f"{lead}: {CATALOG_NOTE}, so each row takes the figure its model has in the fleet, "
-        "else the project's default"
+        f"{lead}: each row takes its model's degradation in the rig catalog where stated "
+        f"({CATALOG_NOTE}), else the figure its model has in the fleet, else the "
+        "project's default"
     )
     groups: dict[tuple[str, float, str], list[int]] = {}
     for index, default in plan.degradation_defaults.items():

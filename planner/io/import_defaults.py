@@ -1,11 +1,12 @@
 """Degradation for imported rows whose sheet gives none (no column, or a blank cell).
 
-The rig catalog (resources/asic_catalog.csv, read by planner.io.catalog into RigModel)
-holds hashrate, power, cooling, release year and a reference price per model, and no
-degradation figure. So a row takes the figure its model already has in the project: the
-newest fleet row of that model (the user's latest assumption for it); a model the fleet
-does not run takes the project's default, the median over its fleet rows; a project
-without fleet rows, the planner's default of 0 %/yr. Each default says where it came from.
+A row takes, in order: the degradation its model states in the project's rig catalog
+(the Rig catalog's Degradation column; the shipped catalog, resources/asic_catalog.csv,
+states none: no public source gives it per model); else the figure its model already has
+in the fleet, the newest fleet row of that model (the user's latest assumption for it);
+a model the fleet does not run takes the project's default, the median over its fleet
+rows; a project without fleet rows, the planner's default of 0 %/yr. Each default says
+where it came from.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from planner.domain import schema
 from planner.domain.cells import format_value
 from planner.domain.project import FleetRow, Project
 
-CATALOG_NOTE = "the rig catalog holds no degradation figure per model"
+CATALOG_NOTE = "the shipped rig catalog states no degradation per model"
 
 
 def format_degradation(per_year: float) -> str:
@@ -47,6 +48,11 @@ class DegradationDefaults:
             if key not in newest or row.purchase_month >= newest[key].purchase_month:
                 newest[key] = row
         self.newest, self.rows_of = newest, rows_of
+        self.stated = {
+            m.name.casefold(): m.degradation_per_year
+            for m in project.catalog
+            if m.degradation_per_year is not None
+        }
         figures = [row.degradation_per_year for row in project.fleet]
         if figures:
             self.fallback = DefaultDegradation(
@@ -62,8 +68,12 @@ class DegradationDefaults:
             )
 
     def for_model(self, model: str) -> DefaultDegradation:
-        """The figure of the model's newest fleet row, else the project's default."""
+        """The catalog's figure for the model, else its newest fleet row's, else the
+        project's default."""
         key = model.casefold()
+        stated = self.stated.get(key)
+        if stated is not None:
+            return DefaultDegradation(stated, f"the rig catalog's figure for {model}", "catalog")
         row = self.newest.get(key)
         if row is None:
             return DefaultDegradation(

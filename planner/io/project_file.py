@@ -80,12 +80,16 @@ def load_project(path: Path | str) -> Project:
 def project_to_json(project: Project) -> str:
     """The project as human-readable JSON (two-space indent, fields in schema order).
 
-    A project without a treasury, debt or hedges is written without those keys: the file
-    is the one an earlier planner wrote and can still read."""
+    A project without a treasury, debt or hedges is written without those keys, and a rig
+    model without a stated degradation without that one: the file is the one an earlier
+    planner wrote and can still read."""
     data = project.model_dump(mode="json")
     for key, empty in _OPTIONAL_SECTIONS.items():
         if data.get(key) == empty:
             del data[key]
+    for model in data.get("catalog", []):  # a degradation the catalog does not state
+        if model.get("degradation_per_year") is None:
+            model.pop("degradation_per_year", None)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -241,7 +241,8 @@ def test_degradation_defaults_by_model_else_the_projects(tmp_path: Path, sample)
     }
     notes = [n for n in plan.notes if "degradation" in n]
     assert notes[0].startswith(
-        "no degradation column: the rig catalog holds no degradation figure per model"
+        "no degradation column: each row takes its model's degradation in the rig catalog "
+        "where stated (the shipped rig catalog states no degradation per model)"
     )
     assert notes[1:] == [
         "row 2 (Antminer S21): degradation 4.0%/yr, as the fleet's Antminer S21 row 'S21 2024'",
@@ -304,3 +305,27 @@ def test_a_plan_that_would_not_validate_names_the_sheet_row_and_header(sample) -
             "x.csv: the imported project would not be valid: row 7, Location: unknown site "
             "'Atlantis'"
         )
+
+
+def test_a_degradation_stated_in_the_catalog_comes_first(tmp_path: Path, sample) -> None:
+    """The Rig catalog's Degradation column, where the user states it, is the default
+    before the fleet's figure for the model."""
+    catalog = [
+        m.model_copy(update={"degradation_per_year": 0.03}) if m.name == "Antminer S21" else m
+        for m in sample.catalog
+    ]
+    project = sample.model_copy(update={"catalog": catalog})
+    path = write_cells(
+        tmp_path / "deg.xlsx",
+        {
+            1: ["Model", "Qty", "Site"],
+            2: ["Antminer S21", 10, "Pecos, TX"],
+            3: ["Antminer S21 Pro", 5, "Pecos, TX"],
+        },
+    )
+    plan = import_fleet(path, project)
+    assert plan.ok
+    assert plan.rows[0].degradation_per_year == 0.03
+    assert plan.degradation_defaults[0].source == "the rig catalog's figure for Antminer S21"
+    assert plan.degradation_defaults[0].short == "catalog"
+    assert plan.degradation_defaults[1].source.startswith("as the fleet's Antminer S21 Pro")

@@ -16,6 +16,7 @@ from typing import Any
 from planner.domain import schema
 from planner.domain.errors import MAX_MESSAGE, Problem, ProjectValidationError, quote, shorten
 from planner.domain.project import FleetRow, Project, RigModel, Site
+from planner.domain.treasury import DebtInstrument
 from planner.domain.validation import validate_project
 from planner.io.import_defaults import DefaultDegradation
 from planner.io.table_reader import FleetImportError
@@ -140,13 +141,41 @@ class ImportPlan:
         kept = {row.name for row in self.rows}
         return [i for i, swap in enumerate(project.swaps) if swap.row not in kept]
 
+    def _financed_after_replace(self, project: Project) -> list[DebtInstrument]:
+        """The debt once the fleet is replaced: equipment financing keeps the rows the
+        import brings back by name; one left with none of its rows goes."""
+        kept = {row.name for row in self.rows}
+        debt = []
+        for instrument in project.debt:
+            if instrument.type == "equipment" and instrument.fleet_rows:
+                rows = [name for name in instrument.fleet_rows if name in kept]
+                if not rows:
+                    continue
+                instrument = instrument.model_copy(update={"fleet_rows": rows})
+            debt.append(instrument)
+        return debt
+
     def replace_drops(self, project: Project) -> list[str]:
         """What replacing the fleet would drop with the old rows, one line each: every
-        swap candidate naming a replaced row (the only entity that names fleet rows)."""
-        return [
+        swap candidate naming a replaced row, every replaced row an equipment financing
+        names (and the financing itself when none of its rows is left)."""
+        lines = [
             f"the swap of fleet row {swap.row!r} to {swap.model!r} in {swap.month:%Y-%m}"
             for swap in (project.swaps[i] for i in self._dropped_swaps(project))
         ]
+        kept = {row.name for row in self.rows}
+        for instrument in project.debt:
+            if instrument.type != "equipment":
+                continue
+            gone = [name for name in instrument.fleet_rows if name not in kept]
+            if gone and len(gone) == len(instrument.fleet_rows):
+                lines.append(f"the equipment financing {instrument.name!r} (all its rows)")
+            elif gone:
+                names = ", ".join(repr(name) for name in gone)
+                lines.append(
+                    f"fleet row(s) {names} from the equipment financing {instrument.name!r}"
+                )
+        return lines
 
     def already_in(self, project: Project) -> dict[int, str]:
         """The imported rows that are already in the fleet: the same model, site, count
@@ -212,6 +241,7 @@ class ImportPlan:
             dropped = set(self._dropped_swaps(project))
             update["fleet"] = rows
             update["swaps"] = [s for i, s in enumerate(project.swaps) if i not in dropped]
+            update["debt"] = self._financed_after_replace(project)
         else:
             skipped = self.already_in(project) if skip_already_in else {}
             kept = [i for i in range(len(rows)) if i not in skipped]

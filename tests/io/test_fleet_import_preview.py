@@ -329,3 +329,19 @@ def test_a_degradation_stated_in_the_catalog_comes_first(tmp_path: Path, sample)
     assert plan.degradation_defaults[0].source == "the rig catalog's figure for Antminer S21"
     assert plan.degradation_defaults[0].short == "catalog"
     assert plan.degradation_defaults[1].source.startswith("as the fleet's Antminer S21 Pro")
+
+
+def test_a_replace_takes_replaced_rows_out_of_equipment_financing(tmp_path: Path, sample) -> None:
+    """The sample finances its newest batch; a fleet replaced without that batch drops the
+    financing, and the preview says so first."""
+    financed = next(d for d in sample.debt if d.type == "equipment")
+    path = write_cells(
+        tmp_path / "new.xlsx",
+        {1: ["Batch", "Model", "Qty", "Site"], 2: ["Only batch", "Antminer S21", 10, "Pecos, TX"]},
+    )
+    plan = import_fleet(path, sample)
+    assert f"the equipment financing {financed.name!r} (all its rows)" in plan.replace_drops(
+        sample
+    )
+    replaced = plan.apply(sample, replace=True)
+    assert [d.name for d in replaced.debt] == [d.name for d in sample.debt if d is not financed]

@@ -21,7 +21,11 @@ from planner.io.resources import sample_project_path
 
 @pytest.fixture
 def data() -> dict[str, Any]:
-    return json.loads(sample_project_path().read_text(encoding="utf-8"))
+    """The sample as a planner before the treasury wrote it (no treasury, debt, hedges)."""
+    data = json.loads(sample_project_path().read_text(encoding="utf-8"))
+    for key in ("treasury", "debt", "hedges"):
+        data.pop(key, None)
+    return data
 
 
 @pytest.fixture

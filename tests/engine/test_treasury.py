@@ -18,7 +18,9 @@ from tests.engine.treasury_cases import assert_identities, empty_project, on_pat
 
 @pytest.fixture(scope="module")
 def sample() -> Project:
-    return load_project(sample_project_path())
+    """The sample without its treasury (the tests add their own)."""
+    project = load_project(sample_project_path())
+    return project.model_copy(update={"treasury": None, "debt": [], "hedges": []})
 
 
 def test_without_a_treasury_cash_is_the_fleets_cumulative_free_cash_flow(

@@ -28,7 +28,9 @@ def test_replace_lists_and_drops_the_swaps_of_the_old_rows(sample) -> None:
     assert sample.swaps  # the sample plans swaps of its own rows
     plan = import_fleet(INVENTORY, sample)
     drops = plan.replace_drops(sample)
-    assert len(drops) == len(sample.swaps)
+    financed = [d for d in sample.debt if d.type == "equipment"]  # its newest batch
+    assert len(drops) == len(sample.swaps) + len(financed)
+    assert drops[-1] == f"the equipment financing {financed[0].name!r} (all its rows)"
     first = sample.swaps[0]
     assert drops[0] == (
         f"the swap of fleet row {first.row!r} to {first.model!r} in {first.month:%Y-%m}"
@@ -49,7 +51,8 @@ def test_a_swap_of_an_imported_row_survives_a_replace(sample) -> None:
     plan = import_fleet(INVENTORY, sample)
     kept = sample.swaps[0].model_copy(update={"row": plan.rows[0].name})
     project = sample.model_copy(update={"swaps": [*sample.swaps, kept]})
-    assert len(plan.replace_drops(project)) == len(sample.swaps)
+    financed = [d for d in sample.debt if d.type == "equipment"]
+    assert len(plan.replace_drops(project)) == len(sample.swaps) + len(financed)
     assert plan.apply(project, replace=True).swaps == [kept]
 
 

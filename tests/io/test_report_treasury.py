@@ -43,7 +43,9 @@ def _report(project: Project) -> dict:
 
 
 def test_no_treasury_section_without_a_treasury(sample: Project) -> None:
-    assert "treasury" not in _report(sample)
+    assert "treasury" in _report(sample)  # the sample has one
+    bare = sample.model_copy(update={"treasury": None, "debt": [], "hedges": []})
+    assert "treasury" not in _report(bare)
 
 
 def test_the_treasury_section_adds_up(sample: Project) -> None:

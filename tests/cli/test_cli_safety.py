@@ -120,7 +120,9 @@ def test_replace_of_the_sample_lists_the_swaps_it_drops_and_needs_yes(
     assert code == 2 and "rerun with --yes" in err
     dropped = [line for line in out.splitlines() if line.startswith("  --replace drops ")]
     assert len(dropped) == 4 and "fleet row 'S19j Pro 2021'" in dropped[0]
-    assert dropped[3] == "  --replace drops the equipment financing 'S21 XP equipment financing' (all its rows)"
+    assert dropped[3] == (
+        "  --replace drops the equipment financing 'S21 XP equipment financing' (all its rows)"
+    )
     assert plan.read_bytes() == before
     code, out, err = run(
         capsys, "import", str(INVENTORY), "--into", str(plan), "--replace", "--yes"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from planner.io.display import money
+from planner.ui.document import Change
 
 
 def _frame(window, key: str):
@@ -91,6 +92,10 @@ def test_an_empty_table_says_what_to_do_and_typing_there_adds_a_row(window) -> N
     swaps = window.sheets["swaps"]
     swaps.selectAll()
     swaps.delete_rows()  # swaps name fleet rows: they go first
+    doc = window.document  # as does the equipment financing
+    unfinanced = [d for d in doc.project.debt if not d.fleet_rows]
+    bare = doc.project.model_copy(update={"debt": unfinanced})
+    doc.apply(bare, Change("reset", "debt"), "Drop the equipment financing")
     _, view, model = _frame(window, "fleet")
     view.selectAll()
     view.delete_rows()

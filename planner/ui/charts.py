@@ -338,7 +338,11 @@ class ChartsPanel(QWidget):
             self._show_sites(results, mid)
         fit_limits(self.plots[key].getPlotItem())
         no_rigs = not float(results.inputs.count.sum()) > 0
-        self.notes[key].set_empty(no_rigs and key in WITH_RIGS_ONLY)
+        # Sites without rigs still have costs to show; the note is for a chart of nothing.
+        nothing = not np.any(results.fleet.free_cash_flow_usd) and not np.any(
+            results.sites.ebitda_usd
+        )
+        self.notes[key].set_empty(no_rigs and nothing and key in WITH_RIGS_ONLY)
 
     def _show_sites(self, results: Results, mid: np.ndarray) -> None:
         """EBITDA of each site."""

@@ -263,7 +263,13 @@ def test_the_tornado_has_two_colours_and_a_legend_saying_which(qtbot, sample) ->
 
 def test_empty_charts_say_what_to_do(panel, sample) -> None:
     assert panel.notes["cash_flow"].isVisibleTo(panel)  # no results yet
+    # Sites without rigs still have costs: the chart draws them, with its axes.
     panel.show_results(run(sample.model_copy(update={"fleet": []})))
+    assert not panel.notes["cash_flow"].isVisibleTo(panel)
+    assert panel.plots["cash_flow"].getPlotItem().getAxis("left").isVisible()
+    # Nothing at all to draw: the note says what to do.
+    bare = {"fleet": [], "sites": [], "conversions": [], "swaps": [], "debt": [], "hedges": []}
+    panel.show_results(run(sample.model_copy(update=bare)))
     note = panel.notes["cash_flow"]
     assert note.isVisibleTo(panel) and "Add rigs on the Fleet tab" in note.text()
     assert not panel.plots["cash_flow"].getPlotItem().getAxis("left").isVisible()

@@ -20,6 +20,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from planner.domain.project import Project
 from planner.engine import Results, run
+from planner.engine.treasury import TreasuryResult, has_treasury, run_treasury
 from planner.io.project_file import FileStamp
 from planner.ui.file_guard import stamp_now
 from planner.ui.tasks import LiveTask
@@ -33,18 +34,22 @@ BACKGROUND_FROM_MS = 60.0
 
 @dataclass(frozen=True)
 class Computed:
-    """One run's results, the project they are of, and how long the run took."""
+    """One run's results, the project they are of, and how long the run took; with the
+    company's treasury on the scenario's path when the project states one."""
 
     project: Project
     results: Results
     compute_ms: float
+    treasury: TreasuryResult | None = None
 
 
 def compute_project(project: Project) -> Computed:
-    """Run the engine on a snapshot of the project (any thread)."""
+    """Run the engine, and the treasury after it, on a snapshot of the project (any
+    thread)."""
     start = time.perf_counter()
     results = run(project)
-    return Computed(project, results, (time.perf_counter() - start) * 1000.0)
+    treasury = run_treasury(results, project) if has_treasury(project) else None
+    return Computed(project, results, (time.perf_counter() - start) * 1000.0, treasury)
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,8 @@ class ProjectDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.results: Results | None = None
+        # The treasury of `results` (None: the project states none), set with them.
+        self.treasury: TreasuryResult | None = None
         # The project `results` are of: the current one, or an earlier one while a big
         # fleet's newest run is under way. Analyses of the results read this one.
         self.results_project: Project | None = None
@@ -210,6 +217,7 @@ class ProjectDocument(QObject):
 
     def _publish(self, computed: Computed) -> None:
         self.results = computed.results
+        self.treasury = computed.treasury
         self.results_project = computed.project
         self.last_compute_ms = computed.compute_ms
         self.resultsChanged.emit(self.results)

@@ -1,4 +1,5 @@
-"""The strip of fleet answers always in view: NPV, IRR, payback, BTC, cost per BTC, halving.
+"""The strip of fleet answers always in view: NPV, IRR, payback, BTC, cost per BTC, halving,
+and the treasury's runway when the project states a treasury.
 
 Money reads as the tables write it (display.money: whole dollars), so the strip's NPV is
 the Scenarios table's base NPV to the dollar."""
@@ -8,12 +9,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from planner.engine import Results
+from planner.engine.treasury import TreasuryResult
 from planner.io import display
 from planner.io.display import money, percent
 from planner.ui.bridge_dialog import BridgeDialog
 from planner.ui.document import ProjectDocument
+from planner.ui.treasury_summary import runway
 
-KPI_KEYS = ("npv", "irr", "payback", "btc", "cash_cost", "all_in_cost", "halving")
+KPI_KEYS = ("npv", "irr", "payback", "btc", "cash_cost", "all_in_cost", "halving", "runway")
 TITLES = {
     "npv": "Fleet NPV",
     "irr": "IRR",
@@ -22,6 +25,7 @@ TITLES = {
     "cash_cost": "Cash cost per BTC",
     "all_in_cost": "All-in cost per BTC",
     "halving": "Next halving",
+    "runway": "Runway",
 }
 
 
@@ -41,6 +45,10 @@ DEFINITIONS = {
     "all_in_cost": "The cash cost per BTC plus book depreciation and corporate G&A.",
     "halving": "When the next halving block is expected, from the block times the "
     "scenario's network hashrate gives.",
+    "runway": "Whole months from the start to the first month the company's cash ends "
+    "below its minimum cash buffer, selling none of the BTC held; the note gives that "
+    "month and the runway when the policy sells held BTC. never: not within the horizon. "
+    "Shown when the project has a treasury (the Treasury tab).",
 }
 
 
@@ -62,6 +70,7 @@ class KpiStrip(QFrame):
         layout.setSpacing(26)
         self._value: dict[str, QLabel] = {}
         self._note: dict[str, QLabel] = {}
+        self._title: dict[str, QLabel] = {}
         for key in KPI_KEYS:
             box = QVBoxLayout()
             box.setSpacing(0)
@@ -78,9 +87,11 @@ class KpiStrip(QFrame):
             layout.addLayout(box)
             self._value[key] = value
             self._note[key] = note
+            self._title[key] = title
         layout.addStretch(1)
         self.values: dict[str, str] = {}
         self._results: Results | None = None
+        self._document = document
         self._note["npv"].linkActivated.connect(self.show_bridge)
         self._note["npv"].setToolTip("The bridge: from the rows' NPVs to the fleet's")
         if document is not None:
@@ -114,6 +125,20 @@ class KpiStrip(QFrame):
             "+ depreciation, G&A" if g_and_a else "+ depreciation",
         )
         self._set("halving", f"{when:%d %b %Y}", f"block {height:,}")
+        self._show_runway(results, self._document.treasury if self._document else None)
+
+    def _show_runway(self, results: Results, treasury: TreasuryResult | None) -> None:
+        """The runway without selling held BTC (its month and the policy's in the note);
+        hidden when the project has no treasury."""
+        for label in (self._title["runway"], self._value["runway"], self._note["runway"]):
+            label.setVisible(treasury is not None)
+        if treasury is None:
+            self.values.pop("runway", None)
+            return
+        without = runway(results, float(treasury.runway_months[0]))
+        with_sales = runway(results, float(treasury.runway_with_sales_months[0]))
+        when = "never below the buffer" if without.month is None else f"to {without.month}"
+        self._set("runway", without.text, f"{when}; selling BTC: {with_sales.text}")
 
     def show_bridge(self, _link: str = "") -> BridgeDialog | None:
         """The bridge of the results shown, in a dialog."""

@@ -45,6 +45,7 @@ from planner.ui.sheet import SheetView, find_next
 from planner.ui.sheet_frame import SheetFrame
 from planner.ui.table_model import FinanceModel, SectionModel
 from planner.ui.tasks import BackgroundTask
+from planner.ui.treasury_tab import TreasuryTab
 from planner.ui.warnings_bar import WarningsBar
 
 if TYPE_CHECKING:
@@ -141,8 +142,8 @@ class MainWindow(FileCommandsWindow):
 
     # ------------------------------------------------------------------ the views
     def _build_tabs(self) -> None:
-        """A sheet for each section of the project, then the Monthly, AI/HPC and Decisions
-        tabs."""
+        """A sheet for each section of the project, then the Treasury, Monthly, AI/HPC and
+        Decisions tabs."""
         self.tabs = QTabWidget()
         self.sheets: dict[str, SheetView] = {}
         self.models: dict[str, SectionModel | FinanceModel] = {}
@@ -161,6 +162,12 @@ class MainWindow(FileCommandsWindow):
             page: QWidget = view if key == "finance" else SheetFrame(view)
             self.pages[key] = page
             self.tabs.addTab(page, title)
+        self.treasury = TreasuryTab(self.document)
+        for section, sheet in self.treasury.sheets.items():
+            self.sheets[section] = sheet
+            self.models[section] = self.treasury.models[section]
+            self.pages[section] = self.treasury
+        self.tabs.addTab(self.treasury, "Treasury")
         self.monthly = MonthlyTab(self.document)
         self.tabs.addTab(self.monthly, "Monthly")
         self.hpc = HpcPanel(self.document)
@@ -371,6 +378,8 @@ class MainWindow(FileCommandsWindow):
         if page is None:
             page = self.hpc if section == "conversions" else self.decisions
         self.tabs.setCurrentWidget(page)
+        if page is self.treasury:
+            self.treasury.show_section(section)
         column = next((i for i, c in enumerate(model.columns) if c.key == key), 0)
         index = model.index(row, column)
         if index.isValid():
@@ -387,6 +396,8 @@ class MainWindow(FileCommandsWindow):
         widget = self.tabs.currentWidget()
         if isinstance(widget, HpcPanel):
             return widget.sheet
+        if isinstance(widget, TreasuryTab):
+            return widget.current_sheet()
         if isinstance(widget, DecisionsPanel):
             return self._last_decisions_sheet  # swaps or the resale curve: the last in focus
         if isinstance(widget, SheetFrame):
@@ -399,8 +410,10 @@ class MainWindow(FileCommandsWindow):
             self._last_decisions_sheet = new
 
     def _tab_changed(self, _index: int) -> None:
-        # The AI/HPC and Decisions tabs have charts of their own: the fleet's make room.
-        self.charts.setVisible(self.tabs.currentWidget() not in (self.hpc, self.decisions))
+        # The Treasury, AI/HPC and Decisions tabs have charts of their own: the fleet's
+        # make room.
+        own_charts = (self.treasury, self.hpc, self.decisions)
+        self.charts.setVisible(self.tabs.currentWidget() not in own_charts)
 
     # ------------------------------------------------------------------ reacting to the document
     def _show_results(self, results: Results) -> None:

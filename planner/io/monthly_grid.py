@@ -15,6 +15,7 @@ from planner.domain.months import format_month
 from planner.engine.model import Results, compute
 from planner.engine.series import Series
 from planner.engine.timeline import next_halving_height
+from planner.engine.treasury_result import TreasuryResult
 from planner.io.formula_text import quoted
 from planner.io.project_file import write_atomically
 
@@ -22,8 +23,8 @@ from planner.io.project_file import write_atomically
 @dataclass(frozen=True)
 class Line:
     """One line item: its label (with its unit), its monthly values, how they are shown
-    ("usd", "btc", "blocks", "usd_per_ph_day") and how a year adds them up ("sum", "mean",
-    "last")."""
+    ("usd", "btc", "blocks", "usd_per_ph_day") and how a year adds them up: "sum" (flows),
+    "mean" (prices), "first" (balances at a month's start) or "last" (at a month's end)."""
 
     label: str
     values: np.ndarray
@@ -72,6 +73,8 @@ class MonthlyGrid:
             return float(values.mean())
         if item.over_a_year == "last":
             return float(values[-1])
+        if item.over_a_year == "first":
+            return float(values[0])
         return float(values.sum())
 
     def table(self) -> list[list[str | float]]:
@@ -104,15 +107,43 @@ def row_series(results: Results) -> Series:
     return kept
 
 
-def monthly_grid(results: Results, entity: Entity, rows: Series | None = None) -> MonthlyGrid:
-    """The grid of `entity`; `rows` are the rows' series (`row_series`) for a row."""
+def monthly_grid(
+    results: Results,
+    entity: Entity,
+    rows: Series | None = None,
+    treasury: TreasuryResult | None = None,
+) -> MonthlyGrid:
+    """The grid of `entity`; `rows` are the rows' series (`row_series`) for a row. The
+    fleet's grid gains the lines of `treasury` (the scenario's path) when there is one."""
     if entity.kind == "fleet":
         series, k = results.fleet, 0
     elif entity.kind == "site":
         series, k = results.sites, entity.index
     else:
         series, k = rows if rows is not None else row_series(results), entity.index
-    return MonthlyGrid(entity, _lines(results, series, k, entity.kind), _columns(results))
+    lines = _lines(results, series, k, entity.kind)
+    if entity.kind == "fleet" and treasury is not None:
+        lines += treasury_lines(treasury)
+    return MonthlyGrid(entity, lines, _columns(results))
+
+
+def treasury_lines(treasury: TreasuryResult, path: int = 0) -> list[Line]:
+    """The company's cash, BTC and debt by month: flows add up over a year, balances
+    take the year's first (at a month's start) or last (at its end) month, the price its
+    mean."""
+    p = path
+    return [
+        Line("Cash at month start (USD)", treasury.cash_start_usd[p], "usd", "first"),
+        Line("Cash at month end (USD)", treasury.cash_end_usd[p], "usd", "last"),
+        Line("BTC sold (BTC)", treasury.btc_sold[p], "btc"),
+        Line("BTC liquidated by lenders (BTC)", treasury.btc_liquidated[p], "btc"),
+        Line("BTC held at month end (BTC)", treasury.btc_held_end[p], "btc", "last"),
+        Line("BTC price (USD/BTC)", treasury.btc_price_usd[p], "usd", "mean"),
+        Line("Debt at month end (USD)", treasury.debt_end_usd[p], "usd", "last"),
+        Line("Interest paid (USD)", treasury.interest_usd[p], "usd"),
+        Line("Principal repaid (USD)", treasury.principal_usd[p], "usd"),
+        Line("Hedge settlements (USD)", treasury.hedge_settlement_usd[p], "usd"),
+    ]
 
 
 def _lines(results: Results, series: Series, k: int, kind: str) -> list[Line]:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from planner.engine.model import Results
 from planner.engine.series import Series
+from planner.engine.treasury_result import TreasuryResult
 from planner.io import display
 from planner.io.display import money, percent
 from planner.io.monthly_grid import (
@@ -132,6 +133,7 @@ class MonthlyTab(QWidget):
         super().__init__()
         self.document = document
         self.results: Results | None = None
+        self.treasury: TreasuryResult | None = None  # the document's, with `results`
         self._rows: tuple[Results, Series] | None = None  # rows' series of those results
         self.entities: list[Entity] = []
         self.ask_csv_path: Callable[[], Path | None] = self._ask_csv_path
@@ -182,6 +184,7 @@ class MonthlyTab(QWidget):
     # ------------------------------------------------------------------ showing
     def show_results(self, results: Results) -> None:
         self.results = results
+        self.treasury = self.document.treasury
         chosen = self.entities[self.chooser.currentIndex()] if self.entities else None
         self.entities = entities(results)
         self.chooser.blockSignals(True)
@@ -209,7 +212,7 @@ class MonthlyTab(QWidget):
             return
         entity = self.entities[max(self.chooser.currentIndex(), 0)]
         rows = self._rows_series(self.results) if entity.kind == "row" else None
-        self.model.set_grid(monthly_grid(self.results, entity, rows))
+        self.model.set_grid(monthly_grid(self.results, entity, rows, self.treasury))
 
     def _show_sites(self, results: Results) -> None:
         headers = [

@@ -30,7 +30,8 @@ def test_the_grid_follows_the_chooser_and_copies_with_headers(qtbot, window, sam
         model.headerData(r, Qt.Orientation.Vertical, Qt.ItemDataRole.DisplayRole)
         for r in range(model.rowCount())
     ]
-    assert labels[0] == "Blocks (network)" and labels[-1] == "Cumulative free cash flow (USD)"
+    assert labels[0] == "Blocks (network)" and labels[-1] == "Hedge settlements (USD)"
+    assert labels.index("Cumulative free cash flow (USD)") < labels.index("Cash at month end (USD)")
     fcf = labels.index("Free cash flow (USD)")
     total = model.columnCount() - 1
     assert (
@@ -102,3 +103,66 @@ def test_export_csv_and_it_keeps_the_choice_after_an_edit(qtbot, window, tmp_pat
     window.tabs.setCurrentWidget(tab)
     assert not tab.follower.behind and tab.model.grid is not before
     assert tab.chooser.currentText() == chosen
+
+
+def _row(model, label: str) -> int:
+    labels = [
+        model.headerData(r, Qt.Orientation.Vertical, Qt.ItemDataRole.DisplayRole)
+        for r in range(model.rowCount())
+    ]
+    return labels.index(label)
+
+
+def _column(model, header: str) -> int:
+    headers = [
+        model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+        for c in range(model.columnCount())
+    ]
+    return next(i for i, h in enumerate(headers) if h.split("\n")[0] == header)
+
+
+def test_the_fleet_grid_has_the_treasury_lines_of_the_engine(qtbot, window, sample) -> None:
+    from planner.engine.treasury import run_treasury
+
+    _settle(qtbot, window)
+    window.tabs.setCurrentWidget(window.monthly)
+    treasury = run_treasury(run(sample), sample)
+    grid = window.monthly.model.grid
+    model = window.monthly.model
+    cash_end = _row(model, "Cash at month end (USD)")
+    june = _column(model, "2027-06")
+    t = int(grid.columns[june].months[0])
+    assert grid.value(cash_end, june) == pytest.approx(float(treasury.cash_end_usd[0, t]))
+    assert model.data(model.index(cash_end, june)) == money(float(treasury.cash_end_usd[0, t]))
+    # A year's subtotal: balances take its last (cash end) or first (cash start) month,
+    # flows add up, the price is the mean.
+    year = _column(model, "2027 total")
+    months = grid.columns[year].months
+    assert grid.value(cash_end, year) == pytest.approx(float(treasury.cash_end_usd[0, months[-1]]))
+    start = _row(model, "Cash at month start (USD)")
+    assert grid.value(start, year) == pytest.approx(float(treasury.cash_start_usd[0, months[0]]))
+    sold = _row(model, "BTC sold (BTC)")
+    assert grid.value(sold, year) == pytest.approx(float(treasury.btc_sold[0, months].sum()))
+    held = _row(model, "BTC held at month end (BTC)")
+    assert grid.value(held, year) == pytest.approx(float(treasury.btc_held_end[0, months[-1]]))
+    price = _row(model, "BTC price (USD/BTC)")
+    assert grid.value(price, year) == pytest.approx(float(treasury.btc_price_usd[0, months].mean()))
+    for label, values in (
+        ("Debt at month end (USD)", None),
+        ("Interest paid (USD)", treasury.interest_usd[0, months].sum()),
+        ("Principal repaid (USD)", treasury.principal_usd[0, months].sum()),
+        ("Hedge settlements (USD)", treasury.hedge_settlement_usd[0, months].sum()),
+    ):
+        expected = treasury.debt_end_usd[0, months[-1]] if values is None else values
+        assert grid.value(_row(model, label), year) == pytest.approx(float(expected))
+    # A site's grid has no treasury lines.
+    window.monthly.chooser.setCurrentIndex(1)
+    assert "Cash at month end (USD)" not in [line.label for line in window.monthly.model.grid.lines]
+
+
+def test_without_a_treasury_the_fleet_grid_has_no_treasury_lines(qtbot, window, sample) -> None:
+    bare = sample.model_copy(update={"treasury": None, "debt": [], "hedges": []})
+    window.document.replace(bare, None)
+    window.tabs.setCurrentWidget(window.monthly)
+    labels = [line.label for line in window.monthly.model.grid.lines]
+    assert labels[-1] == "Cumulative free cash flow (USD)"

@@ -30,6 +30,13 @@ from planner.engine.sensitivity import (
 )
 from planner.engine.swaps import SwapResult, analyse_swaps
 from planner.engine.timeline import HALVING_INTERVAL_BLOCKS
+from planner.engine.treasury import (
+    TreasuryPlan,
+    TreasuryResult,
+    has_treasury,
+    run_treasury,
+    treasury_plan,
+)
 from planner.io.workbook.book import ExportError, Shape
 
 
@@ -60,6 +67,7 @@ class ExportData:
     swaps_skipped: list[str]
     monte_carlo: MonteCarloResult
     row_payback: RowPayback
+    treasury: tuple[TreasuryPlan, TreasuryResult] | None = None  # the scenario's path
 
 
 def _check_halvings(results: Results, scenario: Scenario) -> None:
@@ -115,4 +123,13 @@ def collect(project: Project, scenario_name: str | None, horizon: int | None) ->
         swaps_skipped=skipped,
         monte_carlo=monte_carlo,
         row_payback=RowPayback(chances.before_halving, chances.within_horizon, chances.paths),
+        treasury=_treasury(project, results),
     )
+
+
+def _treasury(project: Project, results: Results) -> tuple[TreasuryPlan, TreasuryResult] | None:
+    """The treasury's plan and its run on the scenario's path, when the project has one."""
+    if not has_treasury(project):
+        return None
+    plan = treasury_plan(project, results.inputs)
+    return plan, run_treasury(results, plan)

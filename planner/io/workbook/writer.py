@@ -41,6 +41,7 @@ from planner.io.workbook.tax import (
     write_tax_tables,
     write_tax_years,
 )
+from planner.io.workbook.treasury import write_treasury
 
 Progress = Callable[[float], None]
 
@@ -63,6 +64,7 @@ class Writer:
         for write in (
             write_monthly,
             write_monthly_by_site,
+            write_treasury,
             write_rows,
             write_hpc,
             write_decision_sheets,

@@ -9,7 +9,9 @@ import numpy as np
 
 from planner.domain.months import format_month
 from planner.domain.project import Project
+from planner.domain.schema import TREASURY_COLUMNS
 from planner.engine.model import Results
+from planner.engine.treasury_result import TreasuryResult
 
 CAPACITY_TOLERANCE_MW = 1e-9
 
@@ -25,11 +27,69 @@ class PlanWarning:
     key: str
 
 
-def plan_warnings(results: Results, project: Project | None = None) -> list[PlanWarning]:
+def plan_warnings(
+    results: Results, project: Project | None = None, treasury: TreasuryResult | None = None
+) -> list[PlanWarning]:
     """Sites drawing more than their capacity; fleet rows outside the horizon; with the
-    project, rows whose rigs' cooling is not the site's."""
+    project, rows whose rigs' cooling is not the site's; with its treasury (the scenario's
+    path), margin calls and liquidations of BTC-backed loans and cash below the buffer."""
     cooling = _cooling(project) if project is not None else []
-    return _over_capacity(results) + _outside_the_horizon(results) + cooling
+    money = (
+        _margin_calls(results, project, treasury) + _below_buffer(results, treasury)
+        if project is not None and treasury is not None
+        else []
+    )
+    return _over_capacity(results) + _outside_the_horizon(results) + cooling + money
+
+
+def _margin_calls(
+    results: Results, project: Project, treasury: TreasuryResult
+) -> list[PlanWarning]:
+    """Each BTC-backed loan topped up at its margin call, or with collateral sold by the
+    lender, on the scenario's path: one warning per loan and kind, its first month."""
+    rows = {d.name: r for r, d in enumerate(project.debt)}
+    out = []
+    for loan in treasury.instruments:
+        for kind, btc, key, what in (
+            ("margin call", loan.btc_topped_up[0], "margin_call_ltv", "topped up"),
+            ("liquidation", loan.btc_liquidated[0], "liquidation_ltv", "sold by the lender"),
+        ):
+            months = np.flatnonzero(btc > 0)
+            if not months.size or loan.name not in rows:
+                continue
+            count = len(months)
+            out.append(
+                PlanWarning(
+                    f"debt {loan.name!r}: {kind} in {count:,} month{'s' if count != 1 else ''}, "
+                    f"first {_month(results, int(months[0]))}: {float(btc.sum()):,.4f} BTC "
+                    f"{what}",
+                    "debt",
+                    rows[loan.name],
+                    key,
+                )
+            )
+    return out
+
+
+def _below_buffer(results: Results, treasury: TreasuryResult) -> list[PlanWarning]:
+    """Cash ending a month below the minimum cash buffer under the policy."""
+    buffer_usd = treasury.min_cash_buffer_usd
+    cash_usd = treasury.cash_end_usd[0]
+    below = np.flatnonzero(cash_usd < buffer_usd - 1e-6)
+    if not below.size:
+        return []
+    first, count = int(below[0]), len(below)
+    row = next(i for i, c in enumerate(TREASURY_COLUMNS) if c.key == "min_cash_usd")
+    return [
+        PlanWarning(
+            f"treasury: cash ends {_month(results, first)} at ${float(cash_usd[first]):,.0f}, "
+            f"below the minimum cash buffer of ${buffer_usd:,.0f} ({count:,} "
+            f"month{'s' if count != 1 else ''} below) under the treasury policy",
+            "treasury",
+            row,
+            "min_cash_usd",
+        )
+    ]
 
 
 def _cooling(project: Project) -> list[PlanWarning]:

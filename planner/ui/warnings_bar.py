@@ -44,7 +44,7 @@ class WarningsBar(QFrame):
 
     def show_results(self, results: Results) -> None:
         project = self.document.results_project or self.document.project
-        self.show_warnings(plan_warnings(results, project))
+        self.show_warnings(plan_warnings(results, project, self.document.treasury))
 
     def show_warnings(self, warnings: list[PlanWarning]) -> None:
         self.warnings = warnings

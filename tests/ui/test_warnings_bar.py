@@ -68,3 +68,73 @@ def test_rows_outside_the_horizon_are_warnings_that_lead_to_their_month(qtbot, w
     assert window.current_sheet() is view
     assert view.currentIndex().row() == 1
     assert model.columns[view.currentIndex().column()].key == "purchase_month"
+
+
+def _edit_treasury(qtbot, window, key: str, text: str) -> None:
+    from planner.domain.schema import TREASURY_COLUMNS
+
+    model = window.models["treasury"]
+    row = next(i for i, c in enumerate(TREASURY_COLUMNS) if c.key == key)
+    with qtbot.waitSignal(window.document.resultsChanged, timeout=SETTLE_MS):
+        assert model.setData(model.index(row, 0), text, Qt.ItemDataRole.EditRole)
+    _settle(qtbot, window)
+
+
+def test_cash_below_the_buffer_is_a_warning_that_leads_to_the_buffer(qtbot, window) -> None:
+    from planner.domain.months import format_month
+    from planner.domain.schema import TREASURY_COLUMNS
+
+    _settle(qtbot, window)
+    bar = window.warnings_bar
+    assert bar.isHidden()  # the sample's policy keeps cash at the buffer
+    _edit_treasury(qtbot, window, "cover_shortfalls", "No")
+    treasury = window.document.treasury
+    first = int(treasury.runway_with_sales_months[0])
+    month = format_month(window.document.results.inputs.timeline.month_starts[first])
+    texts = [bar.list.item(i).text() for i in range(bar.list.count())]
+    item = next(
+        bar.list.item(i) for i, t in enumerate(texts) if "below the minimum cash buffer" in t
+    )
+    assert f"cash ends {month} at" in item.text() and "$5,000,000" in item.text()
+    window.tabs.setCurrentIndex(0)
+    bar.list.itemClicked.emit(item)
+    assert window.tabs.currentWidget() is window.treasury
+    view = window.sheets["treasury"]
+    assert window.current_sheet() is view
+    assert TREASURY_COLUMNS[view.currentIndex().row()].key == "min_cash_usd"
+
+
+def test_a_margin_call_is_a_warning_that_leads_to_the_loans_line(qtbot, window) -> None:
+    from planner.domain.months import format_month
+
+    _settle(qtbot, window)
+    project = window.document.project
+    row = next(i for i, d in enumerate(project.debt) if d.type == "btc_loan")
+    base = next(i for i, s in enumerate(project.scenarios) if s.name == "Base")
+    # BTC halving in value each year takes the loan's LTV (59.7 % at the draw) past its
+    # margin call (75 %), and later its liquidation line (85 %).
+    _edit(qtbot, window, "scenarios", base, "btc_price_growth_per_year", "-50%")
+    model = window.models["debt"]
+    calls = [c for c in window.document.treasury.margin_calls() if c.btc_topped_up > 0]
+    sold = [c for c in window.document.treasury.margin_calls() if c.btc_liquidated > 0]
+    assert calls and sold
+    texts = [
+        window.warnings_bar.list.item(i).text() for i in range(window.warnings_bar.list.count())
+    ]
+    assert any("debt 'BTC-backed credit line': liquidation in" in t for t in texts)
+    month = format_month(window.document.results.inputs.timeline.month_starts[calls[0].month])
+    bar = window.warnings_bar
+    item = next(
+        bar.list.item(i)
+        for i in range(bar.list.count())
+        if "margin call" in bar.list.item(i).text()
+    )
+    assert f"debt 'BTC-backed credit line': margin call in {len(calls):,} month" in item.text()
+    assert f"first {month}" in item.text()
+    window.tabs.setCurrentIndex(0)
+    bar.list.itemClicked.emit(item)
+    assert window.tabs.currentWidget() is window.treasury
+    view = window.sheets["debt"]
+    assert window.current_sheet() is view
+    assert view.currentIndex().row() == row
+    assert model.columns[view.currentIndex().column()].key == "margin_call_ltv"

@@ -2,6 +2,9 @@
 
 FIFO keeps one lot for the opening holding and one for each month's mined BTC kept (at
 that month's price, the revenue it was booked at); a sale takes the oldest lots first.
+The lots are kept as running totals (BTC and cost added up to each lot) with the BTC
+sold so far: the cost of a sale is C(sold + btc) - C(sold), where C(s) is the cost of
+the first s BTC ever kept, found on the paths that sell only.
 Average: a sale takes its share of the total cost. Arrays have a leading paths axis.
 """
 
@@ -17,10 +20,15 @@ class CostBasis:
         self, fifo: bool, paths: int, months: int, opening_btc: float, opening_cost_usd: float
     ) -> None:
         self.fifo = fifo
-        self._lots_btc = np.zeros((paths, months + 1))
-        self._lots_cost_per_btc = np.zeros((paths, months + 1))
-        self._lots_btc[:, 0] = opening_btc
-        self._lots_cost_per_btc[:, 0] = opening_cost_usd / opening_btc if opening_btc else 0.0
+        # (lots, paths): a lot is added for every path at once
+        self._kept_btc = np.zeros((months + 1, paths))  # BTC kept up to each lot
+        self._kept_cost_usd = np.zeros((months + 1, paths))  # their cost
+        self._lot_price_usd = np.zeros((months + 1, paths))  # cost per BTC of each lot
+        self._kept_btc[0] = opening_btc
+        self._kept_cost_usd[0] = opening_cost_usd
+        self._lot_price_usd[0] = opening_cost_usd / opening_btc if opening_btc else 0.0
+        self._sold = np.zeros(paths)  # BTC taken out so far (FIFO)
+        self._head = np.zeros(paths, dtype=np.intp)  # the lot the next sale starts in
         self._held = np.full(paths, opening_btc)
         self._cost = np.full(paths, opening_cost_usd)
         self._used = 1  # lots in use
@@ -36,8 +44,10 @@ class CostBasis:
 
     def add(self, btc: np.ndarray, price_usd: np.ndarray) -> None:
         """Keep `btc` at a cost of `price_usd` each (a new lot)."""
-        self._lots_btc[:, self._used] = btc
-        self._lots_cost_per_btc[:, self._used] = price_usd
+        k = self._used
+        self._kept_btc[k] = self._kept_btc[k - 1] + btc
+        self._kept_cost_usd[k] = self._kept_cost_usd[k - 1] + btc * price_usd
+        self._lot_price_usd[k] = price_usd
         self._used += 1
         self._held = self._held + btc
         self._cost = self._cost + btc * price_usd
@@ -46,14 +56,46 @@ class CostBasis:
         """Take `btc` (at most what is held) out; returns its cost basis (P,)."""
         btc = np.minimum(btc, self._held)
         if self.fifo:
-            lots = self._lots_btc[:, : self._used]
-            before = np.cumsum(lots, axis=1) - lots
-            take = np.clip(btc[:, None] - before, 0.0, lots)
-            cost = (take * self._lots_cost_per_btc[:, : self._used]).sum(axis=1)
-            lots -= take
+            cost = np.zeros_like(btc)
+            rows = np.flatnonzero(btc > 0.0)
+            if rows.size:
+                cost[rows] = self._fifo_cost(rows, btc[rows])
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
                 cost = np.where(self._held > 0, self._cost * btc / self._held, 0.0)
         self._held = np.maximum(self._held - btc, 0.0)
         self._cost = np.where(self._held > 0, np.maximum(self._cost - cost, 0.0), 0.0)
         return cost
+
+    def _fifo_cost(self, rows: np.ndarray, btc: np.ndarray) -> np.ndarray:
+        """The cost of selling `btc` on the paths `rows`: at the price of the lot the
+        sale starts in where it stays inside it, else C(sold + btc) - C(sold)."""
+        sold = self._sold[rows]
+        after = sold + btc
+        head = self._head[rows]
+        cost = btc * self._lot_price_usd[head, rows]
+        across = np.flatnonzero(after > self._kept_btc[head, rows])
+        if across.size:
+            on = rows[across]
+            lot, end_cost = self._first_cost(on, after[across], head[across])
+            cost[across] = end_cost - self._cost_at(on, sold[across], head[across])
+            self._head[on] = lot
+        self._sold[rows] = after
+        return cost
+
+    def _first_cost(
+        self, rows: np.ndarray, btc: np.ndarray, head: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """On the paths `rows`: the lot the `btc`-th BTC kept is in (at `head` or
+        after), and C(btc), the cost of the first `btc` BTC kept (oldest lots first)."""
+        low = int(head.min())
+        kept = self._kept_btc[low : self._used, rows]
+        lot = np.minimum(low + (kept < btc[None, :]).sum(axis=0), self._used - 1)
+        return lot, self._cost_at(rows, btc, lot)
+
+    def _cost_at(self, rows: np.ndarray, btc: np.ndarray, lot: np.ndarray) -> np.ndarray:
+        """C(btc) on the paths `rows`, the `btc`-th BTC being in lot `lot`."""
+        before = np.maximum(lot - 1, 0)
+        before_btc = np.where(lot > 0, self._kept_btc[before, rows], 0.0)
+        before_cost = np.where(lot > 0, self._kept_cost_usd[before, rows], 0.0)
+        return before_cost + (btc - before_btc) * self._lot_price_usd[lot, rows]

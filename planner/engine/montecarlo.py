@@ -32,12 +32,14 @@ import numpy as np
 from planner.engine import metrics
 from planner.engine.fiscal import FiscalCalendar
 from planner.engine.inputs import EngineInputs
-from planner.engine.model import HOURS_PER_DAY, TH_PER_EH, Results, Series
+from planner.engine.model import TH_PER_EH, Results, Series
+from planner.engine.montecarlo_fleet import fleet_btc_mined, fleet_ebitda, row_arrays, row_table
+from planner.engine.montecarlo_treasury import TreasuryMonteCarlo, treasury_on_paths
 from planner.engine.network import block_times_s
-from planner.engine.rows import row_vectors
 from planner.engine.swaps import halving_month_index
 from planner.engine.tax import paid_tax
 from planner.engine.timeline import SECONDS_PER_DAY, next_halving_height, subsidy_issued
+from planner.engine.treasury import TreasuryMarket, TreasuryPlan
 
 # Defaults derived from resources/btc_monthly_history.csv (month-end BTC close and
 # difficulty in force, 2016-01 to 2026-05) by history.derive_history_defaults, and kept
@@ -83,155 +85,10 @@ class MonteCarloResult:
     p_payback_within_horizon: float
     halving_month: float
     btc_price_percentiles_usd: np.ndarray  # (5, H)
+    treasury: TreasuryMonteCarlo | None = None  # when run with the project's treasury
 
 
 Progress = Callable[[float], None]
-
-
-@dataclass(frozen=True)
-class _RowTable:
-    """Per month, the rows sorted by breakeven: cumulative TH and power cost (x availability)
-    and curtailment credit (paid while a row runs)."""
-
-    thresholds: list[np.ndarray]
-    cum_th: list[np.ndarray]
-    cum_power: list[np.ndarray]
-    cum_credit: list[np.ndarray]
-    cum_energy: list[np.ndarray]  # kWh (x availability)
-    always_th: np.ndarray  # rows that run whatever the price (no shutdown)
-    always_power: np.ndarray
-    always_energy: np.ndarray
-
-    def running(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """TH/s, power cost (USD) and energy (kWh) of the rows running at USD per
-        TH-month x (paths x months), all at their availability."""
-        if not self.thresholds:
-            shape = x.shape
-            return (
-                np.broadcast_to(self.always_th, shape),
-                np.broadcast_to(self.always_power, shape),
-                np.broadcast_to(self.always_energy, shape),
-            )
-        th, power, energy = (np.empty_like(x) for _ in range(3))
-        for m in range(x.shape[1]):
-            idx = np.searchsorted(self.thresholds[m], x[:, m], side="right")
-            th[:, m] = self.cum_th[m][idx]
-            power[:, m] = self.cum_power[m][idx]
-            energy[:, m] = self.cum_energy[m][idx]
-        return th, power, energy
-
-
-def _row_arrays(inputs: EngineInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per row and month while online: TH/s at full availability (degraded), the power
-    cost at full availability (USD) and the curtailment credit paid if it runs (USD); and
-    each row's availability. Load, availability and credit are the engine's (row_vectors)."""
-    months = inputs.months
-    t = np.arange(months)
-    hours = HOURS_PER_DAY * inputs.timeline.days
-    rv = row_vectors(inputs, np.arange(inputs.count.size))
-    online = (t[None, :] >= inputs.online_idx[:, None]) & (t[None, :] < inputs.retire_idx[:, None])
-    online &= inputs.count[:, None] > 0
-    decay = (1.0 - inputs.degradation_per_year)[:, None] ** (
-        (t[None, :] - inputs.online_idx[:, None]) / 12.0
-    )
-    th = np.where(online, inputs.count[:, None] * inputs.hashrate_th[:, None] * decay, 0.0)
-    power = np.where(online, rv.load_kw[:, None] * rv.energy_cost_usd_per_kw[rv.contract], 0.0)
-    credit = np.where(online, rv.credit_usd_per_hour[:, None] * hours[None, :], 0.0)
-    return th, power, credit, rv.availability_factor
-
-
-def _row_table(inputs: EngineInputs, members: np.ndarray | None = None) -> _RowTable:
-    """The table of the fleet's rows, or of `members` (row indices)."""
-    months = inputs.months
-    th, power, credit, availability = _row_arrays(inputs)
-    energy = _row_energy_kwh(inputs)
-    if members is not None:
-        th, power, credit, availability, energy = (
-            a[members] for a in (th, power, credit, availability, energy)
-        )
-    th_a = th * availability[:, None]
-    power_a = power * availability[:, None]
-    energy_a = energy * availability[:, None]
-    thresholds: list[np.ndarray] = []
-    cum: dict[str, list[np.ndarray]] = {"th": [], "power": [], "credit": [], "energy": []}
-    if inputs.auto_shutdown:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            k = np.where(th > 0, power / th, np.where(power <= 0, -np.inf, np.inf))
-        for m in range(months):
-            order = np.argsort(k[:, m], kind="stable")
-            thresholds.append(k[order, m])
-            for key, values in (("th", th_a), ("power", power_a), ("credit", credit)):
-                cum[key].append(np.concatenate(([0.0], np.cumsum(values[order, m]))))
-            cum["energy"].append(np.concatenate(([0.0], np.cumsum(energy_a[order, m]))))
-        none = np.zeros(months)
-        return _RowTable(
-            thresholds, cum["th"], cum["power"], cum["credit"], cum["energy"], none, none, none
-        )
-    # Without the shutdown every online row runs: its credit does not move with the path.
-    return _RowTable(
-        [], [], [], [], [], th_a.sum(axis=0), power_a.sum(axis=0), energy_a.sum(axis=0)
-    )
-
-
-def _row_energy_kwh(inputs: EngineInputs) -> np.ndarray:
-    """Per row and month while online: the energy drawn at full availability (kWh)."""
-    t = np.arange(inputs.months)
-    hours = HOURS_PER_DAY * inputs.timeline.days
-    rv = row_vectors(inputs, np.arange(inputs.count.size))
-    online = (t[None, :] >= inputs.online_idx[:, None]) & (t[None, :] < inputs.retire_idx[:, None])
-    return np.where(online, rv.load_kw[:, None] * hours[None, :], 0.0)
-
-
-@dataclass(frozen=True)
-class _Hosting:
-    """A site on hosting terms: its rows' table, the take-or-pay minimum and price, and the
-    host's profit share (engine/capex.py site_items), to bill them on each path."""
-
-    table: _RowTable
-    minimum_kwh: np.ndarray  # (H,)
-    price_usd_per_kwh: np.ndarray  # (H,)
-    profit_share: float
-
-    def billed_usd(self, x: np.ndarray) -> np.ndarray:
-        """(paths x months) the take-or-pay shortfall and the host's profit share at x."""
-        th, power, energy = self.table.running(x)
-        shortfall = np.maximum(self.minimum_kwh[None, :] - energy, 0.0)
-        margin = np.maximum(x * th - power, 0.0)
-        return shortfall * self.price_usd_per_kwh[None, :] + self.profit_share * margin
-
-
-def _hosting_sites(inputs: EngineInputs) -> list[_Hosting]:
-    """The sites whose contracts bill a minimum or take a share of the margin."""
-    hours = HOURS_PER_DAY * inputs.timeline.days
-    found = []
-    for s, contract in enumerate(inputs.site_contract_idx):
-        minimum = float(inputs.contract_take_or_pay_share[contract])
-        share = float(inputs.contract_profit_share[contract])
-        if minimum <= 0 and share <= 0:
-            continue
-        found.append(
-            _Hosting(
-                table=_row_table(inputs, np.flatnonzero(inputs.site_idx == s)),
-                minimum_kwh=minimum * float(inputs.site_capacity_mw[s]) * 1000.0 * hours,
-                price_usd_per_kwh=inputs.contract_price_usd_per_kwh[contract],
-                profit_share=share,
-            )
-        )
-    return found
-
-
-def _variable_ebitda(table: _RowTable, x: np.ndarray, auto_shutdown: bool) -> np.ndarray:
-    """Rows' revenue - power cost (+ credits of the rows running, under the shutdown) at
-    USD per TH-month x (paths x months)."""
-    if not auto_shutdown:
-        return x * table.always_th[None, :] - table.always_power[None, :]
-    out = np.empty_like(x)
-    for m in range(x.shape[1]):
-        idx = np.searchsorted(table.thresholds[m], x[:, m], side="right")
-        out[:, m] = (
-            x[:, m] * table.cum_th[m][idx] - table.cum_power[m][idx] + table.cum_credit[m][idx]
-        )
-    return out
 
 
 def simulate_markets(
@@ -260,22 +117,44 @@ def simulate_markets(
 
 
 def run_monte_carlo(
-    results: Results, settings: MonteCarloSettings, progress: Progress | None = None
+    results: Results,
+    settings: MonteCarloSettings,
+    progress: Progress | None = None,
+    treasury: TreasuryPlan | None = None,
 ) -> MonteCarloResult:
-    """Fleet cash flow on every path, from the deterministic results' rows and costs."""
+    """Fleet cash flow on every path, from the deterministic results' rows and costs; with
+    `treasury` (treasury.treasury_plan of the project), the treasury on every path too
+    (montecarlo_treasury.py)."""
     step = progress or (lambda _f: None)
     inputs = results.inputs
-    table = _row_table(inputs)
+    table = row_table(inputs)
     step(0.1)
     price, network, fees = simulate_markets(inputs, settings)
     step(0.3)
-    x, halving_by_path = _usd_per_th_month(inputs, price, network, fees)
-    step(0.6)
+    paths = _path_market(inputs, price, network, fees)
+    x, halving_by_path = paths.usd_per_th_month, paths.halving_months
+    step(0.6 if treasury is None else 0.4)
     fleet = results.fleet
-    ebitda = _fleet_ebitda(results, x, table)
+    ebitda = fleet_ebitda(results, x, table)
     tax = paid_tax(inputs, ebitda + _non_cash_usd(fleet)).paid_usd
     fcf = ebitda - fleet.capex_usd[0][None, :] + fleet.resale_usd[0][None, :] - tax
-    step(0.85)
+    treasury_mc = None
+    if treasury is not None:
+        mined, revenue = fleet_btc_mined(results, table, paths.btc_per_th_month, price)
+        market = TreasuryMarket(
+            btc_price_usd=price,
+            hashprice_usd_per_ph_day=paths.hashprice_usd_per_ph_day,
+            btc_mined=mined,
+            revenue_usd=revenue,
+            free_cash_flow_usd=fcf,
+            tax_usd=tax,
+            ebitda_usd=ebitda,
+            taxable_income_usd=ebitda + _non_cash_usd(fleet),
+        )
+        treasury_mc = treasury_on_paths(
+            treasury, market, inputs, halving_by_path, lambda f: step(0.45 + 0.45 * f)
+        )
+    step(0.9)
     at_start = _capex_on_paths(fleet.capex_usd, fcf.shape[0])  # capex at its month's start
     npv = metrics.npv(fcf, inputs.discount_rate_per_year, at_start)
     cumulative = np.cumsum(fcf, axis=1)
@@ -296,6 +175,7 @@ def run_monte_carlo(
         p_payback_within_horizon=float(within.mean()),
         halving_month=halving,
         btc_price_percentiles_usd=np.percentile(price, PERCENTILES, axis=0),
+        treasury=treasury_mc,
     )
 
 
@@ -303,12 +183,22 @@ ROW_PATHS = 500  # paths of the per-row probabilities (a run of its own, same se
 ROW_CHUNK = 4  # rows a pass over paths works on: (4, paths, months) arrays stay near the cache
 
 
-def _usd_per_th_month(
+@dataclass(frozen=True)
+class _PathMarket:
+    """What a TH/s mines and earns on each path (P, H), its hashprice, and each path's
+    next halving as a fractional month (inf: after the horizon)."""
+
+    btc_per_th_month: np.ndarray  # at full availability, after pool fee
+    usd_per_th_month: np.ndarray
+    hashprice_usd_per_ph_day: np.ndarray
+    halving_months: np.ndarray  # (P,)
+
+
+def _path_market(
     inputs: EngineInputs, price: np.ndarray, network: np.ndarray, fees: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """BTC per TH/s in each month (after pool fee) x the price, what a TH/s earns, on each
-    path; and each path's next halving as a fractional month (inf: after the horizon).
-    Blocks come at each path's own block times (engine/network.py)."""
+) -> _PathMarket:
+    """Each path's market as market.py's: blocks come at each path's own block times
+    (engine/network.py)."""
     month_seconds = inputs.timeline.days * SECONDS_PER_DAY
     block_times, _implied = block_times_s(
         network,
@@ -322,8 +212,22 @@ def _usd_per_th_month(
         (np.zeros((blocks.shape[0], 1)), np.cumsum(blocks[:, :-1], axis=1)), axis=1
     )
     issuance = subsidy_issued(height_start, blocks) + blocks * fees
-    usd_per_th = issuance / (network * TH_PER_EH) * (1.0 - inputs.pool_fee) * price
-    return usd_per_th, _halving_months(height_start, blocks, inputs.start_height)
+    btc_per_th = issuance / (network * TH_PER_EH) * (1.0 - inputs.pool_fee)
+    return _PathMarket(
+        btc_per_th_month=btc_per_th,
+        usd_per_th_month=btc_per_th * price,
+        hashprice_usd_per_ph_day=(issuance / inputs.timeline.days) * price / (network * 1000.0),
+        halving_months=_halving_months(height_start, blocks, inputs.start_height),
+    )
+
+
+def _usd_per_th_month(
+    inputs: EngineInputs, price: np.ndarray, network: np.ndarray, fees: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """BTC per TH/s in each month (after pool fee) x the price, what a TH/s earns, on each
+    path; and each path's next halving as a fractional month (inf: after the horizon)."""
+    paths = _path_market(inputs, price, network, fees)
+    return paths.usd_per_th_month, paths.halving_months
 
 
 def _halving_months(
@@ -399,7 +303,7 @@ def _row_paybacks(
     r_count = inputs.count.size
     if r_count == 0:
         return np.zeros(0), np.zeros(0), count, np.zeros((0, inputs.months))
-    th, power_usd, credit_usd, availability = _row_arrays(inputs)
+    th, power_usd, credit_usd, availability = row_arrays(inputs)
     small = replace(settings, paths=count)
     x, halving_by_path = _usd_per_th_month(inputs, *simulate_markets(inputs, small))
     det = results.market
@@ -496,7 +400,7 @@ def _tax_share(
     positive = np.zeros((path_ebitda.x.shape[0], calendar.years))
     for c in chunks:
         positive += _positive_by_year(calendar, path_ebitda, non_cash_usd, c).sum(axis=0)
-    taxable = _fleet_ebitda(results, path_ebitda.x) + _non_cash_usd(results.fleet)
+    taxable = fleet_ebitda(results, path_ebitda.x) + _non_cash_usd(results.fleet)
     tax = paid_tax(inputs, taxable).paid_usd
     positive_usd = positive[:, calendar.month_year]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -550,19 +454,3 @@ def _capex_on_paths(capex_usd: np.ndarray, paths: int) -> metrics.StartFlows:
         np.repeat(months, paths),
         np.repeat(-capex_usd[rows, months], paths),
     )
-
-
-def _fleet_ebitda(results: Results, x: np.ndarray, table: _RowTable | None = None) -> np.ndarray:
-    """The fleet's EBITDA on each path: the engine's, moved by what its rows earn and what
-    hosts on take-or-pay or profit-share terms bill at the path's x instead of the
-    engine's."""
-    inputs = results.inputs
-    table = table if table is not None else _row_table(inputs)
-    det = results.market
-    x_det = (det.btc_per_th_month * det.btc_price_usd)[None, :]
-    moved = _variable_ebitda(table, x, inputs.auto_shutdown) - _variable_ebitda(
-        table, x_det, inputs.auto_shutdown
-    )
-    for site in _hosting_sites(inputs):
-        moved -= site.billed_usd(x) - site.billed_usd(x_det)
-    return results.fleet.ebitda_usd[0][None, :] + moved

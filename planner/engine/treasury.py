@@ -60,6 +60,7 @@ __all__ = [
     "run_treasury",
     "treasury_paths",
     "treasury_plan",
+    "treasury_roll_paths",
 ]
 
 
@@ -215,6 +216,21 @@ def treasury_paths(
     return result_of(plan, market, fixed, run, extra_tax, tax, without.cash_end_usd, notes)
 
 
+def treasury_roll_paths(
+    plan: TreasuryPlan, market: TreasuryMarket, inputs: EngineInputs
+) -> RollOutput:
+    """The policy's pass alone on every path of `market` (P, H), its sales' tax settled:
+    cash, BTC held and the BTC loans' top-ups and liquidations, as treasury_paths has
+    them, without its other answers (the runway without sales, each instrument's flows):
+    what Monte Carlo needs, at a fraction of the work."""
+    days = inputs.timeline.days.astype(float)
+    fixed = fixed_flows(plan, market, days)
+    fixed_cash = sum(fixed.components.values(), np.zeros_like(market.btc_price_usd))
+    rules = (inputs.tax_rate, inputs.loss_offset_limit, inputs.loss_expiry_years)
+    before = annual_tax(inputs.fiscal.by_year(market.taxable_income_usd), *rules).tax_usd
+    return _solve(plan, market, inputs, fixed, fixed_cash, before, sell_held=True)[0]
+
+
 def _solve(
     plan: TreasuryPlan,
     market: TreasuryMarket,
@@ -224,30 +240,72 @@ def _solve(
     before: np.ndarray,
     sell_held: bool,
 ) -> tuple[RollOutput, np.ndarray, TreasuryTax, int]:
-    """Roll forward with the extra tax the pass's own sales bring: a fixed point. A
-    pass moves the tax by a share (at most the tax rate) of the last move; once that
-    share shows, the next guess adds the rest of the geometric series. A pass whose
-    tax equals the tax it was run with (to half a cent) ends it."""
+    """Roll forward with the extra tax the pass's own sales bring: a fixed point, path by
+    path. A pass moves a path's tax by a share (at most the tax rate) of its last move;
+    once that share shows, the next guess adds the rest of the geometric series. A path
+    whose tax equals the tax it was run with (to half a cent) is settled; the next pass
+    runs the others only. Returns the passes the slowest path took."""
+    paths = fixed_cash.shape[0]
     extra = np.zeros_like(fixed_cash)
-    last_step = 0.0
+    last_step = np.zeros(paths)
+    todo = np.arange(paths)
+    run, tax = None, None
     for passes in range(1, MAX_PASSES + 1):
-        run = (roll_one if fixed_cash.shape[0] == 1 else roll)(
+        part_market, part_fixed = _on_rows(market, fixed, todo, paths)
+        part_run = (roll_one if todo.size == 1 else roll)(
             plan.policy,
             plan.btc_loans,
-            market.btc_price_usd,
-            market.btc_mined,
-            fixed_cash - extra,
+            part_market.btc_price_usd,
+            part_market.btc_mined,
+            fixed_cash[todo] - extra[todo],
             sell_held,
         )
-        tax = _refiled(plan, market, inputs, fixed, run, before)
-        change = tax.extra_tax_usd - extra
-        step = float(np.max(np.abs(change), initial=0.0))
-        if step < TAX_TOLERANCE_USD:
+        part_tax = _refiled(plan, part_market, inputs, part_fixed, part_run, before[todo])
+        run, tax = (part_run, part_tax) if run is None or tax is None else (run, tax)
+        if run is not part_run:
+            _put(run, part_run, todo)
+            _put(tax, part_tax, todo)
+        change = part_tax.extra_tax_usd - extra[todo]
+        step = np.max(np.abs(change), axis=1, initial=0.0)
+        settled = step < TAX_TOLERANCE_USD
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(last_step[todo] > 0, step / last_step[todo], 0.0)
+        tail = np.where(ratio < 0.9, ratio / (1.0 - np.minimum(ratio, 0.9)), 0.0)
+        guess = part_tax.extra_tax_usd + change * tail[:, None]
+        extra[todo] = np.where(settled[:, None], extra[todo], guess)
+        last_step[todo] = step
+        todo = todo[~settled]
+        if todo.size == 0:
             return run, extra, tax, passes
-        ratio = step / last_step if last_step > 0 else 0.0
-        extra = tax.extra_tax_usd + (change * ratio / (1.0 - ratio) if ratio < 0.9 else 0.0)
-        last_step = step
+    assert run is not None and tax is not None
     return run, extra, tax, MAX_PASSES + 1
+
+
+def _on_rows(
+    market: TreasuryMarket, fixed: FixedFlows, rows: np.ndarray, paths: int
+) -> tuple[TreasuryMarket, FixedFlows]:
+    """The market and the fixed flows of the paths `rows` (all of them: as they are).
+    The instruments' and hedges' own flows stay whole: a pass reads the components."""
+    if rows.size == paths:
+        return market, fixed
+    part = TreasuryMarket(**{name: value[rows] for name, value in vars(market).items()})
+    return part, replace(
+        fixed,
+        components={name: value[rows] for name, value in fixed.components.items()},
+        prepayment_delivered_usd=fixed.prepayment_delivered_usd[rows],
+        prepayment_recognised_usd=fixed.prepayment_recognised_usd[rows],
+    )
+
+
+def _put(whole: RollOutput | TreasuryTax, part: RollOutput | TreasuryTax, rows: np.ndarray) -> None:
+    """Write a pass over the paths `rows` into the answers of all paths (loan arrays of
+    RollOutput have the paths second)."""
+    for name, value in vars(part).items():
+        target = getattr(whole, name)
+        if name.startswith("loan_"):
+            target[:, rows] = value
+        else:
+            target[rows] = value
 
 
 @dataclass(frozen=True)

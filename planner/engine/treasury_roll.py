@@ -64,11 +64,14 @@ class RollOutput:
 
     @staticmethod
     def zeros(loans: int, paths: int, months: int) -> RollOutput:
+        # Month-major memory: the pass writes a month of every path at a time.
         names = RollOutput.__dataclass_fields__
         return RollOutput(
             **{
-                name: np.zeros(
-                    (loans, paths, months) if name.startswith("loan_") else (paths, months)
+                name: (
+                    np.zeros((loans, months, paths)).transpose(0, 2, 1)
+                    if name.startswith("loan_")
+                    else np.zeros((months, paths)).T
                 )
                 for name in names
             }
@@ -104,12 +107,15 @@ def roll(
         _open_before_horizon(loan, basis, price_usd[:, 0])
     cash = np.full(paths, policy.opening_cash_usd)
     buffer = policy.min_cash_usd
+    prices, mined_btc, fixed_usd = (
+        np.ascontiguousarray(a.T) for a in (price_usd, btc_mined, fixed_cash_usd)
+    )
     for t in range(months):
-        price = price_usd[:, t]
-        cash = cash + fixed_cash_usd[:, t]
+        price = prices[t]
+        cash = cash + fixed_usd[t]
         for i, loan in enumerate(state):
             cash = cash + _service(loan, i, t, out, basis, price)
-        mined = btc_mined[:, t]
+        mined = mined_btc[t]
         sold = mined * policy.sell_share_of_mined
         cash = cash + sold * price
         if policy.cover_shortfalls:

@@ -173,7 +173,7 @@ def test_a_path_at_a_scaled_price_is_the_engine_at_that_price(
 ) -> None:
     """What a path earns and what the host bills on it (take-or-pay shortfall as rigs shut
     down, profit share on the margin) are the engine's under the same prices."""
-    from planner.engine.montecarlo import _fleet_ebitda
+    from planner.engine.montecarlo_fleet import fleet_ebitda
 
     results = run(_hosted_project(1.0, auto_shutdown))
     scaled = run(_hosted_project(factor, auto_shutdown))
@@ -185,7 +185,7 @@ def test_a_path_at_a_scaled_price_is_the_engine_at_that_price(
         assert items.profit_share_usd[1].sum() > 0
     moved = items.take_or_pay_usd[1].sum() - results.site_items.take_or_pay_usd[1].sum()
     assert (moved > 1e3) == (auto_shutdown and factor < 1)  # rigs off still pay the minimum
-    assert _fleet_ebitda(results, x)[0] == pytest.approx(
+    assert fleet_ebitda(results, x)[0] == pytest.approx(
         scaled.fleet.ebitda_usd[0], rel=1e-9, abs=1e-3
     )
 

@@ -23,10 +23,11 @@ from planner.engine.montecarlo import (
     row_payback_chances,
     run_monte_carlo,
 )
+from planner.engine.montecarlo_treasury import TreasuryMonteCarlo
 from planner.engine.optimize import SavedBestBuy, evaluate_plan, saved_best_buy
 from planner.engine.sensitivity import compare_scenarios, tornado, two_way
 from planner.engine.swaps import analyse_swaps
-from planner.engine.treasury import has_treasury, run_treasury
+from planner.engine.treasury import has_treasury, run_treasury, treasury_plan
 from planner.engine.warnings import plan_warnings
 from planner.io.report_text import payback_text, render_text
 from planner.io.report_treasury import treasury_entry
@@ -177,7 +178,7 @@ def uncertainty_sections(
     return {
         "scenarios": scenarios,
         "sensitivity": sensitivity,
-        "monte_carlo": _monte_carlo_section(results, settings or MonteCarloSettings()),
+        "monte_carlo": _monte_carlo_section(results, settings or MonteCarloSettings(), project),
         "swaps": swaps,
         "swap_warnings": skipped,
     }
@@ -239,11 +240,17 @@ def _swap_entries(project: Project, skipped: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-def _monte_carlo_section(results: Results, settings: MonteCarloSettings) -> dict[str, Any]:
-    """The fleet's Monte Carlo run, then the per-row payback probabilities."""
-    mc = run_monte_carlo(results, settings)
+def _monte_carlo_section(
+    results: Results, settings: MonteCarloSettings, project: Project | None = None
+) -> dict[str, Any]:
+    """The fleet's Monte Carlo run, then the per-row payback probabilities; with a project
+    that has a treasury, the treasury on every path (engine/montecarlo_treasury.py)."""
+    plan = None
+    if project is not None and has_treasury(project):
+        plan = treasury_plan(project, results.inputs)
+    mc = run_monte_carlo(results, settings, treasury=plan)
     chances = row_payback_chances(results, mc.settings)  # null: no capex in the horizon
-    return {
+    section = {
         "paths": mc.settings.paths,
         "seed": mc.settings.seed,
         "price_volatility": mc.settings.price_volatility,
@@ -251,9 +258,7 @@ def _monte_carlo_section(results: Results, settings: MonteCarloSettings) -> dict
         "network_lag_months": mc.settings.network_lag_months,
         "p_payback_before_halving": mc.p_payback_before_halving,
         "p_payback_within_horizon": mc.p_payback_within_horizon,
-        "npv_percentiles_usd": dict(
-            zip((f"p{q}" for q in PERCENTILES), mc.npv_percentiles_usd.tolist(), strict=True)
-        ),
+        "npv_percentiles_usd": _percentiles(mc.npv_percentiles_usd),
         "cumulative_fcf_percentiles_usd": {
             f"p{q}": values.tolist()
             for q, values in zip(PERCENTILES, mc.cumulative_percentiles_usd, strict=True)
@@ -266,6 +271,36 @@ def _monte_carlo_section(results: Results, settings: MonteCarloSettings) -> dict
                 "p_payback_within_horizon": _num(chances.within_horizon[r]),
             }
             for r, name in enumerate(results.inputs.row_names)
+        ],
+    }
+    if mc.treasury is not None:
+        section.update(_treasury_monte_carlo(mc.treasury))
+    return section
+
+
+def _percentiles(values: np.ndarray) -> dict[str, float | None]:
+    """{"p5": ..., "p95": ...} of PERCENTILES' values."""
+    return {f"p{q}": _num(v) for q, v in zip(PERCENTILES, values, strict=True)}
+
+
+def _treasury_monte_carlo(treasury: TreasuryMonteCarlo) -> dict[str, Any]:
+    """The treasury's chances and percentiles over the paths, and each hedge's worth."""
+    return {
+        "p_cash_shortfall_before_halving": treasury.p_cash_shortfall_before_halving,
+        "p_cash_shortfall_within_horizon": treasury.p_cash_shortfall_within_horizon,
+        "p_margin_call": treasury.p_margin_call,
+        "cash_end_percentiles_usd": _percentiles(treasury.cash_end_percentiles_usd),
+        "btc_held_end_percentiles": _percentiles(treasury.btc_held_end_percentiles),
+        "hedges": [
+            {
+                "name": h.name,
+                "type": h.type,
+                "p5_cash_end_with_usd": _num(h.p5_cash_end_with_usd),
+                "p5_cash_end_without_usd": _num(h.p5_cash_end_without_usd),
+                "p50_cash_end_with_usd": _num(h.p50_cash_end_with_usd),
+                "p50_cash_end_without_usd": _num(h.p50_cash_end_without_usd),
+            }
+            for h in treasury.hedges
         ],
     }
 

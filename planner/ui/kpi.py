@@ -6,7 +6,15 @@ the Scenarios table's base NPV to the dollar."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from planner.engine import Results
 from planner.engine.treasury import TreasuryResult
@@ -89,6 +97,10 @@ class KpiStrip(QFrame):
             self._note[key] = note
             self._title[key] = title
         layout.addStretch(1)
+        # A window narrower than the strip clips its last figure instead of growing: the
+        # strip does not set the window's minimum width.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.values: dict[str, str] = {}
         self._results: Results | None = None
         self._document = document
@@ -137,8 +149,8 @@ class KpiStrip(QFrame):
             return
         without = runway(results, float(treasury.runway_months[0]))
         with_sales = runway(results, float(treasury.runway_with_sales_months[0]))
-        when = "never below the buffer" if without.month is None else f"to {without.month}"
-        self._set("runway", without.text, f"{when}; selling BTC: {with_sales.text}")
+        when = "cash above the buffer" if without.month is None else f"to {without.month}"
+        self._set("runway", without.text, f"{when}; with sales {with_sales.text}")
 
     def show_bridge(self, _link: str = "") -> BridgeDialog | None:
         """The bridge of the results shown, in a dialog."""

@@ -38,7 +38,7 @@ from planner.ui.chart_parts import (
 )
 
 CHART_KEYS = ("cash", "btc", "debt", "ltv")
-TAB_TITLES = ("Cash", "BTC held", "Debt", "LTV")
+TAB_TITLES = ("Cash", "BTC held", "Debt outstanding", "LTV")
 Y_TITLES = {"cash": "USD", "btc": "BTC", "debt": "USD outstanding", "ltv": "LTV (%)"}
 UNITS = {"cash": "USD", "btc": "BTC", "debt": "USD", "ltv": "%"}
 NO_TREASURY = (

@@ -6,7 +6,7 @@ with the results (document.treasury) and the follower draws it while the tab is 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from planner.engine import Results
 from planner.ui.document import ProjectDocument
@@ -20,6 +20,8 @@ from planner.ui.treasury_summary import SummaryStrip
 
 # The tab's tables: (section as in the project file, title of its inner tab).
 TABLES = (("treasury", "Company and policy"), ("debt", "Debt"), ("hedges", "Hedges"))
+TABLES_MIN_PX = 280
+CHARTS_MIN_PX = 240
 
 
 class TreasuryTab(QWidget):
@@ -52,6 +54,11 @@ class TreasuryTab(QWidget):
         self.splitter.addWidget(self.tables)
         self.splitter.addWidget(self.charts)
         self.splitter.setChildrenCollapsible(False)
+        # No wider a page than the other tabs' (a narrow window scrolls the tables and
+        # clips the summary rather than growing).
+        self.tables.setMinimumWidth(TABLES_MIN_PX)
+        self.charts.setMinimumWidth(CHARTS_MIN_PX)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)

@@ -77,24 +77,25 @@ class CostBasis:
         across = np.flatnonzero(after > self._kept_btc[head, rows])
         if across.size:
             on = rows[across]
-            lot, end_cost = self._first_cost(on, after[across], head[across])
-            cost[across] = end_cost - self._cost_at(on, sold[across], head[across])
+            start = head[across]
+            lot = self._lot_of(on, after[across], start)
+            cost[across] = self._cost_at(on, after[across], lot) - self._cost_at(
+                on, sold[across], start
+            )
             self._head[on] = lot
         self._sold[rows] = after
         return cost
 
-    def _first_cost(
-        self, rows: np.ndarray, btc: np.ndarray, head: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """On the paths `rows`: the lot the `btc`-th BTC kept is in (at `head` or
-        after), and C(btc), the cost of the first `btc` BTC kept (oldest lots first)."""
+    def _lot_of(self, rows: np.ndarray, btc: np.ndarray, head: np.ndarray) -> np.ndarray:
+        """On the paths `rows`: the lot the `btc`-th BTC kept is in (at `head` or after):
+        the first whose running total reaches `btc`."""
         low = int(head.min())
         kept = self._kept_btc[low : self._used, rows]
-        lot = np.minimum(low + (kept < btc[None, :]).sum(axis=0), self._used - 1)
-        return lot, self._cost_at(rows, btc, lot)
+        return np.minimum(low + (kept < btc[None, :]).sum(axis=0), self._used - 1)
 
     def _cost_at(self, rows: np.ndarray, btc: np.ndarray, lot: np.ndarray) -> np.ndarray:
-        """C(btc) on the paths `rows`, the `btc`-th BTC being in lot `lot`."""
+        """C(btc) on the paths `rows`, the `btc`-th BTC being in lot `lot`: the cost of
+        the first `btc` BTC kept (oldest lots first)."""
         before = np.maximum(lot - 1, 0)
         before_btc = np.where(lot > 0, self._kept_btc[before, rows], 0.0)
         before_cost = np.where(lot > 0, self._kept_cost_usd[before, rows], 0.0)

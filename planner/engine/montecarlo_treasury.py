@@ -29,10 +29,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.engine.inputs import EngineInputs
-from planner.engine.treasury import TreasuryMarket, TreasuryPlan, treasury_roll_paths
+from planner.engine.treasury import (
+    TreasuryMarket,
+    TreasuryPlan,
+    fixed_flows,
+    treasury_roll_paths,
+    without_hedge_flows,
+)
 from planner.engine.treasury_roll import RollOutput
 
 PERCENTILES = (5, 25, 50, 75, 95)
+# Passes of the tax fixed point a path may take (treasury.py's _solve): a path whose
+# sales flip with its tax (a sale to pay the tax triggers more tax) may never settle to
+# the cent; it keeps its last pass and is counted in `unsettled_paths`.
+MAX_PASSES = 12
 BELOW_BUFFER_USD = 1e-6  # cash this much under the buffer is below it (as the runway's)
 
 
@@ -74,6 +84,7 @@ class TreasuryMonteCarlo:
     btc_held_end: np.ndarray  # (P, H)
     shortfall_month: np.ndarray  # (P,) the first month below the buffer; NaN: none
     margin_call: np.ndarray  # (P,) bool
+    unsettled_paths: int  # paths whose tax did not settle to the cent in MAX_PASSES
 
     @property
     def paths(self) -> int:
@@ -94,12 +105,20 @@ def treasury_on_paths(
     halving as a fractional month (inf: after the horizon)."""
     step = progress or (lambda _f: None)
     runs = 1 + len(plan.hedges)
-    run = treasury_roll_paths(plan, market, inputs)
+    fixed = fixed_flows(plan, market, inputs.timeline.days.astype(float))
+    run, unsettled = treasury_roll_paths(plan, market, inputs, MAX_PASSES, fixed)
     step(1.0 / runs)
     cash_end = run.cash_end_usd[:, -1]
     hedges = []
     for i, hedge in enumerate(plan.hedges):
-        other = treasury_roll_paths(plan.without_hedge(hedge.name), market, inputs)
+        other, other_unsettled = treasury_roll_paths(
+            plan.without_hedge(hedge.name),
+            market,
+            inputs,
+            MAX_PASSES,
+            without_hedge_flows(plan, fixed, hedge.name),
+        )
+        unsettled |= other_unsettled
         step((i + 2.0) / runs)
         without = other.cash_end_usd[:, -1]
         hedges.append(
@@ -128,6 +147,7 @@ def treasury_on_paths(
         btc_held_end=run.btc_held_end,
         shortfall_month=shortfall,
         margin_call=called,
+        unsettled_paths=int(unsettled.sum()),
     )
 
 

@@ -202,110 +202,190 @@ def treasury_paths(
     """The treasury on every path of `market` (P, H)."""
     days = inputs.timeline.days.astype(float)
     fixed = fixed_flows(plan, market, days)
-    fixed_cash = sum(fixed.components.values(), np.zeros_like(market.btc_price_usd))
-    rules = (inputs.tax_rate, inputs.loss_offset_limit, inputs.loss_expiry_years)
-    before = annual_tax(inputs.fiscal.by_year(market.taxable_income_usd), *rules).tax_usd
-    solve = (plan, market, inputs, fixed, fixed_cash, before)
-    run, extra_tax, tax, passes = _solve(*solve, sell_held=True)
+    base = _tax_base(plan, market, inputs, fixed)
+    solved = _solve(plan, inputs, base, sell_held=True)
+    run = solved.run
     without = run  # the same pass when no held BTC was sold
     if run.btc_sold_held.any():
-        without = _solve(*solve, sell_held=False)[0]
+        without = _solve(plan, inputs, base, sell_held=False).run
     notes = list(plan.notes)
-    if passes > MAX_PASSES:
+    if solved.passes > MAX_PASSES:
         notes.append("the tax on BTC sales did not settle to the cent in the passes allowed")
-    return result_of(plan, market, fixed, run, extra_tax, tax, without.cash_end_usd, notes)
+    return result_of(
+        plan, market, fixed, run, solved.extra_tax_usd, solved.tax, without.cash_end_usd, notes
+    )
 
 
 def treasury_roll_paths(
-    plan: TreasuryPlan, market: TreasuryMarket, inputs: EngineInputs
-) -> RollOutput:
+    plan: TreasuryPlan,
+    market: TreasuryMarket,
+    inputs: EngineInputs,
+    max_passes: int = MAX_PASSES,
+    fixed: FixedFlows | None = None,
+) -> tuple[RollOutput, np.ndarray]:
     """The policy's pass alone on every path of `market` (P, H), its sales' tax settled:
     cash, BTC held and the BTC loans' top-ups and liquidations, as treasury_paths has
     them, without its other answers (the runway without sales, each instrument's flows):
-    what Monte Carlo needs, at a fraction of the work."""
-    days = inputs.timeline.days.astype(float)
-    fixed = fixed_flows(plan, market, days)
-    fixed_cash = sum(fixed.components.values(), np.zeros_like(market.btc_price_usd))
+    what Monte Carlo needs, at a fraction of the work. Also (P,) which paths' tax did not
+    settle to the cent in `max_passes` (they keep their last pass). `fixed`: the plan's
+    fixed_flows on `market`, when known."""
+    if fixed is None:
+        fixed = fixed_flows(plan, market, inputs.timeline.days.astype(float))
+    base = _tax_base(plan, market, inputs, fixed)
+    solved = _solve(plan, inputs, base, True, max_passes)
+    return solved.run, solved.unsettled
+
+
+def without_hedge_flows(plan: TreasuryPlan, fixed: FixedFlows, name: str) -> FixedFlows:
+    """`fixed` (the flows of `plan`) less the hedge called `name`: fixed_flows of
+    plan.without_hedge(name) without running the others again."""
+    keep = np.array([h.name != name for h in plan.hedges], dtype=bool)
+    hedges = HedgeFlows(fixed.hedges.settlement_usd[keep], fixed.hedges.premium_usd[keep])
+    components = dict(fixed.components)
+    components["hedge_settlements_usd"] = hedges.settlement_usd.sum(axis=0)
+    components["hedge_premiums_usd"] = -hedges.premium_usd.sum(axis=0)
+    return replace(fixed, components=components, hedges=hedges)
+
+
+@dataclass(frozen=True)
+class _TaxBase:
+    """What a pass reads, per path: the market's price and BTC mined, the cash no sale
+    changes, and the tax items no sale changes (by month, or by fiscal year)."""
+
+    price_usd: np.ndarray  # (P, H)
+    btc_mined: np.ndarray  # (P, H)
+    fixed_cash_usd: np.ndarray  # (P, H)
+    fixed_items_usd: np.ndarray  # (P, H) hedges and prepayment, taxable
+    fixed_interest_usd: np.ndarray  # (P, H) interest and fees of the other debt
+    base_by_year_usd: np.ndarray  # (P, Y) the company's taxable income before
+    allowed_by_year_usd: np.ndarray | None  # (P, Y) the interest limitation's cap
+    before_usd: np.ndarray  # (P, Y) the tax on `base_by_year_usd`
+
+    def rows(self, keep: np.ndarray) -> _TaxBase:
+        """The paths `keep` (bool) selects."""
+        allowed = self.allowed_by_year_usd
+        return _TaxBase(
+            price_usd=self.price_usd[keep],
+            btc_mined=self.btc_mined[keep],
+            fixed_cash_usd=self.fixed_cash_usd[keep],
+            fixed_items_usd=self.fixed_items_usd[keep],
+            fixed_interest_usd=self.fixed_interest_usd[keep],
+            base_by_year_usd=self.base_by_year_usd[keep],
+            allowed_by_year_usd=None if allowed is None else allowed[keep],
+            before_usd=self.before_usd[keep],
+        )
+
+
+def _tax_base(
+    plan: TreasuryPlan, market: TreasuryMarket, inputs: EngineInputs, fixed: FixedFlows
+) -> _TaxBase:
+    calendar = inputs.fiscal
+    c = fixed.components
     rules = (inputs.tax_rate, inputs.loss_offset_limit, inputs.loss_expiry_years)
-    before = annual_tax(inputs.fiscal.by_year(market.taxable_income_usd), *rules).tax_usd
-    return _solve(plan, market, inputs, fixed, fixed_cash, before, sell_held=True)[0]
+    base = calendar.by_year(market.taxable_income_usd)
+    allowed = None
+    if plan.interest_limit:
+        allowed = INTEREST_LIMIT_SHARE * np.maximum(calendar.by_year(market.ebitda_usd), 0.0)
+    return _TaxBase(
+        price_usd=market.btc_price_usd,
+        btc_mined=market.btc_mined,
+        fixed_cash_usd=sum(c.values(), np.zeros_like(market.btc_price_usd)),
+        fixed_items_usd=(
+            c["hedge_settlements_usd"]
+            + c["hedge_premiums_usd"]
+            + fixed.prepayment_recognised_usd
+            - fixed.prepayment_delivered_usd
+        ),
+        fixed_interest_usd=-c["interest_usd"] - c["upfront_fees_usd"],
+        base_by_year_usd=base,
+        allowed_by_year_usd=allowed,
+        before_usd=annual_tax(base, *rules).tax_usd,
+    )
+
+
+@dataclass
+class _Solved:
+    """A fixed point's pass on every path: the roll, the extra tax it was run with, the
+    tax refiled on it, the passes the slowest path took and the paths left unsettled."""
+
+    run: RollOutput
+    extra_tax_usd: np.ndarray
+    tax: TreasuryTax
+    passes: int
+    unsettled: np.ndarray  # (P,) bool
 
 
 def _solve(
     plan: TreasuryPlan,
-    market: TreasuryMarket,
     inputs: EngineInputs,
-    fixed: FixedFlows,
-    fixed_cash: np.ndarray,
-    before: np.ndarray,
+    base: _TaxBase,
     sell_held: bool,
-) -> tuple[RollOutput, np.ndarray, TreasuryTax, int]:
+    max_passes: int = MAX_PASSES,
+) -> _Solved:
     """Roll forward with the extra tax the pass's own sales bring: a fixed point, path by
     path. A pass moves a path's tax by a share (at most the tax rate) of its last move;
     once that share shows, the next guess adds the rest of the geometric series. A path
     whose tax equals the tax it was run with (to half a cent) is settled; the next pass
-    runs the others only. Returns the passes the slowest path took."""
-    paths = fixed_cash.shape[0]
-    extra = np.zeros_like(fixed_cash)
+    runs the others only (each path's answers are those of its last pass)."""
+    paths = base.price_usd.shape[0]
+    extra = np.zeros_like(base.fixed_cash_usd)
     last_step = np.zeros(paths)
     todo = np.arange(paths)
+    part = base
     run, tax = None, None
-    for passes in range(1, MAX_PASSES + 1):
-        part_market, part_fixed = _on_rows(market, fixed, todo, paths)
+    for passes in range(1, max_passes + 1):
         part_run = (roll_one if todo.size == 1 else roll)(
             plan.policy,
             plan.btc_loans,
-            part_market.btc_price_usd,
-            part_market.btc_mined,
-            fixed_cash[todo] - extra[todo],
+            part.price_usd,
+            part.btc_mined,
+            part.fixed_cash_usd - extra[todo],
             sell_held,
         )
-        part_tax = _refiled(plan, part_market, inputs, part_fixed, part_run, before[todo])
-        run, tax = (part_run, part_tax) if run is None or tax is None else (run, tax)
-        if run is not part_run:
-            _put(run, part_run, todo)
-            _put(tax, part_tax, todo)
+        part_tax = _refiled(inputs, part, part_run)
         change = part_tax.extra_tax_usd - extra[todo]
         step = np.max(np.abs(change), axis=1, initial=0.0)
         settled = step < TAX_TOLERANCE_USD
+        if run is None or tax is None:
+            run, tax = part_run, part_tax
+        else:
+            which = np.ones_like(settled) if passes == max_passes else settled
+            _put(run, part_run, todo, which)
+            _put(tax, part_tax, todo, which)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(last_step[todo] > 0, step / last_step[todo], 0.0)
         tail = np.where(ratio < 0.9, ratio / (1.0 - np.minimum(ratio, 0.9)), 0.0)
         guess = part_tax.extra_tax_usd + change * tail[:, None]
         extra[todo] = np.where(settled[:, None], extra[todo], guess)
         last_step[todo] = step
-        todo = todo[~settled]
+        keep = ~settled
+        todo = todo[keep]
         if todo.size == 0:
-            return run, extra, tax, passes
+            return _Solved(run, extra, tax, passes, np.zeros(paths, dtype=bool))
+        part = part.rows(keep)
     assert run is not None and tax is not None
-    return run, extra, tax, MAX_PASSES + 1
+    unsettled = np.zeros(paths, dtype=bool)
+    unsettled[todo] = True
+    return _Solved(run, extra, tax, max_passes + 1, unsettled)
 
 
-def _on_rows(
-    market: TreasuryMarket, fixed: FixedFlows, rows: np.ndarray, paths: int
-) -> tuple[TreasuryMarket, FixedFlows]:
-    """The market and the fixed flows of the paths `rows` (all of them: as they are).
-    The instruments' and hedges' own flows stay whole: a pass reads the components."""
-    if rows.size == paths:
-        return market, fixed
-    part = TreasuryMarket(**{name: value[rows] for name, value in vars(market).items()})
-    return part, replace(
-        fixed,
-        components={name: value[rows] for name, value in fixed.components.items()},
-        prepayment_delivered_usd=fixed.prepayment_delivered_usd[rows],
-        prepayment_recognised_usd=fixed.prepayment_recognised_usd[rows],
-    )
-
-
-def _put(whole: RollOutput | TreasuryTax, part: RollOutput | TreasuryTax, rows: np.ndarray) -> None:
-    """Write a pass over the paths `rows` into the answers of all paths (loan arrays of
-    RollOutput have the paths second)."""
+def _put(
+    whole: RollOutput | TreasuryTax,
+    part: RollOutput | TreasuryTax,
+    rows: np.ndarray,
+    which: np.ndarray,
+) -> None:
+    """Write the paths `which` (bool) selects of a pass over the paths `rows` into the
+    answers of all paths (loan arrays of RollOutput have the paths second)."""
+    if not which.any():
+        return
+    rows = rows[which]
     for name, value in vars(part).items():
         target = getattr(whole, name)
         if name.startswith("loan_"):
-            target[:, rows] = value
+            target[:, rows] = value[:, which]
         else:
-            target[rows] = value
+            target[rows] = value[which]
 
 
 @dataclass(frozen=True)
@@ -321,42 +401,25 @@ class TreasuryTax:
     tax_usd: np.ndarray  # (P, Y) refiled
 
 
-def _refiled(
-    plan: TreasuryPlan,
-    market: TreasuryMarket,
-    inputs: EngineInputs,
-    fixed: FixedFlows,
-    run: RollOutput,
-    before: np.ndarray,
-) -> TreasuryTax:
+def _refiled(inputs: EngineInputs, base: _TaxBase, run: RollOutput) -> TreasuryTax:
     """Tax as filed with the treasury's items (module doc); same loss rules and months.
-    `before`: the tax of each fiscal year (P, Y) on the fleet's taxable income alone."""
+    `base.before_usd`: the tax of each fiscal year (P, Y) on the fleet's taxable income
+    alone."""
     calendar = inputs.fiscal
-    items = (
-        run.realised_gain_usd
-        + fixed.components["hedge_settlements_usd"]
-        + fixed.components["hedge_premiums_usd"]
-        + fixed.prepayment_recognised_usd
-        - fixed.prepayment_delivered_usd
-    )
+    items = run.realised_gain_usd + base.fixed_items_usd
     interest = calendar.by_year(
-        -fixed.components["interest_usd"]
-        - fixed.components["upfront_fees_usd"]
-        + run.loan_interest_usd.sum(axis=0)
-        + run.loan_fee_usd.sum(axis=0)
+        base.fixed_interest_usd + run.loan_interest_usd.sum(axis=0) + run.loan_fee_usd.sum(axis=0)
     )
-    if plan.interest_limit:
-        allowed = INTEREST_LIMIT_SHARE * np.maximum(calendar.by_year(market.ebitda_usd), 0.0)
-        deducted, carried = _limited(interest, allowed)
+    if base.allowed_by_year_usd is not None:
+        deducted, carried = _limited(interest, base.allowed_by_year_usd)
     else:
         deducted, carried = interest, np.zeros_like(interest)
-    base = calendar.by_year(market.taxable_income_usd)
-    taxable = base + calendar.by_year(items) - deducted
+    taxable = base.base_by_year_usd + calendar.by_year(items) - deducted
     rules = (inputs.tax_rate, inputs.loss_offset_limit, inputs.loss_expiry_years)
     after = annual_tax(taxable, *rules).tax_usd
     weights = calendar.payment_weights(inputs.tax_payments_quarterly)
     return TreasuryTax(
-        extra_tax_usd=(after - before)[..., calendar.month_year] * weights,
+        extra_tax_usd=(after - base.before_usd)[..., calendar.month_year] * weights,
         taxable_items_usd=items,
         interest_usd=interest,
         interest_deducted_usd=deducted,

@@ -187,15 +187,22 @@ def hpc_case(rows: int, months: int, repeats: int = 7) -> dict[str, float | int]
     }
 
 
+MC_TREASURY_TARGET_S = 2.0  # issue 16: 10,000 paths with the treasury and hedges
+
+
 def mc_case(rows: int, months: int, paths: int = 10_000) -> dict[str, float | int]:
-    """Seconds of a Monte Carlo run of the fleet, and of the per-row probabilities."""
+    """Seconds of a Monte Carlo run of the fleet, of the per-row probabilities, and of a
+    run with the treasury of `with_treasury` (3 instruments, 2 hedges: each hedge's
+    with-and-without figures are a run of the treasury of their own)."""
     from planner.engine.montecarlo import (
         MonteCarloSettings,
         row_payback_probabilities,
         run_monte_carlo,
     )
+    from planner.engine.treasury import treasury_plan
 
-    results = compute(compile_inputs(synthetic_project(rows, months)))
+    project = synthetic_project(rows, months)
+    results = compute(compile_inputs(project))
     settings = MonteCarloSettings(paths=paths)
     run_monte_carlo(results, MonteCarloSettings(paths=100))  # warm-up
     start = time.perf_counter()
@@ -204,6 +211,14 @@ def mc_case(rows: int, months: int, paths: int = 10_000) -> dict[str, float | in
     start = time.perf_counter()
     _before, _within, row_paths = row_payback_probabilities(results, settings)
     rows_s = time.perf_counter() - start
+    treasury = with_treasury(project)
+    results = compute(compile_inputs(treasury))
+    plan = treasury_plan(treasury, results.inputs)
+    run_monte_carlo(results, MonteCarloSettings(paths=100), treasury=plan)  # warm-up
+    gc.collect()
+    start = time.perf_counter()
+    run_monte_carlo(results, settings, treasury=plan)
+    treasury_s = time.perf_counter() - start
     return {
         "rows": rows,
         "months": months,
@@ -211,7 +226,21 @@ def mc_case(rows: int, months: int, paths: int = 10_000) -> dict[str, float | in
         "fleet_s": round(fleet_s, 3),
         "row_paths": row_paths,
         "rows_s": round(rows_s, 3),
+        "treasury_s": round(treasury_s, 3),
+        "treasury_hedges": len(plan.hedges),
+        "treasury_target_s": MC_TREASURY_TARGET_S,
     }
+
+
+def describe_mc(case: dict[str, float | int]) -> str:
+    """A line of `mc_case`'s timings, the treasury's beside its target."""
+    return (
+        f"Monte Carlo {case['paths']:,} paths x {case['months']} months, "
+        f"{case['rows']:,} rows: {case['fleet_s']:.2f} s; per-row probabilities "
+        f"({case['row_paths']:,} paths) {case['rows_s']:.2f} s; with the treasury and "
+        f"{case['treasury_hedges']} hedges {case['treasury_s']:.2f} s "
+        f"(target {case['treasury_target_s']:.0f} s)\n"
+    )
 
 
 def with_treasury(project: Project, falling: bool = False) -> Project:

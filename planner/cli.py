@@ -442,6 +442,8 @@ def _print_bench(
     mc: Timings,
 ) -> None:
     """The timings, a line per case."""
+    from planner.benchmark import describe_mc
+
     for r in results:
         _out(
             f"{r.rows:>7,} rows x {r.months:>3} months: median {r.median_ms:8.2f} ms, "
@@ -459,11 +461,7 @@ def _print_bench(
             f"(engine {h['engine_median_ms']:.1f} ms)\n"
         )
     for c in mc:
-        _out(
-            f"Monte Carlo {c['paths']:,} paths x {c['months']} months, {c['rows']:,} rows: "
-            f"{c['fleet_s']:.2f} s; per-row probabilities ({c['row_paths']:,} paths) "
-            f"{c['rows_s']:.2f} s\n"
-        )
+        _out(describe_mc(c))
     for e in excel:
         _out(
             f"Excel export, {e['rows']:,} rows x {e['months']} months: "

@@ -128,3 +128,46 @@ def test_a_run_matches_the_engine(qtbot, page, window) -> None:
     _run(qtbot, page, 500)
     expected = run_monte_carlo(window.document.results, page.settings())
     np.testing.assert_array_equal(page.result.npv_usd, expected.npv_usd)
+
+
+def test_the_treasury_is_shown_beside_the_fleet_when_the_project_has_one(
+    qtbot, page, window
+) -> None:
+    from planner.engine.treasury import treasury_plan
+
+    assert page.treasury.isVisibleTo(page)  # the sample has a treasury
+    assert page.treasury.fan_note.text() == page.treasury.chances.text()
+    _run(qtbot, page, 400)
+    treasury = page.result.treasury
+    assert treasury is not None and treasury.paths == 400
+    results = window.document.results
+    plan = treasury_plan(window.document.project, results.inputs)
+    expected = run_monte_carlo(results, page.settings(), treasury=plan).treasury
+    np.testing.assert_array_equal(treasury.cash_end_usd, expected.cash_end_usd)
+    panel = page.treasury
+    text = panel.chances.text()
+    assert f"{treasury.p_cash_shortfall_before_halving:.1%} of paths before the halving" in text
+    assert f"Margin call on a BTC loan: {treasury.p_margin_call:.1%}" in text
+    cash, btc = panel.percentiles.texts()
+    assert cash[0] == "Cash" and btc[0] == "BTC held" and len(cash) == 1 + len(PERCENTILES)
+    assert [line[0] for line in panel.hedges.texts()] == [h.name for h in plan.hedges]
+    assert panel.hedges.header_texts()[3] == "Lift at P5"
+    for q, line, values in zip(
+        PERCENTILES, panel.fan_lines, treasury.cash_percentiles_usd, strict=True
+    ):
+        np.testing.assert_allclose(line.getData()[1], values, err_msg=f"P{q}")
+    data = table_text(panel.fan_table())
+    assert data.splitlines()[0].startswith("Month\tP5 cash (USD)")
+    assert "Minimum cash buffer (USD)" in data.splitlines()[0]
+    assert not panel.fan_note.isVisibleTo(page)
+
+
+def test_without_a_treasury_the_panel_is_hidden(qtbot, page, window) -> None:
+    from planner.ui.document import Change
+
+    project = window.document.project
+    bare = project.model_copy(update={"treasury": None, "debt": [], "hedges": []})
+    window.document.apply(bare, Change("reset"), "No treasury")
+    _run(qtbot, page, 200)
+    assert page.result.treasury is None
+    assert not page.treasury.isVisibleTo(page)

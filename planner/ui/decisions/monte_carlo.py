@@ -1,6 +1,7 @@
 """Decisions > Monte Carlo: seeded price, network and fee paths run in a worker thread
 with a progress bar and Cancel; the fan of cumulative free cash flow, the distribution
-of fleet NPV and each fleet row's chance of paying back."""
+of fleet NPV and each fleet row's chance of paying back; with a treasury, the company's
+cash over the paths beside them (monte_carlo_treasury.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from planner.domain.project import Project
 from planner.engine import Results
 from planner.engine.montecarlo import (
     PERCENTILES,
@@ -34,6 +36,7 @@ from planner.engine.montecarlo import (
     row_payback_chances,
     run_monte_carlo,
 )
+from planner.engine.treasury import has_treasury, treasury_plan
 from planner.io import display
 from planner.ui.chart_menu import (
     ChartMenu,
@@ -43,6 +46,7 @@ from planner.ui.chart_menu import (
     month_table,
 )
 from planner.ui.chart_parts import BLUE, INK, MoneyAxis, MonthAxis, curve_data, pen
+from planner.ui.decisions.monte_carlo_treasury import TreasuryPanel
 from planner.ui.decisions.results_table import ResultModel, ResultTable
 from planner.ui.document import ProjectDocument
 from planner.ui.tasks import BackgroundTask
@@ -73,10 +77,14 @@ BANDS = (
 
 
 def simulate(
-    results: Results, settings: MonteCarloSettings, progress: Any
+    results: Results, settings: MonteCarloSettings, progress: Any, project: Project | None = None
 ) -> tuple[MonteCarloResult, RowPaybackChances]:
-    """The fleet's paths, then each row's payback chances (a worker's job)."""
-    fleet = run_monte_carlo(results, settings, lambda f: progress(0.6 * f))
+    """The fleet's paths (and the treasury's when `project` has one), then each row's
+    payback chances (a worker's job)."""
+    plan = None
+    if project is not None and has_treasury(project):
+        plan = treasury_plan(project, results.inputs)
+    fleet = run_monte_carlo(results, settings, lambda f: progress(0.6 * f), treasury=plan)
     progress(0.6)
     rows = row_payback_chances(results, settings, progress=lambda f: progress(0.6 + 0.4 * f))
     progress(1.0)
@@ -163,10 +171,14 @@ class MonteCarloPage(QWidget):
         charts.addWidget(self.fan_plot)
         charts.addWidget(self.npv_plot)
         charts.addWidget(self.rows)
+        self.treasury = TreasuryPanel()
+        self.treasury.setVisible(has_treasury(document.project))
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(settings)
         split.addWidget(charts)
-        split.setStretchFactor(1, 3)
+        split.addWidget(self.treasury)
+        split.setStretchFactor(1, 1)
+        split.setStretchFactor(2, 1)
         QVBoxLayout(self).addWidget(split)
 
     def _build_fan(self) -> None:
@@ -296,6 +308,8 @@ class MonteCarloPage(QWidget):
         if results is None or (self.task is not None and not self.task.finished):
             return None
         settings = self.settings()
+        project = self.document.project
+        self.treasury.setVisible(has_treasury(project))
         self.button.setEnabled(False)
 
         def done(both: tuple[MonteCarloResult, RowPaybackChances]) -> None:
@@ -314,7 +328,7 @@ class MonteCarloPage(QWidget):
             self.summary.setText(CANCELLED)
 
         def job(progress: Any) -> tuple[MonteCarloResult, RowPaybackChances]:
-            return simulate(results, settings, progress)
+            return simulate(results, settings, progress, project)
 
         self.task = BackgroundTask(
             self, f"Monte Carlo: {settings.paths:,} paths…", job, done, failed, cancelled
@@ -330,6 +344,10 @@ class MonteCarloPage(QWidget):
         self._show_histogram(result)
         if results is not None and self.row_figures is not None:
             self.rows.show_chances(*row_lines(results.inputs.row_names, self.row_figures))
+        self.treasury.setVisible(result.treasury is not None)
+        if result.treasury is not None and results is not None:
+            start = results.inputs.start_month
+            self.treasury.show_treasury(result.treasury, start, self._month_starts)
         p = result.npv_percentiles_usd
         self.summary.setText(
             f"{result.settings.paths:,} paths, seed {result.settings.seed}. "
@@ -350,6 +368,7 @@ class MonteCarloPage(QWidget):
         for item in (*self.fan_labels, *self.npv_marks, *self.fan_fills):
             item.setVisible(False)
         self.rows.show_chances([], [], {})
+        self.treasury.clear(why)
         for plot, note in ((self.fan_plot, self.fan_note), (self.npv_plot, self.npv_note)):
             fit_limits(plot.getPlotItem())
             note.set_empty(True, why)

@@ -117,6 +117,7 @@ def treasury_on_paths(
             inputs,
             MAX_PASSES,
             without_hedge_flows(plan, fixed, hedge.name),
+            run,
         )
         unsettled |= other_unsettled
         step((i + 2.0) / runs)

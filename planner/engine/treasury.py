@@ -222,17 +222,21 @@ def treasury_roll_paths(
     inputs: EngineInputs,
     max_passes: int = MAX_PASSES,
     fixed: FixedFlows | None = None,
+    near: RollOutput | None = None,
 ) -> tuple[RollOutput, np.ndarray]:
     """The policy's pass alone on every path of `market` (P, H), its sales' tax settled:
     cash, BTC held and the BTC loans' top-ups and liquidations, as treasury_paths has
     them, without its other answers (the runway without sales, each instrument's flows):
     what Monte Carlo needs, at a fraction of the work. Also (P,) which paths' tax did not
     settle to the cent in `max_passes` (they keep their last pass). `fixed`: the plan's
-    fixed_flows on `market`, when known."""
+    fixed_flows on `market`, when known. `near`: a pass of a plan much like this one (the
+    same without a hedge): the first guess of the tax is this plan's tax on its sales,
+    so that a path whose sales do not change settles in one pass."""
     if fixed is None:
         fixed = fixed_flows(plan, market, inputs.timeline.days.astype(float))
     base = _tax_base(plan, market, inputs, fixed)
-    solved = _solve(plan, inputs, base, True, max_passes)
+    guess = None if near is None else _refiled(inputs, base, near).extra_tax_usd
+    solved = _solve(plan, inputs, base, True, max_passes, guess)
     return solved.run, solved.unsettled
 
 
@@ -321,14 +325,16 @@ def _solve(
     base: _TaxBase,
     sell_held: bool,
     max_passes: int = MAX_PASSES,
+    guess: np.ndarray | None = None,
 ) -> _Solved:
     """Roll forward with the extra tax the pass's own sales bring: a fixed point, path by
     path. A pass moves a path's tax by a share (at most the tax rate) of its last move;
     once that share shows, the next guess adds the rest of the geometric series. A path
     whose tax equals the tax it was run with (to half a cent) is settled; the next pass
-    runs the others only (each path's answers are those of its last pass)."""
+    runs the others only (each path's answers are those of its last pass). `guess`: the
+    extra tax of the first pass (none without)."""
     paths = base.price_usd.shape[0]
-    extra = np.zeros_like(base.fixed_cash_usd)
+    extra = np.zeros_like(base.fixed_cash_usd) if guess is None else guess.copy()
     last_step = np.zeros(paths)
     todo = np.arange(paths)
     part = base

@@ -39,7 +39,7 @@ def sample_book(sample: Project, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 def test_sheets_and_monthly_header(sample_book: Path, sample: Project) -> None:
     book = load_workbook(sample_book)
-    assert book.sheetnames[:9] == [
+    assert book.sheetnames[:10] == [
         "Summary",
         "Inputs",
         "Fleet",
@@ -48,6 +48,7 @@ def test_sheets_and_monthly_header(sample_book: Path, sample: Project) -> None:
         "Models",
         "Monthly",
         "Monthly by site",
+        "Treasury",  # the sample has a treasury
         "Rows",
     ]
     monthly = book["Monthly"]

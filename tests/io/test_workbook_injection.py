@@ -49,7 +49,7 @@ PAYLOADS = (
 # straight into the project, past validation, as a careless caller could.
 RAW_PAYLOADS = ("\t=1+1", "\r=1+1", "\n+1+1", "\t@SUM(A1)", "\x01=2+2", "=3+3\x0b\x1f")
 HYPERLINK_TEXT = "y"  # what =HYPERLINK("http://x","y") shows when it is evaluated
-KINDS = ("project", "scenario", "contract", "site", "model", "row", "plan", "swap")
+KINDS = ("project", "scenario", "contract", "site", "model", "row", "plan", "swap", "debt", "hedge")
 
 SHEET_XML_C = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}c"
 SHEET_XML_F = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}f"
@@ -68,7 +68,8 @@ def payload(payloads: tuple[str, ...], kind: str, i: int, field: int = 0) -> str
 
 def with_texts(project: Project, text: Callable[[str, int, int], str]) -> Project:
     """`project` with every name and note (and a model's maker and source) replaced by
-    `text(kind, index, field)`, every reference following its name."""
+    `text(kind, index, field)`, every reference following its name (an equipment
+    financing's fleet rows too)."""
     scenarios = {s.name: text("scenario", i, 0) for i, s in enumerate(project.scenarios)}
     contracts = {c.name: text("contract", i, 0) for i, c in enumerate(project.contracts)}
     sites = {s.name: text("site", i, 0) for i, s in enumerate(project.sites)}
@@ -132,13 +133,28 @@ def with_texts(project: Project, text: Callable[[str, int, int], str]) -> Projec
                 )
                 for i, s in enumerate(project.swaps)
             ],
+            "debt": [
+                d.model_copy(
+                    update={
+                        "name": text("debt", i, 0),
+                        "notes": text("debt", i, 1),
+                        "fleet_rows": [rows[r] for r in d.fleet_rows],
+                    }
+                )
+                for i, d in enumerate(project.debt)
+            ],
+            "hedges": [
+                h.model_copy(update={"name": text("hedge", i, 0), "notes": text("hedge", i, 1)})
+                for i, h in enumerate(project.hedges)
+            ],
         }
     )
 
 
 def shown_texts(project: Project) -> set[str]:
-    """The texts of `project` that the workbook shows (notes of the project, scenarios and
-    plans are not in it)."""
+    """The texts of `project` that the workbook shows (notes of the project, scenarios,
+    plans, debt and hedges are not in it; the names of debt and hedges are, on the
+    Treasury sheet)."""
     return (
         {project.name}
         | {s.name for s in project.scenarios}
@@ -147,6 +163,8 @@ def shown_texts(project: Project) -> set[str]:
         | {t for m in project.catalog for t in (m.name, m.maker, m.source)}
         | {t for r in project.fleet for t in (r.name, r.notes)}
         | {t for s in project.swaps for t in (s.row, s.model, s.notes)}
+        | {d.name for d in project.debt}
+        | {h.name for h in project.hedges}
     )
 
 
@@ -165,6 +183,7 @@ def sample() -> Project:
     ):
         assert len(things) >= 2
     assert any(p.enabled for p in project.conversions)
+    assert project.debt and project.hedges  # named on the Treasury sheet
     return project
 
 

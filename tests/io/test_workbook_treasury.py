@@ -9,7 +9,9 @@ cash are compared with run_treasury. The cases: the sample (equipment financing,
 BTC-backed credit line, a hashprice forward) and a falling price path on which a BTC
 loan meets a margin call and then a liquidation, a put, a collar and a short future pay,
 and a term loan drawn before the horizon runs beside one with interest-only months and a
-rate path, a convertible and a hashrate prepayment.
+rate path, a convertible that converts and a hashrate prepayment; held BTC is sold to a
+buffer above the cash (the loan's pledge falls short of its BTC, a first liquidation);
+and the same with a higher buffer, where held BTC runs out and the runway is a month.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ FALLING_USD = [67_000, 62_000, 58_000, 52_000, 38_000, 36_000, 34_000, 33_000, 3
 FALLING_USD += [42_000, 50_000, 58_000, 64_000, 70_000, 76_000, 80_000]
 
 
-def stressed_project() -> Any:
+def stressed_project(buffer_usd: float = 35_000_000) -> Any:
     """The sample on a falling then recovering price, with every kind of debt and hedge."""
     sample = load_project(sample_project_path())
     scenario = sample.scenario(None)
@@ -141,9 +143,16 @@ def stressed_project() -> Any:
             expiry_month=month(8),
         ),
     ]
-    # A buffer above the opening cash: held BTC is sold to cover it from the first month.
+    # A buffer above the opening cash: held BTC is sold to cover it from the first month,
+    # until what is not pledged runs out and cash falls below it (the runway).
     assert sample.treasury is not None
-    treasury = sample.treasury.model_copy(update={"min_cash_usd": 35_000_000})
+    treasury = sample.treasury.model_copy(
+        update={
+            "min_cash_usd": buffer_usd,
+            "opening_btc_held": 700,
+            "opening_btc_cost_basis_usd": 700 * 45_000,
+        }
+    )
     update = {"scenarios": scenarios, "debt": debt, "hedges": hedges, "treasury": treasury}
     return sample.model_copy(update=update)
 
@@ -172,6 +181,8 @@ def recalculate(paths: list[Path], out: Path, profile: Path) -> None:
 CASES = {
     "sample": (lambda: load_project(sample_project_path()), None),
     "stressed": (stressed_project, 30),
+    # Held BTC sold to a buffer above the cash runs out: the runway is a month.
+    "runway": (lambda: stressed_project(60_000_000), 24),
 }
 
 
@@ -296,13 +307,13 @@ def _compare(book: Any, result: TreasuryResult) -> Compare:
         check.series(hedge.name, "settlement (USD)", hedge.settlement_usd[0], USD_TOL)
         check.series(hedge.name, "premium (USD)", hedge.premium_usd[0], USD_TOL)
     runway = float(result.runway_with_sales_months[0])
-    got = ws.cell(RUNWAY_ROW, 2).value
+    got = ws.cell(RUNWAY_ROW, 3).value
     if math.isfinite(runway):
         check.one("runway", got, runway, 0)
     elif got != "never":
         check.problems.append(f"runway: workbook {got!r}, engine never")
     check.one(
-        "minimum cash", ws.cell(MIN_CASH_ROW, 2).value, float(result.min_cash_usd[0]), USD_TOL
+        "minimum cash", ws.cell(MIN_CASH_ROW, 3).value, float(result.min_cash_usd[0]), USD_TOL
     )
     return check
 
@@ -362,6 +373,8 @@ def test_stressed_case_exercises_what_it_claims(recalculated: dict[str, Any]) ->
     assert hedges["Collar"].settlement_usd[0].max() > 0
     assert hedges["Short future"].settlement_usd[0].max() > 0
     assert result.cash_components["held_btc_sales_usd"][0].max() > 0
+    runway = recalculated["runway"][3]
+    assert math.isfinite(runway.runway_with_sales_months[0])  # cash ends below the buffer
 
 
 def test_no_treasury_no_sheet(tmp_path: Path) -> None:

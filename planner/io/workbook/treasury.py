@@ -49,7 +49,8 @@ HEADER_ROW = 9
 FIRST_ROW = 10  # month 0
 # The cells of the top block.
 RUNWAY_ROW, WITHOUT_SALES_ROW, MIN_CASH_ROW = 2, 3, 4
-OPENING_CASH, OPENING_BTC, BUFFER = "$B$5", "$B$6", "$B$7"
+# Labels in A (running over the empty B), values in C, a date in D, a note in E.
+OPENING_CASH, OPENING_BTC, BUFFER = "$C$5", "$C$6", "$C$7"
 
 CASH_HEADERS = {
     "operating_cash_usd": "operating cash (USD)",
@@ -247,7 +248,7 @@ def write_treasury(book: Book, data: ExportData) -> None:
         return
     plan, result = data.treasury
     layout = Layout(data, plan, result)
-    rows = layout.hedge_row + len(plan.hedges)
+    rows = layout.hedge_row + len(plan.hedges) - 1  # the last hedge's (or header's) row
     ws = book.sheet("Treasury", rows, layout.width)
     widths(ws, [11, 8] + [15] * (layout.width - 2))
     ws.freeze_panes = f"C{FIRST_ROW}"
@@ -268,7 +269,7 @@ def _cell(ws: WriteOnlyWorksheet, col: Col, t: int, i: int) -> object:
     value = col.make(t, i)
     if col.model:
         return cell(ws, value, col.fmt, fill=MODEL_FILL)
-    if not isinstance(value, Formula):  # a rate path's month: an input
+    if not isinstance(value, Formula) and col.key != "t":  # a rate path's month: an input
         return cell(ws, value, col.fmt, font=INPUT_FONT)
     return cell(ws, value, col.fmt)
 
@@ -278,8 +279,10 @@ def _top(ws: WriteOnlyWorksheet, layout: Layout) -> None:
     at = layout.at
     ends = f"${at.letters['cash_end']}${FIRST_ROW}:${at.letters['cash_end']}${layout.last_row}"
     dates = f"$A${FIRST_ROW}:$A${layout.last_row}"
+    months = f"$B${FIRST_ROW}:$B${layout.last_row}"
     # The engine's test: cash below the buffer by more than a millionth of a dollar.
-    first = f"MATCH(TRUE,INDEX({ends}<{BUFFER}-0.000001,0),0)-1"
+    below = f'"<"&({BUFFER}-0.000001)'
+    first = f'IF(COUNTIF({ends},{below})=0,"never",_xlfn.MINIFS({months},{ends},{below}))'
     result = layout.result
     without = float(result.runway_months[0])
     settings = layout.plan.policy
@@ -289,42 +292,27 @@ def _top(ws: WriteOnlyWorksheet, layout: Layout) -> None:
         "formulas use; every other figure is a formula."
     )
     ws.append([*title(ws, "Treasury"), None, text_cell(ws, note)])
-    ws.append(
-        [
-            cell(ws, "Runway", font=BOLD),
-            cell(ws, Formula(f'=IFERROR({first},"never")'), COUNT),
-            cell(
-                ws,
-                Formula(f'=IF(ISNUMBER(B{RUNWAY_ROW}),INDEX({dates},B{RUNWAY_ROW}+1),"")'),
-                MONTH,
-            ),
-            text_cell(ws, "month # and month in which cash first ends below the buffer"),
-        ]
-    )
-    ws.append(
-        [
-            cell(ws, "Runway", font=BOLD),
+    runway = f"C{RUNWAY_ROW}"
+    lines = [
+        (
+            "Runway",
+            cell(ws, Formula(f"={first}"), COUNT),
+            cell(ws, Formula(f'=IF(ISNUMBER({runway}),INDEX({dates},{runway}+1),"")'), MONTH),
+            "month # and month in which cash first ends below the buffer under the policy",
+        ),
+        (
+            "Without held sales",
             cell(ws, without if math.isfinite(without) else "never", COUNT, fill=MODEL_FILL),
             None,
-            text_cell(
-                ws, "selling no held BTC (from the model: the policy rerun without such sales)"
-            ),
-        ]
-    )
-    ws.append(
-        [
-            cell(ws, "Minimum cash", font=BOLD),
-            cell(ws, Formula(f"=MIN({ends})"), USD),
-            None,
-            text_cell(ws, "USD, the lowest month-end cash"),
-        ]
-    )
-    for label, value, fmt in (
-        ("Opening cash (USD)", settings.opening_cash_usd, USD),
-        ("Opening BTC held", settings.opening_btc_held, BTC),
-        ("Cash buffer (USD)", settings.min_cash_usd, USD),
-    ):
-        ws.append([cell(ws, label, font=BOLD), cell(ws, value, fmt, font=INPUT_FONT)])
+            "the runway selling no held BTC (from the model: the policy rerun without such sales)",
+        ),
+        ("Minimum cash", cell(ws, Formula(f"=MIN({ends})"), USD), None, "USD, month end"),
+        ("Opening cash", cell(ws, settings.opening_cash_usd, USD, font=INPUT_FONT), None, "USD"),
+        ("Opening BTC held", cell(ws, settings.opening_btc_held, BTC, font=INPUT_FONT), None, ""),
+        ("Cash buffer", cell(ws, settings.min_cash_usd, USD, font=INPUT_FONT), None, "USD"),
+    ]
+    for label, value, extra, text in lines:
+        ws.append([cell(ws, label, font=BOLD), None, value, extra, text_cell(ws, text)])
 
 
 def _terms(ws: WriteOnlyWorksheet, layout: Layout) -> None:

@@ -28,7 +28,10 @@ class CostBasis:
         self._kept_cost_usd[0] = opening_cost_usd
         self._lot_price_usd[0] = opening_cost_usd / opening_btc if opening_btc else 0.0
         self._sold = np.zeros(paths)  # BTC taken out so far (FIFO)
+        self._sold_cost = np.zeros(paths)  # C(sold): their cost
         self._head = np.zeros(paths, dtype=np.intp)  # the lot the next sale starts in
+        self._head_end = self._kept_btc[0].copy()  # BTC kept up to and with the head lot
+        self._head_price = self._lot_price_usd[0].copy()  # the head lot's cost per BTC
         self._held = np.full(paths, opening_btc)
         self._cost = np.full(paths, opening_cost_usd)
         self._used = 1  # lots in use
@@ -70,28 +73,33 @@ class CostBasis:
     def _fifo_cost(self, rows: np.ndarray, btc: np.ndarray) -> np.ndarray:
         """The cost of selling `btc` on the paths `rows`: at the price of the lot the
         sale starts in where it stays inside it, else C(sold + btc) - C(sold)."""
-        sold = self._sold[rows]
-        after = sold + btc
-        head = self._head[rows]
-        cost = btc * self._lot_price_usd[head, rows]
-        across = np.flatnonzero(after > self._kept_btc[head, rows])
+        after = self._sold[rows] + btc
+        cost = btc * self._head_price[rows]
+        across = np.flatnonzero(after > self._head_end[rows])
         if across.size:
             on = rows[across]
-            start = head[across]
-            lot = self._lot_of(on, after[across], start)
-            cost[across] = self._cost_at(on, after[across], lot) - self._cost_at(
-                on, sold[across], start
-            )
+            lot = self._lot_of(on, after[across], self._head[on])
+            cost[across] = self._cost_at(on, after[across], lot) - self._sold_cost[on]
             self._head[on] = lot
+            self._head_end[on] = self._kept_btc[lot, on]
+            self._head_price[on] = self._lot_price_usd[lot, on]
         self._sold[rows] = after
+        self._sold_cost[rows] += cost
         return cost
 
     def _lot_of(self, rows: np.ndarray, btc: np.ndarray, head: np.ndarray) -> np.ndarray:
-        """On the paths `rows`: the lot the `btc`-th BTC kept is in (at `head` or after):
-        the first whose running total reaches `btc`."""
-        low = int(head.min())
-        kept = self._kept_btc[low : self._used, rows]
-        return np.minimum(low + (kept < btc[None, :]).sum(axis=0), self._used - 1)
+        """On the paths `rows`: the lot the `btc`-th BTC kept is in, after `head` (the
+        first whose running total reaches `btc`; the last lot at most), by bisection."""
+        hi = np.full(rows.size, self._used - 1)
+        lo = np.minimum(head + 1, hi)
+        while True:
+            open_ = lo < hi
+            if not open_.any():
+                return lo
+            mid = (lo + hi) // 2
+            right = self._kept_btc[mid, rows] < btc
+            lo = np.where(open_ & right, mid + 1, lo)
+            hi = np.where(open_ & ~right, mid, hi)
 
     def _cost_at(self, rows: np.ndarray, btc: np.ndarray, lot: np.ndarray) -> np.ndarray:
         """C(btc) on the paths `rows`, the `btc`-th BTC being in lot `lot`: the cost of

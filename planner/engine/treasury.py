@@ -50,6 +50,16 @@ if TYPE_CHECKING:
     from planner.engine.model import Results
 
 MAX_PASSES = 30  # each pass moves the tax by at most the tax rate x the last change
+# What treasury_roll_paths answers: cash, BTC held, margin calls, and what its tax reads.
+ROLL_PATHS_FIELDS = (
+    "cash_end_usd",
+    "btc_held_end",
+    "loan_topped_up_btc",
+    "loan_liquidated_btc",
+    "realised_gain_usd",
+    "loan_interest_usd",
+    "loan_fee_usd",
+)
 TAX_TOLERANCE_USD = 0.005
 
 __all__ = [
@@ -227,7 +237,8 @@ def treasury_roll_paths(
     """The policy's pass alone on every path of `market` (P, H), its sales' tax settled:
     cash, BTC held and the BTC loans' top-ups and liquidations, as treasury_paths has
     them, without its other answers (the runway without sales, each instrument's flows):
-    what Monte Carlo needs, at a fraction of the work. Also (P,) which paths' tax did not
+    what Monte Carlo needs, at a fraction of the work: only ROLL_PATHS_FIELDS of the
+    RollOutput are each path's last pass. Also (P,) which paths' tax did not
     settle to the cent in `max_passes` (they keep their last pass). `fixed`: the plan's
     fixed_flows on `market`, when known. `near`: a pass of a plan much like this one (the
     same without a hedge): the first guess of the tax is this plan's tax on its sales,
@@ -236,7 +247,7 @@ def treasury_roll_paths(
         fixed = fixed_flows(plan, market, inputs.timeline.days.astype(float))
     base = _tax_base(plan, market, inputs, fixed)
     guess = None if near is None else _refiled(inputs, base, near).extra_tax_usd
-    solved = _solve(plan, inputs, base, True, max_passes, guess)
+    solved = _solve(plan, inputs, base, True, max_passes, guess, ROLL_PATHS_FIELDS)
     return solved.run, solved.unsettled
 
 
@@ -326,13 +337,15 @@ def _solve(
     sell_held: bool,
     max_passes: int = MAX_PASSES,
     guess: np.ndarray | None = None,
+    fields: tuple[str, ...] | None = None,
 ) -> _Solved:
     """Roll forward with the extra tax the pass's own sales bring: a fixed point, path by
     path. A pass moves a path's tax by a share (at most the tax rate) of its last move;
     once that share shows, the next guess adds the rest of the geometric series. A path
     whose tax equals the tax it was run with (to half a cent) is settled; the next pass
     runs the others only (each path's answers are those of its last pass). `guess`: the
-    extra tax of the first pass (none without)."""
+    extra tax of the first pass (none without). `fields`: the only RollOutput arrays
+    kept up to date beyond the first pass (the refiled tax neither); None: all."""
     paths = base.price_usd.shape[0]
     extra = np.zeros_like(base.fixed_cash_usd) if guess is None else guess.copy()
     last_step = np.zeros(paths)
@@ -356,8 +369,9 @@ def _solve(
             run, tax = part_run, part_tax
         else:
             which = np.ones_like(settled) if passes == max_passes else settled
-            _put(run, part_run, todo, which)
-            _put(tax, part_tax, todo, which)
+            _put(run, part_run, todo, which, fields)
+            if fields is None:
+                _put(tax, part_tax, todo, which)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(last_step[todo] > 0, step / last_step[todo], 0.0)
         tail = np.where(ratio < 0.9, ratio / (1.0 - np.minimum(ratio, 0.9)), 0.0)
@@ -380,13 +394,15 @@ def _put(
     part: RollOutput | TreasuryTax,
     rows: np.ndarray,
     which: np.ndarray,
+    fields: tuple[str, ...] | None = None,
 ) -> None:
     """Write the paths `which` (bool) selects of a pass over the paths `rows` into the
     answers of all paths (loan arrays of RollOutput have the paths second)."""
     if not which.any():
         return
     rows = rows[which]
-    for name, value in vars(part).items():
+    for name in fields or vars(part):
+        value = getattr(part, name)
         target = getattr(whole, name)
         if name.startswith("loan_"):
             target[:, rows] = value[:, which]

@@ -312,6 +312,10 @@ def _compare(book: Any, result: TreasuryResult) -> Compare:
         check.one("runway", got, runway, 0)
     elif got != "never":
         check.problems.append(f"runway: workbook {got!r}, engine never")
+    without = float(result.runway_months[0])  # a value from the model
+    expected = without if math.isfinite(without) else "never"
+    if ws.cell(RUNWAY_ROW + 1, 3).value != expected:
+        check.problems.append(f"runway without sales: {ws.cell(RUNWAY_ROW + 1, 3).value!r}")
     check.one(
         "minimum cash", ws.cell(MIN_CASH_ROW, 3).value, float(result.min_cash_usd[0]), USD_TOL
     )

@@ -12,6 +12,11 @@ Layout:
   derived columns (black) where formulas need them.
 - Monthly: one row per month, fleet totals; the halving month is highlighted.
 - Monthly by site: one row per site and month.
+- Treasury (when the project has a treasury, debt or hedges; treasury.py): one row a
+  month, the cash and BTC roll-forwards, each instrument's schedule and BTC loan's LTV,
+  each hedge's settlement, the runway on top and the terms below; what the sale policy
+  and the margin-call rules decide, and the tax on the treasury's items, are the
+  engine's values in cells marked "from the model".
 - Rows: per fleet row totals, NPV, IRR, payback and breakevens.
 - PowerPrices, CalcRows, CalcRunning, CalcTaxable, CalcFCF, CalcCumFCF, CalcIRRFlows:
   helper sheets of per-row and per-month calculations (months across), each cell a short
@@ -38,7 +43,7 @@ the workbook's state, cell helpers and styles; sheet.py the write-only sheet, it
 text writer (`text_cell`) and its rows of formulas (`Sheet.append_formulas`);
 formulas.py the formula helpers (no openpyxl); columns.py each sheet's named columns,
 from which the letters are derived; one module per group of sheets (inputs, results,
-calc and grids, summary, decisions, hpc); writer.py writes them in order.
+calc and grids, summary, decisions, hpc, treasury); writer.py writes them in order.
 """
 
 from __future__ import annotations

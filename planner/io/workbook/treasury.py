@@ -259,19 +259,21 @@ def write_treasury(book: Book, data: ExportData) -> None:
     ws.append(groups)
     cols = [col for _name, block in layout.blocks for col in block]
     ws.append(header(ws, [c.header for c in cols]))
+    styles = [_style(book, col) for col in cols]
     for t in range(layout.months):
         i = FIRST_ROW + t
-        ws.append([_cell(ws, col, t, i) for col in cols])
+        ws.append_formulas([col.make(t, i) for col in cols], styles)
     _terms(ws, layout)
 
 
-def _cell(ws: WriteOnlyWorksheet, col: Col, t: int, i: int) -> object:
-    value = col.make(t, i)
+def _style(book: Book, col: Col) -> int:
+    """A column's cell style: shaded from the model; blue for a rate path's months (the
+    only numbers but the month # that are inputs); else its number format."""
     if col.model:
-        return cell(ws, value, col.fmt, fill=MODEL_FILL)
-    if not isinstance(value, Formula) and col.key != "t":  # a rate path's month: an input
-        return cell(ws, value, col.fmt, font=INPUT_FONT)
-    return cell(ws, value, col.fmt)
+        return book.style(col.fmt, fill=MODEL_FILL)
+    if col.given:
+        return book.style(col.fmt, font=INPUT_FONT)
+    return book.style(col.fmt)
 
 
 def _top(ws: WriteOnlyWorksheet, layout: Layout) -> None:

@@ -137,13 +137,15 @@ Make = Callable[[int, int], object]
 @dataclass(frozen=True)
 class Col:
     """One monthly column of the Treasury sheet; `model`: a value from the model (the sale
-    policy's or the margin-call rules' outcome), which the formulas around it use."""
+    policy's or the margin-call rules' outcome), which the formulas around it use;
+    `given`: inputs."""
 
     key: str
     header: str
     fmt: str | None
     make: Make
     model: bool = False
+    given: bool = False  # an input (blue): a rate path's months
 
 
 class Refs:
@@ -245,7 +247,7 @@ def debt_columns(
             USD,
             lambda _t, i: Formula(f"=IF($B{i}={draw},{term('fee')},0)"),
         ),
-        Col(p + "rate", "rate (per year)", PERCENT, rate),
+        Col(p + "rate", "rate (per year)", PERCENT, rate, given=bool(item.rate_path_per_year)),
         Col(p + "interest", "interest (USD)", USD, interest),
         Col(p + "principal", "principal (USD)", USD, principal),
         Col(p + "non_cash", non_cash_header, USD, non_cash),

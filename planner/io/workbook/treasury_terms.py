@@ -158,6 +158,89 @@ class Refs:
         return f"{self.letters[key]}{i}"
 
 
+class _Loan:
+    """The formulas of instrument j's months on sheet row i (debt.py's rules)."""
+
+    def __init__(self, j: int, item: DebtInstrument, kind: str, term_row: int, at: Refs) -> None:
+        self.p, self.item, self.kind, self.row, self.at = f"d{j}_", item, kind, term_row, at
+        self.draw, self.length = self.term("draw"), self.term("term")
+
+    def term(self, key: str) -> str:
+        return f"${term_letter(DEBT_TERMS, key)}${self.row}"
+
+    def col(self, key: str, i: int) -> str:
+        return self.at(self.p + key, i)
+
+    def k(self, i: int) -> str:
+        """Months since the draw."""
+        return f"($B{i}-{self.draw})"
+
+    def active(self, i: int) -> str:
+        return f"AND({self.k(i)}>=0,{self.k(i)}<{self.length})"
+
+    def owed(self, i: int) -> str:
+        """The balance the month's interest and principal are due on (after the draw)."""
+        return f"({self.col('open', i)}+{self.col('draw', i)})"
+
+    def opening(self, t: int, i: int) -> Formula:
+        return Formula(f"={self.term('opening')}" if t == 0 else f"={self.col('close', i - 1)}")
+
+    def at_draw(self, key: str) -> Make:
+        return lambda _t, i: Formula(f"=IF($B{i}={self.draw},{self.term(key)},0)")
+
+    def rate(self, t: int, _i: int) -> object:
+        path = self.item.rate_path_per_year
+        if path:
+            return float(path[min(t, len(path) - 1)])
+        return Formula(f"={self.term('rate')}")
+
+    def interest(self, _t: int, i: int) -> Formula:
+        if self.kind == "prepayment":
+            return Formula("=0")
+        return Formula(f"=IF({self.active(i)},{self.owed(i)}*({self.col('rate', i)}/12),0)")
+
+    def principal(self, t: int, i: int) -> Formula:
+        """The annuity less the interest after the interest-only months; all of it in the
+        term's last month (a convertible above its conversion price: none, converted)."""
+        if self.kind == "prepayment":
+            return Formula("=0")
+        k, n, owed = self.k(i), self.length, self.owed(i)
+        last = owed
+        if self.kind == "convertible":
+            last = f"IF({monthly('btc_price', t)}>{self.term('conversion')},0,{owed})"
+        level = f"-PMT(({self.col('rate', i)}/12),{n}-{k},{owed})-{self.col('interest', i)}"
+        return Formula(
+            f"=IF(OR({k}<0,{k}>={n}),0,IF({k}={n}-1,{last},"
+            f"IF(OR({self.term('bullet')}=1,{k}<{self.term('io')}),0,{level})))"
+        )
+
+    def non_cash(self, t: int, i: int) -> Formula:
+        if self.kind == "prepayment":
+            return Formula(f"=IF({self.active(i)},{self.term('principal')}/{self.length},0)")
+        if self.kind == "convertible":
+            converts = f"{monthly('btc_price', t)}>{self.term('conversion')}"
+            return Formula(f"=IF(AND({self.k(i)}={self.length}-1,{converts}),{self.owed(i)},0)")
+        if self.kind == "btc_loan":
+            left = f"({self.owed(i)}-{self.col('principal', i)})"
+            return Formula(f"=MIN({self.col('liquidated_btc', i)}*{self.at('price', i)},{left})")
+        return Formula("=0")
+
+    def closing(self, _t: int, i: int) -> Formula:
+        left = f"{self.owed(i)}-{self.col('principal', i)}-{self.col('non_cash', i)}"
+        return Formula(f"=MAX({left},0)" if self.kind == "prepayment" else f"={left}")
+
+    def delivered(self, t: int, i: int) -> Formula:
+        value = f"{monthly('hashprice', t)}*{self.term('delivered_ph')}*{monthly('days', t)}"
+        return Formula(f"=IF({self.active(i)},{value},0)")
+
+
+NON_CASH_HEADERS = {
+    "btc_loan": "repaid by liquidation (USD)",
+    "convertible": "converted (USD)",
+    "prepayment": "revenue recognised (USD)",
+}
+
+
 def debt_columns(
     j: int,
     item: DebtInstrument,
@@ -169,104 +252,27 @@ def debt_columns(
     """Instrument j's columns: opening, draw, fee, rate, interest, principal, repaid
     without cash, closing; a BTC loan's collateral and LTV lines; a prepayment's delivery.
     `model`: the engine's values of the columns the sheet takes from the model."""
-
-    def term(key: str) -> str:
-        return f"${term_letter(DEBT_TERMS, key)}${term_row}"
-
-    p = f"d{j}_"
-    kind = terms.type
-    draw, length = term("draw"), term("term")
-
-    def k(i: int) -> str:
-        return f"($B{i}-{draw})"
-
-    def active(i: int) -> str:
-        return f"AND({k(i)}>=0,{k(i)}<{length})"
-
-    def owed(i: int) -> str:  # the balance the month's interest and principal are due on
-        return f"({at(p + 'open', i)}+{at(p + 'draw', i)})"
-
-    def opening(t: int, i: int) -> Formula:
-        return Formula(f"={term('opening')}" if t == 0 else f"={at(p + 'close', i - 1)}")
-
-    def rate(t: int, _i: int) -> object:
-        path = item.rate_path_per_year
-        if path:
-            return float(path[min(t, len(path) - 1)])
-        return Formula(f"={term('rate')}")
-
-    def interest(_t: int, i: int) -> Formula:
-        if kind == "prepayment":
-            return Formula("=0")
-        return Formula(f"=IF({active(i)},{owed(i)}*({at(p + 'rate', i)}/12),0)")
-
-    def principal(t: int, i: int) -> Formula:
-        if kind == "prepayment":
-            return Formula("=0")
-        last = f"{owed(i)}"
-        if kind == "convertible":
-            last = f"IF({monthly('btc_price', t)}>{term('conversion')},0,{owed(i)})"
-        r = f"({at(p + 'rate', i)}/12)"
-        level = f"-PMT({r},{length}-{k(i)},{owed(i)})-{at(p + 'interest', i)}"
-        return Formula(
-            f"=IF(OR({k(i)}<0,{k(i)}>={length}),0,IF({k(i)}={length}-1,{last},"
-            f"IF(OR({term('bullet')}=1,{k(i)}<{term('io')}),0,{level})))"
-        )
-
-    def non_cash(t: int, i: int) -> Formula:
-        if kind == "prepayment":
-            return Formula(f"=IF({active(i)},{term('principal')}/{length},0)")
-        if kind == "convertible":
-            converts = f"{monthly('btc_price', t)}>{term('conversion')}"
-            return Formula(f"=IF(AND({k(i)}={length}-1,{converts}),{owed(i)},0)")
-        if kind == "btc_loan":
-            left = f"({owed(i)}-{at(p + 'principal', i)})"
-            return Formula(f"=MIN({at(p + 'liquidated_btc', i)}*{at('price', i)},{left})")
-        return Formula("=0")
-
-    def closing(_t: int, i: int) -> Formula:
-        left = f"{owed(i)}-{at(p + 'principal', i)}-{at(p + 'non_cash', i)}"
-        return Formula(f"=MAX({left},0)" if kind == "prepayment" else f"={left}")
-
-    non_cash_header = {
-        "btc_loan": "repaid by liquidation (USD)",
-        "convertible": "converted (USD)",
-        "prepayment": "revenue recognised (USD)",
-    }.get(kind, "repaid without cash (USD)")
+    loan = _Loan(j, item, terms.type, term_row, at)
+    p = loan.p
     cols = [
-        Col(p + "open", "opening balance (USD)", USD, opening),
+        Col(p + "open", "opening balance (USD)", USD, loan.opening),
+        Col(p + "draw", "draw (USD)", USD, loan.at_draw("principal")),
+        Col(p + "fee", "upfront fee (USD)", USD, loan.at_draw("fee")),
+        Col(p + "rate", "rate (per year)", PERCENT, loan.rate, given=bool(item.rate_path_per_year)),
+        Col(p + "interest", "interest (USD)", USD, loan.interest),
+        Col(p + "principal", "principal (USD)", USD, loan.principal),
         Col(
-            p + "draw",
-            "draw (USD)",
+            p + "non_cash",
+            NON_CASH_HEADERS.get(terms.type, "repaid without cash (USD)"),
             USD,
-            lambda _t, i: Formula(f"=IF($B{i}={draw},{term('principal')},0)"),
+            loan.non_cash,
         ),
-        Col(
-            p + "fee",
-            "upfront fee (USD)",
-            USD,
-            lambda _t, i: Formula(f"=IF($B{i}={draw},{term('fee')},0)"),
-        ),
-        Col(p + "rate", "rate (per year)", PERCENT, rate, given=bool(item.rate_path_per_year)),
-        Col(p + "interest", "interest (USD)", USD, interest),
-        Col(p + "principal", "principal (USD)", USD, principal),
-        Col(p + "non_cash", non_cash_header, USD, non_cash),
-        Col(p + "close", "closing balance (USD)", USD, closing),
+        Col(p + "close", "closing balance (USD)", USD, loan.closing),
     ]
-    if kind == "prepayment":
-        cols.append(
-            Col(
-                p + "delivered",
-                "hashrate delivered (USD)",
-                USD,
-                lambda t, i: Formula(
-                    f"=IF({active(i)},{monthly('hashprice', t)}*{term('delivered_ph')}"
-                    f"*{monthly('days', t)},0)"
-                ),
-            )
-        )
-    if kind == "btc_loan":
-        cols += _btc_loan_columns(p, term, at, model)
+    if terms.type == "prepayment":
+        cols.append(Col(p + "delivered", "hashrate delivered (USD)", USD, loan.delivered))
+    if terms.type == "btc_loan":
+        cols += _btc_loan_columns(p, loan.term, at, model)
     return cols
 
 

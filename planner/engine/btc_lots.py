@@ -90,21 +90,27 @@ class CostBasis:
     def _lot_of(self, rows: np.ndarray, btc: np.ndarray, head: np.ndarray) -> np.ndarray:
         """On the paths `rows`: the lot the `btc`-th BTC kept is in, after `head` (the
         first whose running total reaches `btc`; the last lot at most), by bisection."""
+        kept = self._kept_btc.reshape(-1)  # lot k of path p at k x paths + p
+        paths = self._kept_btc.shape[1]
         hi = np.full(rows.size, self._used - 1)
         lo = np.minimum(head + 1, hi)
-        while True:
-            open_ = lo < hi
-            if not open_.any():
-                return lo
-            mid = (lo + hi) // 2
-            right = self._kept_btc[mid, rows] < btc
-            lo = np.where(open_ & right, mid + 1, lo)
-            hi = np.where(open_ & ~right, mid, hi)
+        open_ = np.flatnonzero(lo < hi)
+        while open_.size:
+            low, high = lo[open_], hi[open_]
+            mid = (low + high) // 2
+            right = kept.take(mid * paths + rows[open_]) < btc[open_]
+            lo[open_] = np.where(right, mid + 1, low)
+            hi[open_] = np.where(right, high, mid)
+            open_ = open_[lo[open_] < hi[open_]]
+        return lo
 
     def _cost_at(self, rows: np.ndarray, btc: np.ndarray, lot: np.ndarray) -> np.ndarray:
         """C(btc) on the paths `rows`, the `btc`-th BTC being in lot `lot`: the cost of
         the first `btc` BTC kept (oldest lots first)."""
-        before = np.maximum(lot - 1, 0)
-        before_btc = np.where(lot > 0, self._kept_btc[before, rows], 0.0)
-        before_cost = np.where(lot > 0, self._kept_cost_usd[before, rows], 0.0)
-        return before_cost + (btc - before_btc) * self._lot_price_usd[lot, rows]
+        paths = self._kept_btc.shape[1]
+        at = lot * paths + rows
+        before = np.maximum(at - paths, 0)  # the lot before's (none before lot 0)
+        first = lot == 0
+        before_btc = np.where(first, 0.0, self._kept_btc.reshape(-1).take(before))
+        before_cost = np.where(first, 0.0, self._kept_cost_usd.reshape(-1).take(before))
+        return before_cost + (btc - before_btc) * self._lot_price_usd.reshape(-1).take(at)

@@ -17,8 +17,12 @@ month's BTC per TH x price, X_t, reaches its breakeven k_rt (its power cost over
 so the rows' EBITDA is X_t x (TH of the rows running) - (their power cost). Rows sorted by
 k_rt make each month a binary search per path. Capex, resale, depreciation and site costs
 do not depend on the path; the fleet's tax as filed (fiscal years, losses carried) is run
-per path.
-With zero volatility and noise the paths reproduce the engine.
+per path. The fleet's BTC mined and revenue on a path move the same way (what the rows
+running at the path's x mine); its hashprice is market.py's on the path's blocks.
+With a treasury (run_monte_carlo's `treasury`), the company's cash and BTC held run on
+every path too: montecarlo_treasury.py.
+With zero volatility and noise the paths reproduce the engine (and the treasury the
+scenario's, to the cent).
 """
 
 from __future__ import annotations
@@ -33,7 +37,13 @@ from planner.engine import metrics
 from planner.engine.fiscal import FiscalCalendar
 from planner.engine.inputs import EngineInputs
 from planner.engine.model import TH_PER_EH, Results, Series
-from planner.engine.montecarlo_fleet import fleet_btc_mined, fleet_ebitda, row_arrays, row_table
+from planner.engine.montecarlo_fleet import (
+    RowTable,
+    fleet_btc_mined,
+    fleet_ebitda,
+    row_arrays,
+    row_table,
+)
 from planner.engine.montecarlo_treasury import TreasuryMonteCarlo, treasury_on_paths
 from planner.engine.network import block_times_s
 from planner.engine.swaps import halving_month_index
@@ -140,17 +150,7 @@ def run_monte_carlo(
     fcf = ebitda - fleet.capex_usd[0][None, :] + fleet.resale_usd[0][None, :] - tax
     treasury_mc = None
     if treasury is not None:
-        mined, revenue = fleet_btc_mined(results, table, paths.btc_per_th_month, price)
-        market = TreasuryMarket(
-            btc_price_usd=price,
-            hashprice_usd_per_ph_day=paths.hashprice_usd_per_ph_day,
-            btc_mined=mined,
-            revenue_usd=revenue,
-            free_cash_flow_usd=fcf,
-            tax_usd=tax,
-            ebitda_usd=ebitda,
-            taxable_income_usd=ebitda + _non_cash_usd(fleet),
-        )
+        market = _treasury_market(results, table, paths, price, (ebitda, tax, fcf))
         treasury_mc = treasury_on_paths(
             treasury, market, inputs, halving_by_path, lambda f: step(0.45 + 0.45 * f)
         )
@@ -176,6 +176,29 @@ def run_monte_carlo(
         halving_month=halving,
         btc_price_percentiles_usd=np.percentile(price, PERCENTILES, axis=0),
         treasury=treasury_mc,
+    )
+
+
+def _treasury_market(
+    results: Results,
+    table: RowTable,
+    paths: _PathMarket,
+    price_usd: np.ndarray,
+    fleet_usd: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> TreasuryMarket:
+    """What the treasury takes of each path: its price, hashprice, the fleet's BTC mined
+    and revenue, and `fleet_usd` = its EBITDA, tax paid and free cash flow."""
+    ebitda, tax, fcf = fleet_usd
+    mined, revenue = fleet_btc_mined(results, table, paths.btc_per_th_month, price_usd)
+    return TreasuryMarket(
+        btc_price_usd=price_usd,
+        hashprice_usd_per_ph_day=paths.hashprice_usd_per_ph_day,
+        btc_mined=mined,
+        revenue_usd=revenue,
+        free_cash_flow_usd=fcf,
+        tax_usd=tax,
+        ebitda_usd=ebitda,
+        taxable_income_usd=ebitda + _non_cash_usd(results.fleet),
     )
 
 

@@ -149,3 +149,32 @@ def test_the_percentiles_are_ordered_and_the_chances_are_chances(sample: Project
     assert 0.0 <= before <= treasury.p_cash_shortfall_within_horizon <= 1.0
     assert 0.0 <= treasury.p_margin_call <= 1.0
     assert np.all(treasury.btc_held_end >= -1e-9)
+
+
+def test_each_hedge_with_and_without_is_the_treasury_without_it(sample: Project) -> None:
+    # The runs without a hedge reuse the plan's flows and start from its tax: the same
+    # answers as the whole treasury of the plan without the hedge, on the same paths.
+    from planner.engine.montecarlo_treasury import treasury_on_paths
+    from planner.engine.treasury import TreasuryMarket, treasury_paths
+
+    project = _with_tax(with_treasury(sample), 0.21)
+    results = run(project)
+    plan = treasury_plan(project, results.inputs)
+    one = TreasuryMarket.of(results)
+    paths = 60
+    rng = np.random.default_rng(5)
+    moves = np.exp(np.cumsum(0.1 * rng.standard_normal((paths, results.inputs.months)), axis=1))
+    market = TreasuryMarket(
+        **{name: np.repeat(value, paths, axis=0) for name, value in vars(one).items()}
+    )
+    market = TreasuryMarket(**{**vars(market), "btc_price_usd": market.btc_price_usd * moves})
+    on_paths = treasury_on_paths(plan, market, results.inputs, np.full(paths, np.inf))
+    whole = treasury_paths(plan, market, results.inputs)
+    np.testing.assert_allclose(on_paths.cash_end_usd, whole.cash_end_usd, atol=0.05)
+    assert [h.name for h in on_paths.hedges] == ["Forward", "Collar"]
+    for hedge in on_paths.hedges:
+        without = treasury_paths(plan.without_hedge(hedge.name), market, results.inputs)
+        end = without.cash_end_usd[:, -1]
+        assert hedge.p5_cash_end_without_usd == pytest.approx(np.percentile(end, 5), abs=0.05)
+        assert hedge.p50_cash_end_without_usd == pytest.approx(np.percentile(end, 50), abs=0.05)
+    assert on_paths.unsettled_paths == 0

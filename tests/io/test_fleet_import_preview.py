@@ -340,8 +340,6 @@ def test_a_replace_takes_replaced_rows_out_of_equipment_financing(tmp_path: Path
         {1: ["Batch", "Model", "Qty", "Site"], 2: ["Only batch", "Antminer S21", 10, "Pecos, TX"]},
     )
     plan = import_fleet(path, sample)
-    assert f"the equipment financing {financed.name!r} (all its rows)" in plan.replace_drops(
-        sample
-    )
+    assert f"the equipment financing {financed.name!r} (all its rows)" in plan.replace_drops(sample)
     replaced = plan.apply(sample, replace=True)
     assert [d.name for d in replaced.debt] == [d.name for d in sample.debt if d is not financed]

@@ -340,15 +340,17 @@ def _solve(
     fields: tuple[str, ...] | None = None,
 ) -> _Solved:
     """Roll forward with the extra tax the pass's own sales bring: a fixed point, path by
-    path. A pass moves a path's tax by a share (at most the tax rate) of its last move;
-    once that share shows, the next guess adds the rest of the geometric series. A path
+    path. A pass moves a path's tax by a share (at most the tax rate) of its last move,
+    of either sign (a sale to pay a tax can undo part of the last move); once that share
+    shows (the move projected on the last one), the next guess adds the rest of the
+    geometric series. A path
     whose tax equals the tax it was run with (to half a cent) is settled; the next pass
     runs the others only (each path's answers are those of its last pass). `guess`: the
     extra tax of the first pass (none without). `fields`: the only RollOutput arrays
     kept up to date beyond the first pass (the refiled tax neither); None: all."""
     paths = base.price_usd.shape[0]
     extra = np.zeros_like(base.fixed_cash_usd) if guess is None else guess.copy()
-    last_step = np.zeros(paths)
+    last_change = np.zeros_like(extra)
     todo = np.arange(paths)
     part = base
     run, tax = None, None
@@ -372,12 +374,14 @@ def _solve(
             _put(run, part_run, todo, which, fields)
             if fields is None:
                 _put(tax, part_tax, todo, which)
+        last = last_change[todo]
+        size = np.einsum("ph,ph->p", last, last)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(last_step[todo] > 0, step / last_step[todo], 0.0)
-        tail = np.where(ratio < 0.9, ratio / (1.0 - np.minimum(ratio, 0.9)), 0.0)
+            ratio = np.where(size > 0, np.einsum("ph,ph->p", change, last) / size, 0.0)
+        tail = np.where(np.abs(ratio) < 0.9, ratio / (1.0 - np.clip(ratio, -0.9, 0.9)), 0.0)
         guess = part_tax.extra_tax_usd + change * tail[:, None]
         extra[todo] = np.where(settled[:, None], extra[todo], guess)
-        last_step[todo] = step
+        last_change[todo] = change
         keep = ~settled
         todo = todo[keep]
         if todo.size == 0:

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from planner.domain.months import format_month
 from planner.domain.schema import TREASURY_COLUMNS
@@ -186,3 +187,22 @@ def test_the_edit_menu_acts_on_the_inner_table_in_view(window, tab) -> None:
     tab.show_section("treasury")
     assert window.current_sheet() is window.sheets["treasury"]
     assert window.charts.isHidden()  # the tab has charts of its own
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1600, 1000)])
+def test_the_tab_is_usable_at_laptop_and_desktop_sizes(window, tab, width, height) -> None:
+    window.resize(width, height)
+    QApplication.processEvents()
+    summary = tab.summary
+    assert summary.isVisible() and summary.height() >= 30
+    # Every figure of the summary fits in the width it has.
+    right = max(label.geometry().right() for label in summary._value.values())
+    assert right <= summary.width()
+    tables, charts = tab.splitter.sizes()
+    assert tables >= 400 and charts >= 400, (tables, charts)
+    assert tab.charts.plots["cash"].height() >= 250
+    view = window.sheets["treasury"]
+    assert view.viewport().height() >= 10 * view.rowHeight(0)  # all settings in view
+    assert not window.kpis._value["runway"].isHidden()
+    kpi = window.kpis._note["runway"]
+    assert kpi.geometry().right() <= window.kpis.width()  # the runway is not clipped

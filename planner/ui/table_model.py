@@ -45,6 +45,10 @@ EMPTY_HINTS = {
     "renting it to an AI/HPC tenant",
     "swaps": "No swap yet: pick a fleet batch here to test replacing it with newer rigs",
     "resale_curve": "No resale curve: type an efficiency (J/TH) and its resale price",
+    "debt": "No debt: type an instrument's name here (a term loan, equipment financing, a "
+    "BTC-backed loan, a convertible or a hashrate prepayment), then its terms",
+    "hedges": "No hedges: type a hedge's name here (a hashprice forward, a BTC put, a collar "
+    "or a short future), then its terms",
 }
 FROM_THE_ROW = frozenset({"result:efficiency"})  # computed columns that need no results
 

@@ -22,7 +22,7 @@ SUMMARY_TITLES = {
     "min_cash": "Minimum cash",
     "margin_calls": "Margin calls",
     "debt_end": "Debt at the end",
-    "leverage": "Net debt / EBITDA",
+    "leverage": "Peak net debt / EBITDA",
 }
 SUMMARY_TIPS = {
     "runway": "Whole months from the start to the first month cash ends below the minimum "
@@ -33,8 +33,9 @@ SUMMARY_TIPS = {
     "margin_calls": "Months a BTC-backed loan's LTV reached its margin-call line (topped up "
     "from held BTC) or its liquidation line (collateral sold by the lender).",
     "debt_end": "Debt outstanding at the horizon's last month end, all instruments.",
-    "leverage": "(Debt - cash) at the last month end over the trailing twelve months' "
-    "EBITDA; n/a where that EBITDA is not positive.",
+    "leverage": "The highest month-end (debt - cash) over the trailing twelve months' "
+    "EBITDA, and its month (what a leverage covenant tests); net cash: debt never above "
+    "cash; n/a where that EBITDA is never positive.",
 }
 
 
@@ -70,7 +71,7 @@ def summary_texts(results: Results, treasury: TreasuryResult, path: int = 0) -> 
     calls = treasury.margin_calls(path)
     starts = results.inputs.timeline.month_starts
     first = f", first {format_month(starts[calls[0].month])}" if calls else ""
-    leverage = float(treasury.net_debt_to_ebitda[path, -1])
+    ratios = np.asarray(treasury.net_debt_to_ebitda[path], dtype=float)
     return {
         "runway": without.text if without.month is None else f"{without.text} ({without.month})",
         "runway_with_sales": (
@@ -81,8 +82,19 @@ def summary_texts(results: Results, treasury: TreasuryResult, path: int = 0) -> 
         "min_cash": money(float(treasury.min_cash_usd[path])),
         "margin_calls": f"{len(calls):,}{first}",
         "debt_end": money(float(treasury.debt_end_usd[path, -1])),
-        "leverage": f"{leverage:,.2f}x" if np.isfinite(leverage) else NOT_AVAILABLE,
+        "leverage": _peak_leverage(ratios, [format_month(m) for m in starts]),
     }
+
+
+def _peak_leverage(ratios: np.ndarray, months: list[str]) -> str:
+    """The highest net debt / EBITDA and its month; "net cash" when never above 0."""
+    finite = np.isfinite(ratios)
+    if not finite.any():
+        return NOT_AVAILABLE
+    peak = int(np.argmax(np.where(finite, ratios, -np.inf)))
+    if ratios[peak] <= 0:
+        return "net cash"
+    return f"{ratios[peak]:,.2f}x ({months[peak]})"
 
 
 class SummaryStrip(QWidget):

@@ -206,3 +206,25 @@ def test_the_tab_is_usable_at_laptop_and_desktop_sizes(window, tab, width, heigh
     assert not window.kpis._value["runway"].isHidden()
     kpi = window.kpis._note["runway"]
     assert kpi.geometry().right() <= window.kpis.width()  # the runway is not clipped
+
+
+def test_the_summary_gives_the_peak_leverage_and_its_month() -> None:
+    """Net debt / EBITDA at the horizon's end read -196.95x on the sample (cash piled up,
+    no debt): the strip gives the peak a covenant would test."""
+    import numpy as np
+
+    from planner.engine import run
+    from planner.engine.treasury import run_treasury
+    from planner.io.project_file import load_project
+    from planner.io.resources import sample_project_path
+    from planner.ui.treasury_summary import _peak_leverage, summary_texts
+
+    project = load_project(sample_project_path())
+    results = run(project)
+    treasury = run_treasury(results, project)
+    ratios = treasury.net_debt_to_ebitda[0]
+    peak = int(np.nanargmax(ratios))
+    month = f"{results.inputs.timeline.month_starts[peak]:%Y-%m}"
+    assert summary_texts(results, treasury)["leverage"] == f"{ratios[peak]:,.2f}x ({month})"
+    assert _peak_leverage(np.array([-1.0, -0.5, np.nan]), ["a", "b", "c"]) == "net cash"
+    assert _peak_leverage(np.array([np.nan, np.nan]), ["a", "b"]) == "n/a"

@@ -211,7 +211,7 @@ class MonteCarloPage(QWidget):
             self.fan_plot.addItem(line)
             if q == 50:
                 legend.addItem(line, "P50 (median)")
-        self.fan_labels = [pg.TextItem(f"P{q}", color=INK, anchor=(0.0, 0.5)) for q in PERCENTILES]
+        self.fan_labels = [pg.TextItem(f"P{q}", color=INK, anchor=(1.0, 1.0)) for q in PERCENTILES]
         for text in self.fan_labels:
             text.setVisible(False)
             self.fan_plot.addItem(text, ignoreBounds=True)

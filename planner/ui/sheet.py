@@ -130,7 +130,14 @@ class SheetView(QTableView):
             self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
             self.frozen: FrozenColumn | None = FrozenColumn(self)
             self.totals: TotalsView | None = (
-                TotalsView(self, TotalsModel(model, lambda row: not self.isRowHidden(row)))
+                TotalsView(
+                    self,
+                    TotalsModel(
+                        model,
+                        lambda row: not self.isRowHidden(row),
+                        lambda: self.row_filter.active,
+                    ),
+                )
                 if model.section in TOTALS
                 else None
             )

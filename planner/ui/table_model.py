@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
@@ -192,28 +193,35 @@ class SectionModel(_EditableModel):
         results = self._results()
         if results is None:
             return None
+        if self.section == "sites" and key in ("result:peak_mw", "result:utilisation"):
+            return self._site_draw(results, row, key)
+        array = self.result_array(key)
+        if array is None:
+            return None
+        value = float(array[row])
+        return value if math.isfinite(value) else None
+
+    def result_array(self, key: str) -> np.ndarray | None:
+        """A computed column's values for every row (project order), or None: no results
+        for these rows yet, or not a column of one array."""
+        results = self._results()
+        if results is None:
+            return None
         kpis = results.row_kpis if self.section == "fleet" else results.site_kpis
         b = results.breakevens
-        values = {
-            "result:npv_usd": kpis.npv_usd,
-            "result:marginal_npv_usd": results.marginal_npv_usd
-            if self.section == "fleet"
-            else None,
-            "result:btc_mined": kpis.btc_mined,
+        if key == "result:npv_usd":
+            return kpis.npv_usd
+        if key == "result:btc_mined":
+            return kpis.btc_mined
+        if key == "result:marginal_npv_usd":  # computed on first use: only when shown
+            return results.marginal_npv_usd if self.section == "fleet" else None
+        breakevens = {
             "result:breakeven_btc_price_usd": b.btc_price_usd,
             "result:breakeven_btc_after_halving_usd": b.btc_price_after_halving_usd,
             "result:breakeven_hashprice": b.hashprice_usd_per_ph_day,
             "result:breakeven_power": b.power_usd_per_kwh,
         }
-        if self.section == "sites" and key in ("result:peak_mw", "result:utilisation"):
-            return self._site_draw(results, row, key)
-        array = values.get(key)
-        if key == "result:marginal_npv_usd":  # computed on first use: only when shown
-            array = results.marginal_npv_usd
-        if array is None:
-            return None
-        value = float(array[row])
-        return value if math.isfinite(value) else None
+        return breakevens.get(key)
 
     def refusal(self, row: int, key: str, text: str) -> str | None:
         """Why typing `text` in the cell would be refused (its header named), or None: the

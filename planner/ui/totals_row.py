@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QTableView
@@ -21,12 +22,14 @@ TOTAL_BRUSH = QBrush(QColor("#e8ecf2"))
 class TotalsModel(QAbstractTableModel):
     """One row: the totals of `source`'s additive columns over the rows `shown` says."""
 
-    def __init__(self, source: SectionModel, shown: Any):
+    def __init__(self, source: SectionModel, shown: Any, filtered: Any = lambda: True):
         super().__init__(source)
         self.source = source
         self.shown = shown  # row -> bool: whether the table shows the row
+        self.filtered = filtered  # () -> bool: whether a filter hides any rows
         self.keys = set(schema.TOTALS.get(source.section, ()))
         self._cache: dict[int, str] | None = None
+        self._rows = np.zeros(0, dtype=int)
         self._font = QFont()
         self._font.setBold(True)
         for signal in (
@@ -51,45 +54,58 @@ class TotalsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.source.columns)
 
     def rows_shown(self) -> list[int]:
-        return [row for row in range(self.source.item_count()) if self.shown(row)]
+        count = self.source.item_count()
+        if not self.filtered():
+            return list(range(count))  # no filter: no row to ask about
+        return [row for row in range(count) if self.shown(row)]
 
     def totals(self) -> dict[int, str]:
-        """Each column's total as its cells show numbers, and the first column's label."""
-        if self._cache is not None:
-            return self._cache
-        rows = self.rows_shown()
-        texts: dict[int, str] = {}
-        for i, column in enumerate(self.source.columns):
-            if column.key not in self.keys:
-                continue
-            numbers = [self.source.number_at(row, i)[0] for row in rows]
-            if column.kind == "result" and any(n is None for n in numbers):
-                texts[i] = "…"  # results still coming, or a row without one
-                continue
-            total = sum(n for n in numbers if n is not None)
-            texts[i] = (
-                self.source.result_text(column.key, total)
-                if column.kind == "result"
-                else cells.format_value(column, int(total) if column.kind == "int" else total)
-            )
-        count = self.source.item_count()
-        label = "Total" if len(rows) == count else f"Total of {len(rows):,} shown ({count:,})"
-        texts.setdefault(0, label)
-        self._cache = texts
-        return texts
+        """The first column's label and the totals worked out so far (`total_text` works
+        out one column's when it is painted: a column out of view costs nothing)."""
+        if self._cache is None:
+            rows = self.rows_shown()
+            count = self.source.item_count()
+            label = "Total" if len(rows) == count else f"Total of {len(rows):,} shown ({count:,})"
+            self._rows = np.asarray(rows, dtype=int)
+            self._cache = {0: label}
+        return self._cache
+
+    def text_at(self, column_index: int) -> str:
+        """What the totals row shows in a column: worked out on first paint, kept until
+        the rows, their values or the filter change."""
+        texts = self.totals()
+        if column_index not in texts:
+            adds_up = self.source.columns[column_index].key in self.keys
+            texts[column_index] = self.total_text(column_index) if adds_up else ""
+        return texts[column_index]
+
+    def total_text(self, column_index: int) -> str:
+        """One additive column's total over the rows shown, as its cells show numbers:
+        results summed from their arrays (no cell by cell), inputs from the rows."""
+        column = self.source.columns[column_index]
+        rows = self._rows
+        if column.kind == "result":
+            values = self.source.result_array(column.key)
+            if values is None:
+                return "…"  # results still coming
+            chosen = np.asarray(values, dtype=float)[rows]
+            return self.source.result_text(column.key, float(chosen[np.isfinite(chosen)].sum()))
+        items = self.source.items()
+        total = sum(float(getattr(items[r], column.key) or 0) for r in rows.tolist())
+        return cells.format_value(column, int(total) if column.kind == "int" else total)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.totals().get(index.column(), "")
+            return self.text_at(index.column())
         if role == Qt.ItemDataRole.FontRole:
             return self._font
         if role == Qt.ItemDataRole.BackgroundRole:
             return TOTAL_BRUSH
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
             return RIGHT
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() in self.totals():
+        if role == Qt.ItemDataRole.ToolTipRole and self.text_at(index.column()):
             return "The sum over the rows shown"
         return None
 

@@ -407,13 +407,25 @@ class SectionModel(_EditableModel):
 
 
 class FinanceModel(_EditableModel):
-    """Finance settings as a two-column property table: setting, value."""
+    """Finance settings as a two-column property table: setting, value. Subclasses show
+    another settings object the same way (`section`, `current`, `edit_many`)."""
+
+    section = "finance"
+    show_tips = False  # the setting's tip as the cell's tooltip (besides a refusal)
 
     def __init__(self, document: ProjectDocument):
         super().__init__(document)
         self.settings = schema.FINANCE_COLUMNS
         self.columns = (Column("value", "Value", "text"),)
         document.changed.connect(self._changed)
+
+    def current(self) -> Any:
+        """The settings object the rows show."""
+        return self.document.project.finance
+
+    def edit_many(self, project: Project, edits: Sequence[tuple[str, str]]) -> Project:
+        """The project with typed texts set on settings; CellErrors when refused."""
+        return ed.set_finance_many(project, edits)
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.settings)
@@ -436,7 +448,7 @@ class FinanceModel(_EditableModel):
         setting = self.settings[index.row()]
         error = self.cell_errors.get((index.row(), setting.key))
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            value = getattr(self.document.project.finance, setting.key)
+            value = getattr(self.current(), setting.key)
             if role == Qt.ItemDataRole.EditRole:
                 return cells.edit_text(setting, value)
             return cells.format_value(setting, value)
@@ -445,7 +457,7 @@ class FinanceModel(_EditableModel):
         if role == Qt.ItemDataRole.BackgroundRole and error:
             return ERROR_BRUSH
         if role == Qt.ItemDataRole.ToolTipRole:
-            return error
+            return error or (setting.tip if self.show_tips else None) or None
         return None
 
     def setting(self, index: AnyIndex) -> Column:
@@ -454,41 +466,35 @@ class FinanceModel(_EditableModel):
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
             return False
-        key = self.settings[index.row()].key
-        header = self.settings[index.row()].header
-        try:
-            after = ed.set_finance(self.document.project, key, str(value))
-        except CellErrors as error:
-            self._refuse(error, f"Edit {header}", lambda _k: header)
-            return False
-        self._clear_marks([index.row()], [key])
-        self.document.apply(
-            after, Change("cells", "finance", (index.row(),), (key,)), f"Edit {header}"
-        )
-        return True
+        return self._apply(index.row(), [str(value)], f"Edit {self.settings[index.row()].header}")
 
     def paste_column(self, top: int, texts: Sequence[str]) -> bool:
         """Paste values down the settings from row `top` as one undoable step."""
+        return self._apply(top, texts, "Paste")
+
+    def _apply(self, top: int, texts: Sequence[str], text: str) -> bool:
+        """Set settings from row `top` down as one undo step named `text`, or mark the
+        refused cells (their headers named)."""
         keys = [c.key for c in self.settings[top : top + len(texts)]]
         edits = list(zip(keys, texts, strict=False))
         try:
-            after = ed.set_finance_many(self.document.project, edits)
+            after = self.edit_many(self.document.project, edits)
         except CellErrors as error:
             headers = {c.key: c.header for c in self.settings}
-            self._refuse(error, "Paste", lambda key: headers[key])
+            self._refuse(error, text, lambda key: headers.get(key, key))
             return False
         self._clear_marks(range(top, top + len(edits)), keys)
         rows = tuple(range(top, top + len(edits)))
-        self.document.apply(after, Change("cells", "finance", rows, tuple(keys)), "Paste")
+        self.document.apply(after, Change("cells", self.section, rows, tuple(keys)), text)
         return True
 
     def _changed(self, change: Change) -> None:
         if change.kind == "reset" and not change.section:
             self.cell_errors.clear()
         if (change.kind == "reset" and not change.section) or (
-            change.section == "finance" and not change.rows
+            change.section == self.section and not change.rows
         ):
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0))
-        elif change.section == "finance":
+        elif change.section == self.section:
             last = min(max(change.rows), self.rowCount() - 1)
             self.dataChanged.emit(self.index(min(change.rows), 0), self.index(last, 0))

@@ -39,7 +39,7 @@ from planner.engine.treasury import (
 from planner.engine.treasury_roll import RollOutput
 
 PERCENTILES = (5, 25, 50, 75, 95)
-# Passes of the tax fixed point a path may take (treasury.py's _solve): a path whose
+# Passes of the tax fixed point a path may take (treasury_solve.py's solve): a path whose
 # sales flip with its tax (a sale to pay the tax triggers more tax) may never settle to
 # the cent; it keeps its last pass and is counted in `unsettled_paths`.
 MAX_PASSES = 12

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from planner.domain.project import Project
-from planner.domain.treasury import INTEREST_LIMIT_SHARE, TreasurySettings, treasury_notes
+from planner.domain.treasury import TreasurySettings, treasury_notes
 from planner.engine.debt import (
     LoanFlows,
     LoanTerms,
@@ -39,17 +39,20 @@ from planner.engine.debt import (
     loan_terms,
     prepayment_flows,
 )
-from planner.engine.fiscal import annual_tax
 from planner.engine.hedges import HedgeFlows, HedgeTerms, hedge_flows, hedge_terms
 from planner.engine.inputs import EngineInputs
 from planner.engine.treasury_result import TreasuryResult, result_of
-from planner.engine.treasury_roll import Policy, RollOutput, roll
-from planner.engine.treasury_roll_one import roll_one
+from planner.engine.treasury_roll import Policy, RollOutput
+from planner.engine.treasury_solve import (
+    MAX_PASSES,
+    refiled,
+    solve,
+    tax_base,
+)
 
 if TYPE_CHECKING:
     from planner.engine.model import Results
 
-MAX_PASSES = 30  # each pass moves the tax by at most the tax rate x the last change
 # What treasury_roll_paths answers: cash, BTC held, margin calls, and what its tax reads.
 ROLL_PATHS_FIELDS = (
     "cash_end_usd",
@@ -60,7 +63,6 @@ ROLL_PATHS_FIELDS = (
     "loan_interest_usd",
     "loan_fee_usd",
 )
-TAX_TOLERANCE_USD = 0.005
 
 __all__ = [
     "TreasuryMarket",
@@ -212,12 +214,12 @@ def treasury_paths(
     """The treasury on every path of `market` (P, H)."""
     days = inputs.timeline.days.astype(float)
     fixed = fixed_flows(plan, market, days)
-    base = _tax_base(plan, market, inputs, fixed)
-    solved = _solve(plan, inputs, base, sell_held=True)
+    base = tax_base(plan, market, inputs, fixed)
+    solved = solve(plan, inputs, base, sell_held=True)
     run = solved.run
     without = run  # the same pass when no held BTC was sold
     if run.btc_sold_held.any():
-        without = _solve(plan, inputs, base, sell_held=False).run
+        without = solve(plan, inputs, base, sell_held=False).run
     notes = list(plan.notes)
     if solved.passes > MAX_PASSES:
         notes.append("the tax on BTC sales did not settle to the cent in the passes allowed")
@@ -245,9 +247,9 @@ def treasury_roll_paths(
     so that a path whose sales do not change settles in one pass."""
     if fixed is None:
         fixed = fixed_flows(plan, market, inputs.timeline.days.astype(float))
-    base = _tax_base(plan, market, inputs, fixed)
-    guess = None if near is None else _refiled(inputs, base, near).extra_tax_usd
-    solved = _solve(plan, inputs, base, True, max_passes, guess, ROLL_PATHS_FIELDS)
+    base = tax_base(plan, market, inputs, fixed)
+    guess = None if near is None else refiled(inputs, base, near).extra_tax_usd
+    solved = solve(plan, inputs, base, True, max_passes, guess, ROLL_PATHS_FIELDS)
     return solved.run, solved.unsettled
 
 
@@ -260,209 +262,3 @@ def without_hedge_flows(plan: TreasuryPlan, fixed: FixedFlows, name: str) -> Fix
     components["hedge_settlements_usd"] = hedges.settlement_usd.sum(axis=0)
     components["hedge_premiums_usd"] = -hedges.premium_usd.sum(axis=0)
     return replace(fixed, components=components, hedges=hedges)
-
-
-@dataclass(frozen=True)
-class _TaxBase:
-    """What a pass reads, per path: the market's price and BTC mined, the cash no sale
-    changes, and the tax items no sale changes (by month, or by fiscal year)."""
-
-    price_usd: np.ndarray  # (P, H)
-    btc_mined: np.ndarray  # (P, H)
-    fixed_cash_usd: np.ndarray  # (P, H)
-    fixed_items_usd: np.ndarray  # (P, H) hedges and prepayment, taxable
-    fixed_interest_usd: np.ndarray  # (P, H) interest and fees of the other debt
-    base_by_year_usd: np.ndarray  # (P, Y) the company's taxable income before
-    allowed_by_year_usd: np.ndarray | None  # (P, Y) the interest limitation's cap
-    before_usd: np.ndarray  # (P, Y) the tax on `base_by_year_usd`
-
-    def rows(self, keep: np.ndarray) -> _TaxBase:
-        """The paths `keep` (bool) selects."""
-        allowed = self.allowed_by_year_usd
-        return _TaxBase(
-            price_usd=self.price_usd[keep],
-            btc_mined=self.btc_mined[keep],
-            fixed_cash_usd=self.fixed_cash_usd[keep],
-            fixed_items_usd=self.fixed_items_usd[keep],
-            fixed_interest_usd=self.fixed_interest_usd[keep],
-            base_by_year_usd=self.base_by_year_usd[keep],
-            allowed_by_year_usd=None if allowed is None else allowed[keep],
-            before_usd=self.before_usd[keep],
-        )
-
-
-def _tax_base(
-    plan: TreasuryPlan, market: TreasuryMarket, inputs: EngineInputs, fixed: FixedFlows
-) -> _TaxBase:
-    calendar = inputs.fiscal
-    c = fixed.components
-    rules = (inputs.tax_rate, inputs.loss_offset_limit, inputs.loss_expiry_years)
-    base = calendar.by_year(market.taxable_income_usd)
-    allowed = None
-    if plan.interest_limit:
-        allowed = INTEREST_LIMIT_SHARE * np.maximum(calendar.by_year(market.ebitda_usd), 0.0)
-    return _TaxBase(
-        price_usd=market.btc_price_usd,
-        btc_mined=market.btc_mined,
-        fixed_cash_usd=sum(c.values(), np.zeros_like(market.btc_price_usd)),
-        fixed_items_usd=(
-            c["hedge_settlements_usd"]
-            + c["hedge_premiums_usd"]
-            + fixed.prepayment_recognised_usd
-            - fixed.prepayment_delivered_usd
-        ),
-        fixed_interest_usd=-c["interest_usd"] - c["upfront_fees_usd"],
-        base_by_year_usd=base,
-        allowed_by_year_usd=allowed,
-        before_usd=annual_tax(base, *rules).tax_usd,
-    )
-
-
-@dataclass
-class _Solved:
-    """A fixed point's pass on every path: the roll, the extra tax it was run with, the
-    tax refiled on it, the passes the slowest path took and the paths left unsettled."""
-
-    run: RollOutput
-    extra_tax_usd: np.ndarray
-    tax: TreasuryTax
-    passes: int
-    unsettled: np.ndarray  # (P,) bool
-
-
-def _solve(
-    plan: TreasuryPlan,
-    inputs: EngineInputs,
-    base: _TaxBase,
-    sell_held: bool,
-    max_passes: int = MAX_PASSES,
-    guess: np.ndarray | None = None,
-    fields: tuple[str, ...] | None = None,
-) -> _Solved:
-    """Roll forward with the extra tax the pass's own sales bring: a fixed point, path by
-    path. A pass moves a path's tax by a share (at most the tax rate) of its last move,
-    of either sign (a sale to pay a tax can undo part of the last move); once that share
-    shows (the move projected on the last one), the next guess adds the rest of the
-    geometric series. A path
-    whose tax equals the tax it was run with (to half a cent) is settled; the next pass
-    runs the others only (each path's answers are those of its last pass). `guess`: the
-    extra tax of the first pass (none without). `fields`: the only RollOutput arrays
-    kept up to date beyond the first pass (the refiled tax neither); None: all."""
-    paths = base.price_usd.shape[0]
-    extra = np.zeros_like(base.fixed_cash_usd) if guess is None else guess.copy()
-    last_change = np.zeros_like(extra)
-    todo = np.arange(paths)
-    part = base
-    run, tax = None, None
-    for passes in range(1, max_passes + 1):
-        part_run = (roll_one if todo.size == 1 else roll)(
-            plan.policy,
-            plan.btc_loans,
-            part.price_usd,
-            part.btc_mined,
-            part.fixed_cash_usd - extra[todo],
-            sell_held,
-        )
-        part_tax = _refiled(inputs, part, part_run)
-        change = part_tax.extra_tax_usd - extra[todo]
-        step = np.max(np.abs(change), axis=1, initial=0.0)
-        settled = step < TAX_TOLERANCE_USD
-        if run is None or tax is None:
-            run, tax = part_run, part_tax
-        else:
-            which = np.ones_like(settled) if passes == max_passes else settled
-            _put(run, part_run, todo, which, fields)
-            if fields is None:
-                _put(tax, part_tax, todo, which)
-        last = last_change[todo]
-        size = np.einsum("ph,ph->p", last, last)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(size > 0, np.einsum("ph,ph->p", change, last) / size, 0.0)
-        tail = np.where(np.abs(ratio) < 0.9, ratio / (1.0 - np.clip(ratio, -0.9, 0.9)), 0.0)
-        guess = part_tax.extra_tax_usd + change * tail[:, None]
-        extra[todo] = np.where(settled[:, None], extra[todo], guess)
-        last_change[todo] = change
-        keep = ~settled
-        todo = todo[keep]
-        if todo.size == 0:
-            return _Solved(run, extra, tax, passes, np.zeros(paths, dtype=bool))
-        part = part.rows(keep)
-    assert run is not None and tax is not None
-    unsettled = np.zeros(paths, dtype=bool)
-    unsettled[todo] = True
-    return _Solved(run, extra, tax, max_passes + 1, unsettled)
-
-
-def _put(
-    whole: RollOutput | TreasuryTax,
-    part: RollOutput | TreasuryTax,
-    rows: np.ndarray,
-    which: np.ndarray,
-    fields: tuple[str, ...] | None = None,
-) -> None:
-    """Write the paths `which` (bool) selects of a pass over the paths `rows` into the
-    answers of all paths (loan arrays of RollOutput have the paths second)."""
-    if not which.any():
-        return
-    rows = rows[which]
-    for name in fields or vars(part):
-        value = getattr(part, name)
-        target = getattr(whole, name)
-        if name.startswith("loan_"):
-            target[:, rows] = value[:, which]
-        else:
-            target[rows] = value[which]
-
-
-@dataclass(frozen=True)
-class TreasuryTax:
-    """The company's tax refiled with the treasury's items, (P, Y) by year."""
-
-    extra_tax_usd: np.ndarray  # (P, H) paid on top of the fleet's tax (negative: less)
-    taxable_items_usd: np.ndarray  # (P, H) gains, hedges, prepayment, before interest
-    interest_usd: np.ndarray  # (P, Y) interest and fees incurred
-    interest_deducted_usd: np.ndarray  # (P, Y)
-    interest_carried_usd: np.ndarray  # (P, Y) disallowed, carried at each year's end
-    taxable_income_usd: np.ndarray  # (P, Y) refiled
-    tax_usd: np.ndarray  # (P, Y) refiled
-
-
-def _refiled(inputs: EngineInputs, base: _TaxBase, run: RollOutput) -> TreasuryTax:
-    """Tax as filed with the treasury's items (module doc); same loss rules and months.
-    `base.before_usd`: the tax of each fiscal year (P, Y) on the fleet's taxable income
-    alone."""
-    calendar = inputs.fiscal
-    items = run.realised_gain_usd + base.fixed_items_usd
-    interest = calendar.by_year(
-        base.fixed_interest_usd + run.loan_interest_usd.sum(axis=0) + run.loan_fee_usd.sum(axis=0)
-    )
-    if base.allowed_by_year_usd is not None:
-        deducted, carried = _limited(interest, base.allowed_by_year_usd)
-    else:
-        deducted, carried = interest, np.zeros_like(interest)
-    taxable = base.base_by_year_usd + calendar.by_year(items) - deducted
-    rules = (inputs.tax_rate, inputs.loss_offset_limit, inputs.loss_expiry_years)
-    after = annual_tax(taxable, *rules).tax_usd
-    weights = calendar.payment_weights(inputs.tax_payments_quarterly)
-    return TreasuryTax(
-        extra_tax_usd=(after - base.before_usd)[..., calendar.month_year] * weights,
-        taxable_items_usd=items,
-        interest_usd=interest,
-        interest_deducted_usd=deducted,
-        interest_carried_usd=carried,
-        taxable_income_usd=taxable,
-        tax_usd=after,
-    )
-
-
-def _limited(interest: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Interest deducted each year: at most `allowed`, the excess carried forward."""
-    deducted = np.zeros_like(interest)
-    carried = np.zeros_like(interest)
-    pool = np.zeros(interest.shape[:-1])
-    for y in range(interest.shape[-1]):
-        due = pool + interest[..., y]
-        deducted[..., y] = np.minimum(due, allowed[..., y])
-        pool = due - deducted[..., y]
-        carried[..., y] = pool
-    return deducted, carried

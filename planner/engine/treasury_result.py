@@ -11,8 +11,9 @@ import numpy as np
 from planner.engine.debt import LoanFlows
 
 if TYPE_CHECKING:
-    from planner.engine.treasury import FixedFlows, TreasuryMarket, TreasuryPlan, TreasuryTax
+    from planner.engine.treasury import FixedFlows, TreasuryMarket, TreasuryPlan
     from planner.engine.treasury_roll import RollOutput
+    from planner.engine.treasury_solve import TreasuryTax
 
 # The cash components in the order they are reported; they add up to the change in cash.
 CASH_COMPONENTS = (

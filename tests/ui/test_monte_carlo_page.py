@@ -11,11 +11,11 @@ from planner.io.display import NOT_AVAILABLE
 from planner.ui.chart_menu import table_text
 from planner.ui.decisions.monte_carlo import (
     CANCELLED,
-    LABEL_GAP_PX,
     MAX_PATHS,
     NOTHING_TO_PAY_BACK,
     PRESS_RUN,
 )
+from planner.ui.fan_chart import LABEL_GAP_PX
 
 
 @pytest.fixture

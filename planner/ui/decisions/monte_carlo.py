@@ -5,15 +5,14 @@ cash over the paths beside them (monte_carlo_treasury.py)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLocale, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QLocale, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -38,21 +37,15 @@ from planner.engine.montecarlo import (
 )
 from planner.engine.treasury import has_treasury, treasury_plan
 from planner.io import display
-from planner.ui.chart_menu import (
-    ChartMenu,
-    ChartTable,
-    EmptyNote,
-    fit_limits,
-    month_table,
-)
-from planner.ui.chart_parts import BLUE, INK, MoneyAxis, MonthAxis, curve_data, pen
+from planner.ui.chart_menu import ChartMenu, ChartTable, EmptyNote, fit_limits
+from planner.ui.chart_parts import INK, MoneyAxis, curve_data, pen
 from planner.ui.decisions.monte_carlo_treasury import TreasuryPanel
 from planner.ui.decisions.results_table import ResultModel, ResultTable
 from planner.ui.document import ProjectDocument
+from planner.ui.fan_chart import FanChart
 from planner.ui.tasks import BackgroundTask
 
 MAX_PATHS = 200_000
-LABEL_GAP_PX = 13  # the least height between two percentile names at the fan's end
 # The settings shown as percent or plain numbers: key, label, suffix, scale to the box.
 FIELDS = (
     ("price_volatility", "BTC price volatility (per year)", " %", 100.0),
@@ -69,11 +62,8 @@ NOTHING_TO_PAY_BACK = (
     "Bought before the horizon starts: no capex of this row falls inside the plan, so "
     "there is nothing of it to pay back."
 )
-# The fan: P5-P95 (90 % of paths) light, P25-P75 (half of them) darker, P50 a bold line.
-BANDS = (
-    (0, 4, 35, "P5–P95 (90 % of paths)"),
-    (1, 3, 80, "P25–P75 (half of the paths)"),
-)
+# The fan's bands: P5-P95 (90 % of paths) light, P25-P75 (half of them) darker.
+BAND_LABELS = ("P5–P95 (90 % of paths)", "P25–P75 (half of the paths)")
 
 
 def simulate(
@@ -153,13 +143,30 @@ class RowChancesTable(ResultTable):
         return value if isinstance(value, str) else None
 
 
+@dataclass(frozen=True)
+class MonteCarloRun:
+    """A finished run: the project it ran on, the months of its horizon, its result."""
+
+    project: Project
+    month_starts: tuple[date, ...]
+    result: MonteCarloResult
+
+
 class MonteCarloPage(QWidget):
-    """The settings and Run on the left; the fan chart, the histogram and the rows."""
+    """The settings and Run on the left; the fan chart, the histogram and the rows.
+
+    The latest finished run is `latest` (None before one, or after a run failed or was
+    cancelled); `runChanged` is emitted when a run starts and when it ends, so that other
+    views (the Treasury tab's fan) show it. A run is stale once the document's project is
+    no longer `latest.project` (every edit makes a new one)."""
+
+    runChanged = Signal()
 
     def __init__(self, document: ProjectDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.result: MonteCarloResult | None = None
+        self.latest: MonteCarloRun | None = None
         self.task: BackgroundTask | None = None
         self.row_figures: RowPaybackChances | None = None
         self._month_starts: tuple[date, ...] = ()
@@ -184,43 +191,20 @@ class MonteCarloPage(QWidget):
     def _build_fan(self) -> None:
         """Five percentile curves of cumulative FCF, the bands between them, each curve
         named at its end and the bands in the legend."""
-        self.fan_plot = pg.PlotWidget(
-            axisItems={"bottom": MonthAxis(), "left": MoneyAxis()}, background="w"
+        self.fan = FanChart(
+            "Cumulative free cash flow across the paths",
+            "cumulative FCF",
+            BAND_LABELS,
+            "monte_carlo_fan",
+            PRESS_RUN,
         )
-        self.fan_plot.setTitle("Cumulative free cash flow across the paths")
-        legend = self.fan_plot.addLegend(
-            offset=(10, 10), labelTextColor=INK, brush=pg.mkBrush(255, 255, 255, 210)
-        )
-        # dynamicRangeLimit off: the bands are filled from the curves as drawn, which
-        # pyqtgraph would otherwise clip to the view they were first drawn in.
-        self.fan_lines = [
-            pg.PlotDataItem([], [], pen=pen(BLUE, 2.5 if q == 50 else 1.0), dynamicRangeLimit=None)
-            for q in PERCENTILES
-        ]
-        self.fan_fills: list[pg.FillBetweenItem] = []
-        self._band_samples: list[pg.BarGraphItem] = []
-        for low, high, alpha, label in BANDS:
-            brush = pg.mkBrush(QColor(0, 114, 178, alpha))
-            fill = pg.FillBetweenItem(self.fan_lines[low], self.fan_lines[high], brush=brush)
-            self.fan_plot.addItem(fill)
-            self.fan_fills.append(fill)
-            sample = pg.BarGraphItem(x=[], height=[], width=1, brush=brush, pen=pg.mkPen(None))
-            self._band_samples.append(sample)  # only its colour, in the legend
-            legend.addItem(sample, label)
-        for q, line in zip(PERCENTILES, self.fan_lines, strict=True):
-            self.fan_plot.addItem(line)
-            if q == 50:
-                legend.addItem(line, "P50 (median)")
-        self.fan_labels = [pg.TextItem(f"P{q}", color=INK, anchor=(1.0, 1.0)) for q in PERCENTILES]
-        for text in self.fan_labels:
-            text.setVisible(False)
-            self.fan_plot.addItem(text, ignoreBounds=True)
-        view = self.fan_plot.getPlotItem().getViewBox()
-        view.sigRangeChanged.connect(self._place_fan_labels)
-        view.sigResized.connect(self._place_fan_labels)
-        self.fan_menu = ChartMenu(self.fan_plot, self.fan_table, "monte_carlo_fan")
-        self.fan_note = EmptyNote(self.fan_plot, PRESS_RUN)
-        self.fan_note.set_empty(True)
+        # The chart's parts by the names the page has always given them.
+        self.fan_plot = self.fan
+        self.fan_lines = self.fan.lines
+        self.fan_fills = self.fan.fills
+        self.fan_labels = self.fan.labels
+        self.fan_menu = self.fan.menu
+        self.fan_note = self.fan.note
 
     def _build_histogram(self) -> None:
         """The distribution of fleet NPV, its P5, P50 and P95 marked."""
@@ -312,20 +296,26 @@ class MonteCarloPage(QWidget):
         self.treasury.setVisible(has_treasury(project))
         self.button.setEnabled(False)
 
+        month_starts = tuple(results.inputs.timeline.month_starts)
+
         def done(both: tuple[MonteCarloResult, RowPaybackChances]) -> None:
             self.button.setEnabled(True)
             self.row_figures = both[1]
-            self.show_result(both[0])
+            self.latest = MonteCarloRun(project, month_starts, both[0])
+            self.show_result(both[0], month_starts)
+            self.runChanged.emit()
 
         def failed(error: BaseException) -> None:
             self.button.setEnabled(True)
             self.clear_figures(f"Monte Carlo failed: {error}")
             self.summary.setText(f"Monte Carlo failed: {error}")
+            self.runChanged.emit()
 
         def cancelled() -> None:
             self.button.setEnabled(True)
             self.clear_figures(CANCELLED)
             self.summary.setText(CANCELLED)
+            self.runChanged.emit()
 
         def job(progress: Any) -> tuple[MonteCarloResult, RowPaybackChances]:
             return simulate(results, settings, progress, project)
@@ -333,21 +323,26 @@ class MonteCarloPage(QWidget):
         self.task = BackgroundTask(
             self, f"Monte Carlo: {settings.paths:,} paths…", job, done, failed, cancelled
         )
+        self.runChanged.emit()
         return self.task
 
-    def show_result(self, result: MonteCarloResult) -> None:
+    @property
+    def running(self) -> bool:
+        """A run is under way."""
+        return self.task is not None and not self.task.finished
+
+    def show_result(self, result: MonteCarloResult, month_starts: Sequence[date]) -> None:
+        """The figures of `result`, a run over the months of `month_starts`."""
         self.result = result
+        self._month_starts = tuple(month_starts)
         results = self.document.results
-        if results is not None:
-            self._month_starts = tuple(results.inputs.timeline.month_starts)
-        self._show_fan(result.cumulative_percentiles_usd)
+        self.fan.show_fan(result.cumulative_percentiles_usd, self._month_starts)
         self._show_histogram(result)
         if results is not None and self.row_figures is not None:
             self.rows.show_chances(*row_lines(results.inputs.row_names, self.row_figures))
         self.treasury.setVisible(result.treasury is not None)
-        if result.treasury is not None and results is not None:
-            start = results.inputs.start_month
-            self.treasury.show_treasury(result.treasury, start, self._month_starts)
+        if result.treasury is not None:
+            self.treasury.show_treasury(result.treasury, self._month_starts)
         p = result.npv_percentiles_usd
         self.summary.setText(
             f"{result.settings.paths:,} paths, seed {result.settings.seed}. "
@@ -361,48 +356,16 @@ class MonteCarloPage(QWidget):
         """Empty the charts and the rows (a cancelled or failed run shows nothing of the
         run before it); `why` is said over the charts."""
         self.result = None
+        self.latest = None
         self.row_figures = None
-        for line in self.fan_lines:
-            line.setData([], [])
+        self.fan.clear_fan(why)
         self.npv_hist.setData([], [])
-        for item in (*self.fan_labels, *self.npv_marks, *self.fan_fills):
-            item.setVisible(False)
+        for mark in self.npv_marks:
+            mark.setVisible(False)
         self.rows.show_chances([], [], {})
         self.treasury.clear(why)
-        for plot, note in ((self.fan_plot, self.fan_note), (self.npv_plot, self.npv_note)):
-            fit_limits(plot.getPlotItem())
-            note.set_empty(True, why)
-
-    def _show_fan(self, bands: np.ndarray) -> None:
-        """The five percentile curves (the bands follow them), each named at its end."""
-        x = np.arange(1, bands.shape[1] + 1, dtype=float)
-        axis = self.fan_plot.getAxis("bottom")
-        assert isinstance(axis, MonthAxis)
-        if self.document.results is not None:
-            axis.set_start(self.document.results.inputs.start_month)
-        for line, text, values in zip(self.fan_lines, self.fan_labels, bands, strict=True):
-            line.setData(x, values)
-            text.setVisible(True)
-        self._place_fan_labels()
-        for fill in self.fan_fills:
-            fill.setVisible(True)
-        fit_limits(self.fan_plot.getPlotItem())
-        self.fan_plot.getPlotItem().getViewBox().enableAutoRange()
-        self.fan_note.set_empty(False)
-
-    def _place_fan_labels(self) -> None:
-        """Each percentile's name at its curve's end, moved up just enough that no two
-        overlap at the view's scale (the curves often end close together)."""
-        if self.result is None:
-            return
-        ends = self.result.cumulative_percentiles_usd[:, -1]
-        view = self.fan_plot.getPlotItem().getViewBox()
-        gap = LABEL_GAP_PX * abs(float(view.viewPixelSize()[1]))
-        x = float(self.result.cumulative_percentiles_usd.shape[1])
-        previous = -math.inf
-        for text, end in zip(self.fan_labels, ends.tolist(), strict=True):  # P5 first
-            previous = max(end, previous + gap)
-            text.setPos(x, previous)
+        fit_limits(self.npv_plot.getPlotItem())
+        self.npv_note.set_empty(True, why)
 
     def _show_histogram(self, result: MonteCarloResult) -> None:
         """The middle 98 % of fleet NPV (a lognormal price's tail runs far), P5, P50, P95."""
@@ -419,13 +382,7 @@ class MonteCarloPage(QWidget):
 
     def fan_table(self) -> ChartTable:
         """The fan's percentiles by month (its right-click Copy data)."""
-        if self.result is None:
-            return ChartTable((), [])
-        series = {
-            f"P{q} cumulative FCF": curve_data(line)
-            for q, line in zip(PERCENTILES, self.fan_lines, strict=True)
-        }
-        return month_table(series, self._month_starts, "USD")
+        return self.fan.table()
 
     def npv_table(self) -> ChartTable:
         """The histogram's bins (its right-click Copy data)."""

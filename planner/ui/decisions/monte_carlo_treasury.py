@@ -4,24 +4,22 @@ each hedge with and without it, and the fan of cash by month against the buffer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from planner.engine.montecarlo_treasury import PERCENTILES, TreasuryMonteCarlo
 from planner.io import display
-from planner.ui.chart_menu import ChartMenu, ChartTable, EmptyNote, fit_limits, month_table
-from planner.ui.chart_parts import BLUE, INK, VERMILLION, MoneyAxis, MonthAxis, curve_data, pen
+from planner.ui.chart_menu import ChartTable
 from planner.ui.decisions.results_table import ResultTable
+from planner.ui.fan_chart import FanChart
 
 TABLE_HEIGHT_PX = 84  # a header and two lines
 PRESS_RUN = "Press Run Monte Carlo to see the company's cash over the paths."
 # P5-P95 light, P25-P75 darker, P50 bold: as the fleet's fan.
-BANDS = ((0, 4, 35, "P5–P95 of cash"), (1, 3, 80, "P25–P75 of cash"))
+BAND_LABELS = ("P5–P95 of cash", "P25–P75 of cash")
 SHORTFALL_TIP = (
     "A month that ends with cash below the minimum cash buffer after the policy has sold "
     "what it may (the month's mined BTC, then free held BTC when it covers shortfalls)."
@@ -85,7 +83,6 @@ class TreasuryPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.treasury: TreasuryMonteCarlo | None = None
-        self._month_starts: tuple[date, ...] = ()
         self.chances = QLabel(PRESS_RUN)
         self.chances.setWordWrap(True)
         self.chances.setToolTip(SHORTFALL_TIP)
@@ -108,82 +105,40 @@ class TreasuryPanel(QWidget):
     def _build_fan(self) -> None:
         """Five percentile curves of cash at each month's end, the bands between them and
         the minimum cash buffer."""
-        self.fan_plot = pg.PlotWidget(
-            axisItems={"bottom": MonthAxis(), "left": MoneyAxis()}, background="w"
+        self.fan = FanChart(
+            "Company cash across the paths",
+            "cash",
+            BAND_LABELS,
+            "monte_carlo_cash",
+            PRESS_RUN,
+            name_ends=False,
+            buffer=True,
         )
-        self.fan_plot.setTitle("Company cash across the paths")
-        legend = self.fan_plot.addLegend(
-            offset=(10, 10), labelTextColor=INK, brush=pg.mkBrush(255, 255, 255, 210)
-        )
-        self.fan_lines = [
-            pg.PlotDataItem([], [], pen=pen(BLUE, 2.5 if q == 50 else 1.0), dynamicRangeLimit=None)
-            for q in PERCENTILES
-        ]
-        self.fan_fills: list[pg.FillBetweenItem] = []
-        for low, high, alpha, label in BANDS:
-            brush = pg.mkBrush(QColor(0, 114, 178, alpha))
-            fill = pg.FillBetweenItem(self.fan_lines[low], self.fan_lines[high], brush=brush)
-            fill.setVisible(False)
-            self.fan_plot.addItem(fill)
-            self.fan_fills.append(fill)
-            sample = pg.BarGraphItem(x=[], height=[], width=1, brush=brush, pen=pg.mkPen(None))
-            legend.addItem(sample, label)
-        for q, line in zip(PERCENTILES, self.fan_lines, strict=True):
-            self.fan_plot.addItem(line)
-            if q == 50:
-                legend.addItem(line, "P50 (median)")
-        self.buffer_line = pg.PlotDataItem([], [], pen=pen(VERMILLION, 1.5, Qt.PenStyle.DashLine))
-        self.fan_plot.addItem(self.buffer_line)
-        legend.addItem(self.buffer_line, "Minimum cash buffer")
-        self.fan_menu = ChartMenu(self.fan_plot, self.fan_table, "monte_carlo_cash")
-        self.fan_note = EmptyNote(self.fan_plot, PRESS_RUN)
-        self.fan_note.set_empty(True)
+        # The chart's parts by the names the panel has always given them.
+        self.fan_plot = self.fan
+        self.fan_lines = self.fan.lines
+        self.fan_fills = self.fan.fills
+        self.buffer_line = self.fan.buffer_line
+        self.fan_menu = self.fan.menu
+        self.fan_note = self.fan.note
 
-    def show_treasury(
-        self, treasury: TreasuryMonteCarlo, start: date, month_starts: tuple[date, ...]
-    ) -> None:
-        """The run's figures; the fan's months from `start`."""
+    def show_treasury(self, treasury: TreasuryMonteCarlo, month_starts: Sequence[date]) -> None:
+        """The run's figures; the fan over the months of `month_starts`."""
         self.treasury = treasury
-        self._month_starts = month_starts
         self.chances.setText(chances_text(treasury))
         self.percentiles.show_rows(*percentile_lines(treasury))
         self.hedges.show_rows(*hedge_lines(treasury))
         self.hedges.setVisible(bool(treasury.hedges))
-        bands = treasury.cash_percentiles_usd
-        x = np.arange(1, bands.shape[1] + 1, dtype=float)
-        axis = self.fan_plot.getAxis("bottom")
-        assert isinstance(axis, MonthAxis)
-        axis.set_start(start)
-        for line, values in zip(self.fan_lines, bands, strict=True):
-            line.setData(x, values)
-        self.buffer_line.setData([x[0], x[-1]], [treasury.min_cash_buffer_usd] * 2)
-        for fill in self.fan_fills:
-            fill.setVisible(True)
-        fit_limits(self.fan_plot.getPlotItem())
-        self.fan_plot.getPlotItem().getViewBox().enableAutoRange()
-        self.fan_note.set_empty(False)
+        self.fan.show_fan(treasury.cash_percentiles_usd, month_starts, treasury.min_cash_buffer_usd)
 
     def clear(self, why: str) -> None:
         """Nothing of a run: `why` over the chart."""
         self.treasury = None
         self.chances.setText(why)
-        for line in (*self.fan_lines, self.buffer_line):
-            line.setData([], [])
-        for fill in self.fan_fills:
-            fill.setVisible(False)
         self.percentiles.show_rows([], [])
         self.hedges.show_rows([], [])
-        fit_limits(self.fan_plot.getPlotItem())
-        self.fan_note.set_empty(True, why)
+        self.fan.clear_fan(why)
 
     def fan_table(self) -> ChartTable:
         """The cash percentiles by month and the buffer (the chart's Copy data)."""
-        if self.treasury is None:
-            return ChartTable((), [])
-        series = {
-            f"P{q} cash": curve_data(line)
-            for q, line in zip(PERCENTILES, self.fan_lines, strict=True)
-        }
-        x = curve_data(self.fan_lines[0])[0]
-        series["Minimum cash buffer"] = (x, np.full(x.size, self.treasury.min_cash_buffer_usd))
-        return month_table(series, self._month_starts, "USD")
+        return self.fan.table()

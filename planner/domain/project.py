@@ -37,6 +37,7 @@ from planner.domain.fields import (
 )
 from planner.domain.fields import MAX_MW as MAX_MW  # imported from here by others
 from planner.domain.fields import Entity as _Entity
+from planner.domain.price_profile import FourCpInterval, PriceProfile
 from planner.domain.treasury import DebtInstrument, Hedge, TreasurySettings
 
 SCHEMA_VERSION = 2
@@ -106,6 +107,10 @@ class PowerContract(_Entity):
     # the host's share of the site's rigs' revenue above their power cost, each month.
     take_or_pay_share: Fraction = 0.0
     profit_share: Fraction = 0.0
+    # A fixed-price contract that allows it sells the power the rigs leave unused at the
+    # hour's price (the site's price profile) less this fee.
+    resale_allowed: Annotated[bool, Strict()] = False
+    resale_fee_usd_per_mwh: Annotated[Usd, Field(ge=0)] = 0.0
     notes: Notes = ""
 
 
@@ -124,6 +129,17 @@ class Site(_Entity):
     # The cooling the site has: rig models of another cooling are not bought for it
     # (the best buy) and are warned about when placed there. None: not stated, any.
     cooling: Cooling | None = None
+    # The site's power prices hour by hour (domain/price_profile.py); None: the contract's
+    # monthly price, curtailed by its share of hours, as before.
+    price_profile: PriceProfile | None = None
+    # ERCOT's 4CP transmission charge per kW of the site's demand in the year's four
+    # coincident peaks, billed over the next calendar year; the intervals the peaks are
+    # expected in (rigs off then avoid it).
+    fourcp_charge_usd_per_kw_year: Annotated[Usd, Field(ge=0)] = 0.0
+    fourcp_intervals: list[FourCpInterval] = Field(default_factory=list)
+    # Demand response or ancillary services: enrolled MW, paid per MW-month.
+    demand_response_mw: Megawatts = 0.0
+    demand_response_usd_per_mw_month: Annotated[Usd, Field(ge=0)] = 0.0
     notes: Notes = ""
 
     def takes(self, cooling: str) -> bool:

@@ -165,6 +165,27 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             tip="The cooling the site has; empty: any. The best buy buys only rigs of this "
             "cooling for it",
         ),
+        _C(
+            "fourcp_charge_usd_per_kw_year",
+            "4CP charge (USD/kW-year)",
+            "usd",
+            decimals=2,
+            tip="Transmission charge per kW of the site's demand in the year's four coincident "
+            "peaks (ERCOT 4CP), billed over the next calendar year",
+        ),
+        _C(
+            "demand_response_mw",
+            "Demand response (MW)",
+            "number",
+            decimals=2,
+            tip="Capacity enrolled in demand response or ancillary services",
+        ),
+        _C(
+            "demand_response_usd_per_mw_month",
+            "Demand response (USD/MW-month)",
+            "usd",
+            tip="What the enrolled capacity is paid each month",
+        ),
         _C("notes", "Notes", "text"),
         _C("result:npv_usd", "NPV (USD)", "result"),
         _C("result:payback", "Payback", "result"),
@@ -236,6 +257,14 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             decimals=0,
             tip="The host's share of the site's rigs' revenue above their power cost",
         ),
+        _C(
+            "resale_allowed",
+            "Resale allowed",
+            "bool",
+            tip="A fixed-price contract may sell the power the rigs leave unused at the "
+            "hour's price (needs the site's price profile)",
+        ),
+        _C("resale_fee_usd_per_mwh", "Resale fee (USD/MWh)", "usd", decimals=2),
         _C("notes", "Notes", "text"),
     ),
     "catalog": (

@@ -80,6 +80,8 @@ def describe_error(error: Mapping[str, Any]) -> str:
     if kind in bounds:
         sign, key = bounds[kind]
         return f"must be {sign} {_show_bound(ctx.get(key))}, got {_show(value)}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {_show(value)}"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')}, got {_show(value)}"
     if kind == "string_too_short":

@@ -80,9 +80,10 @@ def load_project(path: Path | str) -> Project:
 def project_to_json(project: Project) -> str:
     """The project as human-readable JSON (two-space indent, fields in schema order).
 
-    A project without a treasury, debt or hedges is written without those keys, and a rig
-    model without a stated degradation without that one: the file is the one an earlier
-    planner wrote and can still read."""
+    A project without a treasury, debt or hedges is written without those keys, a rig
+    model without a stated degradation without that one, and a site or contract without
+    hourly prices, 4CP, demand response or resale without those: the file is the one an
+    earlier planner wrote and can still read."""
     data = project.model_dump(mode="json")
     for key, empty in _OPTIONAL_SECTIONS.items():
         if data.get(key) == empty:
@@ -90,11 +91,27 @@ def project_to_json(project: Project) -> str:
     for model in data.get("catalog", []):  # a degradation the catalog does not state
         if model.get("degradation_per_year") is None:
             model.pop("degradation_per_year", None)
+    for section, defaults in _OPTIONAL_FIELDS.items():
+        for item in data.get(section, []):
+            for key, empty in defaults.items():
+                if key in item and item[key] == empty:
+                    del item[key]
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 # Sections added in the treasury's edition, left out of a file while empty.
 _OPTIONAL_SECTIONS: dict[str, object] = {"treasury": None, "debt": [], "hedges": []}
+# Fields added with hourly prices, left out of a site or contract while at their default.
+_OPTIONAL_FIELDS: dict[str, dict[str, object]] = {
+    "sites": {
+        "price_profile": None,
+        "fourcp_charge_usd_per_kw_year": 0.0,
+        "fourcp_intervals": [],
+        "demand_response_mw": 0.0,
+        "demand_response_usd_per_mw_month": 0.0,
+    },
+    "contracts": {"resale_allowed": False, "resale_fee_usd_per_mwh": 0.0},
+}
 
 
 # ------------------------------------------------------------------------ saving

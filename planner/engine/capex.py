@@ -116,13 +116,18 @@ class SiteItems:
     infra_tax_depreciation_usd: np.ndarray
     take_or_pay_usd: np.ndarray  # the minimum billed above the energy the rigs drew
     profit_share_usd: np.ndarray  # the host's share of the rigs' revenue above power
+    fourcp_savings_usd: np.ndarray  # 4CP transmission charge avoided (income)
+    demand_response_usd: np.ndarray  # demand-response pay (income)
 
 
-def site_items(inputs: EngineInputs, rows: dict[str, np.ndarray]) -> SiteItems:
+def site_items(
+    inputs: EngineInputs, rows: dict[str, np.ndarray], load_kw: np.ndarray | None = None
+) -> SiteItems:
     """Demand charges and fixed opex every month; infrastructure capex in its month, its
     straight-line book depreciation from then and its tax depreciation; the hosting terms
     on the site's rows' sums `rows` (S x H per Series field): the take-or-pay minimum's
-    shortfall and the host's profit share."""
+    shortfall and the host's profit share; on the load of its rigs online `load_kw`
+    (S x H, with cooling overhead), the 4CP charge avoided and demand-response pay."""
     months = inputs.months
     sites = len(inputs.site_names)
     t = np.arange(months).astype(float)
@@ -158,7 +163,10 @@ def site_items(inputs: EngineInputs, rows: dict[str, np.ndarray]) -> SiteItems:
     )
     shortfall_kwh = np.maximum(minimum_kwh - rows["energy_kwh"], 0.0)
     margin_usd = np.maximum(rows["revenue_usd"] - rows["power_cost_usd"], 0.0)
+    load_kw = np.zeros((sites, months)) if load_kw is None else load_kw
     return SiteItems(
+        fourcp_savings_usd=fourcp_savings_usd(inputs, load_kw),
+        demand_response_usd=demand_response_usd(inputs, load_kw),
         take_or_pay_usd=shortfall_kwh * inputs.contract_price_usd_per_kwh[contract],
         profit_share_usd=inputs.contract_profit_share[contract, None] * margin_usd,
         demand_usd=demand_usd,
@@ -167,3 +175,32 @@ def site_items(inputs: EngineInputs, rows: dict[str, np.ndarray]) -> SiteItems:
         infra_depreciation_usd=infra_depreciation_usd,
         infra_tax_depreciation_usd=infra_tax_usd,
     )
+
+
+def fourcp_savings_usd(inputs: EngineInputs, load_kw: np.ndarray) -> np.ndarray:
+    """(S, H) the 4CP transmission charge avoided by the rigs off in the listed intervals:
+    a calendar year's expected 4CP demand is a quarter of the sum over its listed
+    intervals (in the horizon) of probability x the site's load that month; the charge
+    on it (USD per kW-year) is billed evenly over the 12 months of the next calendar
+    year, the months of it inside the horizon."""
+    power = inputs.site_power
+    charge = power.fourcp_charge_usd_per_kw_year
+    savings_usd = np.zeros_like(load_kw)
+    if not charge.any():
+        return savings_usd
+    years = np.array([m.year for m in inputs.timeline.month_starts], dtype=np.int64)
+    first = int(years[0])
+    by_year = np.zeros((load_kw.shape[0], int(years[-1]) - first + 2))
+    np.add.at(by_year.T, years - first, (0.25 * power.fourcp_weight * load_kw).T)
+    savings_usd[:] = by_year[:, years - first - 1] if years.size else 0.0
+    savings_usd[:, years == first] = 0.0  # billed for the year before the plan: unknown
+    savings_usd *= charge[:, None] / 12.0
+    return savings_usd
+
+
+def demand_response_usd(inputs: EngineInputs, load_kw: np.ndarray) -> np.ndarray:
+    """(S, H) demand-response pay: the enrolled MW, at most the load of the site's rigs
+    online, x USD per MW-month, in each month the site has rigs online."""
+    power = inputs.site_power
+    enrolled_mw = np.minimum(power.demand_response_mw[:, None], load_kw / 1000.0)
+    return enrolled_mw * power.demand_response_usd_per_mw_month[:, None]

@@ -16,6 +16,8 @@ import numpy as np
 from planner.domain.months import months_between
 from planner.domain.project import FleetRow, PowerContract, Project, Scenario
 from planner.engine.fiscal import FiscalCalendar
+from planner.engine.hourly import HourlyPower
+from planner.engine.hourly_inputs import SitePower, site_power
 from planner.engine.network import (
     block_times_s,
     difficulty_t_of,
@@ -153,6 +155,13 @@ class EngineInputs:
     contract_credit_usd_per_mwh: np.ndarray
     contract_take_or_pay_share: np.ndarray
     contract_profit_share: np.ndarray
+    # hourly power: the strike terms, 4CP and demand response (hourly_inputs.py)
+    site_power: SitePower
+
+    @property
+    def hourly(self) -> HourlyPower | None:
+        """The strike terms of the sites' price profiles; None: every site as without."""
+        return self.site_power.hourly
 
     @property
     def months(self) -> int:
@@ -172,8 +181,20 @@ def compile_inputs(
     if months < 1:
         raise ValueError(f"horizon must be at least 1 month, got {months}")
     finance = project.finance
+    market = _market_fields(sc, months)
+    sites = _site_fields(project, sc.start_month)
+    contracts = _contract_fields(project.contracts, months, sc.start_month)
+    timeline: Timeline = market["timeline"]
+    power = site_power(
+        project.sites,
+        project.contracts,
+        sites["site_contract_idx"],
+        contracts["contract_price_usd_per_kwh"],
+        timeline.month_starts,
+        np.asarray(timeline.days, dtype=float),
+    )
     return EngineInputs(
-        **_market_fields(sc, months),
+        **market,
         discount_rate_per_year=finance.discount_rate_per_year,
         tax_rate=finance.tax_rate,
         depreciation_months=finance.depreciation_years * 12.0,
@@ -190,8 +211,9 @@ def compile_inputs(
         infra_depreciation_months=finance.infrastructure_depreciation_years * 12.0,
         g_and_a_usd_per_month=finance.g_and_a_usd_per_month,
         **_fleet_fields(project, sc.start_month),
-        **_site_fields(project, sc.start_month),
-        **_contract_fields(project.contracts, months, sc.start_month),
+        **sites,
+        **contracts,
+        site_power=power,
     )
 
 

@@ -28,12 +28,14 @@ from planner.engine.breakevens import Breakevens, breakevens_of
 from planner.engine.capex import SiteItems, add_capex_and_resale, site_items
 from planner.engine.depreciation import straight_line
 from planner.engine.fiscal import AnnualTax
+from planner.engine.hourly import RowPower, online_hours
 from planner.engine.inputs import EngineInputs
 from planner.engine.market import HOURS_PER_DAY, TH_PER_EH, Market, market_of
 from planner.engine.rows import (
     CHUNK_CELLS,
     KPI_BLOCK_ROWS,
     RowPass,
+    RowVectors,
     full_running,
     mine_rows,
     row_vectors,
@@ -89,6 +91,7 @@ class Results:
     fiscal_years: AnnualTax  # (Y,) the tax as filed, year by year
     site_items: SiteItems  # each site's own monthly items (demand, fixed opex, hosting...)
     site_load_mw: np.ndarray  # (S, H) rig load with cooling overhead of the rows online
+    row_power: RowPower  # (R,) each row's energy, power cost and sales, uptime, project order
     _row_fcf: np.ndarray  # (R, H) after tax, rows in the engine's site order
     _row_position: np.ndarray  # engine position of each project row
     _row_taxable_by_year: np.ndarray  # (R, Y) engine order: each row's taxable income
@@ -104,6 +107,36 @@ class Results:
     def row_taxable_by_year(self) -> np.ndarray:
         """(R, Y) each fleet row's taxable income by fiscal year, project order."""
         return self._row_taxable_by_year[self._row_position]
+
+    def row_month_uptime(self) -> np.ndarray:
+        """(R, H) the share of each online month's hours each row ran (NaN while it is
+        not online); needs the rows kept."""
+        rows = self._kept_rows("row_month_uptime")
+        inputs = self.inputs
+        load_kw = inputs.count * inputs.power_w / 1000.0 * inputs.site_overhead[inputs.site_idx]
+        t = np.arange(inputs.months)
+        online = (t[None, :] >= inputs.online_idx[:, None]) & (
+            t[None, :] < inputs.retire_idx[:, None]
+        )
+        online_kwh = load_kw[:, None] * (HOURS_PER_DAY * inputs.timeline.days)[None, :] * online
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(online_kwh > 0, rows.energy_kwh / online_kwh, np.nan)
+
+    def row_month_power_price_usd_per_kwh(self) -> np.ndarray:
+        """(R, H) each row's power cost less power sales per kWh drawn, month by month
+        (NaN where it drew none); needs the rows kept."""
+        rows = self._kept_rows("row_month_power_price_usd_per_kwh")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(
+                rows.energy_kwh > 0,
+                (rows.power_cost_usd - rows.power_sales_usd) / rows.energy_kwh,
+                np.nan,
+            )
+
+    def _kept_rows(self, what: str) -> Series:
+        if self.rows is None:
+            raise ValueError(f"{what}: the rows' series were not kept (compute(keep_rows=True))")
+        return self.rows
 
     @property
     def tax_share(self) -> np.ndarray:
@@ -154,6 +187,10 @@ def site_sums_with_items(sums: dict[str, np.ndarray], items: SiteItems) -> dict[
     site["ebitda_usd"] -= (
         items.demand_usd + items.fixed_opex_usd + items.take_or_pay_usd + items.profit_share_usd
     )
+    if items.fourcp_savings_usd.any() or items.demand_response_usd.any():
+        site["fourcp_savings_usd"] = site["fourcp_savings_usd"] + items.fourcp_savings_usd
+        site["demand_response_usd"] = site["demand_response_usd"] + items.demand_response_usd
+        site["ebitda_usd"] += items.fourcp_savings_usd + items.demand_response_usd
     return site
 
 
@@ -192,7 +229,7 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
     inverse[rv.order] = np.arange(rv.order.size)
     mined = mine_rows(inputs, rv, market, keep_rows)
     capex_usd_by_row, capex_at_start = add_capex_and_resale(inputs, rv, mined)
-    items = site_items(inputs, mined.site_sums)
+    items = site_items(inputs, mined.site_sums, mined.site_load_kw)
     site_sums = site_sums_with_items(mined.site_sums, items)
     taxable_income_usd = (
         site_sums["ebitda_usd"].sum(axis=0)
@@ -215,7 +252,32 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
     breakevens = breakevens_of(inputs, rv, market, mined, inverse)
     row_capex = capex_at_start.renumbered(rv.order)
     return _results(
-        inputs, market, mined, site_series, row_kpis, breakevens, tax, inverse, items, row_capex
+        inputs,
+        market,
+        mined,
+        site_series,
+        row_kpis,
+        breakevens,
+        tax,
+        inverse,
+        items,
+        row_capex,
+        _row_power(inputs, rv, mined, inverse),
+    )
+
+
+def _row_power(
+    inputs: EngineInputs, rv: RowVectors, mined: RowPass, inverse: np.ndarray
+) -> RowPower:
+    """Each row's power over the horizon, in the project's row order."""
+    hours = HOURS_PER_DAY * inputs.timeline.days
+    online_kwh = rv.load_kw * online_hours(rv.online_idx, rv.retire_idx, hours)
+    return RowPower(
+        energy_kwh=mined.total_energy_kwh[inverse],
+        online_kwh=online_kwh[inverse],
+        power_cost_usd=mined.total_power_cost_usd[inverse],
+        power_sales_usd=mined.total_power_sales_usd[inverse],
+        curtailment_savings_usd=mined.total_strike_savings_usd[inverse],
     )
 
 
@@ -230,6 +292,7 @@ def _results(
     inverse: np.ndarray,
     items: SiteItems,
     row_capex: metrics.StartFlows,
+    row_power: RowPower,
 ) -> Results:
     """The answers of the sites and the fleet, assembled with the rows' into Results."""
     rate = inputs.discount_rate_per_year
@@ -267,6 +330,7 @@ def _results(
         fiscal_years=tax.paid.years,
         site_items=items,
         site_load_mw=mined.site_load_kw / 1000.0,
+        row_power=row_power,
         _row_fcf=mined.fcf_usd,
         _row_position=inverse,
         _row_taxable_by_year=mined.taxable_by_year_usd,

@@ -20,6 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from planner.engine.depreciation import row_depreciation_usd
+from planner.engine.hourly import HourlyPower
 from planner.engine.inputs import EngineInputs
 from planner.engine.market import HOURS_PER_DAY, Market
 from planner.engine.metrics import StartFlows
@@ -134,6 +135,10 @@ class ChunkCells:
     power_cost_usd: np.ndarray
     ebitda_usd: np.ndarray
     depreciation_usd: np.ndarray
+    # With price profiles (hourly.py): power sold, and the strike's gain over running
+    # every interval; None without.
+    power_sales_usd: np.ndarray | None = None
+    strike_savings_usd: np.ndarray | None = None
 
 
 def chunk_cells(
@@ -148,6 +153,15 @@ def chunk_cells(
     online, btc_full, revenue_full_usd, power_full_usd = full_running(
         rv, c, btc_per_th_table, btc_price_usd
     )
+    if inputs.hourly is not None:
+        return _strike_cells(
+            inputs,
+            inputs.hourly,
+            rv,
+            c,
+            (online, btc_full, revenue_full_usd, power_full_usd),
+            hours,
+        )
     covers = revenue_full_usd >= power_full_usd
     running = online & covers if inputs.auto_shutdown else online
     availability = running * rv.availability_factor[c, None]
@@ -185,6 +199,66 @@ def chunk_cells(
     )
 
 
+def _strike_cells(
+    inputs: EngineInputs,
+    hourly: HourlyPower,
+    rv: RowVectors,
+    c: slice,
+    full: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    hours: np.ndarray,
+) -> ChunkCells:
+    """`chunk_cells` where sites have price profiles: in a site-month with a curve each
+    row runs in the intervals its revenue per kWh pays for (no interval: it is off, the
+    automatic shutdown's limit case), pays their prices (or its fixed price, selling what
+    it leaves), and in others as without a profile, less the share off for 4CP."""
+    online, btc_full, revenue_full_usd, power_full_usd = full
+    full_kwh = rv.load_kw[c, None] * hours[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        revenue_usd_per_kwh = revenue_full_usd / full_kwh
+    terms = hourly.strike_terms(rv.site[c], revenue_usd_per_kwh)
+    strike = terms.strike
+    covers = np.where(strike, terms.run_share > 0, revenue_full_usd >= power_full_usd)
+    running = online & (covers if inputs.auto_shutdown else (covers | ~strike))
+    factor = rv.availability_factor[c, None]
+    availability = running * factor * terms.run_share
+    # A month at full running while online, in kWh: what the strike's prices apply to.
+    full_kwh *= online * factor
+    contract_usd_per_kwh = inputs.contract_price_usd_per_kwh[rv.contract[c]]
+    cost = np.where(np.isnan(terms.cost), contract_usd_per_kwh, terms.cost)
+    power_cost_usd = np.where(strike, full_kwh * cost, power_full_usd * availability)
+    power_sales_usd = full_kwh * terms.sales
+    btc_mined = btc_full * availability
+    revenue_usd = revenue_full_usd * availability
+    all_cost = np.where(np.isnan(terms.all_cost), contract_usd_per_kwh, terms.all_cost)
+    margin_usd = revenue_usd - power_cost_usd + power_sales_usd
+    savings_usd = np.where(
+        strike, margin_usd - full_kwh * (np.nan_to_num(revenue_usd_per_kwh) - all_cost), 0.0
+    )
+    credit_usd = rv.credit_usd_per_hour[c, None] * hours[None, :] * running
+    ebitda_usd = margin_usd + credit_usd - rv.maintenance_usd[c, None] * online
+    return ChunkCells(
+        online=online,
+        covers=covers,
+        running=running,
+        availability=availability,
+        btc_mined=btc_mined,
+        revenue_usd=revenue_usd,
+        power_cost_usd=power_cost_usd,
+        ebitda_usd=ebitda_usd,
+        depreciation_usd=row_depreciation_usd(
+            rv.capex_per_row[c],
+            rv.depreciation_usd_per_month[c],
+            rv.online_idx[c],
+            rv.life_end_idx[c],
+            rv.retire_idx[c],
+            inputs.depreciation_months,
+            inputs.months,
+        ),
+        power_sales_usd=power_sales_usd,
+        strike_savings_usd=savings_usd,
+    )
+
+
 @dataclass(frozen=True)
 class RowPass:
     """What the pass over rows leaves: cell arrays the tax needs, site sums, row totals.
@@ -204,6 +278,8 @@ class RowPass:
     total_credit_usd: np.ndarray
     total_depreciation_usd: np.ndarray
     total_energy_kwh: np.ndarray
+    total_power_sales_usd: np.ndarray  # (R,) 0 without price profiles
+    total_strike_savings_usd: np.ndarray  # (R,) the strike's gain over running throughout
     unprofitable_from_month: np.ndarray  # (R,) first online month not covering power; -1
     shutdown_months: np.ndarray  # (R,) online months switched off by the shutdown
     kept: dict[str, np.ndarray] | None  # (R, H) row series, when asked for
@@ -222,6 +298,8 @@ class RowPass:
             total_credit_usd=np.empty(rows),
             total_depreciation_usd=np.empty(rows),
             total_energy_kwh=np.empty(rows),
+            total_power_sales_usd=np.zeros(rows),
+            total_strike_savings_usd=np.zeros(rows),
             unprofitable_from_month=np.empty(rows, dtype=np.int64),
             shutdown_months=np.empty(rows, dtype=np.int64),
             kept=(
@@ -394,6 +472,8 @@ def _add_to_sites(
         (member * rv.credit_usd_per_hour[c]) @ running_f64
     ) * hours[None, :]
     series["energy_kwh"][seg] += (by_load @ cells.availability) * hours[None, :]
+    if cells.power_sales_usd is not None:
+        series["power_sales_usd"][seg] += np.add.reduceat(cells.power_sales_usd, starts, axis=0)
 
 
 def _add_row_totals(
@@ -411,6 +491,9 @@ def _add_row_totals(
     losing = cells.online & ~cells.covers
     out.unprofitable_from_month[c] = np.where(losing.any(axis=1), losing.argmax(axis=1), -1)
     out.shutdown_months[c] = online_months - np.count_nonzero(cells.running, axis=1)
+    if cells.power_sales_usd is not None and cells.strike_savings_usd is not None:
+        out.total_power_sales_usd[c] = cells.power_sales_usd.sum(axis=1)
+        out.total_strike_savings_usd[c] = cells.strike_savings_usd.sum(axis=1)
 
 
 def _keep_rows(
@@ -424,6 +507,8 @@ def _keep_rows(
     kept["curtailment_credit_usd"][c] = rv.credit_usd_per_hour[c, None] * hours * cells.running
     kept["opex_usd"][c] = rv.maintenance_usd[c, None] * cells.online
     kept["energy_kwh"][c] = rv.load_kw[c, None] * hours[None, :] * cells.availability
+    if cells.power_sales_usd is not None:
+        kept["power_sales_usd"][c] = cells.power_sales_usd
 
 
 def row_tax_usd(

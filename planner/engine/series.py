@@ -25,6 +25,9 @@ SERIES_FIELDS = (
     "gain_on_disposal_usd",
     "book_gain_on_disposal_usd",
     "g_and_a_usd",
+    "power_sales_usd",
+    "fourcp_savings_usd",
+    "demand_response_usd",
 )
 
 
@@ -48,6 +51,9 @@ class Series:
     gain_on_disposal_usd: np.ndarray  # taxable: proceeds - tax basis left
     book_gain_on_disposal_usd: np.ndarray  # P&L: proceeds - net book value
     g_and_a_usd: np.ndarray  # corporate G&A: the fleet's only (0 for rows and sites)
+    power_sales_usd: np.ndarray  # contracted power resold while the rigs are off
+    fourcp_savings_usd: np.ndarray  # 4CP transmission charge avoided: sites' only
+    demand_response_usd: np.ndarray  # demand-response pay: sites' only
 
     def total(self) -> Series:
         """The sum over entities, as a Series with K = 1."""

@@ -26,6 +26,7 @@ from planner.domain.fields import (
     Whole,
     _lenient,
 )
+from planner.domain.months import months_between
 
 MAX_BTC = 21_000_000.0
 INTEREST_LIMIT_SHARE = 0.30  # of EBITDA: the US business-interest limitation (IRC 163(j))
@@ -223,9 +224,14 @@ def hedge_field_problems(hedge: Hedge) -> list[tuple[str, str]]:
 
 
 def treasury_notes(
-    debt: list[DebtInstrument], hedges: list[Hedge], horizon: tuple[date, date]
+    debt: list[DebtInstrument],
+    hedges: list[Hedge],
+    horizon: tuple[date, date],
+    opening_btc_held: float | None = None,
 ) -> list[str]:
-    """What is allowed but worth saying: a draw, a start or an expiry after the horizon."""
+    """What is allowed but worth saying: a draw, a start or an expiry after the horizon;
+    with the opening BTC held, a BTC-backed loan drawn at or before the horizon's start
+    that asks for more BTC than is free then (`over_pledged_notes`)."""
     last = horizon[1]
     notes = []
     for instrument in debt:
@@ -241,4 +247,38 @@ def treasury_notes(
                 f"hedge {hedge.name!r} settles from {when:%Y-%m}, after the horizon ends "
                 f"({last:%Y-%m}): it has no effect"
             )
+    if opening_btc_held is not None:
+        notes += over_pledged_notes(debt, horizon[0], opening_btc_held)
+    return notes
+
+
+def over_pledged_notes(
+    debt: list[DebtInstrument], start: date, opening_btc_held: float
+) -> list[str]:
+    """BTC-backed loans drawn at or before `start` whose pledge exceeds the BTC free at
+    their draw: the opening holding less what the loans before it pledged (those drawn
+    before the start and still running first, then those drawn at the start, each group
+    in the list's order; each pledges at most the holding). Later draws depend on the BTC
+    mined and sold: the treasury's pass names those."""
+    loans = [d for d in debt if d.type == "btc_loan" and d.btc_pledged > 0]
+    before = [
+        d
+        for d in loans
+        if d.draw_month is not None
+        and d.draw_month < start
+        and months_between(d.draw_month, start) < d.term_months  # not repaid before it
+    ]
+    at_start = [d for d in loans if d.draw_month is None or d.draw_month == start]
+    elsewhere = 0.0
+    notes = []
+    for loan in before + at_start:
+        free = max(opening_btc_held - elsewhere, 0.0)
+        if loan.btc_pledged > free + 1e-9:
+            when = loan.draw_month or start
+            notes.append(
+                f"BTC loan {loan.name!r} asks for {loan.btc_pledged:,.4f} BTC pledged at its "
+                f"draw in {when:%Y-%m}, but {free:,.4f} BTC is free then "
+                f"({opening_btc_held:,.4f} held less {elsewhere:,.4f} pledged to other loans)"
+            )
+        elsewhere += min(loan.btc_pledged, opening_btc_held)
     return notes

@@ -4,18 +4,21 @@ A loan is drawn at the start of its draw month; interest for a month is the bala
 its start x the year's rate / 12, paid at the month's end from the draw month on; after
 the interest-only months a level loan pays an annuity on the balance over the months
 left of its term (recomputed each month, so a rate path or a forced repayment re-levels
-it), a bullet loan repays all in the term's last month. A loan drawn before the horizon
-enters it at the balance its schedule leaves. Balances carry a leading paths axis.
+it), a bullet loan repays all in the term's last month. An equipment loan also repays
+the share of its balance on rows retiring before its end (debt_equipment.py). A loan
+drawn before the horizon enters it at the balance its schedule leaves. Balances carry a
+leading paths axis.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from planner.domain.months import months_between
 from planner.domain.treasury import DebtInstrument
+from planner.engine.debt_equipment import FinancedRows
 from planner.engine.inputs import EngineInputs
 
 
@@ -37,6 +40,9 @@ class LoanTerms:
     liquidation_ltv: float
     conversion_btc_price_usd: float
     delivered_ph: float
+    financed: FinancedRows | None = None  # an equipment loan's rows, its collateral
+    # {month index: share of the balance left due as financed rows retire}
+    retired_shares: dict[int, float] = field(default_factory=dict)
 
     @property
     def maturity_idx(self) -> int:
@@ -57,12 +63,14 @@ def loan_terms(instrument: DebtInstrument, inputs: EngineInputs) -> LoanTerms:
     principal = instrument.principal_usd
     draw = instrument.draw_month
     draw_idx = months_between(inputs.start_month, draw) if draw is not None else 0
+    financed = None
+    retired: dict[int, float] = {}
     if instrument.type == "equipment":
-        rows = [inputs.row_names.index(n) for n in instrument.fleet_rows if n in inputs.row_names]
-        cost = float((inputs.count[rows] * inputs.unit_price_usd[rows]).sum()) if rows else 0.0
-        principal = instrument.advance_rate * cost
-        if draw is None and rows:
-            draw_idx = int(inputs.purchase_idx[rows].max())
+        financed = FinancedRows.of(instrument.fleet_rows, inputs)
+        principal = instrument.advance_rate * float(financed.cost_usd.sum())
+        if draw is None and financed.cost_usd.size:
+            draw_idx = int(financed.purchase_idx.max())
+        retired = financed.retired_shares(draw_idx, draw_idx + instrument.term_months - 1)
     path = np.asarray(instrument.rate_path_per_year, dtype=float)
     if path.size:
         yearly = np.concatenate((path[:months], np.full(max(months - path.size, 0), path[-1])))
@@ -83,6 +91,8 @@ def loan_terms(instrument: DebtInstrument, inputs: EngineInputs) -> LoanTerms:
         liquidation_ltv=instrument.liquidation_ltv,
         conversion_btc_price_usd=instrument.conversion_btc_price_usd or 0.0,
         delivered_ph=instrument.delivered_ph,
+        financed=financed,
+        retired_shares=retired,
     )
 
 
@@ -108,6 +118,14 @@ def due(terms: LoanTerms, t: int, balance: float) -> tuple[float, float]:
     left = terms.term_months - k
     payment = balance / left if rate == 0.0 else balance * rate / (1.0 - (1.0 + rate) ** -left)
     return interest, payment - interest
+
+
+def due_with_retirements(terms: LoanTerms, t: int, balance: float) -> tuple[float, float, float]:
+    """`due`, and the principal due early in month t on financed rows retiring then: the
+    balance left after the scheduled payment x their share (debt_equipment.py)."""
+    interest, principal = due(terms, t, balance)
+    share = terms.retired_shares.get(t, 0.0)
+    return interest, principal, (balance - principal) * share if share else 0.0
 
 
 def scheduled(terms: LoanTerms, t: int, balance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -144,26 +162,55 @@ class LoanFlows:
 
 def fixed_loan_flows(terms: LoanTerms, paths: int, months: int) -> LoanFlows:
     """The schedule of a term loan, equipment financing or convertible (repaid), which
-    no price moves; a loan drawn before the horizon runs from its draw without cash."""
+    no price moves; a loan drawn before the horizon runs from its draw without cash. An
+    equipment loan's principal includes what falls due as its rows retire."""
+    flows, _early = _schedule(terms, months)
+    return LoanFlows(*(np.repeat(a, paths, axis=0) for a in _fields(flows)))
+
+
+def retirement_principal_usd(terms: LoanTerms, months: int) -> np.ndarray:
+    """(H,) the principal an equipment loan repays early as its rows retire (in its
+    principal already): zeros for a loan with no rows retiring while it runs."""
+    if not terms.retired_shares:
+        return np.zeros(months)
+    return _schedule(terms, months)[1]
+
+
+def balance_at_start_usd(terms: LoanTerms) -> float:
+    """The balance at the horizon's start of a loan drawn before it (0 otherwise): its
+    schedule from the draw, the principal due on retired rows included."""
+    if terms.draw_idx >= 0:
+        return 0.0
+    balance = terms.principal_usd
+    for t in range(terms.draw_idx, 0):
+        _interest, principal, early = due_with_retirements(terms, t, balance)
+        balance -= principal + early
+    return balance
+
+
+def _schedule(terms: LoanTerms, months: int) -> tuple[LoanFlows, np.ndarray]:
+    """The fixed schedule on path 0, and the early principal on retired rows (H,)."""
     flows = LoanFlows.zeros(1, months)
     balance = 0.0
-    rows: list[tuple[float, float, float]] = []  # from month 0 to the maturity
+    rows: list[tuple[float, float, float, float]] = []  # from month 0 to the maturity
     for t in range(min(terms.draw_idx, 0), min(months, terms.maturity_idx + 1)):
         if t == terms.draw_idx:
             balance += terms.principal_usd
             if t >= 0:
                 flows.draw_usd[0, t] = terms.principal_usd
                 flows.fee_usd[0, t] = terms.fee_usd
-        interest, principal = due(terms, t, balance)
-        balance -= principal
+        interest, principal, early = due_with_retirements(terms, t, balance)
+        balance -= principal + early
         if t >= 0:
-            rows.append((interest, principal, balance))
+            rows.append((interest, principal + early, balance, early))
+    early_usd = np.zeros(months)
     if rows:
         values = np.array(rows).T
         flows.interest_usd[0, : len(rows)] = values[0]
         flows.principal_usd[0, : len(rows)] = values[1]
         flows.balance_end_usd[0, : len(rows)] = values[2]
-    return LoanFlows(*(np.repeat(a, paths, axis=0) for a in _fields(flows)))
+        early_usd[: len(rows)] = values[3]
+    return flows, early_usd
 
 
 def _fields(flows: LoanFlows) -> tuple[np.ndarray, ...]:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from planner.domain.months import format_month
 from planner.domain.project import Project
 from planner.domain.treasury import TreasurySettings, treasury_notes
 from planner.engine.debt import (
@@ -41,6 +42,7 @@ from planner.engine.debt import (
 )
 from planner.engine.hedges import HedgeFlows, HedgeTerms, hedge_flows, hedge_terms
 from planner.engine.inputs import EngineInputs
+from planner.engine.treasury_pledges import pledge_note, pledge_shortfalls
 from planner.engine.treasury_result import TreasuryResult, result_of
 from planner.engine.treasury_roll import Policy, RollOutput
 from planner.engine.treasury_solve import (
@@ -122,7 +124,14 @@ def treasury_plan(project: Project, inputs: EngineInputs) -> TreasuryPlan:
         interest_limit=settings.interest_limit,
         loans=tuple(loan_terms(d, inputs) for d in project.debt),
         hedges=tuple(hedge_terms(h, inputs.start_month) for h in project.hedges),
-        notes=tuple(treasury_notes(project.debt, project.hedges, (inputs.start_month, last))),
+        notes=tuple(
+            treasury_notes(
+                project.debt,
+                project.hedges,
+                (inputs.start_month, last),
+                settings.opening_btc_held,
+            )
+        ),
     )
 
 
@@ -223,8 +232,20 @@ def treasury_paths(
     notes = list(plan.notes)
     if solved.passes > MAX_PASSES:
         notes.append("the tax on BTC sales did not settle to the cent in the passes allowed")
+    shortfalls = pledge_shortfalls(plan.btc_loans, run, plan.policy.opening_btc_held)
+    starts = inputs.timeline.month_starts
+    # Draws at or before the start are the plan's notes already (treasury_notes).
+    notes += [pledge_note(s, format_month(starts[s.month])) for s in shortfalls if s.month > 0]
     return result_of(
-        plan, market, fixed, run, solved.extra_tax_usd, solved.tax, without.cash_end_usd, notes
+        plan,
+        market,
+        fixed,
+        run,
+        solved.extra_tax_usd,
+        solved.tax,
+        without.cash_end_usd,
+        notes,
+        shortfalls,
     )
 
 

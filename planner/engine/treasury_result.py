@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.engine.debt import LoanFlows
+from planner.engine.debt import LoanFlows, LoanTerms, retirement_principal_usd
 
 if TYPE_CHECKING:
     from planner.engine.treasury import FixedFlows, TreasuryMarket, TreasuryPlan
@@ -47,6 +47,37 @@ class InstrumentFlows:
     btc_topped_up: np.ndarray
     btc_liquidated: np.ndarray
     btc_pledged_end: np.ndarray
+    # Equipment financing (NaN for other instruments): the book value of the financed
+    # rigs in service at each month's end and the balance / that value (NaN: nothing
+    # owed; inf: owed on no rigs); the principal due as financed rows retired (in
+    # principal_usd; zeros for other instruments).
+    collateral_value_end_usd: np.ndarray
+    loan_to_collateral_value: np.ndarray
+    principal_on_retirement_usd: np.ndarray
+
+    def underwater_months(self, path: int = 0) -> np.ndarray:
+        """The month indexes an equipment loan's balance ends above its rigs' value."""
+        value = self.collateral_value_end_usd[path]
+        owed = self.balance_end_usd[path]
+        return np.flatnonzero(np.isfinite(value) & (owed > value + 0.005))
+
+
+@dataclass(frozen=True)
+class PledgeShortfall:
+    """A BTC-backed loan asking, at its draw, for more BTC than is free (held less what
+    the other loans have pledged). `month`: its draw month index (negative: before the
+    horizon); `btc_pledged`: what the pass pledged at the draw."""
+
+    instrument: str
+    month: int
+    btc_asked: float
+    btc_held: float
+    btc_pledged_elsewhere: float
+    btc_pledged: float
+
+    @property
+    def btc_free(self) -> float:
+        return max(self.btc_held - self.btc_pledged_elsewhere, 0.0)
 
 
 @dataclass(frozen=True)
@@ -106,6 +137,7 @@ class TreasuryResult:
     hedges: tuple[HedgeResult, ...]
     tax: TreasuryTax
     notes: tuple[str, ...]
+    pledge_shortfalls: tuple[PledgeShortfall, ...] = ()  # on the scenario's path (0)
 
     @property
     def paths(self) -> int:
@@ -154,6 +186,7 @@ def result_of(
     tax: TreasuryTax,
     cash_without_sales_usd: np.ndarray,
     notes: list[str],
+    pledge_shortfalls: tuple[PledgeShortfall, ...] = (),
 ) -> TreasuryResult:
     """Assemble the answers of a pass (treasury.py)."""
     policy = plan.policy
@@ -215,6 +248,7 @@ def result_of(
         ),
         tax=tax,
         notes=tuple(notes),
+        pledge_shortfalls=pledge_shortfalls,
     )
 
 
@@ -274,6 +308,24 @@ def _instruments(
                 flows.non_cash_usd,
                 flows.balance_end_usd,
                 *extra,
+                *_collateral(terms, flows.balance_end_usd),
             )
         )
     return tuple(out)
+
+
+def _collateral(
+    terms: LoanTerms, balance_usd: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An equipment loan's rigs' value, its loan to that value and its principal due on
+    retired rows, (P, H) each (debt_equipment.py); NaN, NaN and zeros for others."""
+    paths, months = balance_usd.shape
+    if terms.financed is None:
+        nan = np.full((paths, months), np.nan)
+        return nan, nan.copy(), np.zeros((paths, months))
+    value = np.broadcast_to(terms.financed.value_end_usd(months), (paths, months)).copy()
+    owed = balance_usd > 0.005
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(owed, np.where(value > 0, balance_usd / value, np.inf), np.nan)
+    early = np.broadcast_to(retirement_principal_usd(terms, months), (paths, months)).copy()
+    return value, ratio, early

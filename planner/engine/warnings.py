@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.domain.months import format_month
+from planner.domain.months import add_months, format_month
 from planner.domain.project import Project
 from planner.domain.schema import TREASURY_COLUMNS
 from planner.engine.model import Results
@@ -32,10 +32,15 @@ def plan_warnings(
 ) -> list[PlanWarning]:
     """Sites drawing more than their capacity; fleet rows outside the horizon; with the
     project, rows whose rigs' cooling is not the site's; with its treasury (the scenario's
-    path), margin calls and liquidations of BTC-backed loans and cash below the buffer."""
+    path), margin calls and liquidations of BTC-backed loans, BTC-backed loans asking for
+    more BTC than is free at their draw, equipment loans owing more than their rigs' value
+    and cash below the buffer."""
     cooling = _cooling(project) if project is not None else []
     money = (
-        _margin_calls(results, project, treasury) + _below_buffer(results, treasury)
+        _margin_calls(results, project, treasury)
+        + _over_pledged(results, project, treasury)
+        + _underwater(results, project, treasury)
+        + _below_buffer(results, treasury)
         if project is not None and treasury is not None
         else []
     )
@@ -68,6 +73,52 @@ def _margin_calls(
                     key,
                 )
             )
+    return out
+
+
+def _over_pledged(
+    results: Results, project: Project, treasury: TreasuryResult
+) -> list[PlanWarning]:
+    """Each BTC-backed loan that asks for more BTC at its draw than is free then (held
+    less what the other loans pledged), on the scenario's path."""
+    rows = {d.name: r for r, d in enumerate(project.debt)}
+    start = results.inputs.start_month
+    return [
+        PlanWarning(
+            f"debt {s.instrument!r}: asks for {s.btc_asked:,.4f} BTC pledged at its draw in "
+            f"{format_month(add_months(start, s.month))}, but {s.btc_free:,.4f} BTC is free "
+            f"then ({s.btc_held:,.4f} held less {s.btc_pledged_elsewhere:,.4f} pledged to "
+            "other loans)",
+            "debt",
+            rows[s.instrument],
+            "btc_pledged",
+        )
+        for s in treasury.pledge_shortfalls
+        if s.instrument in rows
+    ]
+
+
+def _underwater(results: Results, project: Project, treasury: TreasuryResult) -> list[PlanWarning]:
+    """Each equipment loan whose balance ends a month above its rigs' collateral value
+    (their book value in service), on the scenario's path: its first such month."""
+    rows = {d.name: r for r, d in enumerate(project.debt)}
+    out = []
+    for loan in treasury.instruments:
+        months = loan.underwater_months(0)
+        if not months.size or loan.name not in rows:
+            continue
+        first, count = int(months[0]), len(months)
+        out.append(
+            PlanWarning(
+                f"debt {loan.name!r}: owes ${float(loan.balance_end_usd[0, first]):,.0f} at "
+                f"the end of {_month(results, first)}, above its rigs' collateral value of "
+                f"${float(loan.collateral_value_end_usd[0, first]):,.0f} (their book value; "
+                f"{count:,} month{'s' if count != 1 else ''} underwater)",
+                "debt",
+                rows[loan.name],
+                "advance_rate",
+            )
+        )
     return out
 
 

@@ -291,6 +291,7 @@ def _treasury_monte_carlo(treasury: TreasuryMonteCarlo) -> dict[str, Any]:
         "p_margin_call": treasury.p_margin_call,
         "cash_end_percentiles_usd": _percentiles(treasury.cash_end_percentiles_usd),
         "btc_held_end_percentiles": _percentiles(treasury.btc_held_end_percentiles),
+        "tax_unsettled_paths": treasury.unsettled_paths,
         "hedges": [
             {
                 "name": h.name,

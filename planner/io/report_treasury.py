@@ -1,4 +1,4 @@
-"""The report's `treasury` section (issue 16): the treasury's months, runway, margin
+"""The report's `treasury` section: the treasury's months, runway, margin
 calls, instruments and hedges as JSON. It is in the report only when the project states
 a treasury, debt or hedges; without them the plan sells every BTC mined in its month."""
 
@@ -7,9 +7,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from planner.domain.months import format_month
 from planner.engine.model import Results
-from planner.engine.treasury_result import CASH_COMPONENTS, TreasuryResult
+from planner.engine.treasury_result import CASH_COMPONENTS, InstrumentFlows, TreasuryResult
 
 
 def _num(value: Any) -> float | None:
@@ -18,6 +20,7 @@ def _num(value: Any) -> float | None:
 
 
 def _month(results: Results, t: float) -> str | None:
+    t = float(t)
     if not math.isfinite(t):
         return None
     return format_month(results.inputs.timeline.month_starts[int(t)])
@@ -61,9 +64,18 @@ def treasury_entry(results: Results, treasury: TreasuryResult, path: int = 0) ->
     }
 
 
-def _instrument(results: Results, loan: Any, p: int) -> dict[str, Any]:
-    ltv = loan.ltv[p]
-    finite = ltv[[math.isfinite(v) for v in ltv.tolist()]]
+def _max(values: np.ndarray) -> float | None:
+    """The largest finite value; None when there is none."""
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else None
+
+
+def _instrument(results: Results, loan: InstrumentFlows, p: int) -> dict[str, Any]:
+    """One instrument's totals; an equipment loan's collateral (the book value of its
+    rigs in service; null for other instruments): its value at the horizon's end, the
+    highest loan to that value, the first month the balance is above it (null: never)
+    and the principal repaid as its rows retired."""
+    underwater = loan.underwater_months(p)
     return {
         "name": loan.name,
         "type": loan.type,
@@ -73,7 +85,11 @@ def _instrument(results: Results, loan: Any, p: int) -> dict[str, Any]:
         "principal_paid_usd": float(loan.principal_usd[p].sum()),
         "settled_without_cash_usd": float(loan.non_cash_usd[p].sum()),
         "outstanding_end_usd": float(loan.balance_end_usd[p, -1]),
-        "max_ltv": float(finite.max()) if finite.size else None,
+        "max_ltv": _max(loan.ltv[p]),
+        "principal_on_retirement_usd": float(loan.principal_on_retirement_usd[p].sum()),
+        "collateral_value_end_usd": _num(loan.collateral_value_end_usd[p, -1]),
+        "max_loan_to_collateral_value": _max(loan.loan_to_collateral_value[p]),
+        "underwater_month": _month(results, underwater[0]) if underwater.size else None,
     }
 
 
@@ -104,6 +120,14 @@ def _monthly(results: Results, tr: TreasuryResult, p: int) -> list[dict[str, Any
     leverage = tr.net_debt_to_ebitda[p].tolist()
     coverage = tr.debt_service_coverage[p].tolist()
     ltvs = {loan.name: loan.ltv[p].tolist() for loan in btc_loans}
+    collateral = {
+        loan.name: (
+            loan.collateral_value_end_usd[p].tolist(),
+            loan.loan_to_collateral_value[p].tolist(),
+        )
+        for loan in tr.instruments
+        if loan.type == "equipment"
+    }
     return [
         {
             "month": label,
@@ -113,6 +137,15 @@ def _monthly(results: Results, tr: TreasuryResult, p: int) -> list[dict[str, Any
             "debt_service_coverage": _num(coverage[t]),
             # A list, not a dict by name: the keys of the report are fixed words.
             "ltv": [{"instrument": name, "ltv": _num(values[t])} for name, values in ltvs.items()],
+            # Equipment loans: their rigs' book value in service and the loan to it.
+            "equipment_collateral": [
+                {
+                    "instrument": name,
+                    "collateral_value_usd": value[t],
+                    "loan_to_collateral_value": _num(ratio[t]),
+                }
+                for name, (value, ratio) in collateral.items()
+            ],
         }
         for t, label in enumerate(labels)
     ]

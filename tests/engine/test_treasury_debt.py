@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from planner.domain.project import Project
 from planner.domain.treasury import DebtInstrument
 from planner.engine import run
 from planner.engine.treasury import run_treasury
@@ -183,3 +184,92 @@ def test_a_prepayment_is_cash_now_and_hashrate_delivered_at_hashprice() -> None:
     assert cash["prepayment_delivery_usd"][0].tolist() == [-155_000, -140_000, -155_000, 0]
     assert result.debt_end_usd[0].tolist() == [400_000, 200_000, 0, 0]
     assert_identities(result)
+
+
+def _rigs_loan(fleet: list[dict], **loan: object) -> Project:
+    """A year from 2027-06, book life 12 months, no tax; an equipment loan on Row 0 and
+    Row 1 at a 0 % rate (principal / months left each month)."""
+    project = make_project(fleet=fleet, finance={"horizon_months": 12, "depreciation_years": 1})
+    fields = {
+        "name": "Rigs",
+        "type": "equipment",
+        "fleet_rows": ["Row 0", "Row 1"],
+        "advance_rate": 0.5,
+        "rate_per_year": 0.0,
+        "term_months": 10,
+        **loan,
+    }
+    return project.model_copy(update={"debt": [DebtInstrument(**fields)]})
+
+
+# Row 0: 100 x 3,000 = 300,000, retires 2027-10 (month 4); Row 1: 100 x 1,000 = 100,000.
+EARLY_FLEET = [
+    {
+        "model": "S21",
+        "count": 100,
+        "purchase_month": "2027-06",
+        "unit_price_usd": 3_000,
+        "retire_month": "2027-10",
+    },
+    {"model": "S21", "count": 100, "purchase_month": "2027-06", "unit_price_usd": 1_000},
+]
+
+
+def test_a_financed_row_retiring_early_repays_its_share_of_the_balance() -> None:
+    project = _rigs_loan(EARLY_FLEET)
+    result = run_treasury(run(project), project)
+    loan = result.instruments[0]
+    # 50 % of 400,000 = 200,000 over 10 months at 0 %: 20,000 a month; 120,000 left
+    # after month 3. Month 4: 120,000 / 6 = 20,000 scheduled, 100,000 left, of which
+    # Row 0's share 300,000 / 400,000 = 75,000 falls due as its rigs retire. Then
+    # 25,000 over the 5 months left: 5,000 a month.
+    assert loan.draw_usd[0, 0] == pytest.approx(200_000)
+    assert np.round(loan.principal_usd[0], 6).tolist() == (
+        [20_000.0] * 4 + [95_000.0] + [5_000.0] * 5 + [0.0, 0.0]
+    )
+    assert np.round(loan.principal_on_retirement_usd[0], 6).tolist() == (
+        [0.0] * 4 + [75_000.0] + [0.0] * 7
+    )
+    assert np.round(loan.balance_end_usd[0, 3:6], 6).tolist() == [120_000, 25_000, 20_000]
+    # Paid from cash as principal: the month's principal component is the loan's.
+    assert result.cash_components["principal_usd"][0, 4] == pytest.approx(-95_000)
+    assert_identities(result)
+
+
+def test_the_rigs_book_value_is_the_collateral_month_by_month() -> None:
+    project = _rigs_loan(EARLY_FLEET)
+    loan = run_treasury(run(project), project).instruments[0]
+    # Book value at a month's end: cost x (1 - (t + 1) / 12) from the online month 0.
+    # Row 0: 275,000, 250,000, 225,000, 200,000, then retired (0). Row 1: 100,000 x
+    # (11 - t) / 12: 91,666.67, 83,333.33, 75,000, 66,666.67, 58,333.33, 50,000, ...
+    value = loan.collateral_value_end_usd[0]
+    expected = [366_666.67, 333_333.33, 300_000.0, 266_666.67, 58_333.33, 50_000.0]
+    expected += [41_666.67, 33_333.33, 25_000.0, 16_666.67, 8_333.33, 0.0]
+    assert np.round(value, 2).tolist() == expected
+    # Balance / value: 180,000 / 366,666.67, 160,000 / 333,333.33, 140,000 / 300,000,
+    # 120,000 / 266,666.67, 25,000 / 58,333.33, 20,000 / 50,000, 15,000 / 41,666.67,
+    # 10,000 / 33,333.33, 5,000 / 25,000; repaid in month 9: none.
+    ratio = loan.loan_to_collateral_value[0]
+    assert np.round(ratio[:9], 6).tolist() == [
+        0.490909,
+        0.48,
+        0.466667,
+        0.45,
+        0.428571,
+        0.4,
+        0.36,
+        0.3,
+        0.2,
+    ]
+    assert np.isnan(ratio[9:]).all()
+    assert loan.underwater_months(0).size == 0
+
+
+def test_a_row_retired_before_the_draw_is_due_at_the_draw() -> None:
+    fleet = [{**EARLY_FLEET[0], "retire_month": "2027-07"}, EARLY_FLEET[1]]
+    project = _rigs_loan(fleet, draw_month="2027-08")
+    loan = run_treasury(run(project), project).instruments[0]
+    # Drawn in month 2: 200,000; 20,000 scheduled, then 75 % of the 180,000 left.
+    assert loan.principal_usd[0, 2] == pytest.approx(20_000 + 135_000)
+    assert loan.balance_end_usd[0, 2] == pytest.approx(45_000)
+    assert loan.collateral_value_end_usd[0, 2] == pytest.approx(75_000)  # Row 1 only

@@ -1,15 +1,21 @@
 """The treasury's warnings on the scenario's path: margin calls and liquidations of a
-BTC-backed loan, cash below the buffer; none on the sample, none without the treasury."""
+BTC-backed loan, cash below the buffer, an equipment loan above its rigs' value, a BTC
+loan pledging more than is free; none on the sample, none without the treasury."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from planner.domain.months import format_month
 from planner.domain.schema import TREASURY_COLUMNS
+from planner.domain.treasury import DebtInstrument, treasury_notes
 from planner.engine import run
 from planner.engine.treasury import run_treasury
 from planner.engine.warnings import plan_warnings
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
+from tests.engine.conftest import make_project
+from tests.engine.treasury_cases import empty_project
 
 
 def _falling(growth_per_year: float):
@@ -54,3 +60,94 @@ def test_margin_calls_liquidations_and_cash_below_the_buffer_are_warnings() -> N
     assert "below the minimum cash buffer of $5,000,000" in cash.message
     # Without the treasury's result the warnings are the fleet's only.
     assert not [w for w in plan_warnings(results, project) if w.section in ("debt", "treasury")]
+
+
+def test_an_equipment_loan_above_its_rigs_value_is_a_warning() -> None:
+    # 100 x 1,000 = 100,000 of rigs, book life 12 months from 2027-06: worth 100,000 x
+    # (11 - t) / 12 at month t's end. 90 % advanced, interest only for 6 months at 0 %:
+    # 90,000 owed against 91,667 in June, 83,333 in July (underwater), then the level
+    # payments of 90,000 / 18 = 5,000 never catch up: months 1 to 11 are underwater.
+    project = make_project(
+        fleet=[
+            {"model": "S21", "count": 100, "purchase_month": "2027-06", "unit_price_usd": 1_000}
+        ],
+        finance={"horizon_months": 12, "depreciation_years": 1},
+    )
+    loan = DebtInstrument(
+        name="Rigs",
+        type="equipment",
+        fleet_rows=["Row 0"],
+        advance_rate=0.9,
+        term_months=24,
+        interest_only_months=6,
+    )
+    project = project.model_copy(update={"debt": [loan]})
+    results = run(project)
+    treasury = run_treasury(results, project)
+    assert treasury.instruments[0].underwater_months(0).tolist() == list(range(1, 12))
+    warning = {w.key: w for w in plan_warnings(results, project, treasury)}["advance_rate"]
+    assert (warning.section, warning.row) == ("debt", 0)
+    assert warning.message == (
+        "debt 'Rigs': owes $90,000 at the end of 2027-07, above its rigs' collateral value "
+        "of $83,333 (their book value; 11 months underwater)"
+    )
+
+
+BTC_LINE = {
+    "type": "btc_loan",
+    "principal_usd": 500_000,
+    "repayment": "bullet",
+    "term_months": 12,
+    "margin_call_ltv": 0.9,
+    "liquidation_ltv": 0.95,
+}
+
+
+def test_a_btc_loan_pledging_more_than_is_free_is_named() -> None:
+    # 15 BTC held and none mined or sold. "First" asks for 20 at the start: 15 free.
+    # "Second" asks for 10 in 2027-03, when 15 are held and First holds 15 pledged:
+    # none free.
+    project = empty_project(
+        6,
+        treasury={"opening_btc_held": 15, "opening_btc_cost_basis_usd": 0},
+        debt=[
+            {**BTC_LINE, "name": "First", "btc_pledged": 20},
+            {**BTC_LINE, "name": "Second", "btc_pledged": 10, "draw_month": "2027-03"},
+        ],
+    )
+    first = (
+        "BTC loan 'First' asks for 20.0000 BTC pledged at its draw in 2027-01, but 15.0000 "
+        "BTC is free then (15.0000 held less 0.0000 pledged to other loans)"
+    )
+    # Known from the settings alone: the plan's (and the domain's) note.
+    assert treasury_notes(
+        project.debt, project.hedges, (date(2027, 1, 1), date(2027, 6, 1)), 15.0
+    ) == [first]
+    results = run(project)
+    treasury = run_treasury(results, project)
+    assert [
+        (s.instrument, s.month, s.btc_asked, s.btc_held, s.btc_pledged_elsewhere, s.btc_free)
+        for s in treasury.pledge_shortfalls
+    ] == [("First", 0, 20.0, 15.0, 0.0, 15.0), ("Second", 2, 10.0, 15.0, 15.0, 0.0)]
+    assert treasury.pledge_shortfalls[0].btc_pledged == 15.0
+    notes = [n for n in treasury.notes if n.startswith("BTC loan")]
+    assert notes[0] == first
+    assert notes[1].startswith(
+        "BTC loan 'Second' asks for 10.0000 BTC pledged at its draw in 2027-03, but 0.0000 "
+        "BTC is free then (15.0000 held less 15.0000 pledged to other loans); it is "
+        "secured by "
+    )
+    assert len(notes) == 2  # First's draw is the plan's note, not repeated
+    warnings = [w for w in plan_warnings(results, project, treasury) if w.key == "btc_pledged"]
+    assert [(w.row, w.message) for w in warnings] == [
+        (
+            0,
+            "debt 'First': asks for 20.0000 BTC pledged at its draw in 2027-01, but 15.0000 "
+            "BTC is free then (15.0000 held less 0.0000 pledged to other loans)",
+        ),
+        (
+            1,
+            "debt 'Second': asks for 10.0000 BTC pledged at its draw in 2027-03, but 0.0000 "
+            "BTC is free then (15.0000 held less 15.0000 pledged to other loans)",
+        ),
+    ]

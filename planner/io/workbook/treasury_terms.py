@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner.domain.treasury import DebtInstrument, Hedge
-from planner.engine.debt import LoanTerms, due
+from planner.engine.debt import LoanTerms, balance_at_start_usd
 from planner.engine.hedges import HedgeTerms
 from planner.io.workbook.columns import (
     BTC,
@@ -76,10 +76,7 @@ def opening_balance_usd(terms: LoanTerms, months: int) -> float:
     if terms.type == "prepayment":
         drawn = terms.principal_usd if terms.draw_idx < months else 0.0
         return max(drawn - (-terms.draw_idx) * terms.principal_usd / terms.term_months, 0.0)
-    balance = terms.principal_usd
-    for t in range(terms.draw_idx, 0):
-        balance -= due(terms, t, balance)[1]
-    return balance
+    return balance_at_start_usd(terms)
 
 
 def debt_term_values(

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+LOOK_AHEAD_LOTS = 2  # lots tried one by one before the bisection
+
 
 class CostBasis:
     """BTC held (P,) and the cost of what a sale takes."""
@@ -94,7 +96,15 @@ class CostBasis:
         paths = self._kept_btc.shape[1]
         hi = np.full(rows.size, self._used - 1)
         lo = np.minimum(head + 1, hi)
+        # Most sales end in the next lot or the one after: look there first.
         open_ = np.flatnonzero(lo < hi)
+        for _ in range(LOOK_AHEAD_LOTS):
+            if not open_.size:
+                return lo
+            beyond = kept.take(lo[open_] * paths + rows[open_]) < btc[open_]
+            open_ = open_[beyond]
+            lo[open_] += 1
+            open_ = open_[lo[open_] < hi[open_]]
         while open_.size:
             low, high = lo[open_], hi[open_]
             mid = (low + high) // 2

@@ -104,17 +104,19 @@ def solve(
     fields: tuple[str, ...] | None = None,
 ) -> Solved:
     """Roll forward with the extra tax the pass's own sales bring: a fixed point, path by
-    path. A pass moves a path's tax by a share (at most the tax rate) of its last move,
-    of either sign (a sale to pay a tax can undo part of the last move); once that share
-    shows (the move projected on the last one), the next guess adds the rest of the
-    geometric series. A path
-    whose tax equals the tax it was run with (to half a cent) is settled; the next pass
-    runs the others only (each path's answers are those of its last pass). `guess`: the
-    extra tax of the first pass (none without). `fields`: the only RollOutput arrays
-    kept up to date beyond the first pass (the refiled tax neither); None: all."""
+    path. A pass moves a path's tax by a share (at most the tax rate) of the error in the
+    tax it was run with, of either sign (a sale to pay a tax can undo part of the last
+    move). The first pass's change is taken whole; after it, the next tax to try is the
+    secant's along the last two passes (_secant_step), which lands on the fixed point of
+    a path whose tax is linear in its sales. A path whose tax equals the tax it was run
+    with (to half a cent) is settled; the next pass runs the others only (each path's
+    answers are those of its last pass). `guess`: the extra tax of the first pass (none
+    without). `fields`: the only RollOutput arrays kept up to date beyond the first pass
+    (the refiled tax neither); None: all."""
     paths = base.price_usd.shape[0]
     extra = np.zeros_like(base.fixed_cash_usd) if guess is None else guess.copy()
     last_change = np.zeros_like(extra)
+    last_tried = extra.copy()
     todo = np.arange(paths)
     part = base
     run, tax = None, None
@@ -138,13 +140,12 @@ def solve(
             put_paths(run, part_run, todo, which, fields)
             if fields is None:
                 put_paths(tax, part_tax, todo, which)
-        last = last_change[todo]
-        size = np.einsum("ph,ph->p", last, last)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(size > 0, np.einsum("ph,ph->p", change, last) / size, 0.0)
-        tail = np.where(np.abs(ratio) < 0.9, ratio / (1.0 - np.clip(ratio, -0.9, 0.9)), 0.0)
-        guess = part_tax.extra_tax_usd + change * tail[:, None]
-        extra[todo] = np.where(settled[:, None], extra[todo], guess)
+        tried = extra[todo]
+        guess = tried + change
+        if passes > 1:  # every path left ran the pass before
+            guess -= _secant_step(tried - last_tried[todo], change - last_change[todo], change)
+        extra[todo] = np.where(settled[:, None], tried, guess)
+        last_tried[todo] = tried
         last_change[todo] = change
         keep = ~settled
         todo = todo[keep]
@@ -155,6 +156,17 @@ def solve(
     unsettled = np.zeros(paths, dtype=bool)
     unsettled[todo] = True
     return Solved(run, extra, tax, max_passes + 1, unsettled)
+
+
+def _secant_step(tried_move: np.ndarray, change_move: np.ndarray, change: np.ndarray) -> np.ndarray:
+    """(P, H) what to take back from a plain step (the tax tried plus its change): a
+    path's change is near a linear function of the tax tried, so the step that zeroes
+    it along the last move is the secant's (Anderson's mixing of the last two passes,
+    one share per path: a share per fiscal year took more passes)."""
+    size = np.einsum("ph,ph->p", change_move, change_move)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(size > 0, np.einsum("ph,ph->p", change_move, change) / size, 0.0)
+    return (tried_move + change_move) * share[:, None]
 
 
 def put_paths(
@@ -172,7 +184,9 @@ def put_paths(
     for name in fields or vars(part):
         value = getattr(part, name)
         target = getattr(whole, name)
-        if name.startswith("loan_"):
+        if target.strides[-2] < target.strides[-1]:  # month-major: a month's paths in a row
+            np.swapaxes(target, -1, -2)[..., rows] = np.swapaxes(value, -1, -2)[..., which]
+        elif name.startswith("loan_"):
             target[:, rows] = value[:, which]
         else:
             target[rows] = value[which]

@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -332,3 +332,13 @@ class ElidedLabel(QLabel):
         painter.drawText(
             area, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown
         )
+
+
+class TabCorner(QWidget):
+    """A tab row's corner (a hover readout), as wide as its owner sets `width_px` (a tab
+    widget lays its corner out at the corner's size hint)."""
+
+    width_px = 160
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.width_px, super().sizeHint().height())

@@ -175,6 +175,7 @@ class MainWindow(FileCommandsWindow):
         self.models["conversions"] = self.hpc.model
         self.tabs.addTab(self.hpc, "AI/HPC")
         self.decisions = DecisionsPanel(self.document)
+        self.treasury.follow_monte_carlo(self.decisions.monte_carlo)  # its fan of cash
         self.sheets["swaps"] = self.decisions.swap_sheet
         self.models["swaps"] = self.decisions.swap_model
         self.sheets["resale_curve"] = self.decisions.swaps.curve_sheet

@@ -1,24 +1,38 @@
 """The Treasury tab's charts: cash against the buffer, BTC held, debt outstanding by
-instrument, and each BTC-backed loan's LTV against its margin-call and liquidation lines.
+instrument, each BTC-backed loan's LTV against its margin-call and liquidation lines, and
+the Monte Carlo fan of cash across the paths (with a line saying which run it is and a
+Run Monte Carlo button).
 
 As in charts.py: balances at a month's end are drawn at x = t + 1, flat lines span
 [0, H]; every item is created once and fed with setData; each chart has the right-click
-menu (copy data, export) and view limits on its data (chart_menu.py).
+menu (copy data, export) and view limits on its data (chart_menu.py); the values of the
+month under the mouse are read out in the tab row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from planner.domain.months import format_month
 from planner.domain.project import Project
 from planner.engine.treasury import TreasuryResult
+from planner.io import display
 from planner.ui.chart_menu import ChartMenu, ChartTable, EmptyNote, fit_limits, month_table
 from planner.ui.chart_parts import (
     BLUE,
@@ -29,18 +43,31 @@ from planner.ui.chart_parts import (
     SOLID_FIRST,
     VERMILLION,
     CurveSet,
+    ElidedLabel,
     MoneyAxis,
     MonthAxis,
+    TabCorner,
     curve_data,
     legend_below,
     pen,
     relayout_legend,
 )
+from planner.ui.charts import HINT
+from planner.ui.decisions.monte_carlo_treasury import BAND_LABELS
+from planner.ui.fan_chart import FanChart
 
-CHART_KEYS = ("cash", "btc", "debt", "ltv")
-TAB_TITLES = ("Cash", "BTC held", "Debt outstanding", "LTV")
+PATH_KEYS = ("cash", "btc", "debt", "ltv")  # the scenario's path
+FAN = "monte_carlo"  # the fan of cash across the Monte Carlo paths
+CHART_KEYS = (*PATH_KEYS, FAN)
+TAB_TITLES = ("Cash", "BTC held", "Debt outstanding", "LTV", "Monte Carlo cash")
 Y_TITLES = {"cash": "USD", "btc": "BTC", "debt": "USD outstanding", "ltv": "LTV (%)"}
-UNITS = {"cash": "USD", "btc": "BTC", "debt": "USD", "ltv": "%"}
+UNITS = {"cash": "USD", "btc": "BTC", "debt": "USD", "ltv": "%", FAN: "USD"}
+NO_RUN = (
+    "No Monte Carlo run of this project yet: press Run Monte Carlo to see the company's "
+    "cash across many BTC price, network and fee paths."
+)
+STATUS_STYLE = "color: #444444;"
+STALE_STYLE = f"color: {VERMILLION};"
 NO_TREASURY = (
     "No treasury yet: type the opening cash, BTC held or the buffer in the table on the "
     "left, or add debt or hedges, to see cash, BTC held and debt here."
@@ -50,7 +77,9 @@ DOTTED_FIRST = (Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashLi
 
 
 class TreasuryCharts(QWidget):
-    """Four charts of a treasury in tabs; `show_treasury` updates them in place."""
+    """Five charts of a treasury in tabs; `show_treasury` updates the scenario's path in
+    place, `show_fan` and `clear_fan` the Monte Carlo fan, and the tab row reads out the
+    values of the month under the mouse."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,14 +88,24 @@ class TreasuryCharts(QWidget):
         self.notes: dict[str, EmptyNote] = {}
         self._legends: dict[str, pg.LegendItem] = {}
         self._axes: dict[str, MonthAxis] = {}
+        self._hover_lines: dict[str, pg.InfiniteLine] = {}
         self._month_starts: tuple[date, ...] = ()
+        self.hover_month: int | None = None
+        self.readout = ElidedLabel(HINT)
+        self.corner = TabCorner()
+        corner_row = QHBoxLayout(self.corner)
+        corner_row.setContentsMargins(8, 0, 2, 0)
+        corner_row.addWidget(self.readout, 1)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
+        self.tabs.setCornerWidget(self.corner, Qt.Corner.TopRightCorner)
+        self.tabs.currentChanged.connect(lambda _index: self._refresh_readout())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
-        for key, title in zip(CHART_KEYS, TAB_TITLES, strict=True):
+        for key, title in zip(PATH_KEYS, TAB_TITLES[: len(PATH_KEYS)], strict=True):
             self._make_plot(key, title)
+        self._build_fan(TAB_TITLES[CHART_KEYS.index(FAN)])
         cash = self.plots["cash"].getPlotItem()
         self._cash = self._line(cash, "Cash at month end", pen(BLUE, 2.5))
         self._buffer = self._line(
@@ -84,6 +123,36 @@ class TreasuryCharts(QWidget):
         self._liquidation = CurveSet(ltv, self._legends["ltv"], DOTTED_FIRST)
         for legend in self._legends.values():
             relayout_legend(legend)
+
+    def _build_fan(self, title: str) -> None:
+        """The fan of cash across the paths under a line saying which run it is (and
+        whether the project changed since) beside a Run Monte Carlo button."""
+        self.fan = FanChart(
+            "USD", "cash", BAND_LABELS, "treasury_monte_carlo", NO_RUN, titled=False, buffer=True
+        )
+        self.fan_status = QLabel(NO_RUN)
+        self.fan_status.setWordWrap(True)
+        self.fan_status.setStyleSheet(STATUS_STYLE)
+        self.run_button = QPushButton("Run Monte Carlo")
+        self.run_button.setToolTip(
+            "Run Decisions > Monte Carlo on the current project and scenario, with the "
+            "paths, seed and volatilities set there"
+        )
+        status_row = QHBoxLayout()
+        status_row.setContentsMargins(6, 4, 6, 0)
+        status_row.addWidget(self.fan_status, 1)
+        status_row.addWidget(self.run_button, 0, Qt.AlignmentFlag.AlignTop)
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addLayout(status_row)
+        column.addWidget(self.fan, 1)
+        self.plots[FAN] = self.fan
+        self.menus[FAN] = self.fan.menu
+        self.notes[FAN] = self.fan.note
+        self._add_hover(FAN, self.fan)
+        self.tabs.addTab(page, title)
 
     def _make_plot(self, key: str, title: str) -> None:
         axis_pen = pg.mkPen(FOREGROUND)
@@ -104,7 +173,17 @@ class TreasuryCharts(QWidget):
         self.menus[key] = ChartMenu(widget, partial(self.table, key), f"treasury_{key}")
         self.notes[key] = EmptyNote(widget, NO_TREASURY)
         self.notes[key].set_empty(True)
+        self._add_hover(key, widget)
         self.tabs.addTab(widget, title)
+
+    def _add_hover(self, key: str, widget: pg.PlotWidget) -> None:
+        """A thin line at the month-end under the mouse, and the readout following it."""
+        hover = pg.InfiniteLine(angle=90, movable=False, pen=pen("#9a9a9a", 1.0))
+        hover.setVisible(False)
+        hover.setZValue(-10)
+        widget.getPlotItem().addItem(hover, ignoreBounds=True)
+        widget.scene().sigMouseMoved.connect(partial(self._mouse_moved, key))
+        self._hover_lines[key] = hover
 
     @staticmethod
     def _line(plot: pg.PlotItem, name: str, line_pen: object) -> pg.PlotDataItem:
@@ -126,9 +205,10 @@ class TreasuryCharts(QWidget):
             self._clear()
         else:
             self._draw(treasury, project)
-        for key in CHART_KEYS:
+        for key in PATH_KEYS:
             fit_limits(self.plots[key].getPlotItem())
             relayout_legend(self._legends[key])
+        self._refresh_readout()
 
     def _clear(self) -> None:
         empty = np.zeros(0)
@@ -136,7 +216,7 @@ class TreasuryCharts(QWidget):
             curve.setData(empty, empty)
         for curves in (self._debt, self._ltv, self._margin, self._liquidation):
             curves.update([], [], [])
-        for key in CHART_KEYS:
+        for key in PATH_KEYS:
             self.notes[key].set_empty(True, NO_TREASURY)
 
     def _draw(self, treasury: TreasuryResult, project: Project) -> None:
@@ -193,8 +273,114 @@ class TreasuryCharts(QWidget):
             return self._debt.series()
         if name == "ltv":
             return {**self._ltv.series(), **self._margin.series(), **self._liquidation.series()}
+        if name == FAN:
+            return self.fan.series()
         raise KeyError(f"no chart named {name!r}; charts: {', '.join(CHART_KEYS)}")
 
     def table(self, name: str) -> ChartTable:
         """Chart `name`'s curves as a table, a row a month (its right-click Copy data)."""
+        if name == FAN:
+            return self.fan.table()
         return month_table(self.series(name), self._month_starts, UNITS[name])
+
+    # -- the Monte Carlo fan ------------------------------------------------------------
+
+    def show_fan(
+        self,
+        percentiles: np.ndarray,
+        month_starts: Sequence[date],
+        buffer_usd: float,
+        status: str,
+        stale: bool = False,
+    ) -> None:
+        """The fan of cash (5, H) at PERCENTILES over `month_starts`, with the buffer;
+        `status` says which run it is (`stale`: of a project since changed)."""
+        self.fan.show_fan(percentiles, month_starts, buffer_usd)
+        self.set_fan_status(status, stale)
+        self._refresh_readout()
+
+    def clear_fan(self, why: str, status: str) -> None:
+        """No fan: `why` over the chart, `status` above it."""
+        self.fan.clear_fan(why)
+        self.set_fan_status(status)
+        self._refresh_readout()
+
+    def set_fan_status(self, status: str, stale: bool = False, can_run: bool = True) -> None:
+        self.fan_status.setText(status)
+        self.fan_status.setStyleSheet(STALE_STYLE if stale else STATUS_STYLE)
+        self.run_button.setEnabled(can_run)
+
+    # -- hover --------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The readout takes the tab row's width the tabs leave."""
+        super().resizeEvent(event)
+        tabs_px = self.tabs.tabBar().sizeHint().width()
+        self.corner.width_px = max(120, self.width() - tabs_px - 8)
+        self.corner.updateGeometry()
+
+    def current_key(self) -> str:
+        return CHART_KEYS[max(self.tabs.currentIndex(), 0)]
+
+    def _months_of(self, key: str) -> tuple[date, ...]:
+        return self.fan.month_starts if key == FAN else self._month_starts
+
+    def _mouse_moved(self, key: str, pos: QPointF) -> None:
+        if key != self.current_key():
+            return
+        view = self.plots[key].getPlotItem().getViewBox()
+        month = None
+        if view.sceneBoundingRect().contains(pos):
+            x = view.mapSceneToView(pos).x()
+            # A month-end balance is drawn at t + 1: x in (t, t + 1] reads month t.
+            t = math.ceil(x) - 1
+            if 0 <= t < len(self._months_of(key)):
+                month = t
+        self.show_month(month)
+
+    def show_month(self, month: int | None) -> None:
+        """Read out month `month` (a month index of the chart in view; None: the hint)."""
+        if month != self.hover_month:
+            self.hover_month = month
+            self._refresh_readout()
+
+    def _refresh_readout(self) -> None:
+        key = self.current_key()
+        months = self._months_of(key)
+        t = self.hover_month
+        shown = t is not None and t < len(months) and not self.notes[key].isVisibleTo(self)
+        for name, line in self._hover_lines.items():
+            line.setVisible(shown and name == key)
+            if shown and name == key and t is not None:
+                line.setValue(t + 1.0)
+        if not shown or t is None:
+            self.readout.setText(HINT)
+            return
+        self.readout.setText("  ·  ".join([format_month(months[t]), *self.readout_parts(key, t)]))
+
+    def readout_parts(self, key: str, t: int) -> list[str]:
+        """Each line of chart `key` at month `t`'s end, with its unit."""
+        if key == FAN:
+            return self.fan.readout(t)
+        table = month_table(self.series(key), self._month_starts, UNITS[key])
+        fmt = READOUT_FORMATS[UNITS[key]]
+        names = list(self.series(key))
+        return [
+            f"{name} {fmt(value if isinstance(value, float) else math.nan)}"
+            for name, value in zip(names, table.rows[t][1:], strict=True)
+        ]
+
+
+def _btc(value: float) -> str:
+    return display.NOT_AVAILABLE if not math.isfinite(value) else f"{value:,.2f} BTC"
+
+
+def _percent(value: float) -> str:
+    return display.NOT_AVAILABLE if not math.isfinite(value) else f"{value:,.1f}%"
+
+
+READOUT_FORMATS: dict[str, Callable[[float], str]] = {
+    "USD": display.money_short,
+    "BTC": _btc,
+    "%": _percent,
+}

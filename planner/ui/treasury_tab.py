@@ -1,20 +1,27 @@
 """The Treasury tab: the company's settings and policy, its debt and its hedges edited as
 tables (undo, paste, named errors, as the other tables), the treasury's answers in a strip
-above them and its charts beside them. Layout only; the document computes the treasury
-with the results (document.treasury) and the follower draws it while the tab is shown."""
+above them and its charts beside them. The document computes the treasury with the
+results (document.treasury) and the follower draws it while the tab is shown. The fan of
+cash across the Monte Carlo paths is the latest run of Decisions > Monte Carlo (the page
+keeps it and says when a run starts or ends); the tab's Run Monte Carlo starts that
+page's run."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from planner.domain.project import Project
 from planner.engine import Results
-from planner.ui.document import ProjectDocument
+from planner.ui.decisions.monte_carlo import MonteCarloPage, MonteCarloRun
+from planner.ui.decisions.monte_carlo_treasury import chances_text
+from planner.ui.document import Change, ProjectDocument
 from planner.ui.follow import ResultsFollower
 from planner.ui.sheet import SheetView
 from planner.ui.sheet_frame import SheetFrame
 from planner.ui.table_model import SectionModel
-from planner.ui.treasury_charts import TreasuryCharts
+from planner.ui.tasks import BackgroundTask
+from planner.ui.treasury_charts import NO_RUN, TreasuryCharts
 from planner.ui.treasury_model import TreasuryModel
 from planner.ui.treasury_summary import SummaryStrip
 
@@ -22,6 +29,36 @@ from planner.ui.treasury_summary import SummaryStrip
 TABLES = (("treasury", "Company and policy"), ("debt", "Debt"), ("hedges", "Hedges"))
 TABLES_MIN_PX = 280
 CHARTS_MIN_PX = 240
+RUNNING = "Monte Carlo running… (its progress and Cancel are in the Working dialog)."
+NOT_RUN_YET = (
+    "No run yet. Run Monte Carlo runs the paths set on Decisions > Monte Carlo "
+    "({paths:,} paths, seed {seed})."
+)
+NO_TREASURY_RUN = (
+    "The latest Monte Carlo run was of a project with no treasury: state the opening cash, "
+    "BTC held or the buffer, then run it again."
+)
+
+
+def fan_status(run: MonteCarloRun | None, project: Project, running: bool) -> tuple[str, bool]:
+    """What the line above the fan says, and whether the run is stale (of a project since
+    changed: every edit or scenario switch makes a new project)."""
+    if running:
+        return RUNNING, False
+    if run is None:
+        return "", False
+    settings = run.result.settings
+    which = f"{settings.paths:,} paths, seed {settings.seed}"
+    if run.project is not project:
+        return (
+            f"Stale: the project changed since this run ({which}); the fan is of the project "
+            "as it was. Run Monte Carlo again for the current one.",
+            True,
+        )
+    treasury = run.result.treasury
+    if treasury is None:
+        return f"{which}: {NO_TREASURY_RUN}", False
+    return f"{which}. {chances_text(treasury)}", False
 
 
 class TreasuryTab(QWidget):
@@ -69,6 +106,49 @@ class TreasuryTab(QWidget):
         self.follower = ResultsFollower(document, self, self.show_results)
         if document.results is not None:
             self.show_results(document.results)
+        self.monte_carlo: MonteCarloPage | None = None
+        self.charts.run_button.clicked.connect(lambda _checked=False: self.run_monte_carlo())
+        self.charts.set_fan_status(NO_RUN, can_run=False)
+
+    def follow_monte_carlo(self, page: MonteCarloPage) -> None:
+        """Show the fan of `page`'s latest run, and run `page` from the tab's button."""
+        self.monte_carlo = page
+        page.runChanged.connect(self.show_monte_carlo)
+        for box in (page.paths, page.seed):  # the paths a run would take, said before one
+            box.valueChanged.connect(lambda _value: self.show_monte_carlo())
+        self.document.changed.connect(self._project_changed)
+        self.show_monte_carlo()
+
+    def run_monte_carlo(self) -> BackgroundTask | None:
+        """Start the Monte Carlo page's run (its progress dialog and Cancel)."""
+        return self.monte_carlo.run() if self.monte_carlo is not None else None
+
+    def _project_changed(self, _change: Change) -> None:
+        self.show_monte_carlo()
+
+    def show_monte_carlo(self) -> None:
+        """The fan of the latest run, or what to do when there is none; stale once the
+        project changed since."""
+        page = self.monte_carlo
+        if page is None:
+            return
+        run = page.latest
+        status, stale = fan_status(run, self.document.project, page.running)
+        treasury = run.result.treasury if run is not None else None
+        if run is not None and treasury is not None:
+            self.charts.show_fan(
+                treasury.cash_percentiles_usd,
+                run.month_starts,
+                treasury.min_cash_buffer_usd,
+                status,
+                stale,
+            )
+        else:
+            if not status:
+                status = NOT_RUN_YET.format(paths=page.paths.value(), seed=page.seed.value())
+            self.charts.clear_fan(NO_TREASURY_RUN if run is not None else NO_RUN, status)
+            self.charts.set_fan_status(status, stale)
+        self.charts.run_button.setEnabled(not page.running)
 
     def show_results(self, results: Results) -> None:
         """The document's treasury for `results`: the summary and the charts."""

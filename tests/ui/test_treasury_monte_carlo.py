@@ -185,12 +185,8 @@ def test_the_three_fans_are_one_chart(window, tab) -> None:
     assert page.fan_plot is page.fan and page.treasury.fan_plot is page.treasury.fan
     legends = [[label.text for _s, label in f.getPlotItem().legend.items] for f in fans]
     assert legends[0] == ["P5–P95 (90 % of paths)", "P25–P75 (half of the paths)", "P50 (median)"]
-    assert legends[1] == legends[2] == [
-        "P5–P95 of cash",
-        "P25–P75 of cash",
-        "P50 (median)",
-        "Minimum cash buffer",
-    ]
+    cash = ["P5–P95 of cash", "P25–P75 of cash", "P50 (median)", "Minimum cash buffer"]
+    assert legends[1] == legends[2] == cash
     assert [fan.menu.name for fan in fans] == [
         "monte_carlo_fan",
         "monte_carlo_cash",

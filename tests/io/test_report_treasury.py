@@ -1,5 +1,5 @@
 """report --json's `treasury`: absent without a treasury, debt or hedges; with them the
-months, runway, margin calls and instruments, adding up as issue 16 asks."""
+months, runway, margin calls and instruments, adding up; an equipment loan's collateral."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import pytest
 
 from planner.benchmark import with_treasury
 from planner.domain.project import Project
+from planner.domain.treasury import DebtInstrument
 from planner.engine import run
 from planner.io.project_file import load_project
 from planner.io.report import build_report, report_json
 from planner.io.resources import sample_project_path
+from tests.engine.conftest import make_project
 
 MONTHLY_KEYS = {
     "month",
@@ -76,3 +78,47 @@ def test_the_treasury_section_adds_up(sample: Project) -> None:
     )
     assert [entry["instrument"] for entry in monthly[0]["ltv"]] == ["BTC line"]
     assert [h["name"] for h in section["hedges"]] == ["Forward", "Collar"]
+
+
+def test_an_equipment_loans_collateral_is_reported() -> None:
+    # Row 0 (100 x 3,000) retires in 2027-10; Row 1 (100 x 1,000) stays; book life a
+    # year from 2027-06. 50 % of 400,000 at 0 % over 10 months (tests/engine/
+    # test_treasury_debt.py works the months by hand): 75,000 of the balance falls due
+    # in 2027-10 with Row 0; by 2027-10's end 25,000 is owed on Row 1's rigs, worth
+    # 100,000 x (11 - 4) / 12 = 58,333.33.
+    fleet = [
+        {
+            "model": "S21",
+            "count": 100,
+            "purchase_month": "2027-06",
+            "unit_price_usd": 3_000,
+            "retire_month": "2027-10",
+        },
+        {"model": "S21", "count": 100, "purchase_month": "2027-06", "unit_price_usd": 1_000},
+    ]
+    project = make_project(fleet=fleet, finance={"horizon_months": 12, "depreciation_years": 1})
+    loan = DebtInstrument(
+        name="Rigs",
+        type="equipment",
+        fleet_rows=["Row 0", "Row 1"],
+        advance_rate=0.5,
+        term_months=10,
+    )
+    section = _report(project.model_copy(update={"debt": [loan]}))["treasury"]
+    rigs = section["instruments"][0]
+    assert rigs["principal_on_retirement_usd"] == pytest.approx(75_000)
+    assert rigs["principal_paid_usd"] == pytest.approx(200_000)
+    assert rigs["collateral_value_end_usd"] == 0.0  # Row 1 fully depreciated in 2028-05
+    assert rigs["max_loan_to_collateral_value"] == pytest.approx(180_000 / 366_666.666667)
+    assert rigs["underwater_month"] is None
+    october = section["monthly"][4]
+    assert october["month"] == "2027-10"
+    assert october["cash_components"]["principal_usd"] == pytest.approx(-95_000)
+    [collateral] = october["equipment_collateral"]
+    assert collateral["instrument"] == "Rigs"
+    assert collateral["collateral_value_usd"] == pytest.approx(58_333.333333)
+    assert collateral["loan_to_collateral_value"] == pytest.approx(25_000 / 58_333.333333)
+    # Repaid by 2028-03: nothing owed, no ratio.
+    assert section["monthly"][9]["equipment_collateral"][0]["loan_to_collateral_value"] is None
+    sample = _report(load_project(sample_project_path()))["treasury"]["instruments"][1]
+    assert sample["type"] == "btc_loan" and sample["collateral_value_end_usd"] is None

@@ -4,15 +4,18 @@ only when the project has a treasury, strict JSON."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from planner.domain.project import Project
 from planner.engine import run
-from planner.engine.montecarlo import MonteCarloSettings
+from planner.engine.montecarlo import MonteCarloSettings, run_monte_carlo
+from planner.engine.treasury import treasury_plan
 from planner.io.project_file import load_project
-from planner.io.report import build_report, report_json
+from planner.io.report import _treasury_monte_carlo, build_report, report_json
 from planner.io.resources import sample_project_path
+from planner.ui.decisions.monte_carlo_treasury import chances_text
 
 TREASURY_KEYS = {
     "p_cash_shortfall_before_halving",
@@ -20,6 +23,7 @@ TREASURY_KEYS = {
     "p_margin_call",
     "cash_end_percentiles_usd",
     "btc_held_end_percentiles",
+    "tax_unsettled_paths",
     "hedges",
 }
 HEDGE_KEYS = {
@@ -49,6 +53,9 @@ def test_the_sample_reports_its_treasury_on_the_paths(sample: Project) -> None:
     for name in ("p_cash_shortfall_before_halving", "p_margin_call"):
         assert 0.0 <= mc[name] <= 1.0
     assert mc["p_cash_shortfall_before_halving"] <= mc["p_cash_shortfall_within_horizon"]
+    # A count of paths, as the Monte Carlo page says it.
+    assert isinstance(mc["tax_unsettled_paths"], int)
+    assert 0 <= mc["tax_unsettled_paths"] <= mc["paths"] == 300
     for name in ("cash_end_percentiles_usd", "btc_held_end_percentiles"):
         values = mc[name]
         assert list(values) == PERCENTILE_KEYS
@@ -65,3 +72,16 @@ def test_without_a_treasury_monte_carlo_is_the_fleets_alone(sample: Project) -> 
     mc = _monte_carlo(bare)
     assert not TREASURY_KEYS & mc.keys()
     assert "p_payback_before_halving" in mc
+
+
+def test_paths_whose_tax_did_not_settle_are_counted(sample: Project) -> None:
+    """`tax_unsettled_paths` is the Monte Carlo run's count, as the page states it."""
+    results = run(sample)
+    plan = treasury_plan(sample, results.inputs)
+    mc = run_monte_carlo(results, MonteCarloSettings(paths=50, seed=1), treasury=plan)
+    assert mc.treasury is not None
+    section = _treasury_monte_carlo(replace(mc.treasury, unsettled_paths=7))
+    assert section["tax_unsettled_paths"] == 7
+    assert "7 paths' tax on BTC sales did not settle" in chances_text(
+        replace(mc.treasury, unsettled_paths=7)
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.domain.price_profile import PriceProfile
 from planner.domain.project import FleetRow, Project
 from planner.engine import compile_inputs, compute
 from planner.io.project_file import load_project
@@ -346,3 +347,76 @@ def treasury_case(rows: int, months: int, repeats: int = 15) -> dict[str, float 
         "treasury_median_ms": round(treasury_ms, 2),
         "treasury_share": round(treasury_ms / compute_ms, 3),
     }
+
+
+HOURLY_TARGET_MS = 30.0  # a recompute at 1,000 x 120 with a profile on every site
+
+
+def synthetic_price_profile(seed: int = 11) -> PriceProfile:
+    """A year of hourly prices (USD/MWh, America/Chicago, 2024): about $35 with a daily
+    shape, and summer afternoon spikes of several hundred dollars; scaled to the contract."""
+    from datetime import UTC, datetime
+
+    rng = np.random.default_rng(seed)
+    hours = np.arange(366 * 24)
+    local_hour = (hours - 6) % 24
+    day = hours // 24
+    summer = (day >= 152) & (day < 274)
+    usd_per_mwh = 35.0 + 10.0 * np.sin((local_hour - 9) / 24 * 2 * np.pi)
+    usd_per_mwh += rng.normal(0, 6, hours.size)
+    spikes = summer & (local_hour >= 15) & (local_hour <= 19) & (rng.random(hours.size) < 0.15)
+    usd_per_mwh[spikes] += rng.uniform(150, 1500, int(spikes.sum()))
+    return PriceProfile(
+        source="synthetic (benchmark)",
+        time_zone="America/Chicago",
+        start_utc=datetime(2024, 1, 1, 6, tzinfo=UTC),
+        interval_minutes=60,
+        usd_per_mwh=[round(float(v), 2) for v in usd_per_mwh],
+        scale_to_contract=True,
+    )
+
+
+def with_price_profiles(project: Project) -> Project:
+    """`project` with a price profile on every site, every row on a strike: index
+    contracts as they are, the others fixed-price contracts that resell unused power."""
+    profile = synthetic_price_profile()
+    contracts = [
+        c
+        if c.type == "index"
+        else c.model_copy(
+            update={"type": "fixed", "resale_allowed": True, "resale_fee_usd_per_mwh": 2.0}
+        )
+        for c in project.contracts
+    ]
+    sites = [s.model_copy(update={"price_profile": profile}) for s in project.sites]
+    return project.model_copy(update={"contracts": contracts, "sites": sites})
+
+
+def hourly_case(rows: int, months: int, repeats: int = 15) -> dict[str, float | int]:
+    """Milliseconds of a recompute (compile and engine) with a price profile on every site
+    (`with_price_profiles`), beside the same fleet without profiles."""
+    plain = synthetic_project(rows, months)
+    hourly = with_price_profiles(plain)
+    timings: dict[str, list[float]] = {"plain": [], "hourly": []}
+    for _ in range(repeats + 1):
+        for name, project in (("plain", plain), ("hourly", hourly)):
+            gc.collect()
+            start = time.perf_counter()
+            compute(compile_inputs(project))
+            timings[name].append((time.perf_counter() - start) * 1000.0)
+    return {
+        "rows": rows,
+        "months": months,
+        "median_ms": round(statistics.median(timings["hourly"][1:]), 2),
+        "plain_median_ms": round(statistics.median(timings["plain"][1:]), 2),
+        "target_ms": HOURLY_TARGET_MS,
+    }
+
+
+def describe_hourly(case: dict[str, float | int]) -> str:
+    """A line of `hourly_case`'s timings, beside its target."""
+    return (
+        f"{case['rows']:,} x {case['months']} with a profile on every site: median "
+        f"{case['median_ms']:.2f} ms (target {case['target_ms']:.0f} ms; without profiles "
+        f"{case['plain_median_ms']:.2f} ms)\n"
+    )

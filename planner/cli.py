@@ -1,4 +1,5 @@
-"""Command line: `python -m planner [PROJECT]`, `report`, `schema`, `bench`.
+"""Command line: `python -m planner [PROJECT]`, `report`, `schema`, `bench`, `import`,
+`import-prices`.
 
 Every user error (missing file, bad JSON, invalid values, unknown scenario, bad flag)
 prints one message on stderr that names the place, and exits with status 2.
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from planner.ui.bench import GuiEditResult
 
 EXIT_USAGE = 2
-COMMANDS = ("report", "schema", "bench", "import")
+COMMANDS = ("report", "schema", "bench", "import", "import-prices")
 
 
 class UserError(Exception):
@@ -135,6 +136,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON Schema of project files")
     _add_import(sub.add_parser("import", help="import a fleet table (xlsx or CSV) into a project"))
     _add_bench(sub.add_parser("bench", help="time full recomputations of synthetic fleets"))
+    from planner.cli_prices import add_import_prices
+
+    add_import_prices(
+        sub.add_parser("import-prices", help="import a site's hourly or 15-minute power prices")
+    )
     return parser
 
 
@@ -251,6 +257,13 @@ def _add_bench(bench: argparse.ArgumentParser) -> None:
         "run after it, e.g. 1000x120 (repeatable)",
     )
     bench.add_argument(
+        "--hourly",
+        action="append",
+        metavar="ROWSxMONTHS",
+        help="time a recompute with an hourly price profile on every site (every row on its "
+        "own strike price) beside the same fleet without, e.g. 1000x120 (repeatable)",
+    )
+    bench.add_argument(
         "--case",
         action="append",
         metavar="ROWSxMONTHS",
@@ -348,6 +361,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     return run_import(args)
 
 
+def cmd_import_prices(args: argparse.Namespace) -> int:
+    """`planner import-prices`: planner/cli_prices.py."""
+    from planner.cli_prices import run_import_prices
+
+    return run_import_prices(args)
+
+
 def _case(text: str, option: str = "--case") -> tuple[int, int]:
     try:
         rows, months = (int(part) for part in text.lower().split("x"))
@@ -361,7 +381,9 @@ def _case(text: str, option: str = "--case") -> tuple[int, int]:
 def cmd_bench(args: argparse.Namespace) -> int:
     from planner.benchmark import (
         DEFAULT_CASES,
+        describe_hourly,
         excel_case,
+        hourly_case,
         hpc_case,
         mc_case,
         run_benchmarks,
@@ -373,10 +395,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     hpc_cases = tuple(_case(c, "--hpc") for c in args.hpc or ())
     mc_cases = tuple(_case(c, "--mc") for c in args.mc or ())
     treasury_cases = tuple(_case(c, "--treasury") for c in args.treasury or ())
+    hourly_cases = tuple(_case(c, "--hourly") for c in args.hourly or ())
     gui_cases = tuple(_case(c, "--gui-case") for c in args.gui_case or ())
     if gui_cases and args.gui is False:
         raise UserError("--gui-case: asks for the window, which --no-gui turns off")
-    extra = excel_cases or hpc_cases or mc_cases or gui_cases or treasury_cases
+    extra = excel_cases or hpc_cases or mc_cases or gui_cases or treasury_cases or hourly_cases
     extra_only = bool(extra) and not args.case
     if args.repeats is not None and args.repeats < 1:
         raise UserError(f"--repeats: must be at least 1, got {args.repeats}")
@@ -386,16 +409,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     hpc = [hpc_case(rows, months, repeats) for rows, months in hpc_cases]
     mc = [mc_case(rows, months) for rows, months in mc_cases]
     treasury = [treasury_case(rows, months, repeats) for rows, months in treasury_cases]
+    hourly = [hourly_case(rows, months, repeats) for rows, months in hourly_cases]
     gui = []
     if gui_cases or args.gui or (args.gui is None and not args.case and not extra_only):
         from planner.ui.bench import DEFAULT_GUI_CASES, gui_edit_cases
 
         gui = gui_edit_cases(gui_cases or DEFAULT_GUI_CASES, args.repeats)
     if args.json:
-        _out(_bench_json(results, gui, excel, hpc, mc, treasury))
+        _out(_bench_json(results, gui, excel, hpc, mc, treasury, hourly))
     else:
         _print_bench(results, gui, excel, hpc, mc)
         _print_treasury_bench(treasury)
+        for case in hourly:
+            _out(describe_hourly(case))
     return 0
 
 
@@ -409,6 +435,7 @@ def _bench_json(
     hpc: Timings,
     mc: Timings,
     treasury: Timings | None = None,
+    hourly: Timings | None = None,
 ) -> str:
     """The timings as JSON: the cases, then each kind of extra case that ran."""
     out: dict[str, object] = {"cases": [r.as_dict() for r in results]}
@@ -422,6 +449,8 @@ def _bench_json(
         out["monte_carlo"] = mc
     if treasury:
         out["treasury"] = treasury
+    if hourly:
+        out["hourly"] = hourly
     return json.dumps(out, indent=2) + "\n"
 
 
@@ -553,6 +582,7 @@ def _main(argv: list[str]) -> int:
             "schema": cmd_schema,
             "bench": cmd_bench,
             "import": cmd_import,
+            "import-prices": cmd_import_prices,
         }
         if args.command is None:
             _parser().print_help()

@@ -11,6 +11,7 @@ states the model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -67,20 +68,6 @@ class DurationCurves:
     def high_usd_per_kwh(self) -> float:
         return self.low_usd_per_kwh + self.width_usd_per_kwh - 1.0
 
-    def below(
-        self, block: np.ndarray, strike_usd_per_kwh: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """For each cell, how many prices of its block are strictly below its strike, and
-        their sum (USD/kWh). Strikes outside every price are clipped to just beyond them,
-        which leaves the counts exact; a price within about 1e-12 USD/kWh of a strike may
-        fall either side (it changes nothing: such an interval earns what it costs)."""
-        strike = np.clip(strike_usd_per_kwh, self.low_usd_per_kwh, self.high_usd_per_kwh)
-        strike -= self.low_usd_per_kwh
-        strike += block * self.width_usd_per_kwh
-        below = np.searchsorted(self.keys, strike, side="left") - self.start[block]
-        total = self.cum_usd_per_kwh[self.start[block] + block + below]
-        return below, total
-
     def totals(self) -> np.ndarray:
         """(B,) the sum of each block's prices."""
         return self.cum_usd_per_kwh[self.start + np.arange(self.count.size) + self.count]
@@ -109,71 +96,118 @@ class HourlyPower:
     fourcp_off_share: np.ndarray  # (S, H) share of the month off for 4CP (no curve)
     uncovered: tuple[tuple[int, int], ...]  # (site, month) whose month the profile lacks
 
-    def strike_terms(self, site: np.ndarray, revenue_usd_per_kwh: np.ndarray) -> StrikeTerms:
-        """The terms of the rows of sites `site` (R,) in every month, given each row-month's
-        revenue per kWh at full running (R x H)."""
-        block = self.block[site]
-        strike = block != NO_CURVE
-        rows, months = block.shape
-        run_share = 1.0 - self.fourcp_off_share[site]
-        cost = np.zeros((rows, months))
-        sales = np.zeros((rows, months))
-        all_cost = np.zeros((rows, months))
-        if strike.any():
-            cell_site = np.broadcast_to(site[:, None], block.shape)[strike]
-            terms = self._cells(
-                cell_site,
-                block[strike],
-                self.scale[site][strike],
-                self.fourcp_block[site][strike],
-                revenue_usd_per_kwh[strike],
-            )
-            run_share[strike], cost[strike], sales[strike], all_cost[strike] = terms
-        return StrikeTerms(strike, run_share, cost, sales, all_cost)
+    @cached_property
+    def _tables(self) -> _SiteMonthTables:
+        return _SiteMonthTables.of(self)
 
-    def _cells(
+    def strike_terms(
         self,
         site: np.ndarray,
-        block: np.ndarray,
-        scale: np.ndarray,
-        fourcp_block: np.ndarray,
         revenue_usd_per_kwh: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Run share, cost and sales per kWh of full running, and the cost per kWh of
-        running every interval, of cells with a curve (flat arrays)."""
-        adder = self.adder_usd_per_kwh[site]
-        fee = self.resale_fee_usd_per_kwh[site]
-        resale = self.resale[site]
+        contract_usd_per_kwh: np.ndarray,
+    ) -> StrikeTerms:
+        """The terms of rows at sites `site` (R,) in every month, from each row-month's
+        revenue per kWh at full running and its contract's price (R x H)."""
+        tables = self._tables
+        curves = self.curves
+        strike = tables.strike[site]
+        adder = self.adder_usd_per_kwh[site, None]
+        fee = self.resale_fee_usd_per_kwh[site, None]
+        scale = self.scale[site]
         # An index row runs where scale x price + adder < r; a reselling row where
         # scale x price - fee < r (it earns more than the power would sell for).
-        strike = (np.nan_to_num(revenue_usd_per_kwh) - adder + fee) / scale
-        below, below_sum = self.curves.below(block, strike)
+        strike_usd_per_kwh = np.nan_to_num(revenue_usd_per_kwh)
+        strike_usd_per_kwh -= adder - fee
+        strike_usd_per_kwh /= scale
+        key = np.clip(strike_usd_per_kwh, curves.low_usd_per_kwh, curves.high_usd_per_kwh)
+        key += tables.key_base[site]
+        position = np.searchsorted(curves.keys, key, side="left")
+        below = position - tables.first[site]
+        below_sum = curves.cum_usd_per_kwh[position + tables.block[site]]
         if self.fourcp is not None:
-            listed = fourcp_block != NO_CURVE
-            off, off_sum = self.fourcp.below(np.where(listed, fourcp_block, 0), strike)
-            below = below - np.where(listed, off, 0)
-            below_sum = below_sum - np.where(listed, off_sum, 0.0)
-        count = self.curves.count[block]
-        total = self.curves.totals()[block]
+            listed = tables.listed[site]
+            key = np.clip(
+                strike_usd_per_kwh, self.fourcp.low_usd_per_kwh, self.fourcp.high_usd_per_kwh
+            )
+            key += tables.fourcp_key_base[site]
+            position = np.searchsorted(self.fourcp.keys, key, side="left")
+            below -= (position - tables.fourcp_first[site]) * listed
+            below_sum -= self.fourcp.cum_usd_per_kwh[position + tables.fourcp_block[site]] * listed
+        count = tables.count[site]
         run_share = below / count
         # Per kWh of a month at full running: the index row pays the intervals it runs;
-        # the reselling row pays its fixed price (in `all_cost`) and sells the rest.
-        mean_usd_per_kwh = scale * total / count
-        paid_usd_per_kwh = scale * below_sum / count + adder * run_share
-        sold_usd_per_kwh = scale * (total - below_sum) / count - fee * (1.0 - run_share)
-        cost = np.where(resale, np.nan, paid_usd_per_kwh)
-        sales = np.where(resale, sold_usd_per_kwh, 0.0)
-        all_cost = np.where(resale, np.nan, mean_usd_per_kwh + adder)
-        return run_share, cost, sales, all_cost
+        # the reselling row pays its fixed price and sells the rest at price less fee.
+        paid_usd_per_kwh = below_sum * scale
+        paid_usd_per_kwh /= count
+        mean_usd_per_kwh = tables.mean_usd_per_kwh[site]
+        if self.resale.any():
+            resale = self.resale[site, None]
+            sold = (mean_usd_per_kwh - paid_usd_per_kwh) - fee * (1.0 - run_share)
+            sales = np.where(resale, sold, 0.0)
+            cost = np.where(resale, contract_usd_per_kwh, paid_usd_per_kwh + adder * run_share)
+            all_cost = np.where(resale, contract_usd_per_kwh, mean_usd_per_kwh + adder)
+        else:
+            sales = np.zeros_like(run_share)
+            cost = paid_usd_per_kwh
+            cost += adder * run_share
+            all_cost = mean_usd_per_kwh + adder
+        if not tables.strike_everywhere:
+            run_share = np.where(strike, run_share, 1.0 - self.fourcp_off_share[site])
+        return StrikeTerms(strike, run_share, cost, sales, all_cost)
+
+
+@dataclass(frozen=True)
+class _SiteMonthTables:
+    """Per site-month (S x H) lookups of the strike search: each row gathers its site's."""
+
+    strike: np.ndarray  # bool: the site-month has a curve
+    strike_everywhere: bool
+    block: np.ndarray  # the curve (0 where none: searched, then set aside)
+    key_base: np.ndarray  # block x width - low: added to a strike to search all blocks
+    first: np.ndarray  # position of the curve's first price
+    count: np.ndarray  # float: intervals in the curve
+    mean_usd_per_kwh: np.ndarray  # scaled mean price
+    listed: np.ndarray  # 0/1: the site-month has 4CP intervals in its curve
+    fourcp_block: np.ndarray
+    fourcp_key_base: np.ndarray
+    fourcp_first: np.ndarray
+
+    @staticmethod
+    def of(power: HourlyPower) -> _SiteMonthTables:
+        curves = power.curves
+        strike = power.block != NO_CURVE
+        block = np.where(strike, power.block, 0)
+        count = curves.count[block].astype(float) if curves.count.size else np.ones(block.shape)
+        first = curves.start[block] if curves.count.size else np.zeros(block.shape, np.int64)
+        totals = curves.totals()[block] if curves.count.size else np.zeros(block.shape)
+        listed = power.fourcp_block != NO_CURVE
+        fourcp_block = np.where(listed, power.fourcp_block, 0)
+        fourcp = power.fourcp
+        return _SiteMonthTables(
+            strike=strike,
+            strike_everywhere=bool(strike.all()),
+            block=block,
+            key_base=block * curves.width_usd_per_kwh - curves.low_usd_per_kwh,
+            first=first,
+            count=count,
+            mean_usd_per_kwh=power.scale * totals / count,
+            listed=listed.astype(float),
+            fourcp_block=fourcp_block,
+            fourcp_key_base=(
+                fourcp_block * fourcp.width_usd_per_kwh - fourcp.low_usd_per_kwh
+                if fourcp is not None
+                else np.zeros(block.shape)
+            ),
+            fourcp_first=fourcp.start[fourcp_block] if fourcp is not None else first,
+        )
 
 
 @dataclass(frozen=True)
 class StrikeTerms:
     """Row x month terms of the strike. Where `strike` holds: `run_share` of the month's
     intervals the row runs in, the power it pays (`cost`) and sells (`sales`) per kWh of
-    a month at full running, and `all_cost` what running every interval would pay per kWh
-    (NaN: the contract's own price, for a fixed contract that resells). Elsewhere
-    `run_share` is the share left by 4CP and the rest is unused."""
+    a month at full running, and `all_cost` what running every interval would pay per kWh.
+    Elsewhere `run_share` is the share left by 4CP and the rest is unused."""
 
     strike: np.ndarray
     run_share: np.ndarray

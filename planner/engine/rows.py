@@ -215,25 +215,28 @@ def _strike_cells(
     full_kwh = rv.load_kw[c, None] * hours[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         revenue_usd_per_kwh = revenue_full_usd / full_kwh
-    terms = hourly.strike_terms(rv.site[c], revenue_usd_per_kwh)
+    terms = hourly.strike_terms(
+        rv.site[c], revenue_usd_per_kwh, inputs.contract_price_usd_per_kwh[rv.contract[c]]
+    )
     strike = terms.strike
     covers = np.where(strike, terms.run_share > 0, revenue_full_usd >= power_full_usd)
     running = online & (covers if inputs.auto_shutdown else (covers | ~strike))
     factor = rv.availability_factor[c, None]
-    availability = running * factor * terms.run_share
+    availability = running * factor
+    availability *= terms.run_share
     # A month at full running while online, in kWh: what the strike's prices apply to.
-    full_kwh *= online * factor
-    contract_usd_per_kwh = inputs.contract_price_usd_per_kwh[rv.contract[c]]
-    cost = np.where(np.isnan(terms.cost), contract_usd_per_kwh, terms.cost)
-    power_cost_usd = np.where(strike, full_kwh * cost, power_full_usd * availability)
+    full_kwh *= online
+    full_kwh *= factor
+    power_cost_usd = np.where(strike, full_kwh * terms.cost, power_full_usd * availability)
     power_sales_usd = full_kwh * terms.sales
     btc_mined = btc_full * availability
     revenue_usd = revenue_full_usd * availability
-    all_cost = np.where(np.isnan(terms.all_cost), contract_usd_per_kwh, terms.all_cost)
-    margin_usd = revenue_usd - power_cost_usd + power_sales_usd
-    savings_usd = np.where(
-        strike, margin_usd - full_kwh * (np.nan_to_num(revenue_usd_per_kwh) - all_cost), 0.0
-    )
+    margin_usd = revenue_usd - power_cost_usd
+    margin_usd += power_sales_usd
+    # Against running every interval: full kWh x (revenue - the mean price paid) per kWh.
+    everywhere_usd = np.nan_to_num(revenue_usd_per_kwh) - terms.all_cost
+    everywhere_usd *= full_kwh
+    savings_usd = np.where(strike, margin_usd - everywhere_usd, 0.0)
     credit_usd = rv.credit_usd_per_hour[c, None] * hours[None, :] * running
     ebitda_usd = margin_usd + credit_usd - rv.maintenance_usd[c, None] * online
     return ChunkCells(

@@ -107,6 +107,7 @@ class TreasuryTab(QWidget):
         if document.results is not None:
             self.show_results(document.results)
         self.monte_carlo: MonteCarloPage | None = None
+        self._fan_run: MonteCarloRun | None = None  # the run the fan shows
         self.charts.run_button.clicked.connect(lambda _checked=False: self.run_monte_carlo())
         self.charts.set_fan_status(NO_RUN, can_run=False)
 
@@ -128,14 +129,16 @@ class TreasuryTab(QWidget):
 
     def show_monte_carlo(self) -> None:
         """The fan of the latest run, or what to do when there is none; stale once the
-        project changed since."""
+        project changed since (an edit redraws only the line above the fan)."""
         page = self.monte_carlo
         if page is None:
             return
         run = page.latest
         status, stale = fan_status(run, self.document.project, page.running)
         treasury = run.result.treasury if run is not None else None
-        if run is not None and treasury is not None:
+        if run is not None and run is self._fan_run:
+            self.charts.set_fan_status(status, stale)
+        elif run is not None and treasury is not None:
             self.charts.show_fan(
                 treasury.cash_percentiles_usd,
                 run.month_starts,
@@ -148,6 +151,7 @@ class TreasuryTab(QWidget):
                 status = NOT_RUN_YET.format(paths=page.paths.value(), seed=page.seed.value())
             self.charts.clear_fan(NO_TREASURY_RUN if run is not None else NO_RUN, status)
             self.charts.set_fan_status(status, stale)
+        self._fan_run = run
         self.charts.run_button.setEnabled(not page.running)
 
     def show_results(self, results: Results) -> None:

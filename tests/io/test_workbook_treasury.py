@@ -5,11 +5,13 @@ of the cash roll-forward (start, each component, their sum, end; to $0.01), the 
 roll-forward (to 1e-8 BTC), each instrument's schedule (draw, fee, interest, principal,
 repaid without cash, closing balance; to $0.01), each BTC loan's collateral (1e-8 BTC)
 and LTV (1e-9), each hedge's settlement and premium ($0.01), the runway and the minimum
-cash are compared with run_treasury. The cases: the sample (equipment financing, a
+cash are compared with run_treasury, and each equipment loan's principal due on retired
+rows, its rigs' book value and the loan to it. The cases: the sample (equipment financing, a
 BTC-backed credit line, a hashprice forward) and a falling price path on which a BTC
 loan meets a margin call and then a liquidation, a put, a collar and a short future pay,
 and a term loan drawn before the horizon runs beside one with interest-only months and a
-rate path, a convertible that converts and a hashrate prepayment; held BTC is sold to a
+rate path, a convertible that converts and a hashrate prepayment, and equipment financing
+drawn before the horizon on two batches, one retiring before it is repaid; held BTC is sold to a
 buffer above the cash (the loan's pledge falls short of its BTC, a first liquidation);
 and the same with a higher buffer, where held BTC runs out and the runway is a month.
 """
@@ -67,7 +69,9 @@ def stressed_project(buffer_usd: float = 35_000_000) -> Any:
     def month(k: int) -> date:
         return add_months(start, k)
 
-    debt = [sample.debt[0], *_debt(month)]  # the equipment financing on the newest batch
+    # The equipment financing on the newest batch, and one drawn before the horizon on
+    # two older batches, one of which retires in 2028-06 (month 18) before it is repaid.
+    debt = [sample.debt[0], OLD_RIGS_LOAN, *_debt(month)]
     hedges = [sample.hedges[0], *_hedges(month)]  # the hashprice forward
     # A buffer above the opening cash: held BTC is sold to cover it from the first month,
     # until what is not pledged runs out and cash falls below it (the runway).
@@ -81,6 +85,17 @@ def stressed_project(buffer_usd: float = 35_000_000) -> Any:
     )
     update = {"scenarios": scenarios, "debt": debt, "hedges": hedges, "treasury": treasury}
     return sample.model_copy(update=update)
+
+
+OLD_RIGS_LOAN = DebtInstrument(
+    name="Old rigs loan",
+    type="equipment",
+    fleet_rows=["S19j Pro 2021", "S21 2024"],
+    advance_rate=0.5,
+    rate_per_year=0.08,
+    term_months=60,
+)
+OLD_RIGS_RETIRE = 18  # S19j Pro 2021 retires in 2028-06
 
 
 def _debt(month: Callable[[int], date]) -> list[DebtInstrument]:
@@ -329,6 +344,19 @@ def _compare_debt_and_hedges(check: Compare, result: TreasuryResult) -> None:
             if block == n and label.startswith(("repaid", "converted", "revenue"))
         ]
         check.series(n, non_cash[0], loan.non_cash_usd[0], USD_TOL)
+        if loan.type == "equipment":
+            check.series(
+                n, "due on retired rows (USD)", loan.principal_on_retirement_usd[0], USD_TOL
+            )
+            check.series(
+                n, "rigs' book value in service (USD)", loan.collateral_value_end_usd[0], USD_TOL
+            )
+            ratio = np.where(
+                np.isfinite(loan.loan_to_collateral_value[0]),
+                loan.loan_to_collateral_value[0],
+                np.nan,
+            )
+            check.series(n, "loan to the rigs' value", ratio, LTV_TOL)
         if loan.type == "btc_loan":
             check.series(n, "collateral (BTC)", loan.btc_pledged_end[0], BTC_TOL)
             ltv = np.where(np.isfinite(loan.ltv[0]), loan.ltv[0], np.nan)
@@ -388,6 +416,11 @@ def test_stressed_case_exercises_what_it_claims(recalculated: dict[str, Any]) ->
     assert len(set(np.round(rates * 12, 6))) > 1  # a rate path
     assert loans["Old loan"].balance_end_usd[0][0] < 8_000_000  # drawn before the horizon
     assert loans["Convertible"].non_cash_usd[0].max() > 0  # converted
+    old_rigs = loans["Old rigs loan"]
+    early = old_rigs.principal_on_retirement_usd[0]
+    assert early[OLD_RIGS_RETIRE] > 0 and np.count_nonzero(early) == 1  # S19j Pro retires
+    assert old_rigs.collateral_value_end_usd[0][0] > 0  # S21 2024 not yet depreciated
+    assert not np.isfinite(old_rigs.loan_to_collateral_value[0][-1])  # owed on no value
     hedges = {h.name: h for h in result.hedges}
     assert hedges["Put"].settlement_usd[0].max() > 0
     assert hedges["Collar"].settlement_usd[0].max() > 0

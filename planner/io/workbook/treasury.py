@@ -31,6 +31,12 @@ from planner.io.workbook.book import BOLD, INPUT_FONT, Book, cell, header, text_
 from planner.io.workbook.columns import BTC, COUNT, MONTH, USD, USD_CENTS, column_letter
 from planner.io.workbook.data import ExportData
 from planner.io.workbook.formulas import Formula
+from planner.io.workbook.treasury_collateral import (
+    FINANCED_TERMS,
+    FinancedTable,
+    financed_row_values,
+    financed_rows,
+)
 from planner.io.workbook.treasury_terms import (
     DEBT_TERMS,
     HEDGE_TERMS,
@@ -41,6 +47,7 @@ from planner.io.workbook.treasury_terms import (
     hedge_columns,
     hedge_term_values,
     monthly,
+    term_letter,
 )
 
 MODEL_FILL = PatternFill("solid", fgColor="FCE4D6")  # a value from the model
@@ -77,12 +84,21 @@ class Layout:
         self.last_row = FIRST_ROW + self.months - 1
         self.debt_row = self.last_row + 4  # the debt terms' first row (a blank row, title, header)
         self.hedge_row = self.debt_row + len(plan.loans) + 3
+        # The equipment loans' rows (a blank row, title and header after the hedges).
+        self.financed_row = self.hedge_row + len(plan.hedges) + 3
+        names = [row.name for row in data.project.fleet]
+        self.financed = financed_rows(data.project.debt, names)
+        table = (
+            FinancedTable(self.financed_row, self.financed_row + len(self.financed) - 1)
+            if self.financed
+            else None
+        )
         self.blocks: list[tuple[str, list[Col]]] = []
         self.debt: list[list[Col]] = []
         for j, (item, terms) in enumerate(zip(data.project.debt, plan.loans, strict=True)):
             flows = result.instruments[j]
             model = {"top_up": _row(flows.btc_topped_up), "liquidated": _row(flows.btc_liquidated)}
-            self.debt.append(debt_columns(j, item, terms, self.debt_row + j, self.at, model))
+            self.debt.append(debt_columns(j, item, terms, self.debt_row + j, self.at, model, table))
         self.hedges = [
             hedge_columns(h, terms, self.hedge_row + h, self.at)
             for h, terms in enumerate(plan.hedges)
@@ -249,6 +265,8 @@ def write_treasury(book: Book, data: ExportData) -> None:
     plan, result = data.treasury
     layout = Layout(data, plan, result)
     rows = layout.hedge_row + len(plan.hedges) - 1  # the last hedge's (or header's) row
+    if layout.financed:
+        rows = layout.financed_row + len(layout.financed) - 1
     ws = book.sheet("Treasury", rows, layout.width)
     widths(ws, [11, 8] + [15] * (layout.width - 2))
     ws.freeze_panes = f"C{FIRST_ROW}"
@@ -332,6 +350,20 @@ def _terms(ws: WriteOnlyWorksheet, layout: Layout) -> None:
     ws.append(header(ws, [h for _k, h, _f in HEDGE_TERMS]))
     for hedge, hedge_terms in zip(data.project.hedges, plan.hedges, strict=True):
         ws.append(_term_cells(ws, HEDGE_TERMS, hedge_term_values(hedge, hedge_terms)))
+    if not layout.financed:
+        return
+    ws.append([])
+    ws.append(
+        [cell(ws, "Equipment financing: the rows financed (their rigs the collateral)", font=BOLD)]
+    )
+    ws.append(header(ws, [h for _k, h, _f in FINANCED_TERMS]))
+    debt, fleet = data.project.debt, data.project.fleet
+    draw = term_letter(DEBT_TERMS, "draw")
+    for j, r in layout.financed:
+        values = financed_row_values(
+            debt[j].name, fleet[r].name, r, f"${draw}${layout.debt_row + j}"
+        )
+        ws.append([cell(ws, values[key], fmt) for key, _h, fmt in FINANCED_TERMS])
 
 
 def _term_cells(

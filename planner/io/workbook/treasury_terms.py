@@ -29,6 +29,7 @@ from planner.io.workbook.columns import (
     column_letter,
 )
 from planner.io.workbook.formulas import Formula
+from planner.io.workbook.treasury_collateral import FinancedTable
 
 # The debt terms table: (key, header, number format).
 DEBT_TERMS: tuple[tuple[str, str, str | None], ...] = (
@@ -196,7 +197,7 @@ class _Loan:
             return Formula("=0")
         return Formula(f"=IF({self.active(i)},{self.owed(i)}*({self.col('rate', i)}/12),0)")
 
-    def principal(self, t: int, i: int) -> Formula:
+    def scheduled(self, t: int, i: int) -> Formula:
         """The annuity less the interest after the interest-only months; all of it in the
         term's last month (a convertible above its conversion price: none, converted)."""
         if self.kind == "prepayment":
@@ -210,6 +211,17 @@ class _Loan:
             f"=IF(OR({k}<0,{k}>={n}),0,IF({k}={n}-1,{last},"
             f"IF(OR({self.term('bullet')}=1,{k}<{self.term('io')}),0,{level})))"
         )
+
+    def on_retired(self, _t: int, i: int) -> Formula:
+        """An equipment loan's balance left after the scheduled payment x the share due
+        on its rows retiring in the month."""
+        left = f"({self.owed(i)}-{self.col('scheduled', i)})"
+        return Formula(f"={left}*{self.col('retired_share', i)}")
+
+    def loan_to_value(self, _t: int, i: int) -> Formula:
+        """Balance / the rigs' value; empty when nothing is owed or no rigs are left."""
+        close, value = self.col("close", i), self.col("collateral_value", i)
+        return Formula(f'=IF({close}>0.005,IF({value}>0,{close}/{value},""),"")')
 
     def non_cash(self, t: int, i: int) -> Formula:
         if self.kind == "prepayment":
@@ -245,9 +257,12 @@ def debt_columns(
     term_row: int,
     at: Refs,
     model: dict[str, list[float]],
+    financed: FinancedTable | None = None,
 ) -> list[Col]:
     """Instrument j's columns: opening, draw, fee, rate, interest, principal, repaid
-    without cash, closing; a BTC loan's collateral and LTV lines; a prepayment's delivery.
+    without cash, closing; a BTC loan's collateral and LTV lines; a prepayment's delivery;
+    an equipment loan's principal split into the scheduled and the due on retired rows,
+    and its rigs' value (`financed`: the table of the equipment loans' rows).
     `model`: the engine's values of the columns the sheet takes from the model."""
     loan = _Loan(j, item, terms.type, term_row, at)
     p = loan.p
@@ -257,7 +272,30 @@ def debt_columns(
         Col(p + "fee", "upfront fee (USD)", USD, loan.at_draw("fee")),
         Col(p + "rate", "rate (per year)", PERCENT, loan.rate, given=bool(item.rate_path_per_year)),
         Col(p + "interest", "interest (USD)", USD, loan.interest),
-        Col(p + "principal", "principal (USD)", USD, loan.principal),
+    ]
+    table = financed if terms.type == "equipment" else None
+    name = loan.term("name")
+    if table is not None:
+        rows: FinancedTable = table
+        cols += [
+            Col(p + "scheduled", "scheduled principal (USD)", USD, loan.scheduled),
+            Col(
+                p + "retired_share",
+                "share of the balance due on retired rows",
+                DECIMAL,
+                lambda _t, i: rows.retired_share(name, i),
+            ),
+            Col(p + "on_retired", "due on retired rows (USD)", USD, loan.on_retired),
+            Col(
+                p + "principal",
+                "principal (USD)",
+                USD,
+                lambda _t, i: Formula(f"={loan.col('scheduled', i)}+{loan.col('on_retired', i)}"),
+            ),
+        ]
+    else:
+        cols.append(Col(p + "principal", "principal (USD)", USD, loan.scheduled))
+    cols += [
         Col(
             p + "non_cash",
             NON_CASH_HEADERS.get(terms.type, "repaid without cash (USD)"),
@@ -266,6 +304,17 @@ def debt_columns(
         ),
         Col(p + "close", "closing balance (USD)", USD, loan.closing),
     ]
+    if table is not None:
+        value_of: FinancedTable = table
+        cols += [
+            Col(
+                p + "collateral_value",
+                "rigs' book value in service (USD)",
+                USD,
+                lambda _t, i: value_of.value(name, i),
+            ),
+            Col(p + "loan_to_value", "loan to the rigs' value", PERCENT, loan.loan_to_value),
+        ]
     if terms.type == "prepayment":
         cols.append(Col(p + "delivered", "hashrate delivered (USD)", USD, loan.delivered))
     if terms.type == "btc_loan":

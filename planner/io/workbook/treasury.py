@@ -6,8 +6,9 @@ Top: the runway (the first month cash ends below the buffer), the minimum cash a
 opening balances. Then by month: the cash roll-forward (start = the month before's end;
 end = start + the components, their sum shown), the BTC roll-forward (held end = start +
 mined - sold - liquidated), each debt instrument's schedule and each BTC loan's LTV,
-each hedge's settlement and premium. Below the months, the instruments' and hedges'
-terms, which the formulas read.
+each hedge's settlement and premium; an equipment loan's principal due on rows retiring
+before it is repaid, its rigs' book value and the loan to it. Below the months, the
+instruments' and hedges' terms and the equipment loans' rows, which the formulas read.
 
 Formulas reference the Monthly sheet for the operating cash, the BTC mined, the price,
 the hashprice and the days. What the sale policy and the margin-call rules decide (BTC

@@ -111,6 +111,9 @@ class HourlyPower:
         tables = self._tables
         curves = self.curves
         strike = tables.strike[site]
+        if not curves.count.size:  # 4CP shares only: no strike anywhere
+            unused = np.zeros(strike.shape)
+            return StrikeTerms(strike, 1.0 - self.fourcp_off_share[site], unused, unused, unused)
         adder = self.adder_usd_per_kwh[site, None]
         fee = self.resale_fee_usd_per_kwh[site, None]
         scale = self.scale[site]
@@ -167,7 +170,7 @@ class _SiteMonthTables:
     first: np.ndarray  # position of the curve's first price
     count: np.ndarray  # float: intervals in the curve
     mean_usd_per_kwh: np.ndarray  # scaled mean price
-    listed: np.ndarray  # 0/1: the site-month has 4CP intervals in its curve
+    listed: np.ndarray  # 0 or 1: the site-month has 4CP intervals in its curve
     fourcp_block: np.ndarray
     fourcp_key_base: np.ndarray
     fourcp_first: np.ndarray
@@ -191,7 +194,7 @@ class _SiteMonthTables:
             first=first,
             count=count,
             mean_usd_per_kwh=power.scale * totals / count,
-            listed=listed.astype(float),
+            listed=listed.astype(np.int64),
             fourcp_block=fourcp_block,
             fourcp_key_base=(
                 fourcp_block * fourcp.width_usd_per_kwh - fourcp.low_usd_per_kwh

@@ -32,7 +32,7 @@ PriceUsdPerMwh = Annotated[
 ]
 
 
-def _zone_name(value: str) -> str:
+def zone_name(value: str) -> str:
     """An IANA time-zone name that zoneinfo knows (the bundled tzdata on Windows)."""
     try:
         ZoneInfo(value)
@@ -57,7 +57,7 @@ def _utc_text(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_zone_name)]
+TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(zone_name)]
 UtcStart = Annotated[
     datetime,
     AfterValidator(_in_utc),

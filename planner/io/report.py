@@ -424,6 +424,9 @@ def _row_entries(results: Results) -> list[dict[str, Any]]:
     inputs = results.inputs
     b = results.breakevens
     row_irr = results.row_irr_annual
+    power = results.row_power
+    uptime = power.uptime_effective
+    power_price = power.effective_power_price_usd_per_kwh
     rows = []
     for r, name in enumerate(inputs.row_names):
         rows.append(
@@ -448,14 +451,25 @@ def _row_entries(results: Results) -> list[dict[str, Any]]:
                 ),
                 "unprofitable_from_month": _month_label(results, int(b.unprofitable_from_month[r])),
                 "shutdown_months": int(b.shutdown_months[r]),
+                "uptime_effective": _num(uptime[r]),
+                "effective_power_price_usd_per_kwh": _num(power_price[r]),
+                "power_sales_usd": float(power.power_sales_usd[r]),
+                "curtailment_savings_usd": float(power.curtailment_savings_usd[r]),
             }
         )
     return rows
 
 
 def _monthly_entries(results: Results) -> list[dict[str, Any]]:
-    """The fleet's monthly figures (`monthly_columns`), one dict per month."""
-    columns = monthly_columns(results)
+    """The fleet's monthly figures (`monthly_columns`, then the hourly-power items), one
+    dict per month."""
+    fleet = results.fleet
+    columns = {
+        **monthly_columns(results),
+        "power_sales_usd": fleet.power_sales_usd[0],
+        "fourcp_savings_usd": fleet.fourcp_savings_usd[0],
+        "demand_response_usd": fleet.demand_response_usd[0],
+    }
     labels = [format_month(m) for m in results.inputs.timeline.month_starts]
     return [
         {"month": label, **{key: values[t].item() for key, values in columns.items()}}

@@ -151,3 +151,34 @@ def test_a_btc_loan_pledging_more_than_is_free_is_named() -> None:
             "BTC is free then (15.0000 held less 15.0000 pledged to other loans)",
         ),
     ]
+
+
+def test_loans_drawn_before_the_start_pledge_out_of_the_opening_holding() -> None:
+    # 15 BTC held at the start. "Old" (drawn 2026-07, 24 months) holds 10 of them;
+    # "Done" (2024-01, 12 months) was repaid before the start and holds none; "New",
+    # drawn at the start, asks for 10 of the 5 left.
+    project = empty_project(
+        3,
+        treasury={"opening_btc_held": 15, "opening_btc_cost_basis_usd": 0},
+        debt=[
+            {
+                **BTC_LINE,
+                "name": "Old",
+                "btc_pledged": 10,
+                "draw_month": "2026-07",
+                "term_months": 24,
+            },
+            {**BTC_LINE, "name": "Done", "btc_pledged": 100, "draw_month": "2024-01"},
+            {**BTC_LINE, "name": "New", "btc_pledged": 10},
+        ],
+    )
+    new = (
+        "BTC loan 'New' asks for 10.0000 BTC pledged at its draw in 2027-01, but 5.0000 BTC "
+        "is free then (15.0000 held less 10.0000 pledged to other loans)"
+    )
+    treasury = run_treasury(run(project), project)
+    assert [n for n in treasury.notes if n.startswith("BTC loan")] == [new]
+    assert [
+        (s.instrument, s.month, s.btc_held, s.btc_pledged_elsewhere, s.btc_free)
+        for s in treasury.pledge_shortfalls
+    ] == [("New", 0, 15.0, 10.0, 5.0)]

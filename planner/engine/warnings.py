@@ -3,6 +3,7 @@ table, the row and the field it is about, so that a window can take the user the
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +45,41 @@ def plan_warnings(
         if project is not None and treasury is not None
         else []
     )
-    return _over_capacity(results) + _outside_the_horizon(results) + cooling + money
+    return (
+        _over_capacity(results)
+        + _outside_the_horizon(results)
+        + _profile_gaps(results)
+        + cooling
+        + money
+    )
+
+
+def _profile_gaps(results: Results) -> list[PlanWarning]:
+    """Sites whose price profile lacks calendar months of the horizon: those months run
+    on the contract's monthly price, as without a profile."""
+    hourly = results.inputs.hourly
+    if hourly is None or not hourly.uncovered:
+        return []
+    months_of: dict[int, list[int]] = {}
+    for s, t in hourly.uncovered:
+        months_of.setdefault(s, []).append(t)
+    out = []
+    starts = results.inputs.timeline.month_starts
+    for s, months in months_of.items():
+        names = sorted({starts[t].month for t in months})
+        listed = ", ".join(calendar.month_abbr[m] for m in names)
+        count = len(months)
+        out.append(
+            PlanWarning(
+                f"site {results.inputs.site_names[s]!r}: its price profile has no prices for "
+                f"{listed}; {count:,} month{'s' if count != 1 else ''} of the plan "
+                f"(first {_month(results, months[0])}) run on the contract's monthly price",
+                "sites",
+                s,
+                "price_profile",
+            )
+        )
+    return out
 
 
 def _margin_calls(

@@ -20,6 +20,7 @@ import pytest
 from planner.domain.price_profile import FourCpInterval, PriceProfile
 from planner.engine import compile_inputs, compute
 from planner.engine.hourly_inputs import local_intervals
+from planner.engine.warnings import plan_warnings
 from planner.io.project_file import load_project
 from planner.io.resources import sample_project_path
 
@@ -319,6 +320,13 @@ def test_a_month_the_profile_lacks_runs_as_without(project_factory) -> None:
     assert res.row_month_uptime()[0, 0] == pytest.approx(700 / 720)
     assert res.rows.power_cost_usd[0, 1:] == pytest.approx(monthly.rows.power_cost_usd[0, 1:])
     assert len(res.inputs.hourly.uncovered) == 11
+    (warning,) = [w for w in plan_warnings(res) if w.key == "price_profile"]
+    assert warning.message == (
+        "site 'Site': its price profile has no prices for Jan, Feb, Mar, Apr, May, Jul, Aug, "
+        "Sep, Oct, Nov, Dec; 11 months of the plan (first 2027-07) run on the contract's "
+        "monthly price"
+    )
+    assert (warning.section, warning.row) == ("sites", 0)
 
 
 # The sample before hourly power (fleet NPV, BTC mined, power cost and EBITDA over the

@@ -57,7 +57,8 @@ class LoanTerms:
 def loan_terms(instrument: DebtInstrument, inputs: EngineInputs) -> LoanTerms:
     """The instrument's terms on the horizon of `inputs`: an equipment loan lends its
     advance rate x the landed cost of its fleet rows, drawn in their latest purchase
-    month unless it says; a rate path runs from the horizon's start, its last value
+    month unless it says, and keeps the rows (its collateral) and the shares of its
+    balance due as they retire; a rate path runs from the horizon's start, its last value
     holding; a convertible is repaid (or converted) in one bullet."""
     months = inputs.months
     principal = instrument.principal_usd

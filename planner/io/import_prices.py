@@ -508,14 +508,19 @@ def _check_sequence(
 
 
 def _interval_minutes(readings: list[_Reading], hourly: bool | None) -> int:
-    """The interval: hourly or 15-minute as the layout says, else the most common step."""
+    """The interval: hourly or 15-minute as the layout says; else the most common step
+    when it is 15 or 60 minutes, else 60 when every step is whole hours (gaps everywhere),
+    else the most common step (which is then refused)."""
     if hourly is not None:
         return 60 if hourly else 15
     steps = Counter(int((b.utc - a.utc).total_seconds() // 60) for a, b in pairwise(readings))
     if not steps:
         return 60 if readings and readings[0].utc.minute == 0 else 15
     most = max(steps.values())
-    return min(step for step, count in steps.items() if count == most)
+    common = min(step for step, count in steps.items() if count == most)
+    if common in (15, 60):
+        return common
+    return 60 if all(step % 60 == 0 for step in steps) else common
 
 
 _HOUR = timedelta(hours=1)

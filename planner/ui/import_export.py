@@ -1,5 +1,6 @@
 """The window's import and export commands: read a fleet table (preview, then one undo
-step), write the Excel workbook and a chart's PNG, each long job off the GUI thread.
+step) or a site's power prices (a dialog, then one undo step), write the Excel workbook
+and a chart's PNG; the long jobs (fleet import, Excel export) run off the GUI thread.
 
 A base of MainWindow: it works on the window's document, tabs, charts and prompts.
 """
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 class ImportExportWindow(QMainWindow):
-    """Import fleet…, Export to Excel…, Export chart as PNG…"""
+    """Import fleet…, Import prices…, Export to Excel…, Export chart as PNG…"""
 
     document: ProjectDocument
     tabs: QTabWidget
@@ -46,6 +47,32 @@ class ImportExportWindow(QMainWindow):
         )
         if name:
             self.import_fleet(Path(name))
+
+    def import_prices_dialog(self) -> None:
+        start = str(self.document.path.parent) if self.document.path else ""
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import prices", start, "Price files (*.csv *.txt);;All files (*)"
+        )
+        if name:
+            self.import_prices(Path(name))
+
+    def import_prices(self, path: Path) -> bool:
+        """A site's power prices from `path`: the dialog shows what the file holds or its
+        problems; confirmed, the profile goes on the chosen site as one undo step."""
+        from planner.io.import_prices import describe_profile, with_price_profile
+        from planner.ui.import_prices_dialog import ImportPricesDialog
+
+        dialog = ImportPricesDialog(path, self.document.project, self)
+        if not self.confirm_import(dialog):
+            return False
+        profile = dialog.chosen_profile()
+        if profile is None:
+            return False
+        site = dialog.site_name()
+        after = with_price_profile(self.document.project, site, profile)
+        self.document.apply(after, Change("reset"), f"Import prices into {site}")
+        self.statusBar().showMessage(f"{site}: {describe_profile(profile)}", 10_000)
+        return True
 
     def _busy(self) -> bool:
         if self.task is not None and not self.task.finished:

@@ -259,6 +259,11 @@ class MainWindow(FileCommandsWindow):
         )
         self.export_chart_action = self._action("Export chart as PNG…", self.export_chart_dialog)
         self.import_action = self._action("Import fleet…", self.import_dialog)
+        self.import_prices_action = self._action(
+            "Import prices…",
+            self.import_prices_dialog,
+            tip="A site's hourly or 15-minute power prices from a CSV (plain or ERCOT's layout)",
+        )
         self.export_excel_action = self._action(
             "Export to Excel…",
             self.export_excel_dialog,
@@ -288,6 +293,7 @@ class MainWindow(FileCommandsWindow):
         files.addAction(self.save_as_action)
         files.addSeparator()
         files.addAction(self.import_action)
+        files.addAction(self.import_prices_action)
         files.addAction(self.export_excel_action)
         files.addAction(self.board_pack_action)
         files.addAction(self.export_chart_action)

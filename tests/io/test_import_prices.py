@@ -291,3 +291,19 @@ def test_the_synthetic_profile() -> None:
     assert describe_profile(profile).startswith(
         "8,784 hourly prices from 2024-01-01 00:00 to 2024-12-31 23:00 (America/Chicago)"
     )
+
+
+def test_the_interval_shows_through_gaps(tmp_path: Path) -> None:
+    # Every step two hours (each second hour missing): hourly with gaps, not 120 minutes.
+    path = tmp_path / "gaps.csv"
+    path.write_text("".join(f"2024-01-01 {h:02d}:00,1\n" for h in (0, 2, 4)), encoding="utf-8")
+    assert problems_of(path) == [
+        "line 2: gap: 1 missing interval(s) between 2024-01-01 00:00 (line 1) and 2024-01-01 02:00",
+        "line 3: gap: 1 missing interval(s) between 2024-01-01 02:00 (line 2) and 2024-01-01 04:00",
+    ]
+    # Half-hourly prices are refused as such.
+    path.write_text("".join(f"2024-01-01 00:{m:02d},1\n" for m in (0, 30)), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "2024-01-01 01:00,1\n", encoding="utf-8")
+    assert problems_of(path) == [
+        "the prices are 30 minutes apart; only hourly or 15-minute prices are read"
+    ]

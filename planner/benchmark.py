@@ -25,8 +25,12 @@ DEFAULT_CASES = ((1_000, 120), (10_000, 240))
 
 
 def synthetic_project(rows: int, months: int, seed: int = 7) -> Project:
-    """The sample project's sites, contracts and catalog with `rows` random fleet batches."""
+    """The sample project's sites (without price profiles: `with_price_profiles` adds
+    them), contracts and catalog with `rows` random fleet batches."""
     base = load_project(sample_project_path())
+    base = base.model_copy(
+        update={"sites": [s.model_copy(update={"price_profile": None}) for s in base.sites]}
+    )
     rng = np.random.default_rng(seed)
     models = [m.name for m in base.catalog]
     sites = [s.name for s in base.sites]

@@ -351,3 +351,17 @@ def test_a_project_without_profiles_computes_as_before() -> None:
     assert not res.fleet.power_sales_usd.any()
     assert not res.fleet.fourcp_savings_usd.any()
     assert not res.fleet.demand_response_usd.any()
+
+
+def test_the_hourly_benchmark_puts_every_row_on_a_strike() -> None:
+    from planner.benchmark import hourly_case, synthetic_project, with_price_profiles
+
+    plain = synthetic_project(30, 12)
+    assert all(site.price_profile is None for site in plain.sites)
+    inputs = compile_inputs(with_price_profiles(plain))
+    assert inputs.hourly is not None
+    used = np.unique(inputs.site_idx)
+    assert (inputs.hourly.block[used] >= 0).all()
+    case = hourly_case(30, 12, repeats=1)
+    assert case["rows"] == 30 and case["months"] == 12
+    assert case["median_ms"] > 0 and case["plain_median_ms"] > 0

@@ -32,7 +32,8 @@ def add_import_prices(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="TZ",
         help="IANA time zone of the site's clock, for timestamps without a UTC offset and "
-        f"for the profile's months and hours (default {DEFAULT_TIME_ZONE})",
+        "for the profile's months and hours (default: that of the site's current profile, "
+        f"else {DEFAULT_TIME_ZONE})",
     )
     parser.add_argument(
         "--settlement-point",
@@ -69,7 +70,8 @@ def _import_prices(args: argparse.Namespace) -> int:
     from planner.io.import_prices import PriceFileError, describe_profile, read_prices
 
     try:
-        time_zone = zone_name(args.time_zone or DEFAULT_TIME_ZONE)
+        if args.time_zone is not None:
+            zone_name(args.time_zone)
     except ValueError as error:
         raise UserError(f"--time-zone: {error}") from None
     project = _load(args.into)
@@ -77,6 +79,9 @@ def _import_prices(args: argparse.Namespace) -> int:
     if site is None:
         known = ", ".join(repr(s.name) for s in project.sites) or "none yet"
         raise UserError(f"--site: unknown site {args.site!r} (the project has: {known})")
+    # Without --time-zone: the site's clock as its current profile states it.
+    earlier = site.price_profile.time_zone if site.price_profile is not None else None
+    time_zone = args.time_zone or earlier or DEFAULT_TIME_ZONE
     try:
         profile = read_prices(
             args.csv,

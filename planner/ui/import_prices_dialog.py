@@ -42,7 +42,9 @@ class ImportPricesDialog(QDialog):
         self.resize(640, 420)
         self.site_box = QComboBox(self)
         self.site_box.addItems([s.name for s in project.sites])
-        self.zone_edit = QLineEdit(DEFAULT_TIME_ZONE, self)
+        # Each site's clock as its current profile states it (a re-import keeps it).
+        self._zones = {s.name: s.price_profile.time_zone for s in project.sites if s.price_profile}
+        self.zone_edit = QLineEdit(self._zones.get(self.site_name(), DEFAULT_TIME_ZONE), self)
         self.zone_edit.setToolTip(
             "IANA time zone of the site's clock: timestamps without a UTC offset are read in "
             "it, and the profile's months and hours are its"
@@ -77,6 +79,7 @@ class ImportPricesDialog(QDialog):
             self.site_box.setEnabled(False)
         self.reread()
         self.zone_edit.editingFinished.connect(self.reread)
+        self.site_box.currentIndexChanged.connect(lambda _index: self._site_changed())
         self.point_box.currentIndexChanged.connect(lambda _index: self.reread())
 
     def reread(self) -> None:
@@ -101,6 +104,12 @@ class ImportPricesDialog(QDialog):
         if self.profile is not None and not self.site_box.count():
             self.summary.appendPlainText("The project has no site yet: add one first.")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ready)
+
+    def _site_changed(self) -> None:
+        zone = self._zones.get(self.site_name())
+        if zone is not None and zone != self.zone_edit.text().strip():
+            self.zone_edit.setText(zone)
+            self.reread()
 
     def _show_points(self, points: tuple[str, ...]) -> None:
         self.point_box.blockSignals(True)

@@ -161,3 +161,18 @@ def test_the_command_is_listed(capsys) -> None:
     assert code == 0 and "import-prices" in out
     code, out, _ = run(capsys, "import-prices", "--help")
     assert code == 0 and "--settlement-point" in out and "--scale-to-contract" in out
+
+
+def test_a_reimport_keeps_the_sites_time_zone(capsys, files) -> None:
+    prices, project = files
+    # Timestamps in UTC, into the site in Denver's time: again without --time-zone, the
+    # profile keeps Denver's clock.
+    prices.write_text("2024-01-01T07:00:00Z,10\n2024-01-01T08:00:00Z,11\n", encoding="utf-8")
+    args = ["import-prices", str(prices), "--into", str(project), "--site", SITE]
+    assert run(capsys, *args, "--time-zone", "America/Denver")[0] == 0
+    code, out, _ = run(capsys, *args)
+    assert code == 0
+    # 07:00 UTC is midnight in Denver (UTC-7 in January).
+    assert "2 hourly prices from 2024-01-01 00:00 to 2024-01-01 01:00 (America/Denver)" in out
+    profile = load_project(project).sites[0].price_profile
+    assert profile is not None and profile.time_zone == "America/Denver"

@@ -3,6 +3,7 @@ confirmed, the profile goes on the chosen site as one undo step."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtWidgets import QDialogButtonBox
@@ -104,3 +105,20 @@ def test_a_settlement_point_and_the_time_zone_are_chosen(window, tmp_path: Path)
     profile = window.document.project.sites[0].price_profile
     assert profile is not None and profile.source == "hubs.csv (HB_WEST)"
     assert profile.usd_per_mwh == [501.0] * 4 + [502.0] * 4
+
+
+def test_a_site_with_a_profile_brings_its_time_zone(qtbot, window, tmp_path: Path) -> None:
+    from planner.io.import_prices import read_prices, with_price_profile
+    from planner.ui.import_prices_dialog import ImportPricesDialog
+
+    path = plain(tmp_path, "2024-07-01 00:00,40\n2024-07-01 01:00,41\n")
+    berlin = read_prices(path, time_zone="Europe/Berlin")
+    project = with_price_profile(window.document.project, "Williston, ND", berlin)
+    dialog = ImportPricesDialog(path, project, window)
+    qtbot.addWidget(dialog)
+    assert dialog.zone_edit.text() == "America/Chicago"  # the first site has no profile
+    dialog.site_box.setCurrentText("Williston, ND")
+    assert dialog.zone_edit.text() == "Europe/Berlin"
+    # Local midnight in Berlin (CEST, UTC+2) is 22:00 UTC the day before.
+    chosen = dialog.chosen_profile()
+    assert chosen == berlin and chosen.start_utc == datetime(2024, 6, 30, 22, tzinfo=UTC)

@@ -107,6 +107,14 @@ class PriceProfile(Entity):
         """The end of the last interval (UTC)."""
         return self.start_utc + self.interval * len(self.usd_per_mwh)
 
+    def summary(self) -> str:
+        """A cell's worth: "8,784 h from 2024-01-01, America/Chicago" (hourly) or
+        "35,136 x 15 min from ..." (15-minute); the date is the site's."""
+        count = len(self.usd_per_mwh)
+        size = f"{count:,} h" if self.interval_minutes == 60 else f"{count:,} x 15 min"
+        first = self.start_utc.astimezone(self.zone)
+        return f"{size} from {first:%Y-%m-%d}, {self.time_zone}"
+
     def interval_starts_local(self) -> Iterator[datetime]:
         """Each interval's start on the site's clock (aware; the fall-back hour shows twice,
         with fold 0 then 1; the spring-forward hour never)."""

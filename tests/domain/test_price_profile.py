@@ -113,6 +113,13 @@ def test_fourcp_intervals() -> None:
         FourCpInterval(month=7, day=1, hour=24)
 
 
+def test_the_summary_names_size_start_and_clock() -> None:
+    assert profile().summary() == "3 h from 2024-01-01, America/Chicago"
+    # 06:00 UTC on January 1 is still December 31 in Honolulu (UTC-10).
+    honolulu = profile(time_zone="Pacific/Honolulu", interval_minutes=15, usd_per_mwh=[1.0] * 9600)
+    assert honolulu.summary() == "9,600 x 15 min from 2023-12-31, Pacific/Honolulu"
+
+
 def test_months_on_the_site_clock_across_daylight_saving() -> None:
     # From local 2024-03-09 00:00 CST (06:00 UTC): 24 hours on the 9th, 23 on the 10th
     # (spring forward), 24 on the 11th; and from 2024-10-31 00:00 CDT (05:00 UTC): 24 hours

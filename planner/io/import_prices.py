@@ -226,8 +226,9 @@ def _lines(path: Path) -> tuple[list[tuple[int, list[str]]], str]:
     lines: list[tuple[int, list[str]]] = []
     try:
         for cells in reader:
-            if any(cell.strip() for cell in cells):
-                lines.append((reader.line_num, [cell.strip() for cell in cells]))
+            stripped = [cell.strip() for cell in cells]
+            if any(stripped):
+                lines.append((reader.line_num, stripped))
     except csv.Error as error:
         raise PriceFileError(path, f"line {reader.line_num + 1}: {error}") from None
     return lines, delimiter

@@ -95,6 +95,7 @@ class HourlyPower:
     fourcp_block: np.ndarray  # (S, H) the 4CP intervals' curve, NO_CURVE for none
     fourcp_off_share: np.ndarray  # (S, H) share of the month off for 4CP (no curve)
     uncovered: tuple[tuple[int, int], ...]  # (site, month) whose month the profile lacks
+    unscaled: tuple[tuple[int, int], ...]  # (site, month) not scalable to the contract
 
     @cached_property
     def _tables(self) -> _SiteMonthTables:

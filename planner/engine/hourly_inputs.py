@@ -130,9 +130,11 @@ def fourcp_of(site: Site) -> list[FourCpInterval]:
     return list(site.fourcp_intervals) if site.fourcp_charge_usd_per_kw_year > 0 else []
 
 
-def _listed_in(intervals: list[FourCpInterval], month_start: date, days: int) -> list[int]:
-    """Positions in `intervals` of those in the calendar month of `month_start`."""
-    return [i for i, x in enumerate(intervals) if x.month == month_start.month and x.day <= days]
+def _listed_in(
+    intervals: list[FourCpInterval], month_start: date, days: int
+) -> list[FourCpInterval]:
+    """Those of `intervals` in the calendar month of `month_start` (of `days` days)."""
+    return [x for x in intervals if x.month == month_start.month and x.day <= days]
 
 
 class _Blocks:
@@ -158,56 +160,23 @@ def site_power(
     days: np.ndarray,
 ) -> SitePower:
     """The sites' hourly terms over the horizon of `month_starts` (with their `days`)."""
-    months = len(month_starts)
-    shape = (len(sites), months)
-    block, fourcp_block = np.full(shape, NO_CURVE), np.full(shape, NO_CURVE)
-    scale, off_share, weight = np.ones(shape), np.zeros(shape), np.zeros(shape)
-    curves, fourcp_curves = _Blocks(), _Blocks()
-    uncovered: list[tuple[int, int]] = []
+    grid = _Grid.empty(len(sites), len(month_starts))
     for s, site in enumerate(sites):
         c = int(site_contract[s])
         contract = contracts[c]
-        mode = strike_mode(site, contract)
         listed = fourcp_of(site)
-        if mode is None and not listed:
+        if strike_mode(site, contract) is None and not listed:
             continue  # as without a profile: nothing to work out month by month
-        months_of = profile_months(site.price_profile) if mode and site.price_profile else None
         adder = contract.adder_usd_per_kwh if contract.type == "index" else 0.0
-        for t, month_start in enumerate(month_starts):
-            in_month = _listed_in(listed, month_start, int(days[t]))
-            weight[s, t] = sum(listed[i].probability for i in in_month)
-            m = month_start.month
-            if months_of is None or m not in months_of.by_month:
-                if months_of is not None:
-                    uncovered.append((s, t))
-                off_share[s, t] = len(in_month) / (HOURS_PER_DAY * float(days[t]))
-                continue
-            assert site.price_profile is not None
-            positions = months_of.by_month[m]
-            prices = months_of.usd_per_kwh[positions]
-            block[s, t] = curves.add((s, m), prices)
-            if site.price_profile.scale_to_contract:
-                scale[s, t] = _scale(site, m, prices, contract_price_usd_per_kwh[c, t] - adder)
-            hours = _fourcp_positions(months_of, positions, [listed[i] for i in in_month])
-            if hours.size:
-                fourcp_block[s, t] = fourcp_curves.add((s, m), months_of.usd_per_kwh[hours])
+        strikes = strike_mode(site, contract) is not None
+        target_usd_per_kwh = contract_price_usd_per_kwh[c] - adder
+        _site_months(grid, s, site, strikes, listed, target_usd_per_kwh, month_starts, days)
     return SitePower(
-        hourly=_hourly(
-            sites,
-            contracts,
-            site_contract,
-            curves,
-            fourcp_curves,
-            block,
-            fourcp_block,
-            scale,
-            off_share,
-            uncovered,
-        ),
+        hourly=_hourly(sites, contracts, site_contract, grid),
         fourcp_charge_usd_per_kw_year=np.array(
             [s.fourcp_charge_usd_per_kw_year if fourcp_of(s) else 0.0 for s in sites], dtype=float
         ),
-        fourcp_weight=weight,
+        fourcp_weight=grid.weight,
         demand_response_mw=np.array([s.demand_response_mw for s in sites], dtype=float),
         demand_response_usd_per_mw_month=np.array(
             [s.demand_response_usd_per_mw_month for s in sites], dtype=float
@@ -215,17 +184,76 @@ def site_power(
     )
 
 
-def _scale(site: Site, month: int, prices: np.ndarray, target_usd_per_kwh: float) -> float:
-    """The multiplier that brings a month's mean price to the contract's (before adder)."""
-    mean = float(prices.mean())
-    if mean <= 0 or target_usd_per_kwh <= 0:
-        raise ValueError(
-            f"site {site.name!r}: price profile: month {month} averages "
-            f"{mean * USD_PER_MWH_PER_USD_PER_KWH:,.2f} USD/MWh and the contract "
-            f"{target_usd_per_kwh * USD_PER_MWH_PER_USD_PER_KWH:,.2f} USD/MWh; scaling to the "
-            "contract needs both above zero"
+@dataclass(frozen=True)
+class _Grid:
+    """The site x month terms being filled in, and the curves they point at."""
+
+    block: np.ndarray
+    fourcp_block: np.ndarray
+    scale: np.ndarray
+    off_share: np.ndarray
+    weight: np.ndarray
+    curves: _Blocks
+    fourcp_curves: _Blocks
+    uncovered: list[tuple[int, int]]
+    unscaled: list[tuple[int, int]]
+
+    @staticmethod
+    def empty(sites: int, months: int) -> _Grid:
+        shape = (sites, months)
+        return _Grid(
+            block=np.full(shape, NO_CURVE),
+            fourcp_block=np.full(shape, NO_CURVE),
+            scale=np.ones(shape),
+            off_share=np.zeros(shape),
+            weight=np.zeros(shape),
+            curves=_Blocks(),
+            fourcp_curves=_Blocks(),
+            uncovered=[],
+            unscaled=[],
         )
-    return target_usd_per_kwh / mean
+
+
+def _site_months(
+    grid: _Grid,
+    s: int,
+    site: Site,
+    strikes: bool,
+    listed: list[FourCpInterval],
+    target_usd_per_kwh: np.ndarray,
+    month_starts: Sequence[date],
+    days: np.ndarray,
+) -> None:
+    """Site `s`'s terms month by month: its curve (and scale) where its profile sets the
+    strike (`strikes`) and covers the month, else the share off for 4CP; its 4CP
+    weights. A month whose mean price or contract price is not above zero is not scaled."""
+    profile = site.price_profile
+    months_of = profile_months(profile) if profile is not None and strikes else None
+    means: dict[int, float] = {}
+    for t, month_start in enumerate(month_starts):
+        in_month = _listed_in(listed, month_start, int(days[t]))
+        grid.weight[s, t] = sum(x.probability for x in in_month)
+        m = month_start.month
+        if months_of is None or m not in months_of.by_month:
+            if months_of is not None:
+                grid.uncovered.append((s, t))
+            grid.off_share[s, t] = len(in_month) / (HOURS_PER_DAY * float(days[t]))
+            continue
+        positions = months_of.by_month[m]
+        if m not in means:
+            prices = months_of.usd_per_kwh[positions]
+            grid.curves.add((s, m), prices)
+            means[m] = float(prices.mean())
+        grid.block[s, t] = grid.curves.index[(s, m)]
+        if profile is not None and profile.scale_to_contract:
+            mean, target = means[m], float(target_usd_per_kwh[t])
+            if mean > 0 and target > 0:
+                grid.scale[s, t] = target / mean
+            else:
+                grid.unscaled.append((s, t))
+        hours = _fourcp_positions(months_of, positions, in_month)
+        if hours.size:
+            grid.fourcp_block[s, t] = grid.fourcp_curves.add((s, m), months_of.usd_per_kwh[hours])
 
 
 def _fourcp_positions(
@@ -246,39 +274,30 @@ def _hourly(
     sites: Sequence[Site],
     contracts: Sequence[PowerContract],
     site_contract: np.ndarray,
-    curves: _Blocks,
-    fourcp_curves: _Blocks,
-    block: np.ndarray,
-    fourcp_block: np.ndarray,
-    scale: np.ndarray,
-    off_share: np.ndarray,
-    uncovered: list[tuple[int, int]],
+    grid: _Grid,
 ) -> HourlyPower | None:
     """The strike terms, or None when no site-month has a curve or a 4CP share."""
-    if not curves.prices and not off_share.any():
+    if not grid.curves.prices and not grid.off_share.any():
         return None
     site_contracts = [contracts[int(c)] for c in site_contract]
+    resale = [strike_mode(s, c) == "resale" for s, c in zip(sites, site_contracts, strict=True)]
     return HourlyPower(
-        curves=DurationCurves.of(curves.prices),
-        block=block,
-        scale=scale,
+        curves=DurationCurves.of(grid.curves.prices),
+        block=grid.block,
+        scale=grid.scale,
         adder_usd_per_kwh=np.array(
             [c.adder_usd_per_kwh if c.type == "index" else 0.0 for c in site_contracts]
         ),
         resale_fee_usd_per_kwh=np.array(
             [
-                c.resale_fee_usd_per_mwh / USD_PER_MWH_PER_USD_PER_KWH
-                if strike_mode(s, c) == "resale"
-                else 0.0
-                for s, c in zip(sites, site_contracts, strict=True)
+                c.resale_fee_usd_per_mwh / USD_PER_MWH_PER_USD_PER_KWH if sells else 0.0
+                for c, sells in zip(site_contracts, resale, strict=True)
             ]
         ),
-        resale=np.array(
-            [strike_mode(s, c) == "resale" for s, c in zip(sites, site_contracts, strict=True)],
-            dtype=bool,
-        ),
-        fourcp=DurationCurves.of(fourcp_curves.prices) if fourcp_curves.prices else None,
-        fourcp_block=fourcp_block,
-        fourcp_off_share=off_share,
-        uncovered=tuple(uncovered),
+        resale=np.array(resale, dtype=bool),
+        fourcp=DurationCurves.of(grid.fourcp_curves.prices) if grid.fourcp_curves.prices else None,
+        fourcp_block=grid.fourcp_block,
+        fourcp_off_share=grid.off_share,
+        uncovered=tuple(grid.uncovered),
+        unscaled=tuple(grid.unscaled),
     )

@@ -55,28 +55,43 @@ def plan_warnings(
 
 
 def _profile_gaps(results: Results) -> list[PlanWarning]:
-    """Sites whose price profile lacks calendar months of the horizon: those months run
-    on the contract's monthly price, as without a profile."""
+    """Sites whose price profile lacks calendar months of the horizon (those months run on
+    the contract's monthly price, as without a profile), or has months it cannot be
+    scaled to the contract in (a mean or a contract price not above zero: left unscaled)."""
     hourly = results.inputs.hourly
-    if hourly is None or not hourly.uncovered:
+    if hourly is None:
         return []
+    return _site_month_warnings(
+        results,
+        hourly.uncovered,
+        "its price profile has no prices for {names}: the contract's monthly price applies "
+        "in {count} of the plan (first {first})",
+    ) + _site_month_warnings(
+        results,
+        hourly.unscaled,
+        "its price profile cannot be scaled to the contract in {names} (the month's mean "
+        "price or the contract's price is not above zero): its own prices apply in {count} "
+        "of the plan (first {first})",
+    )
+
+
+def _site_month_warnings(
+    results: Results, cells: tuple[tuple[int, int], ...], text: str
+) -> list[PlanWarning]:
+    """One warning per site of (site, month) `cells`, `text` filled with the calendar
+    months' names, the number of months and the first."""
     months_of: dict[int, list[int]] = {}
-    for s, t in hourly.uncovered:
+    for s, t in cells:
         months_of.setdefault(s, []).append(t)
     out = []
     starts = results.inputs.timeline.month_starts
     for s, months in months_of.items():
-        names = sorted({starts[t].month for t in months})
-        listed = ", ".join(calendar.month_abbr[m] for m in names)
-        count = len(months)
+        names = ", ".join(calendar.month_abbr[m] for m in sorted({starts[t].month for t in months}))
+        count = f"{len(months):,} month{'s' if len(months) != 1 else ''}"
+        message = text.format(names=names, count=count, first=_month(results, months[0]))
         out.append(
             PlanWarning(
-                f"site {results.inputs.site_names[s]!r}: its price profile has no prices for "
-                f"{listed}; {count:,} month{'s' if count != 1 else ''} of the plan "
-                f"(first {_month(results, months[0])}) run on the contract's monthly price",
-                "sites",
-                s,
-                "price_profile",
+                f"site {results.inputs.site_names[s]!r}: {message}", "sites", s, "price_profile"
             )
         )
     return out

@@ -163,6 +163,25 @@ def test_scaled_to_the_contract_the_month_averages_its_index(project_factory) ->
     assert res.row_month_power_price_usd_per_kwh()[0] == pytest.approx(np.full(12, 0.045))
 
 
+def test_a_month_that_cannot_be_scaled_keeps_its_own_prices(project_factory) -> None:
+    # June averages below zero: scaling it to the index's 0.04 would turn it upside down,
+    # so June keeps its own prices (-$10: 0.005 a kWh paid with the adder) and the plan
+    # says so; the other months (flat $20) scale to 0.04.
+    def price(local: datetime) -> float:
+        return -10.0 if local.month == 6 else 20.0
+
+    res = run(project_factory, site={"price_profile": profile_2024(price, scale=True)})
+    paid = res.row_month_power_price_usd_per_kwh()[0]
+    assert paid[0] == pytest.approx(-0.010 + 0.005)
+    assert paid[1:] == pytest.approx(np.full(11, 0.045))
+    (warning,) = [w for w in plan_warnings(res) if w.key == "price_profile"]
+    assert warning.message == (
+        "site 'Site': its price profile cannot be scaled to the contract in Jun (the month's "
+        "mean price or the contract's price is not above zero): its own prices apply in 1 "
+        "month of the plan (first 2027-06)"
+    )
+
+
 def test_power_resale_by_hand(project_factory) -> None:
     # A fixed contract at 0.05 that resells at the hour's price less $2/MWh. June: 600
     # hours at $20, 120 at $300: the row earns 0.125 < 0.300 - 0.002, so it is off in
@@ -323,8 +342,8 @@ def test_a_month_the_profile_lacks_runs_as_without(project_factory) -> None:
     (warning,) = [w for w in plan_warnings(res) if w.key == "price_profile"]
     assert warning.message == (
         "site 'Site': its price profile has no prices for Jan, Feb, Mar, Apr, May, Jul, Aug, "
-        "Sep, Oct, Nov, Dec; 11 months of the plan (first 2027-07) run on the contract's "
-        "monthly price"
+        "Sep, Oct, Nov, Dec: the contract's monthly price applies in 11 months of the plan "
+        "(first 2027-07)"
     )
     assert (warning.section, warning.row) == ("sites", 0)
 

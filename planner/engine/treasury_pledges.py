@@ -29,7 +29,7 @@ def pledge_shortfalls(
     the draw exceeds the BTC free then, on one path; draws after the horizon are left
     out."""
     months = run.btc_held_end.shape[1]
-    opening = [_opening_collateral(t, opening_btc_held) for t in loans]
+    opening = _opening_collateral(loans, opening_btc_held)
     found = []
     for i, terms in enumerate(loans):
         d = terms.draw_idx
@@ -52,12 +52,19 @@ def pledge_shortfalls(
     return tuple(found)
 
 
-def _opening_collateral(terms: LoanTerms, opening_btc_held: float) -> float:
-    """A loan drawn before the horizon and still owed at its start pledges its BTC out of
-    the opening holding (as much of it as there is)."""
-    if terms.draw_idx >= 0 or balance_at_start_usd(terms) <= 0:
-        return 0.0
-    return min(terms.btc_pledged, opening_btc_held)
+def _opening_collateral(loans: tuple[LoanTerms, ...], opening_btc_held: float) -> list[float]:
+    """Each loan's collateral at the start: a loan drawn before the horizon and still
+    owed pledges its BTC out of the opening holding that the loans before it have not
+    pledged (as much of it as there is); the others none."""
+    free_btc = opening_btc_held
+    pledged = []
+    for terms in loans:
+        if terms.draw_idx >= 0 or balance_at_start_usd(terms) <= 0:
+            pledged.append(0.0)
+            continue
+        pledged.append(min(terms.btc_pledged, max(free_btc, 0.0)))
+        free_btc -= pledged[-1]
+    return pledged
 
 
 def _after_service(run: RollOutput, j: int, t: int, path: int) -> float:

@@ -104,7 +104,7 @@ def roll(
     )
     state = [_Loan(t, np.zeros(paths), np.zeros(paths), np.ones(paths)) for t in loans]
     for loan in state:
-        _open_before_horizon(loan, basis, price_usd[:, 0])
+        _open_before_horizon(loan, basis.held_btc - _pledged(state), price_usd[:, 0])
     cash = np.full(paths, policy.opening_cash_usd)
     buffer = policy.min_cash_usd
     prices, mined_btc, fixed_usd = (
@@ -114,7 +114,7 @@ def roll(
         price = prices[t]
         cash = cash + fixed_usd[t]
         for i, loan in enumerate(state):
-            cash = cash + _service(loan, i, t, out, basis, price)
+            cash = cash + _service(loan, i, t, out, basis.held_btc - _pledged(state), price)
         mined = mined_btc[t]
         sold = mined * policy.sell_share_of_mined
         cash = cash + sold * price
@@ -152,9 +152,10 @@ def _pledged(state: list[_Loan]) -> np.ndarray | float:
     return sum((loan.collateral for loan in state), 0.0)
 
 
-def _open_before_horizon(loan: _Loan, basis: CostBasis, price_usd: np.ndarray) -> None:
+def _open_before_horizon(loan: _Loan, free_btc: np.ndarray, price_usd: np.ndarray) -> None:
     """A BTC loan drawn before the horizon: its balance by its schedule, its collateral
-    pledged out of the opening holding, its LTV at the draw taken at the first price."""
+    pledged out of the opening holding no other loan has pledged (`free_btc`), its LTV
+    at the draw taken at the first price."""
     terms = loan.terms
     if terms.draw_idx >= 0:
         return
@@ -163,7 +164,7 @@ def _open_before_horizon(loan: _Loan, basis: CostBasis, price_usd: np.ndarray) -
         _interest, principal = scheduled(terms, t, balance)
         balance = balance - principal
     loan.balance = balance
-    loan.collateral = np.minimum(terms.btc_pledged, basis.held_btc) * (balance > 0)
+    loan.collateral = np.minimum(terms.btc_pledged, np.maximum(free_btc, 0.0)) * (balance > 0)
     loan.start_ltv = _ltv_at_draw(terms, price_usd)
 
 
@@ -175,15 +176,16 @@ def _ltv_at_draw(terms: LoanTerms, price_usd: np.ndarray) -> np.ndarray:
 
 
 def _service(
-    loan: _Loan, i: int, t: int, out: RollOutput, basis: CostBasis, price: np.ndarray
+    loan: _Loan, i: int, t: int, out: RollOutput, free_btc: np.ndarray, price: np.ndarray
 ) -> np.ndarray:
-    """Draw, interest and principal of a BTC loan in month t; returns its cash (P,)."""
+    """Draw, interest and principal of a BTC loan in month t; returns its cash (P,). At
+    the draw it pledges out of `free_btc`, the BTC held that no loan has pledged."""
     terms = loan.terms
     cash = np.zeros_like(price)
     if t == terms.draw_idx:
         loan.balance = loan.balance + terms.principal_usd
-        free = basis.held_btc - loan.collateral
-        loan.collateral = loan.collateral + np.minimum(terms.btc_pledged, np.maximum(free, 0.0))
+        pledge = np.minimum(terms.btc_pledged, np.maximum(free_btc, 0.0))
+        loan.collateral = loan.collateral + pledge
         loan.start_ltv = _ltv_at_draw(terms, price)
         out.loan_draw_usd[i, :, t] = terms.principal_usd
         out.loan_fee_usd[i, :, t] = terms.fee_usd

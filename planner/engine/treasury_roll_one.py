@@ -91,7 +91,7 @@ def roll_one(
     lots = _Lots(policy.fifo, policy.opening_btc_held, policy.opening_btc_cost_basis_usd)
     state = [_Loan(t, _records(months)) for t in loans]
     for loan in state:
-        _open_before_horizon(loan, lots, prices[0])
+        _open_before_horizon(loan, lots.held - _pledged(state), prices[0])
     cash = policy.opening_cash_usd
     buffer = policy.min_cash_usd
     share, cover = policy.sell_share_of_mined, policy.cover_shortfalls
@@ -100,7 +100,7 @@ def roll_one(
         price = prices[t]
         cash += fixed[t]
         for loan in state:
-            cash += _service(loan, t, lots, price)
+            cash += _service(loan, t, lots.held - _pledged(state), price)
         mined = mined_btc[t]
         sold = mined * share
         cash += sold * price
@@ -164,7 +164,7 @@ def _ltv_at_draw(terms: LoanTerms, price: float) -> float:
     return terms.principal_usd / (terms.btc_pledged * price) if terms.btc_pledged > 0 else 1.0
 
 
-def _open_before_horizon(loan: _Loan, lots: _Lots, price: float) -> None:
+def _open_before_horizon(loan: _Loan, free_btc: float, price: float) -> None:
     terms = loan.terms
     if terms.draw_idx >= 0:
         return
@@ -172,19 +172,18 @@ def _open_before_horizon(loan: _Loan, lots: _Lots, price: float) -> None:
     for t in range(terms.draw_idx, 0):
         balance -= due(terms, t, balance)[1]
     loan.balance = balance
-    loan.collateral = min(terms.btc_pledged, lots.held) if balance > 0 else 0.0
+    loan.collateral = min(terms.btc_pledged, max(free_btc, 0.0)) if balance > 0 else 0.0
     loan.start_ltv = _ltv_at_draw(terms, price)
 
 
-def _service(loan: _Loan, t: int, lots: _Lots, price: float) -> float:
+def _service(loan: _Loan, t: int, free_btc: float, price: float) -> float:
     terms, record = loan.terms, loan.record
     if t < terms.draw_idx or (t > terms.maturity_idx and loan.balance <= 0):
         return 0.0
     cash = 0.0
     if t == terms.draw_idx:
         loan.balance += terms.principal_usd
-        free = lots.held - loan.collateral
-        loan.collateral += min(terms.btc_pledged, max(free, 0.0))
+        loan.collateral += min(terms.btc_pledged, max(free_btc, 0.0))
         loan.start_ltv = _ltv_at_draw(terms, price)
         record[DRAW][t] = terms.principal_usd
         record[FEE][t] = terms.fee_usd

@@ -135,8 +135,10 @@ def test_a_btc_loan_pledging_more_than_is_free_is_named() -> None:
     assert notes[1].startswith(
         "BTC loan 'Second' asks for 10.0000 BTC pledged at its draw in 2027-03, but 0.0000 "
         "BTC is free then (15.0000 held less 15.0000 pledged to other loans); it is "
-        "secured by "
+        "secured by 0.0000 BTC"
     )
+    # The pass pledges only what is free: never more, in all, than is held.
+    assert treasury.pledge_shortfalls[1].btc_pledged == 0.0
     assert len(notes) == 2  # First's draw is the plan's note, not repeated
     warnings = [w for w in plan_warnings(results, project, treasury) if w.key == "btc_pledged"]
     assert [(w.row, w.message) for w in warnings] == [
@@ -182,3 +184,31 @@ def test_loans_drawn_before_the_start_pledge_out_of_the_opening_holding() -> Non
         (s.instrument, s.month, s.btc_held, s.btc_pledged_elsewhere, s.btc_free)
         for s in treasury.pledge_shortfalls
     ] == [("New", 0, 15.0, 10.0, 5.0)]
+
+
+def test_two_loans_drawn_before_the_start_never_pledge_more_than_is_held() -> None:
+    # 15 BTC held at the start; "A" and "B", both drawn 2026-07 for 24 months, ask for
+    # 10 each: A (listed first) holds 10, B the 5 left. Nothing is mined, so the
+    # collateral of the two is the whole holding, never 20. At $200,000 each, B's LTV on
+    # its 5 BTC is 200,000 / (5 x 100,000) = 40 %, below its margin call.
+    project = empty_project(
+        3,
+        treasury={"opening_btc_held": 15, "opening_btc_cost_basis_usd": 0},
+        debt=[
+            {
+                **BTC_LINE,
+                "name": name,
+                "btc_pledged": 10,
+                "principal_usd": 200_000,
+                "draw_month": "2026-07",
+                "term_months": 24,
+            }
+            for name in ("A", "B")
+        ],
+    )
+    treasury = run_treasury(run(project), project)
+    collateral = [flows.btc_pledged_end[0, 0] for flows in treasury.instruments]
+    assert collateral == [10.0, 5.0]
+    assert [(s.instrument, s.btc_free, s.btc_pledged) for s in treasury.pledge_shortfalls] == [
+        ("B", 5.0, 5.0)
+    ]

@@ -115,6 +115,20 @@ def _debt(month: Callable[[int], date]) -> list[DebtInstrument]:
             margin_call_ltv=0.75,
             liquidation_ltv=0.9,
         ),
+        # Drawn in the same month, listed after: it asks for 300 BTC when the loan above
+        # has pledged all the BTC held (437 of the 600 it asked for): it pledges none.
+        DebtInstrument(
+            name="Second BTC loan",
+            type="btc_loan",
+            principal_usd=4_000_000,
+            draw_month=month(1),
+            rate_per_year=0.11,
+            repayment="bullet",
+            term_months=12,
+            btc_pledged=300,
+            margin_call_ltv=0.75,
+            liquidation_ltv=0.9,
+        ),
         DebtInstrument(
             name="Term loan",
             principal_usd=12_000_000,
@@ -408,6 +422,10 @@ def test_stressed_case_exercises_what_it_claims(recalculated: dict[str, Any]) ->
     btc = loans["BTC loan"]
     assert btc.btc_topped_up[0].max() > 0  # a margin call
     assert btc.btc_liquidated[0].max() > 0  # then a liquidation
+    second = loans["Second BTC loan"]
+    assert second.btc_pledged_end[0][1] == 0.0  # none free: never pledged twice
+    assert [s.instrument for s in result.pledge_shortfalls] == ["BTC loan", "Second BTC loan"]
+    assert result.btc_pledged_end[0][1] <= result.btc_held_end[0][1] + 1e-9
     term = loans["Term loan"]
     draw = int(np.argmax(term.draw_usd[0]))
     assert term.principal_usd[0][draw : draw + 6].sum() == 0  # interest only

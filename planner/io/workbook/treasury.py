@@ -41,6 +41,7 @@ from planner.io.workbook.treasury_collateral import (
 from planner.io.workbook.treasury_terms import (
     DEBT_TERMS,
     HEDGE_TERMS,
+    BtcLoanRef,
     Col,
     Refs,
     debt_columns,
@@ -96,10 +97,17 @@ class Layout:
         )
         self.blocks: list[tuple[str, list[Col]]] = []
         self.debt: list[list[Col]] = []
+        btc_loans = [
+            BtcLoanRef(f"d{j}_", self.debt_row + j)
+            for j, terms in enumerate(plan.loans)
+            if terms.type == "btc_loan"
+        ]
         for j, (item, terms) in enumerate(zip(data.project.debt, plan.loans, strict=True)):
             flows = result.instruments[j]
             model = {"top_up": _row(flows.btc_topped_up), "liquidated": _row(flows.btc_liquidated)}
-            self.debt.append(debt_columns(j, item, terms, self.debt_row + j, self.at, model, table))
+            self.debt.append(
+                debt_columns(j, item, terms, self.debt_row + j, self.at, model, table, btc_loans)
+            )
         self.hedges = [
             hedge_columns(h, terms, self.hedge_row + h, self.at)
             for h, terms in enumerate(plan.hedges)
@@ -343,8 +351,10 @@ def _terms(ws: WriteOnlyWorksheet, layout: Layout) -> None:
     ws.append([])
     ws.append([cell(ws, "Debt: terms", font=BOLD)])
     ws.append(header(ws, [h for _k, h, _f in DEBT_TERMS]))
+    free_btc = opening_btc  # the opening holding no loan drawn before has pledged
     for item, terms in zip(data.project.debt, plan.loans, strict=True):
-        values = debt_term_values(item, terms, layout.months, opening_btc)
+        values = debt_term_values(item, terms, layout.months, free_btc)
+        free_btc -= float(values["collateral"])  # type: ignore[arg-type]
         ws.append(_term_cells(ws, DEBT_TERMS, values))
     ws.append([])
     ws.append([cell(ws, "Hedges: terms", font=BOLD)])

@@ -11,7 +11,7 @@ treasury.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from planner.domain.treasury import DebtInstrument, Hedge
@@ -258,12 +258,15 @@ def debt_columns(
     at: Refs,
     model: dict[str, list[float]],
     financed: FinancedTable | None = None,
+    btc_loans: Sequence[BtcLoanRef] = (),
 ) -> list[Col]:
     """Instrument j's columns: opening, draw, fee, rate, interest, principal, repaid
     without cash, closing; a BTC loan's collateral and LTV lines; a prepayment's delivery;
     an equipment loan's principal split into the scheduled and the due on retired rows,
     and its rigs' value (`financed`: the table of the equipment loans' rows).
-    `model`: the engine's values of the columns the sheet takes from the model."""
+    `model`: the engine's values of the columns the sheet takes from the model.
+    `btc_loans`: every BTC loan's place, in the project's order (what the others have
+    pledged is not free at a draw)."""
     loan = _Loan(j, item, terms.type, term_row, at)
     p = loan.p
     cols = [
@@ -318,33 +321,57 @@ def debt_columns(
     if terms.type == "prepayment":
         cols.append(Col(p + "delivered", "hashrate delivered (USD)", USD, loan.delivered))
     if terms.type == "btc_loan":
-        cols += _btc_loan_columns(p, loan.term, at, model)
+        cols += _btc_loan_columns(BtcLoanRef(p, term_row), at, model, btc_loans)
     return cols
 
 
-def _btc_loan_columns(
-    p: str, term: Callable[[str], str], at: Refs, model: dict[str, list[float]]
-) -> list[Col]:
-    """A BTC loan's collateral (pledged at the draw from the BTC held, topped up and
-    liquidated as the engine's margin-call rules did: values from the model), its LTV =
-    balance / (collateral x price) and the margin-call and liquidation lines."""
-    draw, length = term("draw"), term("term")
+@dataclass(frozen=True)
+class BtcLoanRef:
+    """Where a BTC loan's monthly columns (prefix `p`) and its terms (row `term_row`) are."""
 
-    def collateral_open(t: int, i: int) -> str:
-        return term("collateral") if t == 0 else at(p + "collateral", i - 1)
+    p: str
+    term_row: int
+
+    def term(self, key: str) -> str:
+        return f"${term_letter(DEBT_TERMS, key)}${self.term_row}"
+
+
+def _btc_loan_columns(
+    loan: BtcLoanRef, at: Refs, model: dict[str, list[float]], btc_loans: Sequence[BtcLoanRef]
+) -> list[Col]:
+    """A BTC loan's collateral (pledged at the draw from the BTC held that no loan has
+    pledged, topped up and liquidated as the engine's margin-call rules did: values from
+    the model), its LTV = balance / (collateral x price) and the margin-call and
+    liquidation lines. The loans are served in the project's order: at a draw, those
+    before have drawn, repaid and pledged for the month, those after hold their opening
+    collateral."""
+    p, term = loan.p, loan.term
+    others = list(btc_loans) or [loan]
+    mine = next(k for k, ref in enumerate(others) if ref.p == p)
+
+    def collateral_open(t: int, i: int, ref: BtcLoanRef = loan) -> str:
+        return ref.term("collateral") if t == 0 else at(ref.p + "collateral", i - 1)
+
+    def done(i: int, ref: BtcLoanRef = loan) -> str:
+        repaid = f"{at(ref.p + 'open', i)}+{at(ref.p + 'draw', i)}-{at(ref.p + 'principal', i)}<=0"
+        return f"AND($B{i}-{ref.term('draw')}>={ref.term('term')}-1,{repaid})"
 
     def pledged(t: int, i: int) -> Formula:
-        free = f"MAX({at('held_start', i)}-{collateral_open(t, i)},0)"
-        return Formula(f"=IF($B{i}={draw},MIN({term('pledged')},{free}),0)")
+        taken = [
+            f"IF({done(i, ref)},0,{collateral_open(t, i, ref)}+{at(ref.p + 'pledge', i)})"
+            if k < mine
+            else collateral_open(t, i, ref)
+            for k, ref in enumerate(others)
+        ]
+        free = f"MAX({at('held_start', i)}-{'-'.join(taken)},0)"
+        return Formula(f"=IF($B{i}={term('draw')},MIN({term('pledged')},{free}),0)")
 
     def collateral(t: int, i: int) -> Formula:
-        repaid = f"{at(p + 'open', i)}+{at(p + 'draw', i)}-{at(p + 'principal', i)}<=0"
-        done = f"AND($B{i}-{draw}>={length}-1,{repaid})"
         kept = (
             f"{collateral_open(t, i)}+{at(p + 'pledge', i)}+{at(p + 'top_up', i)}"
             f"-{at(p + 'liquidated_btc', i)}"
         )
-        return Formula(f"=IF({done},0,{kept})")
+        return Formula(f"=IF({done(i)},0,{kept})")
 
     def ltv(_t: int, i: int) -> Formula:
         balance, held = at(p + "close", i), at(p + "collateral", i)

@@ -24,6 +24,8 @@ MAX_PRICE_USD_PER_MWH = 100_000.0
 # Ten years of 15-minute prices: far beyond a year's history, bounded so a file stays sane.
 MAX_PRICE_INTERVALS = 10 * 366 * 96
 DEFAULT_TIME_ZONE = "America/Chicago"  # ERCOT's clock
+# The years a profile may start in: every local calendar of ten years after it exists.
+FIRST_YEAR, LAST_YEAR = 1900, 2399
 
 PriceUsdPerMwh = Annotated[
     float,
@@ -45,6 +47,8 @@ def zone_name(value: str) -> str:
 
 def _in_utc(value: datetime) -> datetime:
     """Aware in UTC: a naive value is taken as UTC, another offset is converted."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:  # before converting: year 1 would overflow
+        raise ValueError(f"must be in the years {FIRST_YEAR} to {LAST_YEAR}, got {value.year}")
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if value.second or value.microsecond or value.minute % 15:
         raise ValueError(

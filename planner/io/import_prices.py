@@ -35,6 +35,8 @@ from pydantic import ValidationError
 
 from planner.domain.price_profile import (
     DEFAULT_TIME_ZONE,
+    FIRST_YEAR,
+    LAST_YEAR,
     MAX_PRICE_INTERVALS,
     MAX_PRICE_USD_PER_MWH,
     MIN_PRICE_USD_PER_MWH,
@@ -278,19 +280,21 @@ def _ambiguous(local: datetime, zone: ZoneInfo) -> bool:
 
 
 def _timestamp(text: str) -> datetime | None:
-    """ISO 8601 or "YYYY-MM-DD H:MM", aware when it states an offset; None if neither."""
+    """ISO 8601 or "YYYY-MM-DD H:MM", aware when it states an offset, in the years a
+    profile may start in; None if not."""
     if len(text) < 12:  # a date alone is no interval
         return None
+    stamp: datetime | None = None
     try:
-        return datetime.fromisoformat(text)
+        stamp = datetime.fromisoformat(text)
     except ValueError:
-        pass
-    for layout in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.strptime(text, layout)
-        except ValueError:
-            continue
-    return None
+        for layout in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"):
+            try:
+                stamp = datetime.strptime(text, layout)
+                break
+            except ValueError:
+                continue
+    return stamp if stamp is not None and FIRST_YEAR <= stamp.year <= LAST_YEAR else None
 
 
 def _plain_readings(
@@ -313,7 +317,7 @@ def _plain_readings(
             problems.add(
                 line,
                 f"timestamp {cells[0]!r} is not a date and time (YYYY-MM-DD HH:MM, or ISO "
-                "8601 with an optional UTC offset)",
+                f"8601 with an optional UTC offset; years {FIRST_YEAR} to {LAST_YEAR})",
             )
             continue
         price = _price(cells[1], delimiter)
@@ -434,7 +438,10 @@ def _ercot_reading(
         f" interval {interval_text}" if "interval" in columns else ""
     )
     if day is None:
-        return f"delivery date {day_text!r} is not a date (MM/DD/YYYY)"
+        return (
+            f"delivery date {day_text!r} is not a date (MM/DD/YYYY, years {FIRST_YEAR} to "
+            f"{LAST_YEAR})"
+        )
     if hour is None:
         return f"{day_text}: delivery hour {hour_text!r} is not an hour ending from 1 to 24"
     if quarter is None:
@@ -460,16 +467,18 @@ def _ercot_date(text: str) -> date | None:
     parts = text.split("/")
     try:
         if len(parts) == 3 and len(parts[2]) == 4:
-            return date(int(parts[2]), int(parts[0]), int(parts[1]))
-        return date.fromisoformat(text)
+            day = date(int(parts[2]), int(parts[0]), int(parts[1]))
+        else:
+            day = date.fromisoformat(text)
     except ValueError:
         return None
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
 
 
 def _ercot_hour(text: str) -> int | None:
     """An hour ending, 1-24 ("13", or "13:00" as the day-ahead files write it)."""
     text = text.removesuffix(":00")
-    if not text.isdigit():
+    if not text.isascii() or not text.isdigit():
         return None
     hour = int(text)
     return hour if 1 <= hour <= 24 else None

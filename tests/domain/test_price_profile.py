@@ -61,6 +61,8 @@ def test_the_start_is_kept_in_utc() -> None:
     [
         ({"time_zone": "Texas/Houston"}, "time_zone", "unknown time zone 'Texas/Houston'"),
         ({"start_utc": "2024-01-01T06:07:00Z"}, "start_utc", "quarter hour"),
+        ({"start_utc": "0001-01-01T00:00:00+05:00"}, "start_utc", "years 1900 to 2399"),
+        ({"start_utc": "9999-12-31T23:00:00"}, "start_utc", "got 9999"),
         ({"interval_minutes": 30}, "interval_minutes", "15"),
         ({"usd_per_mwh": []}, "usd_per_mwh", "at least 1"),
         ({"usd_per_mwh": [1.0, 200_000.0]}, "usd_per_mwh.1", "100000"),

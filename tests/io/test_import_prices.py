@@ -178,7 +178,7 @@ def test_problems_of_each_kind(tmp_path: Path) -> None:
         "(the clocks move forward)",
         "line 4: 2024-03-10 03:00: price 250,000.00 is out of range (-10,000 to 100,000 USD/MWh)",
         "line 5: timestamp 'yesterday' is not a date and time (YYYY-MM-DD HH:MM, or ISO 8601 "
-        "with an optional UTC offset)",
+        "with an optional UTC offset; years 1900 to 2399)",
         "line 6: expected a timestamp and a price, got '2024-03-10 04:00'",
         "line 7: 2024-03-10 04:00: price 'nan' is not a number",
     ]
@@ -215,7 +215,7 @@ def test_ercot_problems(tmp_path: Path) -> None:
         "line 3: 11/02/2024 hour 1: delivery interval '5' is not 1 to 4",
         "line 7: 11/02/2024 hour 2 interval 1: flagged as the repeated hour, but 01:00 comes "
         "once in America/Chicago",
-        "line 11: delivery date '13/02/2024' is not a date (MM/DD/YYYY)",
+        "line 11: delivery date '13/02/2024' is not a date (MM/DD/YYYY, years 1900 to 2399)",
         "line 14: 11/02/2024: delivery hour '25' is not an hour ending from 1 to 24",
     ]
     # The three refused intervals leave gaps of one interval each, named where they end.
@@ -306,4 +306,29 @@ def test_the_interval_shows_through_gaps(tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "2024-01-01 01:00,1\n", encoding="utf-8")
     assert problems_of(path) == [
         "the prices are 30 minutes apart; only hourly or 15-minute prices are read"
+    ]
+
+
+def test_hostile_values_are_problems_not_crashes(tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text(
+        "9999-12-31 23:00,1\n"  # its UTC time would be past year 9999
+        "0001-01-01T00:00:00+05:00,1\n"  # before year 1 in UTC
+        "2024-01-01 00:00,1e400\n",  # infinite
+        encoding="utf-8",
+    )
+    found = problems_of(path)
+    assert [p.split(":")[0] for p in found] == ["line 1", "line 2", "line 3"]
+    assert "years 1900 to 2399" in found[0] and "'1e400' is not a number" in found[2]
+    ercot = tmp_path / "ercot.csv"
+    ercot.write_text(
+        "Delivery Date,Delivery Hour,Settlement Point Name,Settlement Point Price\n"
+        "12/31/9999,24,HB,1\n"
+        "01/01/2024,\u00b2,HB,1\n",  # a superscript two is a digit to str.isdigit
+        encoding="utf-8",
+    )
+    found = problems_of(ercot)
+    assert found == [
+        "line 2: delivery date '12/31/9999' is not a date (MM/DD/YYYY, years 1900 to 2399)",
+        "line 3: 01/01/2024: delivery hour '\u00b2' is not an hour ending from 1 to 24",
     ]

@@ -3,7 +3,7 @@
 
 Each path has its own BTC price, BTC mined, hashprice, fleet operating cash and fleet
 tax (montecarlo.py builds them); the treasury runs on all paths at once
-(treasury.treasury_roll_paths: the policy's sales, the BTC loans, the hedges settled on
+(`roll_paths`: the policy's sales, the BTC loans, the hedges settled on
 the path's price and hashprice, the tax of its sales refiled). The answers:
 
 - A cash shortfall: a month that ends with cash below the minimum cash buffer after the
@@ -23,26 +23,40 @@ the path's price and hashprice, the tax of its sales refiled). The answers:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from planner.engine.inputs import EngineInputs
+from planner.engine.rows import run_parts
 from planner.engine.treasury import (
+    FixedFlows,
     TreasuryMarket,
     TreasuryPlan,
     fixed_flows,
-    treasury_roll_paths,
     without_hedge_flows,
 )
 from planner.engine.treasury_roll import RollOutput
+from planner.engine.treasury_solve import refiled, solve, tax_base
 
 PERCENTILES = (5, 25, 50, 75, 95)
+# What roll_paths answers: cash, BTC held, margin calls, and what its tax reads.
+ROLL_PATHS_FIELDS = (
+    "cash_end_usd",
+    "btc_held_end",
+    "loan_topped_up_btc",
+    "loan_liquidated_btc",
+    "realised_gain_usd",
+    "loan_interest_usd",
+    "loan_fee_usd",
+)
 # Passes of the tax fixed point a path may take (treasury_solve.py's solve): a path whose
 # sales flip with its tax (a sale to pay the tax triggers more tax) may never settle to
 # the cent; it keeps its last pass and is counted in `unsettled_paths`.
 MAX_PASSES = 12
+PARALLEL_FROM_PATHS = 1_000  # a run of this many paths is worked in two halves at once
 BELOW_BUFFER_USD = 1e-6  # cash this much under the buffer is below it (as the runway's)
 
 
@@ -102,26 +116,35 @@ def treasury_on_paths(
     progress: Progress | None = None,
 ) -> TreasuryMonteCarlo:
     """The treasury on every path of `market`; `halving_months` (P,) is each path's
-    halving as a fractional month (inf: after the horizon)."""
+    halving as a fractional month (inf: after the horizon). Paths are independent: a big
+    run is worked in two halves at once (numpy lets go of the interpreter in its loops)."""
     step = progress or (lambda _f: None)
-    runs = 1 + len(plan.hedges)
-    fixed = fixed_flows(plan, market, inputs.timeline.days.astype(float))
-    run, unsettled = treasury_roll_paths(plan, market, inputs, MAX_PASSES, fixed)
-    step(1.0 / runs)
-    cash_end = run.cash_end_usd[:, -1]
+    paths = market.btc_price_usd.shape[0]
+    halves = 2 if paths >= PARALLEL_FROM_PATHS else 1
+    bounds = np.linspace(0, paths, halves + 1).astype(int)
+    found: list[_Half | None] = [None] * halves
+    runs = halves * (1 + len(plan.hedges))
+    done = [0]
+    lock = threading.Lock()
+
+    def one_more() -> None:
+        with lock:
+            done[0] += 1
+            share = done[0] / runs
+        step(share)
+
+    def work(part: int) -> None:
+        chosen = slice(bounds[part], bounds[part + 1])
+        found[part] = _half(plan, _paths_of(market, chosen), inputs, one_more)
+
+    run_parts(work, halves)
+    parts = [half for half in found if half is not None]
+    cash_usd = np.concatenate([half.cash_usd for half in parts])
+    btc_held = np.concatenate([half.btc_held for half in parts])
+    cash_end = cash_usd[:, -1]
     hedges = []
     for i, hedge in enumerate(plan.hedges):
-        other, other_unsettled = treasury_roll_paths(
-            plan.without_hedge(hedge.name),
-            market,
-            inputs,
-            MAX_PASSES,
-            without_hedge_flows(plan, fixed, hedge.name),
-            run,
-        )
-        unsettled |= other_unsettled
-        step((i + 2.0) / runs)
-        without = other.cash_end_usd[:, -1]
+        without = np.concatenate([half.without_cash_end_usd[i] for half in parts])
         hedges.append(
             HedgeOnPaths(
                 name=hedge.name,
@@ -133,23 +156,93 @@ def treasury_on_paths(
             )
         )
     buffer = plan.policy.min_cash_usd
-    shortfall = first_below(run.cash_end_usd, buffer)
-    called = margin_calls(run)
+    shortfall = first_below(cash_usd, buffer)
+    called = np.concatenate([half.margin_call for half in parts])
     return TreasuryMonteCarlo(
         min_cash_buffer_usd=buffer,
         p_cash_shortfall_before_halving=float(np.mean(shortfall < halving_months)),
         p_cash_shortfall_within_horizon=float(np.mean(np.isfinite(shortfall))),
         p_margin_call=float(called.mean()),
         cash_end_percentiles_usd=np.percentile(cash_end, PERCENTILES),
-        btc_held_end_percentiles=np.percentile(run.btc_held_end[:, -1], PERCENTILES),
-        cash_percentiles_usd=np.percentile(run.cash_end_usd, PERCENTILES, axis=0),
+        btc_held_end_percentiles=np.percentile(btc_held[:, -1], PERCENTILES),
+        cash_percentiles_usd=np.percentile(cash_usd, PERCENTILES, axis=0),
         hedges=tuple(hedges),
-        cash_end_usd=run.cash_end_usd,
-        btc_held_end=run.btc_held_end,
+        cash_end_usd=cash_usd,
+        btc_held_end=btc_held,
         shortfall_month=shortfall,
         margin_call=called,
+        unsettled_paths=sum(half.unsettled_paths for half in parts),
+    )
+
+
+@dataclass(frozen=True)
+class _Half:
+    """What the treasury answers on a share of the paths."""
+
+    cash_usd: np.ndarray  # (P, H) at each month's end
+    btc_held: np.ndarray  # (P, H)
+    margin_call: np.ndarray  # (P,) bool
+    without_cash_end_usd: list[np.ndarray]  # per hedge, (P,) ending cash without it
+    unsettled_paths: int
+
+
+def _half(
+    plan: TreasuryPlan,
+    market: TreasuryMarket,
+    inputs: EngineInputs,
+    one_more: Callable[[], None],
+) -> _Half:
+    """The treasury on the paths of `market`, then without each hedge on them."""
+    fixed = fixed_flows(plan, market, inputs.timeline.days.astype(float))
+    run, unsettled = roll_paths(plan, market, inputs, fixed)
+    one_more()
+    without = []
+    for hedge in plan.hedges:
+        other, other_unsettled = roll_paths(
+            plan.without_hedge(hedge.name),
+            market,
+            inputs,
+            without_hedge_flows(plan, fixed, hedge.name),
+            run,
+            ("cash_end_usd",),
+        )
+        unsettled |= other_unsettled
+        without.append(other.cash_end_usd[:, -1].copy())
+        one_more()
+    return _Half(
+        cash_usd=run.cash_end_usd,
+        btc_held=run.btc_held_end,
+        margin_call=margin_calls(run),
+        without_cash_end_usd=without,
         unsettled_paths=int(unsettled.sum()),
     )
+
+
+def _paths_of(market: TreasuryMarket, chosen: slice) -> TreasuryMarket:
+    """The paths `chosen` of `market`."""
+    return TreasuryMarket(**{name: values[chosen] for name, values in vars(market).items()})
+
+
+def roll_paths(
+    plan: TreasuryPlan,
+    market: TreasuryMarket,
+    inputs: EngineInputs,
+    fixed: FixedFlows,
+    near: RollOutput | None = None,
+    fields: tuple[str, ...] = ROLL_PATHS_FIELDS,
+) -> tuple[RollOutput, np.ndarray]:
+    """The policy's pass alone on every path of `market` (P, H), its sales' tax settled
+    (treasury_solve.solve): cash, BTC held and the BTC loans' top-ups and liquidations,
+    without the treasury's other answers (the runway without sales, each instrument's
+    flows). Only `fields` of the RollOutput are each path's last pass. Also (P,) which
+    paths' tax did not settle to the cent in MAX_PASSES (they keep their last pass).
+    `fixed`: the plan's fixed_flows on `market`. `near`: a pass of a plan much like this
+    one (the same with a hedge more): the first guess of the tax is this plan's tax on
+    its sales, so that a path whose sales do not change settles in one pass."""
+    base = tax_base(plan, market, inputs, fixed)
+    guess = None if near is None else refiled(inputs, base, near).extra_tax_usd
+    solved = solve(plan, inputs, base, True, MAX_PASSES, guess, fields)
+    return solved.run, solved.unsettled
 
 
 def first_below(cash_usd: np.ndarray, buffer_usd: float) -> np.ndarray:

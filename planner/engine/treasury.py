@@ -44,10 +44,9 @@ from planner.engine.hedges import HedgeFlows, HedgeTerms, hedge_flows, hedge_ter
 from planner.engine.inputs import EngineInputs
 from planner.engine.treasury_pledges import pledge_note, pledge_shortfalls
 from planner.engine.treasury_result import TreasuryResult, result_of
-from planner.engine.treasury_roll import Policy, RollOutput
+from planner.engine.treasury_roll import Policy
 from planner.engine.treasury_solve import (
     MAX_PASSES,
-    refiled,
     solve,
     tax_base,
 )
@@ -55,16 +54,6 @@ from planner.engine.treasury_solve import (
 if TYPE_CHECKING:
     from planner.engine.model import Results
 
-# What treasury_roll_paths answers: cash, BTC held, margin calls, and what its tax reads.
-ROLL_PATHS_FIELDS = (
-    "cash_end_usd",
-    "btc_held_end",
-    "loan_topped_up_btc",
-    "loan_liquidated_btc",
-    "realised_gain_usd",
-    "loan_interest_usd",
-    "loan_fee_usd",
-)
 
 __all__ = [
     "TreasuryMarket",
@@ -74,7 +63,6 @@ __all__ = [
     "run_treasury",
     "treasury_paths",
     "treasury_plan",
-    "treasury_roll_paths",
 ]
 
 
@@ -247,31 +235,6 @@ def treasury_paths(
         notes,
         shortfalls,
     )
-
-
-def treasury_roll_paths(
-    plan: TreasuryPlan,
-    market: TreasuryMarket,
-    inputs: EngineInputs,
-    max_passes: int = MAX_PASSES,
-    fixed: FixedFlows | None = None,
-    near: RollOutput | None = None,
-) -> tuple[RollOutput, np.ndarray]:
-    """The policy's pass alone on every path of `market` (P, H), its sales' tax settled:
-    cash, BTC held and the BTC loans' top-ups and liquidations, as treasury_paths has
-    them, without its other answers (the runway without sales, each instrument's flows):
-    what Monte Carlo needs, at a fraction of the work: only ROLL_PATHS_FIELDS of the
-    RollOutput are each path's last pass. Also (P,) which paths' tax did not
-    settle to the cent in `max_passes` (they keep their last pass). `fixed`: the plan's
-    fixed_flows on `market`, when known. `near`: a pass of a plan much like this one (the
-    same without a hedge): the first guess of the tax is this plan's tax on its sales,
-    so that a path whose sales do not change settles in one pass."""
-    if fixed is None:
-        fixed = fixed_flows(plan, market, inputs.timeline.days.astype(float))
-    base = tax_base(plan, market, inputs, fixed)
-    guess = None if near is None else refiled(inputs, base, near).extra_tax_usd
-    solved = solve(plan, inputs, base, True, max_passes, guess, ROLL_PATHS_FIELDS)
-    return solved.run, solved.unsettled
 
 
 def without_hedge_flows(plan: TreasuryPlan, fixed: FixedFlows, name: str) -> FixedFlows:

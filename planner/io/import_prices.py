@@ -18,14 +18,9 @@ the data.
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-import os
-import stat
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -38,81 +33,22 @@ from planner.domain.price_profile import (
     FIRST_YEAR,
     LAST_YEAR,
     MAX_PRICE_INTERVALS,
-    MAX_PRICE_USD_PER_MWH,
-    MIN_PRICE_USD_PER_MWH,
     PriceProfile,
     zone_name,
 )
 from planner.domain.project import Project
-from planner.io.table_reader import FleetImportError, decode_text, sniff_delimiter
-
-MAX_PROBLEMS_SHOWN = 50  # problems listed; the rest are counted
-MAX_FILE_BYTES = 256 * 2**20  # a year of 15-minute prices for every ERCOT hub is ~40 MB
-
-
-@dataclass(frozen=True)
-class PriceProblem:
-    """One thing wrong with a price file, at its line (0: the file as a whole)."""
-
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line else self.message
-
-
-class PriceFileError(Exception):
-    """A price file that cannot be imported. `problems` lists what is wrong (the first
-    MAX_PROBLEMS_SHOWN of `total`); `settlement_points` are those an ERCOT file holds when
-    one must be chosen."""
-
-    def __init__(
-        self,
-        path: Path | str,
-        message: str,
-        problems: Sequence[PriceProblem] = (),
-        total: int | None = None,
-        settlement_points: Sequence[str] = (),
-    ):
-        self.path = Path(path)
-        self.problems = list(problems)
-        self.total = len(self.problems) if total is None else total
-        self.settlement_points = tuple(settlement_points)
-        self.reason = message
-        super().__init__(f"{path}: {message}")
-
-    def lines(self) -> list[str]:
-        """The problems a line each, with a count of those left unlisted."""
-        shown = [str(p) for p in self.problems]
-        more = self.total - len(self.problems)
-        return shown + ([f"and {more:,} more problem(s)"] if more > 0 else [])
-
-
-@dataclass(frozen=True)
-class _Reading:
-    """One price: its line, the start of its interval in UTC, and the timestamp as the
-    file writes it (for messages)."""
-
-    line: int
-    utc: datetime
-    usd_per_mwh: float
-    shown: str
-
-
-class _Problems:
-    """Problems as they are found: all counted, the first MAX_PROBLEMS_SHOWN kept."""
-
-    def __init__(self) -> None:
-        self.kept: list[PriceProblem] = []
-        self.total = 0
-
-    def add(self, line: int, message: str) -> None:
-        self.total += 1
-        if len(self.kept) < MAX_PROBLEMS_SHOWN:
-            self.kept.append(PriceProblem(line, message))
-
-    def sorted(self) -> list[PriceProblem]:
-        return sorted(self.kept, key=lambda p: p.line)
+from planner.io.price_lines import MAX_PROBLEMS_SHOWN as MAX_PROBLEMS_SHOWN
+from planner.io.price_lines import PriceFileError as PriceFileError
+from planner.io.price_lines import PriceProblem as PriceProblem
+from planner.io.price_lines import (
+    Problems,
+    Reading,
+    ambiguous,
+    header_key,
+    local_to_utc,
+    parse_price,
+    read_lines,
+)
 
 
 def read_prices(
@@ -128,11 +64,11 @@ def read_prices(
         zone = ZoneInfo(zone_name(time_zone))
     except ValueError as error:
         raise PriceFileError(path, f"time zone: {error}") from None
-    lines, delimiter = _lines(path)
+    lines, delimiter = read_lines(path)
     if not lines:
         raise PriceFileError(path, "no prices: the file is empty")
-    problems = _Problems()
-    header = [_header_key(cell) for cell in lines[0][1]]
+    problems = Problems()
+    header = [header_key(cell) for cell in lines[0][1]]
     if "delivery date" in header:
         readings, hourly, source = _ercot_readings(
             path, lines, header, zone, settlement_point, problems
@@ -196,86 +132,6 @@ def describe_profile(profile: PriceProfile) -> str:
     )
 
 
-# ------------------------------------------------------------------------ the file
-
-
-def _lines(path: Path) -> tuple[list[tuple[int, list[str]]], str]:
-    """The file's non-empty records, each with the line it ends on, and its delimiter."""
-    try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise PriceFileError(path, "is a folder, not a price file")
-        if not stat.S_ISREG(info.st_mode):
-            raise PriceFileError(path, "not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise PriceFileError(
-                path,
-                f"refused: larger than {MAX_FILE_BYTES / 2**20:,.0f} MB; keep one site's prices",
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise PriceFileError(path, "no such file") from None
-    except OSError as error:
-        raise PriceFileError(path, f"cannot read: {error.strerror or error}") from None
-    if raw.startswith(b"PK"):
-        raise PriceFileError(path, "a workbook, not a CSV file; save the sheet as CSV")
-    try:
-        text = decode_text(raw, str(path))
-    except FleetImportError as error:
-        raise PriceFileError(path, str(error).removeprefix(f"{path}: ")) from None
-    delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    lines: list[tuple[int, list[str]]] = []
-    try:
-        for cells in reader:
-            stripped = [cell.strip() for cell in cells]
-            if any(stripped):
-                lines.append((reader.line_num, stripped))
-    except csv.Error as error:
-        raise PriceFileError(path, f"line {reader.line_num + 1}: {error}") from None
-    return lines, delimiter
-
-
-def _header_key(cell: str) -> str:
-    return " ".join(cell.replace("_", " ").split()).casefold()
-
-
-def _price(text: str, delimiter: str) -> float | str:
-    """The price in USD/MWh, or why it is not one."""
-    cleaned = text.replace(" ", "")
-    if delimiter == ";" and "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")  # a decimal comma (the delimiter is ';')
-    try:
-        value = float(cleaned)
-    except ValueError:
-        return f"price {text!r} is not a number"
-    if not math.isfinite(value):
-        return f"price {text!r} is not a number"
-    if not MIN_PRICE_USD_PER_MWH <= value <= MAX_PRICE_USD_PER_MWH:
-        return (
-            f"price {value:,.2f} is out of range ({MIN_PRICE_USD_PER_MWH:,.0f} to "
-            f"{MAX_PRICE_USD_PER_MWH:,.0f} USD/MWh)"
-        )
-    return value
-
-
-def _local_to_utc(local: datetime, zone: ZoneInfo, fold: int) -> datetime | str:
-    """A wall-clock time of `zone` in UTC, or why it is none (the skipped spring hour)."""
-    aware = local.replace(tzinfo=zone, fold=fold)
-    utc = aware.astimezone(UTC)
-    if utc.astimezone(zone).replace(tzinfo=None) != local:
-        return f"{local:%Y-%m-%d %H:%M} does not exist in {zone.key} (the clocks move forward)"
-    return utc
-
-
-def _ambiguous(local: datetime, zone: ZoneInfo) -> bool:
-    """Whether the wall-clock time comes twice (the hour repeated when the clocks go back)."""
-    return (
-        local.replace(tzinfo=zone, fold=0).utcoffset()
-        != local.replace(tzinfo=zone, fold=1).utcoffset()
-    )
-
-
 # ----------------------------------------------------------------- plain layout
 
 
@@ -298,15 +154,15 @@ def _timestamp(text: str) -> datetime | None:
 
 
 def _plain_readings(
-    lines: list[tuple[int, list[str]]], delimiter: str, zone: ZoneInfo, problems: _Problems
-) -> list[_Reading]:
+    lines: list[tuple[int, list[str]]], delimiter: str, zone: ZoneInfo, problems: Problems
+) -> list[Reading]:
     """The prices of a timestamp-and-price table (its first line may be a header)."""
     first_cells = lines[0][1]
     if _timestamp(first_cells[0]) is None and (
-        len(first_cells) < 2 or isinstance(_price(first_cells[1], delimiter), str)
+        len(first_cells) < 2 or isinstance(parse_price(first_cells[1], delimiter), str)
     ):
         lines = lines[1:]  # a header
-    readings: list[_Reading] = []
+    readings: list[Reading] = []
     seen_local: Counter[datetime] = Counter()
     for line, cells in lines:
         if len(cells) < 2 or not cells[1]:
@@ -320,7 +176,7 @@ def _plain_readings(
                 f"8601 with an optional UTC offset; years {FIRST_YEAR} to {LAST_YEAR})",
             )
             continue
-        price = _price(cells[1], delimiter)
+        price = parse_price(cells[1], delimiter)
         if isinstance(price, str):
             problems.add(line, f"{cells[0]}: {price}")
             continue
@@ -329,12 +185,12 @@ def _plain_readings(
         else:
             seen_local[stamp] += 1
             # The repeated autumn hour: summer time first, winter time on the second pass.
-            fold = 1 if seen_local[stamp] > 1 and _ambiguous(stamp, zone) else 0
-            utc = _local_to_utc(stamp, zone, fold)
+            fold = 1 if seen_local[stamp] > 1 and ambiguous(stamp, zone) else 0
+            utc = local_to_utc(stamp, zone, fold)
         if isinstance(utc, str):
             problems.add(line, f"{cells[0]}: {utc}")
             continue
-        readings.append(_Reading(line, utc, price, cells[0]))
+        readings.append(Reading(line, utc, price, cells[0]))
     return readings
 
 
@@ -399,8 +255,8 @@ def _ercot_readings(
     header: list[str],
     zone: ZoneInfo,
     settlement_point: str | None,
-    problems: _Problems,
-) -> tuple[list[_Reading], bool, str]:
+    problems: Problems,
+) -> tuple[list[Reading], bool, str]:
     """The prices of one settlement point of an ERCOT file; whether they are hourly (no
     Delivery Interval column); the profile's source label."""
     columns = _ercot_columns(path, header)
@@ -410,7 +266,7 @@ def _ercot_readings(
     if not points:
         raise PriceFileError(path, "no prices: no line names a settlement point")
     point = _choose_point(path, points, settlement_point)
-    readings: list[_Reading] = []
+    readings: list[Reading] = []
     for line, cells in body:
         if len(cells) > point_at and cells[point_at] and cells[point_at] != point:
             continue
@@ -424,7 +280,7 @@ def _ercot_readings(
 
 def _ercot_reading(
     line: int, cells: list[str], columns: dict[str, int], zone: ZoneInfo
-) -> _Reading | str:
+) -> Reading | str:
     """One line of an ERCOT file, or what is wrong with it."""
     if len(cells) <= max(columns.values()):
         return f"expected {max(columns.values()) + 1} columns, got {len(cells)}"
@@ -448,19 +304,19 @@ def _ercot_reading(
         return f"{day_text} hour {hour_text}: delivery interval {interval_text!r} is not 1 to 4"
     if flag not in ("Y", "N"):
         return f"{shown}: repeated hour flag {flag!r} is not Y or N"
-    price = _price(cells[columns["price"]], ",")
+    price = parse_price(cells[columns["price"]], ",")
     if isinstance(price, str):
         return f"{shown}: {price}"
     # Hour ending h starts at h - 1; hour ending 24 at 23:00 of the same day.
     local = datetime(day.year, day.month, day.day) + timedelta(
         hours=hour - 1, minutes=15 * (quarter - 1)
     )
-    if flag == "Y" and not _ambiguous(local, zone):
+    if flag == "Y" and not ambiguous(local, zone):
         return f"{shown}: flagged as the repeated hour, but {local:%H:%M} comes once in {zone.key}"
-    utc = _local_to_utc(local, zone, 1 if flag == "Y" else 0)
+    utc = local_to_utc(local, zone, 1 if flag == "Y" else 0)
     if isinstance(utc, str):
         return f"{shown}: {utc}"
-    return _Reading(line, utc, price, shown)
+    return Reading(line, utc, price, shown)
 
 
 def _ercot_date(text: str) -> date | None:
@@ -488,12 +344,14 @@ def _ercot_hour(text: str) -> int | None:
 
 
 def _check_sequence(
-    readings: list[_Reading], hourly: bool | None, problems: _Problems
-) -> tuple[list[_Reading], int]:
+    readings: list[Reading], hourly: bool | None, problems: Problems
+) -> tuple[list[Reading], int]:
     """The readings in time order with duplicates dropped, and the interval length in
-    minutes; duplicates, gaps and changes of interval length are added to `problems`."""
+    minutes; duplicates, gaps and changes of interval length are added to `problems`
+    (a gap no wider than the lines refused inside it is theirs, not said again)."""
+    refused = sorted(problems.lines)
     ordered = sorted(readings, key=lambda r: (r.utc, r.line))
-    unique: list[_Reading] = []
+    unique: list[Reading] = []
     for reading in ordered:
         if reading.utc.minute % 15 or reading.utc.second or reading.utc.microsecond:
             problems.add(reading.line, f"{reading.shown}: not on a quarter hour")
@@ -512,12 +370,15 @@ def _check_sequence(
             f"the prices are {interval} minutes apart; only hourly or 15-minute prices are read",
         )
         return unique, 60
-    for problem in _steps(unique, interval):
-        problems.add(*problem)
+    for line, message, missing, after in _steps(unique, interval):
+        inside = bisect_left(refused, line) - bisect_right(refused, after)
+        if missing and 0 < missing <= inside:
+            continue  # the refused lines between are the missing intervals
+        problems.add(line, message)
     return unique, interval
 
 
-def _interval_minutes(readings: list[_Reading], hourly: bool | None) -> int:
+def _interval_minutes(readings: list[Reading], hourly: bool | None) -> int:
     """The interval: hourly or 15-minute as the layout says; else the most common step
     when it is 15 or 60 minutes, else 60 when every step is whole hours (gaps everywhere),
     else the most common step (which is then refused)."""
@@ -536,10 +397,10 @@ def _interval_minutes(readings: list[_Reading], hourly: bool | None) -> int:
 _HOUR = timedelta(hours=1)
 
 
-def _steps(readings: list[_Reading], interval: int) -> Iterator[tuple[int, str]]:
-    """(line, message) for each step between readings that is not one interval: a gap,
-    or an interval of another length (a run of hourly steps in a 15-minute file is one
-    problem)."""
+def _steps(readings: list[Reading], interval: int) -> Iterator[tuple[int, str, int, int]]:
+    """(line, message, intervals missing, line before) for each step between readings
+    that is not one interval: a gap, or an interval of another length (a run of hourly
+    steps in a 15-minute file is one problem, missing nothing)."""
     step = timedelta(minutes=interval)
     index = 1
     while index < len(readings):
@@ -561,6 +422,8 @@ def _steps(readings: list[_Reading], interval: int) -> Iterator[tuple[int, str]]
                 b.line,
                 f"mixed interval lengths: hourly from {a.shown} (line {a.line}) to "
                 f"{last.shown} (line {last.line}) in a file of 15-minute prices",
+                0,
+                a.line,
             )
             index = run_end + 1
             continue
@@ -571,11 +434,15 @@ def _steps(readings: list[_Reading], interval: int) -> Iterator[tuple[int, str]]
                 b.line,
                 f"gap: {missing:,} missing interval(s) between {a.shown} (line {a.line}) "
                 f"and {b.shown}",
+                missing,
+                a.line,
             )
         else:
             yield (
                 b.line,
                 f"mixed interval lengths: {b.shown} is {minutes} minutes after {a.shown} "
                 f"(line {a.line}); the file's prices are {interval} minutes apart",
+                0,
+                a.line,
             )
         index += 1

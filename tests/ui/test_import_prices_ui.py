@@ -61,7 +61,8 @@ def test_prices_go_on_the_chosen_site_as_one_undo_step(window, tmp_path: Path) -
 
 
 def test_problems_are_shown_and_nothing_is_applied(window, tmp_path: Path) -> None:
-    path = plain(tmp_path, "2024-07-01 00:00,40\n2024-07-01 01:00,oops\n2024-07-01 02:00,41\n")
+    body = "2024-07-01 00:00,40\n2024-07-01 01:00,oops\n2024-07-01 03:00,41\n"
+    path = plain(tmp_path, body)
     before = window.document.project
     seen = []
     window.confirm_import = lambda dialog: seen.append(dialog) or True  # forced through
@@ -70,7 +71,8 @@ def test_problems_are_shown_and_nothing_is_applied(window, tmp_path: Path) -> No
     assert dialog.summary.toPlainText().splitlines() == [
         "2 problem(s); nothing imported",
         "line 3: 2024-07-01 01:00: price 'oops' is not a number",
-        "line 4: gap: 1 missing interval(s) between 2024-07-01 00:00 (line 2) and 2024-07-01 02:00",
+        # Two hours missing where one line was refused: the gap is said too.
+        "line 4: gap: 2 missing interval(s) between 2024-07-01 00:00 (line 2) and 2024-07-01 03:00",
     ]
     assert not ok_button(dialog).isEnabled()
     assert window.document.project == before and window.document.undo_stack.count() == 0

@@ -1,7 +1,8 @@
 """Reading a site's power prices from a CSV file into a PriceProfile.
 
 Two layouts are read. The plain one: a timestamp and a price in USD/MWh a line (a header
-line is optional); timestamps are ISO 8601 or "YYYY-MM-DD HH:MM", with or without a UTC
+line is optional; under one, the first column named as a time, such as "Interval Start",
+and the first named as a price, such as "LMP" or "SPP", are read); timestamps are ISO 8601 or "YYYY-MM-DD HH:MM", with or without a UTC
 offset, and a timestamp without one is local time in the profile's time zone (the hour
 that repeats when the clocks go back is read first as summer time, then as winter time).
 ERCOT's settlement-point price layout: "Delivery Date" (MM/DD/YYYY), "Delivery Hour" (1-24,
@@ -156,29 +157,33 @@ def _timestamp(text: str) -> datetime | None:
 def _plain_readings(
     lines: list[tuple[int, list[str]]], delimiter: str, zone: ZoneInfo, problems: Problems
 ) -> list[Reading]:
-    """The prices of a timestamp-and-price table (its first line may be a header)."""
+    """The prices of a timestamp-and-price table: its first two columns, or under a
+    header the first column named as a time and the first named as a price."""
     first_cells = lines[0][1]
+    time_at, price_at = 0, 1
     if _timestamp(first_cells[0]) is None and (
         len(first_cells) < 2 or isinstance(parse_price(first_cells[1], delimiter), str)
     ):
+        time_at, price_at = _plain_columns([header_key(cell) for cell in first_cells])
         lines = lines[1:]  # a header
     readings: list[Reading] = []
     seen_local: Counter[datetime] = Counter()
     for line, cells in lines:
-        if len(cells) < 2 or not cells[1]:
+        if len(cells) <= max(time_at, price_at) or not cells[price_at]:
             problems.add(line, f"expected a timestamp and a price, got {delimiter.join(cells)!r}")
             continue
-        stamp = _timestamp(cells[0])
+        written = cells[time_at]
+        stamp = _timestamp(written)
         if stamp is None:
             problems.add(
                 line,
-                f"timestamp {cells[0]!r} is not a date and time (YYYY-MM-DD HH:MM, or ISO "
+                f"timestamp {written!r} is not a date and time (YYYY-MM-DD HH:MM, or ISO "
                 f"8601 with an optional UTC offset; years {FIRST_YEAR} to {LAST_YEAR})",
             )
             continue
-        price = parse_price(cells[1], delimiter)
+        price = parse_price(cells[price_at], delimiter)
         if isinstance(price, str):
-            problems.add(line, f"{cells[0]}: {price}")
+            problems.add(line, f"{written}: {price}")
             continue
         if stamp.tzinfo is not None:
             utc: datetime | str = stamp.astimezone(UTC)
@@ -188,10 +193,25 @@ def _plain_readings(
             fold = 1 if seen_local[stamp] > 1 and ambiguous(stamp, zone) else 0
             utc = local_to_utc(stamp, zone, fold)
         if isinstance(utc, str):
-            problems.add(line, f"{cells[0]}: {utc}")
+            problems.add(line, f"{written}: {utc}")
             continue
-        readings.append(Reading(line, utc, price, cells[0]))
+        readings.append(Reading(line, utc, price, written))
     return readings
+
+
+_TIME_WORDS = ("timestamp", "datetime", "time", "date", "start")
+_PRICE_WORDS = ("price", "usd", "lmp", "spp", "$/mwh")
+
+
+def _plain_columns(header: list[str]) -> tuple[int, int]:
+    """(time column, price column) by the header's names ("Interval Start", "LMP"), else
+    the first two columns."""
+    time_at = next((i for i, h in enumerate(header) if any(w in h for w in _TIME_WORDS)), 0)
+    price_at = next(
+        (i for i, h in enumerate(header) if i != time_at and any(w in h for w in _PRICE_WORDS)),
+        1 if time_at == 0 else 0,
+    )
+    return time_at, price_at
 
 
 # ----------------------------------------------------------------- ERCOT layout

@@ -333,3 +333,18 @@ def test_hostile_values_are_problems_not_crashes(tmp_path: Path) -> None:
         "line 2: delivery date '12/31/9999' is not a date (MM/DD/YYYY, years 1900 to 2399)",
         "line 3: 01/01/2024: delivery hour '\u00b2' is not an hour ending from 1 to 24",
     ]
+
+
+def test_a_header_names_the_time_and_price_columns(tmp_path: Path) -> None:
+    # A market-data export: the start of each interval with its offset, its end, the
+    # location and the price, in that order (CST is UTC-6: midnight is 06:00 UTC).
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Interval End,Interval Start,Location,SPP\n"
+        "2024-01-01T01:00:00-06:00,2024-01-01T00:00:00-06:00,HB_NORTH,21.5\n"
+        "2024-01-01T02:00:00-06:00,2024-01-01T01:00:00-06:00,HB_NORTH,19.0\n",
+        encoding="utf-8",
+    )
+    profile = read_prices(path)
+    assert profile.start_utc == datetime(2024, 1, 1, 6, tzinfo=UTC)
+    assert profile.usd_per_mwh == [21.5, 19.0]

@@ -2,9 +2,10 @@
 
 Two layouts are read. The plain one: a timestamp and a price in USD/MWh a line (a header
 line is optional; under one, the first column named as a time, such as "Interval Start",
-and the first named as a price, such as "LMP" or "SPP", are read); timestamps are ISO 8601 or "YYYY-MM-DD HH:MM", with or without a UTC
-offset, and a timestamp without one is local time in the profile's time zone (the hour
-that repeats when the clocks go back is read first as summer time, then as winter time).
+and the first named as a price, such as "LMP" or "SPP", are read); timestamps are ISO
+8601 or "YYYY-MM-DD HH:MM", with or without a UTC offset, and a timestamp without one is
+local time in the profile's time zone (the hour that repeats when the clocks go back is
+read first as summer time, then as winter time).
 ERCOT's settlement-point price layout: "Delivery Date" (MM/DD/YYYY), "Delivery Hour" (1-24,
 hour ending), "Delivery Interval" (1-4; without it the prices are hourly), "Repeated Hour
 Flag" (Y on the second pass through the hour repeated when daylight saving ends),

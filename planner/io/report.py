@@ -27,7 +27,7 @@ from planner.engine.montecarlo_treasury import TreasuryMonteCarlo
 from planner.engine.optimize import SavedBestBuy, evaluate_plan, saved_best_buy
 from planner.engine.sensitivity import compare_scenarios, tornado, two_way
 from planner.engine.swaps import analyse_swaps
-from planner.engine.treasury import has_treasury, run_treasury, treasury_plan
+from planner.engine.treasury import TreasuryResult, has_treasury, run_treasury, treasury_plan
 from planner.engine.warnings import plan_warnings
 from planner.io.report_text import payback_text, render_text
 from planner.io.report_treasury import treasury_entry
@@ -90,9 +90,12 @@ def _month_label(results: Results, index: int) -> str | None:
     return format_month(results.inputs.timeline.month_starts[index])
 
 
-def warnings_of(results: Results, project: Project | None = None) -> list[str]:
-    """Things a CFO should know that do not stop the model (engine/warnings.py)."""
-    return [warning.message for warning in plan_warnings(results, project)]
+def warnings_of(
+    results: Results, project: Project | None = None, treasury: TreasuryResult | None = None
+) -> list[str]:
+    """Things a CFO should know that do not stop the model (engine/warnings.py), those of
+    the treasury on the scenario's path too when it is given."""
+    return [warning.message for warning in plan_warnings(results, project, treasury)]
 
 
 def monthly_columns(results: Results) -> dict[str, np.ndarray]:
@@ -334,13 +337,16 @@ def build_report(
         ],
         "hpc": hpc_entries(analysis, results),
         **(uncertainty_sections(project, results, settings) if uncertainty else {}),
-        "warnings": warnings_of(results, project) + [f"AI/HPC plan {w}" for w in analysis.skipped],
     }
+    treasury = run_treasury(results, project) if has_treasury(project) else None
+    report["warnings"] = warnings_of(results, project, treasury) + [
+        f"AI/HPC plan {w}" for w in analysis.skipped
+    ]
     saved = saved_best_buy(project)
     if saved is not None:
         report["best_buy"] = best_buy_entry(project, saved)
-    if has_treasury(project):  # absent without treasury settings, debt or hedges
-        report["treasury"] = treasury_entry(results, run_treasury(results, project))
+    if treasury is not None:  # absent without treasury settings, debt or hedges
+        report["treasury"] = treasury_entry(results, treasury)
     if "swap_warnings" in report:
         report["warnings"] += [f"swap: {w}" for w in report.pop("swap_warnings")]
     return report

@@ -80,6 +80,19 @@ def test_the_treasury_section_adds_up(sample: Project) -> None:
     assert [h["name"] for h in section["hedges"]] == ["Forward", "Collar"]
 
 
+def test_the_treasurys_warnings_are_in_the_reports(sample: Project) -> None:
+    # On a price falling 3 % a month the BTC line meets margin calls: the window's
+    # warnings bar names them, and so does the report's list.
+    report = _report(with_treasury(sample, falling=True))
+    first = report["treasury"]["margin_calls"][0]
+    calls = [w for w in report["warnings"] if w.startswith("debt 'BTC line': margin call")]
+    assert len(calls) == 1
+    assert f"first {first['month']}:" in calls[0]
+    # Without a treasury the list is the plan's alone.
+    bare = sample.model_copy(update={"treasury": None, "debt": [], "hedges": []})
+    assert not [w for w in _report(bare)["warnings"] if w.startswith("debt ")]
+
+
 def test_an_equipment_loans_collateral_is_reported() -> None:
     # Row 0 (100 x 3,000) retires in 2027-10; Row 1 (100 x 1,000) stays; book life a
     # year from 2027-06. 50 % of 400,000 at 0 % over 10 months (tests/engine/

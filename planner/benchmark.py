@@ -354,6 +354,7 @@ def treasury_case(rows: int, months: int, repeats: int = 15) -> dict[str, float 
 
 
 HOURLY_TARGET_MS = 30.0  # a recompute at 1,000 x 120 with a profile on every site
+HOURLY_TARGET_CASE = (1_000, 120)
 
 
 def synthetic_price_profile(seed: int = 11) -> PriceProfile:
@@ -413,14 +414,15 @@ def hourly_case(rows: int, months: int, repeats: int = 15) -> dict[str, float | 
         "months": months,
         "median_ms": round(statistics.median(timings["hourly"][1:]), 2),
         "plain_median_ms": round(statistics.median(timings["plain"][1:]), 2),
-        "target_ms": HOURLY_TARGET_MS,
+        **({"target_ms": HOURLY_TARGET_MS} if (rows, months) == HOURLY_TARGET_CASE else {}),
     }
 
 
 def describe_hourly(case: dict[str, float | int]) -> str:
-    """A line of `hourly_case`'s timings, beside its target."""
+    """A line of `hourly_case`'s timings, beside its target (1,000 x 120 has one)."""
+    target = f"target {case['target_ms']:.0f} ms; " if "target_ms" in case else ""
     return (
         f"{case['rows']:,} x {case['months']} with a profile on every site: median "
-        f"{case['median_ms']:.2f} ms (target {case['target_ms']:.0f} ms; without profiles "
+        f"{case['median_ms']:.2f} ms ({target}without profiles "
         f"{case['plain_median_ms']:.2f} ms)\n"
     )

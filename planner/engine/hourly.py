@@ -221,11 +221,11 @@ class StrikeTerms:
 
 
 @dataclass(frozen=True)
-class RowPower:
-    """Each fleet row's power over the horizon (R,): energy drawn, the energy it would
-    draw running every hour it is online, what it pays and sells, and the strike's gain
-    over running every interval of the months with a curve (power cost avoided in the
-    intervals it is off, less the revenue forgone; power sold counts)."""
+class PowerTotals:
+    """Each entity's power over the horizon (rows or sites, K,): energy drawn, the energy
+    it would draw running every hour its rigs are online, what it pays and sells, and the
+    strike's gain over running every interval of the months with a curve (power cost
+    avoided in the intervals off, less the revenue forgone; power sold counts)."""
 
     energy_kwh: np.ndarray
     online_kwh: np.ndarray
@@ -233,16 +233,25 @@ class RowPower:
     power_sales_usd: np.ndarray
     curtailment_savings_usd: np.ndarray
 
+    def by(self, group: np.ndarray, groups: int) -> PowerTotals:
+        """The totals summed by `group` (K,) into `groups` entities (rows into sites)."""
+        return PowerTotals(
+            **{
+                name: np.bincount(group, getattr(self, name), minlength=groups)
+                for name in self.__dataclass_fields__
+            }
+        )
+
     @property
     def uptime_effective(self) -> np.ndarray:
-        """Energy-weighted share of its online hours the row ran (site uptime,
-        curtailment, strike and 4CP together); NaN for a row never online."""
+        """Energy-weighted share of its online hours the entity's rigs ran (site uptime,
+        curtailment, strike and 4CP together); NaN where none was online."""
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.online_kwh > 0, self.energy_kwh / self.online_kwh, np.nan)
 
     @property
     def effective_power_price_usd_per_kwh(self) -> np.ndarray:
-        """Power cost less power sales, per kWh drawn; NaN for a row that drew none."""
+        """Power cost less power sales, per kWh drawn; NaN where none was drawn."""
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(
                 self.energy_kwh > 0,

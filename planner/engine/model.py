@@ -28,7 +28,7 @@ from planner.engine.breakevens import Breakevens, breakevens_of
 from planner.engine.capex import SiteItems, add_capex_and_resale, site_items
 from planner.engine.depreciation import straight_line
 from planner.engine.fiscal import AnnualTax
-from planner.engine.hourly import RowPower, online_hours
+from planner.engine.hourly import PowerTotals, online_hours
 from planner.engine.inputs import EngineInputs
 from planner.engine.market import HOURS_PER_DAY, TH_PER_EH, Market, market_of
 from planner.engine.rows import (
@@ -91,7 +91,7 @@ class Results:
     fiscal_years: AnnualTax  # (Y,) the tax as filed, year by year
     site_items: SiteItems  # each site's own monthly items (demand, fixed opex, hosting...)
     site_load_mw: np.ndarray  # (S, H) rig load with cooling overhead of the rows online
-    row_power: RowPower  # (R,) each row's energy, power cost and sales, uptime, project order
+    row_power: PowerTotals  # (R,) each row's energy, power cost and sales, project order
     _row_fcf: np.ndarray  # (R, H) after tax, rows in the engine's site order
     _row_position: np.ndarray  # engine position of each project row
     _row_taxable_by_year: np.ndarray  # (R, Y) engine order: each row's taxable income
@@ -143,6 +143,12 @@ class Results:
         """(H,) the tax paid each month per USD of the rows' positive taxable income of the
         fiscal year it is for: a row's tax is that times its own."""
         return self._tax_share
+
+    @cached_property
+    def site_power(self) -> PowerTotals:
+        """(S,) each site's rigs' power over the horizon: its rows' totals summed (the
+        site's own items, such as demand charges, are not in them)."""
+        return self.row_power.by(self.inputs.site_idx, len(self.inputs.site_names))
 
     @cached_property
     def marginal_npv_usd(self) -> np.ndarray:
@@ -268,11 +274,11 @@ def compute(inputs: EngineInputs, keep_rows: bool = False) -> Results:
 
 def _row_power(
     inputs: EngineInputs, rv: RowVectors, mined: RowPass, inverse: np.ndarray
-) -> RowPower:
+) -> PowerTotals:
     """Each row's power over the horizon, in the project's row order."""
     hours = HOURS_PER_DAY * inputs.timeline.days
     online_kwh = rv.load_kw * online_hours(rv.online_idx, rv.retire_idx, hours)
-    return RowPower(
+    return PowerTotals(
         energy_kwh=mined.total_energy_kwh[inverse],
         online_kwh=online_kwh[inverse],
         power_cost_usd=mined.total_power_cost_usd[inverse],
@@ -292,7 +298,7 @@ def _results(
     inverse: np.ndarray,
     items: SiteItems,
     row_capex: metrics.StartFlows,
-    row_power: RowPower,
+    row_power: PowerTotals,
 ) -> Results:
     """The answers of the sites and the fleet, assembled with the rows' into Results."""
     rate = inputs.discount_rate_per_year

@@ -418,9 +418,22 @@ def fiscal_year_entries(results: Results) -> list[dict[str, Any]]:
 
 
 def _site_entries(results: Results) -> list[dict[str, Any]]:
-    """Each site's KPIs."""
+    """Each site's KPIs, and its rigs' power over the horizon (hourly power)."""
+    power = results.site_power
+    uptime = power.uptime_effective
+    power_price = power.effective_power_price_usd_per_kwh
+    sites = results.sites
     return [
-        {"name": name, **kpi_dict(results, results.site_kpis, s, _num(results.site_irr_annual[s]))}
+        {
+            "name": name,
+            **kpi_dict(results, results.site_kpis, s, _num(results.site_irr_annual[s])),
+            "uptime_effective": _num(uptime[s]),
+            "effective_power_price_usd_per_kwh": _num(power_price[s]),
+            "power_sales_usd": float(power.power_sales_usd[s]),
+            "curtailment_savings_usd": float(power.curtailment_savings_usd[s]),
+            "fourcp_savings_usd": float(sites.fourcp_savings_usd[s].sum()),
+            "demand_response_usd": float(sites.demand_response_usd[s].sum()),
+        }
         for s, name in enumerate(results.inputs.site_names)
     ]
 

@@ -141,6 +141,15 @@ def test_two_models_on_one_site_run_on_their_own_strikes(project_factory) -> Non
     )
     uptime = res.row_month_uptime()[:, 0]
     assert uptime == pytest.approx([660 / 720, 600 / 720])
+    # The site's figures are its rows' summed: savings add up, uptime is energy-weighted.
+    site = res.site_power
+    assert site.curtailment_savings_usd[0] == pytest.approx(
+        res.row_power.curtailment_savings_usd.sum()
+    )
+    assert site.energy_kwh[0] == pytest.approx(res.sites.energy_kwh[0].sum())
+    row_uptime = res.row_power.uptime_effective
+    weights = res.row_power.online_kwh
+    assert site.uptime_effective[0] == pytest.approx((row_uptime * weights).sum() / weights.sum())
     price = res.row_month_power_price_usd_per_kwh()[:, 0]
     assert price == pytest.approx([(600 * 0.030 + 60 * 0.100) / 660 + 0.005, 0.035])
 
@@ -384,3 +393,37 @@ def test_the_hourly_benchmark_puts_every_row_on_a_strike() -> None:
     case = hourly_case(30, 12, repeats=1)
     assert case["rows"] == 30 and case["months"] == 12
     assert case["median_ms"] > 0 and case["plain_median_ms"] > 0
+
+
+def test_the_report_carries_each_rows_and_months_hourly_figures(project_factory) -> None:
+    from planner.io.report import build_report
+
+    # The resale case above: June sells $1,314.18 of power; the row ran 600 of 720 hours.
+    resale = profile_2024(june_ladder(600, 0, (20.0, 20.0, 300.0)))
+    project = project_factory(
+        fleet=[{"model": "S21", "count": 10, "purchase_month": "2027-06"}],
+        contract={
+            "name": "PPA",
+            "type": "fixed",
+            "price_usd_per_kwh": 0.05,
+            "resale_allowed": True,
+            "resale_fee_usd_per_mwh": 2.0,
+        },
+        site={"uptime": 1.0, "price_profile": resale, "demand_response_mw": 1.0,
+              "demand_response_usd_per_mw_month": 5000.0},
+        finance={"horizon_months": 12},
+    )  # fmt: skip
+    results = compute(compile_inputs(project))
+    report = build_report(project, results, uncertainty=False)
+    (row,) = report["rows"]
+    hours = results.inputs.timeline.days.sum() * 24
+    assert row["uptime_effective"] == pytest.approx((hours - 120) / hours)
+    assert row["power_sales_usd"] == pytest.approx(1314.18)
+    june = report["monthly"][0]
+    assert june["power_sales_usd"] == pytest.approx(1314.18)
+    assert june["demand_response_usd"] == pytest.approx(183.75)
+    assert june["fourcp_savings_usd"] == 0.0
+    (site,) = report["sites"]
+    assert site["demand_response_usd"] == pytest.approx(12 * 183.75)
+    assert site["power_sales_usd"] == pytest.approx(1314.18)
+    assert site["uptime_effective"] == pytest.approx(row["uptime_effective"])

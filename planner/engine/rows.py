@@ -177,15 +177,7 @@ def chunk_cells(
     ebitda_usd = margin_usd
     ebitda_usd += credit_usd
     ebitda_usd -= rv.maintenance_usd[c, None] * online
-    depreciation_usd = row_depreciation_usd(
-        rv.capex_per_row[c],
-        rv.depreciation_usd_per_month[c],
-        rv.online_idx[c],
-        rv.life_end_idx[c],
-        rv.retire_idx[c],
-        inputs.depreciation_months,
-        inputs.months,
-    )
+    depreciation_usd = _depreciation_usd(inputs, rv, c)
     return ChunkCells(
         online=online,
         covers=covers,
@@ -196,6 +188,18 @@ def chunk_cells(
         power_cost_usd=power_cost_usd,
         ebitda_usd=ebitda_usd,
         depreciation_usd=depreciation_usd,
+    )
+
+
+def _depreciation_usd(inputs: EngineInputs, rv: RowVectors, c: slice) -> np.ndarray:
+    return row_depreciation_usd(
+        rv.capex_per_row[c],
+        rv.depreciation_usd_per_month[c],
+        rv.online_idx[c],
+        rv.life_end_idx[c],
+        rv.retire_idx[c],
+        inputs.depreciation_months,
+        inputs.months,
     )
 
 
@@ -248,15 +252,7 @@ def _strike_cells(
         revenue_usd=revenue_usd,
         power_cost_usd=power_cost_usd,
         ebitda_usd=ebitda_usd,
-        depreciation_usd=row_depreciation_usd(
-            rv.capex_per_row[c],
-            rv.depreciation_usd_per_month[c],
-            rv.online_idx[c],
-            rv.life_end_idx[c],
-            rv.retire_idx[c],
-            inputs.depreciation_months,
-            inputs.months,
-        ),
+        depreciation_usd=_depreciation_usd(inputs, rv, c),
         power_sales_usd=power_sales_usd,
         strike_savings_usd=savings_usd,
     )

@@ -159,6 +159,19 @@ class HourlyPower:
             run_share = np.where(strike, run_share, 1.0 - self.fourcp_off_share[site])
         return StrikeTerms(strike, run_share, cost, sales, all_cost)
 
+    def price_duration_usd_per_kwh(self, site: int, month: int) -> np.ndarray | None:
+        """The prices a row at `site` faces in horizon month `month`, ascending (USD/kWh,
+        scaled, with the adder; less the resale fee where unused power is sold): a row
+        runs in the intervals below its revenue per kWh. None: no curve that month."""
+        block = int(self.block[site, month])
+        if block == NO_CURVE:
+            return None
+        curves = self.curves
+        start = int(curves.start[block])
+        prices = curves.prices_usd_per_kwh[start : start + int(curves.count[block])]
+        shift = self.adder_usd_per_kwh[site] - self.resale_fee_usd_per_kwh[site]
+        return prices * self.scale[site, month] + shift
+
 
 @dataclass(frozen=True)
 class _SiteMonthTables:

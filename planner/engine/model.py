@@ -133,6 +133,18 @@ class Results:
                 np.nan,
             )
 
+    def row_month_strike_usd_per_kwh(self) -> np.ndarray:
+        """(R, H) each row's revenue per kWh at full running, month by month: its strike
+        against the site's price-duration curve (NaN for a row that draws no power)."""
+        rv = row_vectors(self.inputs, np.arange(self.inputs.count.size))
+        table = rv.degradation_table * self.market.btc_per_th_month[None, :]
+        _online, _btc, revenue_full_usd, _power = full_running(
+            rv, slice(None), table, self.market.btc_price_usd
+        )
+        hours = HOURS_PER_DAY * self.inputs.timeline.days
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return revenue_full_usd / (rv.load_kw[:, None] * hours[None, :])
+
     def _kept_rows(self, what: str) -> Series:
         if self.rows is None:
             raise ValueError(f"{what}: the rows' series were not kept (compute(keep_rows=True))")

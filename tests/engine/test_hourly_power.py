@@ -150,6 +150,13 @@ def test_two_models_on_one_site_run_on_their_own_strikes(project_factory) -> Non
     row_uptime = res.row_power.uptime_effective
     weights = res.row_power.online_kwh
     assert site.uptime_effective[0] == pytest.approx((row_uptime * weights).sum() / weights.sum())
+    # The chart's figures: June's curve (price + adder) and each model's strike line.
+    curve = res.inputs.hourly.price_duration_usd_per_kwh(0, 0)
+    assert curve.size == 720 and curve[0] == pytest.approx(0.035)
+    assert curve[-1] == pytest.approx(1.005)
+    strikes = res.row_month_strike_usd_per_kwh()[:, 0]
+    assert strikes == pytest.approx([S21_USD_PER_KWH, S19J_USD_PER_KWH], rel=1e-9)
+    assert (curve < strikes[0]).sum() == 660 and (curve < strikes[1]).sum() == 600
     price = res.row_month_power_price_usd_per_kwh()[:, 0]
     assert price == pytest.approx([(600 * 0.030 + 60 * 0.100) / 660 + 0.005, 0.035])
 

@@ -31,7 +31,7 @@ class LocalIntervals:
 # Local calendars of the latest profiles, by (zone, start, step, count): a profile is
 # placed in its months once however many recomputes read it.
 _LOCAL: dict[tuple[str, datetime, int, int], LocalIntervals] = {}
-_LOCAL_KEEP = 64
+_LOCAL_KEEP = 16  # profiles kept: a 10-year 15-minute one holds about 10 MB
 _NO_OFFSET = timedelta(0)
 
 

@@ -63,9 +63,17 @@ class RollOutput:
     loan_liquidated_btc: np.ndarray
 
     @staticmethod
-    def zeros(loans: int, paths: int, months: int) -> RollOutput:
+    def zeros(
+        loans: int, paths: int, months: int, keep: tuple[str, ...] | None = None
+    ) -> RollOutput:
+        """Zeros of every array; with `keep`, only those named are kept apart, the others
+        share one scratch array of their shape (written, never read)."""
         # Month-major memory: the pass writes a month of every path at a time.
         names = RollOutput.__dataclass_fields__
+        scratch = {
+            "loan": np.zeros((loans, months, paths)).transpose(0, 2, 1),
+            "": np.zeros((months, paths)).T,
+        }
         return RollOutput(
             **{
                 name: (
@@ -73,6 +81,8 @@ class RollOutput:
                     if name.startswith("loan_")
                     else np.zeros((months, paths)).T
                 )
+                if keep is None or name in keep
+                else scratch["loan" if name.startswith("loan_") else ""]
                 for name in names
             }
         )
@@ -93,12 +103,14 @@ def roll(
     btc_mined: np.ndarray,
     fixed_cash_usd: np.ndarray,
     sell_held: bool = True,
+    keep: tuple[str, ...] | None = None,
 ) -> RollOutput:
     """Roll cash and BTC forward over (P, H) paths. `fixed_cash_usd` holds each month's
     cash flows that no sale changes; without `sell_held` no held BTC is sold (the runway
-    without sales): only the month's mined BTC covers a shortfall."""
+    without sales): only the month's mined BTC covers a shortfall. `keep`: the only
+    RollOutput arrays wanted (the others are scratch); None: all."""
     paths, months = price_usd.shape
-    out = RollOutput.zeros(len(loans), paths, months)
+    out = RollOutput.zeros(len(loans), paths, months, keep)
     basis = CostBasis(
         policy.fifo, paths, months, policy.opening_btc_held, policy.opening_btc_cost_basis_usd
     )

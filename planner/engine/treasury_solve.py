@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 MAX_PASSES = 30  # each pass moves the tax by at most the tax rate x the last change
 TAX_TOLERANCE_USD = 0.005
+# What `refiled` reads of a pass: every pass computes these, whatever else it keeps.
+TAX_FIELDS = ("realised_gain_usd", "loan_interest_usd", "loan_fee_usd")
 
 
 @dataclass(frozen=True)
@@ -117,18 +119,16 @@ def solve(
     extra = np.zeros_like(base.fixed_cash_usd) if guess is None else guess.copy()
     last_change = np.zeros_like(extra)
     last_tried = extra.copy()
+    wanted = None if fields is None else (*fields, *TAX_FIELDS)
     todo = np.arange(paths)
     part = base
     run, tax = None, None
     for passes in range(1, max_passes + 1):
-        part_run = (roll_one if todo.size == 1 else roll)(
-            plan.policy,
-            plan.btc_loans,
-            part.price_usd,
-            part.btc_mined,
-            part.fixed_cash_usd - extra[todo],
-            sell_held,
-        )
+        arrays = (part.price_usd, part.btc_mined, part.fixed_cash_usd - extra[todo])
+        if todo.size == 1:
+            part_run = roll_one(plan.policy, plan.btc_loans, *arrays, sell_held)
+        else:
+            part_run = roll(plan.policy, plan.btc_loans, *arrays, sell_held, wanted)
         part_tax = refiled(inputs, part, part_run)
         change = part_tax.extra_tax_usd - extra[todo]
         step = np.max(np.abs(change), axis=1, initial=0.0)

@@ -372,7 +372,7 @@ def _terms(ws: WriteOnlyWorksheet, layout: Layout) -> None:
     draw = term_letter(DEBT_TERMS, "draw")
     for j, r in layout.financed:
         values = financed_row_values(
-            debt[j].name, fleet[r].name, r, f"${draw}${layout.debt_row + j}"
+            debt[j].name, j + 1, fleet[r].name, r, f"${draw}${layout.debt_row + j}"
         )
         ws.append([cell(ws, values[key], fmt) for key, _h, fmt in FINANCED_TERMS])
 

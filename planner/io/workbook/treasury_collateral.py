@@ -23,6 +23,7 @@ from planner.io.workbook.formulas import Formula
 # The financed rows table: (key, header, number format).
 FINANCED_TERMS: tuple[tuple[str, str, str | None], ...] = (
     ("instrument", "Instrument", None),
+    ("number", "Instrument #", COUNT),  # the debt table's position: what sums match on
     ("row", "Fleet row", None),
     ("purchase", "Purchase month #", COUNT),
     ("online", "Online month #", COUNT),
@@ -55,13 +56,17 @@ def financed_rows(debt: list[DebtInstrument], fleet_names: list[str]) -> list[tu
 
 
 def financed_row_values(
-    instrument_name: str, row_name: str, fleet_row: int, draw_cell: str
+    instrument_name: str, instrument: int, row_name: str, fleet_row: int, draw_cell: str
 ) -> dict[str, object]:
-    """One line of the table: names, the row's months and cost from CalcRows, and the
-    month its share of the balance falls due: its retire month, the draw at the
-    earliest."""
+    """One line of the table: names, the instrument's number (its position in the debt
+    table, from 1), the row's months and cost from CalcRows, and the month its share of
+    the balance falls due: its retire month, the draw at the earliest."""
     calc = TABLE_FIRST_ROW + fleet_row
-    values: dict[str, object] = {"instrument": instrument_name, "row": row_name}
+    values: dict[str, object] = {
+        "instrument": instrument_name,
+        "number": instrument,
+        "row": row_name,
+    }
     for key, calc_key in _FROM_CALC_ROWS.items():
         values[key] = Formula(f"=CalcRows!{CALC_ROWS[calc_key]}{calc}")
     return values | {"due": Formula(f"=MAX(CalcRows!{CALC_ROWS['retire_t']}{calc},{draw_cell})")}
@@ -78,20 +83,21 @@ class FinancedTable:
         letter = _letter(key)
         return f"${letter}${self.first}:${letter}${self.last}"
 
-    def retired_share(self, name_cell: str, i: int) -> Formula:
-        """The cost of the loan's rows falling due in the month on sheet row i / the cost
-        of its rows not due before it (0 when none are left)."""
-        inst, cost, due = self.span("instrument"), self.span("cost"), self.span("due")
-        now = f"SUMIFS({cost},{inst},{name_cell},{due},$B{i})"
-        left = f'SUMIFS({cost},{inst},{name_cell},{due},">="&$B{i})'
+    def retired_share(self, instrument: int, i: int) -> Formula:
+        """The cost of loan number `instrument`'s rows falling due in the month on sheet
+        row i / the cost of its rows not due before it (0 when none are left). Matched by
+        number: a name in a criterion would be a pattern (* and ?) and case-blind."""
+        inst, cost, due = self.span("number"), self.span("cost"), self.span("due")
+        now = f"SUMIFS({cost},{inst},{instrument},{due},$B{i})"
+        left = f'SUMIFS({cost},{inst},{instrument},{due},">="&$B{i})'
         return Formula(f"=IF({left}>0,{now}/{left},0)")
 
-    def value(self, name_cell: str, i: int) -> Formula:
+    def value(self, instrument: int, i: int) -> Formula:
         """The book value at the month's end of the loan's rigs in service (purchased, not
         retired): cost x MIN(1, MAX(0, y)), y = (online + life - t - 1) / life, written
         y x (0 <= y <= 1) + (y > 1) inside SUMPRODUCT."""
         y = f"(({self.span('online')}+DepreciationMonths-$B{i}-1)/DepreciationMonths)"
         held = f"({self.span('purchase')}<=$B{i})*({self.span('retire')}>$B{i})"
-        mine = f"({self.span('instrument')}={name_cell})"
+        mine = f"({self.span('number')}={instrument})"
         book = f"({y}*({y}>=0)*({y}<=1)+({y}>1))"
         return Formula(f"=SUMPRODUCT({mine}*{held}*{self.span('cost')}*{book})")

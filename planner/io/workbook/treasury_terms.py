@@ -277,7 +277,6 @@ def debt_columns(
         Col(p + "interest", "interest (USD)", USD, loan.interest),
     ]
     table = financed if terms.type == "equipment" else None
-    name = loan.term("name")
     if table is not None:
         rows: FinancedTable = table
         cols += [
@@ -286,7 +285,7 @@ def debt_columns(
                 p + "retired_share",
                 "share of the balance due on retired rows",
                 DECIMAL,
-                lambda _t, i: rows.retired_share(name, i),
+                lambda _t, i: rows.retired_share(j + 1, i),
             ),
             Col(p + "on_retired", "due on retired rows (USD)", USD, loan.on_retired),
             Col(
@@ -314,7 +313,7 @@ def debt_columns(
                 p + "collateral_value",
                 "rigs' book value in service (USD)",
                 USD,
-                lambda _t, i: value_of.value(name, i),
+                lambda _t, i: value_of.value(j + 1, i),
             ),
             Col(p + "loan_to_value", "loan to the rigs' value", PERCENT, loan.loan_to_value),
         ]

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from planner.domain.cells import CellError, CellErrors, edit_text, value_for
+from planner.domain.price_profile import FourCpInterval
 from planner.domain.project import (
     ConversionPlan,
     FinanceSettings,
@@ -564,3 +565,15 @@ def set_treasury_many(project: Project, edits: Sequence[tuple[str, str]]) -> Pro
 def remove_treasury(project: Project) -> Project:
     """The project without treasury settings (its debt and hedges stay)."""
     return project.model_copy(update={"treasury": None})
+
+
+def set_fourcp_intervals(
+    project: Project, row: int, intervals: Sequence[FourCpInterval]
+) -> Project:
+    """The project with `intervals` (each valid on its own) as the 4CP intervals of the
+    site in row `row`, replacing its earlier ones; IndexError for a row it does not have."""
+    sites = list(project.sites)
+    if not 0 <= row < len(sites):
+        raise IndexError(f"the project has no site in row {row + 1} (it has {len(sites)})")
+    sites[row] = sites[row].model_copy(update={"fourcp_intervals": list(intervals)})
+    return project.model_copy(update={"sites": sites})

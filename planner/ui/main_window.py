@@ -36,6 +36,7 @@ from planner.ui.decisions import DecisionsPanel
 from planner.ui.document import Change, ProjectDocument
 from planner.ui.file_commands import FileCommandsWindow
 from planner.ui.file_guard import FileGuard
+from planner.ui.fourcp_dialog import edit_site_fourcp
 from planner.ui.help_dialog import show_shortcuts, show_user_guide
 from planner.ui.hpc_panel import HpcPanel
 from planner.ui.kpi import KpiStrip
@@ -279,6 +280,11 @@ class MainWindow(FileCommandsWindow):
         self.find_action = self._action(
             "Find…", self.find_dialog, QKeySequence.StandardKey.Find, "Find text in this table"
         )
+        self.fourcp_action = self._action(
+            "4CP intervals…",
+            self.edit_fourcp,
+            tip="The hours a site expects ERCOT's 4CP peaks in, and its 4CP charge",
+        )
         self._build_menus()
         self._build_toolbar()
         self._rebuild_recent_menu()
@@ -308,6 +314,7 @@ class MainWindow(FileCommandsWindow):
             edit.addAction(self._sheet_action(name))
         edit.addSeparator()
         edit.addAction(self.find_action)
+        edit.addAction(self.fourcp_action)
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(
@@ -371,6 +378,15 @@ class MainWindow(FileCommandsWindow):
         if not found:
             self.statusBar().showMessage(f"No cell of this table holds {text!r}", 8_000)
         return found
+
+    def edit_fourcp(self) -> bool:
+        """The 4CP dialog for the Sites table's current site (the first when none is)."""
+        if not self.document.project.sites:
+            self.statusBar().showMessage("Add a site before its 4CP intervals", 8_000)
+            return False
+        row = self.sheets["sites"].currentIndex().row()
+        in_range = 0 <= row < len(self.document.project.sites)
+        return edit_site_fourcp(self, self.document, row if in_range else 0)
 
     def _ask_find_text(self, previous: str) -> str | None:
         text, ok = QInputDialog.getText(self, "Find", "Find in this table:", text=previous)

@@ -489,4 +489,13 @@ class SheetView(QTableView):
             menu.addAction("Edit monthly path…").triggered.connect(
                 lambda: open_path_grid(self, index)
             )
+        model = self.section_model()
+        if model is not None and model.section == "sites" and index.isValid():
+            from planner.ui.fourcp_dialog import open_fourcp_dialog  # it reads TSV from here
+
+            row = index.row() if not model.is_blank(index.row()) else -1
+            menu.addSeparator()
+            fourcp = menu.addAction("4CP intervals…")
+            fourcp.setEnabled(row >= 0)
+            fourcp.triggered.connect(lambda: open_fourcp_dialog(self, model.document, row))
         menu.exec(self.viewport().mapToGlobal(position))

@@ -165,13 +165,13 @@ class FourCpModel(QAbstractTableModel):
         self.endResetModel()
 
     def replace_months(self, months: Sequence[int], intervals: Sequence[FourCpInterval]) -> None:
-        """The rows of `months` (and rows with a refused month) replaced by `intervals`,
-        after the rows of the other months."""
+        """The rows of `months` replaced by `intervals`, after the rows of the other
+        months (and those whose month is refused, still marked)."""
         self.beginResetModel()
         kept = [
             row
             for row in self.rows
-            if not isinstance(row["month"], Refused) and row["month"] not in months
+            if isinstance(row["month"], Refused) or row["month"] not in months
         ]
         self.rows = kept + [ft.row_of(x) for x in intervals]
         self._recheck()

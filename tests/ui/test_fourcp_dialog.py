@@ -266,3 +266,25 @@ def test_the_edit_menu_and_the_sites_context_menu_open_it(qtbot, window) -> None
     assert "4CP intervals…" in menus[0]
     QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())
     assert not edit_site_fourcp(window, window.document, 0)
+
+
+def test_the_summary_warns_of_a_month_over_100_percent(qtbot, document) -> None:
+    dialog = open_dialog(qtbot, document)
+    dialog.paste_texts(0, 0, [["Jun", "15", "16", "100%"], ["Jun", "16", "16", "100%"]])
+    assert dialog.summary.text() == (
+        "2 interval(s); by month, with the sum of probabilities: Jun 2 (200 %). June add(s) "
+        "up to more than 100 %: the month has one peak, so the avoided demand is overstated. "
+        "With no charge the rigs run through these hours."
+    )
+    assert ok_button(dialog).isEnabled()  # said, not refused
+
+
+def test_fill_keeps_a_row_whose_month_is_refused(qtbot, document) -> None:
+    dialog = open_dialog(qtbot, document)
+    type_in(dialog, dialog.model.add_row(), ["Juin", "1", "15", "1%"])
+    dialog.fill_with([6], summer_afternoons(6, 6))
+    assert len(dialog.model.rows) == 1 + 30 * 4
+    assert shown(dialog, 0)[0] == "Juin"
+    assert dialog.problem.text() == (
+        "row 1, month: cannot read 'Juin' as a month (1 to 12, or a name such as Jun)"
+    )

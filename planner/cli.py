@@ -283,6 +283,22 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
+def locked_import(project_path: Path, work: Callable[[], int], dry_run: bool) -> int:
+    """`work()` (an import into the project at `project_path`) under the project's lock,
+    so two imports at once both land; a dry run reads only and takes no lock."""
+    from planner.io.project_file import ProjectFileError, project_lock
+
+    if dry_run:
+        return work()
+    try:
+        with project_lock(project_path) as lock:
+            for note in lock.notes:
+                _err(f"planner: note: {note}\n")
+            return work()
+    except ProjectFileError as error:
+        raise UserError(str(error)) from None
+
+
 def cmd_schema(_: argparse.Namespace) -> int:
     from planner.domain.project import project_json_schema
 

@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.cli import EXIT_USAGE, UserError, _err, _load, _out, _same_file
+from planner.cli import EXIT_USAGE, UserError, _err, _load, _out, _same_file, locked_import
 
 if TYPE_CHECKING:
     from planner.domain.project import Project, Site
@@ -23,19 +23,9 @@ if TYPE_CHECKING:
 
 def run_import(args: argparse.Namespace) -> int:
     """Load, plan and save under the project's lock, so two imports at once both land."""
-    from planner.io.project_file import ProjectFileError, project_lock
-
     if _same_file(args.sheet, args.into):
         raise UserError(f"--into: {args.into} is the sheet being imported; name the project")
-    if args.dry_run:
-        return _import(args)
-    try:
-        with project_lock(args.into) as lock:
-            for note in lock.notes:
-                _err(f"planner: note: {note}\n")
-            return _import(args)
-    except ProjectFileError as error:
-        raise UserError(str(error)) from None
+    return locked_import(args.into, lambda: _import(args), args.dry_run)
 
 
 def _import(args: argparse.Namespace) -> int:

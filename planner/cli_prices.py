@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.cli import EXIT_USAGE, UserError, _err, _load, _out, _same_file
+from planner.cli import EXIT_USAGE, UserError, _err, _load, _out, _same_file, locked_import
 
 if TYPE_CHECKING:
     from planner.domain.price_profile import PriceProfile
@@ -50,19 +50,9 @@ def add_import_prices(parser: argparse.ArgumentParser) -> None:
 
 def run_import_prices(args: argparse.Namespace) -> int:
     """Load, read and save under the project's lock."""
-    from planner.io.project_file import ProjectFileError, project_lock
-
     if _same_file(args.csv, args.into):
         raise UserError(f"--into: {args.into} is the price file; name the project")
-    if args.dry_run:
-        return _import_prices(args)
-    try:
-        with project_lock(args.into) as lock:
-            for note in lock.notes:
-                _err(f"planner: note: {note}\n")
-            return _import_prices(args)
-    except ProjectFileError as error:
-        raise UserError(str(error)) from None
+    return locked_import(args.into, lambda: _import_prices(args), args.dry_run)
 
 
 def _import_prices(args: argparse.Namespace) -> int:

@@ -24,8 +24,9 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
@@ -182,6 +183,41 @@ class FourCpModel(QAbstractTableModel):
         self.tableChanged.emit()
 
 
+class IntervalView(QTableView):
+    """The table: typing edits, Enter moves down as in the sheets and never presses OK."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and self.state() != QAbstractItemView.State.EditingState
+        ):
+            self._move_down()
+            return  # not passed on to the dialog
+        super().keyPressEvent(event)
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:  # Enter in the editor
+            super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+            self._move_down()
+            return
+        super().closeEditor(editor, hint)
+
+    def _move_down(self) -> None:
+        current = self.currentIndex()
+        model = self.model()
+        if current.isValid() and model is not None:
+            row = min(current.row() + 1, model.rowCount() - 1)
+            self.setCurrentIndex(model.index(row, current.column()))
+
+
 class FourCpDialog(QDialog):
     """The 4CP charge and intervals of the site in `row` of the document's project."""
 
@@ -201,7 +237,7 @@ class FourCpDialog(QDialog):
         self.charge_column = column("sites", CHARGE)
         self.original_charge = edit_text(self.charge_column, site.fourcp_charge_usd_per_kw_year)
         self.charge = QLineEdit(self.original_charge, self)
-        self.view = QTableView(self)
+        self.view = IntervalView(self)
         self.summary = QLabel(self)
         self.problem = QLabel(self)
         self.buttons = QDialogButtonBox(

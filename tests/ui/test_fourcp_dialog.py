@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialogButtonBox, QLineEdit, QMenu
 
 from planner.domain.fourcp_table import summer_afternoons
 from planner.domain.price_profile import FourCpInterval, PriceProfile
@@ -288,3 +288,23 @@ def test_fill_keeps_a_row_whose_month_is_refused(qtbot, document) -> None:
     assert dialog.problem.text() == (
         "row 1, month: cannot read 'Juin' as a month (1 to 12, or a name such as Jun)"
     )
+
+
+def test_enter_in_the_table_moves_down_and_does_not_press_ok(qtbot, document) -> None:
+    dialog = open_dialog(qtbot, document)
+    dialog.paste_texts(0, 0, [["Jun", "15", "16", "50%"], ["Jun", "16", "16", "50%"]])
+    dialog.show()
+    dialog.view.setCurrentIndex(dialog.model.index(0, 1))
+    dialog.view.setFocus()
+    qtbot.keyClick(dialog.view, Qt.Key.Key_Return)
+    assert dialog.isVisible() and document.undo_stack.count() == 0
+    assert (dialog.view.currentIndex().row(), dialog.view.currentIndex().column()) == (1, 1)
+    qtbot.keyClick(dialog.view, Qt.Key.Key_2)  # typing starts the editor, as in a sheet
+    editor = dialog.view.findChild(QLineEdit)
+    assert editor is not None
+    qtbot.keyClicks(editor, "0")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.view.state() != QAbstractItemView.State.EditingState)
+    assert shown(dialog, 1)[1] == "20" and dialog.isVisible()
+    assert dialog.view.currentIndex().row() == 1  # the last row: it stays
+    assert document.undo_stack.count() == 0

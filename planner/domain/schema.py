@@ -69,15 +69,31 @@ REFERRED_BY: dict[str, tuple[tuple[str, str], ...]] = {
 }
 # The field that names a row of each section (unique, case-insensitive).
 KEY_FIELD = {"conversions": "site", "swaps": "", "resale_curve": ""}  # "": no unique key
-# The columns whose values add up to a meaningful total (a table's totals row).
+# The columns with a meaningful total (a table's totals row): sums, but effective uptime
+# and power price, which are energy-weighted over the rows.
 TOTALS: dict[str, tuple[str, ...]] = {
-    "fleet": ("count", "result:npv_usd", "result:marginal_npv_usd", "result:btc_mined"),
+    "fleet": (
+        "count",
+        "result:npv_usd",
+        "result:marginal_npv_usd",
+        "result:btc_mined",
+        "result:uptime_effective",
+        "result:effective_power_price",
+        "result:curtailment_savings_usd",
+        "result:power_sales_usd",
+    ),
     "sites": (
         "capacity_mw",
         "fixed_opex_usd_per_month",
         "infrastructure_capex_usd",
         "result:npv_usd",
         "result:btc_mined",
+        "result:uptime_effective",
+        "result:effective_power_price",
+        "result:curtailment_savings_usd",
+        "result:fourcp_savings_usd",
+        "result:power_sales_usd",
+        "result:demand_response_usd",
     ),
     "swaps": ("count",),
 }
@@ -141,6 +157,34 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _C("result:breakeven_hashprice", "Breakeven (USD/PH/day)", "result"),
         _C("result:breakeven_power", "Breakeven power (USD/kWh)", "result"),
         _C("result:unprofitable_from", "Unprofitable from", "result"),
+        _C(
+            "result:uptime_effective",
+            "Effective uptime (%)",
+            "result",
+            tip="The share of its online hours the batch ran, energy-weighted over the "
+            "horizon: site uptime, curtailment, the hourly strike and 4CP together",
+        ),
+        _C(
+            "result:effective_power_price",
+            "Effective power price (USD/kWh)",
+            "result",
+            tip="Power cost less power sales per kWh drawn over the horizon: on hourly "
+            "prices, the mean of the hours it ran in",
+        ),
+        _C(
+            "result:curtailment_savings_usd",
+            "Curtailment savings (USD)",
+            "result",
+            tip="On hourly prices: the margin gained by running only in the hours that pay, "
+            "against running every hour (n/a: no price profile sets the strike)",
+        ),
+        _C(
+            "result:power_sales_usd",
+            "Power sales (USD)",
+            "result",
+            tip="Contracted power resold while the rigs are off (a fixed contract that "
+            "allows resale, with a price profile; n/a: none)",
+        ),
     ),
     "sites": (
         _C("name", "Site", "text"),
@@ -202,6 +246,48 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "result",
             tip="Peak draw over the site's capacity; above 100 % the plan puts more on the "
             "site than it can take",
+        ),
+        _C(
+            "result:uptime_effective",
+            "Effective uptime (%)",
+            "result",
+            tip="The share of its online hours the site's rigs ran, energy-weighted over the "
+            "horizon: site uptime, curtailment, the hourly strike and 4CP together",
+        ),
+        _C(
+            "result:effective_power_price",
+            "Effective power price (USD/kWh)",
+            "result",
+            tip="Power cost less power sales per kWh drawn over the horizon: on hourly "
+            "prices, the mean of the hours its rigs ran in",
+        ),
+        _C(
+            "result:curtailment_savings_usd",
+            "Curtailment savings (USD)",
+            "result",
+            tip="On hourly prices: the margin gained by running only in the hours that pay, "
+            "against running every hour (n/a: no price profile sets the strike)",
+        ),
+        _C(
+            "result:fourcp_savings_usd",
+            "4CP savings (USD)",
+            "result",
+            tip="Transmission charge avoided by having the rigs off in the 4CP intervals, "
+            "billed over the next calendar year (n/a: no 4CP charge)",
+        ),
+        _C(
+            "result:power_sales_usd",
+            "Power sales (USD)",
+            "result",
+            tip="Contracted power resold while the rigs are off (a fixed contract that "
+            "allows resale, with a price profile; n/a: none)",
+        ),
+        _C(
+            "result:demand_response_usd",
+            "Demand response pay (USD)",
+            "result",
+            tip="What the capacity enrolled in demand response is paid over the horizon "
+            "(n/a: none enrolled)",
         ),
     ),
     "contracts": (

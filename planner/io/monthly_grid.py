@@ -161,6 +161,7 @@ def _lines(results: Results, series: Series, k: int, kind: str) -> list[Line]:
         usd("Revenue", series.revenue_usd[k]),
         usd("Curtailment credits", series.curtailment_credit_usd[k]),
         usd("Power cost", series.power_cost_usd[k]),
+        *_hourly_power_lines(series, k),
         usd("Opex", series.opex_usd[k]),
     ]
     if kind == "fleet":
@@ -175,6 +176,20 @@ def _lines(results: Results, series: Series, k: int, kind: str) -> list[Line]:
         Line("Cumulative free cash flow (USD)", np.cumsum(fcf), "usd", "last"),
     ]
     return lines
+
+
+def _hourly_power_lines(series: Series, k: int) -> list[Line]:
+    """What power earns besides mining (hourly prices, 4CP, demand response): only the
+    lines with a month that is not zero, so a plan without them reads as before."""
+    return [
+        Line(label, values, "usd")
+        for label, values in (
+            ("Power sales (USD)", series.power_sales_usd[k]),
+            ("4CP savings (USD)", series.fourcp_savings_usd[k]),
+            ("Demand response pay (USD)", series.demand_response_usd[k]),
+        )
+        if np.any(values != 0)
+    ]
 
 
 def _columns(results: Results) -> list[Column]:

@@ -1,4 +1,5 @@
-"""The charts panel: five pyqtgraph charts of one engine result, updated in place.
+"""The charts panel: five pyqtgraph charts of one engine result, updated in place, and a
+sixth tab, the price-duration chart of a site's month (planner/ui/power_chart.py).
 
 X axis convention: month *t* of the horizon occupies the interval [t, t + 1) on the x axis,
 so a tick at x = t marks the first day of month t (labelled YYYY-MM). Monthly flows
@@ -67,9 +68,12 @@ from planner.ui.chart_parts import (
 )
 from planner.ui.document import ProjectDocument
 from planner.ui.follow import ResultsFollower
+from planner.ui.power_chart import PowerChart
 
 CHART_KEYS = ("cash_flow", "cumulative", "hashprice", "btc_price", "by_site")
 TAB_TITLES = ("Cash flow", "Cumulative FCF", "Hashprice", "BTC price", "By site")
+POWER_TITLE = "Power prices"  # the tab after them: the price-duration chart
+POWER_KEY = "price_duration"
 
 MAX_LISTED_BREAKEVENS = 8  # the readout lists more models by the nearest two only
 HINT = "Hover over a chart to read a month's values."
@@ -121,7 +125,8 @@ class _Corner(QWidget):
 
 
 class ChartsPanel(QWidget):
-    """Five charts of a result (cash flow, cumulative FCF, hashprice, BTC price, by site).
+    """Five charts of a result (cash flow, cumulative FCF, hashprice, BTC price, by site),
+    and the price-duration chart of a site's month (`power`).
 
     Given a document, the panel draws its newest results while it is on screen, and the
     newest one it missed when it is shown again (see planner/ui/follow.py)."""
@@ -177,6 +182,9 @@ class ChartsPanel(QWidget):
         self._sites = CurveSet(by_site, self._legends["by_site"], SOLID_FIRST)
         for legend in self._legends.values():
             relayout_legend(legend)
+        self.power = PowerChart(document)
+        self.power.on_readout = lambda _text: self._refresh_readout()
+        self.tabs.addTab(self.power, POWER_TITLE)
         self.follower = (
             ResultsFollower(document, self, self.show_results) if document is not None else None
         )
@@ -317,8 +325,15 @@ class ChartsPanel(QWidget):
         self._stale = set(CHART_KEYS)
         if self._hover_month is not None and self._hover_month >= inputs.months:
             self._hover_month = None
-        self._draw(CHART_KEYS[max(self.tabs.currentIndex(), 0)])
+        key = self._current_key()
+        if key is not None:
+            self._draw(key)
         self._refresh_readout()
+
+    def _current_key(self) -> str | None:
+        """The key of the chart in view, None for the price-duration chart."""
+        index = max(self.tabs.currentIndex(), 0)
+        return CHART_KEYS[index] if index < len(CHART_KEYS) else None
 
     def _draw(self, key: str) -> None:
         """Draw chart `key` from the latest results if it has not been since they came."""
@@ -498,7 +513,7 @@ class ChartsPanel(QWidget):
     # -- hover ------------------------------------------------------------------------
 
     def _mouse_moved(self, key: str, pos: QPointF) -> None:
-        if key != CHART_KEYS[self.tabs.currentIndex()] or not self._month_starts:
+        if key != self._current_key() or not self._month_starts:
             return
         view = self.plots[key].getPlotItem().getViewBox()
         month = None
@@ -516,7 +531,7 @@ class ChartsPanel(QWidget):
         self._refresh_readout()
 
     def _refresh_readout(self) -> None:
-        key = CHART_KEYS[max(self.tabs.currentIndex(), 0)]
+        key = self._current_key()
         t = self._hover_month
         for name, line in self._hover_lines.items():
             if t is None or name != key:
@@ -524,6 +539,9 @@ class ChartsPanel(QWidget):
             else:
                 line.setValue(t + HALF)
                 line.setVisible(True)
+        if key is None:
+            self.readout.setText(self.power.readout_text)
+            return
         if t is None or t >= len(self._month_starts):
             self.readout.setText(HINT)
             return
@@ -545,6 +563,9 @@ class ChartsPanel(QWidget):
     def export_png(self, path: str | Path, tab: int | None = None) -> None:
         """Write the current chart (or chart number `tab`) to a PNG file."""
         index = self.tabs.currentIndex() if tab is None else tab
+        if index == len(CHART_KEYS):
+            self.power.export_png(path)
+            return
         if not 0 <= index < len(CHART_KEYS):
             raise IndexError(f"no chart tab {index}")
         self.catch_up()
@@ -569,7 +590,7 @@ class ChartsPanel(QWidget):
             raise OSError(f"could not write {path}")
 
     def _export_dialog(self) -> None:
-        key = CHART_KEYS[self.tabs.currentIndex()]
+        key = self._current_key() or POWER_KEY
         path, _ = QFileDialog.getSaveFileName(
             self, "Export chart as PNG", f"{key}.png", "PNG images (*.png)"
         )

@@ -21,8 +21,9 @@ from planner.domain.cells import CellErrors
 from planner.domain.project import Project
 from planner.domain.schema import Column
 from planner.engine import Results
-from planner.io import display
+from planner.io import display, power_columns
 from planner.io.display import money
+from planner.io.power_columns import PowerColumns
 from planner.ui.document import Change, ProjectDocument
 
 ERROR_BRUSH = QBrush(QColor("#fbd5d2"))
@@ -102,6 +103,8 @@ class SectionModel(_EditableModel):
             for i, c in enumerate(self.columns)
             if c.kind == "result" and c.key not in FROM_THE_ROW
         ]
+        # The hourly-power columns of the latest results, worked out once for them.
+        self._power: tuple[Results, PowerColumns] | None = None
         document.aboutToChange.connect(self._about_to_change)
         document.changed.connect(self._changed)
         document.resultsChanged.connect(self._results_changed)
@@ -215,6 +218,9 @@ class SectionModel(_EditableModel):
             return kpis.btc_mined
         if key == "result:marginal_npv_usd":  # computed on first use: only when shown
             return results.marginal_npv_usd if self.section == "fleet" else None
+        power = self.power_columns()
+        if power is not None and key in power.values:
+            return power.values[key]
         breakevens = {
             "result:breakeven_btc_price_usd": b.btc_price_usd,
             "result:breakeven_btc_after_halving_usd": b.btc_price_after_halving_usd,
@@ -222,6 +228,32 @@ class SectionModel(_EditableModel):
             "result:breakeven_power": b.power_usd_per_kwh,
         }
         return breakevens.get(key)
+
+    def power_columns(self) -> PowerColumns | None:
+        """The hourly-power columns of the latest results (Fleet and Sites tables)."""
+        results = self._results()
+        if results is None or self.section not in ("fleet", "sites"):
+            return None
+        if self._power is None or self._power[0] is not results:
+            of = (
+                power_columns.fleet_power_columns
+                if self.section == "fleet"
+                else power_columns.site_power_columns
+            )
+            self._power = (results, of(results))
+        return self._power[1]
+
+    def result_total(self, key: str, rows: np.ndarray) -> float | None:
+        """A computed column's figure in the totals row over `rows`: the sum of its finite
+        values, energy-weighted for effective uptime and power price; None: no results."""
+        power = self.power_columns()
+        if power is not None and key in power.values:
+            return power.total(key, rows)
+        values = self.result_array(key)
+        if values is None:
+            return None
+        chosen = np.asarray(values, dtype=float)[rows]
+        return float(chosen[np.isfinite(chosen)].sum())
 
     def refusal(self, row: int, key: str, text: str) -> str | None:
         """Why typing `text` in the cell would be refused (its header named), or None: the
@@ -304,8 +336,10 @@ class SectionModel(_EditableModel):
             return display.usd_per_kwh(value)
         if key in ("result:btc_mined", "result:peak_mw"):
             return f"{value:,.2f}"
-        if key == "result:utilisation":
+        if key in ("result:utilisation", power_columns.UPTIME):
             return f"{value:,.1%}"
+        if key == power_columns.PRICE:
+            return display.usd_per_kwh(value)
         if key in ("result:breakeven_btc_price_usd", "result:breakeven_btc_after_halving_usd"):
             return money(value, compact=False)
         return money(value)

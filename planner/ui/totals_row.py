@@ -1,6 +1,7 @@
 """A table's totals row, as Excel's Total Row: under the rows, always in view, the sum of
 each column that adds up (rigs, capacity, NPV, BTC mined) over the rows shown, so a filter
-gives the total of what it shows (Excel's SUBTOTAL).
+gives the total of what it shows (Excel's SUBTOTAL); effective uptime and power price are
+energy-weighted over those rows.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QTableView
 
 from planner.domain import cells, schema
+from planner.io import power_columns
 from planner.ui.table_model import RIGHT, SectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -85,11 +87,9 @@ class TotalsModel(QAbstractTableModel):
         column = self.source.columns[column_index]
         rows = self._rows
         if column.kind == "result":
-            values = self.source.result_array(column.key)
-            if values is None:
+            if self.source.result_array(column.key) is None:
                 return "…"  # results still coming
-            chosen = np.asarray(values, dtype=float)[rows]
-            return self.source.result_text(column.key, float(chosen[np.isfinite(chosen)].sum()))
+            return self.source.result_text(column.key, self.source.result_total(column.key, rows))
         items = self.source.items()
         total = sum(float(getattr(items[r], column.key) or 0) for r in rows.tolist())
         return cells.format_value(column, int(total) if column.kind == "int" else total)
@@ -106,6 +106,8 @@ class TotalsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
             return RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and self.text_at(index.column()):
+            if self.source.columns[index.column()].key in power_columns.WEIGHTED:
+                return "Energy-weighted over the rows shown"
             return "The sum over the rows shown"
         return None
 

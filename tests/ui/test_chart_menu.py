@@ -56,10 +56,10 @@ def _padded(low: float, high: float) -> tuple[float, float]:
 
 def test_every_chart_of_the_window_has_the_user_menu_not_pyqtgraphs(window) -> None:
     charts = window.findChildren(pg.PlotWidget)
-    # 5 fleet charts, 3 AI/HPC, scenarios, tornado, fan, NPV, Monte Carlo's fan of cash,
-    # and the Treasury tab's (its four and its fan of cash)
+    # 5 fleet charts and the price-duration chart, 3 AI/HPC, scenarios, tornado, fan, NPV,
+    # Monte Carlo's fan of cash, and the Treasury tab's (its four and its fan of cash)
     treasury = len(window.treasury.charts.plots)
-    assert len(charts) == 13 + treasury and treasury == 5
+    assert len(charts) == 14 + treasury and treasury == 5
     for chart in charts:
         menus = [child for child in chart.children() if isinstance(child, ChartMenu)]
         assert len(menus) == 1, chart

@@ -1,0 +1,458 @@
+"""The price-duration chart: a site's power prices of one month sorted high to low over
+the share of the month's hours, as its rigs face them (with an index contract's adder, or
+less the resale fee), each rig model's strike (its revenue per kWh: it is off where the
+price is above) as a labelled line, and the contract's average price of the month dashed.
+
+Drawn only while on screen (planner/ui/follow.py) and for the site and month picked; a
+month's curve of tens of thousands of 15-minute prices is thinned to evenly spaced points
+for drawing (the curve is monotone, so no shape is lost at screen resolution), while
+Copy data and Export CSV give every price.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.exporters
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from planner.domain.months import format_month
+from planner.engine import Results
+from planner.engine.hourly import NO_CURVE
+from planner.engine.hourly_view import ModelStrike, PriceDuration, price_duration
+from planner.ui.chart_menu import ChartMenu, ChartTable, EmptyNote, fit_limits
+from planner.ui.chart_parts import BLUE, FOREGROUND, GRID_ALPHA, INK, cycled_pen, pen
+from planner.ui.document import ProjectDocument
+from planner.ui.follow import ResultsFollower
+
+MAX_DRAWN_POINTS = 2_000  # a month's curve is drawn through at most this many prices
+HINT = "Hover over the curve to read the share of hours at a price and the models off there."
+NO_PROFILE = "No price profile for this site: File > Import prices…"
+NOT_HOURLY = (
+    "This site's contract does not run on the hour's price: an index contract, or a fixed "
+    "one that allows resale, does (Power contracts tab)."
+)
+NO_SITES = "Add a site on the Sites tab, then File > Import prices… gives it hourly prices."
+# A line's label sits on the side away from where the curve crosses the line: at the
+# edge, or one or two labels' width further in when a label of a close price is there.
+EDGE = 0.012  # share of the view's width between its edge and the first label
+SLOTS = 3
+LABEL_SPACING_PX = 12
+FALLBACK_VIEW_PX = (1000.0, 300.0)  # before the chart is first laid out
+CLIP_QUANTILE = 0.02  # the initial view leaves out the dearest 2 % of hours (spikes)
+Y_TITLE = "Price (USD/MWh)"
+X_TITLE = "Share of the month's hours (%)"
+
+
+def drawn_points(usd_per_mwh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points the curve is drawn through: x the share of hours (%) at which each price
+    starts, with the last price held to 100 %; at most MAX_DRAWN_POINTS + 1, evenly
+    spaced, the first (dearest) and last (cheapest) always among them."""
+    n = usd_per_mwh.size
+    if not n:
+        return np.zeros(0), np.zeros(0)
+    index = np.arange(n)
+    if n > MAX_DRAWN_POINTS:
+        index = np.unique(np.round(np.linspace(0, n - 1, MAX_DRAWN_POINTS)).astype(np.int64))
+    x = np.append(index * (100.0 / n), 100.0)
+    y = np.append(usd_per_mwh[index], usd_per_mwh[-1])
+    return x, y
+
+
+def strike_label(strike: ModelStrike) -> str:
+    """ "Antminer S21 · 17.5 J/TH · runs 86%": the line's height is its strike."""
+    return f"{strike.model} · {strike.j_per_th:,.1f} J/TH · runs {strike.uptime:.0%}"
+
+
+def label_slots(
+    crossings: list[float],
+    prices: list[float],
+    span_usd_per_mwh: float,
+    room_px: tuple[float, float, float, float],
+) -> list[tuple[float, bool]]:
+    """Each line's label place, (position along the line, anchored on its left). A label
+    goes on the side away from where the curve crosses its line (`crossings`, share 0-1
+    of the hours), in the first slot from the edge whose labels are all at least a
+    label's height away in price, and that ends before the crossing (else the slot whose
+    nearest label is furthest). `room_px`: the view's width and height, the widest
+    label's width and a label's height, in pixels."""
+    view_w, view_h, label_w, label_h = room_px
+    step = (label_w + LABEL_SPACING_PX) / view_w
+    gap = (label_h + 2.0) / view_h * span_usd_per_mwh
+    taken: dict[tuple[bool, int], list[float]] = {}
+    out = []
+    for crossing, price in zip(crossings, prices, strict=True):
+        left = crossing >= 0.5
+        clear = crossing if left else 1.0 - crossing  # the share between edge and curve
+        slots = [k for k in range(SLOTS) if k == 0 or EDGE + k * step + label_w / view_w < clear]
+        nearest = [
+            min((abs(price - p) for p in taken.get((left, k), [])), default=np.inf) for k in slots
+        ]
+        free = [k for k, d in zip(slots, nearest, strict=True) if d >= gap]
+        slot = free[0] if free else slots[int(np.argmax(nearest))]
+        taken.setdefault((left, slot), []).append(price)
+        share = EDGE + slot * step
+        out.append((share if left else 1.0 - share, left))
+    return out
+
+
+def hover_text(curve: PriceDuration, share_pct: float) -> str:
+    """What the readout says at `share_pct` % of the hours: the price there, and which
+    models are off at it."""
+    n = curve.usd_per_mwh.size
+    i = min(max(int(share_pct / 100.0 * n), 0), n - 1)
+    price = float(curve.usd_per_mwh[i])
+    off = [
+        f"{s.model} (strike ${s.strike_usd_per_mwh:,.2f})"
+        for s in curve.strikes
+        if s.strike_usd_per_mwh < price
+    ]
+    shown = ", ".join(off) if off else "none"
+    return (
+        f"{(i + 1) / n:.1%} of hours at or above ${price:,.2f}/MWh"
+        f"  ·  models off at this price: {shown}"
+    )
+
+
+class PowerChart(QWidget):
+    """A site picker, a month picker and the price-duration chart of that site-month."""
+
+    def __init__(self, document: ProjectDocument | None = None) -> None:
+        super().__init__()
+        self.document = document
+        self.results: Results | None = None
+        self.curve: PriceDuration | None = None
+        # The rows' strikes of the latest results, worked out on the first curve drawn.
+        self._strikes: tuple[Results, np.ndarray] | None = None
+        self.readout_text = HINT
+        self._span_usd_per_mwh = 1.0  # the first view's price span, for the labels' gaps
+        self.on_readout: Callable[[str], None] = lambda _text: None
+        self.site_picker = QComboBox()
+        self.site_picker.setToolTip("The site whose prices the chart shows")
+        self.month_picker = QComboBox()
+        self.month_picker.setToolTip("The month of the horizon (the profile's same month)")
+        self.caption = QLabel("")
+        self.caption.setStyleSheet(f"color: {FOREGROUND};")
+        row = QHBoxLayout()
+        row.setContentsMargins(6, 2, 6, 0)
+        row.addWidget(QLabel("Site"))
+        row.addWidget(self.site_picker)
+        row.addSpacing(12)
+        row.addWidget(QLabel("Month"))
+        row.addWidget(self.month_picker)
+        row.addSpacing(12)
+        row.addWidget(self.caption, 1)
+        self.plot = self._make_plot()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(row)
+        layout.addWidget(self.plot, 1)
+        self.menu = ChartMenu(self.plot, self.table, "price_duration", self.export_png)
+        self.note = EmptyNote(self.plot, NO_PROFILE)
+        self.note.set_empty(True)
+        self.site_picker.currentIndexChanged.connect(self._picked)
+        self.month_picker.currentIndexChanged.connect(self._picked)
+        self.follower = (
+            ResultsFollower(document, self, self.show_results) if document is not None else None
+        )
+        if document is not None and document.results is not None:
+            self.show_results(document.results)
+
+    def _make_plot(self) -> pg.PlotWidget:
+        widget = pg.PlotWidget(background="w")
+        item = widget.getPlotItem()
+        for side, title in (("left", Y_TITLE), ("bottom", X_TITLE)):
+            axis = item.getAxis(side)
+            axis.setPen(pg.mkPen(FOREGROUND))
+            axis.setTextPen(pg.mkPen(FOREGROUND))
+            axis.enableAutoSIPrefix(False)
+            item.setLabel(side, title, color=FOREGROUND, **{"font-size": "9pt"})
+        item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+        item.getViewBox().setDefaultPadding(0.02)
+        self.prices = pg.PlotDataItem(
+            np.zeros(0), np.zeros(0), pen=pen(BLUE, 2.2), antialias=True, name="Price"
+        )
+        self.prices.setClipToView(True)
+        item.addItem(self.prices)
+        zero = pg.InfiniteLine(pos=0.0, angle=0, movable=False, pen=pen("#777777", 1.0))
+        zero.setZValue(-8)
+        item.addItem(zero)
+        self.contract = pg.InfiniteLine(
+            angle=0,
+            movable=False,
+            pen=pen(INK, 1.5, Qt.PenStyle.DashLine),
+            label="",
+            labelOpts=_label_options(INK, 0.03, left=True),
+        )
+        self.contract.setVisible(False)
+        item.addItem(self.contract)
+        self.strike_lines: list[pg.InfiniteLine] = []
+        self.hover = pg.InfiniteLine(angle=90, movable=False, pen=pen("#9a9a9a", 1.0))
+        self.hover.setVisible(False)
+        self.hover.setZValue(-10)
+        item.addItem(self.hover, ignoreBounds=True)
+        widget.scene().sigMouseMoved.connect(self._mouse_moved)
+        item.getViewBox().sigResized.connect(self._resized)
+        return widget
+
+    def _resized(self, *_args: object) -> None:
+        """Labels that fitted side by side may not any more: place them again."""
+        if self.curve is not None:
+            self._place_labels(self.curve, self._span_usd_per_mwh)
+
+    # -- pickers ----------------------------------------------------------------------
+
+    def show_results(self, results: Results) -> None:
+        """Fill the pickers from `results` (keeping the site and month picked where they
+        still exist) and draw the picked site-month."""
+        self.results = results
+        inputs = results.inputs
+        site = self.site_picker.currentText()
+        month = self.month_picker.currentText()
+        names = list(inputs.site_names)
+        months = [format_month(m) for m in inputs.timeline.month_starts]
+        for picker, items, keep, first in (
+            (self.site_picker, names, site, self._first_hourly_site(results)),
+            (self.month_picker, months, month, 0),
+        ):
+            picker.blockSignals(True)
+            if [picker.itemText(i) for i in range(picker.count())] != items:
+                picker.clear()
+                picker.addItems(items)
+                picker.setCurrentIndex(items.index(keep) if keep in items else first)
+            picker.blockSignals(False)
+        self.draw()
+
+    @staticmethod
+    def _first_hourly_site(results: Results) -> int:
+        """The first site on hourly prices (0 when none is)."""
+        hourly = results.inputs.hourly
+        if hourly is None:
+            return 0
+        with_curve = np.flatnonzero((hourly.block != NO_CURVE).any(axis=1))
+        return int(with_curve[0]) if with_curve.size else 0
+
+    def _picked(self, _index: int) -> None:
+        if self.results is not None:
+            self.draw()
+
+    def pick(self, site: str, month: str) -> None:
+        """Show site `site` (its name) in month `month` (YYYY-MM)."""
+        for picker, text in ((self.site_picker, site), (self.month_picker, month)):
+            index = picker.findText(text)
+            if index < 0:
+                raise ValueError(f"no {text!r} to pick")
+            picker.setCurrentIndex(index)
+        self.draw()
+
+    # -- drawing ----------------------------------------------------------------------
+
+    def draw(self) -> None:
+        """Draw the picked site-month, or say why there is nothing to draw."""
+        results = self.results
+        site, month = self.site_picker.currentIndex(), self.month_picker.currentIndex()
+        curve = None
+        hourly = results.inputs.hourly if results is not None else None
+        # The rows' strikes are worked out only for a site-month with a curve.
+        if (
+            results is not None
+            and hourly is not None
+            and site >= 0
+            and month >= 0
+            and hourly.block[site, month] != NO_CURVE
+        ):
+            curve = price_duration(results, site, month, self._row_strikes(results))
+        self.curve = curve
+        if curve is None:
+            self._clear()
+            self.note.set_empty(True, self._why_empty(site, month))
+            self._say(HINT)
+            return
+        self.note.set_empty(False)
+        x, y = drawn_points(curve.usd_per_mwh)
+        self.prices.setData(x, y)
+        self.contract.setValue(curve.contract_usd_per_mwh)
+        self.contract.label.setFormat(f"Contract average ${curve.contract_usd_per_mwh:,.2f}/MWh")
+        self.contract.setVisible(True)
+        self._show_strikes(curve.strikes)
+        low, top = self._fit_view(curve)
+        self._span_usd_per_mwh = top - low
+        self._place_labels(curve, self._span_usd_per_mwh)
+        self.caption.setText(
+            f"{curve.usd_per_mwh.size:,} prices as the rigs face them; mean "
+            f"${curve.mean_usd_per_mwh:,.2f}/MWh, dearest ${curve.usd_per_mwh[0]:,.2f}/MWh"
+        )
+        self._say(HINT)
+
+    def _row_strikes(self, results: Results) -> np.ndarray:
+        if self._strikes is None or self._strikes[0] is not results:
+            self._strikes = (results, results.row_month_strike_usd_per_kwh())
+        return self._strikes[1]
+
+    def _show_strikes(self, strikes: tuple[ModelStrike, ...]) -> None:
+        """A labelled line per model, created on demand and reused; the surplus hidden."""
+        item = self.plot.getPlotItem()
+        while len(self.strike_lines) < len(strikes):
+            i = len(self.strike_lines)
+            line_pen = cycled_pen(i + 1, (Qt.PenStyle.SolidLine,))
+            line = pg.InfiniteLine(
+                angle=0,
+                movable=False,
+                pen=line_pen,
+                label="",
+                labelOpts=_label_options(line_pen.color().name(), 1.0 - EDGE),
+            )
+            item.addItem(line)
+            self.strike_lines.append(line)
+        for i, line in enumerate(self.strike_lines):
+            if i >= len(strikes):
+                line.setVisible(False)
+                continue
+            line.setValue(strikes[i].strike_usd_per_mwh)
+            line.label.setFormat(strike_label(strikes[i]))
+            line.setVisible(True)
+
+    def _place_labels(self, curve: PriceDuration, span_usd_per_mwh: float) -> None:
+        """The contract's and the strikes' labels, clear of the curve and of each other."""
+        lines = [self.contract, *self.strike_lines[: len(curve.strikes)]]
+        prices = [curve.contract_usd_per_mwh, *(s.strike_usd_per_mwh for s in curve.strikes)]
+        ascending = curve.usd_per_mwh[::-1]
+        n = ascending.size
+        crossings = [
+            float(n - np.searchsorted(ascending, price, side="right")) / n for price in prices
+        ]
+        view = self.plot.getPlotItem().getViewBox()
+        view_w, view_h = view.width(), view.height()
+        if view_w < 50 or view_h < 50:
+            view_w, view_h = FALLBACK_VIEW_PX
+        sizes = [line.label.boundingRect() for line in lines]
+        room_px = (
+            view_w,
+            view_h,
+            max(rect.width() for rect in sizes),
+            max(rect.height() for rect in sizes),
+        )
+        for line, (position, left) in zip(
+            lines, label_slots(crossings, prices, span_usd_per_mwh, room_px), strict=True
+        ):
+            anchor = (0, 0.5) if left else (1, 0.5)
+            line.label.anchors = [anchor, anchor]
+            line.label.setPosition(position)
+
+    def _fit_view(self, curve: PriceDuration) -> tuple[float, float]:
+        """Limits on all the data; the first view leaves out the spikes of the dearest
+        hours (Reset zoom shows them) so the strikes and the body of the curve read."""
+        plot = self.plot.getPlotItem()
+        fit_limits(plot)
+        prices = curve.usd_per_mwh
+        marks = [s.strike_usd_per_mwh for s in curve.strikes] + [curve.contract_usd_per_mwh]
+        body = max(float(np.quantile(prices, 1.0 - CLIP_QUANTILE)), *marks)
+        everything = max(float(prices[0]), *marks)
+        low = min(float(prices[-1]), *marks, 0.0)
+        top = min(body + 0.15 * (body - low), everything + 0.03 * (everything - low))
+        plot.getViewBox().setRange(xRange=(0.0, 100.0), yRange=(low, top), padding=0.02)
+        return low, top
+
+    def _clear(self) -> None:
+        self.prices.setData(np.zeros(0), np.zeros(0))
+        self.contract.setVisible(False)
+        for line in self.strike_lines:
+            line.setVisible(False)
+        self.caption.setText("")
+
+    def _why_empty(self, site: int, month: int) -> str:
+        """Why the picked site-month has no curve, and what to do."""
+        results = self.results
+        if results is None or site < 0:
+            return NO_SITES
+        name = results.inputs.site_names[site]
+        project = self.document.project if self.document is not None else None
+        found = next((s for s in project.sites if s.name == name), None) if project else None
+        if found is None or found.price_profile is None:
+            return NO_PROFILE
+        hourly = results.inputs.hourly
+        if hourly is None or not (hourly.block[site] != NO_CURVE).any():
+            return NOT_HOURLY
+        start = results.inputs.timeline.month_starts[month]
+        return (
+            f"The site's price profile has no {start:%B} prices: {format_month(start)} runs "
+            "as without a profile."
+        )
+
+    # -- read back, hover, export -----------------------------------------------------
+
+    def table(self) -> ChartTable:
+        """Every price of the curve (not only those drawn), with the contract's average
+        and each model's strike as columns."""
+        curve = self.curve
+        if curve is None:
+            return ChartTable(("Share of hours (%)", "Price (USD/MWh)"), [])
+        headers = (
+            "Share of hours (%)",
+            "Price (USD/MWh)",
+            "Contract average (USD/MWh)",
+            *(f"{s.model} strike (USD/MWh)" for s in curve.strikes),
+        )
+        fixed = [curve.contract_usd_per_mwh, *(s.strike_usd_per_mwh for s in curve.strikes)]
+        share = curve.share_of_hours * 100.0
+        rows: list[list[object]] = [
+            [float(a), float(b), *fixed]
+            for a, b in zip(share.tolist(), curve.usd_per_mwh.tolist(), strict=True)
+        ]
+        return ChartTable(headers, rows)
+
+    def _mouse_moved(self, pos: QPointF) -> None:
+        curve = self.curve
+        view = self.plot.getPlotItem().getViewBox()
+        if curve is None or not view.sceneBoundingRect().contains(pos):
+            self.hover.setVisible(False)
+            self._say(HINT)
+            return
+        x = view.mapSceneToView(pos).x()
+        if not 0.0 <= x < 100.0:
+            self.hover.setVisible(False)
+            self._say(HINT)
+            return
+        self.hover.setValue(x)
+        self.hover.setVisible(True)
+        self._say(hover_text(curve, x))
+
+    def _say(self, text: str) -> None:
+        self.readout_text = text
+        self.on_readout(text)
+
+    def export_png(self, path: str | Path) -> None:
+        """Write the chart to a PNG file (laid out first if it was never shown)."""
+        if self.follower is not None:
+            self.follower.catch_up()
+        item = self.plot.getPlotItem()
+        saved = None
+        if not self.plot.isVisible():  # a hidden tab, or never shown: lay it out to export
+            saved = item.geometry()
+            item.setGeometry(QRectF(0, 0, 1000, 600))
+            item.layout.activate()
+        try:
+            exporter = pyqtgraph.exporters.ImageExporter(item)
+            exporter.parameters()["background"] = QColor("white")
+            image = exporter.export(toBytes=True)
+        finally:
+            if saved is not None:
+                item.setGeometry(saved)
+        if image is None or not image.save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+
+
+def _label_options(colour: str, position: float, left: bool = False) -> dict[str, object]:
+    anchor = (0, 0.5) if left else (1, 0.5)
+    return {
+        "position": position,
+        "color": colour,
+        "fill": pg.mkBrush(255, 255, 255, 215),
+        "anchors": [anchor, anchor],
+    }

@@ -38,11 +38,12 @@ from planner.engine.hpc_flows import (
     it_mw_of,
     keep_flows,
 )
+from planner.engine.hpc_mining import MiningResponse as MiningResponse
+from planner.engine.hpc_mining import mining_response as mining_response
 from planner.engine.inputs import EngineInputs
 from planner.engine.market import HOURS_PER_DAY, market_of
 from planner.engine.model import Results, compute
 from planner.engine.roots import brentq
-from planner.engine.rows import CHUNK_CELLS, full_running, row_vectors
 
 RENT_SEARCH_MAX = 100_000.0  # USD per kW-month: the breakeven rent is searched below this
 MULTIPLE_MIN, MULTIPLE_MAX = 1.0 / 1024.0, 1024.0
@@ -55,133 +56,6 @@ def npv_gap(plan: ConversionPlan, ctx: SiteContext, rent: float | None = None) -
     at_start = np.vstack((parts.at_start(), -ctx.mining_capex))
     npv_usd = metrics.npv(flows, ctx.discount_rate_per_year, at_start)
     return float(npv_usd[0] - npv_usd[1])
-
-
-@dataclass(frozen=True)
-class MiningResponse:
-    """How the NPV of a site's mining from one month on moves with a factor m on the BTC
-    price path, from one pass over the site's rows instead of an engine run per m.
-
-    Only revenue moves with the price. Each row-month's EBITDA is its fixed part
-    (maintenance) plus (m x revenue - power) at its availability, and its curtailment
-    credit while it runs, revenue and power being those of the row running that month;
-    under the automatic shutdown it runs only when m x revenue covers power, so it adds
-    (m x revenue - power + credit) from m = power / revenue on, and nothing below: the NPV
-    is a piecewise linear, non-decreasing function of m (convex without credits; each
-    credit is a step up where its cell switches on). Capex, resale and the site's own
-    items do not move. Amounts are discounted to the start of the horizon; the cells
-    that run at every multiple are summed, the others kept.
-    """
-
-    always_revenue_usd: float  # discounted revenue of the cells that run at any multiple
-    always_power_usd: float
-    revenue_usd: np.ndarray  # each switching cell's discounted revenue, power and credit
-    power_usd: np.ndarray
-    credit_usd: np.ndarray
-
-    def npv_usd(self, multiple: float) -> float:
-        """Discounted mining margin (revenue x multiple - power + credit of the cells
-        running)."""
-        margin = multiple * self.revenue_usd - self.power_usd
-        switching = np.where(margin >= 0.0, margin + self.credit_usd, 0.0).sum()
-        return multiple * self.always_revenue_usd - self.always_power_usd + float(switching)
-
-    def npv_usd_many(self, multiples: np.ndarray) -> np.ndarray:
-        """`npv_usd` at each multiple."""
-        return np.array([self.npv_usd(float(m)) for m in np.asarray(multiples, dtype=float)])
-
-    def slope_usd(self, multiple: float) -> float:
-        """d npv / d multiple just above `multiple`: the revenue of the cells running."""
-        running = multiple * self.revenue_usd >= self.power_usd
-        return self.always_revenue_usd + float(self.revenue_usd[running].sum())
-
-    def root(self, offset_usd: float, above: float) -> float:
-        """The multiple at which offset + npv_usd(m) crosses zero, from `above`, where the
-        sum is positive. Newton's method: each step lands on the root of the current
-        piece's line; without credits the function is convex, the steps stay at or above
-        the root and end exactly on it. A credit's step up can make a step land below
-        the crossing: the crossing then lies between that point and the one before, found
-        by bisection (the function is non-decreasing). NaN when the sum stays positive
-        (flat) below `above`."""
-        m = above
-        for _ in range(200):
-            value = offset_usd + self.npv_usd(m)
-            if value <= 0.0:
-                return m
-            slope = self.slope_usd(m)
-            if slope <= 0.0:
-                return math.nan
-            step = value / slope
-            if step <= 1e-15 * m:
-                return m - step
-            below = m - step
-            if offset_usd + self.npv_usd(below) < 0.0:
-                return self._bisect(offset_usd, below, m)
-            m = below
-        return m
-
-    def _bisect(self, offset_usd: float, low: float, high: float) -> float:
-        """The crossing between `low` (sum < 0) and `high` (sum > 0), to 1e-15 of it."""
-        while high - low > 1e-15 * high:
-            middle = 0.5 * (low + high)
-            if middle in (low, high):
-                break
-            if offset_usd + self.npv_usd(middle) < 0.0:
-                low = middle
-            else:
-                high = middle
-        return high
-
-
-def mining_response(
-    inputs: EngineInputs, site_index: int, start_index: int, btc_per_th_month: np.ndarray
-) -> MiningResponse:
-    """The site's `MiningResponse` for its mining from `start_index` to the horizon;
-    `btc_per_th_month` is the market's BTC per TH at full availability after pool fee."""
-    months = inputs.months
-    rv = row_vectors(inputs, np.flatnonzero(inputs.site_idx == site_index))
-    btc_per_th_table = rv.degradation_table * btc_per_th_month[None, :]
-    discount = metrics.discount_factors(inputs.discount_rate_per_year, months)[start_index:]
-    always_revenue_usd = always_power_usd = 0.0
-    revenue_cells_usd: list[np.ndarray] = []
-    power_cells_usd: list[np.ndarray] = []
-    credit_cells_usd: list[np.ndarray] = []
-    hours = HOURS_PER_DAY * inputs.timeline.days
-    rows = rv.order.size
-    chunk = max(8, CHUNK_CELLS // max(months, 1))
-    for a in range(0, rows, chunk):
-        c = slice(a, min(a + chunk, rows))
-        online, _btc, revenue_full_usd, power_full_usd = full_running(
-            rv, c, btc_per_th_table, inputs.btc_price_usd
-        )
-        weight = online[:, start_index:] * rv.availability_factor[c, None] * discount[None, :]
-        revenue_usd = revenue_full_usd[:, start_index:] * weight  # discounted
-        power_usd = power_full_usd[:, start_index:] * weight
-        if not inputs.auto_shutdown:
-            # Every online cell runs at any multiple: its credit does not move with m.
-            always_revenue_usd += float(revenue_usd.sum())
-            always_power_usd += float(power_usd.sum())
-            continue
-        # Cells with no revenue either never run (power to pay) or always run (none):
-        # either way their credit does not move with m.
-        earning = revenue_usd > 0.0
-        credit_usd = (
-            rv.credit_usd_per_hour[c, None]
-            * hours[None, start_index:]
-            * online[:, start_index:]
-            * discount[None, :]
-        )
-        revenue_cells_usd.append(revenue_usd[earning])
-        power_cells_usd.append(power_usd[earning])
-        credit_cells_usd.append(credit_usd[earning])
-    empty = np.zeros(0)
-    return MiningResponse(
-        always_revenue_usd=always_revenue_usd,
-        always_power_usd=always_power_usd,
-        revenue_usd=np.concatenate(revenue_cells_usd) if revenue_cells_usd else empty,
-        power_usd=np.concatenate(power_cells_usd) if power_cells_usd else empty,
-        credit_usd=np.concatenate(credit_cells_usd) if credit_cells_usd else empty,
-    )
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 from planner.domain.errors import ProjectValidationError
+from planner.domain.price_profile import FourCpInterval
 from planner.domain.project import ConversionPlan, FleetRow, Project
 from planner.domain.validation import validate_project
 from planner.engine import run
 from planner.engine.hpc import (
     SiteConversion,
     analyse_conversions,
+    mining_response,
     npv_gap_at_multiple,
     site_mining_flows,
     solve_breakeven_multiple,
@@ -321,9 +323,32 @@ def _rent(project: Project, rent_usd_per_kw_month: float) -> Project:
     return project.model_copy(update={"conversions": plans})
 
 
+def _on_strike(project: Project) -> Project:
+    """`project` with a price profile on every site but the second (index contracts as
+    they are, the others reselling unused power), and 4CP hours at the second: its rows
+    run as without a profile, less the hours off for 4CP."""
+    from planner.benchmark import with_price_profiles
+
+    hourly = with_price_profiles(project)
+    sites = list(hourly.sites)
+    sites[1] = sites[1].model_copy(
+        update={
+            "price_profile": None,
+            "fourcp_charge_usd_per_kw_year": 55.0,
+            "fourcp_intervals": [
+                FourCpInterval(month=7, day=d, hour=h, probability=0.25)
+                for d in (7, 14, 21)
+                for h in (16, 17)
+            ],
+        }
+    )
+    return hourly.model_copy(update={"sites": sites})
+
+
 def _projects_for_the_multiple() -> list[tuple[str, Project]]:
     """Projects whose multiples lie below 1, above it, where most row-months are switched
-    off by the shutdown, where none is, and out of range (NaN)."""
+    off by the shutdown, where none is, and out of range (NaN); on the sample, whose ERCOT
+    site runs its rows on their strike prices, and on strikes at every site."""
     from planner.benchmark import synthetic_project
     from planner.io.project_file import load_project
     from planner.io.resources import sample_project_path
@@ -342,6 +367,15 @@ def _projects_for_the_multiple() -> list[tuple[str, Project]]:
         ("synthetic, shutdowns at the root", _rent(harsh, 80.0)),
         ("synthetic, no shutdown", _harsh(synthetic, price_factor=1.6, auto_shutdown=False)),
         ("synthetic, most off", _harsh(synthetic, price_factor=3.0, auto_shutdown=True)),
+        ("synthetic, on strikes", _on_strike(harsh)),
+        (
+            "synthetic, on strikes, most off",
+            _on_strike(_harsh(synthetic, price_factor=3.0, auto_shutdown=True)),
+        ),
+        (
+            "synthetic, on strikes, no shutdown",
+            _on_strike(_harsh(synthetic, price_factor=1.6, auto_shutdown=False)),
+        ),
         (
             "by hand, shutdowns",
             _rent(_harsh(hand_project(), price_factor=1.4, auto_shutdown=True), 80.0),
@@ -384,6 +418,11 @@ def test_breakeven_multiple_equals_the_whole_engine_search(name: str, project: P
         scale = max(abs(v) for v in expected)
         assert site.npv_gain_at_multiples(multiples) == pytest.approx(expected, abs=1e-9 * scale)
     assert found or "none in range" in name
+    if "strikes" in name or name.startswith("sample"):  # the strike path is taken
+        assert any(
+            site.response is not None and site.response.strike is not None
+            for site in analysis.sites
+        )
 
 
 def test_breakeven_multiple_without_the_response_is_not_solved() -> None:
@@ -392,3 +431,30 @@ def test_breakeven_multiple_without_the_response_is_not_solved() -> None:
     assert math.isnan(site.breakeven_btc_price_multiple)
     with pytest.raises(ValueError, match="without the BTC price response"):
         site.npv_gain_at_multiples(np.array([1.0]))
+
+
+def test_a_site_without_a_profile_responds_as_before_beside_one_with() -> None:
+    """The sample's sites without a price profile get bit for bit the response they get
+    when no site has one; the ERCOT site's runs on its rows' strikes."""
+    from planner.io.project_file import load_project
+    from planner.io.resources import sample_project_path
+
+    sample = load_project(sample_project_path())
+    bare = {"price_profile": None, "fourcp_intervals": [], "demand_response_mw": 0.0}
+    plain = sample.model_copy(update={"sites": [s.model_copy(update=bare) for s in sample.sites]})
+    with_profile = run(sample)
+    without = run(plain)
+    assert with_profile.inputs.hourly is not None and without.inputs.hourly is None
+    for s, site in enumerate(sample.sites):
+        args = (s, 7, with_profile.market.btc_per_th_month)
+        response = mining_response(with_profile.inputs, *args)
+        before = mining_response(without.inputs, *args)
+        if site.price_profile is not None:
+            assert response.strike is not None
+            continue
+        assert response.strike is None
+        assert response.always_revenue_usd == before.always_revenue_usd
+        assert response.always_power_usd == before.always_power_usd
+        for name in ("revenue_usd", "power_usd", "credit_usd"):
+            assert np.array_equal(getattr(response, name), getattr(before, name))
+    assert any(site.price_profile is not None for site in sample.sites)

@@ -33,6 +33,8 @@ class TaxBase:
     """What a pass reads, per path: the market's price and BTC mined, the cash no sale
     changes, and the tax items no sale changes (by month, or by fiscal year)."""
 
+    # What a pass rolls forward, month-major (a month's paths side by side, as the pass
+    # reads them): (P, H) in Fortran order.
     price_usd: np.ndarray  # (P, H)
     btc_mined: np.ndarray  # (P, H)
     fixed_cash_usd: np.ndarray  # (P, H)
@@ -45,10 +47,11 @@ class TaxBase:
     def rows(self, keep: np.ndarray) -> TaxBase:
         """The paths `keep` (bool) selects."""
         allowed = self.allowed_by_year_usd
+        chosen = np.flatnonzero(keep)
         return TaxBase(
-            price_usd=self.price_usd[keep],
-            btc_mined=self.btc_mined[keep],
-            fixed_cash_usd=self.fixed_cash_usd[keep],
+            price_usd=_take_paths(self.price_usd, chosen),
+            btc_mined=_take_paths(self.btc_mined, chosen),
+            fixed_cash_usd=_take_paths(self.fixed_cash_usd, chosen),
             fixed_items_usd=self.fixed_items_usd[keep],
             fixed_interest_usd=self.fixed_interest_usd[keep],
             base_by_year_usd=self.base_by_year_usd[keep],
@@ -68,9 +71,9 @@ def tax_base(
     if plan.interest_limit:
         allowed = INTEREST_LIMIT_SHARE * np.maximum(calendar.by_year(market.ebitda_usd), 0.0)
     return TaxBase(
-        price_usd=market.btc_price_usd,
-        btc_mined=market.btc_mined,
-        fixed_cash_usd=sum(c.values(), np.zeros_like(market.btc_price_usd)),
+        price_usd=np.asfortranarray(market.btc_price_usd),
+        btc_mined=np.asfortranarray(market.btc_mined),
+        fixed_cash_usd=np.asfortranarray(sum(c.values(), np.zeros_like(market.btc_price_usd))),
         fixed_items_usd=(
             c["hedge_settlements_usd"]
             + c["hedge_premiums_usd"]
@@ -116,21 +119,23 @@ def solve(
     without). `fields`: the only RollOutput arrays kept up to date beyond the first pass
     (the refiled tax neither); None: all."""
     paths = base.price_usd.shape[0]
-    extra = np.zeros_like(base.fixed_cash_usd) if guess is None else guess.copy()
+    extra = np.asfortranarray(np.zeros_like(base.fixed_cash_usd) if guess is None else guess)
+    extra = extra.copy(order="K")
     last_change = np.zeros_like(extra)
-    last_tried = extra.copy()
+    last_tried = extra.copy(order="K")
     wanted = None if fields is None else (*fields, *TAX_FIELDS)
     todo = np.arange(paths)
     part = base
     run, tax = None, None
     for passes in range(1, max_passes + 1):
-        arrays = (part.price_usd, part.btc_mined, part.fixed_cash_usd - extra[todo])
+        tried = _take_paths(extra, todo)
+        arrays = (part.price_usd, part.btc_mined, part.fixed_cash_usd - tried)
         if todo.size == 1:
             part_run = roll_one(plan.policy, plan.btc_loans, *arrays, sell_held)
         else:
             part_run = roll(plan.policy, plan.btc_loans, *arrays, sell_held, wanted)
         part_tax = refiled(inputs, part, part_run)
-        change = part_tax.extra_tax_usd - extra[todo]
+        change = part_tax.extra_tax_usd - tried
         step = np.max(np.abs(change), axis=1, initial=0.0)
         settled = step < TAX_TOLERANCE_USD
         if run is None or tax is None:
@@ -140,10 +145,10 @@ def solve(
             put_paths(run, part_run, todo, which, fields)
             if fields is None:
                 put_paths(tax, part_tax, todo, which)
-        tried = extra[todo]
         guess = tried + change
         if passes > 1:  # every path left ran the pass before
-            guess -= _secant_step(tried - last_tried[todo], change - last_change[todo], change)
+            moved = tried - _take_paths(last_tried, todo)
+            guess -= _secant_step(moved, change - _take_paths(last_change, todo), change)
         extra[todo] = np.where(settled[:, None], tried, guess)
         last_tried[todo] = tried
         last_change[todo] = change
@@ -156,6 +161,12 @@ def solve(
     unsettled = np.zeros(paths, dtype=bool)
     unsettled[todo] = True
     return Solved(run, extra, tax, max_passes + 1, unsettled)
+
+
+def _take_paths(paths_by_month: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """The rows `chosen` of a month-major (P, H) array, month-major: gathered month by
+    month, so that no pass transposes its inputs."""
+    return np.take(paths_by_month.T, chosen, axis=1).T
 
 
 def _secant_step(tried_move: np.ndarray, change_move: np.ndarray, change: np.ndarray) -> np.ndarray:

@@ -322,3 +322,23 @@ def test_labels_of_close_strikes_take_different_slots() -> None:
     assert places[1][0] < places[0][0] and places[2] == places[0]
     # A curve crossing at 70 % of the hours puts the label on the left.
     assert label_slots([0.7], [40.0], 100.0, room_px)[0] == (pytest.approx(0.012), True)
+
+
+def test_the_power_tab_exports_a_png_when_not_in_view(qtbot, document, tmp_path) -> None:
+    panel = ChartsPanel(document)
+    qtbot.addWidget(panel)
+    out = tmp_path / "price_duration.png"
+    panel.export_png(out, tab=panel.tabs.count() - 1)  # never shown: laid out to export
+    assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert panel.power.curve is not None  # drawn for the export
+
+
+def test_the_chart_is_drawn_only_once_its_tab_is_in_view(qtbot) -> None:
+    doc = ProjectDocument(hand_project())
+    panel = ChartsPanel(doc)
+    qtbot.addWidget(panel)
+    panel.show()
+    doc.recompute()  # the cash-flow tab in view: the price-duration chart waits
+    assert panel.power.follower.drawn == 0 and panel.power.curve is None
+    panel.tabs.setCurrentIndex(panel.tabs.count() - 1)
+    assert panel.power.follower.drawn == 1 and panel.power.curve is not None

@@ -38,6 +38,7 @@ from planner.engine.treasury import (
     treasury_plan,
 )
 from planner.io.workbook.book import ExportError, Shape
+from planner.io.workbook.hourly_values import HourlyLayout, hourly_layout
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class ExportData:
     monte_carlo: MonteCarloResult
     row_payback: RowPayback
     treasury: tuple[TreasuryPlan, TreasuryResult] | None = None  # the scenario's path
+    hourly: HourlyLayout | None = None  # the Hourly power sheet's figures, when any
 
 
 def _check_halvings(results: Results, scenario: Scenario) -> None:
@@ -103,17 +105,18 @@ def collect(project: Project, scenario_name: str | None, horizon: int | None) ->
         compared = compare_scenarios(project, months)
         sensitivity = tornado(project), two_way(project)
         chances = by_row.result()
+    shape = Shape(
+        months=months,
+        rows=len(project.fleet),
+        sites=len(project.sites),
+        contracts=len(project.contracts),
+        models=len(project.catalog),
+    )
     return ExportData(
         project=project,
         scenario=scenario,
         months=months,
-        shape=Shape(
-            months=months,
-            rows=len(project.fleet),
-            sites=len(project.sites),
-            contracts=len(project.contracts),
-            models=len(project.catalog),
-        ),
+        shape=shape,
         results=results,
         conversions=conversions,
         compared=compared,
@@ -124,6 +127,7 @@ def collect(project: Project, scenario_name: str | None, horizon: int | None) ->
         monte_carlo=monte_carlo,
         row_payback=RowPayback(chances.before_halving, chances.within_horizon, chances.paths),
         treasury=_treasury(project, results),
+        hourly=hourly_layout(results, shape),
     )
 
 

@@ -37,6 +37,7 @@ from planner.io.workbook.columns import (
 )
 from planner.io.workbook.data import ExportData
 from planner.io.workbook.formulas import Formula
+from planner.io.workbook.hourly_values import HourlyLayout
 from planner.io.workbook.sheet import COLUMN, PREVIOUS
 from planner.io.workbook.tax import (
     INFRA_FIRST_ROW,
@@ -146,24 +147,32 @@ def _tax_formula(shape: Shape, line: int, t: int, col: str) -> Formula:
     return Formula(f"=IF({col}12>0,{col}{TAX_PAID_ROW}/{col}12,0)")
 
 
-def _tax_rows(ws: WriteOnlyWorksheet, shape: Shape) -> None:
-    """CalcTaxable rows 4-13: the company's taxable income, and its tax by month."""
+def _tax_rows(ws: WriteOnlyWorksheet, shape: Shape, hourly: HourlyLayout | None) -> None:
+    """CalcTaxable rows 4-13: the company's taxable income, and its tax by month. The
+    sites' 4CP savings and demand response (Hourly power) are income: they lessen the
+    site costs."""
     for line, label in enumerate(TAX_LABELS, start=4):
         fmt = {TAX_SHARE_ROW: "0.000000000", 9: "0.0000", FISCAL_YEAR_ROW: None}.get(line, USD)
+        formulas = [_tax_formula(shape, line, t, col) for t, col in enumerate(shape.month_cols)]
+        if line == 5 and hourly is not None:
+            label += ", less 4CP savings and demand response (Hourly power)"
+            formulas = [
+                Formula(f"{formula}-{hourly.income_cell(col)}")
+                for formula, col in zip(formulas, shape.month_cols, strict=True)
+            ]
         ws.append(
             [text_cell(ws, label, font=BOLD), None]
-            + [
-                cell(ws, _tax_formula(shape, line, t, col), fmt)
-                for t, col in enumerate(shape.month_cols)
-            ]
+            + [cell(ws, formula, fmt) for formula in formulas]
         )
 
 
-def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
+def _row_templates(
+    shape: Shape, r: int, hourly: HourlyLayout | None = None
+) -> tuple[tuple[str, str], ...]:
     """Fleet row r's formulas on CalcRunning, CalcTaxDep, CalcTaxable, CalcFCF and
     CalcCumFCF, each (first month, the others) with COLUMN for the month's column (and
     PREVIOUS for the month before's): built once a row, as the months run rows x months
-    times."""
+    times. A row at a site listed on the Hourly power sheet reads its figures there."""
     f, k = TABLE_FIRST_ROW + r, GRID_FIRST_ROW + r
     refs = {key: f"CalcRows!${CALC_ROWS[key]}{f}" for key in CALC_ROWS.keys}
     c = refs.__getitem__
@@ -177,15 +186,16 @@ def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
         f"{c('hashrate_online_th')}*(1-{c('degradation')})^(({tt}-{online_t})/12)"
         f"*CalcRunning!{col}${BTC_PER_TH_ROW}*CalcRunning!{col}${PRICE_ROW}"
     )
-    power = (
-        f"{c('load_kw')}*CalcRunning!{col}${HOURS_ROW}"
-        f"*INDEX(PowerPrices!{col}${p0}:{col}${p1},{c('site_no')})"
-    )
+    load_hours = f"{c('load_kw')}*CalcRunning!{col}${HOURS_ROW}"
+    power = f"{load_hours}*INDEX(PowerPrices!{col}${p0}:{col}${p1},{c('site_no')})"
     online = f"({tt}>={online_t})*({tt}<{retire_t})"
-    running = (
-        f"=IF(AND({tt}>={online_t},{tt}<{retire_t}),"
-        f"IF(AutoShutdown,IF({revenue}>={power},1,0),1),0)"
-    )
+    shutdown = f"IF(AutoShutdown,IF({revenue}>={power},1,0),1)"
+    # Credits while the row runs (load actually reduced), maintenance while it is online.
+    margin, outside = f"{c('availability')}*({revenue}-{power})", ""
+    if hourly is not None and hourly.row_listed(r):
+        month = (revenue, load_hours, power, online)
+        shutdown, margin, outside = _hourly_margin(hourly, r, shutdown, month)
+    running = f"=IF(AND({tt}>={online_t},{tt}<{retire_t}),{shutdown},0)"
     year_of_service = f"({fy}-{c('fy_online')})"
     tax_depreciation = (
         f"=IF(AND({tt}>={online_t},{tt}<{retire_t}),"
@@ -195,9 +205,8 @@ def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
         + ",0)"
     )
     gain = f"({tt}={c('disposal_t')})*{c('tax_gain_usd')}"
-    # Credits while the row runs (load actually reduced), maintenance while it is online.
     taxable = (
-        f"=CalcRunning!{col}{k}*({c('availability')}*({revenue}-{power})"
+        f"=CalcRunning!{col}{k}*({margin}"
         f"+{c('credit_usd_per_hour')}*CalcRunning!{col}${HOURS_ROW})"
         f"-{online}*{c('maintenance_usd')}-CalcTaxDep!{col}{k}+{gain}"
     )
@@ -208,6 +217,7 @@ def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
         f"+({tt}={c('resale_t')})*{c('resale_usd')}"
         f"-MAX(INDEX({row_years(shape, r)},{fy}+1),0)*CalcTaxable!{col}${TAX_SHARE_ROW}"
     )
+    taxable += outside
     cum = (f"=CalcFCF!{col}{k}", f"={PREVIOUS}{k}+CalcFCF!{col}{k}")
 
     # The flow at each month's start boundary: the month before's FCF without its capex
@@ -230,6 +240,31 @@ def _row_templates(shape: Shape, r: int) -> tuple[tuple[str, str], ...]:
         cum,
         boundary,
     )
+
+
+def _hourly_margin(
+    hourly: HourlyLayout, r: int, shutdown: str, month: tuple[str, str, str, str]
+) -> tuple[str, str, str]:
+    """Fleet row r's running test, its margin while running (before the credit) and
+    what it pays or earns outside it, from the Hourly power sheet. In a month on the curve
+    it runs when its uptime share is above 0; its availability has that share. An index
+    row pays the effective price per kWh drawn (off the curve the cell holds the site's
+    price); a reselling fixed row pays its fixed price on the whole contracted block while
+    online in a month on the curve, and earns the power sales."""
+    revenue, load_hours, power, online = month
+    availability = f"CalcRows!${CALC_ROWS['availability']}{TABLE_FIRST_ROW + r}"
+    col = COLUMN
+    share = hourly.row_cell("uptime", r, col)
+    on_curve = f"{hourly.site_cell('curve', int(hourly.row_site[r]), col)}=1"
+    running = f"IF({on_curve},IF({share}>0,1,0),{shutdown})"
+    if not hourly.row_resale(r):
+        price = hourly.row_cell("price", r, col)
+        return running, f"{availability}*{share}*({revenue}-{load_hours}*{price})", ""
+    inside = f"{availability}*{share}*({revenue}-IF({on_curve},0,{power}))"
+    outside = (
+        f"-IF({on_curve},{online}*{availability}*{power},0)+{hourly.row_cell('sales', r, col)}"
+    )
+    return running, inside, outside
 
 
 def write_grids(book: Book, data: ExportData, step: Progress) -> None:
@@ -263,7 +298,7 @@ def write_grids(book: Book, data: ExportData, step: Progress) -> None:
         "Rows 4-13: the tax as filed (TaxYears) and when it is paid; a payment is shared by "
         "the rows' positive taxable income of its fiscal year (CalcTaxYears).",
     )
-    _tax_rows(taxable, shape)
+    _tax_rows(taxable, shape, data.hourly)
     book.month_rows(
         fcf,
         "Free cash flow of each row: EBITDA - capex + resale - its share of the tax",
@@ -292,7 +327,9 @@ def write_grids(book: Book, data: ExportData, step: Progress) -> None:
     for r in range(shape.rows):
         f = TABLE_FIRST_ROW + r
         labels = [Formula(f"=Fleet!{FLEET['name']}{f}"), Formula(f"=Fleet!{FLEET['site']}{f}")]
-        for ws, (first, template) in zip(sheets, _row_templates(shape, r), strict=True):
+        for ws, (first, template) in zip(
+            sheets, _row_templates(shape, r, data.hourly), strict=True
+        ):
             repeat = shape.months + int(ws is boundary)
             ws.append_formulas(labels, template=template, first=first, repeat=repeat)
         if r % 200 == 0:

@@ -28,6 +28,7 @@ from planner.io.workbook.columns import (
     column_letter,
 )
 from planner.io.workbook.formulas import Formula
+from planner.io.workbook.hourly_values import HourlyLayout
 from planner.io.workbook.tax import (
     TAX_YEAR,
     TAX_YEARS_FIRST_ROW,
@@ -74,22 +75,33 @@ def _by_year(shape: Shape, weights_row: int, y: int) -> Formula:
     return Formula(f"=SUMPRODUCT(({fy}={y})*{weights}*(1+DiscountRate)^(-({t}+1)/12))")
 
 
-def _row_cells(shape: Shape, r: int) -> list[object]:
+def _row_cells(shape: Shape, r: int, hourly: HourlyLayout | None = None) -> list[object]:
     row = MARGINAL_FIRST_ROW + r
     years = shape.tax_years
     own = row_years(shape, r)
     share_pv = _span(shape, "tax", SHARE_PV_ROW)
+    items_pv, items = "", ["" for _y in range(years)]
+    if hourly is not None and "items" in hourly.row_sections() and hourly.row_listed(r):
+        # What the row adds to its site's 4CP savings and demand response (Hourly power):
+        # in its pre-tax NPV, and out of the company's income without it.
+        months = f"${shape.first_month_col}${{0}}:${shape.last_month_col}${{0}}"
+        t, fy = (f"CalcTaxable!{months.format(n)}" for n in (T_ROW, FISCAL_YEAR_ROW))
+        added = hourly.row_months("items", r)
+        items_pv = f"+SUMPRODUCT({added},(1+DiscountRate)^(-({t}+1)/12))"
+        items = [f"-SUMPRODUCT(({fy}={y})*{added})" for y in range(years)]
     cells: list[object] = [
         Formula(f"=Rows!A{TABLE_FIRST_ROW + r}"),
         Formula(f"=Rows!C{TABLE_FIRST_ROW + r}"),
-        Formula(f"=Rows!{ROWS['npv']}{TABLE_FIRST_ROW + r}+D{row}-{COMPANY_TAX_PV}+E{row}"),
+        Formula(
+            f"=Rows!{ROWS['npv']}{TABLE_FIRST_ROW + r}+D{row}-{COMPANY_TAX_PV}+E{row}{items_pv}"
+        ),
         Formula(f"=SUMPRODUCT(({own}>0)*{own}*{share_pv})"),
         Formula(f"=SUMPRODUCT({_span(shape, 'tax', row)},{_span(shape, 'tax', PAID_PV_ROW)})"),
     ]
     income = [
         Formula(
             f"=TaxYears!${TAX_YEAR['income']}${TAX_YEARS_FIRST_ROW + y}"
-            f"-CalcTaxYears!{column_letter(3 + y)}{YEARS_FIRST_ROW + r}"
+            f"-CalcTaxYears!{column_letter(3 + y)}{YEARS_FIRST_ROW + r}{items[y]}"
         )
         for y in range(years)
     ]
@@ -120,8 +132,9 @@ def _row_cells(shape: Shape, r: int) -> list[object]:
     return cells + income + arisen + consumed + tax
 
 
-def write_calc_marginal(book: Book, shape: Shape) -> None:
-    """Each fleet row's marginal NPV (rows down) and the tax refiled without it."""
+def write_calc_marginal(book: Book, shape: Shape, hourly: HourlyLayout | None = None) -> None:
+    """Each fleet row's marginal NPV (rows down) and the tax refiled without it; a row's
+    part in its site's 4CP savings and demand response from the Hourly power sheet."""
     years = shape.tax_years
     width = FIRST_BLOCK - 1 + len(BLOCKS) * years
     ws = book.sheet("CalcMarginal", MARGINAL_FIRST_ROW + shape.rows - 1, width, calc=True)
@@ -175,5 +188,5 @@ def write_calc_marginal(book: Book, shape: Shape) -> None:
     usd = book.style(USD)
     plain = book.style(None)
     for r in range(shape.rows):
-        values = _row_cells(shape, r)
+        values = _row_cells(shape, r, hourly)
         ws.append_formulas(values, [plain, plain, *[usd] * (len(values) - 2)])

@@ -62,6 +62,7 @@ from planner.io.workbook.formulas import (
     straight_line,
     subsidy,
 )
+from planner.io.workbook.hourly_values import HourlyLayout
 from planner.io.workbook.marginal import marginal_ref
 from planner.io.workbook.tax import infra_tax_row, years_grid
 
@@ -205,8 +206,11 @@ class _SiteMonth:
     """The formulas of one site's month on Monthly by site, row `i`: sums over the fleet
     rows of the site (CalcRows) and the grids, for month number $D{i}."""
 
-    def __init__(self, shape: Shape, s: int, i: int) -> None:
+    def __init__(self, shape: Shape, s: int, i: int, hourly: HourlyLayout | None = None) -> None:
         self.shape, self.i, self.s = shape, i, s
+        # A site listed on the Hourly power sheet: its rows' figures read it.
+        self.hourly = hourly if hourly is not None and hourly.site_listed(s) else None
+        self.col = shape.month_col(i - SITE_MONTHLY_FIRST_ROW - s * shape.months)
         self.srow = TABLE_FIRST_ROW + s
         self.price_row = shape.site_price_row(s)
         self.t = f"${MONTHLY_BY_SITE['t']}{i}"
@@ -226,6 +230,37 @@ class _SiteMonth:
 
     def across(self, sheet: str, row: int) -> str:
         return f"INDEX({self.shape.across(sheet, row)},{self.t}+1)"
+
+    def uptime(self) -> str:
+        """The rows' uptime shares of the month (Hourly power), as a factor; none off it."""
+        if self.hourly is None:
+            return ""
+        return f"*INDEX({self.hourly.grid('uptime')},0,{self.t}+1)"
+
+    def hourly_income(self) -> str:
+        """Power sales, 4CP savings and demand response of the site's month, for EBITDA."""
+        if self.hourly is None:
+            return ""
+        return "".join(
+            f"+{self.hourly.site_cell(key, self.s, self.col)}"
+            for key in ("sales", "fourcp", "demand_response")
+        )
+
+    def rows_power(self, running: str, hours: str, price: str) -> str:
+        """The rows' power cost: at the site's price by the energy drawn; at a listed site
+        each row's effective price (Hourly power), or where a fixed contract resells, the
+        fixed price on the whole block of the rows online in a month on the curve."""
+        rows, mask = self.rows, self.mask
+        availability, load = rows("availability"), rows("load_kw")
+        if self.hourly is None:
+            return f"{hours}*{price}*SUMPRODUCT({mask}*{running}*{availability}*{load})"
+        drawn = f"{mask}*{running}*{availability}{self.uptime()}*{load}"
+        if not self.hourly.resale[self.s]:
+            effective = f"INDEX({self.hourly.grid('price')},0,{self.t}+1)"
+            return f"{hours}*SUMPRODUCT({drawn}*{effective})"
+        on_curve = self.hourly.site_cell("curve", self.s, self.col)
+        block = f"SUMPRODUCT({mask}*{self.on}*{availability}*{load})"
+        return f"{hours}*{price}*IF({on_curve}=1,{block},SUMPRODUCT({drawn}))"
 
     def site_depreciation(self) -> str:
         return straight_line(
@@ -267,7 +302,7 @@ class _SiteMonth:
         rows, mask = self.rows, self.mask
         drawn_kwh = (
             f"{hours}*SUMPRODUCT({mask}*{self.grid('CalcRunning')}"
-            f"*{rows('availability')}*{rows('load_kw')})"
+            f"*{rows('availability')}{self.uptime()}*{rows('load_kw')})"
             if self.shape.rows
             else "0"
         )
@@ -308,7 +343,8 @@ class _SiteMonth:
         )
         return {
             "btc_mined": Formula(
-                f"=SUMPRODUCT({mask}*{running}*{rows('availability')}*{rows('hashrate_online_th')}"
+                f"=SUMPRODUCT({mask}*{running}*{rows('availability')}{self.uptime()}"
+                f"*{rows('hashrate_online_th')}"
                 f"*(1-{rows('degradation')})^(({t}-{rows('online_t')})/12))"
                 f"*{self.across('CalcRunning', BTC_PER_TH_ROW)}"
             ),
@@ -316,8 +352,7 @@ class _SiteMonth:
                 f"={hours}*SUMPRODUCT({mask}*{running}*{rows('credit_usd_per_hour')})"
             ),
             "power": Formula(
-                f"={hours}*{self.across('PowerPrices', self.price_row)}"
-                f"*SUMPRODUCT({mask}*{running}*{rows('availability')}*{rows('load_kw')})"
+                f"={self.rows_power(running, hours, self.across('PowerPrices', self.price_row))}"
                 f"+{self.site('demand_usd')}+{self.at_hosting('take_or_pay')}"
             ),
             "opex": Formula(
@@ -359,7 +394,7 @@ def write_monthly_by_site(book: Book, data: ExportData) -> None:
     for s in range(shape.sites):
         for t in range(shape.months):
             i = SITE_MONTHLY_FIRST_ROW + s * shape.months + t
-            site = _SiteMonth(shape, s, i)
+            site = _SiteMonth(shape, s, i, data.hourly)
             flows = site.flows()
             items = site.tax_items()
             hosting = site.hosting()
@@ -383,7 +418,10 @@ def write_monthly_by_site(book: Book, data: ExportData) -> None:
                     flows["credit"],
                     flows["power"],
                     flows["opex"],
-                    Formula(f"={at('revenue')}+{at('credit')}-{at('power')}-{at('opex')}"),
+                    Formula(
+                        f"={at('revenue')}+{at('credit')}-{at('power')}-{at('opex')}"
+                        + site.hourly_income()
+                    ),
                     flows["capex"],
                     flows["depreciation"],
                     flows["tax"],
@@ -417,7 +455,7 @@ def write_rows(book: Book, data: ExportData) -> None:
     row_irr = data.results.row_irr_annual.tolist()
     styles: list[int] = []  # a column's style is every row's: made from the first
     for r in range(shape.rows):
-        formulas = _row_formulas(shape, r, row_irr[r])
+        formulas = _row_formulas(shape, r, row_irr[r], data.hourly)
         styles = styles or [book.style(fmt, **style) for _formula, fmt, style in formulas]
         ws.append_formulas([formula for formula, _fmt, _style in formulas], styles)
 
@@ -429,8 +467,10 @@ Cell = tuple[object, str | None, dict[str, object]]
 class _FleetRow:
     """The formulas of fleet row `r` on the Rows sheet, from CalcRows and the grids."""
 
-    def __init__(self, shape: Shape, r: int) -> None:
-        self.shape = shape
+    def __init__(self, shape: Shape, r: int, hourly: HourlyLayout | None = None) -> None:
+        self.shape, self.r = shape, r
+        # A row at a site listed on the Hourly power sheet: its figures read it.
+        self.hourly = hourly if hourly is not None and hourly.row_listed(r) else None
         self.w = self.f = TABLE_FIRST_ROW + r
         k = GRID_FIRST_ROW + r
         m0, mL = shape.first_month_col, shape.last_month_col
@@ -461,6 +501,14 @@ class _FleetRow:
         depreciation = straight_line(
             c("depreciation_usd"), c("online_t"), c("depreciation_end"), self.t_row
         )
+        share = ""
+        power = (
+            f"={c('load_kw')}*{c('availability')}*SUMPRODUCT({run},{self.hours_row},"
+            f"INDEX({self.shape.site_prices},{c('site_no')},0))"
+        )
+        if self.hourly is not None:
+            share = f",{self.hourly.row_months('uptime', self.r)}"
+            power = self.hourly_power()
         return [
             *(
                 (Formula(f"=Fleet!{FLEET[key]}{self.f}"), None, {})
@@ -477,8 +525,8 @@ class _FleetRow:
             ),
             (
                 Formula(
-                    f"={c('hashrate_online_th')}*SUMPRODUCT({run},{self.btc_th_row},{self.decay})"
-                    f"*{c('availability')}"
+                    f"={c('hashrate_online_th')}*SUMPRODUCT({run},{self.btc_th_row},{self.decay}"
+                    f"{share})*{c('availability')}"
                 ),
                 BTC,
                 {},
@@ -486,25 +534,35 @@ class _FleetRow:
             (
                 Formula(
                     f"={c('hashrate_online_th')}*{c('availability')}"
-                    f"*SUMPRODUCT({run},{self.btc_th_row},{self.price_row},{self.decay})"
+                    f"*SUMPRODUCT({run},{self.btc_th_row},{self.price_row},{self.decay}{share})"
                 ),
                 USD,
                 {},
             ),
-            (
-                Formula(
-                    f"={c('load_kw')}*{c('availability')}*SUMPRODUCT({run},{self.hours_row},"
-                    f"INDEX({self.shape.site_prices},{c('site_no')},0))"
-                ),
-                USD,
-                {},
-            ),
+            (Formula(power), USD, {}),
             (Formula(f"={c('maintenance_usd')}*SUMPRODUCT({self.online})"), USD, {}),
             (Formula(f"=SUMPRODUCT({depreciation})"), USD, {}),
             (Formula(f'=IF({btc}>0,{cash}/{btc},"")'), USD_CENTS, {}),
             (Formula(f'=IF({btc}>0,{all_in}/{btc},"")'), USD_CENTS, {}),
             (Formula(f"=SUM({self.fcf})"), USD, {}),
         ]
+
+    def hourly_power(self) -> str:
+        """The row's power cost over the horizon where its site is listed on the Hourly
+        power sheet: the energy drawn at its effective price each month; where a fixed
+        contract resells, the fixed price on the whole block in the months on the curve
+        while online, on the energy drawn in the others."""
+        assert self.hourly is not None
+        c, run, r = self.c, self.run, self.r
+        share = self.hourly.row_months("uptime", r)
+        energy = f"{c('load_kw')}*{c('availability')}"
+        if not self.hourly.row_resale(r):
+            price = self.hourly.row_months("price", r)
+            return f"={energy}*SUMPRODUCT({run},{self.hours_row},{share},{price})"
+        curve = self.hourly.site_months("curve", int(self.hourly.row_site[r]))
+        paid = f"{curve}*{self.online}+(1-{curve})*{run}*{share}"
+        prices = f"INDEX({self.shape.site_prices},{c('site_no')},0)"
+        return f"={energy}*SUMPRODUCT({self.hours_row},{prices},{paid})"
 
     def returns(self, irr: float) -> tuple[list[Cell], list[Cell]]:
         """NPV, IRR, payback (its helper cells last, grey)."""
@@ -602,8 +660,8 @@ class _FleetRow:
         ]
 
 
-def _row_formulas(shape: Shape, r: int, irr: float) -> list[Cell]:
-    row = _FleetRow(shape, r)
+def _row_formulas(shape: Shape, r: int, irr: float, hourly: HourlyLayout | None) -> list[Cell]:
+    row = _FleetRow(shape, r, hourly)
     returns, helpers = row.returns(irr)
     marginal: Cell = (Formula(f"={marginal_ref(r)}"), USD, {})
     return [*row.totals(), *returns, *row.breakevens(), marginal, *helpers]

@@ -23,6 +23,7 @@ from planner.io.workbook.columns import SUMMARY
 from planner.io.workbook.data import ExportData, collect
 from planner.io.workbook.decisions import write_decision_sheets
 from planner.io.workbook.grids import write_grids
+from planner.io.workbook.hourly import write_hourly
 from planner.io.workbook.hpc import write_hpc
 from planner.io.workbook.inputs import (
     write_contracts,
@@ -66,6 +67,7 @@ class Writer:
             write_monthly_by_site,
             write_treasury,
             write_rows,
+            write_hourly,
             write_hpc,
             write_decision_sheets,
             write_power_prices,
@@ -86,7 +88,7 @@ class Writer:
     def grids(self, step: Progress) -> None:
         write_grids(self.book, self.data, step)
         write_calc_tax_years(self.book, self.data)
-        write_calc_marginal(self.book, self.data.shape)
+        write_calc_marginal(self.book, self.data.shape, self.data.hourly)
 
 
 def build_workbook(

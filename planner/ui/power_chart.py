@@ -44,7 +44,10 @@ EDGE = 0.012  # share of the view's width between its edge and the first label
 SLOTS = 3
 LABEL_SPACING_PX = 12
 FALLBACK_VIEW_PX = (1000.0, 300.0)  # before the chart is first laid out
-CLIP_QUANTILE = 0.02  # the initial view leaves out the dearest 2 % of hours (spikes)
+# The first view's top: the dearer of the month's 90th percentile price and twice the
+# highest strike (or the contract's price), so spikes do not flatten the rest.
+BODY_QUANTILE = 0.9
+STRIKE_HEADROOM = 2.0
 Y_TITLE = "Price (USD/MWh)"
 X_TITLE = "Share of the month's hours (%)"
 
@@ -347,15 +350,16 @@ class PowerChart(QWidget):
 
     def _fit_view(self, curve: PriceDuration) -> tuple[float, float]:
         """Limits on all the data; the first view leaves out the spikes of the dearest
-        hours (Reset zoom shows them) so the strikes and the body of the curve read."""
+        hours (Reset zoom shows them) so the strikes and the body of the curve read: its
+        top is the 90th percentile price or twice the highest strike, whichever is dearer."""
         plot = self.plot.getPlotItem()
         fit_limits(plot)
         prices = curve.usd_per_mwh
         marks = [s.strike_usd_per_mwh for s in curve.strikes] + [curve.contract_usd_per_mwh]
-        body = max(float(np.quantile(prices, 1.0 - CLIP_QUANTILE)), *marks)
+        body = max(float(np.quantile(prices, BODY_QUANTILE)), STRIKE_HEADROOM * max(marks))
         everything = max(float(prices[0]), *marks)
         low = min(float(prices[-1]), *marks, 0.0)
-        top = min(body + 0.15 * (body - low), everything + 0.03 * (everything - low))
+        top = min(body, everything + 0.03 * (everything - low))
         plot.getViewBox().setRange(xRange=(0.0, 100.0), yRange=(low, top), padding=0.02)
         return low, top
 

@@ -19,6 +19,10 @@ k_rt make each month a binary search per path. Capex, resale, depreciation and s
 do not depend on the path; the fleet's tax as filed (fiscal years, losses carried) is run
 per path. The fleet's BTC mined and revenue on a path move the same way (what the rows
 running at the path's x mine); its hashprice is market.py's on the path's blocks.
+Where a site's price profile sets its rows' strike, a row-month runs on every path in the
+intervals it runs in on the scenario's path, at their net power cost (montecarlo_fleet.py
+`scenario_strikes`): a first-order approximation, since the intervals a row pays for move
+with the path's revenue per kWh.
 With a treasury (run_monte_carlo's `treasury`), the company's cash and BTC held run on
 every path too: montecarlo_treasury.py.
 With zero volatility and noise the paths reproduce the engine (and the treasury the

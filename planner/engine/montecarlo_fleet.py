@@ -1,6 +1,11 @@
 """The fleet's rows on Monte Carlo paths: which rows run at a path's USD per TH-month,
 their EBITDA, and what hosts on take-or-pay or profit-share terms bill (montecarlo.py's
-module doc states the rule)."""
+module doc states the rule).
+
+Where a site's price profile sets its rows' strike (engine/hourly.py), a row-month keeps
+the scenario's run share and net power cost on every path (`scenario_strikes`): its TH/s,
+energy and power are those of the intervals it runs in on the scenario's path.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.engine.inputs import EngineInputs
+from planner.engine.market import market_of
 from planner.engine.model import HOURS_PER_DAY, Results
-from planner.engine.rows import row_vectors
+from planner.engine.rows import RowVectors, full_running, row_vectors
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,8 @@ class RowTable:
 def row_arrays(inputs: EngineInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per row and month while online: TH/s at full availability (degraded), the power
     cost at full availability (USD) and the curtailment credit paid if it runs (USD); and
-    each row's availability. Load, availability and credit are the engine's (row_vectors)."""
+    each row's availability. Load, availability and credit are the engine's (row_vectors);
+    with hourly terms, TH/s and power are on the scenario's run share (`scenario_strikes`)."""
     months = inputs.months
     t = np.arange(months)
     hours = HOURS_PER_DAY * inputs.timeline.days
@@ -62,7 +69,39 @@ def row_arrays(inputs: EngineInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray
     th = np.where(online, inputs.count[:, None] * inputs.hashrate_th[:, None] * decay, 0.0)
     power = np.where(online, rv.load_kw[:, None] * rv.energy_cost_usd_per_kw[rv.contract], 0.0)
     credit = np.where(online, rv.credit_usd_per_hour[:, None] * hours[None, :], 0.0)
+    strikes = scenario_strikes(inputs, rv)
+    if strikes is not None:
+        share, power_usd = strikes
+        th *= share
+        power = np.where(online, power_usd, 0.0)
     return th, power, credit, rv.availability_factor
+
+
+def scenario_strikes(inputs: EngineInputs, rv: RowVectors) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where sites have hourly terms: per row of `rv` (all rows) and month, the share of
+    the month it runs on the scenario's path, and its power cost at full availability
+    with that share (USD): in a month with a price-duration curve, what the intervals it
+    runs in cost less the power it sells; in others the month's price on the share the
+    4CP hours leave. None without hourly terms."""
+    hourly = inputs.hourly
+    if hourly is None:
+        return None
+    market = market_of(inputs)
+    hours = HOURS_PER_DAY * inputs.timeline.days
+    table = rv.degradation_table * market.btc_per_th_month[None, :]
+    _online, _btc, revenue_full_usd, power_full_usd = full_running(
+        rv, slice(None), table, market.btc_price_usd
+    )
+    full_kwh = rv.load_kw[:, None] * hours[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        revenue_usd_per_kwh = revenue_full_usd / full_kwh
+    terms = hourly.strike_terms(
+        rv.site, revenue_usd_per_kwh, inputs.contract_price_usd_per_kwh[rv.contract]
+    )
+    net_usd = np.where(
+        terms.strike, full_kwh * (terms.cost - terms.sales), power_full_usd * terms.run_share
+    )
+    return terms.run_share, net_usd
 
 
 def row_table(inputs: EngineInputs, members: np.ndarray | None = None) -> RowTable:
@@ -97,12 +136,17 @@ def row_table(inputs: EngineInputs, members: np.ndarray | None = None) -> RowTab
 
 
 def row_energy_kwh(inputs: EngineInputs) -> np.ndarray:
-    """Per row and month while online: the energy drawn at full availability (kWh)."""
+    """Per row and month while online: the energy drawn at full availability (kWh), on
+    the scenario's run share where sites have hourly terms."""
     t = np.arange(inputs.months)
     hours = HOURS_PER_DAY * inputs.timeline.days
     rv = row_vectors(inputs, np.arange(inputs.count.size))
     online = (t[None, :] >= inputs.online_idx[:, None]) & (t[None, :] < inputs.retire_idx[:, None])
-    return np.where(online, rv.load_kw[:, None] * hours[None, :], 0.0)
+    energy = np.where(online, rv.load_kw[:, None] * hours[None, :], 0.0)
+    strikes = scenario_strikes(inputs, rv)
+    if strikes is not None:
+        energy *= strikes[0]
+    return energy
 
 
 @dataclass(frozen=True)

@@ -216,3 +216,59 @@ def test_each_path_has_its_own_block_times_and_halving() -> None:
     assert x[1] == pytest.approx(grown.btc_per_th_month * grown.btc_price_usd, rel=1e-12)
     assert halving[1] == pytest.approx(halving_month_index(growing), rel=1e-12)
     assert halving[1] < halving[0] - 0.1  # days earlier
+
+
+def _on_a_profile(price_factor: float, auto_shutdown: bool):
+    """An index site (adder $0.004) and a reselling fixed-price site ($0.05, fee $2/MWh)
+    on one profile: June has 500 hours at $25/MWh, 150 at $60 and 70 at $900, the other
+    months $25 throughout. An S21 earns $0.125 per kWh and an S19j Pro $0.0742 at the
+    scenario's price (tests/engine/test_hourly_power.py): both run in the $25 and $60
+    hours and not in the $900 ones, and still do at 0.9 and 1.1 times the price."""
+    from tests.engine.test_hourly_power import june_ladder, profile_2024
+
+    profile = profile_2024(june_ladder(500, 150, (25.0, 60.0, 900.0)))
+    resale = PowerContract(
+        name="Resale",
+        type="fixed",
+        price_usd_per_kwh=0.05,
+        resale_allowed=True,
+        resale_fee_usd_per_mwh=2.0,
+    )
+    return make_project(
+        fleet=[
+            {"model": "S21", "count": 300, "purchase_month": "2027-06"},
+            {"model": "S19j Pro", "count": 200, "purchase_month": "2027-06"},
+            {"model": "S21", "count": 100, "purchase_month": "2027-06", "site": "Resold"},
+        ],
+        scenario={"btc_price_usd": 100_000 * price_factor},
+        contract={"type": "index", "price_usd_per_kwh": 0.04, "adder_usd_per_kwh": 0.004},
+        site={"price_profile": profile, "uptime": 1.0},
+        finance={"auto_shutdown": auto_shutdown, "tax_rate": 0.21, "horizon_months": 12},
+        extra_sites=[Site(name="Resold", contract="Resale", capacity_mw=2, price_profile=profile)],
+        extra_contracts=[resale],
+    )
+
+
+@pytest.mark.parametrize("auto_shutdown", [True, False])
+@pytest.mark.parametrize("factor", [0.9, 1.1])
+def test_a_path_at_a_profile_site_runs_on_the_scenarios_hours(
+    auto_shutdown: bool, factor: float
+) -> None:
+    """At sites with a price profile a path keeps each row-month's run share and net
+    power cost from the scenario: only revenue moves, by (factor - 1) x the scenario's
+    revenue (in June the rows run 650 of 720 hours, not all). Where the path's price
+    does not move a row's strike past a price of the profile, as here, that is the
+    engine's figure at the path's price."""
+    from planner.engine.montecarlo_fleet import fleet_ebitda
+
+    results = run(_on_a_profile(1.0, auto_shutdown))
+    assert results.row_power.power_sales_usd[2] > 0  # the reselling site sells its $900 hours
+    uptime = results.row_power.uptime_effective
+    assert uptime[0] < 1.0 and uptime[1] < 1.0
+    det = results.market
+    x = factor * (det.btc_per_th_month * det.btc_price_usd)[None, :]
+    by_hand = results.fleet.ebitda_usd[0] + (factor - 1.0) * results.fleet.revenue_usd[0]
+    on_path = fleet_ebitda(results, x)[0]
+    assert on_path == pytest.approx(by_hand, rel=1e-12, abs=1e-6)
+    scaled = run(_on_a_profile(factor, auto_shutdown))
+    assert on_path == pytest.approx(scaled.fleet.ebitda_usd[0], rel=1e-9, abs=1e-3)

@@ -26,6 +26,7 @@ from openpyxl import load_workbook
 from planner.domain.price_profile import FourCpInterval
 from planner.domain.project import Project
 from planner.engine import Results, run
+from planner.engine.bridge import bridge_of
 from planner.engine.model import SERIES_FIELDS, compute
 from planner.io.project_file import load_project
 from planner.io.report import monthly_columns
@@ -313,3 +314,24 @@ def _row_lines(data: bytes, sheet: str, site: str) -> list[list[str]]:
     at_site = {r for r in range(4, fleet.max_row + 1) if fleet.cell(r, 3).value == site}
     ws = book[sheet]
     return [[str(c.value) for c in ws[15 + r - 4]] for r in sorted(at_site)]
+
+
+def test_the_bridge_reconciles(recalculated: tuple[Any, Results, Path]) -> None:
+    """The Summary's NPV bridge has Williston's 4CP savings and demand-response pay as
+    lines (income) and adds up to the fleet's NPV, as the engine's bridge does."""
+    book, results, _path = recalculated
+    sheet = book["Summary"]
+    labels = [sheet.cell(row, 1).value for row in range(1, sheet.max_row + 1)]
+    top = labels.index("Line") + 2
+    by_label = {
+        sheet.cell(r, 1).value: sheet.cell(r, 2).value for r in range(top, sheet.max_row + 1)
+    }
+    lines = bridge_of(results)
+    assert {f"{WILLISTON}: 4CP savings", f"{WILLISTON}: demand-response pay"} <= {
+        line.label for line in lines
+    }
+    check = Checker()
+    for line in lines:
+        _close(check, f"bridge {line.label}", by_label[line.label], line.npv_usd)
+    _close(check, "bridge total", by_label["Total"], float(results.fleet_kpis.npv_usd[0]))
+    assert check.problems == []

@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from planner.io.formula_text import quoted
 from planner.io.workbook.book import BOLD, Book, cell, text_cell, title, widths
 from planner.io.workbook.columns import (
     FIRST_MONTH_COLUMN,
@@ -29,7 +30,7 @@ from planner.io.workbook.columns import (
 from planner.io.workbook.data import ExportData
 from planner.io.workbook.formulas import Formula
 from planner.io.workbook.hourly_values import DATES_ROW, TITLE, HourlyLayout
-from planner.io.workbook.sheet import Sheet, Text
+from planner.io.workbook.sheet import Sheet, Text, cell_text
 from planner.io.workbook.treasury import MODEL_FILL
 
 NOTE = (
@@ -100,9 +101,8 @@ def _site_sections(book: Book, ws: Sheet, layout: HourlyLayout) -> None:
         for s in layout.sites:
             mode = _mode(layout, s)
             line = [float(v) for v in values[section][s]]
-            ws.append_formulas(
-                [Text(layout.site_names[s]), Text(mode), *line], [0, 0, *[style] * months]
-            )
+            labels, label_styles = _labels(book, layout.site_names[s], mode)
+            ws.append_formulas([*labels, *line], [*label_styles, *[style] * months])
     assert ws.row_count + 1 == layout.income_row
     first, last = layout.site_first("fourcp"), layout.income_row - 1
     ws.append_formulas(
@@ -114,6 +114,12 @@ def _site_sections(book: Book, ws: Sheet, layout: HourlyLayout) -> None:
         [book.style(font=BOLD), 0, *[book.style(USD)] * months],
     )
     ws.append([])
+
+
+def _labels(book: Book, *texts: str) -> tuple[list[Any], list[int]]:
+    """Project text as text cells (`Text`), quote-prefixed where it starts like a formula."""
+    prefixed = book.style(quotePrefix=True)
+    return [Text(text) for text in texts], [prefixed if quoted(cell_text(t)) else 0 for t in texts]
 
 
 def _mode(layout: HourlyLayout, s: int) -> str:
@@ -136,14 +142,14 @@ def _row_sections(book: Book, ws: Sheet, layout: HourlyLayout) -> None:
         ws.append([text_cell(ws, ROW_HEADINGS[section], font=BOLD)])
         for r, name in enumerate(layout.row_names):
             s = int(layout.row_site[r])
-            labels: list[Any] = [Text(name), Text(layout.site_names[s])]
+            labels, label_styles = _labels(book, name, layout.site_names[s])
             if not layout.row_listed(r):
-                ws.append_formulas(labels, 0)
+                ws.append_formulas(labels, label_styles)
                 continue
             cells, cell_styles = _row_line(layout, section, r, styles)
-            ws.append_formulas([*labels, *cells], [0, 0, *cell_styles])
+            ws.append_formulas([*labels, *cells], [*label_styles, *cell_styles])
         if not shape.rows:
-            ws.append([])
+            ws.append([text_cell(ws, "(no fleet rows)")])
 
 
 def _row_line(

@@ -37,6 +37,7 @@ from planner.io.workbook.columns import (
     SITES,
     SUMMARY,
     SUMMARY_FIRST_ROW,
+    T_ROW,
     TABLE_FIRST_ROW,
     USD,
     USD_CENTS,
@@ -52,6 +53,7 @@ from planner.io.workbook.formulas import (
     payback_cells,
     pv,
 )
+from planner.io.workbook.hourly_values import HourlyLayout
 from planner.io.workbook.printing import add_row_breaks, chart_breaks
 
 SUMMED = ("btc_mined", "revenue", "credit", "power", "opex", "capex", "depreciation")
@@ -209,7 +211,7 @@ def write_summary(book: Book, ws: WriteOnlyWorksheet, data: ExportData) -> None:
     _charts(book, ws, SUMMARY_FIRST_ROW + len(lines) + 2)
     for _ in range(BRIDGE_GAP_ROWS):  # the charts stand here
         ws.append([])
-    _bridge(ws, shape)
+    _bridge(ws, shape, data.hourly)
 
 
 # Below the table: the charts (two of CHART_ROWS rows), then the bridge.
@@ -218,15 +220,25 @@ BRIDGE_GAP_ROWS = 2 + 2 * CHART_ROWS
 BRIDGE_SITE_ITEMS = 5  # demand, take-or-pay, profit share, fixed opex, infrastructure
 
 
-def summary_rows(shape: Shape) -> int:
+def summary_rows(shape: Shape, hourly: HourlyLayout | None = None) -> int:
     """The rows the Summary sheet fills: the table, the charts' space, the bridge."""
     table_last = SUMMARY_FIRST_ROW + shape.sites
-    return table_last + BRIDGE_GAP_ROWS + 2 + shape.rows + BRIDGE_SITE_ITEMS * shape.sites + 3
+    items = BRIDGE_SITE_ITEMS * shape.sites + _hourly_items(hourly)
+    return table_last + BRIDGE_GAP_ROWS + 2 + shape.rows + items + 3
 
 
-def _bridge(ws: WriteOnlyWorksheet, shape: Shape) -> None:
+# Each site listed on the Hourly power sheet has these bridge lines more (income).
+HOURLY_ITEMS = (("4CP savings", "fourcp"), ("demand-response pay", "demand_response"))
+
+
+def _hourly_items(hourly: HourlyLayout | None) -> int:
+    return 0 if hourly is None else len(HOURLY_ITEMS) * len(hourly.sites)
+
+
+def _bridge(ws: WriteOnlyWorksheet, shape: Shape, hourly: HourlyLayout | None = None) -> None:
     """The fleet NPV from the rows' NPVs (after their shares of the tax) and what no row
-    carries: each site's demand charges, fixed opex and infrastructure capex, and
+    carries: each site's demand charges, fixed opex and infrastructure capex (and, at a
+    site on the Hourly power sheet, its 4CP savings and demand-response pay), and
     corporate G&A, at their pre-tax values (their tax shields are in the rows' shares)."""
     first = DISCOUNTED_FIRST_ROW
     factors = DISCOUNTED.span("factor", first, first + shape.months - 1)
@@ -258,7 +270,7 @@ def _bridge(ws: WriteOnlyWorksheet, shape: Shape) -> None:
         def hosting(key: str, first: int = site_first, last: int = site_last) -> str:
             return f"=-SUMPRODUCT({MONTHLY_BY_SITE.span(key, first, last)},{factors})"
 
-        items = (
+        items: tuple[tuple[str, str], ...] = (
             ("demand charges", f"=-{site('demand_usd')}*SUM({factors})"),
             ("take-or-pay shortfall", hosting("take_or_pay")),
             ("host's profit share", hosting("profit_share")),
@@ -269,6 +281,12 @@ def _bridge(ws: WriteOnlyWorksheet, shape: Shape) -> None:
                 f"-{site('infra_basis_usd')}*INDEX({factors},{infra_t}+1)*(1+{START_PREMIUM}),0)",
             ),
         )
+        if hourly is not None and hourly.site_listed(s):
+            discount = f"(1+DiscountRate)^(-({shape.across('CalcRunning', T_ROW)}+1)/12)"
+            items += tuple(
+                (label, f"=SUMPRODUCT({hourly.site_months(key, s)},{discount})")
+                for label, key in HOURLY_ITEMS
+            )
         for label, formula in items:
             ws.append(
                 [
@@ -279,7 +297,7 @@ def _bridge(ws: WriteOnlyWorksheet, shape: Shape) -> None:
     ws.append(
         [text_cell(ws, "Corporate G&A"), cell(ws, Formula(f"=-GandA_USD*SUM({factors})"), USD)]
     )
-    last = top + shape.rows + BRIDGE_SITE_ITEMS * shape.sites
+    last = top + shape.rows + BRIDGE_SITE_ITEMS * shape.sites + _hourly_items(hourly)
     ws.append([text_cell(ws, "Total", font=BOLD), cell(ws, Formula(f"=SUM(B{top}:B{last})"), USD)])
     ws.append(
         [

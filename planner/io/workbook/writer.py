@@ -58,7 +58,8 @@ class Writer:
         step = progress or (lambda _fraction: None)
         book, data = self.book, self.data
         # The first tab; printed without its header over the charts and the bridge below.
-        summary = book.sheet("Summary", summary_rows(data.shape), len(SUMMARY), one_table=False)
+        size = summary_rows(data.shape, data.hourly)
+        summary = book.sheet("Summary", size, len(SUMMARY), one_table=False)
         for write in (write_inputs, write_fleet, write_sites, write_contracts, write_models):
             write(book, data)
         step(0.05)

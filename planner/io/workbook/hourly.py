@@ -33,18 +33,18 @@ from planner.io.workbook.hourly_values import DATES_ROW, TITLE, HourlyLayout
 from planner.io.workbook.sheet import Sheet, Text, cell_text
 from planner.io.workbook.treasury import MODEL_FILL
 
-NOTE = (
+# The sheet's notes, a line each (printed, a line stays within the page).
+NOTES = (
     "The hourly detail (each site's price-duration curve by month, each model's strike "
-    "price) is worked by the planner, not by formulas: the shaded cells are its values "
-    "(from the model), and the formulas of the other sheets read them for the rows and "
-    "sites listed here. Changing an input moves the other figures, but not these."
-)
-NOTE_2 = (
+    "price) is worked by the planner, not by formulas.",
+    "Shaded cells are its values (from the model); the formulas of the other sheets read "
+    "them for the rows and sites listed here.",
+    "Changing an input in this workbook moves the other figures, but not these: export "
+    "the plan again to rework them.",
     "A row's availability = uptime x (1 - curtailed share) x its uptime share below; in a "
-    "month on the curve it pays the effective price per kWh drawn (off the curve: the "
-    "site's price, PowerPrices). Where a fixed contract resells, the formulas pay the "
-    "fixed price on the whole contracted block and add the power sales; the price shown "
-    "there is net of them."
+    "month on the curve it pays the effective price per kWh drawn (off it: PowerPrices).",
+    "Where a fixed contract resells, the formulas pay the fixed price on the whole "
+    "contracted block and add the power sales; the price shown there is net of them.",
 )
 SITE_HEADINGS = {
     "curve": "Priced on the site's price-duration curve (1: yes, 0: as without a profile)",
@@ -67,11 +67,12 @@ def write_hourly(book: Book, data: ExportData) -> None:
         return
     shape = data.shape
     ws = book.sheet(TITLE, layout.last_row, FIRST_MONTH_COLUMN + shape.months - 1)
-    widths(ws, (30, 22, *(10,) * shape.months))
+    widths(ws, (34, 22, *(10,) * shape.months))
     ws.freeze_panes = f"C{DATES_ROW + 1}"
     ws.append(title(ws, "Hourly power: values from the model"))
-    ws.append([text_cell(ws, NOTE)])
-    ws.append([text_cell(ws, NOTE_2)])
+    for note in NOTES:
+        ws.append([text_cell(ws, note)])
+    assert ws.row_count + 1 == DATES_ROW
     ws.append(
         [cell(ws, "Site or fleet row", font=BOLD), None]
         + [
@@ -107,8 +108,8 @@ def _site_sections(book: Book, ws: Sheet, layout: HourlyLayout) -> None:
     first, last = layout.site_first("fourcp"), layout.income_row - 1
     ws.append_formulas(
         [
-            Text("Listed sites: 4CP savings and demand response (USD)"),
-            Text("in the company's taxable income"),
+            Text("Sites' 4CP + demand response (USD)"),
+            Text("in taxable income"),
             *(Formula(f"=SUM({col}{first}:{col}{last})") for col in layout.shape.month_cols),
         ],
         [book.style(font=BOLD), 0, *[book.style(USD)] * months],

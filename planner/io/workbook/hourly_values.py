@@ -22,8 +22,8 @@ from planner.io.workbook.book import Shape
 
 SHEET = "'Hourly power'"
 TITLE = "Hourly power"
-DATES_ROW = 4  # the month dates, repeated on each printed page
-FIRST_ROW = 5  # the first section's heading
+DATES_ROW = 7  # the month dates (title and notes above), repeated on each printed page
+FIRST_ROW = 8  # the first section's heading
 
 # The sections, in order: per site (one line per listed site), then per fleet row (one
 # line per fleet row, in the Fleet's order, so a column lines up with the grids').

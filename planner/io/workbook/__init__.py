@@ -18,6 +18,11 @@ Layout:
   and the margin-call rules decide, and the tax on the treasury's items, are the
   engine's values in cells marked "from the model".
 - Rows: per fleet row totals, NPV, IRR, payback and breakevens.
+- Hourly power (when sites have a price profile, 4CP or demand response; hourly.py,
+  hourly_values.py): the engine's uptime share and effective power price per row-month
+  and each site's power sales, 4CP savings and demand response, as values "from the
+  model" that the formulas of the rows and sites listed there read (the price-duration
+  curves are not formula-driven).
 - PowerPrices, CalcRows, CalcRunning, CalcTaxable, CalcFCF, CalcCumFCF, CalcIRRFlows:
   helper sheets of per-row and per-month calculations (months across), each cell a short
   formula; CalcMarginal: each row's marginal NPV, the tax refiled without it;
@@ -43,7 +48,8 @@ the workbook's state, cell helpers and styles; sheet.py the write-only sheet, it
 text writer (`text_cell`) and its rows of formulas (`Sheet.append_formulas`);
 formulas.py the formula helpers (no openpyxl); columns.py each sheet's named columns,
 from which the letters are derived; one module per group of sheets (inputs, results,
-calc and grids, summary, decisions, hpc, treasury); writer.py writes them in order.
+calc and grids, summary, decisions, hpc, treasury, hourly); writer.py writes them in
+order.
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ from planner.io.workbook.inputs import (
 )
 from planner.io.workbook.marginal import write_calc_marginal
 from planner.io.workbook.printing import set_up_printing
-from planner.io.workbook.results import write_monthly, write_monthly_by_site, write_rows
+from planner.io.workbook.results import write_monthly, write_monthly_by_site
+from planner.io.workbook.rows_sheet import write_rows
 from planner.io.workbook.summary import summary_rows, write_summary
 from planner.io.workbook.tax import (
     write_calc_tax_years,

@@ -33,6 +33,7 @@ from planner.io.report import monthly_columns
 from planner.io.resources import sample_project_path
 from planner.io.synthetic_prices import synthetic_ercot_profile
 from planner.io.workbook import build_workbook, export_workbook
+from planner.io.workbook.book import Shape
 from planner.io.workbook.hourly_values import DATES_ROW, hourly_layout
 from tests.io.test_workbook_recalc import STATUS, Checker, _irr, recalculate, renamed_site
 
@@ -191,10 +192,11 @@ def test_rows_equal_engine(recalculated: tuple[Any, Results, Path]) -> None:
 
 def test_the_sheet_holds_the_engines_values(recalculated: tuple[Any, Results, Path]) -> None:
     book, results, _path = recalculated
-    layout = hourly_layout(results, _shape(results))
+    inputs = results.inputs
+    shape = Shape(inputs.months, len(inputs.row_names), len(inputs.site_names), 3, 1)
+    layout = hourly_layout(results, shape)
     assert layout is not None
     sheet = book["Hourly power"]
-    inputs = results.inputs
     sites = list(inputs.site_names)
     assert [inputs.site_names[s] for s in layout.sites] == [PECOS, WILLISTON]
     # The row's uptime share x its site's uptime x (1 - curtailed share) = its uptime.
@@ -224,19 +226,6 @@ def test_the_sheet_holds_the_engines_values(recalculated: tuple[Any, Results, Pa
             check.number(f"{sites[s]} DR {t}", got, float(results.sites.demand_response_usd[s, t]))
     assert check.problems == []
     assert check.compared > inputs.months * 10
-
-
-def _shape(results: Results) -> Any:
-    from planner.io.workbook.book import Shape
-
-    inputs = results.inputs
-    return Shape(
-        months=inputs.months,
-        rows=len(inputs.row_names),
-        sites=len(inputs.site_names),
-        contracts=len(inputs.contract_price_usd_per_kwh),
-        models=1,
-    )
 
 
 def test_the_sheet_is_marked_and_prints(recalculated: tuple[Any, Results, Path]) -> None:
@@ -335,3 +324,28 @@ def test_the_bridge_reconciles(recalculated: tuple[Any, Results, Path]) -> None:
         _close(check, f"bridge {line.label}", by_label[line.label], line.npv_usd)
     _close(check, "bridge total", by_label["Total"], float(results.fleet_kpis.npv_usd[0]))
     assert check.problems == []
+
+
+def test_a_reselling_site_pays_its_whole_block(recalculated: tuple[Any, Results, Path]) -> None:
+    """Williston's power cost in its first month, on the curve, is its fixed price on the
+    whole contracted block (the rigs online, with overhead, x the month's hours x 98 %
+    uptime x (1 - 3 % curtailed)) plus its demand charge, though its rows run in fewer
+    hours (uptime share below 1): what they leave is sold, in EBITDA."""
+    book, results, _path = recalculated
+    inputs = results.inputs
+    w = list(inputs.site_names).index(WILLISTON)
+    at_site = (inputs.site_idx == w) & (inputs.online_idx <= 0) & (inputs.retire_idx > 0)
+    load_kw = float((inputs.count * inputs.power_w / 1000.0)[at_site].sum())
+    load_kw *= float(inputs.site_overhead[w])
+    hours = 24 * float(inputs.timeline.days[0])
+    price = float(inputs.contract_price_usd_per_kwh[inputs.site_contract_idx[w], 0])
+    block_usd = load_kw * hours * 0.98 * (1 - 0.03) * price
+    expected = block_usd + float(results.site_items.demand_usd[w, 0])
+    row = 3 + w * inputs.months  # month 0 of Williston on Monthly by site
+    got = book["Monthly by site"].cell(row, 8).value
+    assert got == pytest.approx(expected, abs=USD_TOL)
+    assert price == pytest.approx(0.041)
+    assert np.nanmax(results.row_month_uptime()[at_site, 0]) < 0.98
+    assert book["Monthly by site"].cell(row, 10).value == pytest.approx(
+        float(results.sites.ebitda_usd[w, 0]), abs=USD_TOL
+    )

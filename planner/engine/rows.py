@@ -232,7 +232,7 @@ def _strike_cells(
     full_kwh *= online
     full_kwh *= factor
     power_cost_usd = np.where(strike, full_kwh * terms.cost, power_full_usd * availability)
-    power_sales_usd = full_kwh * terms.sales
+    power_sales_usd = full_kwh * np.where(strike, terms.sales, 0.0)  # none off the curve
     btc_mined = btc_full * availability
     revenue_usd = revenue_full_usd * availability
     margin_usd = revenue_usd - power_cost_usd

@@ -147,7 +147,7 @@ class HourlyPower:
         if self.resale.any():
             resale = self.resale[site, None]
             sold = (mean_usd_per_kwh - paid_usd_per_kwh) - fee * (1.0 - run_share)
-            sales = np.where(resale, sold, 0.0)
+            sales = np.where(resale & strike, sold, 0.0)  # none in a month without a curve
             cost = np.where(resale, contract_usd_per_kwh, paid_usd_per_kwh + adder * run_share)
             all_cost = np.where(resale, contract_usd_per_kwh, mean_usd_per_kwh + adder)
         else:

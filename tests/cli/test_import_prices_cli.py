@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from planner.cli import main
-from planner.io.project_file import load_project
+from planner.io.project_file import load_project, project_to_json
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "sample_project.json"
@@ -36,8 +36,15 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path]:
+    """A price file and a copy of the sample whose ERCOT site has no profile yet."""
+    sample = load_project(SAMPLE)
+    sites = [
+        s.model_copy(update={"price_profile": None}) if s.name == SITE else s for s in sample.sites
+    ]
     project = tmp_path / "plan.json"
-    project.write_bytes(SAMPLE.read_bytes())
+    project.write_text(
+        project_to_json(sample.model_copy(update={"sites": sites})), encoding="utf-8"
+    )
     prices = tmp_path / "prices.csv"
     prices.write_text(PLAIN, encoding="utf-8")
     return prices, project

@@ -365,14 +365,24 @@ def test_a_month_the_profile_lacks_runs_as_without(project_factory) -> None:
 
 
 # The sample before hourly power (fleet NPV, BTC mined, power cost and EBITDA over the
-# horizon): a project without profiles computes the same numbers, bit for bit.
+# horizon): a project without profiles computes the same numbers, bit for bit. (The
+# sample's ERCOT site now carries a profile, 4CP hours and demand response: without them
+# it is the sample of before.)
 SAMPLE_BEFORE = (-16574938.76513294, 1004.6705516019672, 74168441.39486957, 7729901.840512791)
+NO_HOURLY_TERMS = {
+    "price_profile": None,
+    "fourcp_charge_usd_per_kw_year": 0.0,
+    "fourcp_intervals": [],
+    "demand_response_mw": 0.0,
+    "demand_response_usd_per_mw_month": 0.0,
+}
 
 
 def test_a_project_without_profiles_computes_as_before() -> None:
     project = load_project(sample_project_path())
+    assert project.sites[0].price_profile is not None
     project = project.model_copy(
-        update={"sites": [s.model_copy(update={"price_profile": None}) for s in project.sites]}
+        update={"sites": [s.model_copy(update=NO_HOURLY_TERMS) for s in project.sites]}
     )
     res = compute(compile_inputs(project))
     assert res.inputs.hourly is None

@@ -259,9 +259,14 @@ def test_files_that_are_not_price_files(tmp_path: Path, content: bytes, words: s
 def test_the_profile_round_trips_with_the_project(tmp_path: Path) -> None:
     project = load_project(ROOT / "samples" / "sample_project.json")
     profile = read_prices(ercot_file(tmp_path / "rtm.csv", NOVEMBER), scale_to_contract=True)
-    site = project.sites[0].name
+    # The first site without a profile (the sample's ERCOT site has its synthetic one).
+    s = next(i for i, x in enumerate(project.sites) if x.price_profile is None)
+    site = project.sites[s].name
     changed = with_price_profile(project, site, profile)
-    assert changed.sites[0].price_profile == profile and changed.sites[1:] == project.sites[1:]
+    assert changed.sites[s].price_profile == profile
+    assert [x for i, x in enumerate(changed.sites) if i != s] == [
+        x for i, x in enumerate(project.sites) if i != s
+    ]
     again = parse_project(project_to_json(changed))
     assert again == changed
     assert with_price_profile(again, site, None) == project

@@ -182,10 +182,12 @@ def test_halving_marker_sits_at_its_fractional_month(panel, base, project):
     assert not any(line.isVisible() for line in panel._halving_lines.values())
 
 
-def test_payback_marker(panel, base, bull):
+def test_payback_marker(panel, project, bull):
     panel.tabs.setCurrentIndex(CHART_KEYS.index("cumulative"))  # the marker's chart in view
-    assert int(base.fleet_kpis.payback_status[0]) == m.NEVER
-    panel.show_results(base)
+    # The sample's Bear scenario never pays back (its Base does, in month 59.8).
+    never = run(project, "Bear")
+    assert int(never.fleet_kpis.payback_status[0]) == m.NEVER
+    panel.show_results(never)
     assert panel.payback_point is None
     assert not panel._payback.isVisible()
 
@@ -201,7 +203,7 @@ def test_payback_marker(panel, base, bull):
     cx, cy = panel.series("cumulative")["Cumulative FCF"]
     assert np.interp(0.0, cy[5:], cx[5:]) == pytest.approx(at)
 
-    panel.show_results(base)
+    panel.show_results(never)
     assert panel.payback_point is None
     assert not panel._payback.isVisible()
 

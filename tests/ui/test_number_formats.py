@@ -34,9 +34,9 @@ def test_kpi_strip_npv_is_the_scenarios_tables_base_npv(qtbot, window) -> None:
     table.show_rows(HEADERS, [scenario_row(n, r, project.active_scenario) for n, r in compared])
     base = table.texts()[0]
     assert base[0] == "Base (active)"
-    assert base[1] == strip.values["npv"] == "-$16,574,939"
-    # Cost per BTC too: "$97,515" in both (the table's header says per BTC).
-    assert base[7] == strip.values["cash_cost"] == "$97,515"
+    assert base[1] == strip.values["npv"] == "-$4,951,883"
+    # Cost per BTC too: "$91,639" in both (the table's header says per BTC).
+    assert base[7] == strip.values["cash_cost"] == "$91,639"
     for c in (1, 5, 6, 7, 8):  # every money column of the table, one scale
         assert all(WHOLE_DOLLARS.match(row[c]) for row in table.texts()), c
 

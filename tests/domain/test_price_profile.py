@@ -161,11 +161,30 @@ def test_a_half_hour_zone_puts_each_interval_in_the_month_it_starts_in() -> None
     assert kolkata.local_month_spans() == [MonthSpan(2024, 1, 0, 1), MonthSpan(2024, 2, 1, 3)]
 
 
+HOURLY_KEYS = (
+    "price_profile",
+    "fourcp_charge_usd_per_kw_year",
+    "fourcp_intervals",
+    "demand_response_mw",
+    "demand_response_usd_per_mw_month",
+)
+
+
 def test_a_file_without_the_new_keys_saves_byte_identical() -> None:
+    # The sample (its ERCOT site has a profile, 4CP and demand response) saves as it is.
     text = SAMPLE.read_text(encoding="utf-8")
-    project = parse_project(text)
-    assert project.sites[0].price_profile is None
-    assert project_to_json(project) == text
+    assert parse_project(text).sites[0].price_profile is not None
+    assert project_to_json(parse_project(text)) == text
+    # Without those keys, as an earlier planner wrote it: saved without them again.
+    data = json.loads(text)
+    for site in data["sites"]:
+        for key in HOURLY_KEYS:
+            site.pop(key, None)
+    earlier = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    project = parse_project(earlier)
+    assert all(site.price_profile is None for site in project.sites)
+    assert project_to_json(project) == earlier
+    assert not any(key in earlier for key in HOURLY_KEYS)
 
 
 def test_the_new_fields_round_trip() -> None:

@@ -100,6 +100,11 @@ TOTALS: dict[str, tuple[str, ...]] = {
 
 
 _C = Column
+# What the breakevens assume where a site's price profile sets the rows' strike.
+_AVERAGE_PRICE = (
+    ". At a site with a price profile: running every hour of the month at its average "
+    "price (on its strike the row runs only in the hours it covers)"
+)
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "fleet": (
         _C("name", "Batch", "text"),
@@ -146,16 +151,36 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "tax refiled without the row)",
         ),
         _C("result:payback", "Payback", "result"),
-        _C("result:breakeven_btc_price_usd", "Breakeven BTC (USD)", "result"),
+        _C(
+            "result:breakeven_btc_price_usd",
+            "Breakeven BTC (USD)",
+            "result",
+            tip="The BTC price at which the row covers its power in its first online month, "
+            f"at full availability{_AVERAGE_PRICE}",
+        ),
         _C(
             "result:breakeven_btc_after_halving_usd",
             "Breakeven BTC after halving (USD)",
             "result",
             tip="The BTC price at which the row covers its power in the first month after "
-            "the next halving (n/a: not online then, or the halving is past the horizon)",
+            "the next halving (n/a: not online then, or the halving is past the horizon)"
+            f"{_AVERAGE_PRICE}",
         ),
-        _C("result:breakeven_hashprice", "Breakeven (USD/PH/day)", "result"),
-        _C("result:breakeven_power", "Breakeven power (USD/kWh)", "result"),
+        _C(
+            "result:breakeven_hashprice",
+            "Breakeven (USD/PH/day)",
+            "result",
+            tip="The hashprice at which the row covers its power in its first online month"
+            f"{_AVERAGE_PRICE}",
+        ),
+        _C(
+            "result:breakeven_power",
+            "Breakeven power (USD/kWh)",
+            "result",
+            tip="The electricity price at which the row's revenue covers its power in its "
+            "first online month: its revenue per kWh (at a site with a price profile, its "
+            "strike: it runs in the hours cheaper than this)",
+        ),
         _C("result:unprofitable_from", "Unprofitable from", "result"),
         _C(
             "result:uptime_effective",

@@ -11,15 +11,17 @@ evaluated at each factor asked for.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from planner.engine import metrics
-from planner.engine.hourly import NO_CURVE, HourlyPower
+from planner.engine.hourly import NO_CURVE, HourlyPower, StrikeTerms
 from planner.engine.inputs import EngineInputs
 from planner.engine.market import HOURS_PER_DAY
 from planner.engine.rows import CHUNK_CELLS, RowVectors, full_running, row_vectors
+
+NARROW_EVERY = 4  # halvings of a bracket between narrowings of the strike cells
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,9 @@ class StrikeCells:
     A cell's discounted margin at m is its kWh at full running while online (with uptime
     and the curtailed share) x (m x r x run share - power cost + power sales per kWh),
     r its revenue per kWh at m = 1, plus its curtailment credit in a month it runs at all
-    (run share above 0), as `_strike_cells` in engine/rows.py has it.
+    (run share above 0), as `_strike_cells` in engine/rows.py has it. Cells set aside by
+    `within` run the same intervals over a range of m: their sum is the line
+    `fixed_usd + m x fixed_slope_usd` there.
     """
 
     hourly: HourlyPower
@@ -40,21 +44,52 @@ class StrikeCells:
     contract_usd_per_kwh: np.ndarray  # (R, H)
     kwh: np.ndarray  # (R, H) discounted kWh at full running, 0 where the cell is not counted
     credit_usd: np.ndarray  # (R, H) discounted credit of a month running
+    fixed_usd: float = 0.0
+    fixed_slope_usd: float = 0.0
+
+    def _terms(self, multiple: float) -> StrikeTerms:
+        return self.hourly.strike_terms(
+            self.site, self.revenue_usd_per_kwh * multiple, self.contract_usd_per_kwh
+        )
+
+    def _parts(self, terms: StrikeTerms) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell: the slope in m (the revenue of the intervals run) and the rest."""
+        slope_usd = self.kwh * self.revenue_usd_per_kwh * terms.run_share
+        rest_usd = self.kwh * (terms.sales - terms.cost)
+        rest_usd += np.where(terms.run_share > 0.0, self.credit_usd, 0.0)
+        return slope_usd, rest_usd
+
+    def value_and_slope_usd(self, multiple: float) -> tuple[float, float]:
+        """The cells' discounted margin and credits at `multiple`, and d / d multiple
+        there (the revenue of the intervals run)."""
+        slope_usd, rest_usd = self._parts(self._terms(multiple))
+        slope = float(slope_usd.sum()) + self.fixed_slope_usd
+        return multiple * slope + float(rest_usd.sum()) + self.fixed_usd, slope
 
     def npv_usd(self, multiple: float) -> float:
         """The cells' discounted margin and credits at `multiple`."""
-        revenue_usd_per_kwh = self.revenue_usd_per_kwh * multiple
-        terms = self.hourly.strike_terms(self.site, revenue_usd_per_kwh, self.contract_usd_per_kwh)
-        margin_usd_per_kwh = revenue_usd_per_kwh * terms.run_share - terms.cost + terms.sales
-        credit_usd = np.where(terms.run_share > 0.0, self.credit_usd, 0.0)
-        return float((self.kwh * margin_usd_per_kwh).sum() + credit_usd.sum())
+        return self.value_and_slope_usd(multiple)[0]
 
-    def slope_usd(self, multiple: float) -> float:
-        """d npv / d multiple at `multiple`: the revenue of the intervals run."""
-        terms = self.hourly.strike_terms(
-            self.site, self.revenue_usd_per_kwh * multiple, self.contract_usd_per_kwh
+    def within(self, low: float, high: float) -> StrikeCells:
+        """The same sum for multiples from `low` to `high`, the cells that run the same
+        intervals at both ends (so at every multiple between: the intervals run only grow
+        with m) summed into the line, and only the rows with others kept."""
+        at_low = self._terms(low)
+        same = at_low.run_share == self._terms(high).run_share
+        slope_usd, rest_usd = self._parts(at_low)
+        counted = (self.kwh != 0.0) | (self.credit_usd != 0.0)
+        keep = (~same & counted).any(axis=1)
+        fixed = same | ~keep[:, None]
+        return StrikeCells(
+            hourly=self.hourly,
+            site=self.site[keep],
+            revenue_usd_per_kwh=self.revenue_usd_per_kwh[keep],
+            contract_usd_per_kwh=self.contract_usd_per_kwh[keep],
+            kwh=np.where(fixed, 0.0, self.kwh)[keep],
+            credit_usd=np.where(fixed, 0.0, self.credit_usd)[keep],
+            fixed_usd=self.fixed_usd + float(rest_usd[fixed].sum()),
+            fixed_slope_usd=self.fixed_slope_usd + float(slope_usd[fixed].sum()),
         )
-        return float((self.kwh * self.revenue_usd_per_kwh * terms.run_share).sum())
 
 
 @dataclass(frozen=True)
@@ -99,11 +134,20 @@ class MiningResponse:
 
     def slope_usd(self, multiple: float) -> float:
         """d npv / d multiple just above `multiple`: the revenue of the cells running."""
+        return self._value_and_slope_usd(multiple)[1]
+
+    def _value_and_slope_usd(self, multiple: float) -> tuple[float, float]:
+        """`npv_usd` and `slope_usd` at `multiple`, the strike terms worked out once."""
+        margin = multiple * self.revenue_usd - self.power_usd
+        switching = np.where(margin >= 0.0, margin + self.credit_usd, 0.0).sum()
+        npv_usd = multiple * self.always_revenue_usd - self.always_power_usd + float(switching)
         running = multiple * self.revenue_usd >= self.power_usd
         slope_usd = self.always_revenue_usd + float(self.revenue_usd[running].sum())
         if self.strike is not None:
-            slope_usd += self.strike.slope_usd(multiple)
-        return slope_usd
+            value_usd, strike_slope_usd = self.strike.value_and_slope_usd(multiple)
+            npv_usd += value_usd
+            slope_usd += strike_slope_usd
+        return npv_usd, slope_usd
 
     def root(self, offset_usd: float, above: float) -> float:
         """The multiple at which offset + npv_usd(m) crosses zero, from `above`, where the
@@ -114,29 +158,37 @@ class MiningResponse:
         by bisection (the function is non-decreasing). NaN when the sum stays positive
         (flat) below `above`."""
         m = above
+        npv_usd, slope = self._value_and_slope_usd(m)
         for _ in range(200):
-            value = offset_usd + self.npv_usd(m)
+            value = offset_usd + npv_usd
             if value <= 0.0:
                 return m
-            slope = self.slope_usd(m)
             if slope <= 0.0:
                 return math.nan
             step = value / slope
             if step <= 1e-15 * m:
                 return m - step
             below = m - step
-            if offset_usd + self.npv_usd(below) < 0.0:
+            npv_below_usd, slope_below = self._value_and_slope_usd(below)
+            if offset_usd + npv_below_usd < 0.0:
                 return self._bisect(offset_usd, below, m)
-            m = below
+            m, npv_usd, slope = below, npv_below_usd, slope_below
         return m
 
     def _bisect(self, offset_usd: float, low: float, high: float) -> float:
-        """The crossing between `low` (sum < 0) and `high` (sum > 0), to 1e-15 of it."""
+        """The crossing between `low` (sum < 0) and `high` (sum > 0), to 1e-15 of it.
+        Every few halvings the strike cells that run the same intervals across the
+        bracket are summed into a line (`StrikeCells.within`): fewer are worked out."""
+        response = self
+        halvings = 0
         while high - low > 1e-15 * high:
+            if response.strike is not None and halvings % NARROW_EVERY == 0:
+                response = replace(response, strike=response.strike.within(low, high))
+            halvings += 1
             middle = 0.5 * (low + high)
             if middle in (low, high):
                 break
-            if offset_usd + self.npv_usd(middle) < 0.0:
+            if offset_usd + response.npv_usd(middle) < 0.0:
                 low = middle
             else:
                 high = middle

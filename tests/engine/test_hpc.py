@@ -458,3 +458,25 @@ def test_a_site_without_a_profile_responds_as_before_beside_one_with() -> None:
         for name in ("revenue_usd", "power_usd", "credit_usd"):
             assert np.array_equal(getattr(response, name), getattr(before, name))
     assert any(site.price_profile is not None for site in sample.sites)
+
+
+def test_strike_cells_narrowed_to_a_bracket_keep_their_sum() -> None:
+    """Over a bracket of multiples, the strike cells that run the same intervals at both
+    ends are summed into a line: the sum is the same at every multiple inside, with fewer
+    rows left to search."""
+    from planner.io.project_file import load_project
+    from planner.io.resources import sample_project_path
+
+    sample = load_project(sample_project_path())
+    results = run(sample)
+    response = mining_response(results.inputs, 0, 7, results.market.btc_per_th_month)
+    strike = response.strike
+    assert strike is not None
+    for low, high in ((0.5, 2.0), (0.9, 1.1), (1.0, 1.0 + 1e-9)):
+        narrowed = strike.within(low, high)
+        assert narrowed.site.size <= strike.site.size
+        for m in np.linspace(low, high, 7):
+            value, slope = narrowed.value_and_slope_usd(float(m))
+            assert value == pytest.approx(strike.npv_usd(float(m)), rel=1e-12)
+            assert slope == pytest.approx(strike.value_and_slope_usd(float(m))[1], rel=1e-12)
+    assert strike.within(1.0, 1.0 + 1e-9).site.size < strike.site.size

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialogButtonBox,
 
 from planner.domain.fourcp_table import summer_afternoons
 from planner.domain.price_profile import FourCpInterval, PriceProfile
+from planner.domain.project import Project
 from planner.engine import compile_inputs, compute
 from planner.io.import_prices import with_price_profile
 from planner.ui.document import ProjectDocument
@@ -23,9 +24,18 @@ from planner.ui.sheet import to_tsv
 PECOS = 0  # the sample's first site, "Pecos, TX"
 
 
+def without_fourcp(project: Project) -> Project:
+    """The sample with no 4CP hours at Pecos (it ships with four): the tests list their own."""
+    sites = list(project.sites)
+    sites[PECOS] = sites[PECOS].model_copy(
+        update={"fourcp_intervals": [], "fourcp_charge_usd_per_kw_year": 0.0}
+    )
+    return project.model_copy(update={"sites": sites})
+
+
 @pytest.fixture
 def document(qtbot, sample) -> ProjectDocument:
-    return ProjectDocument(sample)
+    return ProjectDocument(without_fourcp(sample))
 
 
 def open_dialog(qtbot, document: ProjectDocument, row: int = PECOS) -> FourCpDialog:
@@ -216,7 +226,8 @@ def test_the_engine_counts_the_charge_avoided_after_ok(qtbot, sample) -> None:
     / 4 = 10,627.925 kW; avoided, it saves 50 x 10,627.925 = $531,396.25, billed over
     2028's 12 months: $44,283.02 a month. The plan starts in December 2026: 2027 bills
     2026's (no interval in its one month), nothing."""
-    document = ProjectDocument(with_price_profile(sample, "Pecos, TX", flat_profile_2024(40.0)))
+    flat = with_price_profile(without_fourcp(sample), "Pecos, TX", flat_profile_2024(40.0))
+    document = ProjectDocument(flat)
     dialog = open_dialog(qtbot, document)
     dialog.charge.setText("50")
     type_in(dialog, dialog.model.add_row(), ["Jun", "15", "16", "100%"])

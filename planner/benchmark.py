@@ -24,12 +24,22 @@ from planner.io.resources import sample_project_path
 DEFAULT_CASES = ((1_000, 120), (10_000, 240))
 
 
+_NO_HOURLY_TERMS: dict[str, object] = {
+    "price_profile": None,
+    "fourcp_charge_usd_per_kw_year": 0.0,
+    "fourcp_intervals": [],
+    "demand_response_mw": 0.0,
+    "demand_response_usd_per_mw_month": 0.0,
+}
+
+
 def synthetic_project(rows: int, months: int, seed: int = 7) -> Project:
-    """The sample project's sites (without price profiles: `with_price_profiles` adds
-    them), contracts and catalog with `rows` random fleet batches."""
+    """The sample project's sites (without their hourly terms, price profiles, 4CP hours
+    and demand response: `with_price_profiles` adds profiles), contracts and catalog with
+    `rows` random fleet batches."""
     base = load_project(sample_project_path())
     base = base.model_copy(
-        update={"sites": [s.model_copy(update={"price_profile": None}) for s in base.sites]}
+        update={"sites": [s.model_copy(update=_NO_HOURLY_TERMS) for s in base.sites]}
     )
     rng = np.random.default_rng(seed)
     models = [m.name for m in base.catalog]

@@ -369,6 +369,7 @@ def test_a_month_the_profile_lacks_runs_as_without(project_factory) -> None:
 # sample's ERCOT site now carries a profile, 4CP hours and demand response: without them
 # it is the sample of before.)
 SAMPLE_BEFORE = (-16574938.76513294, 1004.6705516019672, 74168441.39486957, 7729901.840512791)
+BEFORE_CURTAILMENT = {"curtailment_share": 0.06, "curtailment_credit_usd_per_mwh": 60.0}
 NO_HOURLY_TERMS = {
     "price_profile": None,
     "fourcp_charge_usd_per_kw_year": 0.0,
@@ -381,8 +382,17 @@ NO_HOURLY_TERMS = {
 def test_a_project_without_profiles_computes_as_before() -> None:
     project = load_project(sample_project_path())
     assert project.sites[0].price_profile is not None
+    # Before hourly power the ERCOT contract stood for 4CP and demand response with a 6 %
+    # curtailment credited at $60/MWh; the sample's site carries them now.
+    contracts = [
+        c.model_copy(update=BEFORE_CURTAILMENT) if c.name == "ERCOT index + adder" else c
+        for c in project.contracts
+    ]
     project = project.model_copy(
-        update={"sites": [s.model_copy(update=NO_HOURLY_TERMS) for s in project.sites]}
+        update={
+            "sites": [s.model_copy(update=NO_HOURLY_TERMS) for s in project.sites],
+            "contracts": contracts,
+        }
     )
     res = compute(compile_inputs(project))
     assert res.inputs.hourly is None

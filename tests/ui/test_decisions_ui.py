@@ -37,7 +37,7 @@ def test_scenarios_side_by_side(qtbot, window) -> None:
     rows = _texts(panel.scenarios.table)
     assert [r[0] for r in rows] == ["Base (active)", "Bear", "Bull"]
     # Capex at its month's start; whole dollars, as the KPI strip.
-    assert rows[0][1] == "-$4,951,883" == window.kpis.values["npv"]
+    assert rows[0][1] == "-$8,708,098" == window.kpis.values["npv"]
     assert all(r[1].count(",") == 2 for r in rows)  # one scale in the column
     _x, y = panel.scenarios.curves["Bull"].getOriginalDataset()
     bull = run(window.document.project, "Bull")

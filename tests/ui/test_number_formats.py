@@ -34,9 +34,9 @@ def test_kpi_strip_npv_is_the_scenarios_tables_base_npv(qtbot, window) -> None:
     table.show_rows(HEADERS, [scenario_row(n, r, project.active_scenario) for n, r in compared])
     base = table.texts()[0]
     assert base[0] == "Base (active)"
-    assert base[1] == strip.values["npv"] == "-$4,951,883"
-    # Cost per BTC too: "$91,639" in both (the table's header says per BTC).
-    assert base[7] == strip.values["cash_cost"] == "$91,639"
+    assert base[1] == strip.values["npv"] == "-$8,708,098"
+    # Cost per BTC too: "$90,732" in both (the table's header says per BTC).
+    assert base[7] == strip.values["cash_cost"] == "$90,732"
     for c in (1, 5, 6, 7, 8):  # every money column of the table, one scale
         assert all(WHOLE_DOLLARS.match(row[c]) for row in table.texts()), c
 

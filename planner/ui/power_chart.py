@@ -182,6 +182,7 @@ class PowerChart(QWidget):
             np.zeros(0), np.zeros(0), pen=pen(BLUE, 2.2), antialias=True, name="Price"
         )
         self.prices.setClipToView(True)
+        self.prices.setZValue(5)  # over the lines' labels: a label never hides the prices
         item.addItem(self.prices)
         zero = pg.InfiniteLine(pos=0.0, angle=0, movable=False, pen=pen("#777777", 1.0))
         zero.setZValue(-8)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QLocale, Qt, QTimer
+from PySide6.QtCore import QLocale, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -220,9 +220,16 @@ class MainWindow(FileCommandsWindow):
                 lambda *_args, view=view: self._selection_changed(view)
             )
         self.tabs.currentChanged.connect(lambda _index: self.selection_label.setText(""))
+        # The site picked in the Sites table is the one the Power prices chart shows.
+        self.sheets["sites"].selectionModel().currentRowChanged.connect(self._site_row_changed)
 
     def _selection_changed(self, view: QAbstractItemView) -> None:
         self.selection_label.setText(selection_summary(view))
+
+    def _site_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        sites = self.document.project.sites
+        if 0 <= current.row() < len(sites):
+            self.charts.power.show_site(sites[current.row()].name)
 
     # ------------------------------------------------------------------ actions and menus
     def _action(

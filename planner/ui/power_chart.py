@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from planner.domain.months import format_month
@@ -28,7 +28,7 @@ from planner.engine.hourly_view import ModelStrike, PriceDuration, price_duratio
 from planner.ui.chart_menu import ChartMenu, ChartTable, EmptyNote, fit_limits
 from planner.ui.chart_parts import BLUE, FOREGROUND, GRID_ALPHA, INK, cycled_pen, pen
 from planner.ui.document import ProjectDocument
-from planner.ui.follow import ResultsFollower
+from planner.ui.follow import ResultsFollower, on_screen
 
 MAX_DRAWN_POINTS = 2_000  # a month's curve is drawn through at most this many prices
 HINT = "Hover over the curve to read the share of hours at a price and the models off there."
@@ -134,6 +134,7 @@ class PowerChart(QWidget):
         self._strikes: tuple[Results, np.ndarray] | None = None
         self.readout_text = HINT
         self._span_usd_per_mwh = 1.0  # the first view's price span, for the labels' gaps
+        self._pending = False  # a site or month picked while hidden: drawn when shown
         self.on_readout: Callable[[str], None] = lambda _text: None
         self.site_picker = QComboBox()
         self.site_picker.setToolTip("The site whose prices the chart shows")
@@ -164,6 +165,8 @@ class PowerChart(QWidget):
         self.follower = (
             ResultsFollower(document, self, self.show_results) if document is not None else None
         )
+        if document is not None:
+            document.resultsChanged.connect(self.fill_pickers)
         if document is not None and document.results is not None:
             self.show_results(document.results)
 
@@ -213,8 +216,13 @@ class PowerChart(QWidget):
     # -- pickers ----------------------------------------------------------------------
 
     def show_results(self, results: Results) -> None:
-        """Fill the pickers from `results` (keeping the site and month picked where they
-        still exist) and draw the picked site-month."""
+        """Fill the pickers from `results` and draw the picked site-month."""
+        self.fill_pickers(results)
+        self.draw()
+
+    def fill_pickers(self, results: Results) -> None:
+        """The sites and months of `results` in the pickers, keeping the site and month
+        picked where they still exist (also while hidden: the Sites table picks a site)."""
         self.results = results
         inputs = results.inputs
         site = self.site_picker.currentText()
@@ -231,7 +239,6 @@ class PowerChart(QWidget):
                 picker.addItems(items)
                 picker.setCurrentIndex(items.index(keep) if keep in items else first)
             picker.blockSignals(False)
-        self.draw()
 
     @staticmethod
     def _first_hourly_site(results: Results) -> int:
@@ -243,8 +250,23 @@ class PowerChart(QWidget):
         return int(with_curve[0]) if with_curve.size else 0
 
     def _picked(self, _index: int) -> None:
-        if self.results is not None:
+        if self.results is None:
+            return
+        if on_screen(self):
             self.draw()
+        else:
+            self._pending = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._pending:
+            self.draw()
+
+    def show_site(self, name: str) -> None:
+        """Show site `name` (the site picked in the Sites table), if the chart has it."""
+        index = self.site_picker.findText(name)
+        if index >= 0:
+            self.site_picker.setCurrentIndex(index)
 
     def pick(self, site: str, month: str) -> None:
         """Show site `site` (its name) in month `month` (YYYY-MM)."""
@@ -259,6 +281,7 @@ class PowerChart(QWidget):
 
     def draw(self) -> None:
         """Draw the picked site-month, or say why there is nothing to draw."""
+        self._pending = False
         results = self.results
         site, month = self.site_picker.currentIndex(), self.month_picker.currentIndex()
         curve = None

@@ -342,3 +342,17 @@ def test_the_chart_is_drawn_only_once_its_tab_is_in_view(qtbot) -> None:
     assert panel.power.follower.drawn == 0 and panel.power.curve is None
     panel.tabs.setCurrentIndex(panel.tabs.count() - 1)
     assert panel.power.follower.drawn == 1 and panel.power.curve is not None
+
+
+def test_the_site_picked_in_the_sites_table_is_the_charts(qtbot, window) -> None:
+    window.tabs.setCurrentWidget(window.pages["sites"])
+    sites = window.sheets["sites"]
+    power = window.charts.power
+    assert power.curve is None  # the chart's tab is not in view: nothing drawn
+    names = [s.name for s in window.document.project.sites]
+    sites.setCurrentIndex(sites.model().index(names.index("Williston, ND"), 0))
+    assert power.site_picker.currentText() == "Williston, ND"
+    sites.setCurrentIndex(sites.model().index(names.index("Pecos, TX"), 0))
+    assert power.site_picker.currentText() == "Pecos, TX" and power.curve is None
+    window.charts.tabs.setCurrentWidget(power)  # in view: Pecos's first month drawn
+    assert power.curve is not None and power.curve.site == names.index("Pecos, TX")

@@ -43,6 +43,16 @@ class CostBasis:
         return self._held.copy()
 
     @property
+    def held_now(self) -> np.ndarray:
+        """The BTC held, not a copy: read it before the next add or sale."""
+        return self._held
+
+    @property
+    def cost_now(self) -> np.ndarray:
+        """The cost basis of the BTC held, not a copy."""
+        return self._cost
+
+    @property
     def cost_usd(self) -> np.ndarray:
         """The cost basis of the BTC held."""
         return self._cost.copy()

@@ -14,6 +14,7 @@ proceeds repay it, no cash moves). Arrays have a leading paths axis.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,46 +119,82 @@ def roll(
     for loan in state:
         _open_before_horizon(loan, basis.held_btc - _pledged(state), price_usd[:, 0])
     cash = np.full(paths, policy.opening_cash_usd)
-    buffer = policy.min_cash_usd
     prices, mined_btc, fixed_usd = (
         np.ascontiguousarray(a.T) for a in (price_usd, btc_mined, fixed_cash_usd)
     )
-    for t in range(months):
-        price = prices[t]
-        cash = cash + fixed_usd[t]
-        for i, loan in enumerate(state):
-            cash = cash + _service(loan, i, t, out, basis.held_btc - _pledged(state), price)
-        mined = mined_btc[t]
-        sold = mined * policy.sell_share_of_mined
-        cash = cash + sold * price
-        if policy.cover_shortfalls:
-            extra = np.minimum(mined - sold, np.maximum(buffer - cash, 0.0) / price)
-            sold = sold + extra
-            cash = cash + extra * price
-        out.mined_sales_usd[:, t] = sold * price
-        basis.add(mined - sold, price)
-        free = basis.held_btc - _pledged(state)
-        held = np.where(price >= policy.sell_above_price_usd, free * policy.sell_above_share, 0.0)
-        if not sell_held:
-            held = np.zeros(paths)
-        elif policy.cover_shortfalls:
-            held = held + np.minimum(
-                free - held, np.maximum(buffer - cash - held * price, 0.0) / price
+    out.loan_ltv_end[...] = np.nan  # a loan's months before its draw and after it is repaid
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for t in range(months):
+            cash = _month(
+                policy,
+                state,
+                t,
+                out,
+                basis,
+                prices[t],
+                mined_btc[t],
+                cash + fixed_usd[t],
+                sell_held,
             )
-        held = np.maximum(held, 0.0)
-        cost = basis.sell(held)
-        cash = cash + held * price
-        out.held_sales_usd[:, t] = held * price
-        out.realised_gain_usd[:, t] = held * price - cost
-        out.btc_sold[:, t] = sold + held
-        out.btc_sold_held[:, t] = held
-        for i, loan in enumerate(state):
-            _margin(loan, i, t, out, basis, price, state)
-        out.cash_end_usd[:, t] = cash
-        out.btc_held_end[:, t] = basis.held_btc
-        out.btc_cost_basis_end_usd[:, t] = basis.cost_usd
-        out.btc_pledged_end[:, t] = _pledged(state)
     return out
+
+
+def _month(
+    policy: Policy,
+    state: list[_Loan],
+    t: int,
+    out: RollOutput,
+    basis: CostBasis,
+    price: np.ndarray,
+    mined: np.ndarray,
+    cash: np.ndarray,
+    sell_held: bool,
+) -> np.ndarray:
+    """Month t of the pass (module doc) from `cash` after the month's fixed flows; returns
+    the cash at its end. A loan's months before its draw and after it is repaid are left
+    as RollOutput.zeros has them (no balance, no collateral, no LTV)."""
+    buffer = policy.min_cash_usd
+    active = [(i, loan) for i, loan in enumerate(state) if _active(loan.terms, t)]
+    for i, loan in active:
+        cash = cash + _service(loan, i, t, out, basis.held_now - _pledged(state), price)
+    sold = mined * policy.sell_share_of_mined
+    cash = cash + sold * price
+    if policy.cover_shortfalls:
+        extra = np.minimum(mined - sold, np.maximum(buffer - cash, 0.0) / price)
+        sold = sold + extra
+        cash = cash + extra * price
+    out.mined_sales_usd[:, t] = sold * price
+    basis.add(mined - sold, price)
+    free = basis.held_now - _pledged(state)
+    if math.isinf(policy.sell_above_price_usd):
+        held = np.zeros_like(free)
+    else:
+        held = np.where(price >= policy.sell_above_price_usd, free * policy.sell_above_share, 0.0)
+    if not sell_held:
+        held = np.zeros_like(free)
+    elif policy.cover_shortfalls:
+        held = held + np.minimum(free - held, np.maximum(buffer - cash - held * price, 0.0) / price)
+    held = np.maximum(held, 0.0)
+    cost = basis.sell(held)
+    held_usd = held * price
+    cash = cash + held_usd
+    out.held_sales_usd[:, t] = held_usd
+    out.realised_gain_usd[:, t] = held_usd - cost
+    out.btc_sold[:, t] = sold + held
+    out.btc_sold_held[:, t] = held
+    for i, loan in active:
+        _margin(loan, i, t, out, basis, price, state)
+    out.cash_end_usd[:, t] = cash
+    out.btc_held_end[:, t] = basis.held_now
+    out.btc_cost_basis_end_usd[:, t] = basis.cost_now
+    out.btc_pledged_end[:, t] = _pledged(state)
+    return cash
+
+
+def _active(terms: LoanTerms, t: int) -> bool:
+    """Whether a BTC loan is drawn and not yet repaid in month t: before its draw and
+    after its maturity (repaid in full then, its collateral released) it has nothing."""
+    return terms.draw_idx <= t <= terms.maturity_idx
 
 
 def _pledged(state: list[_Loan]) -> np.ndarray | float:
@@ -220,22 +257,20 @@ def _margin(
     price: np.ndarray,
     state: list[_Loan],
 ) -> None:
-    """The month-end LTV test of a BTC loan: top-up, then liquidation (module doc)."""
+    """The month-end LTV test of a BTC loan: top-up, then liquidation (module doc). Runs
+    with numpy's divide and invalid warnings off (the pass's)."""
     terms = loan.terms
     owed = loan.balance > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ltv = np.where(owed, loan.balance / (loan.collateral * price), np.nan)
+    ltv = np.where(owed, loan.balance / (loan.collateral * price), np.nan)
     target = loan.start_ltv
     call = owed & (ltv >= terms.margin_call_ltv) & (ltv < terms.liquidation_ltv)
     if call.any():
-        free = np.maximum(basis.held_btc - _pledged(state), 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            wanted = np.where(call, loan.balance / (target * price) - loan.collateral, 0.0)
+        free = np.maximum(basis.held_now - _pledged(state), 0.0)
+        wanted = np.where(call, loan.balance / (target * price) - loan.collateral, 0.0)
         top_up = np.clip(wanted, 0.0, free)
         loan.collateral = loan.collateral + top_up
         out.loan_topped_up_btc[i, :, t] = top_up
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ltv = np.where(owed, loan.balance / (loan.collateral * price), np.nan)
+        ltv = np.where(owed, loan.balance / (loan.collateral * price), np.nan)
     sell = owed & (ltv >= np.where(call, terms.margin_call_ltv, terms.liquidation_ltv))
     if sell.any():
         # (D - xS) / ((C - x) S) = L0  =>  x = (D - L0 C S) / (S (1 - L0))
@@ -249,8 +284,7 @@ def _margin(
         out.loan_liquidated_usd[i, :, t] = repaid
         out.btc_liquidated[:, t] += x
         out.realised_gain_usd[:, t] += x * price - cost
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ltv = np.where(loan.balance > 0, loan.balance / (loan.collateral * price), np.nan)
+        ltv = np.where(loan.balance > 0, loan.balance / (loan.collateral * price), np.nan)
     out.loan_balance_end_usd[i, :, t] = loan.balance
     out.loan_collateral_end_btc[i, :, t] = loan.collateral
     out.loan_ltv_end[i, :, t] = ltv

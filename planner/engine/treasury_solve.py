@@ -119,16 +119,15 @@ def solve(
     without). `fields`: the only RollOutput arrays kept up to date beyond the first pass
     (the refiled tax neither); None: all."""
     paths = base.price_usd.shape[0]
-    extra = np.asfortranarray(np.zeros_like(base.fixed_cash_usd) if guess is None else guess)
-    extra = extra.copy(order="K")
-    last_change = np.zeros_like(extra)
-    last_tried = extra.copy(order="K")
+    # The paths left's tax to try, month-major like the pass's inputs; the last pass's.
+    tried = np.asfortranarray(np.zeros_like(base.fixed_cash_usd) if guess is None else guess)
+    last_tried, last_change = tried, np.zeros_like(tried)
+    extra = np.zeros_like(tried)  # each path's tax it was last run with
     wanted = None if fields is None else (*fields, *TAX_FIELDS)
     todo = np.arange(paths)
     part = base
     run, tax = None, None
     for passes in range(1, max_passes + 1):
-        tried = _take_paths(extra, todo)
         arrays = (part.price_usd, part.btc_mined, part.fixed_cash_usd - tried)
         if todo.size == 1:
             part_run = roll_one(plan.policy, plan.btc_loans, *arrays, sell_held)
@@ -138,29 +137,33 @@ def solve(
         change = part_tax.extra_tax_usd - tried
         step = np.max(np.abs(change), axis=1, initial=0.0)
         settled = step < TAX_TOLERANCE_USD
+        last = passes == max_passes
         if run is None or tax is None:
             run, tax = part_run, part_tax
         else:
-            which = np.ones_like(settled) if passes == max_passes else settled
+            which = np.ones_like(settled) if last else settled
             put_paths(run, part_run, todo, which, fields)
             if fields is None:
                 put_paths(tax, part_tax, todo, which)
+        done = np.ones_like(settled) if last else settled
+        extra[todo[done]] = tried[done]
+        keep = ~settled
+        if last or not keep.any():
+            break
         guess = tried + change
         if passes > 1:  # every path left ran the pass before
-            moved = tried - _take_paths(last_tried, todo)
-            guess -= _secant_step(moved, change - _take_paths(last_change, todo), change)
-        extra[todo] = np.where(settled[:, None], tried, guess)
-        last_tried[todo] = tried
-        last_change[todo] = change
-        keep = ~settled
-        todo = todo[keep]
-        if todo.size == 0:
-            return Solved(run, extra, tax, passes, np.zeros(paths, dtype=bool))
+            guess -= _secant_step(tried - last_tried, change - last_change, change)
+        chosen = np.flatnonzero(keep)
+        last_tried, last_change = _take_paths(tried, chosen), change[chosen]
+        tried = np.asfortranarray(guess[chosen])
+        todo = todo[chosen]
         part = part.rows(keep)
     assert run is not None and tax is not None
     unsettled = np.zeros(paths, dtype=bool)
-    unsettled[todo] = True
-    return Solved(run, extra, tax, max_passes + 1, unsettled)
+    if keep.any():
+        unsettled[todo[keep]] = True
+        return Solved(run, extra, tax, max_passes + 1, unsettled)
+    return Solved(run, extra, tax, passes, unsettled)
 
 
 def _take_paths(paths_by_month: np.ndarray, chosen: np.ndarray) -> np.ndarray:

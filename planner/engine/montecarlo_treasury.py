@@ -32,14 +32,12 @@ import numpy as np
 from planner.engine.inputs import EngineInputs
 from planner.engine.rows import run_parts
 from planner.engine.treasury import (
-    FixedFlows,
     TreasuryMarket,
     TreasuryPlan,
     fixed_flows,
-    without_hedge_flows,
 )
 from planner.engine.treasury_roll import RollOutput
-from planner.engine.treasury_solve import refiled, solve, tax_base
+from planner.engine.treasury_solve import TaxBase, refiled, solve, tax_base
 
 PERCENTILES = (5, 25, 50, 75, 95)
 # What roll_paths answers: cash, BTC held, margin calls, and what its tax reads.
@@ -118,33 +116,12 @@ def treasury_on_paths(
     """The treasury on every path of `market`; `halving_months` (P,) is each path's
     halving as a fractional month (inf: after the horizon). Paths are independent: a big
     run is worked in two halves at once (numpy lets go of the interpreter in its loops)."""
-    step = progress or (lambda _f: None)
-    paths = market.btc_price_usd.shape[0]
-    halves = 2 if paths >= PARALLEL_FROM_PATHS else 1
-    bounds = np.linspace(0, paths, halves + 1).astype(int)
-    found: list[_Half | None] = [None] * halves
-    runs = halves * (1 + len(plan.hedges))
-    done = [0]
-    lock = threading.Lock()
-
-    def one_more() -> None:
-        with lock:
-            done[0] += 1
-            share = done[0] / runs
-        step(share)
-
-    def work(part: int) -> None:
-        chosen = slice(bounds[part], bounds[part + 1])
-        found[part] = _half(plan, _paths_of(market, chosen), inputs, one_more)
-
-    run_parts(work, halves)
-    parts = [half for half in found if half is not None]
-    cash_usd = np.concatenate([half.cash_usd for half in parts])
-    btc_held = np.concatenate([half.btc_held for half in parts])
+    found = _in_halves(plan, market, inputs, progress or (lambda _f: None))
+    cash_usd, btc_held = found.cash_usd, found.btc_held
     cash_end = cash_usd[:, -1]
     hedges = []
     for i, hedge in enumerate(plan.hedges):
-        without = np.concatenate([half.without_cash_end_usd[i] for half in parts])
+        without = found.without_cash_end_usd[i]
         hedges.append(
             HedgeOnPaths(
                 name=hedge.name,
@@ -157,7 +134,7 @@ def treasury_on_paths(
         )
     buffer = plan.policy.min_cash_usd
     shortfall = first_below(cash_usd, buffer)
-    called = np.concatenate([half.margin_call for half in parts])
+    called = found.margin_call
     return TreasuryMonteCarlo(
         min_cash_buffer_usd=buffer,
         p_cash_shortfall_before_halving=float(np.mean(shortfall < halving_months)),
@@ -171,13 +148,13 @@ def treasury_on_paths(
         btc_held_end=btc_held,
         shortfall_month=shortfall,
         margin_call=called,
-        unsettled_paths=sum(half.unsettled_paths for half in parts),
+        unsettled_paths=found.unsettled_paths,
     )
 
 
 @dataclass(frozen=True)
-class _Half:
-    """What the treasury answers on a share of the paths."""
+class _Runs:
+    """What the treasury answers on the paths, and without each hedge."""
 
     cash_usd: np.ndarray  # (P, H) at each month's end
     btc_held: np.ndarray  # (P, H)
@@ -186,30 +163,75 @@ class _Half:
     unsettled_paths: int
 
 
-def _half(
-    plan: TreasuryPlan,
-    market: TreasuryMarket,
-    inputs: EngineInputs,
-    one_more: Callable[[], None],
-) -> _Half:
-    """The treasury on the paths of `market`, then without each hedge on them."""
-    fixed = fixed_flows(plan, market, inputs.timeline.days.astype(float))
-    run, unsettled = roll_paths(plan, market, inputs, fixed)
-    one_more()
-    without = []
-    for hedge in plan.hedges:
-        other, other_unsettled = roll_paths(
-            plan.without_hedge(hedge.name),
-            market,
-            inputs,
-            without_hedge_flows(plan, fixed, hedge.name),
-            run,
-            ("cash_end_usd",),
+def _in_halves(
+    plan: TreasuryPlan, market: TreasuryMarket, inputs: EngineInputs, step: Progress
+) -> _Runs:
+    """`_treasury_runs` on two halves of the paths at once when there are many, joined."""
+    paths = market.btc_price_usd.shape[0]
+    halves = 2 if paths >= PARALLEL_FROM_PATHS else 1
+    bounds = np.linspace(0, paths, halves + 1).astype(int)
+    found: list[_Runs | None] = [None] * halves
+    shares = [0.0] * halves
+    lock = threading.Lock()
+
+    def work(part: int) -> None:
+        def part_step(share: float) -> None:
+            with lock:
+                shares[part] = share
+                done = sum(shares) / halves
+            step(done)
+
+        chosen = slice(bounds[part], bounds[part + 1])
+        market_part = TreasuryMarket(
+            **{name: values[chosen] for name, values in vars(market).items()}
         )
-        unsettled |= other_unsettled
-        without.append(other.cash_end_usd[:, -1].copy())
-        one_more()
-    return _Half(
+        found[part] = _treasury_runs(plan, market_part, inputs, part_step)
+
+    run_parts(work, halves)
+    runs = [f for f in found if f is not None]
+    if len(runs) == 1:
+        return runs[0]
+    return _Runs(
+        cash_usd=np.concatenate([r.cash_usd for r in runs]),
+        btc_held=np.concatenate([r.btc_held for r in runs]),
+        margin_call=np.concatenate([r.margin_call for r in runs]),
+        without_cash_end_usd=[
+            np.concatenate([r.without_cash_end_usd[k] for r in runs])
+            for k in range(len(plan.hedges))
+        ],
+        unsettled_paths=sum(r.unsettled_paths for r in runs),
+    )
+
+
+def _treasury_runs(
+    plan: TreasuryPlan, market: TreasuryMarket, inputs: EngineInputs, step: Progress
+) -> _Runs:
+    """The treasury on the paths of `market`, then without each hedge on them (the same
+    tax base less the hedge's settlements and premiums)."""
+    fixed = fixed_flows(plan, market, inputs.timeline.days.astype(float))
+    base = tax_base(plan, market, inputs, fixed)
+    run, unsettled = roll_paths(plan, inputs, base)
+    step(0.5 if plan.hedges else 1.0)
+    without: list[np.ndarray] = []
+    if plan.hedges:
+        # Each hedge's cash in a month: its settlement less its premium (both taxable).
+        # The plan without each hedge differs from the plan by that flow alone: all are
+        # solved as one run over the paths once per hedge, first guessed from the plan's
+        # sales, so that a pass costs its months once for all of them.
+        bases = [
+            base.less_fixed(fixed.hedges.settlement_usd[k] - fixed.hedges.premium_usd[k])
+            for k in range(len(plan.hedges))
+        ]
+        guess = np.concatenate([refiled(inputs, b, run).extra_tax_usd for b in bases])
+        solved = solve(
+            plan, inputs, TaxBase.stack(bases), True, MAX_PASSES, guess, ("cash_end_usd",)
+        )
+        paths = base.price_usd.shape[0]
+        ends = solved.run.cash_end_usd[:, -1].reshape(len(bases), paths)
+        without = [end.copy() for end in ends]
+        unsettled |= solved.unsettled.reshape(len(bases), paths).any(axis=0)
+        step(1.0)
+    return _Runs(
         cash_usd=run.cash_end_usd,
         btc_held=run.btc_held_end,
         margin_call=margin_calls(run),
@@ -218,30 +240,15 @@ def _half(
     )
 
 
-def _paths_of(market: TreasuryMarket, chosen: slice) -> TreasuryMarket:
-    """The paths `chosen` of `market`."""
-    return TreasuryMarket(**{name: values[chosen] for name, values in vars(market).items()})
-
-
 def roll_paths(
-    plan: TreasuryPlan,
-    market: TreasuryMarket,
-    inputs: EngineInputs,
-    fixed: FixedFlows,
-    near: RollOutput | None = None,
-    fields: tuple[str, ...] = ROLL_PATHS_FIELDS,
+    plan: TreasuryPlan, inputs: EngineInputs, base: TaxBase
 ) -> tuple[RollOutput, np.ndarray]:
-    """The policy's pass alone on every path of `market` (P, H), its sales' tax settled
-    (treasury_solve.solve): cash, BTC held and the BTC loans' top-ups and liquidations,
-    without the treasury's other answers (the runway without sales, each instrument's
-    flows). Only `fields` of the RollOutput are each path's last pass. Also (P,) which
-    paths' tax did not settle to the cent in MAX_PASSES (they keep their last pass).
-    `fixed`: the plan's fixed_flows on `market`. `near`: a pass of a plan much like this
-    one (the same with a hedge more): the first guess of the tax is this plan's tax on
-    its sales, so that a path whose sales do not change settles in one pass."""
-    base = tax_base(plan, market, inputs, fixed)
-    guess = None if near is None else refiled(inputs, base, near).extra_tax_usd
-    solved = solve(plan, inputs, base, True, MAX_PASSES, guess, fields)
+    """The policy's pass alone on every path of `base` (P, H), its sales' tax settled
+    (treasury_solve.solve): cash, BTC held and the BTC loans' top-ups and liquidations
+    (ROLL_PATHS_FIELDS of the RollOutput), without the treasury's other answers (the
+    runway without sales, each instrument's flows). Also (P,) which paths' tax did not
+    settle to the cent in MAX_PASSES (they keep their last pass)."""
+    solved = solve(plan, inputs, base, True, MAX_PASSES, None, ROLL_PATHS_FIELDS)
     return solved.run, solved.unsettled
 
 

@@ -8,7 +8,7 @@ solved together, path by path, in a few passes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,6 +43,36 @@ class TaxBase:
     base_by_year_usd: np.ndarray  # (P, Y) the company's taxable income before
     allowed_by_year_usd: np.ndarray | None  # (P, Y) the interest limitation's cap
     before_usd: np.ndarray  # (P, Y) the tax on `base_by_year_usd`
+
+    @staticmethod
+    def stack(bases: list[TaxBase]) -> TaxBase:
+        """One base of the paths of `bases`, one after the other."""
+
+        def joined(name: str) -> np.ndarray:
+            return np.concatenate([getattr(b, name) for b in bases])
+
+        allowed = [b.allowed_by_year_usd for b in bases]
+        return TaxBase(
+            price_usd=np.asfortranarray(joined("price_usd")),
+            btc_mined=np.asfortranarray(joined("btc_mined")),
+            fixed_cash_usd=np.asfortranarray(joined("fixed_cash_usd")),
+            fixed_items_usd=joined("fixed_items_usd"),
+            fixed_interest_usd=joined("fixed_interest_usd"),
+            base_by_year_usd=joined("base_by_year_usd"),
+            allowed_by_year_usd=(
+                None if any(a is None for a in allowed) else joined("allowed_by_year_usd")
+            ),
+            before_usd=joined("before_usd"),
+        )
+
+    def less_fixed(self, flow_usd: np.ndarray) -> TaxBase:
+        """The base without a taxable cash flow (P, H) no sale changes, such as a hedge's
+        settlements less its premiums: what is not cash or taxable income stays."""
+        return replace(
+            self,
+            fixed_cash_usd=np.asfortranarray(self.fixed_cash_usd - flow_usd),
+            fixed_items_usd=self.fixed_items_usd - flow_usd,
+        )
 
     def rows(self, keep: np.ndarray) -> TaxBase:
         """The paths `keep` (bool) selects."""

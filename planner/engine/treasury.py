@@ -235,14 +235,3 @@ def treasury_paths(
         notes,
         shortfalls,
     )
-
-
-def without_hedge_flows(plan: TreasuryPlan, fixed: FixedFlows, name: str) -> FixedFlows:
-    """`fixed` (the flows of `plan`) less the hedge called `name`: fixed_flows of
-    plan.without_hedge(name) without running the others again."""
-    keep = np.array([h.name != name for h in plan.hedges], dtype=bool)
-    hedges = HedgeFlows(fixed.hedges.settlement_usd[keep], fixed.hedges.premium_usd[keep])
-    components = dict(fixed.components)
-    components["hedge_settlements_usd"] = hedges.settlement_usd.sum(axis=0)
-    components["hedge_premiums_usd"] = -hedges.premium_usd.sum(axis=0)
-    return replace(fixed, components=components, hedges=hedges)

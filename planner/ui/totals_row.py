@@ -19,6 +19,9 @@ from planner.ui.table_model import RIGHT, SectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 TOTAL_BRUSH = QBrush(QColor("#e8ecf2"))
+BLANK_TIP = "No total: a row shown leaves this column blank"
+EDGE_TOP = "border-top: 1px solid #9aa4b1;"  # the line over the row
+EDGE_RIGHT = "border-right: 1px solid #9aa4b1;"  # the frozen edge, as the column's
 
 
 class TotalsModel(QAbstractTableModel):
@@ -91,7 +94,12 @@ class TotalsModel(QAbstractTableModel):
                 return "…"  # results still coming
             return self.source.result_text(column.key, self.source.result_total(column.key, rows))
         items = self.source.items()
-        total = sum(float(getattr(items[r], column.key) or 0) for r in rows.tolist())
+        values = [getattr(items[r], column.key) for r in rows.tolist()]
+        if any(value is None for value in values):
+            # A blank cell is not a zero (a swap's blank Rigs: "enough for the same MW"):
+            # the typed values alone do not add up to the column's total.
+            return ""
+        total = sum(float(value) for value in values)
         return cells.format_value(column, int(total) if column.kind == "int" else total)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -105,8 +113,14 @@ class TotalsModel(QAbstractTableModel):
             return TOTAL_BRUSH
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
             return RIGHT
-        if role == Qt.ItemDataRole.ToolTipRole and self.text_at(index.column()):
-            if self.source.columns[index.column()].key in power_columns.WEIGHTED:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            column = self.source.columns[index.column()]
+            if index.column() == 0:
+                return "Totals of the rows shown"
+            if not self.text_at(index.column()):
+                adds_up = column.key in self.keys and column.kind != "result"
+                return BLANK_TIP if adds_up else None
+            if column.key in power_columns.WEIGHTED:
                 return "Energy-weighted over the rows shown"
             return "The sum over the rows shown"
         return None
@@ -121,32 +135,45 @@ class TotalsModel(QAbstractTableModel):
 
 class TotalsView(QTableView):
     """The totals row, laid in a margin under `table`'s rows: same columns, same widths,
-    scrolled sideways with it."""
+    scrolled sideways with it, its first cell (the label) frozen as the table's first
+    column is."""
 
     def __init__(self, table: QTableView, model: TotalsModel):
         super().__init__(table)
         self.table = table
         self.setModel(model)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.horizontalHeader().hide()
+        _quiet(self)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.verticalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollMode(table.horizontalScrollMode())
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setStyleSheet("QTableView { border-top: 1px solid #9aa4b1; }")
+        self.setStyleSheet(f"QTableView {{ {EDGE_TOP} }}")
         self.height_px = table.verticalHeader().defaultSectionSize() + 1
         self.setRowHeight(0, self.height_px - 1)
+        self.label = FrozenLabel(self)
         table.horizontalHeader().sectionResized.connect(self._column_resized)
-        table.horizontalScrollBar().valueChanged.connect(self.horizontalScrollBar().setValue)
+        table.horizontalScrollBar().valueChanged.connect(self.follow_scroll)
+        table.horizontalScrollBar().rangeChanged.connect(self.follow_scroll)
         for column in range(model.columnCount()):
             self.setColumnWidth(column, table.columnWidth(column))
 
     def _column_resized(self, column: int, _old: int, new: int) -> None:
         self.setColumnWidth(column, new)
+        if column == 0:
+            self.label.place()
+
+    def updateGeometries(self) -> None:
+        super().updateGeometries()
+        if hasattr(self, "label"):  # not while setModel lays out the view
+            self.follow_scroll()  # its own range may lag the table's: take the table's
+
+    def follow_scroll(self, *_args: int) -> None:
+        """Scroll to where the table is, to the pixel: the same range, the same value (a
+        range of its own, worked out later than the table's, would clamp the value)."""
+        source = self.table.horizontalScrollBar()
+        bar = self.horizontalScrollBar()
+        bar.setRange(source.minimum(), source.maximum())
+        bar.setValue(source.value())
+        self.label.place()
 
     def place(self) -> None:
         """Lay the row in the margin under the table's viewport."""
@@ -160,4 +187,43 @@ class TotalsView(QTableView):
             viewport.width() + header_px,
             self.height_px,
         )
-        self.horizontalScrollBar().setValue(table.horizontalScrollBar().value())
+        self.follow_scroll()
+
+
+class FrozenLabel(QTableView):
+    """The totals row's first cell ("Total"), kept in view over the row's left edge once
+    the table scrolls right, under the table's frozen first column."""
+
+    def __init__(self, totals: TotalsView):
+        super().__init__(totals)
+        self.totals = totals
+        self.setModel(totals.model())
+        _quiet(self)
+        self.verticalHeader().hide()
+        self.setStyleSheet(f"QTableView {{ {EDGE_TOP} {EDGE_RIGHT} }}")
+        self.setRowHeight(0, totals.rowHeight(0))
+        for column in range(1, totals.model().columnCount()):
+            self.setColumnHidden(column, True)
+        self.hide()
+
+    def place(self) -> None:
+        """Lay the cell over column 0 of the row, shown only once it has scrolled right."""
+        totals = self.totals
+        width_px = totals.table.columnWidth(0)
+        self.setColumnWidth(0, width_px)
+        self.setRowHeight(0, totals.rowHeight(0))
+        self.setGeometry(totals.verticalHeader().width(), 0, width_px + 1, totals.height())
+        self.setVisible(totals.table.horizontalScrollBar().value() > 0 and width_px > 0)
+        self.raise_()
+
+
+def _quiet(view: QTableView) -> None:
+    """A view that only shows: no focus, selection, editing, horizontal header, scroll
+    bars or frame."""
+    view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.horizontalHeader().hide()
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setFrameShape(QFrame.Shape.NoFrame)

@@ -11,7 +11,6 @@ Decisions > Monte Carlo (cumulative free cash flow, company cash) and the Treasu
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import date
 
@@ -38,7 +37,7 @@ from planner.ui.chart_parts import (
     relayout_legend,
 )
 
-LABEL_GAP_PX = 13  # the least height between two percentile names at the fan's end
+LABEL_GAP_PX = 2  # the least space between two percentile names at the fan's end
 BAND_ALPHAS = (35, 80)  # P5-P95 light, P25-P75 darker
 BANDS = ((0, 4), (1, 3))  # the band's lower and upper curve, by index in PERCENTILES
 MEDIAN = "P50 (median)"
@@ -123,9 +122,15 @@ class FanChart(pg.PlotWidget):
             legend.addItem(self.buffer_line, BUFFER)
         if not titled:
             relayout_legend(legend)
-        self.labels = [pg.TextItem(f"P{q}", color=INK, anchor=(1.0, 1.0)) for q in PERCENTILES]
+        # On a light fill over the curves: a name moved down from the view's top may sit
+        # across its curve's end.
+        self.labels = [
+            pg.TextItem(f"P{q}", color=INK, anchor=(1.0, 1.0), fill=pg.mkBrush(255, 255, 255, 200))
+            for q in PERCENTILES
+        ]
         for text in self.labels:
             text.setVisible(False)
+            text.setZValue(10)
             self.addItem(text, ignoreBounds=True)
         view = item.getViewBox()
         view.sigRangeChanged.connect(self.place_labels)
@@ -186,18 +191,22 @@ class FanChart(pg.PlotWidget):
         self.note.set_empty(True, why)
 
     def place_labels(self) -> None:
-        """Each percentile's name at its curve's end, moved up just enough that no two
-        overlap at the view's scale (the curves often end close together)."""
+        """Each percentile's name at its curve's end, moved just enough that no two touch
+        at the view's scale (the curves often end close together) and all stay inside the
+        view (stack_labels)."""
         if self.percentiles is None or not self.name_ends:
             return
-        ends = self.percentiles[:, -1]
         view = self.getPlotItem().getViewBox()
-        gap = LABEL_GAP_PX * abs(float(view.viewPixelSize()[1]))
+        usd_per_px = abs(float(view.viewPixelSize()[1]))
+        if not usd_per_px > 0:
+            return
+        low_usd, high_usd = (float(v) for v in view.viewRange()[1])
+        height_px = max(text.boundingRect().height() for text in self.labels)
+        ends_px = ((self.percentiles[:, -1] - low_usd) / usd_per_px).tolist()
+        bottoms_px = stack_labels(ends_px, height_px, (high_usd - low_usd) / usd_per_px)
         x = float(self.percentiles.shape[1])
-        previous = -math.inf
-        for text, end in zip(self.labels, ends.tolist(), strict=True):  # P5 first
-            previous = max(end, previous + gap)
-            text.setPos(x, previous)
+        for text, bottom_px in zip(self.labels, bottoms_px, strict=True):  # P5 first
+            text.setPos(x, low_usd + bottom_px * usd_per_px)
 
     def series(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The curves as given: {"P5 <series>": (x, y), ..., "Minimum cash buffer": ...}
@@ -230,3 +239,24 @@ class FanChart(pg.PlotWidget):
         if self.buffer_line is not None and self.buffer_usd is not None:
             parts.append(f"buffer {display.money_short(self.buffer_usd)}")
         return parts
+
+
+def stack_labels(ends_px: Sequence[float], height_px: float, view_px: float) -> list[float]:
+    """The bottoms of labels `height_px` high, one per curve end (`ends_px`, ascending,
+    pixels up from the view's bottom), in a view `view_px` high: each at its end or as
+    little above it as keeps LABEL_GAP_PX between it and the label below; then the
+    stack is pushed down from the view's top, and up from its bottom, as far as it has
+    to (when the view is too low for them all, the bottom wins)."""
+    step_px = height_px + LABEL_GAP_PX
+    bottoms: list[float] = []
+    for end in ends_px:
+        bottoms.append(max(end, bottoms[-1] + step_px) if bottoms else end)
+    ceiling = view_px - height_px
+    for i in reversed(range(len(bottoms))):
+        bottoms[i] = min(bottoms[i], ceiling)
+        ceiling = bottoms[i] - step_px
+    floor = 0.0
+    for i, bottom in enumerate(bottoms):
+        bottoms[i] = max(bottom, floor)
+        floor = bottoms[i] + step_px
+    return bottoms

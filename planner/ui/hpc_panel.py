@@ -86,6 +86,10 @@ NO_PLAN = "Add a conversion plan in the table above to compare keep mining with 
 RENT = "Rent (USD per kW of IT a month)"
 MULTIPLE = "Multiple of the scenario's BTC price path"
 GAIN = "NPV gained by converting (USD)"
+# The cumulative chart's view reaches HEADROOM of the curves' span above their top; the
+# crossover's name hangs from LABEL_AT of the view's height, in that band.
+HEADROOM = 0.2
+LABEL_AT = 0.985
 
 
 def _deals_text() -> str:
@@ -168,9 +172,12 @@ class HpcPanel(QWidget):
             angle=90,
             pen=pen(VERMILLION, 1.5, Qt.PenStyle.DashLine),
             label="crossover",
-            labelOpts={"position": 0.9, "color": VERMILLION},
+            labelOpts={"position": LABEL_AT, "color": VERMILLION},
         )
         self.cumulative.addItem(self.crossover)
+        # Draws nothing: spans the curves' range and HEADROOM above it, so the view (and
+        # its limits) leave the crossover's name a band clear of the curves at the top.
+        self.headroom = self.cumulative.plot([], [], pen=pg.mkPen(0, 0, 0, 0))
 
     def _build_sensitivities(self) -> None:
         """NPV gained by converting against the rent and against the BTC price."""
@@ -428,10 +435,19 @@ class HpcPanel(QWidget):
             ("partial", site.partial),
         ):
             self.curves[key].setData(x, np.cumsum(flows))
+        self.headroom.setData(
+            [x[0], x[0]],
+            headroom_span([np.cumsum(f) for f in (site.keep, site.convert, site.partial)]),
+        )
         self.construction.setRegion((site.start_index, site.lease_start_index))
         self.construction.show()
         if site.crossover_month >= 0:
-            self.crossover.setValue(site.crossover_month + 1)
+            at = site.crossover_month + 1
+            # The name on the side of the line with more of the horizon: inside the plot.
+            anchor = (1.0, 0.0) if at > (months + 1) / 2 else (0.0, 0.0)
+            self.crossover.label.anchors = [anchor, anchor]
+            self.crossover.setValue(at)
+            self.crossover.label.updatePosition()
             self.crossover.show()
         else:
             self.crossover.hide()
@@ -474,6 +490,15 @@ class HpcPanel(QWidget):
         if x is None or y is None:
             return np.zeros(0), np.zeros(0)
         return np.asarray(x), np.asarray(y)
+
+
+def headroom_span(curves_usd: list[np.ndarray]) -> list[float]:
+    """The lowest value of `curves_usd` and their highest raised by HEADROOM of the span
+    between (by HEADROOM of the value itself when all are equal)."""
+    low_usd = min(float(np.min(c)) for c in curves_usd)
+    high_usd = max(float(np.max(c)) for c in curves_usd)
+    span_usd = high_usd - low_usd if high_usd > low_usd else max(abs(high_usd), 1.0)
+    return [low_usd, high_usd + HEADROOM * span_usd]
 
 
 def _npv_tips(site: SiteConversion, results: Results | None) -> dict[int, str]:

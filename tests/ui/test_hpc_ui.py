@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from planner.engine.hpc import analyse_conversions, npv_gap_at_multiple
+from planner.ui.hpc_panel import headroom_span
 from planner.ui.sheet import cell_data
 
 
@@ -172,3 +174,36 @@ def test_each_money_column_reads_at_one_scale(qtbot, window) -> None:
         shown = [_results_row(window, s.site)[header] for s in ranked]
         assert shown == money_column([getattr(s, field) for s in ranked])
         assert all(text.endswith(tuple("0123456789")) for text in shown)  # no k or M
+
+
+def test_the_crossover_name_sits_inside_the_plot_above_the_curves(qtbot, window) -> None:
+    panel = _show(qtbot, window)
+    window.resize(1280, 720)
+    panel.table.selectRow(0)  # Pecos, TX: its crossover in the horizon's last months
+    qtbot.wait(50)
+    panel.cumulative.grab()  # painted: a label's place follows the view as it is drawn
+    site = panel.site("Pecos, TX")
+    assert site is not None and site.crossover_month >= 0
+    view = panel.cumulative.getPlotItem().getViewBox()
+    # The view reaches 20 % of the curves' span above their top.
+    curves = [np.cumsum(f) for f in (site.keep, site.convert, site.partial)]
+    low = min(float(c.min()) for c in curves)
+    high = max(float(c.max()) for c in curves)
+    assert view.viewRange()[1][1] >= high + 0.2 * (high - low)
+    plot_rect = view.sceneBoundingRect().adjusted(-0.01, -0.01, 0.01, 0.01)
+    label = panel.crossover.label.sceneBoundingRect()
+    assert plot_rect.contains(label)
+    # Every curve's top, on screen, is below the name's bottom (scene y grows down).
+    top_y = view.mapViewToScene(pg.Point(1.0, high)).y()
+    assert label.bottom() < top_y
+    # The name on the line's left: the line is in the horizon's right half.
+    line_x = view.mapViewToScene(pg.Point(site.crossover_month + 1.0, high)).x()
+    assert label.right() <= line_x + 0.5
+
+
+def test_the_headroom_is_a_fifth_of_the_span_above_the_top() -> None:
+    # Curves from -$100 to $400: span $500, the view's data reach $400 + $100 = $500.
+    curves = [np.array([-100.0, 0.0]), np.array([50.0, 400.0])]
+    assert headroom_span(curves) == [-100.0, 500.0]
+    # Flat at $50: a fifth of $50 above.
+    assert headroom_span([np.array([50.0, 50.0])]) == [50.0, 60.0]

@@ -3,6 +3,8 @@ run left on screen, the paths cap said, and n/a for rows with nothing to pay bac
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -15,7 +17,7 @@ from planner.ui.decisions.monte_carlo import (
     NOTHING_TO_PAY_BACK,
     PRESS_RUN,
 )
-from planner.ui.fan_chart import LABEL_GAP_PX
+from planner.ui.fan_chart import LABEL_GAP_PX, stack_labels
 
 
 @pytest.fixture
@@ -59,15 +61,15 @@ def test_the_percentiles_are_named_on_the_charts(qtbot, page, window) -> None:
         PERCENTILES, page.fan_labels, page.fan_lines, bands, strict=True
     ):
         assert text.toPlainText() == f"P{q}" and text.isVisible()
-        assert text.pos().x() == months and text.pos().y() >= values[-1]
+        assert text.pos().x() == months
         np.testing.assert_array_equal(line.getOriginalDataset()[1], values)
-    # Each name at its curve's end, moved up only as far as keeps them 13 px apart.
+    # The names' rectangles on screen: none touches the next, all inside the plot.
     view = page.fan_plot.getPlotItem().getViewBox()
-    gap = LABEL_GAP_PX * abs(view.viewPixelSize()[1])
-    placed = [text.pos().y() for text in page.fan_labels]
-    assert placed[0] == bands[0][-1]
-    for below, above, end in zip(placed[:-1], placed[1:], bands[1:, -1], strict=True):
-        assert above == pytest.approx(max(end, below + gap))
+    rects = [text.sceneBoundingRect() for text in page.fan_labels]
+    inside = view.sceneBoundingRect().adjusted(-0.01, -0.01, 0.01, 0.01)  # rounding
+    for lower, upper in itertools.pairwise(rects):  # P5 lowest
+        assert upper.bottom() + LABEL_GAP_PX <= lower.top() + 1e-6
+    assert all(inside.contains(rect) for rect in rects)
     legend = page.fan_plot.getPlotItem().legend
     assert [label.text for _s, label in legend.items] == [
         "P5–P95 (90 % of paths)",
@@ -171,3 +173,14 @@ def test_without_a_treasury_the_panel_is_hidden(qtbot, page, window) -> None:
     _run(qtbot, page, 200)
     assert page.result.treasury is None
     assert not page.treasury.isVisibleTo(page)
+
+
+def test_percentile_names_stack_up_from_their_ends_and_stay_in_the_view() -> None:
+    # Labels 20 px high with 2 px between: ends at 10, 15 and 100 px; the second goes
+    # up to 10 + 22 = 32, the third keeps its end.
+    assert stack_labels([10.0, 15.0, 100.0], 20.0, 300.0) == [10.0, 32.0, 100.0]
+    # Ends at the view's top (200 px): the top label's bottom is at most 200 - 20 = 180,
+    # the ones under it 22 px lower each: 158, 136.
+    assert stack_labels([150.0, 195.0, 199.0], 20.0, 200.0) == [136.0, 158.0, 180.0]
+    # Too low a view for three: they start at its bottom.
+    assert stack_labels([0.0, 1.0, 2.0], 20.0, 50.0) == [0.0, 22.0, 44.0]

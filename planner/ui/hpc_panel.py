@@ -401,7 +401,7 @@ class HpcPanel(QWidget):
         site = self.site(name)
         results = self._shown  # the results the analysis on screen is of
         if site is None or results is None:
-            for curve in (*self.curves.values(), self.rent_curve, self.price_curve):
+            for curve in (*self.curves.values(), self.headroom, self.rent_curve, self.price_curve):
                 curve.setData([], [])
             self.crossover.hide()
             self.construction.hide()

@@ -1,7 +1,9 @@
 """The price-duration chart: a site's power prices of one month sorted high to low over
 the share of the month's hours, as its rigs face them (with an index contract's adder, or
 less the resale fee), each rig model's strike (its revenue per kWh: it is off where the
-price is above) as a labelled line, and the contract's average price of the month dashed.
+price is above) as a line, and the contract's average price of the month dashed; a key
+beside the plot names each line, dearest first as the lines run top to bottom, with its
+price (the lines are often a few pixels apart, too close for names on them).
 
 Drawn only while on screen (planner/ui/follow.py) and for the site and month picked; a
 month's curve of tens of thousands of 15-minute prices is thinned to evenly spaced points
@@ -11,6 +13,7 @@ Copy data and Export CSV give every price.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +21,7 @@ import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtGui import QColor, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from planner.domain.months import format_month
@@ -38,12 +41,9 @@ NOT_HOURLY = (
     "one that allows resale, does (Power contracts tab)."
 )
 NO_SITES = "Add a site on the Sites tab, then File > Import prices… gives it hourly prices."
-# A line's label sits on the side away from where the curve crosses the line: at the
-# edge, or one or two labels' width further in when a label of a close price is there.
-EDGE = 0.012  # share of the view's width between its edge and the first label
-SLOTS = 3
-LABEL_SPACING_PX = 12
-FALLBACK_VIEW_PX = (1000.0, 300.0)  # before the chart is first laid out
+CONTRACT_NAME = "Contract average"
+KEY_SHARE = 0.3  # past this share of the chart's width the key names only the models
+KEY_COLUMN = 3  # the key's column in the plot's layout, right of the right axis
 # The first view's top: the dearer of the month's 90th percentile price and twice the
 # highest strike (or the contract's price), so spikes do not flatten the rest.
 BODY_QUANTILE = 0.9
@@ -72,36 +72,30 @@ def strike_label(strike: ModelStrike) -> str:
     return f"{strike.model} · {strike.j_per_th:,.1f} J/TH · runs {strike.uptime:.0%}"
 
 
-def label_slots(
-    crossings: list[float],
-    prices: list[float],
-    span_usd_per_mwh: float,
-    room_px: tuple[float, float, float, float],
-) -> list[tuple[float, bool]]:
-    """Each line's label place, (position along the line, anchored on its left). A label
-    goes on the side away from where the curve crosses its line (`crossings`, share 0-1
-    of the hours), in the first slot from the edge whose labels are all at least a
-    label's height away in price, and that ends before the crossing (else the slot whose
-    nearest label is furthest). `room_px`: the view's width and height, the widest
-    label's width and a label's height, in pixels."""
-    view_w, view_h, label_w, label_h = room_px
-    step = (label_w + LABEL_SPACING_PX) / view_w
-    gap = (label_h + 2.0) / view_h * span_usd_per_mwh
-    taken: dict[tuple[bool, int], list[float]] = {}
-    out = []
-    for crossing, price in zip(crossings, prices, strict=True):
-        left = crossing >= 0.5
-        clear = crossing if left else 1.0 - crossing  # the share between edge and curve
-        slots = [k for k in range(SLOTS) if k == 0 or EDGE + k * step + label_w / view_w < clear]
-        nearest = [
-            min((abs(price - p) for p in taken.get((left, k), [])), default=np.inf) for k in slots
-        ]
-        free = [k for k, d in zip(slots, nearest, strict=True) if d >= gap]
-        slot = free[0] if free else slots[int(np.argmax(nearest))]
-        taken.setdefault((left, slot), []).append(price)
-        share = EDGE + slot * step
-        out.append((share if left else 1.0 - share, left))
-    return out
+def key_entries(
+    contract_usd_per_mwh: float, strikes: tuple[ModelStrike, ...]
+) -> list[tuple[int, float, str]]:
+    """The key's entries, dearest first (as the lines run down the plot): (the line's
+    index, -1 the contract's and i the i-th strike's; its price; its name)."""
+    entries = [(-1, contract_usd_per_mwh, CONTRACT_NAME)]
+    entries += [(i, s.strike_usd_per_mwh, strike_label(s)) for i, s in enumerate(strikes)]
+    return sorted(entries, key=lambda entry: -entry[1])
+
+
+def key_html(
+    entries: list[tuple[int, float, str]], colours: dict[int, str], short: bool = False
+) -> str:
+    """The key's text: an entry a line, a sample of its line in its colour (dashed for the
+    contract), its price and its name (`short`: the name up to its first " · ")."""
+    rows = []
+    for index, price, name in entries:
+        sample = "╍╍" if index < 0 else "━━"
+        shown = name.split(" · ")[0] if short else name
+        rows.append(
+            f"<span style='color: {colours[index]}'>{sample}</span>&nbsp;"
+            f"${price:,.2f}&nbsp;&nbsp;{html.escape(shown)}"
+        )
+    return "<br>".join(rows)
 
 
 def hover_text(curve: PriceDuration, share_pct: float) -> str:
@@ -133,7 +127,6 @@ class PowerChart(QWidget):
         # The rows' strikes of the latest results, worked out on the first curve drawn.
         self._strikes: tuple[Results, np.ndarray] | None = None
         self.readout_text = HINT
-        self._span_usd_per_mwh = 1.0  # the first view's price span, for the labels' gaps
         self._pending = False  # a site or month picked while hidden: drawn when shown
         self.on_readout: Callable[[str], None] = lambda _text: None
         self.site_picker = QComboBox()
@@ -151,6 +144,7 @@ class PowerChart(QWidget):
         row.addWidget(self.month_picker)
         row.addSpacing(12)
         row.addWidget(self.caption, 1)
+        self.key_text = ""  # the key's full text (its tooltip), plain
         self.plot = self._make_plot()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -191,27 +185,26 @@ class PowerChart(QWidget):
         zero.setZValue(-8)
         item.addItem(zero)
         self.contract = pg.InfiniteLine(
-            angle=0,
-            movable=False,
-            pen=pen(INK, 1.5, Qt.PenStyle.DashLine),
-            label="",
-            labelOpts=_label_options(INK, 0.03, left=True),
+            angle=0, movable=False, pen=pen(INK, 1.5, Qt.PenStyle.DashLine)
         )
         self.contract.setVisible(False)
         item.addItem(self.contract)
+        # The lines' names beside the plot (in its layout, so an exported PNG has them).
+        self.key = pg.LabelItem("", justify="left", color=INK, size="9pt")
+        item.layout.addItem(self.key, 2, KEY_COLUMN)
+        item.layout.setColumnSpacing(KEY_COLUMN - 1, 8)
         self.strike_lines: list[pg.InfiniteLine] = []
         self.hover = pg.InfiniteLine(angle=90, movable=False, pen=pen("#9a9a9a", 1.0))
         self.hover.setVisible(False)
         self.hover.setZValue(-10)
         item.addItem(self.hover, ignoreBounds=True)
         widget.scene().sigMouseMoved.connect(self._mouse_moved)
-        item.getViewBox().sigResized.connect(self._resized)
         return widget
 
-    def _resized(self, *_args: object) -> None:
-        """Labels that fitted side by side may not any more: place them again."""
-        if self.curve is not None:
-            self._place_labels(self.curve, self._span_usd_per_mwh)
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A key that fitted in full may not any more: the models' names only."""
+        super().resizeEvent(event)
+        self._fill_key()
 
     # -- pickers ----------------------------------------------------------------------
 
@@ -305,12 +298,10 @@ class PowerChart(QWidget):
         x, y = drawn_points(curve.usd_per_mwh)
         self.prices.setData(x, y)
         self.contract.setValue(curve.contract_usd_per_mwh)
-        self.contract.label.setFormat(f"Contract average ${curve.contract_usd_per_mwh:,.2f}/MWh")
         self.contract.setVisible(True)
         self._show_strikes(curve.strikes)
-        low, top = self._fit_view(curve)
-        self._span_usd_per_mwh = top - low
-        self._place_labels(curve, self._span_usd_per_mwh)
+        self._fit_view(curve)
+        self._fill_key()
         self.caption.setText(
             f"{curve.usd_per_mwh.size:,} prices as the rigs face them; mean "
             f"${curve.mean_usd_per_mwh:,.2f}/MWh, dearest ${curve.usd_per_mwh[0]:,.2f}/MWh"
@@ -328,13 +319,7 @@ class PowerChart(QWidget):
         while len(self.strike_lines) < len(strikes):
             i = len(self.strike_lines)
             line_pen = cycled_pen(i + 1, (Qt.PenStyle.SolidLine,))
-            line = pg.InfiniteLine(
-                angle=0,
-                movable=False,
-                pen=line_pen,
-                label="",
-                labelOpts=_label_options(line_pen.color().name(), 1.0 - EDGE),
-            )
+            line = pg.InfiniteLine(angle=0, movable=False, pen=line_pen)
             item.addItem(line)
             self.strike_lines.append(line)
         for i, line in enumerate(self.strike_lines):
@@ -342,37 +327,27 @@ class PowerChart(QWidget):
                 line.setVisible(False)
                 continue
             line.setValue(strikes[i].strike_usd_per_mwh)
-            line.label.setFormat(strike_label(strikes[i]))
             line.setVisible(True)
 
-    def _place_labels(self, curve: PriceDuration, span_usd_per_mwh: float) -> None:
-        """The contract's and the strikes' labels, clear of the curve and of each other."""
-        lines = [self.contract, *self.strike_lines[: len(curve.strikes)]]
-        prices = [curve.contract_usd_per_mwh, *(s.strike_usd_per_mwh for s in curve.strikes)]
-        ascending = curve.usd_per_mwh[::-1]
-        n = ascending.size
-        crossings = [
-            float(n - np.searchsorted(ascending, price, side="right")) / n for price in prices
-        ]
-        view = self.plot.getPlotItem().getViewBox()
-        view_w, view_h = view.width(), view.height()
-        if view_w < 50 or view_h < 50:
-            view_w, view_h = FALLBACK_VIEW_PX
-        sizes = [line.label.boundingRect() for line in lines]
-        room_px = (
-            view_w,
-            view_h,
-            max(rect.width() for rect in sizes),
-            max(rect.height() for rect in sizes),
-        )
-        for line, (position, left) in zip(
-            lines, label_slots(crossings, prices, span_usd_per_mwh, room_px), strict=True
-        ):
-            anchor = (0, 0.5) if left else (1, 0.5)
-            line.label.anchors = [anchor, anchor]
-            line.label.setPosition(position)
+    def _fill_key(self) -> None:
+        """The key of the lines drawn: in full while it takes at most KEY_SHARE of the
+        chart's width, else the models' names only (the tooltip has it in full)."""
+        curve = self.curve
+        if curve is None:
+            self.key_text = ""
+            self.key.setText("")
+            self.key.setToolTip("")
+            return
+        entries = key_entries(curve.contract_usd_per_mwh, curve.strikes)
+        colours = {-1: INK}
+        colours.update({i: line.pen.color().name() for i, line in enumerate(self.strike_lines)})
+        self.key_text = "\n".join(f"${price:,.2f}  {name}" for _i, price, name in entries)
+        self.key.setToolTip(self.key_text)
+        self.key.setText(key_html(entries, colours))
+        if self.key.itemRect().width() > KEY_SHARE * max(self.width(), 1):
+            self.key.setText(key_html(entries, colours, short=True))
 
-    def _fit_view(self, curve: PriceDuration) -> tuple[float, float]:
+    def _fit_view(self, curve: PriceDuration) -> None:
         """Limits on all the data; the first view leaves out the spikes of the dearest
         hours (Reset zoom shows them) so the strikes and the body of the curve read: its
         top is the 90th percentile price or twice the highest strike, whichever is dearer."""
@@ -385,13 +360,13 @@ class PowerChart(QWidget):
         low = min(float(prices[-1]), *marks, 0.0)
         top = min(body, everything + 0.03 * (everything - low))
         plot.getViewBox().setRange(xRange=(0.0, 100.0), yRange=(low, top), padding=0.02)
-        return low, top
 
     def _clear(self) -> None:
         self.prices.setData(np.zeros(0), np.zeros(0))
         self.contract.setVisible(False)
         for line in self.strike_lines:
             line.setVisible(False)
+        self._fill_key()
         self.caption.setText("")
 
     def _why_empty(self, site: int, month: int) -> str:
@@ -474,13 +449,3 @@ class PowerChart(QWidget):
                 item.setGeometry(saved)
         if image is None or not image.save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
-
-
-def _label_options(colour: str, position: float, left: bool = False) -> dict[str, object]:
-    anchor = (0, 0.5) if left else (1, 0.5)
-    return {
-        "position": position,
-        "color": colour,
-        "fill": pg.mkBrush(255, 255, 255, 215),
-        "anchors": [anchor, anchor],
-    }

@@ -21,6 +21,7 @@ import pytest
 from planner.domain.price_profile import PriceProfile
 from planner.domain.project import Project
 from planner.engine import compile_inputs, compute
+from planner.engine.hourly_view import ModelStrike
 from planner.io.display import money
 from planner.ui.charts import POWER_TITLE, ChartsPanel
 from planner.ui.document import ProjectDocument
@@ -31,7 +32,8 @@ from planner.ui.power_chart import (
     PowerChart,
     drawn_points,
     hover_text,
-    label_slots,
+    key_entries,
+    key_html,
 )
 from planner.ui.table_model import SectionModel
 from planner.ui.totals_row import TotalsModel
@@ -247,11 +249,20 @@ def test_the_chart_draws_the_months_prices_and_each_models_strike(qtbot, documen
     assert x[0] == 0.0 and x[-1] == 100.0 and y[-1] == pytest.approx(35.0)
     assert curve.mean_usd_per_mwh == pytest.approx((1005 + 105 + 35) / 3)
     # Each model's strike line at its revenue per kWh, with its efficiency and uptime.
-    lines = {line.label.format: line.value() for line in chart.strike_lines if line.isVisible()}
-    assert lines == {
-        "S19j Pro · 29.5 J/TH · runs 33%": pytest.approx(S19J_USD_PER_KWH * 1000),
-        "S21 · 17.5 J/TH · runs 67%": pytest.approx(S21_USD_PER_KWH * 1000),
-    }
+    lines = sorted(line.value() for line in chart.strike_lines if line.isVisible())
+    assert lines == pytest.approx(sorted([S19J_USD_PER_KWH * 1000, S21_USD_PER_KWH * 1000]))
+    # The key names each line, dearest first, with its price.
+    assert chart.key_text.splitlines() == [
+        f"${price:,.2f}  {name}"
+        for price, name in sorted(
+            [
+                (S19J_USD_PER_KWH * 1000, "S19j Pro · 29.5 J/TH · runs 33%"),
+                (S21_USD_PER_KWH * 1000, "S21 · 17.5 J/TH · runs 67%"),
+                (45.0, "Contract average"),
+            ],
+            reverse=True,
+        )
+    ]
     # The contract's price of June, the index and the adder: $45/MWh, dashed.
     assert chart.contract.isVisible() and chart.contract.value() == pytest.approx(45.0)
     assert not chart.note.isVisible()
@@ -313,15 +324,39 @@ def test_a_long_month_is_drawn_through_evenly_spaced_prices() -> None:
     assert np.all(np.diff(x) > 0) and np.all(np.diff(y) <= 0)
 
 
-def test_labels_of_close_strikes_take_different_slots() -> None:
-    # Two strikes $2 apart on a chart of $100 in 200 px (a label 16 px high is $8): the
-    # second label moves in from the edge; one far away keeps the edge.
-    room_px = (1000.0, 200.0, 250.0, 16.0)
-    places = label_slots([0.1, 0.1, 0.1], [50.0, 52.0, 90.0], 100.0, room_px)
-    assert places[0] == (pytest.approx(1 - 0.012), False)
-    assert places[1][0] < places[0][0] and places[2] == places[0]
-    # A curve crossing at 70 % of the hours puts the label on the left.
-    assert label_slots([0.7], [40.0], 100.0, room_px)[0] == (pytest.approx(0.012), True)
+def test_the_key_sits_beside_the_plot_clear_of_every_line(qtbot, document) -> None:
+    chart = PowerChart(document)
+    qtbot.addWidget(chart)
+    for width_px, short in ((1230, False), (300, True)):  # 300: the chart's least, 711
+        chart.resize(width_px, 220)
+        chart.show()
+        chart.pick("Site", "2027-06")
+        qtbot.wait(20)
+        view = chart.plot.getPlotItem().getViewBox()
+        key = chart.key.sceneBoundingRect()
+        # The lines are drawn inside the view only: a key outside it crosses none.
+        assert not key.intersects(view.sceneBoundingRect())
+        inside = chart.plot.getPlotItem().sceneBoundingRect().adjusted(-0.01, -0.01, 0.01, 0.01)
+        assert inside.contains(key)
+        text = chart.key.item.toPlainText()
+        assert key.width() >= chart.key.item.boundingRect().width()  # the text fits
+        # 1230 px: the full key (about 260 px) is under 30 % of the width; at the chart's
+        # least width (about 711 px, its pickers' row) it is over: the models' names
+        # only, the tooltip in full.
+        assert ("J/TH" in text) is not short
+        assert chart.key.toolTip() == chart.key_text and "J/TH" in chart.key_text
+
+
+def test_key_entries_run_dearest_first() -> None:
+    strikes = (
+        ModelStrike("A", 20.0, 30.0, 0.5, 1),
+        ModelStrike("B", 17.5, 61.0, 0.9, 2),
+    )
+    entries = key_entries(45.0, strikes)
+    assert [(i, price) for i, price, _name in entries] == [(1, 61.0), (-1, 45.0), (0, 30.0)]
+    assert entries[0][2] == "B · 17.5 J/TH · runs 90%"
+    html = key_html(entries, {-1: "#222222", 0: "#aa0000", 1: "#00aa00"}, short=True)
+    assert html.count("<br>") == 2 and "$61.00&nbsp;&nbsp;B<br>" in html
 
 
 def test_the_power_tab_exports_a_png_when_not_in_view(qtbot, document, tmp_path) -> None:

@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -310,28 +310,60 @@ def largest_with_rest(
 
 
 class ElidedLabel(QLabel):
-    """One line of plain text cut with "…" where it does not fit; `text()` and the
-    tooltip keep all of it."""
+    """Plain text on `lines` lines (one unless set), broken only at its "  ·  "
+    separators, cut with "…" where it does not fit; `text()` and the tooltip keep all
+    of it."""
 
     def __init__(self, text: str = "", parent: QWidget | None = None):
         super().__init__(text, parent)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setToolTip(text)
+        self.lines = 1
 
     def setText(self, text: str) -> None:
         super().setText(text)
         self.setToolTip(text)
 
+    def set_lines(self, lines: int) -> None:
+        """Show the text on up to `lines` lines (at least 1), the label as high."""
+        if lines < 1:
+            raise ValueError(f"ElidedLabel.set_lines: lines must be at least 1, got {lines}")
+        if lines != self.lines:
+            self.lines = lines
+            margins = self.contentsMargins()
+            height_px = lines * self.fontMetrics().lineSpacing() + margins.top() + margins.bottom()
+            self.setMinimumHeight(height_px if lines > 1 else 0)
+            self.updateGeometry()
+            self.update()
+
+    def lines_needed(self, text: str, width_px: int) -> int:
+        """The lines `text` takes in `width_px` broken at its separators."""
+        metrics = self.fontMetrics()
+        if metrics.horizontalAdvance(text) <= width_px:
+            return 1
+        box = QRect(0, 0, max(width_px, 1), 100 * metrics.lineSpacing())
+        height_px = metrics.boundingRect(
+            box, int(Qt.TextFlag.TextWordWrap), _at_dots(text)
+        ).height()
+        return max(math.ceil(height_px / metrics.lineSpacing() - 0.01), 1)
+
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         area = self.contentsRect()
-        shown = self.fontMetrics().elidedText(
-            self.text(), Qt.TextElideMode.ElideRight, area.width()
-        )
-        painter.drawText(
-            area, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown
-        )
+        metrics = self.fontMetrics()
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        text = self.text()
+        if self.lines > 1 and 1 < self.lines_needed(text, area.width()) <= self.lines:
+            painter.drawText(area, int(align | Qt.TextFlag.TextWordWrap), _at_dots(text))
+            return
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, area.width())
+        painter.drawText(area, int(align), shown)
+
+
+def _at_dots(text: str) -> str:
+    """`text` breakable only at its "  ·  " separators (other spaces no-break)."""
+    return text.replace(" ", "\u00a0").replace("\u00a0\u00a0·\u00a0\u00a0", "  ·  ")
 
 
 class TabCorner(QWidget):

@@ -73,6 +73,7 @@ NO_TREASURY = (
     "left, or add debt or hedges, to see cash, BTC held and debt here."
 )
 NO_BTC_LOAN = "No BTC-backed loan: add one in the Debt table to see its LTV here."
+READOUT_LINES = 3  # the readout's line under the charts wraps to at most this many
 DOTTED_FIRST = (Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashLine)
 
 
@@ -91,18 +92,28 @@ class TreasuryCharts(QWidget):
         self._hover_lines: dict[str, pg.InfiniteLine] = {}
         self._month_starts: tuple[date, ...] = ()
         self.hover_month: int | None = None
+        # The readout sits in the tab row's corner while the widest text any chart may
+        # read out fits there, else on a line of its own under the charts.
         self.readout = ElidedLabel(HINT)
         self.corner = TabCorner()
-        corner_row = QHBoxLayout(self.corner)
-        corner_row.setContentsMargins(8, 0, 2, 0)
-        corner_row.addWidget(self.readout, 1)
+        self._corner_row = QHBoxLayout(self.corner)
+        self._corner_row.setContentsMargins(8, 0, 2, 0)
+        self._corner_row.addWidget(self.readout, 1)
+        self.readout_line = QWidget()
+        self._line_row = QHBoxLayout(self.readout_line)
+        self._line_row.setContentsMargins(8, 2, 8, 2)
+        self.readout_line.setVisible(False)
+        self._widest_px: float | None = None  # of the texts the readout may show
+        self._widest_text = HINT
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.setCornerWidget(self.corner, Qt.Corner.TopRightCorner)
         self.tabs.currentChanged.connect(lambda _index: self._refresh_readout())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tabs)
+        layout.setSpacing(0)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.readout_line)
         for key, title in zip(PATH_KEYS, TAB_TITLES[: len(PATH_KEYS)], strict=True):
             self._make_plot(key, title)
         self._build_fan(TAB_TITLES[CHART_KEYS.index(FAN)])
@@ -208,6 +219,7 @@ class TreasuryCharts(QWidget):
         for key in PATH_KEYS:
             fit_limits(self.plots[key].getPlotItem())
             relayout_legend(self._legends[key])
+        self._widest_px = None
         self._refresh_readout()
 
     def _clear(self) -> None:
@@ -297,12 +309,14 @@ class TreasuryCharts(QWidget):
         `status` says which run it is (`stale`: of a project since changed)."""
         self.fan.show_fan(percentiles, month_starts, buffer_usd)
         self.set_fan_status(status, stale)
+        self._widest_px = None
         self._refresh_readout()
 
     def clear_fan(self, why: str, status: str) -> None:
         """No fan: `why` over the chart, `status` above it."""
         self.fan.clear_fan(why)
         self.set_fan_status(status)
+        self._widest_px = None
         self._refresh_readout()
 
     def set_fan_status(self, status: str, stale: bool = False, can_run: bool = True) -> None:
@@ -313,11 +327,41 @@ class TreasuryCharts(QWidget):
     # -- hover --------------------------------------------------------------------------
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """The readout takes the tab row's width the tabs leave."""
+        """The readout takes the tab row's width the tabs leave, or a line of its own."""
         super().resizeEvent(event)
         tabs_px = self.tabs.tabBar().sizeHint().width()
         self.corner.width_px = max(120, self.width() - tabs_px - 8)
         self.corner.updateGeometry()
+        self._place_readout()
+
+    def readout_fits_corner(self) -> bool:
+        """Whether every text the readout may show (the hint, each chart's every month)
+        fits the width the tab row leaves it."""
+        if len(self.notes) < len(CHART_KEYS):  # still being built
+            return True
+        if self._widest_px is None:
+            metrics = self.readout.fontMetrics()
+            texts = [HINT, *(text for key in CHART_KEYS for text in self.month_texts(key))]
+            self._widest_text = max(texts, key=metrics.horizontalAdvance)
+            self._widest_px = float(metrics.horizontalAdvance(self._widest_text))
+        margins = self._corner_row.contentsMargins()
+        room_px = self.corner.width_px - margins.left() - margins.right() - 4
+        return self._widest_px <= room_px
+
+    def _place_readout(self) -> None:
+        """In the corner when it fits, else on its own line under the charts, on as
+        many lines (at most READOUT_LINES) as the widest text needs there."""
+        fits = self.readout_fits_corner()
+        row = self._corner_row if fits else self._line_row
+        if row.indexOf(self.readout) < 0:
+            row.addWidget(self.readout, 1)
+        self.readout_line.setVisible(not fits)
+        lines = 1
+        if not fits:
+            margins = self._line_row.contentsMargins()
+            room_px = self.width() - margins.left() - margins.right()
+            lines = min(self.readout.lines_needed(self._widest_text, room_px), READOUT_LINES)
+        self.readout.set_lines(lines)
 
     def current_key(self) -> str:
         return CHART_KEYS[max(self.tabs.currentIndex(), 0)]
@@ -353,6 +397,8 @@ class TreasuryCharts(QWidget):
             line.setVisible(shown and name == key)
             if shown and name == key and t is not None:
                 line.setValue(t + 1.0)
+        if self._widest_px is None:
+            self._place_readout()
         if not shown or t is None:
             self.readout.setText(HINT)
             return
@@ -362,12 +408,32 @@ class TreasuryCharts(QWidget):
         """Each line of chart `key` at month `t`'s end, with its unit."""
         if key == FAN:
             return self.fan.readout(t)
+        return self._path_parts(key, [t])[0]
+
+    def month_texts(self, key: str) -> list[str]:
+        """What the readout says over each month of chart `key` (none while it is empty)."""
+        months = self._months_of(key)
+        if not self.notes[key].isHidden() or not months:  # the chart says why it is empty
+            return []
+        if key == FAN:
+            parts = [self.fan.readout(t) for t in range(len(months))]
+        else:
+            parts = self._path_parts(key, range(len(months)))
+        return [
+            "  ·  ".join([format_month(month), *texts])
+            for month, texts in zip(months, parts, strict=True)
+        ]
+
+    def _path_parts(self, key: str, months: Sequence[int]) -> list[list[str]]:
         table = month_table(self.series(key), self._month_starts, UNITS[key])
         fmt = READOUT_FORMATS[UNITS[key]]
         names = list(self.series(key))
         return [
-            f"{name} {fmt(value if isinstance(value, float) else math.nan)}"
-            for name, value in zip(names, table.rows[t][1:], strict=True)
+            [
+                f"{name} {fmt(value if isinstance(value, float) else math.nan)}"
+                for name, value in zip(names, table.rows[t][1:], strict=True)
+            ]
+            for t in months
         ]
 
 

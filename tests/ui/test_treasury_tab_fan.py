@@ -199,3 +199,34 @@ def test_a_fan_refuses_percentiles_of_the_wrong_shape(qtbot) -> None:
     qtbot.addWidget(fan)
     with pytest.raises(ValueError, match="percentiles must be 5 rows"):
         fan.show_fan(np.zeros((3, 12)), ())
+
+
+def _shown_whole(label, text: str | None = None) -> bool:
+    """Whether `text` (the label's own by default) fits its box: on its lines, broken at
+    the separators, and those lines within its height (an ElidedLabel cuts the rest)."""
+    text = label.text() if text is None else text
+    box = label.contentsRect()
+    lines = label.lines_needed(text, box.width())
+    return lines <= label.lines and lines * label.fontMetrics().lineSpacing() <= box.height()
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 720)])
+def test_the_whole_readout_is_shown_at_common_window_sizes(qtbot, window, tab, size) -> None:
+    _run_from_the_tab(qtbot, window, tab, 300)
+    window.resize(*size)
+    charts = tab.charts
+    qtbot.waitUntil(lambda: charts.width() < size[0] * 0.6, timeout=5_000)  # laid out
+    QApplication.processEvents()
+    assert charts.readout.text() == HINT and _shown_whole(charts.readout)
+    texts = charts.month_texts(FAN)
+    assert len(texts) == 60
+    charts.show_month(len(texts) - 1)
+    QApplication.processEvents()
+    assert charts.readout.text() == texts[-1] and _shown_whole(charts.readout)
+    # Every chart's every month fits where the readout is: the tab row's corner, or its
+    # own line under the charts when the tab row is too narrow for the widest of them.
+    for key in CHART_KEYS:
+        assert all(_shown_whole(charts.readout, t) for t in charts.month_texts(key))
+    in_corner = charts.readout.parentWidget() is charts.corner
+    assert in_corner is charts.readout_fits_corner()
+    assert charts.readout_line.isVisible() is not in_corner

@@ -41,7 +41,7 @@ def test_the_tab_shows_each_site_ranked_and_the_fleet_charts_make_room(qtbot, wi
     pecos = _results_row(window, "Pecos, TX")
     assert pecos["Share"] == "50%"
     # Capex at its month's start; the ERCOT site's rows on their strike prices.
-    assert pecos["Breakeven rent (USD/kW-month)"] == "$79.91"
+    assert pecos["Breakeven rent (USD/kW-month)"] == "$79.02"
     assert pecos["Crossover"] == "2031-11"
     row = [table.item(r, 0).text() for r in range(table.rowCount())].index("Pecos, TX")
     assert "= keep mining" in table.item(row, 2).toolTip()

@@ -63,13 +63,20 @@ def test_the_percentiles_are_named_on_the_charts(qtbot, page, window) -> None:
         assert text.toPlainText() == f"P{q}" and text.isVisible()
         assert text.pos().x() == months
         np.testing.assert_array_equal(line.getOriginalDataset()[1], values)
-    # The names' rectangles on screen: none touches the next, all inside the plot.
+    # The names' rectangles on screen: none touches the next, all inside the plot, once
+    # the view has taken the run's range (pyqtgraph ranges a view when it next lays out).
     view = page.fan_plot.getPlotItem().getViewBox()
-    rects = [text.sceneBoundingRect() for text in page.fan_labels]
-    inside = view.sceneBoundingRect().adjusted(-0.01, -0.01, 0.01, 0.01)  # rounding
-    for lower, upper in itertools.pairwise(rects):  # P5 lowest
+
+    def rects() -> list:
+        return [text.sceneBoundingRect() for text in page.fan_labels]
+
+    def inside() -> bool:
+        frame = view.sceneBoundingRect().adjusted(-0.01, -0.01, 0.01, 0.01)  # rounding
+        return all(frame.contains(rect) for rect in rects())
+
+    qtbot.waitUntil(inside, timeout=5_000)
+    for lower, upper in itertools.pairwise(rects()):  # P5 lowest
         assert upper.bottom() + LABEL_GAP_PX <= lower.top() + 1e-6
-    assert all(inside.contains(rect) for rect in rects)
     legend = page.fan_plot.getPlotItem().legend
     assert [label.text for _s, label in legend.items] == [
         "P5–P95 (90 % of paths)",

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, Qt
 from PySide6.QtGui import QAction, QColor, QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMenu, QMessageBox, QWidget
 
@@ -259,11 +259,7 @@ class ChartMenu(QObject):
         if self._export_png is not None:
             self._export_png(path)
             return
-        exporter = pyqtgraph.exporters.ImageExporter(self.chart.getPlotItem())
-        exporter.parameters()["background"] = QColor("white")
-        image = exporter.export(toBytes=True)
-        if image is None or not image.save(path, "PNG"):
-            raise OSError(f"could not write {path}")
+        write_plot_png(self.chart.getPlotItem(), path)
 
     def write_csv(self, path: str) -> None:
         Path(path).write_text(table_text(self.table(), "excel"), encoding="utf-8-sig")
@@ -292,3 +288,24 @@ class ChartMenu(QObject):
 def xy_table(headers: tuple[str, str], x: np.ndarray, y: np.ndarray) -> ChartTable:
     """One curve of a chart whose x is not months, as a two-column table."""
     return ChartTable(headers, [[float(a), float(b)] for a, b in zip(x, y, strict=True)])
+
+
+def write_plot_png(
+    item: pg.PlotItem, path: str | Path, hidden_size: tuple[int, int] | None = None
+) -> None:
+    """Write a plot to a PNG file on white. `hidden_size`: the size (pixels) to lay the
+    plot out at first, for a plot not on screen (a hidden tab, or never shown)."""
+    saved = None
+    if hidden_size is not None:
+        saved = item.geometry()
+        item.setGeometry(QRectF(0, 0, *hidden_size))
+        item.layout.activate()
+    try:
+        exporter = pyqtgraph.exporters.ImageExporter(item)
+        exporter.parameters()["background"] = QColor("white")
+        image = exporter.export(toBytes=True)
+    finally:
+        if saved is not None:
+            item.setGeometry(saved)
+    if image is None or not image.save(str(path), "PNG"):
+        raise OSError(f"could not write {path}")

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPen, QResizeEvent
+from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtGui import QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -40,7 +40,14 @@ from PySide6.QtWidgets import (
 from planner.domain.months import format_month
 from planner.engine import Results, metrics
 from planner.io import display
-from planner.ui.chart_menu import ChartMenu, ChartTable, EmptyNote, fit_limits, month_table
+from planner.ui.chart_menu import (
+    ChartMenu,
+    ChartTable,
+    EmptyNote,
+    fit_limits,
+    month_table,
+    write_plot_png,
+)
 from planner.ui.chart_parts import (
     BLUE,
     DASHED_FIRST,
@@ -571,23 +578,12 @@ class ChartsPanel(QWidget):
         self.catch_up()
         self._draw(CHART_KEYS[index])
         widget = self.plots[CHART_KEYS[index]]
-        item = widget.getPlotItem()
-        saved = None
+        hidden = None
         if not widget.isVisible():  # a hidden tab, or never shown: lay it out to export it
             shown = self.tabs.currentWidget()
             width, height = (shown.width(), shown.height()) if self.isVisible() else (0, 0)
-            saved = item.geometry()
-            item.setGeometry(QRectF(0, 0, max(width, 1000), max(height, 600)))
-            item.layout.activate()
-        try:
-            exporter = pyqtgraph.exporters.ImageExporter(item)
-            exporter.parameters()["background"] = QColor("white")
-            image = exporter.export(toBytes=True)
-        finally:
-            if saved is not None:
-                item.setGeometry(saved)
-        if image is None or not image.save(str(path), "PNG"):
-            raise OSError(f"could not write {path}")
+            hidden = (max(width, 1000), max(height, 600))
+        write_plot_png(widget.getPlotItem(), path, hidden)
 
     def _export_dialog(self) -> None:
         key = self._current_key() or POWER_KEY

@@ -20,15 +20,15 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QResizeEvent, QShowEvent
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from planner.domain.months import format_month
 from planner.engine import Results
 from planner.engine.hourly import NO_CURVE
 from planner.engine.hourly_view import ModelStrike, PriceDuration, price_duration
-from planner.ui.chart_menu import ChartMenu, ChartTable, EmptyNote, fit_limits
+from planner.ui.chart_menu import ChartMenu, ChartTable, EmptyNote, fit_limits, write_plot_png
 from planner.ui.chart_parts import BLUE, FOREGROUND, GRID_ALPHA, INK, cycled_pen, pen
 from planner.ui.document import ProjectDocument
 from planner.ui.follow import ResultsFollower, on_screen
@@ -434,18 +434,5 @@ class PowerChart(QWidget):
         """Write the chart to a PNG file (laid out first if it was never shown)."""
         if self.follower is not None:
             self.follower.catch_up()
-        item = self.plot.getPlotItem()
-        saved = None
-        if not self.plot.isVisible():  # a hidden tab, or never shown: lay it out to export
-            saved = item.geometry()
-            item.setGeometry(QRectF(0, 0, 1000, 600))
-            item.layout.activate()
-        try:
-            exporter = pyqtgraph.exporters.ImageExporter(item)
-            exporter.parameters()["background"] = QColor("white")
-            image = exporter.export(toBytes=True)
-        finally:
-            if saved is not None:
-                item.setGeometry(saved)
-        if image is None or not image.save(str(path), "PNG"):
-            raise OSError(f"could not write {path}")
+        hidden = None if self.plot.isVisible() else (1000, 600)  # a hidden tab: lay it out
+        write_plot_png(self.plot.getPlotItem(), path, hidden)

@@ -100,6 +100,21 @@ TOTALS: dict[str, tuple[str, ...]] = {
 
 
 _C = Column
+# Hourly power's columns that the Fleet (a batch's) and Sites (a site's rows') tables share.
+_CURTAILMENT_SAVINGS = _C(
+    "result:curtailment_savings_usd",
+    "Curtailment savings (USD)",
+    "result",
+    tip="On hourly prices: the margin gained by running only in the hours that pay, "
+    "against running every hour (n/a: no price profile sets the strike)",
+)
+_POWER_SALES = _C(
+    "result:power_sales_usd",
+    "Power sales (USD)",
+    "result",
+    tip="Contracted power resold while the rigs are off (a fixed contract that "
+    "allows resale, with a price profile; n/a: none)",
+)
 # What the breakevens assume where a site's price profile sets the rows' strike.
 _AVERAGE_PRICE = (
     ". At a site with a price profile: running every hour of the month at its average "
@@ -196,20 +211,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             tip="Power cost less power sales per kWh drawn over the horizon: on hourly "
             "prices, the mean of the hours it ran in",
         ),
-        _C(
-            "result:curtailment_savings_usd",
-            "Curtailment savings (USD)",
-            "result",
-            tip="On hourly prices: the margin gained by running only in the hours that pay, "
-            "against running every hour (n/a: no price profile sets the strike)",
-        ),
-        _C(
-            "result:power_sales_usd",
-            "Power sales (USD)",
-            "result",
-            tip="Contracted power resold while the rigs are off (a fixed contract that "
-            "allows resale, with a price profile; n/a: none)",
-        ),
+        _CURTAILMENT_SAVINGS,
+        _POWER_SALES,
     ),
     "sites": (
         _C("name", "Site", "text"),
@@ -286,13 +289,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             tip="Power cost less power sales per kWh drawn over the horizon: on hourly "
             "prices, the mean of the hours its rigs ran in",
         ),
-        _C(
-            "result:curtailment_savings_usd",
-            "Curtailment savings (USD)",
-            "result",
-            tip="On hourly prices: the margin gained by running only in the hours that pay, "
-            "against running every hour (n/a: no price profile sets the strike)",
-        ),
+        _CURTAILMENT_SAVINGS,
         _C(
             "result:fourcp_savings_usd",
             "4CP savings (USD)",
@@ -300,13 +297,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             tip="Transmission charge avoided by having the rigs off in the 4CP intervals, "
             "billed over the next calendar year (n/a: no 4CP charge)",
         ),
-        _C(
-            "result:power_sales_usd",
-            "Power sales (USD)",
-            "result",
-            tip="Contracted power resold while the rigs are off (a fixed contract that "
-            "allows resale, with a price profile; n/a: none)",
-        ),
+        _POWER_SALES,
         _C(
             "result:demand_response_usd",
             "Demand response pay (USD)",

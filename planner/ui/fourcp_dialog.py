@@ -24,9 +24,8 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemDelegate,
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
@@ -36,7 +35,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +48,7 @@ from planner.domain.project import Project
 from planner.domain.schema import column
 from planner.ui.document import Change, ProjectDocument
 from planner.ui.fourcp_fill import FillDialog
+from planner.ui.grid_view import GridView
 from planner.ui.sheet import from_tsv, to_tsv
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -183,7 +182,7 @@ class FourCpModel(QAbstractTableModel):
         self.tableChanged.emit()
 
 
-class IntervalView(QTableView):
+class IntervalView(GridView):
     """The table: typing edits, Enter moves down as in the sheets and never presses OK."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -193,29 +192,6 @@ class IntervalView(QTableView):
             | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if (
-            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            and self.state() != QAbstractItemView.State.EditingState
-        ):
-            self._move_down()
-            return  # not passed on to the dialog
-        super().keyPressEvent(event)
-
-    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
-        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:  # Enter in the editor
-            super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
-            self._move_down()
-            return
-        super().closeEditor(editor, hint)
-
-    def _move_down(self) -> None:
-        current = self.currentIndex()
-        model = self.model()
-        if current.isValid() and model is not None:
-            row = min(current.row() + 1, model.rowCount() - 1)
-            self.setCurrentIndex(model.index(row, current.column()))
 
 
 class FourCpDialog(QDialog):

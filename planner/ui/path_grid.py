@@ -29,7 +29,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemDelegate,
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
@@ -46,6 +45,7 @@ from PySide6.QtWidgets import (
 from planner.domain import cells, schema
 from planner.io import path_months as pm
 from planner.io.path_months import PathFrame
+from planner.ui.grid_view import GridView
 from planner.ui.table_model import LEFT, RIGHT, SectionModel
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -284,31 +284,11 @@ class PathTableModel(QAbstractTableModel):
         self.pathChanged.emit()
 
 
-class PathView(QTableView):
-    """The grid: Enter moves down as in the sheets, Ctrl+C and Ctrl+V as Excel's TSV."""
+class PathView(GridView):
+    """The grid of months: Enter moves down the values, Ctrl+C and Ctrl+V as Excel's TSV."""
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if (
-            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            and self.state() != QAbstractItemView.State.EditingState
-        ):
-            self._move_down()
-            return  # not passed on: Enter in the grid must not press OK
-        super().keyPressEvent(event)
-
-    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
-        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:
-            super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
-            self._move_down()
-            return
-        super().closeEditor(editor, hint)
-
-    def _move_down(self) -> None:
-        current = self.currentIndex()
-        model = self.model()
-        if current.isValid() and model is not None:
-            row = min(current.row() + 1, model.rowCount() - 1)
-            self.setCurrentIndex(model.index(row, VALUE))
+    def down_column(self, column: int) -> int:
+        return VALUE
 
     def selected_rows(self) -> list[int]:
         rows = sorted({index.row() for index in self.selectedIndexes()})
